@@ -1,0 +1,466 @@
+//! The canonical request: path, query and headers in SigV4's canonical form.
+//!
+//! Nothing here allocates or stores the canonical request: each part is
+//! streamed into a [`Sink`]. Query parameters and headers are emitted in
+//! sorted order by repeated selection over the request itself (the next
+//! smallest item after the previous one), so no index array or scratch
+//! buffer is needed and the order of repeated header values is kept.
+//!
+//! ```text
+//! METHOD \n
+//! canonical path \n
+//! canonical query \n
+//! name:value,value \n   (one line per signed header, sorted)
+//! \n
+//! signed;header;names \n
+//! payload hash
+//! ```
+
+use core::cmp::Ordering;
+
+use crate::encode::{self, Sink};
+use crate::request::Request;
+use crate::settings::{PathEncoding, SigningSettings};
+
+/// At most this many query parameters are canonicalised; more is refused
+/// (sorting cost grows with the square of the count).
+pub const MAX_QUERY_PARAMS: usize = 256;
+
+/// The deepest path, in segments, that path normalisation handles.
+pub const MAX_PATH_SEGMENTS: usize = 128;
+
+/// Why a request has no canonical form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CanonicalError {
+    /// More than [`MAX_QUERY_PARAMS`] query parameters.
+    #[error("too many query parameters: at most {} can be signed", MAX_QUERY_PARAMS)]
+    TooManyQueryParams,
+    /// More than [`MAX_PATH_SEGMENTS`] path segments with normalisation on.
+    #[error("path too deep to normalise: at most {} segments", MAX_PATH_SEGMENTS)]
+    PathTooDeep,
+    /// A header named in `SignedHeaders` is not in the request.
+    #[error("signed header `{0}` is missing from the request")]
+    MissingSignedHeader(SignedName),
+}
+
+/// A header name reported in an error (at most 64 bytes are kept).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct SignedName {
+    buf: [u8; 64],
+    len: u8,
+}
+
+impl SignedName {
+    fn new(name: &[u8]) -> Self {
+        let mut buf = [0u8; 64];
+        let len = name.len().min(64);
+        buf[..len].copy_from_slice(&name[..len]);
+        Self {
+            buf,
+            len: len as u8,
+        }
+    }
+
+    /// The name, lossily as text.
+    pub fn as_str(&self) -> &str {
+        let b = &self.buf[..usize::from(self.len)];
+        core::str::from_utf8(b).unwrap_or("<non-UTF-8 name>")
+    }
+}
+
+impl core::fmt::Debug for SignedName {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl core::fmt::Display for SignedName {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+// ---------------------------------------------------------------- path
+
+/// Writes the canonical path.
+pub(crate) fn write_path<S: Sink + ?Sized>(
+    sink: &mut S,
+    path: &str,
+    settings: &SigningSettings<'_>,
+) -> Result<(), CanonicalError> {
+    let double = settings.path_encoding == PathEncoding::Double;
+    let emit = |sink: &mut S, part: &[u8]| {
+        if double {
+            encode::encode(sink, part, true);
+        } else {
+            sink.put(part);
+        }
+    };
+    if !settings.normalize_path || !needs_normalising(path) {
+        emit(sink, path.as_bytes());
+        return Ok(());
+    }
+    // Remove empty and dot segments with a fixed stack of segment bounds.
+    let mut stack = [(0usize, 0usize); MAX_PATH_SEGMENTS];
+    let mut depth: usize = 0;
+    let mut start = 0;
+    for seg in path.split('/') {
+        let end = start + seg.len();
+        match seg {
+            "" | "." => {}
+            ".." => depth = depth.saturating_sub(1),
+            _ => {
+                let slot = stack.get_mut(depth).ok_or(CanonicalError::PathTooDeep)?;
+                *slot = (start, end);
+                depth += 1;
+            }
+        }
+        start = end + 1;
+    }
+    let bytes = path.as_bytes();
+    for &(s, e) in &stack[..depth] {
+        sink.put(b"/");
+        emit(sink, &bytes[s..e]);
+    }
+    let trailing = ["/", "/.", "/.."].iter().any(|t| path.ends_with(t));
+    if depth == 0 || trailing {
+        sink.put(b"/");
+    }
+    Ok(())
+}
+
+fn needs_normalising(path: &str) -> bool {
+    path.contains("//")
+        || path.contains("/./")
+        || path.contains("/../")
+        || path.ends_with("/.")
+        || path.ends_with("/..")
+}
+
+// --------------------------------------------------------------- query
+
+/// One `key=value` pair, both still in their wire (percent-encoded) form.
+#[derive(Clone, Copy)]
+pub(crate) struct Param<'a> {
+    pub(crate) key: &'a [u8],
+    pub(crate) value: &'a [u8],
+}
+
+impl Param<'_> {
+    fn cmp_canonical(&self, other: &Param<'_>) -> Ordering {
+        encode::cmp_canonical(self.key, other.key)
+            .then_with(|| encode::cmp_canonical(self.value, other.value))
+    }
+}
+
+/// Iterates the parameters of a wire query string; empty pieces (`a&&b`)
+/// are skipped and a key without `=` has an empty value.
+pub(crate) fn params(query: &[u8]) -> impl Iterator<Item = Param<'_>> + Clone {
+    query.split(|&b| b == b'&').filter(|p| !p.is_empty()).map(|p| {
+        match p.iter().position(|&b| b == b'=') {
+            Some(i) => Param {
+                key: &p[..i],
+                value: &p[i + 1..],
+            },
+            None => Param { key: p, value: &[] },
+        }
+    })
+}
+
+/// Writes the canonical query: every parameter from `sources` (all
+/// iterators over wire-form pairs), sorted by encoded key then encoded
+/// value, re-encoded, joined with `&`.
+pub(crate) fn write_query<'a, S, I>(sink: &mut S, sources: I) -> Result<(), CanonicalError>
+where
+    S: Sink + ?Sized,
+    I: Iterator<Item = Param<'a>> + Clone,
+{
+    if sources.clone().count() > MAX_QUERY_PARAMS {
+        return Err(CanonicalError::TooManyQueryParams);
+    }
+    let mut prev: Option<Param<'a>> = None;
+    let mut first = true;
+    loop {
+        // The smallest parameter after `prev`, and how often it occurs.
+        let mut best: Option<(Param<'a>, usize)> = None;
+        for p in sources.clone() {
+            if let Some(prev) = &prev {
+                if p.cmp_canonical(prev) != Ordering::Greater {
+                    continue;
+                }
+            }
+            best = match best {
+                None => Some((p, 1)),
+                Some((b, n)) => match p.cmp_canonical(&b) {
+                    Ordering::Less => Some((p, 1)),
+                    Ordering::Equal => Some((b, n + 1)),
+                    Ordering::Greater => Some((b, n)),
+                },
+            };
+        }
+        let Some((p, n)) = best else { break };
+        for _ in 0..n {
+            if !first {
+                sink.put(b"&");
+            }
+            first = false;
+            encode::write_canonical(sink, p.key);
+            sink.put(b"=");
+            encode::write_canonical(sink, p.value);
+        }
+        prev = Some(p);
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------- headers
+
+/// A header to sign: a name as given (any case) and its raw value.
+pub(crate) type Header<'a> = (&'a str, &'a [u8]);
+
+fn cmp_names(a: &str, b: &str) -> Ordering {
+    let a = a.bytes().map(|c| c.to_ascii_lowercase());
+    let b = b.bytes().map(|c| c.to_ascii_lowercase());
+    a.cmp(b)
+}
+
+fn put_lower<S: Sink + ?Sized>(sink: &mut S, name: &str) {
+    let bytes = name.as_bytes();
+    if !bytes.iter().any(u8::is_ascii_uppercase) {
+        sink.put(bytes);
+        return;
+    }
+    let mut buf = [0u8; 32];
+    for chunk in bytes.chunks(buf.len()) {
+        let out = &mut buf[..chunk.len()];
+        out.copy_from_slice(chunk);
+        out.make_ascii_lowercase();
+        sink.put(out);
+    }
+}
+
+/// Writes a header value trimmed of leading and trailing spaces and tabs,
+/// with inner runs of spaces collapsed to one.
+fn put_value<S: Sink + ?Sized>(sink: &mut S, value: &[u8]) {
+    let is_ws = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = value.iter().position(|b| !is_ws(b)).unwrap_or(value.len());
+    let end = value.iter().rposition(|b| !is_ws(b)).map_or(start, |i| i + 1);
+    let v = &value[start..end];
+    let mut run_start = 0;
+    let mut i = 0;
+    while i < v.len() {
+        if v[i] == b' ' && v.get(i + 1) == Some(&b' ') {
+            sink.put(&v[run_start..=i]);
+            while v.get(i + 1) == Some(&b' ') {
+                i += 1;
+            }
+            run_start = i + 1;
+        }
+        i += 1;
+    }
+    sink.put(&v[run_start..]);
+}
+
+/// The headers of a request as a sorted, grouped view.
+///
+/// `request` are the request's own headers, filtered by `include`;
+/// `extra` are headers the signer adds (already lower-case).
+#[derive(Clone, Copy)]
+pub(crate) struct HeaderSet<'h, 'a, F> {
+    pub(crate) request: &'h [Header<'a>],
+    pub(crate) extra: &'h [Header<'a>],
+    pub(crate) include: F,
+}
+
+impl<'a, F: Fn(&str) -> bool + Copy> HeaderSet<'_, 'a, F> {
+    fn all(&self) -> impl Iterator<Item = Header<'a>> + '_ {
+        let include = self.include;
+        self.request
+            .iter()
+            .copied()
+            .filter(move |(n, _)| include(n))
+            .chain(self.extra.iter().copied())
+    }
+
+    /// Calls `f` with each distinct name, in sorted order.
+    fn for_each_name(&self, mut f: impl FnMut(&'a str)) {
+        let mut prev: Option<&'a str> = None;
+        loop {
+            let mut best: Option<&'a str> = None;
+            for (n, _) in self.all() {
+                if prev.is_some_and(|p| cmp_names(n, p) != Ordering::Greater) {
+                    continue;
+                }
+                if best.is_none_or(|b| cmp_names(n, b) == Ordering::Less) {
+                    best = Some(n);
+                }
+            }
+            let Some(name) = best else { break };
+            f(name);
+            prev = Some(name);
+        }
+    }
+
+    /// Writes `a;b;c`: the sorted, lower-case, distinct names.
+    pub(crate) fn write_signed_names<S: Sink + ?Sized>(&self, sink: &mut S) {
+        let mut first = true;
+        self.for_each_name(|name| {
+            if !first {
+                sink.put(b";");
+            }
+            first = false;
+            put_lower(sink, name);
+        });
+    }
+
+    /// Writes one `name:v1,v2\n` line per distinct name, sorted.
+    pub(crate) fn write_canonical<S: Sink + ?Sized>(&self, sink: &mut S) {
+        self.for_each_name(|name| {
+            put_lower(sink, name);
+            sink.put(b":");
+            let mut first = true;
+            for (n, v) in self.all() {
+                if n.eq_ignore_ascii_case(name) {
+                    if !first {
+                        sink.put(b",");
+                    }
+                    first = false;
+                    put_value(sink, v);
+                }
+            }
+            sink.put(b"\n");
+        });
+    }
+}
+
+/// Writes canonical header lines for exactly the names in `signed` (a
+/// `;`-separated list taken from a request being verified), in that order.
+/// `host` stands in for a missing `Host` header.
+pub(crate) fn write_listed_headers<S: Sink + ?Sized>(
+    sink: &mut S,
+    signed: &str,
+    headers: &[Header<'_>],
+    host: &str,
+) -> Result<(), CanonicalError> {
+    for name in signed.split(';') {
+        sink.put(name.as_bytes());
+        sink.put(b":");
+        let mut found = false;
+        for (n, v) in headers {
+            if n.eq_ignore_ascii_case(name) {
+                if found {
+                    sink.put(b",");
+                }
+                found = true;
+                put_value(sink, v);
+            }
+        }
+        if !found {
+            if name == "host" {
+                sink.put(host.as_bytes());
+            } else {
+                return Err(CanonicalError::MissingSignedHeader(SignedName::new(
+                    name.as_bytes(),
+                )));
+            }
+        }
+        sink.put(b"\n");
+    }
+    Ok(())
+}
+
+/// Writes the method, path and query lines of the canonical request.
+pub(crate) fn write_head<'a, S, I>(
+    sink: &mut S,
+    request: &Request<'_>,
+    settings: &SigningSettings<'_>,
+    query: I,
+) -> Result<(), CanonicalError>
+where
+    S: Sink + ?Sized,
+    I: Iterator<Item = Param<'a>> + Clone,
+{
+    sink.put(request.method().as_bytes());
+    sink.put(b"\n");
+    write_path(sink, request.path(), settings)?;
+    sink.put(b"\n");
+    write_query(sink, query)?;
+    sink.put(b"\n");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    extern crate alloc;
+    use alloc::string::String;
+    use alloc::vec::Vec;
+
+    fn path(p: &str, normalize: bool, enc: PathEncoding) -> String {
+        let mut s = SigningSettings::default();
+        s.normalize_path = normalize;
+        s.path_encoding = enc;
+        let mut v = Vec::new();
+        write_path(&mut v, p, &s).unwrap();
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn normalises_paths() {
+        let d = PathEncoding::Double;
+        assert_eq!(path("/example/..", true, d), "/");
+        assert_eq!(path("//example//", true, d), "/example/");
+        assert_eq!(path("/a/b/../c/./d", true, d), "/a/c/d");
+        assert_eq!(path("/a/b/..", true, d), "/a/");
+        assert_eq!(path("/../..", true, d), "/");
+        assert_eq!(path("/a%20b/@", true, d), "/a%2520b/%40");
+        assert_eq!(path("/a%20b/@", false, PathEncoding::Single), "/a%20b/@");
+        assert_eq!(path("//a/./", false, PathEncoding::Single), "//a/./");
+    }
+
+    fn query(q: &str) -> String {
+        let mut v = Vec::new();
+        write_query(&mut v, params(q.as_bytes())).unwrap();
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn sorts_and_encodes_queries() {
+        assert_eq!(query("b=2&a=1&a=0&a=1"), "a=0&a=1&a=1&b=2");
+        assert_eq!(query("a=b+c"), "a=b%2Bc");
+        assert_eq!(query("x&&y="), "x=&y=");
+        assert_eq!(
+            query("Param-3=Value3&Param=Value2&%E1%88%B4=Value1"),
+            "Param=Value2&Param-3=Value3&%E1%88%B4=Value1"
+        );
+        assert_eq!(query(""), "");
+    }
+
+    #[test]
+    fn trims_header_values() {
+        let mut v = Vec::new();
+        put_value(&mut v, b"  a   b  c  ");
+        assert_eq!(v, b"a b c");
+        v.clear();
+        put_value(&mut v, b"\t \t");
+        assert_eq!(v, b"");
+    }
+
+    #[test]
+    fn groups_headers() {
+        let req = [("B", &b"2"[..]), ("a", b"x"), ("b", b" 1 "), ("skip", b"")];
+        let extra = [("host", &b"h"[..])];
+        let set = HeaderSet {
+            request: &req,
+            extra: &extra,
+            include: |n: &str| n != "skip",
+        };
+        let mut v = Vec::new();
+        set.write_canonical(&mut v);
+        assert_eq!(String::from_utf8(v).unwrap(), "a:x\nb:2,1\nhost:h\n");
+        let mut v = Vec::new();
+        set.write_signed_names(&mut v);
+        assert_eq!(v, b"a;b;host");
+    }
+}

@@ -1,0 +1,290 @@
+//! Byte sinks and the SigV4 URI encoding.
+//!
+//! SigV4 encodes every byte except the RFC 3986 unreserved characters
+//! (`A-Z a-z 0-9 - . _ ~`) as `%XX` with upper-case hex. Query components
+//! arrive percent-encoded from the wire, so they are decoded first and then
+//! encoded again; that makes `%7e` and `~` the same, and keeps a literal `+`
+//! a plus (`%2B`), never a space.
+//!
+//! Everything here streams into a [`Sink`], so the canonical request can be
+//! hashed without ever being stored.
+
+use core::cmp::Ordering;
+
+/// Somewhere canonical bytes are written: a hasher, a buffer, or both.
+pub trait Sink {
+    /// Appends `bytes`.
+    fn put(&mut self, bytes: &[u8]);
+}
+
+#[cfg(feature = "alloc")]
+impl Sink for alloc::vec::Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+impl Sink for sha2::Sha256 {
+    fn put(&mut self, bytes: &[u8]) {
+        sha2::Digest::update(self, bytes);
+    }
+}
+
+/// A [`Sink`] that writes into a fixed slice and remembers whether it ran out
+/// of room (and how much room it would have needed).
+pub(crate) struct SliceSink<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+    needed: usize,
+}
+
+impl<'b> SliceSink<'b> {
+    pub(crate) fn new(buf: &'b mut [u8]) -> Self {
+        Self {
+            buf,
+            len: 0,
+            needed: 0,
+        }
+    }
+
+    /// Bytes written so far (when nothing overflowed).
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Total bytes asked for, including what did not fit.
+    pub(crate) fn needed(&self) -> usize {
+        self.needed
+    }
+
+    pub(crate) fn overflowed(&self) -> bool {
+        self.needed > self.len
+    }
+
+    /// Gives back the buffer, split after the written bytes.
+    pub(crate) fn into_parts(self) -> (&'b mut [u8], usize) {
+        (self.buf, self.len)
+    }
+}
+
+impl Sink for SliceSink<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.needed += bytes.len();
+        if self.needed == self.len + bytes.len() {
+            if let Some(dst) = self.buf.get_mut(self.len..self.len + bytes.len()) {
+                dst.copy_from_slice(bytes);
+                self.len += bytes.len();
+            }
+        }
+    }
+}
+
+/// True for the RFC 3986 unreserved characters, which SigV4 never encodes.
+#[inline]
+pub(crate) const fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+
+#[inline]
+fn pct(b: u8) -> [u8; 3] {
+    [
+        b'%',
+        HEX_UPPER[usize::from(b >> 4)],
+        HEX_UPPER[usize::from(b & 0x0f)],
+    ]
+}
+
+/// Writes `bytes` URI-encoded: every byte but the unreserved ones (and `/`
+/// when `keep_slash`) becomes `%XX`.
+pub(crate) fn encode<S: Sink + ?Sized>(sink: &mut S, bytes: &[u8], keep_slash: bool) {
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if is_unreserved(b) || (keep_slash && b == b'/') {
+            continue;
+        }
+        sink.put(&bytes[start..i]);
+        sink.put(&pct(b));
+        start = i + 1;
+    }
+    sink.put(&bytes[start..]);
+}
+
+#[inline]
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Iterates the bytes that a percent-encoded component stands for: valid
+/// `%XX` escapes are decoded, anything else (including a lone `%` and `+`) is
+/// taken literally.
+#[derive(Clone)]
+pub(crate) struct Decoded<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Decoded<'a> {
+    pub(crate) fn new(wire: &'a [u8]) -> Self {
+        Self { rest: wire }
+    }
+}
+
+impl Iterator for Decoded<'_> {
+    type Item = u8;
+
+    #[inline]
+    fn next(&mut self) -> Option<u8> {
+        match *self.rest {
+            [b'%', h, l, ref tail @ ..] => match (hex_val(h), hex_val(l)) {
+                (Some(h), Some(l)) => {
+                    self.rest = tail;
+                    Some(h << 4 | l)
+                }
+                _ => {
+                    self.rest = &self.rest[1..];
+                    Some(b'%')
+                }
+            },
+            [b, ref tail @ ..] => {
+                self.rest = tail;
+                Some(b)
+            }
+            [] => None,
+        }
+    }
+}
+
+/// Iterates the canonical (SigV4-encoded) form of a percent-encoded wire
+/// component, byte by byte. Used to sort query parameters by their encoded
+/// form without materialising it.
+#[derive(Clone)]
+pub(crate) struct Canonical<'a> {
+    decoded: Decoded<'a>,
+    pending: [u8; 3],
+    pending_len: u8,
+    pending_pos: u8,
+}
+
+impl<'a> Canonical<'a> {
+    pub(crate) fn new(wire: &'a [u8]) -> Self {
+        Self {
+            decoded: Decoded::new(wire),
+            pending: [0; 3],
+            pending_len: 0,
+            pending_pos: 0,
+        }
+    }
+}
+
+impl Iterator for Canonical<'_> {
+    type Item = u8;
+
+    #[inline]
+    fn next(&mut self) -> Option<u8> {
+        if self.pending_pos < self.pending_len {
+            let b = self.pending[usize::from(self.pending_pos)];
+            self.pending_pos += 1;
+            return Some(b);
+        }
+        let b = self.decoded.next()?;
+        if is_unreserved(b) {
+            Some(b)
+        } else {
+            self.pending = pct(b);
+            self.pending_len = 3;
+            self.pending_pos = 1;
+            Some(b'%')
+        }
+    }
+}
+
+/// True when a wire component is already in canonical form (only
+/// unreserved bytes), so it can be copied and compared as it is.
+#[inline]
+pub(crate) fn is_plain(wire: &[u8]) -> bool {
+    wire.iter().all(|&b| is_unreserved(b))
+}
+
+/// Compares two wire components by their canonical encodings.
+pub(crate) fn cmp_canonical(a: &[u8], b: &[u8]) -> Ordering {
+    if is_plain(a) && is_plain(b) {
+        a.cmp(b)
+    } else {
+        Canonical::new(a).cmp(Canonical::new(b))
+    }
+}
+
+/// Writes the canonical form of a percent-encoded wire component.
+pub(crate) fn write_canonical<S: Sink + ?Sized>(sink: &mut S, wire: &[u8]) {
+    if !wire.contains(&b'%') {
+        encode(sink, wire, false);
+        return;
+    }
+    // Decode runs between escapes, re-encoding as we go.
+    let mut buf = [0u8; 64];
+    let mut n = 0;
+    for b in Decoded::new(wire) {
+        if n == buf.len() {
+            encode(sink, &buf, false);
+            n = 0;
+        }
+        buf[n] = b;
+        n += 1;
+    }
+    encode(sink, &buf[..n], false);
+}
+
+/// Lower-case hex of `bytes` into `out` (which must be twice as long).
+pub(crate) fn hex_lower<'o>(bytes: &[u8], out: &'o mut [u8]) -> &'o str {
+    match base16ct::lower::encode_str(bytes, out) {
+        Ok(s) => s,
+        // `out` is always sized by the caller as 2 * bytes.len().
+        Err(_) => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    extern crate alloc;
+    use alloc::vec::Vec;
+
+    fn canon(wire: &str) -> alloc::string::String {
+        let mut v = Vec::new();
+        write_canonical(&mut v, wire.as_bytes());
+        let via_iter: Vec<u8> = Canonical::new(wire.as_bytes()).collect();
+        assert_eq!(v, via_iter);
+        alloc::string::String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn plus_is_a_plus() {
+        assert_eq!(canon("b+c"), "b%2Bc");
+    }
+
+    #[test]
+    fn escapes_are_normalised() {
+        assert_eq!(canon("%7e%7E~"), "~~~");
+        assert_eq!(canon("a%2fb"), "a%2Fb");
+        assert_eq!(canon("%zz%"), "%25zz%25");
+        assert_eq!(canon("%E1%88%B4"), "%E1%88%B4");
+        assert_eq!(canon("sp ace"), "sp%20ace");
+    }
+
+    #[test]
+    fn sink_reports_overflow() {
+        let mut buf = [0u8; 4];
+        let mut s = SliceSink::new(&mut buf);
+        s.put(b"abc");
+        s.put(b"de");
+        assert!(s.overflowed());
+        assert_eq!(s.needed(), 5);
+        assert_eq!(s.len(), 3);
+    }
+}

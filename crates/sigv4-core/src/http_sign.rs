@@ -1,0 +1,154 @@
+//! Signing and verifying `http::Request<B>` in place.
+//!
+//! The request's URI must be absolute (`https://host/path`) or carry a
+//! `Host` header; the caller says how the body is hashed, since `B` may be a
+//! stream.
+
+use alloc::string::String;
+
+use http::header::{HeaderName, HeaderValue};
+
+use crate::request::{MAX_HEADERS, Payload, Request, RequestError, Scheme};
+use crate::sign::{Credentials, SignError, Signer, SigningParams};
+use crate::time::Timestamp;
+use crate::verify::{Verified, Verifier, VerifyError};
+
+/// Why an `http::Request` could not be signed or verified.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HttpError {
+    /// The request cannot be signed as it is.
+    #[error(transparent)]
+    Request(#[from] RequestError),
+    /// Signing failed.
+    #[error(transparent)]
+    Sign(#[from] SignError),
+    /// Verification failed.
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
+    /// A signed value could not be put in a header or the URI.
+    #[error("the signed request could not be rebuilt: {0}")]
+    Rebuild(&'static str),
+}
+
+fn view<'a, B>(req: &'a http::Request<B>, payload: Payload<'a>) -> Result<Request<'a>, HttpError> {
+    let uri = req.uri();
+    let scheme = match uri.scheme_str() {
+        Some(s) if s.eq_ignore_ascii_case("http") => Scheme::Http,
+        _ => Scheme::Https,
+    };
+    let authority = match uri.authority() {
+        Some(a) => a.as_str(),
+        None => req
+            .headers()
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .ok_or(RequestError::InvalidUrl("no authority in the URI and no Host header"))?,
+    };
+    let path = if uri.path().is_empty() { "/" } else { uri.path() };
+    let mut r = Request::from_parts(req.method().as_str(), scheme, authority, path, uri.query().unwrap_or(""))?;
+    if req.headers().len() > MAX_HEADERS {
+        return Err(RequestError::TooManyHeaders.into());
+    }
+    for (name, value) in req.headers() {
+        r.push_header(name.as_str(), value.as_bytes())?;
+    }
+    Ok(r.payload(payload))
+}
+
+/// Signs `req` in place: sets `X-Amz-Date`, `X-Amz-Security-Token` and
+/// `X-Amz-Content-Sha256` as needed, and `Authorization`.
+///
+/// # Examples
+///
+/// ```
+/// use sigv4_core::{Credentials, Payload, Signer, SigningParams};
+/// let mut req = http::Request::post("https://example.amazonaws.com/").body(b"hi".to_vec())?;
+/// let body = req.body().clone();
+/// let creds = Credentials::new("AKIDEXAMPLE", "secret");
+/// let params = SigningParams::new("us-east-1", "service", "20150830T123600Z".parse()?);
+/// sigv4_core::http_sign::sign(&mut Signer::new(), &mut req, Payload::Bytes(&body), &creds, &params)?;
+/// assert!(req.headers()["authorization"].to_str()?.starts_with("AWS4-HMAC-SHA256 "));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn sign<B>(
+    signer: &mut Signer,
+    req: &mut http::Request<B>,
+    payload: Payload<'_>,
+    credentials: &Credentials<'_>,
+    params: &SigningParams<'_>,
+) -> Result<(), HttpError> {
+    let mut stack = [0u8; 1024];
+    let mut heap;
+    let add: [(HeaderName, Option<HeaderValue>); 4] = {
+        let view = view(req, payload)?;
+        let out = match signer.sign(&view, credentials, params, &mut stack) {
+            Err(SignError::BufferTooSmall { needed }) => {
+                heap = alloc::vec![0u8; needed];
+                signer.sign(&view, credentials, params, &mut heap)?
+            }
+            other => other?,
+        };
+        let hv = |s: &str| HeaderValue::from_str(s).map_err(|_| HttpError::Rebuild("header value"));
+        [
+            (HeaderName::from_static("x-amz-date"), Some(hv(out.date().as_str())?)),
+            (
+                HeaderName::from_static("x-amz-security-token"),
+                out.security_token().map(hv).transpose()?,
+            ),
+            (
+                HeaderName::from_static("x-amz-content-sha256"),
+                out.content_sha256().map(hv).transpose()?,
+            ),
+            (http::header::AUTHORIZATION, Some(hv(out.authorization())?)),
+        ]
+    };
+    for (name, value) in add {
+        if let Some(mut v) = value {
+            if name == http::header::AUTHORIZATION || name == "x-amz-security-token" {
+                v.set_sensitive(true);
+            }
+            req.headers_mut().insert(name, v);
+        }
+    }
+    Ok(())
+}
+
+/// Presigns `req` in place: appends the `X-Amz-*` parameters to its URI.
+pub fn presign<B>(
+    signer: &mut Signer,
+    req: &mut http::Request<B>,
+    payload: Payload<'_>,
+    credentials: &Credentials<'_>,
+    params: &SigningParams<'_>,
+    expires_secs: u64,
+) -> Result<(), HttpError> {
+    let uri = {
+        let view = view(req, payload)?;
+        let (signed, _) = signer.presign_owned(&view, credentials, params, expires_secs, false)?;
+        let mut pq = String::from(view.path());
+        pq.push('?');
+        if !view.query().is_empty() {
+            pq.push_str(view.query());
+            pq.push('&');
+        }
+        pq.push_str(&signed.query);
+        let mut parts = req.uri().clone().into_parts();
+        parts.path_and_query = Some(pq.parse().map_err(|_| HttpError::Rebuild("query"))?);
+        http::Uri::from_parts(parts).map_err(|_| HttpError::Rebuild("URI"))?
+    };
+    *req.uri_mut() = uri;
+    Ok(())
+}
+
+/// Verifies a received `req` at `now`; see [`Verifier::verify`].
+pub fn verify<B, K: AsRef<[u8]>>(
+    verifier: &mut Verifier<'_>,
+    req: &http::Request<B>,
+    payload: Payload<'_>,
+    now: Timestamp,
+    lookup: impl FnOnce(&str) -> Option<K>,
+) -> Result<Verified, HttpError> {
+    let view = view(req, payload)?;
+    Ok(verifier.verify(&view, now, lookup)?)
+}

@@ -1,0 +1,309 @@
+//! The SigV4 signing key and its cache.
+//!
+//! The key is four chained HMACs over the date, region and service:
+//!
+//! ```text
+//! kDate    = HMAC("AWS4" + secret, YYYYMMDD)
+//! kRegion  = HMAC(kDate, region)
+//! kService = HMAC(kRegion, service)
+//! kSigning = HMAC(kService, "aws4_request")
+//! ```
+//!
+//! That is eight SHA-256 compressions and more per request than the rest of
+//! signing together, so [`KeyCache`] keeps the last key — as a keyed HMAC
+//! state, with the inner and outer pads already absorbed — for as long as
+//! the secret, date, region and service stay the same. The cache compares
+//! each of those fields on its own (no concatenated key that `a`+`bc` and
+//! `ab`+`c` could share) and the secret itself, in constant time, so a
+//! rotated secret never reuses the old key.
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use zeroize::{Zeroize, Zeroizing};
+
+pub(crate) type HmacSha256 = Hmac<Sha256>;
+
+/// The longest secret the cache stores (AWS secrets are 40 bytes). Longer
+/// secrets still sign correctly; their keys are derived on every call.
+pub const MAX_CACHED_SECRET: usize = 128;
+/// The longest region or service name the cache stores.
+pub const MAX_CACHED_NAME: usize = 64;
+
+fn hmac(key: &[u8]) -> HmacSha256 {
+    // HMAC accepts keys of any length; `new_from_slice` cannot fail for it.
+    match HmacSha256::new_from_slice(key) {
+        Ok(m) => m,
+        Err(_) => unreachable_hmac(),
+    }
+}
+
+#[cold]
+fn unreachable_hmac() -> HmacSha256 {
+    // HMAC-SHA256 takes every key length; keep a defined value regardless.
+    <HmacSha256 as KeyInit>::new(&Default::default())
+}
+
+fn mac_once(key: &[u8], data: &[u8]) -> Zeroizing<[u8; 32]> {
+    let mut m = hmac(key);
+    m.update(data);
+    Zeroizing::new(m.finalize().into_bytes().into())
+}
+
+/// Derives the signing key and returns it as a keyed HMAC-SHA256 state.
+pub(crate) fn derive(secret: &[u8], date: &str, region: &str, service: &str) -> HmacSha256 {
+    // HMAC keys longer than the 64-byte block are hashed first; do that
+    // ourselves for "AWS4" + secret so nothing has to be concatenated on
+    // the heap.
+    let k_date = if secret.len() + 4 <= 64 {
+        let mut key = Zeroizing::new([0u8; 64]);
+        key[..4].copy_from_slice(b"AWS4");
+        key[4..4 + secret.len()].copy_from_slice(secret);
+        mac_once(&key[..4 + secret.len()], date.as_bytes())
+    } else {
+        let mut h = Sha256::new();
+        h.update(b"AWS4");
+        h.update(secret);
+        let hashed: Zeroizing<[u8; 32]> = Zeroizing::new(h.finalize().into());
+        mac_once(&hashed[..], date.as_bytes())
+    };
+    let k_region = mac_once(&k_date[..], region.as_bytes());
+    let k_service = mac_once(&k_region[..], service.as_bytes());
+    let k_signing = mac_once(&k_service[..], b"aws4_request");
+    hmac(&k_signing[..])
+}
+
+/// A fixed-capacity field of the cache key.
+#[derive(Clone)]
+struct Field<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> Field<N> {
+    fn new(v: &[u8]) -> Option<Self> {
+        let mut buf = [0u8; N];
+        buf.get_mut(..v.len())?.copy_from_slice(v);
+        Some(Self { buf, len: v.len() })
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl<const N: usize> Zeroize for Field<N> {
+    fn zeroize(&mut self) {
+        self.buf.zeroize();
+        self.len = 0;
+    }
+}
+
+struct Entry {
+    secret: Field<MAX_CACHED_SECRET>,
+    date: [u8; 8],
+    region: Field<MAX_CACHED_NAME>,
+    service: Field<MAX_CACHED_NAME>,
+    key: HmacSha256,
+}
+
+impl Entry {
+    fn matches(&self, secret: &[u8], date: &[u8], region: &[u8], service: &[u8]) -> bool {
+        // Constant time over the secret; the rest is public.
+        let secret_eq: bool = self.secret.bytes().ct_eq(secret).into();
+        secret_eq
+            && self.date[..] == *date
+            && self.region.bytes() == region
+            && self.service.bytes() == service
+    }
+}
+
+impl Drop for Entry {
+    fn drop(&mut self) {
+        self.secret.zeroize();
+    }
+}
+
+/// A one-entry cache of the derived signing key.
+///
+/// Keeps the key for the last (secret, date, region, service); a change of
+/// any of them derives a new key. The stored secret is zeroised when it is
+/// replaced or dropped, and `Debug` shows nothing of it.
+///
+/// # Examples
+///
+/// ```
+/// use sigv4_core::KeyCache;
+/// let mut cache = KeyCache::new();
+/// let a = cache.signing_key(b"secret", "20150830", "us-east-1", "es");
+/// let b = cache.signing_key(b"secret", "20150830", "us-east-1", "es");
+/// assert!(cache.hits() == 1);
+/// # let _ = (a, b);
+/// ```
+#[derive(Default)]
+pub struct KeyCache {
+    entry: Option<Entry>,
+    hits: u64,
+}
+
+impl core::fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("KeyCache")
+            .field("filled", &self.entry.is_some())
+            .field("hits", &self.hits)
+            .finish()
+    }
+}
+
+impl KeyCache {
+    /// An empty cache.
+    pub const fn new() -> Self {
+        Self {
+            entry: None,
+            hits: 0,
+        }
+    }
+
+    /// How many lookups were answered from the cache.
+    pub fn hits(&self) -> u64 {
+        self.hits
+    }
+
+    /// The signing key for these inputs, as an HMAC-SHA256 state keyed with
+    /// it: clone it and feed it the string to sign.
+    pub fn signing_key(
+        &mut self,
+        secret: &[u8],
+        date: &str,
+        region: &str,
+        service: &str,
+    ) -> SigningKey {
+        if let Some(e) = &self.entry {
+            if e.matches(secret, date.as_bytes(), region.as_bytes(), service.as_bytes()) {
+                self.hits += 1;
+                return SigningKey(e.key.clone());
+            }
+        }
+        let key = derive(secret, date, region, service);
+        let fields = (
+            Field::new(secret),
+            <[u8; 8]>::try_from(date.as_bytes()).ok(),
+            Field::new(region.as_bytes()),
+            Field::new(service.as_bytes()),
+        );
+        self.entry = match fields {
+            (Some(secret), Some(date), Some(region), Some(service)) => Some(Entry {
+                secret,
+                date,
+                region,
+                service,
+                key: key.clone(),
+            }),
+            _ => None,
+        };
+        SigningKey(key)
+    }
+}
+
+/// A derived signing key, as a keyed HMAC-SHA256 state.
+#[derive(Clone)]
+pub struct SigningKey(pub(crate) HmacSha256);
+
+impl core::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("SigningKey(<redacted>)")
+    }
+}
+
+impl SigningKey {
+    /// Derives the key without a cache.
+    pub fn derive(secret: &[u8], date: &str, region: &str, service: &str) -> Self {
+        Self(derive(secret, date, region, service))
+    }
+
+    /// HMAC-SHA256 of `data` under this key.
+    pub fn sign(&self, data: &[u8]) -> [u8; 32] {
+        let mut m = self.0.clone();
+        m.update(data);
+        m.finalize().into_bytes().into()
+    }
+}
+
+/// A [`KeyCache`] behind a mutex, for signing from many threads with
+/// `&self`. The lock is held only to look up or store the key.
+#[cfg(feature = "std")]
+#[derive(Debug, Default)]
+pub struct SharedKeyCache(std::sync::Mutex<KeyCache>);
+
+#[cfg(feature = "std")]
+impl SharedKeyCache {
+    /// An empty cache.
+    pub const fn new() -> Self {
+        Self(std::sync::Mutex::new(KeyCache::new()))
+    }
+
+    /// See [`KeyCache::signing_key`].
+    pub fn signing_key(&self, secret: &[u8], date: &str, region: &str, service: &str) -> SigningKey {
+        let mut guard = match self.0.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        guard.signing_key(secret, date, region, service)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derives_the_documented_key() {
+        // kSigning for the AWS documentation's example is
+        // c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9;
+        // the expected MAC of "x" under it was computed with Python's hmac.
+        let k = SigningKey::derive(
+            b"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            "20150830",
+            "us-east-1",
+            "iam",
+        );
+        let mut hex = [0u8; 64];
+        assert_eq!(
+            crate::encode::hex_lower(&k.sign(b"x"), &mut hex),
+            "8308ae1d6b6da6a0b33ec660ba35cfd48e7cd000cce6af9f0b17775e8eda9018"
+        );
+    }
+
+    #[test]
+    fn long_secrets_match_the_definition() {
+        let secret = [7u8; 100];
+        let mut key = [0u8; 104];
+        key[..4].copy_from_slice(b"AWS4");
+        key[4..].copy_from_slice(&secret);
+        let direct = mac_once(&key, b"20150830");
+        let mut h = Sha256::new();
+        h.update(key);
+        let hashed: [u8; 32] = h.finalize().into();
+        assert_eq!(*direct, *mac_once(&hashed, b"20150830"));
+        let _ = derive(&secret, "20150830", "r", "s");
+    }
+
+    #[test]
+    fn cache_keys_on_every_field() {
+        let mut c = KeyCache::new();
+        let base = c.signing_key(b"s1", "20150830", "ab", "c").sign(b"m");
+        // The same concatenation split differently must not hit.
+        let shifted = c.signing_key(b"s1", "20150830", "a", "bc").sign(b"m");
+        assert_ne!(base, shifted);
+        // A rotated secret must not hit.
+        let rotated = c.signing_key(b"s2", "20150830", "a", "bc").sign(b"m");
+        assert_ne!(shifted, rotated);
+        assert_eq!(c.hits(), 0);
+        let again = c.signing_key(b"s2", "20150830", "a", "bc").sign(b"m");
+        assert_eq!(rotated, again);
+        assert_eq!(c.hits(), 1);
+        let next_day = c.signing_key(b"s2", "20150831", "a", "bc").sign(b"m");
+        assert_ne!(again, next_day);
+        assert_eq!(c.hits(), 1);
+    }
+}

@@ -1,0 +1,85 @@
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+//! AWS Signature Version 4 — canonicalisation, signing, presigning and
+//! server-side verification.
+//!
+//! * `no_std`, no I/O, no clock: the signing time is an argument.
+//! * Signing into a caller-provided buffer allocates nothing; the signing
+//!   key is cached, so steady-state signing is one SHA-256 over the
+//!   canonical request and one HMAC over the string to sign.
+//! * The canonical request and string to sign are produced by the same code
+//!   for signing, presigning and verifying, and the last step sits behind
+//!   [`SignatureAlgorithm`], so asymmetric signers (IAM Roles Anywhere)
+//!   reuse it.
+//!
+//! # Example
+//!
+//! ```
+//! use sigv4_core::{Credentials, Payload, Request, Signer, SigningParams, Timestamp};
+//!
+//! let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+//! let body = br#"{"query":{"match_all":{}}}"#;
+//! let req = Request::new("POST", "https://search-d.us-east-1.es.amazonaws.com/idx/_search")?
+//!     .header("content-type", "application/json")?
+//!     .payload(Payload::Bytes(body));
+//! let now: Timestamp = "20150830T123600Z".parse()?; // or Timestamp::now() with `std`
+//! let params = SigningParams::new("us-east-1", "es", now);
+//!
+//! let mut signer = Signer::new(); // keep it: it caches the signing key
+//! let mut buf = [0u8; 512];
+//! let signed = signer.sign(&req, &creds, &params, &mut buf)?;
+//! for (name, value) in signed.headers() {
+//!     println!("{name}: {value}"); // X-Amz-Date, then Authorization
+//! }
+//! assert!(signed.authorization().starts_with(
+//!     "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/es/aws4_request, \
+//!      SignedHeaders=content-type;host;x-amz-date, Signature="));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Features
+//!
+//! * `alloc`: owned outputs ([`SignedRequest`]).
+//! * `std` (default): [`Timestamp::now`], `SystemTime` conversions and
+//!   [`SharedKeyCache`].
+//! * `http` (default): sign and verify `http::Request<B>` in place
+//!   ([`http_sign`]).
+//!
+//! Errors implement `core::error::Error` in every configuration.
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod canonical;
+mod encode;
+mod key;
+mod request;
+mod settings;
+mod sign;
+mod time;
+mod verify;
+
+#[cfg(feature = "alloc")]
+mod owned;
+#[cfg(feature = "http")]
+pub mod http_sign;
+
+pub use canonical::{CanonicalError, MAX_PATH_SEGMENTS, MAX_QUERY_PARAMS};
+pub use encode::Sink;
+#[cfg(feature = "std")]
+pub use key::SharedKeyCache;
+pub use key::{KeyCache, MAX_CACHED_NAME, MAX_CACHED_SECRET, SigningKey};
+#[cfg(feature = "alloc")]
+pub use owned::{SignedRequest, Traced};
+pub use request::{MAX_HEADERS, Payload, Request, RequestError, Scheme};
+pub use settings::{DEFAULT_UNSIGNED_HEADERS, PathEncoding, SessionTokenMode, SigningSettings};
+pub use sign::{
+    Credentials, HMAC_SHA256, HeaderSignature, HmacSigner, MAX_EXPIRES, MAX_SIGNATURE_LEN,
+    QuerySignature, Scope, SignError, SignatureAlgorithm, Signer, SigningParams, Trace,
+    UNSIGNED_PAYLOAD, presign, sign, write_string_to_sign,
+};
+pub use time::{AmzDate, TimeError, Timestamp};
+pub use verify::{ShortStr, Verified, Verifier, VerifyError, VerifySettings};

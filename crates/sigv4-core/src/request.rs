@@ -1,0 +1,380 @@
+//! The request to sign or verify, borrowed from the caller.
+//!
+//! A [`Request`] holds only references: the method, the URL's parts as they
+//! go on the wire (already percent-encoded, as curl and `http::Uri` take
+//! them), the headers, and how to hash the payload. Up to [`MAX_HEADERS`]
+//! headers live in a fixed array on the stack, so building one never
+//! allocates.
+
+use core::fmt;
+
+/// How many headers a [`Request`] holds.
+pub const MAX_HEADERS: usize = 64;
+
+/// What the payload hash line of the canonical request is made from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Payload<'a> {
+    /// The body itself; it is hashed with SHA-256.
+    Bytes(&'a [u8]),
+    /// A SHA-256 already computed, as 64 lower-case hex digits.
+    Precomputed(&'a str),
+    /// `UNSIGNED-PAYLOAD`: the body is not covered by the signature (S3
+    /// presigned URLs, streaming uploads over TLS).
+    Unsigned,
+}
+
+impl fmt::Debug for Payload<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Payload::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
+            Payload::Precomputed(h) => f.debug_tuple("Precomputed").field(h).finish(),
+            Payload::Unsigned => f.write_str("Unsigned"),
+        }
+    }
+}
+
+/// `http` or `https`: decides which port is the default one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scheme {
+    /// Port 80 by default.
+    Http,
+    /// Port 443 by default.
+    Https,
+}
+
+/// Why a request could not be built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// The URL is not `http(s)://host[:port][/path][?query]`.
+    #[error("invalid URL: {0}")]
+    InvalidUrl(&'static str),
+    /// The method is empty or not an HTTP token.
+    #[error("invalid method: must be an HTTP token such as GET or POST")]
+    InvalidMethod,
+    /// A header name is empty or not an HTTP token.
+    #[error("invalid header name: must be a non-empty HTTP token")]
+    InvalidHeaderName,
+    /// A header value holds CR, LF or NUL.
+    #[error("invalid header value: must not contain CR, LF or NUL")]
+    InvalidHeaderValue,
+    /// More than [`MAX_HEADERS`] headers.
+    #[error("too many headers: at most {} can be signed", MAX_HEADERS)]
+    TooManyHeaders,
+}
+
+/// A request to sign or verify.
+///
+/// # Examples
+///
+/// ```
+/// use sigv4_core::{Payload, Request};
+/// let req = Request::new("POST", "https://example.com:443/a%20b?x=1")?
+///     .header("Content-Type", "application/json")?
+///     .payload(Payload::Bytes(b"{}"));
+/// assert_eq!(req.host(), "example.com"); // default port dropped
+/// assert_eq!(req.path(), "/a%20b");
+/// assert_eq!(req.query(), "x=1");
+/// # Ok::<(), sigv4_core::RequestError>(())
+/// ```
+#[derive(Clone)]
+pub struct Request<'a> {
+    method: &'a str,
+    scheme: Scheme,
+    host: &'a str,
+    path: &'a str,
+    query: &'a str,
+    headers: [(&'a str, &'a [u8]); MAX_HEADERS],
+    n_headers: usize,
+    payload: Payload<'a>,
+}
+
+impl fmt::Debug for Request<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("host", &self.host)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("headers", &self.n_headers)
+            .field("payload", &self.payload)
+            .finish()
+    }
+}
+
+pub(crate) fn is_token(s: &[u8]) -> bool {
+    !s.is_empty()
+        && s.iter().all(|&b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'!' | b'#'
+                        | b'$'
+                        | b'%'
+                        | b'&'
+                        | b'\''
+                        | b'*'
+                        | b'+'
+                        | b'-'
+                        | b'.'
+                        | b'^'
+                        | b'_'
+                        | b'`'
+                        | b'|'
+                        | b'~'
+                )
+        })
+}
+
+fn valid_url_part(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_graphic())
+}
+
+impl<'a> Request<'a> {
+    /// A request for `method` on an absolute `http://` or `https://` URL.
+    ///
+    /// The URL is taken as already percent-encoded; a fragment is dropped;
+    /// the default port (443 for https, 80 for http) is dropped from the host.
+    pub fn new(method: &'a str, url: &'a str) -> Result<Self, RequestError> {
+        let (scheme, rest) = if let Some(r) = strip_prefix_ci(url, "https://") {
+            (Scheme::Https, r)
+        } else if let Some(r) = strip_prefix_ci(url, "http://") {
+            (Scheme::Http, r)
+        } else {
+            return Err(RequestError::InvalidUrl("must start with http:// or https://"));
+        };
+        let rest = rest.split('#').next().unwrap_or("");
+        let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, path_query) = rest.split_at(auth_end);
+        let (path, query) = match path_query.split_once('?') {
+            Some((p, q)) => (p, q),
+            None => (path_query, ""),
+        };
+        let path = if path.is_empty() { "/" } else { path };
+        Self::from_parts(method, scheme, authority, path, query)
+    }
+
+    /// A request from URL parts that were split already (as `http::Uri`
+    /// holds them). `authority` is `host[:port]`; `path` starts with `/`.
+    pub fn from_parts(
+        method: &'a str,
+        scheme: Scheme,
+        authority: &'a str,
+        path: &'a str,
+        query: &'a str,
+    ) -> Result<Self, RequestError> {
+        if !is_token(method.as_bytes()) {
+            return Err(RequestError::InvalidMethod);
+        }
+        if authority.is_empty() {
+            return Err(RequestError::InvalidUrl("missing host"));
+        }
+        if authority.contains('@') {
+            return Err(RequestError::InvalidUrl(
+                "user information (user@host) is not supported",
+            ));
+        }
+        if !valid_url_part(authority) || !valid_url_part(path) || !valid_url_part(query) {
+            return Err(RequestError::InvalidUrl(
+                "must be percent-encoded: no spaces or control characters",
+            ));
+        }
+        if !path.starts_with('/') {
+            return Err(RequestError::InvalidUrl("path must start with '/'"));
+        }
+        let host = strip_default_port(scheme, authority)?;
+        Ok(Self {
+            method,
+            scheme,
+            host,
+            path,
+            query,
+            headers: [("", &[]); MAX_HEADERS],
+            n_headers: 0,
+            payload: Payload::Bytes(&[]),
+        })
+    }
+
+    /// Adds a header. Names are matched case-insensitively; a repeated name
+    /// keeps every value, in order.
+    pub fn header(mut self, name: &'a str, value: &'a (impl AsRef<[u8]> + ?Sized)) -> Result<Self, RequestError> {
+        self.push_header(name, value.as_ref())?;
+        Ok(self)
+    }
+
+    /// Adds a header in place; see [`Request::header`].
+    pub fn push_header(&mut self, name: &'a str, value: &'a [u8]) -> Result<(), RequestError> {
+        if !is_token(name.as_bytes()) {
+            return Err(RequestError::InvalidHeaderName);
+        }
+        if value.iter().any(|&b| matches!(b, b'\r' | b'\n' | 0)) {
+            return Err(RequestError::InvalidHeaderValue);
+        }
+        let slot = self
+            .headers
+            .get_mut(self.n_headers)
+            .ok_or(RequestError::TooManyHeaders)?;
+        *slot = (name, value);
+        self.n_headers += 1;
+        Ok(())
+    }
+
+    /// Sets how the payload is hashed (default: an empty body).
+    pub fn payload(mut self, payload: Payload<'a>) -> Self {
+        self.payload = payload;
+        self
+    }
+
+    /// Sets how the payload is hashed, in place.
+    pub fn set_payload(&mut self, payload: Payload<'a>) {
+        self.payload = payload;
+    }
+
+    /// The method, as given.
+    pub fn method(&self) -> &'a str {
+        self.method
+    }
+
+    /// `http` or `https`.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// The host as it is signed: `host[:port]`, without a default port.
+    pub fn host(&self) -> &'a str {
+        self.host
+    }
+
+    /// The path as it goes on the wire.
+    pub fn path(&self) -> &'a str {
+        self.path
+    }
+
+    /// The query string as it goes on the wire, without `?`.
+    pub fn query(&self) -> &'a str {
+        self.query
+    }
+
+    /// The headers, in the order they were added.
+    pub fn headers(&self) -> &[(&'a str, &'a [u8])] {
+        &self.headers[..self.n_headers]
+    }
+
+    /// The first value of header `name` (case-insensitive).
+    pub fn header_value(&self, name: &str) -> Option<&'a [u8]> {
+        self.headers()
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
+    }
+
+    /// How the payload is hashed.
+    pub fn payload_kind(&self) -> Payload<'a> {
+        self.payload
+    }
+}
+
+fn strip_prefix_ci<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
+    let head = s.get(..prefix.len())?;
+    if head.eq_ignore_ascii_case(prefix) {
+        s.get(prefix.len()..)
+    } else {
+        None
+    }
+}
+
+fn strip_default_port(scheme: Scheme, authority: &str) -> Result<&str, RequestError> {
+    // IPv6 literals keep their colons inside brackets.
+    let port_sep = if authority.starts_with('[') {
+        let close = authority
+            .find(']')
+            .ok_or(RequestError::InvalidUrl("unclosed '[' in host"))?;
+        match &authority[close + 1..] {
+            "" => None,
+            p if p.starts_with(':') => Some(close + 1),
+            _ => return Err(RequestError::InvalidUrl("junk after IPv6 host")),
+        }
+    } else {
+        authority.rfind(':')
+    };
+    let Some(sep) = port_sep else {
+        return Ok(authority);
+    };
+    let (host, port) = (&authority[..sep], &authority[sep + 1..]);
+    if host.is_empty() {
+        return Err(RequestError::InvalidUrl("missing host"));
+    }
+    if port.is_empty() {
+        return Ok(host);
+    }
+    if port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(RequestError::InvalidUrl("port must be a number"));
+    }
+    let default = match scheme {
+        Scheme::Https => "443",
+        Scheme::Http => "80",
+    };
+    if port.trim_start_matches('0') == default {
+        Ok(host)
+    } else {
+        Ok(authority)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_urls() {
+        let r = Request::new("GET", "http://h:80/p/q?a=b#frag").unwrap();
+        assert_eq!((r.host(), r.path(), r.query()), ("h", "/p/q", "a=b"));
+        let r = Request::new("GET", "https://h:8443?x").unwrap();
+        assert_eq!((r.host(), r.path(), r.query()), ("h:8443", "/", "x"));
+        let r = Request::new("GET", "https://[::1]:443/").unwrap();
+        assert_eq!(r.host(), "[::1]");
+        let r = Request::new("GET", "HTTPS://[::1]:9200/").unwrap();
+        assert_eq!(r.host(), "[::1]:9200");
+    }
+
+    #[test]
+    fn rejects_bad_urls() {
+        for u in [
+            "ftp://h/",
+            "https://",
+            "https:///p",
+            "https://u@h/",
+            "https://h/a b",
+            "https://h:x/",
+            "https://[::1/",
+            "https://h:123456/",
+        ] {
+            assert!(
+                matches!(Request::new("GET", u), Err(RequestError::InvalidUrl(_))),
+                "{u}"
+            );
+        }
+        assert_eq!(
+            Request::new("G T", "https://h/").err(),
+            Some(RequestError::InvalidMethod)
+        );
+    }
+
+    #[test]
+    fn validates_headers() {
+        let r = Request::new("GET", "https://h/").unwrap();
+        assert_eq!(
+            r.clone().header("a b", "v").err(),
+            Some(RequestError::InvalidHeaderName)
+        );
+        assert_eq!(
+            r.clone().header("a", "v\r\nx: y").err(),
+            Some(RequestError::InvalidHeaderValue)
+        );
+        let mut r = r;
+        for _ in 0..MAX_HEADERS {
+            r.push_header("x", b"1").unwrap();
+        }
+        assert_eq!(r.push_header("x", b"1"), Err(RequestError::TooManyHeaders));
+    }
+}

@@ -1,0 +1,452 @@
+//! Server-side verification of SigV4 requests and presigned URLs.
+//!
+//! The verifier parses the `Authorization` header (or the `X-Amz-*` query
+//! parameters of a presigned URL), checks the signing time against `now`,
+//! asks the caller for the secret of the named access key, rebuilds the
+//! canonical request from the request as received, and compares signatures
+//! in constant time. It shares the canonicalisation code with the signer.
+
+use core::fmt;
+
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::canonical::{self, CanonicalError, Param};
+use crate::encode::{self, Decoded, Sink};
+use crate::key::KeyCache;
+use crate::request::{Payload, Request};
+use crate::settings::SigningSettings;
+use crate::sign::{HMAC_SHA256, MAX_EXPIRES, Scope, UNSIGNED_PAYLOAD, check_scope, write_string_to_sign};
+use crate::time::Timestamp;
+
+/// Why a request failed verification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// The request carries no usable signature: missing or malformed
+    /// `Authorization` header, presigned parameters or date.
+    #[error("malformed signature: {0}")]
+    Malformed(&'static str),
+    /// The algorithm is not `AWS4-HMAC-SHA256`.
+    #[error("unsupported signature algorithm: only AWS4-HMAC-SHA256 is verified")]
+    UnsupportedAlgorithm,
+    /// The lookup knows no secret for the access key id.
+    #[error("unknown access key id")]
+    UnknownAccessKey,
+    /// Signed too long ago: outside the clock-skew window, or past the
+    /// presigned URL's expiry.
+    #[error("signature expired: signed too long ago or past its expiry")]
+    Expired,
+    /// Signed in the future, beyond the allowed clock skew.
+    #[error("signature not yet valid: signing time is ahead of the server clock")]
+    NotYetValid,
+    /// The signature does not match the request.
+    #[error("signature mismatch: the request was changed or signed with another secret")]
+    SignatureMismatch,
+    /// The request has no canonical form.
+    #[error(transparent)]
+    Canonical(#[from] CanonicalError),
+}
+
+/// What the verifier accepts.
+#[derive(Clone, Copy, Debug)]
+pub struct VerifySettings<'a> {
+    /// How far the signing time may be from `now`, in seconds. AWS allows
+    /// five minutes.
+    pub max_skew_secs: u64,
+    /// The path rules the signer used (normalisation, encoding).
+    pub signing: SigningSettings<'a>,
+    /// Presigned URLs sign `UNSIGNED-PAYLOAD` instead of the body hash (S3).
+    pub unsigned_presigned_payload: bool,
+}
+
+impl Default for VerifySettings<'_> {
+    fn default() -> Self {
+        Self {
+            max_skew_secs: 300,
+            signing: SigningSettings::default(),
+            unsigned_presigned_payload: false,
+        }
+    }
+}
+
+/// A short owned string (at most `N` bytes) from a verified request.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ShortStr<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> ShortStr<N> {
+    fn from_bytes(b: impl IntoIterator<Item = u8>) -> Option<Self> {
+        let mut buf = [0u8; N];
+        let mut len = 0;
+        for c in b {
+            *buf.get_mut(len)? = c;
+            len += 1;
+        }
+        core::str::from_utf8(&buf[..len]).ok()?;
+        Some(Self { buf, len })
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+}
+
+impl<const N: usize> fmt::Debug for ShortStr<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl<const N: usize> fmt::Display for ShortStr<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A request whose signature checked out.
+#[derive(Clone, Copy, Debug)]
+pub struct Verified {
+    /// Who signed it.
+    pub access_key_id: ShortStr<128>,
+    /// The region of the credential scope.
+    pub region: ShortStr<128>,
+    /// The service of the credential scope.
+    pub service: ShortStr<128>,
+    /// When it was signed.
+    pub signed_at: Timestamp,
+    /// True for a presigned URL, false for an `Authorization` header.
+    pub presigned: bool,
+}
+
+impl Verified {
+    /// The credential scope.
+    pub fn scope(&self) -> Scope<'_> {
+        Scope {
+            date: self.signed_at.amz_date(),
+            region: self.region.as_str(),
+            service: self.service.as_str(),
+        }
+    }
+}
+
+/// The parts of a signature, before any check.
+struct Parsed<'p> {
+    credential: [ShortStr<128>; 5],
+    signed_headers: &'p str,
+    signature: &'p [u8],
+    signed_at: Timestamp,
+    expires: Option<u64>,
+}
+
+const MALFORMED_CREDENTIAL: VerifyError =
+    VerifyError::Malformed("Credential must be ACCESS_KEY/YYYYMMDD/region/service/aws4_request");
+
+fn split_credential(cred: impl Iterator<Item = u8> + Clone) -> Result<[ShortStr<128>; 5], VerifyError> {
+    let mut parts = [ShortStr::<128>::from_bytes([]).ok_or(MALFORMED_CREDENTIAL)?; 5];
+    let mut idx = 0;
+    let mut cur = [0u8; 128];
+    let mut len = 0;
+    for b in cred.chain(core::iter::once(b'/')) {
+        if b == b'/' {
+            let slot = parts.get_mut(idx).ok_or(MALFORMED_CREDENTIAL)?;
+            *slot = ShortStr::from_bytes(cur[..len].iter().copied()).ok_or(MALFORMED_CREDENTIAL)?;
+            idx += 1;
+            len = 0;
+        } else {
+            *cur.get_mut(len).ok_or(MALFORMED_CREDENTIAL)? = b;
+            len += 1;
+        }
+    }
+    if idx != 5
+        || parts[0].len == 0
+        || parts[1].len != 8
+        || parts[4].as_str() != "aws4_request"
+        || check_scope(parts[2].as_str(), parts[3].as_str()).is_err()
+    {
+        return Err(MALFORMED_CREDENTIAL);
+    }
+    Ok(parts)
+}
+
+fn check_signed_headers(list: &str) -> Result<(), VerifyError> {
+    const BAD: VerifyError =
+        VerifyError::Malformed("SignedHeaders must be sorted, distinct, lower-case names including host");
+    let mut prev: Option<&str> = None;
+    let mut has_host = false;
+    for name in list.split(';') {
+        if !crate::request::is_token(name.as_bytes()) || name.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Err(BAD);
+        }
+        if prev.is_some_and(|p| p >= name) {
+            return Err(BAD);
+        }
+        has_host |= name == "host";
+        prev = Some(name);
+    }
+    if has_host { Ok(()) } else { Err(BAD) }
+}
+
+fn is_hex64(s: &[u8]) -> bool {
+    s.len() == 64 && s.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+fn parse_header<'p>(auth: &'p str, request: &Request<'p>) -> Result<Parsed<'p>, VerifyError> {
+    let (alg, rest) = auth
+        .split_once(' ')
+        .ok_or(VerifyError::Malformed("Authorization must be 'ALGORITHM Credential=…, SignedHeaders=…, Signature=…'"))?;
+    if alg != HMAC_SHA256 {
+        return Err(VerifyError::UnsupportedAlgorithm);
+    }
+    let (mut cred, mut signed, mut sig) = (None, None, None);
+    for part in rest.split(',') {
+        let (k, v) = part
+            .trim_matches(' ')
+            .split_once('=')
+            .ok_or(VerifyError::Malformed("Authorization component without '='"))?;
+        let slot = match k {
+            "Credential" => &mut cred,
+            "SignedHeaders" => &mut signed,
+            "Signature" => &mut sig,
+            _ => return Err(VerifyError::Malformed("unknown Authorization component")),
+        };
+        if slot.replace(v).is_some() {
+            return Err(VerifyError::Malformed("repeated Authorization component"));
+        }
+    }
+    let (Some(cred), Some(signed), Some(sig)) = (cred, signed, sig) else {
+        return Err(VerifyError::Malformed("Authorization lacks Credential, SignedHeaders or Signature"));
+    };
+    let date = request
+        .header_value("x-amz-date")
+        .ok_or(VerifyError::Malformed("missing X-Amz-Date header"))?;
+    let signed_at = core::str::from_utf8(date)
+        .ok()
+        .and_then(|d| d.parse::<Timestamp>().ok())
+        .ok_or(VerifyError::Malformed("X-Amz-Date must be YYYYMMDDTHHMMSSZ"))?;
+    Ok(Parsed {
+        credential: split_credential(cred.bytes())?,
+        signed_headers: signed,
+        signature: sig.as_bytes(),
+        signed_at,
+        expires: None,
+    })
+}
+
+fn key_is(p: &Param<'_>, name: &str) -> bool {
+    Decoded::new(p.key).eq(name.bytes())
+}
+
+fn parse_presigned<'p>(request: &Request<'p>, list_buf: &'p mut [u8; 1024]) -> Result<Parsed<'p>, VerifyError> {
+    let query = request.query().as_bytes();
+    let get = |name: &'static str| -> Result<&'p [u8], VerifyError> {
+        let mut found = None;
+        for p in canonical::params(query) {
+            if key_is(&p, name) && found.replace(p.value).is_some() {
+                return Err(VerifyError::Malformed("repeated X-Amz-* query parameter"));
+            }
+        }
+        found.ok_or(VerifyError::Malformed("presigned URL lacks an X-Amz-* parameter"))
+    };
+    if !Decoded::new(get("X-Amz-Algorithm")?).eq(HMAC_SHA256.bytes()) {
+        return Err(VerifyError::UnsupportedAlgorithm);
+    }
+    let credential = split_credential(Decoded::new(get("X-Amz-Credential")?))?;
+    let date: ShortStr<16> = ShortStr::from_bytes(Decoded::new(get("X-Amz-Date")?))
+        .ok_or(VerifyError::Malformed("X-Amz-Date must be YYYYMMDDTHHMMSSZ"))?;
+    let signed_at = date
+        .as_str()
+        .parse::<Timestamp>()
+        .map_err(|_| VerifyError::Malformed("X-Amz-Date must be YYYYMMDDTHHMMSSZ"))?;
+    let expires = core::str::from_utf8(get("X-Amz-Expires")?)
+        .ok()
+        .and_then(|e| e.parse::<u64>().ok())
+        .filter(|e| (1..=MAX_EXPIRES).contains(e))
+        .ok_or(VerifyError::Malformed("X-Amz-Expires must be 1..=604800"))?;
+    let mut n = 0;
+    for b in Decoded::new(get("X-Amz-SignedHeaders")?) {
+        *list_buf
+            .get_mut(n)
+            .ok_or(VerifyError::Malformed("X-Amz-SignedHeaders too long"))? = b;
+        n += 1;
+    }
+    let list_buf: &'p [u8] = list_buf;
+    let signed_headers = core::str::from_utf8(&list_buf[..n])
+        .map_err(|_| VerifyError::Malformed("X-Amz-SignedHeaders is not UTF-8"))?;
+    Ok(Parsed {
+        credential,
+        signed_headers,
+        signature: get("X-Amz-Signature")?,
+        signed_at,
+        expires: Some(expires),
+    })
+}
+
+/// Verifies SigV4 signatures, caching the signing key of the last caller.
+///
+/// # Examples
+///
+/// ```
+/// use sigv4_core::{Credentials, Request, Signer, SigningParams, Timestamp, Verifier, VerifyError};
+/// let now: Timestamp = "20150830T123600Z".parse()?;
+/// let creds = Credentials::new("AKIDEXAMPLE", "secret");
+/// let mut buf = [0u8; 512];
+/// let req = Request::new("GET", "https://example.amazonaws.com/")?;
+/// let sig = Signer::new().sign(&req, &creds, &SigningParams::new("us-east-1", "es", now), &mut buf)?;
+///
+/// // The server sees the request with the headers the signer added.
+/// let date = sig.date();
+/// let received = req.clone()
+///     .header("X-Amz-Date", date.as_str())?
+///     .header("Authorization", sig.authorization())?;
+/// let mut verifier = Verifier::default();
+/// let ok = verifier.verify(&received, now, |id| (id == "AKIDEXAMPLE").then_some("secret"))?;
+/// assert_eq!(ok.access_key_id.as_str(), "AKIDEXAMPLE");
+/// assert_eq!(ok.service.as_str(), "es");
+/// let wrong = verifier.verify(&received, now, |_| Some("other"));
+/// assert_eq!(wrong.unwrap_err(), VerifyError::SignatureMismatch);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct Verifier<'a> {
+    /// What is accepted.
+    pub settings: VerifySettings<'a>,
+    cache: KeyCache,
+}
+
+impl<'a> Verifier<'a> {
+    /// A verifier with these settings.
+    pub fn new(settings: VerifySettings<'a>) -> Self {
+        Self {
+            settings,
+            cache: KeyCache::new(),
+        }
+    }
+
+    /// Verifies `request` as received at `now`. `lookup` gives the secret
+    /// access key for an access key id, or `None` if it is unknown.
+    pub fn verify<K: AsRef<[u8]>>(
+        &mut self,
+        request: &Request<'_>,
+        now: Timestamp,
+        lookup: impl FnOnce(&str) -> Option<K>,
+    ) -> Result<Verified, VerifyError> {
+        let mut list_buf = [0u8; 1024];
+        let auth = request.header_value("authorization");
+        let parsed = match auth {
+            Some(a) => {
+                let a = core::str::from_utf8(a)
+                    .map_err(|_| VerifyError::Malformed("Authorization is not UTF-8"))?;
+                parse_header(a, request)?
+            }
+            None => parse_presigned(request, &mut list_buf)?,
+        };
+        let [akid, date, region, service, _] = parsed.credential;
+        if parsed.signed_at.amz_date().date() != date.as_str() {
+            return Err(VerifyError::Malformed("credential date does not match X-Amz-Date"));
+        }
+        if !is_hex64(parsed.signature) {
+            return Err(VerifyError::Malformed("Signature must be 64 lower-case hex digits"));
+        }
+        check_signed_headers(parsed.signed_headers)?;
+
+        let skew = self.settings.max_skew_secs;
+        let (t, n) = (parsed.signed_at.unix_seconds(), now.unix_seconds());
+        if t > n.saturating_add(skew) {
+            return Err(VerifyError::NotYetValid);
+        }
+        let deadline = match parsed.expires {
+            Some(e) => t.saturating_add(e),
+            None => t.saturating_add(skew),
+        };
+        if n > deadline {
+            return Err(VerifyError::Expired);
+        }
+
+        let secret = lookup(akid.as_str()).ok_or(VerifyError::UnknownAccessKey)?;
+
+        let mut hash_buf = [0u8; 64];
+        let payload = match request.header_value("x-amz-content-sha256") {
+            Some(v) => core::str::from_utf8(v)
+                .map_err(|_| VerifyError::Malformed("x-amz-content-sha256 is not UTF-8"))?
+                .trim_matches([' ', '\t']),
+            None if parsed.expires.is_some() && self.settings.unsigned_presigned_payload => UNSIGNED_PAYLOAD,
+            None => match request.payload_kind() {
+                Payload::Bytes(b) => encode::hex_lower(&Sha256::digest(b), &mut hash_buf),
+                Payload::Precomputed(h) => h,
+                Payload::Unsigned => UNSIGNED_PAYLOAD,
+            },
+        };
+
+        let mut h = Sha256::new();
+        let presigned = parsed.expires.is_some();
+        let query = canonical::params(request.query().as_bytes())
+            .filter(|p| !(presigned && key_is(p, "X-Amz-Signature")));
+        canonical::write_head(&mut h, request, &self.settings.signing, query)?;
+        canonical::write_listed_headers(&mut h, parsed.signed_headers, request.headers(), request.host())?;
+        h.put(b"\n");
+        h.put(parsed.signed_headers.as_bytes());
+        h.put(b"\n");
+        h.put(payload.as_bytes());
+        let creq_hash = h.finalize();
+
+        let scope = Scope {
+            date: parsed.signed_at.amz_date(),
+            region: region.as_str(),
+            service: service.as_str(),
+        };
+        let mut sts = StackText::default();
+        write_string_to_sign(&mut sts, HMAC_SHA256, &scope, &creq_hash);
+        let key = self
+            .cache
+            .signing_key(secret.as_ref(), scope.date.date(), scope.region, scope.service);
+        let expected = key.sign(sts.bytes());
+        let mut hex = [0u8; 64];
+        let expected_hex = encode::hex_lower(&expected, &mut hex);
+        if !bool::from(expected_hex.as_bytes().ct_eq(parsed.signature)) {
+            return Err(VerifyError::SignatureMismatch);
+        }
+        Ok(Verified {
+            access_key_id: akid,
+            region,
+            service,
+            signed_at: parsed.signed_at,
+            presigned,
+        })
+    }
+}
+
+/// The string to sign, collected on the stack.
+struct StackText {
+    buf: [u8; 400],
+    len: usize,
+}
+
+impl Default for StackText {
+    fn default() -> Self {
+        Self {
+            buf: [0; 400],
+            len: 0,
+        }
+    }
+}
+
+impl StackText {
+    fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl Sink for StackText {
+    fn put(&mut self, bytes: &[u8]) {
+        // Region and service are at most 64 bytes each, so the string to
+        // sign always fits; anything longer would only be truncated.
+        let end = (self.len + bytes.len()).min(self.buf.len());
+        let n = end - self.len;
+        self.buf[self.len..end].copy_from_slice(&bytes[..n]);
+        self.len = end;
+    }
+}
