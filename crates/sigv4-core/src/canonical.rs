@@ -432,7 +432,7 @@ mod tests {
         assert_eq!(query("x&&y="), "x=&y=");
         assert_eq!(
             query("Param-3=Value3&Param=Value2&%E1%88%B4=Value1"),
-            "Param=Value2&Param-3=Value3&%E1%88%B4=Value1"
+            "%E1%88%B4=Value1&Param=Value2&Param-3=Value3"
         );
         assert_eq!(query(""), "");
     }
