@@ -58,6 +58,10 @@ pub struct VerifySettings<'a> {
     pub signing: SigningSettings<'a>,
     /// Presigned URLs sign `UNSIGNED-PAYLOAD` instead of the body hash (S3).
     pub unsigned_presigned_payload: bool,
+    /// When the credential scope names `s3`, apply S3's rules (no path
+    /// normalisation, single encoding, unsigned presigned payload) instead
+    /// of `signing` and `unsigned_presigned_payload`. On by default.
+    pub s3_rules_for_s3_scope: bool,
 }
 
 impl Default for VerifySettings<'_> {
@@ -66,6 +70,7 @@ impl Default for VerifySettings<'_> {
             max_skew_secs: 300,
             signing: SigningSettings::default(),
             unsigned_presigned_payload: false,
+            s3_rules_for_s3_scope: true,
         }
     }
 }
@@ -368,12 +373,17 @@ impl<'a> Verifier<'a> {
 
         let secret = lookup(akid.as_str()).ok_or(VerifyError::UnknownAccessKey)?;
 
+        let (signing, unsigned_presigned) = if self.settings.s3_rules_for_s3_scope && service.as_str() == "s3" {
+            (SigningSettings::s3(), true)
+        } else {
+            (self.settings.signing, self.settings.unsigned_presigned_payload)
+        };
         let mut hash_buf = [0u8; 64];
         let payload = match request.header_value("x-amz-content-sha256") {
             Some(v) => core::str::from_utf8(v)
                 .map_err(|_| VerifyError::Malformed("x-amz-content-sha256 is not UTF-8"))?
                 .trim_matches([' ', '\t']),
-            None if parsed.expires.is_some() && self.settings.unsigned_presigned_payload => UNSIGNED_PAYLOAD,
+            None if parsed.expires.is_some() && unsigned_presigned => UNSIGNED_PAYLOAD,
             None => match request.payload_kind() {
                 Payload::Bytes(b) => encode::hex_lower(&Sha256::digest(b), &mut hash_buf),
                 Payload::Precomputed(h) => h,
@@ -385,7 +395,7 @@ impl<'a> Verifier<'a> {
         let presigned = parsed.expires.is_some();
         let query = canonical::params(request.query().as_bytes())
             .filter(|p| !(presigned && key_is(p, "X-Amz-Signature")));
-        canonical::write_head(&mut h, request, &self.settings.signing, query)?;
+        canonical::write_head(&mut h, request, &signing, query)?;
         canonical::write_listed_headers(&mut h, parsed.signed_headers, request.headers(), request.host())?;
         h.put(b"\n");
         h.put(parsed.signed_headers.as_bytes());

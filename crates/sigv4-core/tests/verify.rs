@@ -163,7 +163,8 @@ fn unknown_keys_and_malformed_headers_are_told_apart() {
 fn presigned(at: Timestamp, expires: u64, settings: SigningSettings<'_>, payload: Payload<'_>) -> String {
     let req = Request::new("GET", URL).unwrap().payload(payload);
     let creds = Credentials::new("AKIDEXAMPLE", SECRET).with_session_token("TOK/EN+=");
-    let mut params = SigningParams::new("eu-west-1", "s3", at);
+    let service = if settings == SigningSettings::s3() { "s3" } else { "execute-api" };
+    let mut params = SigningParams::new("eu-west-1", service, at);
     params.settings = settings;
     let (out, _) = Signer::new().presign_owned(&req, &creds, &params, expires, false).unwrap();
     format!("{URL}&{}", out.query)
@@ -198,9 +199,15 @@ fn s3_presigned_urls_sign_an_unsigned_payload() {
         ..VerifySettings::default()
     };
     assert!(Verifier::new(settings).verify(&req, at, lookup).is_ok());
-    // With the default settings the body hash is expected instead.
+    // The default settings pick S3's rules from the scope.
+    assert!(Verifier::default().verify(&req, at, lookup).is_ok());
+    // Without that, the body hash is expected instead.
+    let strict = VerifySettings {
+        s3_rules_for_s3_scope: false,
+        ..VerifySettings::default()
+    };
     assert_eq!(
-        Verifier::default().verify(&req, at, lookup).unwrap_err(),
+        Verifier::new(strict).verify(&req, at, lookup).unwrap_err(),
         VerifyError::SignatureMismatch
     );
 }

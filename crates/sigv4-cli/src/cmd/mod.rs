@@ -1,0 +1,78 @@
+//! One module per command, plus what they share: request bodies and
+//! credentials from the environment.
+
+use std::io::Read;
+
+use crate::CliError;
+
+pub(crate) mod sign;
+pub(crate) mod verify;
+
+/// Reads a curl-style data argument: `@FILE` is the file's bytes (`@-` is
+/// stdin), anything else is the string itself.
+pub(crate) fn read_data(spec: &str) -> Result<Vec<u8>, CliError> {
+    match spec.strip_prefix('@') {
+        Some("-") => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|e| CliError::input(format!("cannot read stdin: {e}")))?;
+            Ok(buf)
+        }
+        Some(path) => {
+            std::fs::read(path).map_err(|e| CliError::input(format!("cannot read {path}: {e}")))
+        }
+        None => Ok(spec.as_bytes().to_vec()),
+    }
+}
+
+/// Static credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
+/// `AWS_SESSION_TOKEN`.
+#[derive(Clone)]
+pub(crate) struct EnvCredentials {
+    pub(crate) access_key_id: String,
+    pub(crate) secret_access_key: String,
+    pub(crate) session_token: Option<String>,
+}
+
+impl std::fmt::Debug for EnvCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnvCredentials")
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+fn non_empty_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+pub(crate) fn env_credentials() -> Result<EnvCredentials, CliError> {
+    match (
+        non_empty_env("AWS_ACCESS_KEY_ID"),
+        non_empty_env("AWS_SECRET_ACCESS_KEY"),
+    ) {
+        (Some(access_key_id), Some(secret_access_key)) => Ok(EnvCredentials {
+            access_key_id,
+            secret_access_key,
+            session_token: non_empty_env("AWS_SESSION_TOKEN"),
+        }),
+        _ => Err(CliError::input(
+            "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+        )),
+    }
+}
+
+/// The region: `--region`, else `AWS_REGION`, else `AWS_DEFAULT_REGION`.
+pub(crate) fn region(flag: Option<&str>) -> Result<String, CliError> {
+    let region = match flag {
+        Some(r) => Some(r.to_string()),
+        None => non_empty_env("AWS_REGION").or_else(|| non_empty_env("AWS_DEFAULT_REGION")),
+    };
+    match region {
+        Some(r) if !r.is_empty() => Ok(r),
+        _ => Err(CliError::input(
+            "no region: pass --region or set AWS_REGION",
+        )),
+    }
+}

@@ -1,0 +1,234 @@
+//! `sigv4 sign`: sign or presign a request given curl-style, and print the
+//! request to send (`--format http`) or every stage (`--format json`).
+
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+use sigv4_core::{Credentials, Payload, Request, Signer, SigningParams, SigningSettings, Timestamp};
+
+use super::{env_credentials, read_data, region};
+use crate::CliError;
+use crate::http_text;
+
+/// Output format of `sign`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// The request line and headers to send.
+    Http,
+    /// Canonical request, string to sign, signature, URL and headers.
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SignArgs {
+    /// HTTP method (default: GET, or POST with a body).
+    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    method: Option<String>,
+    /// A header to send and sign, as 'Name: value'. Repeatable.
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    headers: Vec<String>,
+    /// Body text; several are joined with '&'. '@FILE' reads a file without
+    /// its line breaks, as curl does.
+    #[arg(short = 'd', long = "data", value_name = "STRING", conflicts_with = "data_binary")]
+    data: Vec<String>,
+    /// Body bytes: '@FILE' (or '@-' for stdin) read as they are, or a string.
+    #[arg(long = "data-binary", value_name = "@FILE|STRING")]
+    data_binary: Option<String>,
+    /// Signing region, e.g. us-east-1 (default: AWS_REGION, AWS_DEFAULT_REGION).
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+    /// Signing name of the service, e.g. es, aoss, sts, s3.
+    #[arg(long, value_name = "SERVICE")]
+    service: String,
+    /// Signing time (default: now).
+    #[arg(long, value_name = "YYYYMMDDTHHMMSSZ")]
+    date: Option<String>,
+    /// Sign in the query string (a presigned URL) instead of headers.
+    #[arg(long)]
+    presign: bool,
+    /// Lifetime of the presigned URL in seconds, 1..=604800.
+    #[arg(long, value_name = "SECS", requires = "presign")]
+    expires: Option<String>,
+    /// Sign UNSIGNED-PAYLOAD instead of the body's hash.
+    #[arg(long)]
+    unsigned_payload: bool,
+    /// Add and sign X-Amz-Content-Sha256 (required by aoss and s3).
+    #[arg(long)]
+    content_sha256_header: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Http)]
+    format: Format,
+    /// The URL, already percent-encoded (as curl takes it).
+    #[arg(value_name = "URL")]
+    url: String,
+}
+
+#[derive(Serialize)]
+struct JsonOut<'a> {
+    canonical_request: &'a str,
+    string_to_sign: &'a str,
+    signature: &'a str,
+    authorization: Option<&'a str>,
+    url: &'a str,
+    headers: Vec<[&'a str; 2]>,
+}
+
+/// Headers the signer sets itself; a caller's copy is replaced.
+const REPLACED: &[&str] = &["authorization", "x-amz-date", "x-amz-security-token"];
+
+fn parse_header(h: &str) -> Result<(String, String), CliError> {
+    let (name, value) = h
+        .split_once(':')
+        .ok_or_else(|| CliError::input(format!("header without a colon: {h:.60}")))?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(CliError::input(format!("header without a name: {h:.60}")));
+    }
+    Ok((name.to_string(), value.trim_start().to_string()))
+}
+
+fn body(args: &SignArgs) -> Result<Option<Vec<u8>>, CliError> {
+    if let Some(spec) = &args.data_binary {
+        return read_data(spec).map(Some);
+    }
+    if args.data.is_empty() {
+        return Ok(None);
+    }
+    let mut parts = Vec::new();
+    for d in &args.data {
+        let mut bytes = read_data(d)?;
+        if d.starts_with('@') {
+            bytes.retain(|&b| b != b'\n' && b != b'\r');
+        }
+        parts.push(bytes);
+    }
+    Ok(Some(parts.join(&b'&')))
+}
+
+/// `scheme://authority` of a URL.
+fn origin(url: &str) -> &str {
+    let after = url.find("://").map_or(0, |i| i + 3);
+    let end = url[after..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| after + i);
+    &url[..end]
+}
+
+pub(crate) fn run(args: &SignArgs) -> Result<String, CliError> {
+    let region = region(args.region.as_deref())?;
+    if args.service.is_empty() {
+        return Err(CliError::input("--service must not be empty"));
+    }
+    let time = match &args.date {
+        Some(d) => d
+            .parse::<Timestamp>()
+            .map_err(|e| CliError::input(format!("--date: {e}")))?,
+        None => Timestamp::now(),
+    };
+    let expires = match &args.expires {
+        Some(e) => e
+            .parse::<u64>()
+            .ok()
+            .filter(|e| (1..=sigv4_core::MAX_EXPIRES).contains(e))
+            .ok_or_else(|| CliError::input("--expires must be between 1 and 604800 seconds"))?,
+        None => 3600,
+    };
+    let headers = args
+        .headers
+        .iter()
+        .map(|h| parse_header(h))
+        .collect::<Result<Vec<_>, _>>()?;
+    let body = body(args)?;
+    let method = match (&args.method, &body) {
+        (Some(m), _) => m.clone(),
+        (None, Some(_)) => "POST".to_string(),
+        (None, None) => "GET".to_string(),
+    };
+    let body = body.unwrap_or_default();
+    let creds = env_credentials()?;
+
+    let url = args.url.split('#').next().unwrap_or_default();
+    let mut request = Request::new(&method, url).map_err(CliError::input)?;
+    for (n, v) in &headers {
+        request.push_header(n, v.as_bytes()).map_err(CliError::input)?;
+    }
+    let is_s3 = args.service == "s3";
+    let payload = if args.unsigned_payload || (is_s3 && args.presign) {
+        Payload::Unsigned
+    } else {
+        Payload::Bytes(&body)
+    };
+    let request = request.payload(payload);
+    let mut settings = if is_s3 {
+        SigningSettings::s3()
+    } else {
+        SigningSettings::default()
+    };
+    settings.content_sha256_header |= args.content_sha256_header;
+    let params = SigningParams {
+        settings,
+        ..SigningParams::new(&region, &args.service, time)
+    };
+    let mut credentials = Credentials::new(&creds.access_key_id, &creds.secret_access_key);
+    if let Some(t) = &creds.session_token {
+        credentials = credentials.with_session_token(t);
+    }
+
+    let mut signer = Signer::new();
+    let (signed, traced) = if args.presign {
+        signer.presign_owned(&request, &credentials, &params, expires, true)
+    } else {
+        signer.sign_owned(&request, &credentials, &params, true)
+    }
+    .map_err(CliError::input)?;
+    let traced = traced.unwrap_or_default();
+
+    // Every header to send, in order: the caller's, Host, then the signer's.
+    let mut out_headers: Vec<(String, String)> = headers
+        .iter()
+        .filter(|(n, _)| args.presign || !REPLACED.iter().any(|r| n.eq_ignore_ascii_case(r)))
+        .cloned()
+        .collect();
+    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+        out_headers.push(("Host".to_string(), request.host().to_string()));
+    }
+    out_headers.extend(signed.headers.iter().map(|(n, v)| (n.to_string(), v.clone())));
+
+    let query = match (request.query(), args.presign) {
+        ("", true) => signed.query.clone(),
+        (q, true) => format!("{q}&{}", signed.query),
+        (q, false) => q.to_string(),
+    };
+    let target = if query.is_empty() {
+        request.path().to_string()
+    } else {
+        format!("{}?{query}", request.path())
+    };
+    let out_url = if args.presign {
+        format!("{}{target}", origin(url))
+    } else {
+        args.url.clone()
+    };
+
+    Ok(match args.format {
+        Format::Http => http_text::render(&method, &target, &out_headers),
+        Format::Json => {
+            let authorization = signed
+                .headers
+                .iter()
+                .find(|(n, _)| *n == "Authorization")
+                .map(|(_, v)| v.as_str());
+            let json = JsonOut {
+                canonical_request: &traced.canonical_request,
+                string_to_sign: &traced.string_to_sign,
+                signature: &signed.signature,
+                authorization,
+                url: &out_url,
+                headers: out_headers.iter().map(|(n, v)| [n.as_str(), v.as_str()]).collect(),
+            };
+            let mut s = serde_json::to_string_pretty(&json)
+                .map_err(|e| CliError::with_code(1, format!("cannot render JSON: {e}")))?;
+            s.push('\n');
+            s
+        }
+    })
+}

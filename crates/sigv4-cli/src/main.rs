@@ -1,0 +1,52 @@
+//! `sigv4`: sign, presign and verify AWS SigV4 requests from the shell.
+//!
+//! Every error is one line on stderr and a non-zero exit status; nothing is
+//! printed on stdout unless the command succeeded.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+mod error;
+mod http_text;
+
+pub(crate) use error::CliError;
+
+/// Sign, presign and verify AWS Signature Version 4 requests.
+#[derive(Parser, Debug)]
+#[command(name = "sigv4", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Sign a request (curl-like) and print what to send.
+    Sign(cmd::sign::SignArgs),
+    /// Verify a signed request read from stdin in the `sign --format http` form.
+    Verify(cmd::verify::VerifyArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Sign(args) => cmd::sign::run(&args),
+        Command::Verify(args) => cmd::verify::run(&args),
+    };
+    match result {
+        Ok(out) => {
+            let mut stdout = std::io::stdout().lock();
+            if stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()).is_err() {
+                return ExitCode::from(1);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("sigv4: {}", e.message());
+            ExitCode::from(e.code())
+        }
+    }
+}
