@@ -49,9 +49,9 @@ pub(crate) fn parse(text: &str) -> Result<HttpText, CliError> {
         if line.is_empty() {
             break;
         }
-        let (n, v) = line
-            .split_once(':')
-            .ok_or_else(|| CliError::input(format!("malformed header line without ':': {line:.60}")))?;
+        let (n, v) = line.split_once(':').ok_or_else(|| {
+            CliError::input(format!("malformed header line without ':': {line:.60}"))
+        })?;
         headers.push((n.trim().to_string(), v.trim().to_string()));
     }
     Ok(HttpText {

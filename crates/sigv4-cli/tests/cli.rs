@@ -32,11 +32,18 @@ fn sigv4(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Output {
     child.wait_with_output().unwrap()
 }
 
-const CREDS: &[(&str, &str)] = &[("AWS_ACCESS_KEY_ID", AKID), ("AWS_SECRET_ACCESS_KEY", SECRET)];
+const CREDS: &[(&str, &str)] = &[
+    ("AWS_ACCESS_KEY_ID", AKID),
+    ("AWS_SECRET_ACCESS_KEY", SECRET),
+];
 
 fn json(args: &[&str], env: &[(&str, &str)]) -> Value {
     let out = sigv4(args, env, b"");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -49,7 +56,15 @@ fn header_names(v: &Value) -> Vec<String> {
         .collect()
 }
 
-const BASE: &[&str] = &["sign", "--region", "us-east-1", "--service", "service", "--date", "20150830T123600Z"];
+const BASE: &[&str] = &[
+    "sign",
+    "--region",
+    "us-east-1",
+    "--service",
+    "service",
+    "--date",
+    "20150830T123600Z",
+];
 
 fn with(extra: &[&'static str]) -> Vec<&'static str> {
     BASE.iter().chain(extra).copied().collect()
@@ -57,45 +72,104 @@ fn with(extra: &[&'static str]) -> Vec<&'static str> {
 
 #[test]
 fn json_matches_the_official_suite_for_get_vanilla() {
-    let v = json(&with(&["--format", "json", "https://example.amazonaws.com/"]), CREDS);
-    assert_eq!(v["canonical_request"], suite("get-vanilla", "header-canonical-request.txt"));
-    assert_eq!(v["string_to_sign"], suite("get-vanilla", "header-string-to-sign.txt"));
+    let v = json(
+        &with(&["--format", "json", "https://example.amazonaws.com/"]),
+        CREDS,
+    );
+    assert_eq!(
+        v["canonical_request"],
+        suite("get-vanilla", "header-canonical-request.txt")
+    );
+    assert_eq!(
+        v["string_to_sign"],
+        suite("get-vanilla", "header-string-to-sign.txt")
+    );
     assert_eq!(v["signature"], suite("get-vanilla", "header-signature.txt"));
     assert_eq!(v["url"], "https://example.amazonaws.com/");
     assert_eq!(header_names(&v), ["Host", "X-Amz-Date", "Authorization"]);
     let auth = v["authorization"].as_str().unwrap();
-    assert!(auth.ends_with(&format!("Signature={}", suite("get-vanilla", "header-signature.txt"))));
+    assert!(auth.ends_with(&format!(
+        "Signature={}",
+        suite("get-vanilla", "header-signature.txt")
+    )));
     assert_eq!(v["headers"][2][1].as_str().unwrap(), auth);
 }
 
 #[test]
 fn presigned_json_matches_the_official_suite() {
     let v = json(
-        &with(&["--format", "json", "--presign", "--expires", "3600", "https://example.amazonaws.com/"]),
+        &with(&[
+            "--format",
+            "json",
+            "--presign",
+            "--expires",
+            "3600",
+            "https://example.amazonaws.com/",
+        ]),
         CREDS,
     );
-    assert_eq!(v["canonical_request"], suite("get-vanilla", "query-canonical-request.txt"));
+    assert_eq!(
+        v["canonical_request"],
+        suite("get-vanilla", "query-canonical-request.txt")
+    );
     assert_eq!(v["signature"], suite("get-vanilla", "query-signature.txt"));
     assert!(v["authorization"].is_null());
     assert_eq!(header_names(&v), ["Host"]);
     let url = v["url"].as_str().unwrap();
     assert!(url.starts_with("https://example.amazonaws.com/?X-Amz-Algorithm=AWS4-HMAC-SHA256&"));
-    assert!(url.ends_with(&format!("X-Amz-Signature={}", suite("get-vanilla", "query-signature.txt"))));
+    assert!(url.ends_with(&format!(
+        "X-Amz-Signature={}",
+        suite("get-vanilla", "query-signature.txt")
+    )));
     // --expires defaults to 3600.
-    let v2 = json(&with(&["--format", "json", "--presign", "https://example.amazonaws.com/"]), CREDS);
+    let v2 = json(
+        &with(&[
+            "--format",
+            "json",
+            "--presign",
+            "https://example.amazonaws.com/",
+        ]),
+        CREDS,
+    );
     assert_eq!(v2["signature"], v["signature"]);
 }
 
 #[test]
 fn session_token_is_signed_and_sent() {
-    let ctx: Value = serde_json::from_str(&suite("get-vanilla-with-session-token", "context.json")).unwrap();
+    let ctx: Value =
+        serde_json::from_str(&suite("get-vanilla-with-session-token", "context.json")).unwrap();
     let token = ctx["credentials"]["token"].as_str().unwrap();
     let env = [CREDS[0], CREDS[1], ("AWS_SESSION_TOKEN", token)];
-    let v = json(&with(&["--format", "json", "https://example.amazonaws.com/"]), &env);
-    assert_eq!(v["signature"], suite("get-vanilla-with-session-token", "header-signature.txt"));
-    assert_eq!(header_names(&v), ["Host", "X-Amz-Date", "X-Amz-Security-Token", "Authorization"]);
-    let v = json(&with(&["--format", "json", "--presign", "https://example.amazonaws.com/"]), &env);
-    assert_eq!(v["signature"], suite("get-vanilla-with-session-token", "query-signature.txt"));
+    let v = json(
+        &with(&["--format", "json", "https://example.amazonaws.com/"]),
+        &env,
+    );
+    assert_eq!(
+        v["signature"],
+        suite("get-vanilla-with-session-token", "header-signature.txt")
+    );
+    assert_eq!(
+        header_names(&v),
+        [
+            "Host",
+            "X-Amz-Date",
+            "X-Amz-Security-Token",
+            "Authorization"
+        ]
+    );
+    let v = json(
+        &with(&[
+            "--format",
+            "json",
+            "--presign",
+            "https://example.amazonaws.com/",
+        ]),
+        &env,
+    );
+    assert_eq!(
+        v["signature"],
+        suite("get-vanilla-with-session-token", "query-signature.txt")
+    );
 }
 
 #[test]
@@ -116,11 +190,21 @@ fn body_content_sha256_and_caller_headers() {
         CREDS,
     );
     let case = "post-x-www-form-urlencoded";
-    assert_eq!(v["canonical_request"], suite(case, "header-canonical-request.txt"));
+    assert_eq!(
+        v["canonical_request"],
+        suite(case, "header-canonical-request.txt")
+    );
     assert_eq!(v["signature"], suite(case, "header-signature.txt"));
     assert_eq!(
         header_names(&v),
-        ["Content-Type", "Content-Length", "Host", "X-Amz-Date", "X-Amz-Content-Sha256", "Authorization"]
+        [
+            "Content-Type",
+            "Content-Length",
+            "Host",
+            "X-Amz-Date",
+            "X-Amz-Content-Sha256",
+            "Authorization"
+        ]
     );
 }
 
@@ -141,17 +225,32 @@ fn http_format_is_the_request_to_send() {
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "POST /p?q=1 HTTP/1.1", "a body makes it a POST");
-    assert_eq!(lines[1], "Host: h.example:8443", "a non-default port is kept");
+    assert_eq!(
+        lines[1], "Host: h.example:8443",
+        "a non-default port is kept"
+    );
     assert!(lines[2].starts_with("X-Amz-Date: "));
-    assert!(lines[3].starts_with("Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/"));
+    assert!(
+        lines[3].starts_with("Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/")
+    );
     assert!(text.ends_with('\n') && !text.contains('\r'));
     // -d @file drops line breaks, as curl does: verify against that body.
     let out = sigv4(
-        &["verify", "--now", "20150830T123600Z", "--data-binary", "{\"a\":1}"],
+        &[
+            "verify",
+            "--now",
+            "20150830T123600Z",
+            "--data-binary",
+            "{\"a\":1}",
+        ],
         CREDS,
         text.as_bytes(),
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // -X wins; the default port is dropped.
     let out = sigv4(&with(&["-X", "PUT", "https://h.example:443/"]), CREDS, b"");
     let text = String::from_utf8(out.stdout).unwrap();
@@ -183,7 +282,12 @@ fn s3_presigns_an_unsigned_payload_without_normalising() {
 
 fn assert_input_error(args: &[&str], env: &[(&str, &str)], one_line: bool) {
     let out = sigv4(args, env, b"");
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.stdout.is_empty(), "{args:?} printed on stdout");
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(!err.trim().is_empty(), "{args:?}: no message");
@@ -211,10 +315,35 @@ fn bad_input_exits_2_with_one_line_and_no_stdout() {
         let args: Vec<&str> = BASE.iter().copied().chain(extra).collect();
         assert_input_error(&args, CREDS, true);
     }
-    assert_input_error(&["sign", "--region", "us-east-1", "--service", "s", "--date", "2015-08-30", url], CREDS, true);
-    assert_input_error(&["sign", "--region", "", "--service", "s", url], CREDS, true);
-    assert_input_error(&["sign", "--region", "us-east-1", "--service", "", url], CREDS, true);
-    assert_input_error(&["sign", "--region", "us east", "--service", "s", url], CREDS, true);
+    assert_input_error(
+        &[
+            "sign",
+            "--region",
+            "us-east-1",
+            "--service",
+            "s",
+            "--date",
+            "2015-08-30",
+            url,
+        ],
+        CREDS,
+        true,
+    );
+    assert_input_error(
+        &["sign", "--region", "", "--service", "s", url],
+        CREDS,
+        true,
+    );
+    assert_input_error(
+        &["sign", "--region", "us-east-1", "--service", "", url],
+        CREDS,
+        true,
+    );
+    assert_input_error(
+        &["sign", "--region", "us east", "--service", "s", url],
+        CREDS,
+        true,
+    );
     assert_input_error(&["sign", "--service", "s", url], CREDS, true);
     assert_input_error(&with(&[url]), &[], true);
     assert_input_error(&with(&[url]), &[("AWS_ACCESS_KEY_ID", AKID)], true);
@@ -228,7 +357,16 @@ fn bad_input_exits_2_with_one_line_and_no_stdout() {
 fn region_can_come_from_the_environment() {
     let env = [CREDS[0], CREDS[1], ("AWS_REGION", "us-east-1")];
     let v = json(
-        &["sign", "--service", "service", "--date", "20150830T123600Z", "--format", "json", "https://example.amazonaws.com/"],
+        &[
+            "sign",
+            "--service",
+            "service",
+            "--date",
+            "20150830T123600Z",
+            "--format",
+            "json",
+            "https://example.amazonaws.com/",
+        ],
         &env,
     );
     assert_eq!(v["signature"], suite("get-vanilla", "header-signature.txt"));
@@ -236,12 +374,30 @@ fn region_can_come_from_the_environment() {
 
 #[test]
 fn verify_exit_statuses() {
-    let signed = sigv4(&with(&["--data-binary", "body", "https://example.amazonaws.com/x"]), CREDS, b"");
+    let signed = sigv4(
+        &with(&["--data-binary", "body", "https://example.amazonaws.com/x"]),
+        CREDS,
+        b"",
+    );
     assert!(signed.status.success());
     let req = signed.stdout;
     let run = |args: &[&str], stdin: &[u8]| sigv4(args, CREDS, stdin);
-    let ok = run(&["verify", "--now", "20150830T123600Z", "--data-binary", "body"], &req);
-    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    let ok = run(
+        &[
+            "verify",
+            "--now",
+            "20150830T123600Z",
+            "--data-binary",
+            "body",
+        ],
+        &req,
+    );
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     let summary: Value = serde_json::from_slice(&ok.stdout).unwrap();
     assert_eq!(summary["scope"], "20150830/us-east-1/service/aws4_request");
 
@@ -253,14 +409,68 @@ fn verify_exit_statuses() {
         assert_eq!(err.lines().count(), 1);
         err
     };
-    assert!(invalid(&["verify", "--now", "20150830T123600Z", "--data-binary", "bodY"], &req).contains("mismatch"));
-    assert!(invalid(&["verify", "--now", "20150830T124101Z", "--data-binary", "body"], &req).contains("expired"));
-    assert!(invalid(&["verify", "--now", "20150830T124101Z", "--max-skew", "600", "--data-binary", "x"], &req)
-        .contains("mismatch"));
-    let tampered = String::from_utf8(req.clone()).unwrap().replace("POST /x", "POST /y");
-    invalid(&["verify", "--now", "20150830T123600Z", "--data-binary", "body"], tampered.as_bytes());
+    assert!(
+        invalid(
+            &[
+                "verify",
+                "--now",
+                "20150830T123600Z",
+                "--data-binary",
+                "bodY"
+            ],
+            &req
+        )
+        .contains("mismatch")
+    );
+    assert!(
+        invalid(
+            &[
+                "verify",
+                "--now",
+                "20150830T124101Z",
+                "--data-binary",
+                "body"
+            ],
+            &req
+        )
+        .contains("expired")
+    );
+    assert!(
+        invalid(
+            &[
+                "verify",
+                "--now",
+                "20150830T124101Z",
+                "--max-skew",
+                "600",
+                "--data-binary",
+                "x"
+            ],
+            &req
+        )
+        .contains("mismatch")
+    );
+    let tampered = String::from_utf8(req.clone())
+        .unwrap()
+        .replace("POST /x", "POST /y");
+    invalid(
+        &[
+            "verify",
+            "--now",
+            "20150830T123600Z",
+            "--data-binary",
+            "body",
+        ],
+        tampered.as_bytes(),
+    );
     let out = sigv4(
-        &["verify", "--now", "20150830T123600Z", "--data-binary", "body"],
+        &[
+            "verify",
+            "--now",
+            "20150830T123600Z",
+            "--data-binary",
+            "body",
+        ],
         &[("AWS_ACCESS_KEY_ID", "OTHER"), CREDS[1]],
         &req,
     );

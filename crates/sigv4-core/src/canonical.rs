@@ -19,7 +19,7 @@
 use core::cmp::Ordering;
 
 use crate::encode::{self, Sink};
-use crate::request::Request;
+use crate::request::{Header, MAX_HEADERS, Request};
 use crate::settings::{PathEncoding, SigningSettings};
 
 /// At most this many query parameters are canonicalised; more is refused
@@ -34,7 +34,10 @@ pub const MAX_PATH_SEGMENTS: usize = 128;
 #[non_exhaustive]
 pub enum CanonicalError {
     /// More than [`MAX_QUERY_PARAMS`] query parameters.
-    #[error("too many query parameters: at most {} can be signed", MAX_QUERY_PARAMS)]
+    #[error(
+        "too many query parameters: at most {} can be signed",
+        MAX_QUERY_PARAMS
+    )]
     TooManyQueryParams,
     /// More than [`MAX_PATH_SEGMENTS`] path segments with normalisation on.
     #[error("path too deep to normalise: at most {} segments", MAX_PATH_SEGMENTS)]
@@ -130,12 +133,17 @@ pub(crate) fn write_path<S: Sink + ?Sized>(
     Ok(())
 }
 
+/// True when the path has an empty segment or one starting with a dot: only
+/// then can normalising change it.
 fn needs_normalising(path: &str) -> bool {
-    path.contains("//")
-        || path.contains("/./")
-        || path.contains("/../")
-        || path.ends_with("/.")
-        || path.ends_with("/..")
+    let mut after_slash = false;
+    for &b in path.as_bytes() {
+        if after_slash && (b == b'/' || b == b'.') {
+            return true;
+        }
+        after_slash = b == b'/';
+    }
+    false
 }
 
 // --------------------------------------------------------------- query
@@ -157,15 +165,16 @@ impl Param<'_> {
 /// Iterates the parameters of a wire query string; empty pieces (`a&&b`)
 /// are skipped and a key without `=` has an empty value.
 pub(crate) fn params(query: &[u8]) -> impl Iterator<Item = Param<'_>> + Clone {
-    query.split(|&b| b == b'&').filter(|p| !p.is_empty()).map(|p| {
-        match p.iter().position(|&b| b == b'=') {
+    query
+        .split(|&b| b == b'&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.iter().position(|&b| b == b'=') {
             Some(i) => Param {
                 key: &p[..i],
                 value: &p[i + 1..],
             },
             None => Param { key: p, value: &[] },
-        }
-    })
+        })
 }
 
 /// Writes the canonical query: every parameter from `sources` (all
@@ -216,13 +225,14 @@ where
 
 // ------------------------------------------------------------- headers
 
-/// A header to sign: a name as given (any case) and its raw value.
-pub(crate) type Header<'a> = (&'a str, &'a [u8]);
-
 fn cmp_names(a: &str, b: &str) -> Ordering {
-    let a = a.bytes().map(|c| c.to_ascii_lowercase());
-    let b = b.bytes().map(|c| c.to_ascii_lowercase());
-    a.cmp(b)
+    for (x, y) in a.bytes().zip(b.bytes()) {
+        let (x, y) = (x.to_ascii_lowercase(), y.to_ascii_lowercase());
+        if x != y {
+            return x.cmp(&y);
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
 fn put_lower<S: Sink + ?Sized>(sink: &mut S, name: &str) {
@@ -245,8 +255,19 @@ fn put_lower<S: Sink + ?Sized>(sink: &mut S, name: &str) {
 fn put_value<S: Sink + ?Sized>(sink: &mut S, value: &[u8]) {
     let is_ws = |b: &u8| *b == b' ' || *b == b'\t';
     let start = value.iter().position(|b| !is_ws(b)).unwrap_or(value.len());
-    let end = value.iter().rposition(|b| !is_ws(b)).map_or(start, |i| i + 1);
+    let end = value
+        .iter()
+        .rposition(|b| !is_ws(b))
+        .map_or(start, |i| i + 1);
     let v = &value[start..end];
+    let double_space = v
+        .iter()
+        .zip(v.iter().skip(1))
+        .fold(false, |d, (a, b)| d | ((*a == b' ') & (*b == b' ')));
+    if !double_space {
+        sink.put(v);
+        return;
+    }
     let mut run_start = 0;
     let mut i = 0;
     while i < v.len() {
@@ -262,75 +283,106 @@ fn put_value<S: Sink + ?Sized>(sink: &mut S, value: &[u8]) {
     sink.put(&v[run_start..]);
 }
 
-/// The headers of a request as a sorted, grouped view.
-///
-/// `request` are the request's own headers, filtered by `include`;
-/// `extra` are headers the signer adds (already lower-case).
+/// The headers to sign, sorted by name (stable, so repeated names keep
+/// their order): the request's own headers that pass a filter, and the
+/// headers the signer adds (already lower-case). Sorting permutes a small
+/// index array on the stack.
 #[derive(Clone, Copy)]
-pub(crate) struct HeaderSet<'h, 'a, F> {
-    pub(crate) request: &'h [Header<'a>],
-    pub(crate) extra: &'h [Header<'a>],
-    pub(crate) include: F,
+pub(crate) struct HeaderSet<'h, 'a> {
+    request: &'h [Header<'a>],
+    extra: &'h [Header<'a>],
+    order: [u8; MAX_HEADERS + 4],
+    len: usize,
 }
 
-impl<'a, F: Fn(&str) -> bool + Copy> HeaderSet<'_, 'a, F> {
-    fn all(&self) -> impl Iterator<Item = Header<'a>> + '_ {
-        let include = self.include;
-        self.request
+impl<'h, 'a> HeaderSet<'h, 'a> {
+    /// `request` holds at most [`MAX_HEADERS`] headers and `extra` at most
+    /// four (a [`crate::Request`] cannot hold more); any beyond are ignored.
+    pub(crate) fn new(
+        request: &'h [Header<'a>],
+        extra: &'h [Header<'a>],
+        include: impl Fn(&str) -> bool,
+    ) -> Self {
+        let request = &request[..request.len().min(MAX_HEADERS)];
+        let extra = &extra[..extra.len().min(4)];
+        let mut set = Self {
+            request,
+            extra,
+            order: [0; MAX_HEADERS + 4],
+            len: 0,
+        };
+        let candidates = request
             .iter()
-            .copied()
-            .filter(move |(n, _)| include(n))
-            .chain(self.extra.iter().copied())
+            .enumerate()
+            .filter(|(_, (n, _))| include(n))
+            .map(|(i, _)| i)
+            .chain(request.len()..request.len() + extra.len());
+        for i in candidates {
+            // Insertion sort: shift greater names right, keep equal ones
+            // in arrival order.
+            let name = set.get(i).0;
+            let mut j = set.len;
+            while j > 0
+                && cmp_names(set.get(usize::from(set.order[j - 1])).0, name) == Ordering::Greater
+            {
+                set.order[j] = set.order[j - 1];
+                j -= 1;
+            }
+            set.order[j] = i as u8;
+            set.len += 1;
+        }
+        set
     }
 
-    /// Calls `f` with each distinct name, in sorted order.
-    fn for_each_name(&self, mut f: impl FnMut(&'a str)) {
-        let mut prev: Option<&'a str> = None;
-        loop {
-            let mut best: Option<&'a str> = None;
-            for (n, _) in self.all() {
-                if prev.is_some_and(|p| cmp_names(n, p) != Ordering::Greater) {
-                    continue;
-                }
-                if best.is_none_or(|b| cmp_names(n, b) == Ordering::Less) {
-                    best = Some(n);
-                }
-            }
-            let Some(name) = best else { break };
-            f(name);
-            prev = Some(name);
+    fn get(&self, i: usize) -> Header<'a> {
+        match self.request.get(i) {
+            Some(h) => *h,
+            None => self.extra[i - self.request.len()],
         }
+    }
+
+    fn sorted(&self) -> impl Iterator<Item = Header<'a>> + '_ {
+        self.order[..self.len]
+            .iter()
+            .map(|&i| self.get(usize::from(i)))
     }
 
     /// Writes `a;b;c`: the sorted, lower-case, distinct names.
     pub(crate) fn write_signed_names<S: Sink + ?Sized>(&self, sink: &mut S) {
-        let mut first = true;
-        self.for_each_name(|name| {
-            if !first {
-                sink.put(b";");
+        let mut prev: Option<&str> = None;
+        for (name, _) in self.sorted() {
+            match prev {
+                Some(p) if p.eq_ignore_ascii_case(name) => continue,
+                Some(_) => sink.put(b";"),
+                None => {}
             }
-            first = false;
             put_lower(sink, name);
-        });
+            prev = Some(name);
+        }
     }
 
     /// Writes one `name:v1,v2\n` line per distinct name, sorted.
     pub(crate) fn write_canonical<S: Sink + ?Sized>(&self, sink: &mut S) {
-        self.for_each_name(|name| {
-            put_lower(sink, name);
-            sink.put(b":");
-            let mut first = true;
-            for (n, v) in self.all() {
-                if n.eq_ignore_ascii_case(name) {
-                    if !first {
-                        sink.put(b",");
-                    }
-                    first = false;
-                    put_value(sink, v);
+        let mut prev: Option<&str> = None;
+        for (name, value) in self.sorted() {
+            match prev {
+                Some(p) if p.eq_ignore_ascii_case(name) => sink.put(b","),
+                Some(_) => {
+                    sink.put(b"\n");
+                    put_lower(sink, name);
+                    sink.put(b":");
+                }
+                None => {
+                    put_lower(sink, name);
+                    sink.put(b":");
                 }
             }
+            put_value(sink, value.as_bytes());
+            prev = Some(name);
+        }
+        if prev.is_some() {
             sink.put(b"\n");
-        });
+        }
     }
 }
 
@@ -353,7 +405,7 @@ pub(crate) fn write_listed_headers<S: Sink + ?Sized>(
                     sink.put(b",");
                 }
                 found = true;
-                put_value(sink, v);
+                put_value(sink, v.as_bytes());
             }
         }
         if !found {
@@ -449,13 +501,9 @@ mod tests {
 
     #[test]
     fn groups_headers() {
-        let req = [("B", &b"2"[..]), ("a", b"x"), ("b", b" 1 "), ("skip", b"")];
-        let extra = [("host", &b"h"[..])];
-        let set = HeaderSet {
-            request: &req,
-            extra: &extra,
-            include: |n: &str| n != "skip",
-        };
+        let req = [("B", "2"), ("a", "x"), ("b", " 1 "), ("skip", "")];
+        let extra = [("host", "h")];
+        let set = HeaderSet::new(&req, &extra, |n: &str| n != "skip");
         let mut v = Vec::new();
         set.write_canonical(&mut v);
         assert_eq!(String::from_utf8(v).unwrap(), "a:x\nb:2,1\nhost:h\n");

@@ -79,10 +79,22 @@ impl Sink for SliceSink<'_> {
     }
 }
 
+/// RFC 3986 unreserved characters, as a lookup table.
+static UNRESERVED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+        i += 1;
+    }
+    t
+};
+
 /// True for the RFC 3986 unreserved characters, which SigV4 never encodes.
 #[inline]
-pub(crate) const fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+pub(crate) fn is_unreserved(b: u8) -> bool {
+    UNRESERVED[usize::from(b)]
 }
 
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";

@@ -5,10 +5,11 @@
 //! stream.
 
 use alloc::string::String;
+use alloc::vec::Vec;
 
 use http::header::{HeaderName, HeaderValue};
 
-use crate::request::{MAX_HEADERS, Payload, Request, RequestError, Scheme};
+use crate::request::{Header, MAX_HEADERS, Payload, Request, RequestError, Scheme};
 use crate::sign::{Credentials, SignError, Signer, SigningParams};
 use crate::time::Timestamp;
 use crate::verify::{Verified, Verifier, VerifyError};
@@ -31,7 +32,27 @@ pub enum HttpError {
     Rebuild(&'static str),
 }
 
-fn view<'a, B>(req: &'a http::Request<B>, payload: Payload<'a>) -> Result<Request<'a>, HttpError> {
+/// The request's headers as text; a value that is not visible ASCII or
+/// UTF-8 is refused.
+fn header_list<B>(req: &http::Request<B>) -> Result<Vec<Header<'_>>, HttpError> {
+    if req.headers().len() > MAX_HEADERS {
+        return Err(RequestError::TooManyHeaders.into());
+    }
+    req.headers()
+        .iter()
+        .map(|(n, v)| {
+            let v =
+                core::str::from_utf8(v.as_bytes()).map_err(|_| RequestError::InvalidHeaderValue)?;
+            Ok((n.as_str(), v))
+        })
+        .collect()
+}
+
+fn view<'a, B>(
+    req: &'a http::Request<B>,
+    headers: &'a [Header<'a>],
+    payload: Payload<'a>,
+) -> Result<Request<'a>, HttpError> {
     let uri = req.uri();
     let scheme = match uri.scheme_str() {
         Some(s) if s.eq_ignore_ascii_case("http") => Scheme::Http,
@@ -43,17 +64,23 @@ fn view<'a, B>(req: &'a http::Request<B>, payload: Payload<'a>) -> Result<Reques
             .headers()
             .get(http::header::HOST)
             .and_then(|h| h.to_str().ok())
-            .ok_or(RequestError::InvalidUrl("no authority in the URI and no Host header"))?,
+            .ok_or(RequestError::InvalidUrl(
+                "no authority in the URI and no Host header",
+            ))?,
     };
-    let path = if uri.path().is_empty() { "/" } else { uri.path() };
-    let mut r = Request::from_parts(req.method().as_str(), scheme, authority, path, uri.query().unwrap_or(""))?;
-    if req.headers().len() > MAX_HEADERS {
-        return Err(RequestError::TooManyHeaders.into());
-    }
-    for (name, value) in req.headers() {
-        r.push_header(name.as_str(), value.as_bytes())?;
-    }
-    Ok(r.payload(payload))
+    let path = if uri.path().is_empty() {
+        "/"
+    } else {
+        uri.path()
+    };
+    let r = Request::from_parts(
+        req.method().as_str(),
+        scheme,
+        authority,
+        path,
+        uri.query().unwrap_or(""),
+    )?;
+    Ok(r.with_headers(headers).with_payload(payload))
 }
 
 /// Signs `req` in place: sets `X-Amz-Date`, `X-Amz-Security-Token` and
@@ -81,7 +108,8 @@ pub fn sign<B>(
     let mut stack = [0u8; 1024];
     let mut heap;
     let add: [(HeaderName, Option<HeaderValue>); 4] = {
-        let view = view(req, payload)?;
+        let headers = header_list(req)?;
+        let view = view(req, &headers, payload)?;
         let out = match signer.sign(&view, credentials, params, &mut stack) {
             Err(SignError::BufferTooSmall { needed }) => {
                 heap = alloc::vec![0u8; needed];
@@ -91,7 +119,10 @@ pub fn sign<B>(
         };
         let hv = |s: &str| HeaderValue::from_str(s).map_err(|_| HttpError::Rebuild("header value"));
         [
-            (HeaderName::from_static("x-amz-date"), Some(hv(out.date().as_str())?)),
+            (
+                HeaderName::from_static("x-amz-date"),
+                Some(hv(out.date().as_str())?),
+            ),
             (
                 HeaderName::from_static("x-amz-security-token"),
                 out.security_token().map(hv).transpose()?,
@@ -124,7 +155,8 @@ pub fn presign<B>(
     expires_secs: u64,
 ) -> Result<(), HttpError> {
     let uri = {
-        let view = view(req, payload)?;
+        let headers = header_list(req)?;
+        let view = view(req, &headers, payload)?;
         let (signed, _) = signer.presign_owned(&view, credentials, params, expires_secs, false)?;
         let mut pq = String::from(view.path());
         pq.push('?');
@@ -149,6 +181,7 @@ pub fn verify<B, K: AsRef<[u8]>>(
     now: Timestamp,
     lookup: impl FnOnce(&str) -> Option<K>,
 ) -> Result<Verified, HttpError> {
-    let view = view(req, payload)?;
+    let headers = header_list(req)?;
+    let view = view(req, &headers, payload)?;
     Ok(verifier.verify(&view, now, lookup)?)
 }

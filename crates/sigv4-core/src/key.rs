@@ -19,7 +19,6 @@
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
 
 pub(crate) type HmacSha256 = Hmac<Sha256>;
@@ -73,6 +72,16 @@ pub(crate) fn derive(secret: &[u8], date: &str, region: &str, service: &str) -> 
     hmac(&k_signing[..])
 }
 
+/// Compares two byte strings in time that depends on their lengths only:
+/// the differences are folded together and looked at once.
+fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    core::hint::black_box(diff) == 0
+}
+
 /// A fixed-capacity field of the cache key.
 #[derive(Clone)]
 struct Field<const N: usize> {
@@ -110,8 +119,7 @@ struct Entry {
 impl Entry {
     fn matches(&self, secret: &[u8], date: &[u8], region: &[u8], service: &[u8]) -> bool {
         // Constant time over the secret; the rest is public.
-        let secret_eq: bool = self.secret.bytes().ct_eq(secret).into();
-        secret_eq
+        ct_eq(self.secret.bytes(), secret)
             && self.date[..] == *date
             && self.region.bytes() == region
             && self.service.bytes() == service
@@ -179,7 +187,12 @@ impl KeyCache {
         service: &str,
     ) -> SigningKey {
         if let Some(e) = &self.entry {
-            if e.matches(secret, date.as_bytes(), region.as_bytes(), service.as_bytes()) {
+            if e.matches(
+                secret,
+                date.as_bytes(),
+                region.as_bytes(),
+                service.as_bytes(),
+            ) {
                 self.hits += 1;
                 return SigningKey(e.key.clone());
             }
@@ -243,7 +256,13 @@ impl SharedKeyCache {
     }
 
     /// See [`KeyCache::signing_key`].
-    pub fn signing_key(&self, secret: &[u8], date: &str, region: &str, service: &str) -> SigningKey {
+    pub fn signing_key(
+        &self,
+        secret: &[u8],
+        date: &str,
+        region: &str,
+        service: &str,
+    ) -> SigningKey {
         let mut guard = match self.0.lock() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),

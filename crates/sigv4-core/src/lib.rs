@@ -1,6 +1,9 @@
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 //! AWS Signature Version 4 — canonicalisation, signing, presigning and
 //! server-side verification.
 //!
@@ -20,9 +23,10 @@
 //!
 //! let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
 //! let body = br#"{"query":{"match_all":{}}}"#;
+//! let headers = [("content-type", "application/json")];
 //! let req = Request::new("POST", "https://search-d.us-east-1.es.amazonaws.com/idx/_search")?
-//!     .header("content-type", "application/json")?
-//!     .payload(Payload::Bytes(body));
+//!     .with_headers(&headers)
+//!     .with_payload(Payload::Bytes(body));
 //! let now: Timestamp = "20150830T123600Z".parse()?; // or Timestamp::now() with `std`
 //! let params = SigningParams::new("us-east-1", "es", now);
 //!
@@ -62,10 +66,10 @@ mod sign;
 mod time;
 mod verify;
 
-#[cfg(feature = "alloc")]
-mod owned;
 #[cfg(feature = "http")]
 pub mod http_sign;
+#[cfg(feature = "alloc")]
+mod owned;
 
 pub use canonical::{CanonicalError, MAX_PATH_SEGMENTS, MAX_QUERY_PARAMS};
 pub use encode::Sink;
@@ -74,7 +78,7 @@ pub use key::SharedKeyCache;
 pub use key::{KeyCache, MAX_CACHED_NAME, MAX_CACHED_SECRET, SigningKey};
 #[cfg(feature = "alloc")]
 pub use owned::{SignedRequest, Traced};
-pub use request::{MAX_HEADERS, Payload, Request, RequestError, Scheme};
+pub use request::{Header, MAX_HEADERS, Payload, Request, RequestError, Scheme};
 pub use settings::{DEFAULT_UNSIGNED_HEADERS, PathEncoding, SessionTokenMode, SigningSettings};
 pub use sign::{
     Credentials, HMAC_SHA256, HeaderSignature, HmacSigner, MAX_EXPIRES, MAX_SIGNATURE_LEN,

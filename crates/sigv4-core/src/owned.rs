@@ -39,9 +39,7 @@ impl core::fmt::Debug for SignedRequest {
 }
 
 /// Runs `f` with a growing buffer until the output fits.
-fn with_buffer<T>(
-    mut f: impl FnMut(&mut [u8]) -> Result<T, SignError>,
-) -> Result<T, SignError> {
+fn with_buffer<T>(mut f: impl FnMut(&mut [u8]) -> Result<T, SignError>) -> Result<T, SignError> {
     let mut size = 1024;
     loop {
         let mut buf = vec![0u8; size];

@@ -2,14 +2,17 @@
 //!
 //! A [`Request`] holds only references: the method, the URL's parts as they
 //! go on the wire (already percent-encoded, as curl and `http::Uri` take
-//! them), the headers, and how to hash the payload. Up to [`MAX_HEADERS`]
-//! headers live in a fixed array on the stack, so building one never
-//! allocates.
+//! them), a slice of headers, and how to hash the payload. It is a few
+//! words on the stack; building one never allocates. Headers are checked
+//! when the request is signed or verified.
 
 use core::fmt;
 
-/// How many headers a [`Request`] holds.
-pub const MAX_HEADERS: usize = 64;
+/// How many headers a request may have to be signed or verified.
+pub const MAX_HEADERS: usize = 128;
+
+/// A header: name (any case) and value.
+pub type Header<'a> = (&'a str, &'a str);
 
 /// What the payload hash line of the canonical request is made from.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -69,9 +72,10 @@ pub enum RequestError {
 ///
 /// ```
 /// use sigv4_core::{Payload, Request};
+/// let headers = [("Content-Type", "application/json")];
 /// let req = Request::new("POST", "https://example.com:443/a%20b?x=1")?
-///     .header("Content-Type", "application/json")?
-///     .payload(Payload::Bytes(b"{}"));
+///     .with_headers(&headers)
+///     .with_payload(Payload::Bytes(b"{}"));
 /// assert_eq!(req.host(), "example.com"); // default port dropped
 /// assert_eq!(req.path(), "/a%20b");
 /// assert_eq!(req.query(), "x=1");
@@ -84,8 +88,7 @@ pub struct Request<'a> {
     host: &'a str,
     path: &'a str,
     query: &'a str,
-    headers: [(&'a str, &'a [u8]); MAX_HEADERS],
-    n_headers: usize,
+    headers: &'a [Header<'a>],
     payload: Payload<'a>,
 }
 
@@ -96,38 +99,49 @@ impl fmt::Debug for Request<'_> {
             .field("host", &self.host)
             .field("path", &self.path)
             .field("query", &self.query)
-            .field("headers", &self.n_headers)
+            .field("headers", &self.headers.len())
             .field("payload", &self.payload)
             .finish()
     }
 }
 
+/// RFC 9110 `tchar`s, as a lookup table.
+static TCHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        i += 1;
+    }
+    t
+};
+
 pub(crate) fn is_token(s: &[u8]) -> bool {
-    !s.is_empty()
-        && s.iter().all(|&b| {
-            b.is_ascii_alphanumeric()
-                || matches!(
-                    b,
-                    b'!' | b'#'
-                        | b'$'
-                        | b'%'
-                        | b'&'
-                        | b'\''
-                        | b'*'
-                        | b'+'
-                        | b'-'
-                        | b'.'
-                        | b'^'
-                        | b'_'
-                        | b'`'
-                        | b'|'
-                        | b'~'
-                )
-        })
+    !s.is_empty() && s.iter().fold(true, |ok, &b| ok & TCHAR[usize::from(b)])
 }
 
 fn valid_url_part(s: &str) -> bool {
-    s.bytes().all(|b| b.is_ascii_graphic())
+    // Visible ASCII, 0x21..=0x7e; a fold without early exit vectorises.
+    s.bytes()
+        .fold(true, |ok, b| ok & (b.wrapping_sub(0x21) < 0x5e))
 }
 
 impl<'a> Request<'a> {
@@ -141,13 +155,19 @@ impl<'a> Request<'a> {
         } else if let Some(r) = strip_prefix_ci(url, "http://") {
             (Scheme::Http, r)
         } else {
-            return Err(RequestError::InvalidUrl("must start with http:// or https://"));
+            return Err(RequestError::InvalidUrl(
+                "must start with http:// or https://",
+            ));
         };
-        let rest = rest.split('#').next().unwrap_or("");
-        let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let end = rest.bytes().position(|b| b == b'#').unwrap_or(rest.len());
+        let rest = &rest[..end];
+        let auth_end = rest
+            .bytes()
+            .position(|b| b == b'/' || b == b'?')
+            .unwrap_or(rest.len());
         let (authority, path_query) = rest.split_at(auth_end);
-        let (path, query) = match path_query.split_once('?') {
-            Some((p, q)) => (p, q),
+        let (path, query) = match path_query.bytes().position(|b| b == b'?') {
+            Some(q) => (&path_query[..q], &path_query[q + 1..]),
             None => (path_query, ""),
         };
         let path = if path.is_empty() { "/" } else { path };
@@ -169,7 +189,7 @@ impl<'a> Request<'a> {
         if authority.is_empty() {
             return Err(RequestError::InvalidUrl("missing host"));
         }
-        if authority.contains('@') {
+        if authority.bytes().any(|b| b == b'@') {
             return Err(RequestError::InvalidUrl(
                 "user information (user@host) is not supported",
             ));
@@ -189,45 +209,42 @@ impl<'a> Request<'a> {
             host,
             path,
             query,
-            headers: [("", &[]); MAX_HEADERS],
-            n_headers: 0,
+            headers: &[],
             payload: Payload::Bytes(&[]),
         })
     }
 
-    /// Adds a header. Names are matched case-insensitively; a repeated name
-    /// keeps every value, in order.
-    pub fn header(mut self, name: &'a str, value: &'a (impl AsRef<[u8]> + ?Sized)) -> Result<Self, RequestError> {
-        self.push_header(name, value.as_ref())?;
-        Ok(self)
-    }
-
-    /// Adds a header in place; see [`Request::header`].
-    pub fn push_header(&mut self, name: &'a str, value: &'a [u8]) -> Result<(), RequestError> {
-        if !is_token(name.as_bytes()) {
-            return Err(RequestError::InvalidHeaderName);
-        }
-        if value.iter().any(|&b| matches!(b, b'\r' | b'\n' | 0)) {
-            return Err(RequestError::InvalidHeaderValue);
-        }
-        let slot = self
-            .headers
-            .get_mut(self.n_headers)
-            .ok_or(RequestError::TooManyHeaders)?;
-        *slot = (name, value);
-        self.n_headers += 1;
-        Ok(())
+    /// Sets the headers (names are matched case-insensitively; a repeated
+    /// name keeps every value, in order).
+    pub fn with_headers(mut self, headers: &'a [Header<'a>]) -> Self {
+        self.headers = headers;
+        self
     }
 
     /// Sets how the payload is hashed (default: an empty body).
-    pub fn payload(mut self, payload: Payload<'a>) -> Self {
+    pub fn with_payload(mut self, payload: Payload<'a>) -> Self {
         self.payload = payload;
         self
     }
 
-    /// Sets how the payload is hashed, in place.
-    pub fn set_payload(&mut self, payload: Payload<'a>) {
-        self.payload = payload;
+    /// Checks the headers: at most [`MAX_HEADERS`], names that are HTTP
+    /// tokens, values without CR, LF or NUL.
+    pub fn validate_headers(&self) -> Result<(), RequestError> {
+        if self.headers.len() > MAX_HEADERS {
+            return Err(RequestError::TooManyHeaders);
+        }
+        for (name, value) in self.headers {
+            if !is_token(name.as_bytes()) {
+                return Err(RequestError::InvalidHeaderName);
+            }
+            let bad = value
+                .bytes()
+                .fold(false, |bad, b| bad | (b == b'\r') | (b == b'\n') | (b == 0));
+            if bad {
+                return Err(RequestError::InvalidHeaderValue);
+            }
+        }
+        Ok(())
     }
 
     /// The method, as given.
@@ -255,21 +272,21 @@ impl<'a> Request<'a> {
         self.query
     }
 
-    /// The headers, in the order they were added.
-    pub fn headers(&self) -> &[(&'a str, &'a [u8])] {
-        &self.headers[..self.n_headers]
+    /// The headers.
+    pub fn headers(&self) -> &'a [Header<'a>] {
+        self.headers
     }
 
     /// The first value of header `name` (case-insensitive).
-    pub fn header_value(&self, name: &str) -> Option<&'a [u8]> {
-        self.headers()
+    pub fn header_value(&self, name: &str) -> Option<&'a str> {
+        self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| *v)
     }
 
     /// How the payload is hashed.
-    pub fn payload_kind(&self) -> Payload<'a> {
+    pub fn payload(&self) -> Payload<'a> {
         self.payload
     }
 }
@@ -363,18 +380,26 @@ mod tests {
     #[test]
     fn validates_headers() {
         let r = Request::new("GET", "https://h/").unwrap();
+        let bad_name = [("a b", "v")];
         assert_eq!(
-            r.clone().header("a b", "v").err(),
-            Some(RequestError::InvalidHeaderName)
+            r.clone().with_headers(&bad_name).validate_headers(),
+            Err(RequestError::InvalidHeaderName)
+        );
+        let bad_value = [("a", "v\r\nx: y")];
+        assert_eq!(
+            r.clone().with_headers(&bad_value).validate_headers(),
+            Err(RequestError::InvalidHeaderValue)
+        );
+        let many = [("x", "1"); MAX_HEADERS + 1];
+        assert!(
+            r.clone()
+                .with_headers(&many[..MAX_HEADERS])
+                .validate_headers()
+                .is_ok()
         );
         assert_eq!(
-            r.clone().header("a", "v\r\nx: y").err(),
-            Some(RequestError::InvalidHeaderValue)
+            r.with_headers(&many).validate_headers(),
+            Err(RequestError::TooManyHeaders)
         );
-        let mut r = r;
-        for _ in 0..MAX_HEADERS {
-            r.push_header("x", b"1").unwrap();
-        }
-        assert_eq!(r.push_header("x", b"1"), Err(RequestError::TooManyHeaders));
     }
 }

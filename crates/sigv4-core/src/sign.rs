@@ -13,9 +13,9 @@ use core::fmt;
 use sha2::{Digest, Sha256};
 
 use crate::canonical::{self, CanonicalError, HeaderSet};
-use crate::encode::{self, SliceSink, Sink};
+use crate::encode::{self, Sink, SliceSink};
 use crate::key::KeyCache;
-use crate::request::{Payload, Request};
+use crate::request::{Payload, Request, RequestError};
 use crate::settings::{SessionTokenMode, SigningSettings};
 use crate::time::{AmzDate, Timestamp};
 
@@ -65,6 +65,9 @@ pub enum SignError {
         /// Bytes the output needs.
         needed: usize,
     },
+    /// The request's headers cannot be signed.
+    #[error(transparent)]
+    Request(#[from] RequestError),
     /// The request has no canonical form.
     #[error(transparent)]
     Canonical(#[from] CanonicalError),
@@ -108,10 +111,7 @@ impl fmt::Debug for Credentials<'_> {
         f.debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &"<redacted>")
-            .field(
-                "session_token",
-                &self.session_token.map(|_| "<redacted>"),
-            )
+            .field("session_token", &self.session_token.map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -239,9 +239,9 @@ impl SignatureAlgorithm for HmacSigner<'_> {
         string_to_sign: &[u8],
         out: &mut [u8; MAX_SIGNATURE_LEN],
     ) -> Result<usize, SignError> {
-        let key = self
-            .cache
-            .signing_key(self.secret, scope.date.date(), scope.region, scope.service);
+        let key =
+            self.cache
+                .signing_key(self.secret, scope.date.date(), scope.region, scope.service);
         out[..32].copy_from_slice(&key.sign(string_to_sign));
         Ok(32)
     }
@@ -347,13 +347,17 @@ impl<'s> QuerySignature<'s> {
 
 fn valid_name(s: &str) -> bool {
     (1..=MAX_NAME).contains(&s.len())
-        && s
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && s.bytes().fold(true, |ok, b| {
+            ok & (b.is_ascii_alphanumeric() | (b == b'-') | (b == b'_') | (b == b'.'))
+        })
 }
 
+/// Visible ASCII (0x21..=0x7e), non-empty. Written as a fold without an
+/// early exit so that it vectorises.
 fn printable(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic())
+    !s.is_empty()
+        && s.bytes()
+            .fold(true, |ok, b| ok & (b.wrapping_sub(0x21) < 0x5e))
 }
 
 pub(crate) fn check_scope(region: &str, service: &str) -> Result<(), SignError> {
@@ -368,16 +372,23 @@ pub(crate) fn check_scope(region: &str, service: &str) -> Result<(), SignError> 
 
 fn check<A: SignatureAlgorithm + ?Sized>(
     alg: &A,
+    request: &Request<'_>,
     params: &SigningParams<'_>,
     token: Option<&str>,
 ) -> Result<(), SignError> {
+    request.validate_headers()?;
     check_scope(params.region, params.service)?;
     let name = alg.name();
     if name.len() > MAX_NAME || !printable(name) {
         return Err(SignError::InvalidAlgorithm);
     }
     let id = alg.credential_id();
-    if id.len() > MAX_CREDENTIAL_ID || !printable(id) || id.contains(['/', ',']) {
+    if id.len() > MAX_CREDENTIAL_ID
+        || !printable(id)
+        || id
+            .bytes()
+            .fold(false, |bad, b| bad | (b == b'/') | (b == b','))
+    {
         return Err(SignError::InvalidCredentialId);
     }
     if token.is_some_and(|t| !printable(t)) {
@@ -393,16 +404,14 @@ pub(crate) fn payload_hash<'p>(
     scratch: &'p mut [u8; 64],
 ) -> Result<&'p str, SignError> {
     if let Some(v) = request.header_value("x-amz-content-sha256") {
-        let v = core::str::from_utf8(v)
-            .map_err(|_| SignError::InvalidPayloadHash)?
-            .trim_matches([' ', '\t']);
+        let v = v.trim_matches([' ', '\t']);
         return if printable(v) && v.len() <= 64 {
             Ok(v)
         } else {
             Err(SignError::InvalidPayloadHash)
         };
     }
-    match request.payload_kind() {
+    match request.payload() {
         Payload::Bytes(body) => Ok(encode::hex_lower(&Sha256::digest(body), scratch)),
         Payload::Precomputed(h) if printable(h) && h.len() <= 64 => Ok(h),
         Payload::Precomputed(_) => Err(SignError::InvalidPayloadHash),
@@ -430,16 +439,48 @@ impl HashText {
     }
 }
 
-/// A SHA-256 that also copies what it hashes to an optional trace sink.
+/// A SHA-256 fed through a 256-byte stack buffer (the canonical request
+/// arrives in many small pieces; hashing them one by one costs more than
+/// the hash), that also copies what it hashes to an optional trace sink.
 struct HashTee<'t> {
     hash: Sha256,
+    buf: [u8; 256],
+    len: usize,
     copy: Option<&'t mut dyn Sink>,
+}
+
+impl<'t> HashTee<'t> {
+    fn new(copy: Option<&'t mut dyn Sink>) -> Self {
+        Self {
+            hash: Sha256::new(),
+            buf: [0; 256],
+            len: 0,
+            copy,
+        }
+    }
+
+    fn finalize(mut self) -> [u8; 32] {
+        self.hash.update(&self.buf[..self.len]);
+        self.hash.finalize().into()
+    }
 }
 
 impl Sink for HashTee<'_> {
     #[inline]
     fn put(&mut self, bytes: &[u8]) {
-        self.hash.update(bytes);
+        if let Some(dst) = self.buf.get_mut(self.len..self.len + bytes.len()) {
+            dst.copy_from_slice(bytes);
+            self.len += bytes.len();
+        } else {
+            self.hash.update(&self.buf[..self.len]);
+            self.len = 0;
+            if bytes.len() >= self.buf.len() {
+                self.hash.update(bytes);
+            } else {
+                self.buf[..bytes.len()].copy_from_slice(bytes);
+                self.len = bytes.len();
+            }
+        }
         if let Some(c) = self.copy.as_deref_mut() {
             c.put(bytes);
         }
@@ -476,9 +517,13 @@ fn finish<A: SignatureAlgorithm + ?Sized>(
     }
     let mut raw = [0u8; MAX_SIGNATURE_LEN];
     let n = alg.sign(scope, sts, &mut raw)?;
-    let raw = raw.get(..n).ok_or(SignError::Algorithm("signature too long"))?;
-    let mut hex = [0u8; 2 * MAX_SIGNATURE_LEN];
-    out.put(encode::hex_lower(raw, &mut hex[..2 * n]).as_bytes());
+    let raw = raw
+        .get(..n)
+        .ok_or(SignError::Algorithm("signature too long"))?;
+    let mut hex = [0u8; 64];
+    for chunk in raw.chunks(32) {
+        out.put(encode::hex_lower(chunk, &mut hex[..2 * chunk.len()]).as_bytes());
+    }
     Ok(())
 }
 
@@ -521,7 +566,7 @@ pub fn sign<'s, A: SignatureAlgorithm + ?Sized>(
     buf: &'s mut [u8],
     trace: Option<Trace<'_>>,
 ) -> Result<HeaderSignature<'s>, SignError> {
-    check(alg, params, session_token)?;
+    check(alg, request, params, session_token)?;
     let settings = &params.settings;
     let date = params.time.amz_date();
     let scope = Scope {
@@ -532,40 +577,33 @@ pub fn sign<'s, A: SignatureAlgorithm + ?Sized>(
     let mut hash_buf = [0u8; 64];
     let payload = payload_hash(request, &mut hash_buf)?;
 
-    let signed_token =
-        session_token.filter(|_| settings.session_token == SessionTokenMode::Signed);
+    let signed_token = session_token.filter(|_| settings.session_token == SessionTokenMode::Signed);
     let add_sha =
         settings.content_sha256_header && request.header_value("x-amz-content-sha256").is_none();
-    let mut extra: [(&str, &[u8]); 4] = [("", b""); 4];
+    let mut extra: [(&str, &str); 4] = [("", ""); 4];
     let mut n_extra = 0;
     for (wanted, name, value) in [
         (
             request.header_value("host").is_none(),
             "host",
-            request.host().as_bytes(),
+            request.host(),
         ),
-        (true, "x-amz-date", date.as_str().as_bytes()),
+        (true, "x-amz-date", date.as_str()),
         (
             signed_token.is_some(),
             "x-amz-security-token",
-            signed_token.unwrap_or("").as_bytes(),
+            signed_token.unwrap_or(""),
         ),
-        (add_sha, "x-amz-content-sha256", payload.as_bytes()),
+        (add_sha, "x-amz-content-sha256", payload),
     ] {
         if wanted {
             extra[n_extra] = (name, value);
             n_extra += 1;
         }
     }
-    let headers = HeaderSet {
-        request: request.headers(),
-        extra: &extra[..n_extra],
-        include: |n: &str| {
-            !settings.is_unsigned(n)
-                && !n.eq_ignore_ascii_case("x-amz-date")
-                && !n.eq_ignore_ascii_case("x-amz-security-token")
-        },
-    };
+    let headers = HeaderSet::new(request.headers(), &extra[..n_extra], |n| {
+        signable(settings, n)
+    });
 
     // "ALG Credential=ID/SCOPE, SignedHeaders=a;b" goes into `buf` first;
     // the canonical request then reads the signed header list back from it.
@@ -584,10 +622,7 @@ pub fn sign<'s, A: SignatureAlgorithm + ?Sized>(
     let head_len = out.len();
 
     let (creq_trace, sts_trace) = split_trace(trace);
-    let mut h = HashTee {
-        hash: Sha256::new(),
-        copy: creq_trace,
-    };
+    let mut h = HashTee::new(creq_trace);
     canonical::write_head(
         &mut h,
         request,
@@ -599,7 +634,7 @@ pub fn sign<'s, A: SignatureAlgorithm + ?Sized>(
     h.put(&buf[names_start..head_len]);
     h.put(b"\n");
     h.put(payload.as_bytes());
-    let creq_hash = h.hash.finalize();
+    let creq_hash = h.finalize();
 
     let mut out = SliceSink::new(&mut buf[head_len..]);
     out.put(b", Signature=");
@@ -618,6 +653,14 @@ pub fn sign<'s, A: SignatureAlgorithm + ?Sized>(
         security_token: session_token,
         content_sha256: add_sha.then(|| HashText::new(payload)),
     })
+}
+
+/// Whether a request header is signed: not in the unsigned list, and not one
+/// the signer sets itself.
+fn signable(settings: &SigningSettings<'_>, name: &str) -> bool {
+    !settings.is_unsigned(name)
+        && !name.eq_ignore_ascii_case("x-amz-date")
+        && !name.eq_ignore_ascii_case("x-amz-security-token")
 }
 
 fn split_trace(trace: Option<Trace<'_>>) -> (Option<&mut dyn Sink>, Option<&mut dyn Sink>) {
@@ -641,7 +684,7 @@ pub fn presign<'s, A: SignatureAlgorithm + ?Sized>(
     buf: &'s mut [u8],
     trace: Option<Trace<'_>>,
 ) -> Result<QuerySignature<'s>, SignError> {
-    check(alg, params, session_token)?;
+    check(alg, request, params, session_token)?;
     if !(1..=MAX_EXPIRES).contains(&expires_secs) {
         return Err(SignError::InvalidExpires);
     }
@@ -654,20 +697,13 @@ pub fn presign<'s, A: SignatureAlgorithm + ?Sized>(
     };
     let mut hash_buf = [0u8; 64];
     let payload = payload_hash(request, &mut hash_buf)?;
-    let host = [("host", request.host().as_bytes())];
-    let headers = HeaderSet {
-        request: request.headers(),
-        extra: if request.header_value("host").is_none() {
-            &host[..]
-        } else {
-            &[]
-        },
-        include: |n: &str| {
-            !settings.is_unsigned(n)
-                && !n.eq_ignore_ascii_case("x-amz-date")
-                && !n.eq_ignore_ascii_case("x-amz-security-token")
-        },
+    let host = [("host", request.host())];
+    let extra = if request.header_value("host").is_none() {
+        &host[..]
+    } else {
+        &[]
     };
+    let headers = HeaderSet::new(request.headers(), extra, |n| signable(settings, n));
 
     // The X-Amz-* parameters are written, encoded, into `buf`; the
     // canonical query reads them back from there, sorted in among the
@@ -700,10 +736,7 @@ pub fn presign<'s, A: SignatureAlgorithm + ?Sized>(
     let head_len = out.len();
 
     let (creq_trace, sts_trace) = split_trace(trace);
-    let mut h = HashTee {
-        hash: Sha256::new(),
-        copy: creq_trace,
-    };
+    let mut h = HashTee::new(creq_trace);
     let added = &buf[..head_len];
     let query = canonical::params(request.query().as_bytes()).chain(canonical::params(added));
     canonical::write_head(&mut h, request, settings, query)?;
@@ -712,7 +745,7 @@ pub fn presign<'s, A: SignatureAlgorithm + ?Sized>(
     headers.write_signed_names(&mut h);
     h.put(b"\n");
     h.put(payload.as_bytes());
-    let creq_hash = h.hash.finalize();
+    let creq_hash = h.finalize();
 
     let mut out = SliceSink::new(&mut buf[head_len..]);
     out.put(b"&X-Amz-Signature=");
@@ -804,7 +837,14 @@ impl Signer {
         trace: Option<Trace<'_>>,
     ) -> Result<HeaderSignature<'s>, SignError> {
         let mut alg = HmacSigner::new(credentials, &mut self.cache);
-        sign(&mut alg, request, params, credentials.session_token, buf, trace)
+        sign(
+            &mut alg,
+            request,
+            params,
+            credentials.session_token,
+            buf,
+            trace,
+        )
     }
 
     /// Presigns in the query string; see [`presign`].

@@ -16,7 +16,9 @@ use crate::encode::{self, Decoded, Sink};
 use crate::key::KeyCache;
 use crate::request::{Payload, Request};
 use crate::settings::SigningSettings;
-use crate::sign::{HMAC_SHA256, MAX_EXPIRES, Scope, UNSIGNED_PAYLOAD, check_scope, write_string_to_sign};
+use crate::sign::{
+    HMAC_SHA256, MAX_EXPIRES, Scope, UNSIGNED_PAYLOAD, check_scope, write_string_to_sign,
+};
 use crate::time::Timestamp;
 
 /// Why a request failed verification.
@@ -43,6 +45,9 @@ pub enum VerifyError {
     /// The signature does not match the request.
     #[error("signature mismatch: the request was changed or signed with another secret")]
     SignatureMismatch,
+    /// The request's headers are unusable.
+    #[error(transparent)]
+    Request(#[from] crate::request::RequestError),
     /// The request has no canonical form.
     #[error(transparent)]
     Canonical(#[from] CanonicalError),
@@ -150,7 +155,9 @@ struct Parsed<'p> {
 const MALFORMED_CREDENTIAL: VerifyError =
     VerifyError::Malformed("Credential must be ACCESS_KEY/YYYYMMDD/region/service/aws4_request");
 
-fn split_credential(cred: impl Iterator<Item = u8> + Clone) -> Result<[ShortStr<128>; 5], VerifyError> {
+fn split_credential(
+    cred: impl Iterator<Item = u8> + Clone,
+) -> Result<[ShortStr<128>; 5], VerifyError> {
     let mut parts = [ShortStr::<128>::from_bytes([]).ok_or(MALFORMED_CREDENTIAL)?; 5];
     let mut idx = 0;
     let mut cur = [0u8; 128];
@@ -178,12 +185,15 @@ fn split_credential(cred: impl Iterator<Item = u8> + Clone) -> Result<[ShortStr<
 }
 
 fn check_signed_headers(list: &str) -> Result<(), VerifyError> {
-    const BAD: VerifyError =
-        VerifyError::Malformed("SignedHeaders must be sorted, distinct, lower-case names including host");
+    const BAD: VerifyError = VerifyError::Malformed(
+        "SignedHeaders must be sorted, distinct, lower-case names including host",
+    );
     let mut prev: Option<&str> = None;
     let mut has_host = false;
     for name in list.split(';') {
-        if !crate::request::is_token(name.as_bytes()) || name.bytes().any(|b| b.is_ascii_uppercase()) {
+        if !crate::request::is_token(name.as_bytes())
+            || name.bytes().any(|b| b.is_ascii_uppercase())
+        {
             return Err(BAD);
         }
         if prev.is_some_and(|p| p >= name) {
@@ -200,9 +210,9 @@ fn is_hex64(s: &[u8]) -> bool {
 }
 
 fn parse_header<'p>(auth: &'p str, request: &Request<'p>) -> Result<Parsed<'p>, VerifyError> {
-    let (alg, rest) = auth
-        .split_once(' ')
-        .ok_or(VerifyError::Malformed("Authorization must be 'ALGORITHM Credential=…, SignedHeaders=…, Signature=…'"))?;
+    let (alg, rest) = auth.split_once(' ').ok_or(VerifyError::Malformed(
+        "Authorization must be 'ALGORITHM Credential=…, SignedHeaders=…, Signature=…'",
+    ))?;
     if alg != HMAC_SHA256 {
         return Err(VerifyError::UnsupportedAlgorithm);
     }
@@ -211,7 +221,9 @@ fn parse_header<'p>(auth: &'p str, request: &Request<'p>) -> Result<Parsed<'p>, 
         let (k, v) = part
             .trim_matches(' ')
             .split_once('=')
-            .ok_or(VerifyError::Malformed("Authorization component without '='"))?;
+            .ok_or(VerifyError::Malformed(
+                "Authorization component without '='",
+            ))?;
         let slot = match k {
             "Credential" => &mut cred,
             "SignedHeaders" => &mut signed,
@@ -223,15 +235,19 @@ fn parse_header<'p>(auth: &'p str, request: &Request<'p>) -> Result<Parsed<'p>, 
         }
     }
     let (Some(cred), Some(signed), Some(sig)) = (cred, signed, sig) else {
-        return Err(VerifyError::Malformed("Authorization lacks Credential, SignedHeaders or Signature"));
+        return Err(VerifyError::Malformed(
+            "Authorization lacks Credential, SignedHeaders or Signature",
+        ));
     };
     let date = request
         .header_value("x-amz-date")
         .ok_or(VerifyError::Malformed("missing X-Amz-Date header"))?;
-    let signed_at = core::str::from_utf8(date)
+    let signed_at = date
+        .parse::<Timestamp>()
         .ok()
-        .and_then(|d| d.parse::<Timestamp>().ok())
-        .ok_or(VerifyError::Malformed("X-Amz-Date must be YYYYMMDDTHHMMSSZ"))?;
+        .ok_or(VerifyError::Malformed(
+            "X-Amz-Date must be YYYYMMDDTHHMMSSZ",
+        ))?;
     Ok(Parsed {
         credential: split_credential(cred.bytes())?,
         signed_headers: signed,
@@ -245,7 +261,10 @@ fn key_is(p: &Param<'_>, name: &str) -> bool {
     Decoded::new(p.key).eq(name.bytes())
 }
 
-fn parse_presigned<'p>(request: &Request<'p>, list_buf: &'p mut [u8; 1024]) -> Result<Parsed<'p>, VerifyError> {
+fn parse_presigned<'p>(
+    request: &Request<'p>,
+    list_buf: &'p mut [u8; 1024],
+) -> Result<Parsed<'p>, VerifyError> {
     let query = request.query().as_bytes();
     let get = |name: &'static str| -> Result<&'p [u8], VerifyError> {
         let mut found = None;
@@ -254,14 +273,17 @@ fn parse_presigned<'p>(request: &Request<'p>, list_buf: &'p mut [u8; 1024]) -> R
                 return Err(VerifyError::Malformed("repeated X-Amz-* query parameter"));
             }
         }
-        found.ok_or(VerifyError::Malformed("presigned URL lacks an X-Amz-* parameter"))
+        found.ok_or(VerifyError::Malformed(
+            "presigned URL lacks an X-Amz-* parameter",
+        ))
     };
     if !Decoded::new(get("X-Amz-Algorithm")?).eq(HMAC_SHA256.bytes()) {
         return Err(VerifyError::UnsupportedAlgorithm);
     }
     let credential = split_credential(Decoded::new(get("X-Amz-Credential")?))?;
-    let date: ShortStr<16> = ShortStr::from_bytes(Decoded::new(get("X-Amz-Date")?))
-        .ok_or(VerifyError::Malformed("X-Amz-Date must be YYYYMMDDTHHMMSSZ"))?;
+    let date: ShortStr<16> = ShortStr::from_bytes(Decoded::new(get("X-Amz-Date")?)).ok_or(
+        VerifyError::Malformed("X-Amz-Date must be YYYYMMDDTHHMMSSZ"),
+    )?;
     let signed_at = date
         .as_str()
         .parse::<Timestamp>()
@@ -304,9 +326,8 @@ fn parse_presigned<'p>(request: &Request<'p>, list_buf: &'p mut [u8; 1024]) -> R
 ///
 /// // The server sees the request with the headers the signer added.
 /// let date = sig.date();
-/// let received = req.clone()
-///     .header("X-Amz-Date", date.as_str())?
-///     .header("Authorization", sig.authorization())?;
+/// let headers = [("X-Amz-Date", date.as_str()), ("Authorization", sig.authorization())];
+/// let received = req.clone().with_headers(&headers);
 /// let mut verifier = Verifier::default();
 /// let ok = verifier.verify(&received, now, |id| (id == "AKIDEXAMPLE").then_some("secret"))?;
 /// assert_eq!(ok.access_key_id.as_str(), "AKIDEXAMPLE");
@@ -339,22 +360,23 @@ impl<'a> Verifier<'a> {
         now: Timestamp,
         lookup: impl FnOnce(&str) -> Option<K>,
     ) -> Result<Verified, VerifyError> {
+        request.validate_headers()?;
         let mut list_buf = [0u8; 1024];
         let auth = request.header_value("authorization");
         let parsed = match auth {
-            Some(a) => {
-                let a = core::str::from_utf8(a)
-                    .map_err(|_| VerifyError::Malformed("Authorization is not UTF-8"))?;
-                parse_header(a, request)?
-            }
+            Some(a) => parse_header(a, request)?,
             None => parse_presigned(request, &mut list_buf)?,
         };
         let [akid, date, region, service, _] = parsed.credential;
         if parsed.signed_at.amz_date().date() != date.as_str() {
-            return Err(VerifyError::Malformed("credential date does not match X-Amz-Date"));
+            return Err(VerifyError::Malformed(
+                "credential date does not match X-Amz-Date",
+            ));
         }
         if !is_hex64(parsed.signature) {
-            return Err(VerifyError::Malformed("Signature must be 64 lower-case hex digits"));
+            return Err(VerifyError::Malformed(
+                "Signature must be 64 lower-case hex digits",
+            ));
         }
         check_signed_headers(parsed.signed_headers)?;
 
@@ -373,18 +395,20 @@ impl<'a> Verifier<'a> {
 
         let secret = lookup(akid.as_str()).ok_or(VerifyError::UnknownAccessKey)?;
 
-        let (signing, unsigned_presigned) = if self.settings.s3_rules_for_s3_scope && service.as_str() == "s3" {
-            (SigningSettings::s3(), true)
-        } else {
-            (self.settings.signing, self.settings.unsigned_presigned_payload)
-        };
+        let (signing, unsigned_presigned) =
+            if self.settings.s3_rules_for_s3_scope && service.as_str() == "s3" {
+                (SigningSettings::s3(), true)
+            } else {
+                (
+                    self.settings.signing,
+                    self.settings.unsigned_presigned_payload,
+                )
+            };
         let mut hash_buf = [0u8; 64];
         let payload = match request.header_value("x-amz-content-sha256") {
-            Some(v) => core::str::from_utf8(v)
-                .map_err(|_| VerifyError::Malformed("x-amz-content-sha256 is not UTF-8"))?
-                .trim_matches([' ', '\t']),
+            Some(v) => v.trim_matches([' ', '\t']),
             None if parsed.expires.is_some() && unsigned_presigned => UNSIGNED_PAYLOAD,
-            None => match request.payload_kind() {
+            None => match request.payload() {
                 Payload::Bytes(b) => encode::hex_lower(&Sha256::digest(b), &mut hash_buf),
                 Payload::Precomputed(h) => h,
                 Payload::Unsigned => UNSIGNED_PAYLOAD,
@@ -396,7 +420,12 @@ impl<'a> Verifier<'a> {
         let query = canonical::params(request.query().as_bytes())
             .filter(|p| !(presigned && key_is(p, "X-Amz-Signature")));
         canonical::write_head(&mut h, request, &signing, query)?;
-        canonical::write_listed_headers(&mut h, parsed.signed_headers, request.headers(), request.host())?;
+        canonical::write_listed_headers(
+            &mut h,
+            parsed.signed_headers,
+            request.headers(),
+            request.host(),
+        )?;
         h.put(b"\n");
         h.put(parsed.signed_headers.as_bytes());
         h.put(b"\n");
@@ -410,9 +439,12 @@ impl<'a> Verifier<'a> {
         };
         let mut sts = StackText::default();
         write_string_to_sign(&mut sts, HMAC_SHA256, &scope, &creq_hash);
-        let key = self
-            .cache
-            .signing_key(secret.as_ref(), scope.date.date(), scope.region, scope.service);
+        let key = self.cache.signing_key(
+            secret.as_ref(),
+            scope.date.date(),
+            scope.region,
+            scope.service,
+        );
         let expected = key.sign(sts.bytes());
         let mut hex = [0u8; 64];
         let expected_hex = encode::hex_lower(&expected, &mut hex);

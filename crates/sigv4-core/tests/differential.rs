@@ -15,7 +15,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_credential_types::Credentials as AwsCredentials;
 use aws_sigv4::http_request::{
-    SignableBody, SignableRequest, SignatureLocation, SigningSettings as AwsSettings, sign as aws_sign,
+    SignableBody, SignableRequest, SignatureLocation, SigningSettings as AwsSettings,
+    sign as aws_sign,
 };
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
@@ -44,9 +45,12 @@ fn pct(bytes: &[u8]) -> String {
 fn segment() -> impl Strategy<Value = String> {
     let piece = prop_oneof![
         "[A-Za-z0-9._~-]{1,6}",
-        prop::sample::select(vec!["!", "$", "&", "'", "(", ")", "*", "+", ",", ";", "=", ":", "@"])
-            .prop_map(String::from),
-        prop::sample::select(vec!["é", "ሴ", "😀", " ", "/", "?", "#", "%", "["]).prop_map(|c| pct(c.as_bytes())),
+        prop::sample::select(vec![
+            "!", "$", "&", "'", "(", ")", "*", "+", ",", ";", "=", ":", "@"
+        ])
+        .prop_map(String::from),
+        prop::sample::select(vec!["é", "ሴ", "😀", " ", "/", "?", "#", "%", "["])
+            .prop_map(|c| pct(c.as_bytes())),
         Just(".".to_string()),
         Just("..".to_string()),
     ];
@@ -69,8 +73,10 @@ fn path() -> impl Strategy<Value = String> {
 fn component() -> impl Strategy<Value = String> {
     let piece = prop_oneof![
         "[A-Za-z0-9._~-]{1,5}",
-        prop::sample::select(vec!["é", "ሴ", " ", "+", "&", "=", "/", "%", "~"]).prop_map(|c| pct(c.as_bytes())),
-        prop::sample::select(vec!["!", "*", "(", ")", "'", ":", "@", ",", ";", "$"]).prop_map(String::from),
+        prop::sample::select(vec!["é", "ሴ", " ", "+", "&", "=", "/", "%", "~"])
+            .prop_map(|c| pct(c.as_bytes())),
+        prop::sample::select(vec!["!", "*", "(", ")", "'", ":", "@", ",", ";", "$"])
+            .prop_map(String::from),
     ];
     prop::collection::vec(piece, 0..3).prop_map(|v| v.concat())
 }
@@ -98,13 +104,16 @@ fn header() -> impl Strategy<Value = (String, String)> {
         "cache-control",
     ]);
     // Visible ASCII with runs of spaces inside and around.
-    let value = prop::collection::vec(prop_oneof!["[!-~]{1,8}", " {1,4}"], 0..5).prop_map(|v| v.concat());
+    let value =
+        prop::collection::vec(prop_oneof!["[!-~]{1,8}", " {1,4}"], 0..5).prop_map(|v| v.concat());
     (name, value).prop_map(|(n, v)| (n.to_string(), v))
 }
 
 fn case() -> impl Strategy<Value = Case> {
     (
-        prop::sample::select(vec!["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"]),
+        prop::sample::select(vec![
+            "GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS",
+        ]),
         prop::sample::select(vec![
             "example.amazonaws.com",
             "search-d.eu-west-1.es.amazonaws.com:443",
@@ -123,17 +132,19 @@ fn case() -> impl Strategy<Value = Case> {
         1_000_000_000u64..4_000_000_000,
         prop::option::of(1u64..=604_800),
     )
-        .prop_map(|(method, host, path, query, headers, body, token, time, presign)| Case {
-            method: method.into(),
-            host: host.into(),
-            path,
-            query,
-            headers,
-            body,
-            token,
-            time,
-            presign,
-        })
+        .prop_map(
+            |(method, host, path, query, headers, body, token, time, presign)| Case {
+                method: method.into(),
+                host: host.into(),
+                path,
+                query,
+                headers,
+                body,
+                token,
+                time,
+                presign,
+            },
+        )
 }
 
 fn url(c: &Case) -> String {
@@ -146,27 +157,52 @@ fn url(c: &Case) -> String {
 
 fn ours(c: &Case) -> String {
     let url = url(c);
-    let mut req = Request::new(&c.method, &url).unwrap();
-    for (n, v) in &c.headers {
-        req.push_header(n, v.as_bytes()).unwrap();
-    }
-    let req = req.payload(Payload::Bytes(&c.body));
+    let headers: Vec<(&str, &str)> = c
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let req = Request::new(&c.method, &url)
+        .unwrap()
+        .with_headers(&headers)
+        .with_payload(Payload::Bytes(&c.body));
     let mut creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
     if let Some(t) = &c.token {
         creds = creds.with_session_token(t);
     }
-    let params = SigningParams::new("us-east-1", "service", Timestamp::from_unix_seconds(c.time).unwrap());
+    let params = SigningParams::new(
+        "us-east-1",
+        "service",
+        Timestamp::from_unix_seconds(c.time).unwrap(),
+    );
     let mut signer = Signer::new();
     match c.presign {
-        None => signer.sign_owned(&req, &creds, &params, false).unwrap().0.signature,
-        Some(e) => signer.presign_owned(&req, &creds, &params, e, false).unwrap().0.signature,
+        None => {
+            signer
+                .sign_owned(&req, &creds, &params, false)
+                .unwrap()
+                .0
+                .signature
+        }
+        Some(e) => {
+            signer
+                .presign_owned(&req, &creds, &params, e, false)
+                .unwrap()
+                .0
+                .signature
+        }
     }
 }
 
 fn theirs(c: &Case) -> String {
-    let identity: Identity =
-        AwsCredentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", c.token.clone(), None, "test")
-            .into();
+    let identity: Identity = AwsCredentials::new(
+        "AKIDEXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        c.token.clone(),
+        None,
+        "test",
+    )
+    .into();
     let mut settings = AwsSettings::default();
     if let Some(e) = c.presign {
         settings.signature_location = SignatureLocation::QueryParams;
@@ -234,10 +270,18 @@ fn plus_in_query_is_a_plus_on_purpose() {
     let plus = fixed("a=b+c");
     let encoded_plus = fixed("a=b%2Bc");
     let space = fixed("a=b%20c");
-    assert_eq!(ours(&plus), ours(&encoded_plus), "+ and %2B are the same character");
+    assert_eq!(
+        ours(&plus),
+        ours(&encoded_plus),
+        "+ and %2B are the same character"
+    );
     assert_ne!(ours(&plus), ours(&space), "+ is not a space");
     // Name the peer's behaviour, so a change upstream is noticed.
-    assert_eq!(theirs(&plus), theirs(&space), "aws-sigv4 reads + as a space");
+    assert_eq!(
+        theirs(&plus),
+        theirs(&space),
+        "aws-sigv4 reads + as a space"
+    );
     assert_ne!(ours(&plus), theirs(&plus));
 }
 

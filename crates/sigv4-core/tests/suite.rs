@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use sigv4_core::{
-    Credentials, PathEncoding, Payload, Request, SessionTokenMode, Signer, SigningParams, Timestamp, Traced,
+    Credentials, PathEncoding, Payload, Request, SessionTokenMode, Signer, SigningParams,
+    Timestamp, Traced,
 };
 
 fn suite_dir() -> PathBuf {
@@ -93,7 +94,10 @@ fn context(case: &Path) -> Context {
     let amz: String = rfc3339.chars().filter(|c| *c != '-' && *c != ':').collect();
     Context {
         akid: v["credentials"]["access_key_id"].as_str().unwrap().into(),
-        secret: v["credentials"]["secret_access_key"].as_str().unwrap().into(),
+        secret: v["credentials"]["secret_access_key"]
+            .as_str()
+            .unwrap()
+            .into(),
         token: v["credentials"]["token"].as_str().map(Into::into),
         region: v["region"].as_str().unwrap().into(),
         service: v["service"].as_str().unwrap().into(),
@@ -106,7 +110,10 @@ fn context(case: &Path) -> Context {
 }
 
 fn sorted_headers(h: &[(String, String)]) -> Vec<(String, String)> {
-    let mut v: Vec<_> = h.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.trim().to_string())).collect();
+    let mut v: Vec<_> = h
+        .iter()
+        .map(|(n, v)| (n.to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
     v.sort();
     v
 }
@@ -114,7 +121,9 @@ fn sorted_headers(h: &[(String, String)]) -> Vec<(String, String)> {
 /// The text a wire string stands for: the signed-request files write paths
 /// and parameters decoded (`/example space/`, `ሴ=bar`).
 fn decoded(s: &str) -> String {
-    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 fn sorted_params(q: &str) -> Vec<(String, String)> {
@@ -142,11 +151,15 @@ fn check_case(name: &str, failures: &mut Vec<String>) {
         .map(|(_, v)| v.clone())
         .expect("Host header");
     let url = format!("https://{host}{}", to_wire(&parsed.path_and_query));
-    let mut request = Request::new(&parsed.method, &url).unwrap();
-    for (n, v) in &parsed.headers {
-        request.push_header(n, v.as_bytes()).unwrap();
-    }
-    let request = request.payload(Payload::Bytes(&parsed.body));
+    let headers: Vec<(&str, &str)> = parsed
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let request = Request::new(&parsed.method, &url)
+        .unwrap()
+        .with_headers(&headers)
+        .with_payload(Payload::Bytes(&parsed.body));
 
     let mut creds = Credentials::new(&ctx.akid, &ctx.secret);
     if let Some(t) = &ctx.token {
@@ -171,17 +184,39 @@ fn check_case(name: &str, failures: &mut Vec<String>) {
     // Header variant.
     let mut header_params = params;
     header_params.settings.content_sha256_header = ctx.sign_body;
-    let (signed, traced) = signer.sign_owned(&request, &creds, &header_params, true).unwrap();
+    let (signed, traced) = signer
+        .sign_owned(&request, &creds, &header_params, true)
+        .unwrap();
     let Traced {
         canonical_request,
         string_to_sign,
     } = traced.unwrap();
-    stage("header", "canonical request", read(&case, "header-canonical-request.txt"), &canonical_request);
-    stage("header", "string to sign", read(&case, "header-string-to-sign.txt"), &string_to_sign);
-    stage("header", "signature", read(&case, "header-signature.txt"), &signed.signature);
+    stage(
+        "header",
+        "canonical request",
+        read(&case, "header-canonical-request.txt"),
+        &canonical_request,
+    );
+    stage(
+        "header",
+        "string to sign",
+        read(&case, "header-string-to-sign.txt"),
+        &string_to_sign,
+    );
+    stage(
+        "header",
+        "signature",
+        read(&case, "header-signature.txt"),
+        &signed.signature,
+    );
     let expected = parse_http(&read(&case, "header-signed-request.txt"));
     let mut actual_headers = parsed.headers.clone();
-    actual_headers.extend(signed.headers.iter().map(|(n, v)| (n.to_string(), v.clone())));
+    actual_headers.extend(
+        signed
+            .headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.clone())),
+    );
     stage(
         "header",
         "signed request headers",
@@ -196,18 +231,40 @@ fn check_case(name: &str, failures: &mut Vec<String>) {
     );
 
     // Query variant.
-    let (signed, traced) = signer.presign_owned(&request, &creds, &params, ctx.expires, true).unwrap();
+    let (signed, traced) = signer
+        .presign_owned(&request, &creds, &params, ctx.expires, true)
+        .unwrap();
     let traced = traced.unwrap();
-    stage("query", "canonical request", read(&case, "query-canonical-request.txt"), &traced.canonical_request);
-    stage("query", "string to sign", read(&case, "query-string-to-sign.txt"), &traced.string_to_sign);
-    stage("query", "signature", read(&case, "query-signature.txt"), &signed.signature);
+    stage(
+        "query",
+        "canonical request",
+        read(&case, "query-canonical-request.txt"),
+        &traced.canonical_request,
+    );
+    stage(
+        "query",
+        "string to sign",
+        read(&case, "query-string-to-sign.txt"),
+        &traced.string_to_sign,
+    );
+    stage(
+        "query",
+        "signature",
+        read(&case, "query-signature.txt"),
+        &signed.signature,
+    );
     let expected = parse_http(&read(&case, "query-signed-request.txt"));
     let (exp_path, exp_query) = expected.path_and_query.split_once('?').unwrap();
     let (path, query) = match parsed.path_and_query.split_once('?') {
         Some((p, q)) => (p.to_string(), format!("{q}&{}", signed.query)),
         None => (parsed.path_and_query.clone(), signed.query.clone()),
     };
-    stage("query", "signed request path", decoded(exp_path), &decoded(&path));
+    stage(
+        "query",
+        "signed request path",
+        decoded(exp_path),
+        &decoded(&path),
+    );
     stage(
         "query",
         "signed request query parameters",
@@ -249,19 +306,31 @@ fn legacy_double_encoding_cases() {
     // double-url-encode: every stage it has.
     let case = suite_dir().join("double-url-encode");
     let parsed = parse_http(&read(&case, "request.txt"));
-    let url = format!("https://lambda.us-east-2.amazonaws.com{}", parsed.path_and_query);
-    let mut request = Request::new(&parsed.method, &url).unwrap();
-    for (n, v) in &parsed.headers {
-        if !n.eq_ignore_ascii_case("x-amz-date") {
-            request.push_header(n, v.as_bytes()).unwrap();
-        }
-    }
+    let url = format!(
+        "https://lambda.us-east-2.amazonaws.com{}",
+        parsed.path_and_query
+    );
+    let headers: Vec<(&str, &str)> = parsed
+        .headers
+        .iter()
+        .filter(|(n, _)| !n.eq_ignore_ascii_case("x-amz-date"))
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let request = Request::new(&parsed.method, &url)
+        .unwrap()
+        .with_headers(&headers);
     let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
     let time: Timestamp = "20210511T154045Z".parse().unwrap();
     let params = SigningParams::new("us-east-2", "lambda", time);
-    let (signed, traced) = Signer::new().sign_owned(&request, &creds, &params, true).unwrap();
+    let (signed, traced) = Signer::new()
+        .sign_owned(&request, &creds, &params, true)
+        .unwrap();
     let traced = traced.unwrap();
-    assert_eq!(traced.canonical_request, read(&case, "header-canonical-request.txt"), "canonical request");
+    assert_eq!(
+        traced.canonical_request,
+        read(&case, "header-canonical-request.txt"),
+        "canonical request"
+    );
     let expected = read(&case, "header-signed-request.txt");
     let auth = expected
         .lines()
@@ -273,10 +342,15 @@ fn legacy_double_encoding_cases() {
     // on the date and carry no secret).
     let case = suite_dir().join("double-encode-path");
     let parsed = parse_http(&read(&case, "request.txt"));
-    let url = format!("https://tj9n5r0m12.execute-api.us-east-1.amazonaws.com{}", parsed.path_and_query);
+    let url = format!(
+        "https://tj9n5r0m12.execute-api.us-east-1.amazonaws.com{}",
+        parsed.path_and_query
+    );
     let request = Request::new(&parsed.method, &url).unwrap();
     let params = SigningParams::new("us-east-1", "execute-api", time);
-    let (_, traced) = Signer::new().sign_owned(&request, &creds, &params, true).unwrap();
+    let (_, traced) = Signer::new()
+        .sign_owned(&request, &creds, &params, true)
+        .unwrap();
     let expected = read(&case, "header-canonical-request.txt");
     assert_eq!(
         traced.unwrap().canonical_request.lines().nth(1),

@@ -1,8 +1,8 @@
 //! Verification: what is accepted, and each reason for rejection.
 
 use sigv4_core::{
-    Credentials, Payload, Request, Signer, SigningParams, SigningSettings, Timestamp, Verifier, VerifyError,
-    VerifySettings,
+    Credentials, Payload, Request, Signer, SigningParams, SigningSettings, Timestamp, Verifier,
+    VerifyError, VerifySettings,
 };
 
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
@@ -24,15 +24,21 @@ fn signed(at: Timestamp, token: Option<&str>) -> (String, String, Vec<(String, S
     if let Some(tok) = token {
         creds = creds.with_session_token(tok);
     }
+    let sent = [
+        ("Content-Type", "application/json"),
+        ("User-Agent", "test/1"),
+    ];
     let req = Request::new("POST", URL)
         .unwrap()
-        .header("Content-Type", "application/json")
-        .unwrap()
-        .header("User-Agent", "test/1")
-        .unwrap()
-        .payload(Payload::Bytes(&body));
+        .with_headers(&sent)
+        .with_payload(Payload::Bytes(&body));
     let (out, _) = Signer::new()
-        .sign_owned(&req, &creds, &SigningParams::new("us-east-1", "es", at), false)
+        .sign_owned(
+            &req,
+            &creds,
+            &SigningParams::new("us-east-1", "es", at),
+            false,
+        )
         .unwrap();
     let mut headers = vec![
         ("Content-Type".to_string(), "application/json".to_string()),
@@ -50,11 +56,14 @@ fn check(
     body: &[u8],
     now: Timestamp,
 ) -> Result<sigv4_core::Verified, VerifyError> {
-    let mut req = Request::new(method, url).unwrap();
-    for (n, v) in headers {
-        req.push_header(n, v.as_bytes()).unwrap();
-    }
-    let req = req.payload(Payload::Bytes(body));
+    let headers: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let req = Request::new(method, url)
+        .unwrap()
+        .with_headers(&headers)
+        .with_payload(Payload::Bytes(body));
     Verifier::default().verify(&req, now, lookup)
 }
 
@@ -78,21 +87,36 @@ fn any_change_to_a_signed_part_is_a_mismatch() {
     let (m, u, h, b) = signed(at, Some("TOKEN"));
     let mismatch = Err(VerifyError::SignatureMismatch);
     assert_eq!(check("PUT", &u, &h, &b, at).map(|_| ()), mismatch);
-    assert_eq!(check(&m, &u.replace("a%20b", "a%20c"), &h, &b, at).map(|_| ()), mismatch);
-    assert_eq!(check(&m, &u.replace("y=two", "y=tw0"), &h, &b, at).map(|_| ()), mismatch);
+    assert_eq!(
+        check(&m, &u.replace("a%20b", "a%20c"), &h, &b, at).map(|_| ()),
+        mismatch
+    );
+    assert_eq!(
+        check(&m, &u.replace("y=two", "y=tw0"), &h, &b, at).map(|_| ()),
+        mismatch
+    );
     let mut h1 = h.clone();
     h1[2].1 = "exbmple.amazonaws.com".into();
     assert_eq!(check(&m, &u, &h1, &b, at).map(|_| ()), mismatch);
     // Without a Host header, the URL's host is what was signed.
     let no_host: Vec<_> = h.iter().filter(|(n, _)| n != "Host").cloned().collect();
     assert!(check(&m, &u, &no_host, &b, at).is_ok());
-    assert_eq!(check(&m, &u.replace("example", "exbmple"), &no_host, &b, at).map(|_| ()), mismatch);
-    assert_eq!(check(&m, &u, &h, b"{\"k\":\"w\"}", at).map(|_| ()), mismatch);
+    assert_eq!(
+        check(&m, &u.replace("example", "exbmple"), &no_host, &b, at).map(|_| ()),
+        mismatch
+    );
+    assert_eq!(
+        check(&m, &u, &h, b"{\"k\":\"w\"}", at).map(|_| ()),
+        mismatch
+    );
     let mut h2 = h.clone();
     h2[0].1 = "text/plain".into();
     assert_eq!(check(&m, &u, &h2, &b, at).map(|_| ()), mismatch);
     let mut h3 = h.clone();
-    let tok = h3.iter_mut().find(|(n, _)| n == "X-Amz-Security-Token").unwrap();
+    let tok = h3
+        .iter_mut()
+        .find(|(n, _)| n == "X-Amz-Security-Token")
+        .unwrap();
     tok.1 = "OTHER".into();
     assert_eq!(check(&m, &u, &h3, &b, at).map(|_| ()), mismatch);
     // Flip each hex digit of the signature.
@@ -104,7 +128,11 @@ fn any_change_to_a_signed_part_is_a_mismatch() {
         bytes[i] = if bytes[i] == b'0' { b'1' } else { b'0' };
         let mut h4 = h.clone();
         h4[auth_idx].1 = String::from_utf8(bytes).unwrap();
-        assert_eq!(check(&m, &u, &h4, &b, at).map(|_| ()), mismatch, "digit {i}");
+        assert_eq!(
+            check(&m, &u, &h4, &b, at).map(|_| ()),
+            mismatch,
+            "digit {i}"
+        );
     }
 }
 
@@ -114,8 +142,14 @@ fn clock_skew_window_is_five_minutes() {
     let (m, u, h, b) = signed(at, None);
     assert!(check(&m, &u, &h, &b, t("20260101T120500Z")).is_ok());
     assert!(check(&m, &u, &h, &b, t("20260101T115500Z")).is_ok());
-    assert_eq!(check(&m, &u, &h, &b, t("20260101T120501Z")).unwrap_err(), VerifyError::Expired);
-    assert_eq!(check(&m, &u, &h, &b, t("20260101T115459Z")).unwrap_err(), VerifyError::NotYetValid);
+    assert_eq!(
+        check(&m, &u, &h, &b, t("20260101T120501Z")).unwrap_err(),
+        VerifyError::Expired
+    );
+    assert_eq!(
+        check(&m, &u, &h, &b, t("20260101T115459Z")).unwrap_err(),
+        VerifyError::NotYetValid
+    );
 }
 
 #[test]
@@ -147,26 +181,53 @@ fn unknown_keys_and_malformed_headers_are_told_apart() {
         "garbage".to_string(),
         auth.replace("Credential=AKIDEXAMPLE/", "Credential="),
     ] {
-        assert!(matches!(with_auth(bad.clone()), Err(VerifyError::Malformed(_))), "{bad}");
+        assert!(
+            matches!(with_auth(bad.clone()), Err(VerifyError::Malformed(_))),
+            "{bad}"
+        );
     }
     // A signed header that is missing.
-    let no_ct: Vec<_> = h.iter().filter(|(n, _)| n != "Content-Type").cloned().collect();
+    let no_ct: Vec<_> = h
+        .iter()
+        .filter(|(n, _)| n != "Content-Type")
+        .cloned()
+        .collect();
     assert!(matches!(
         check(&m, &u, &no_ct, &b, at),
-        Err(VerifyError::Canonical(sigv4_core::CanonicalError::MissingSignedHeader(_)))
+        Err(VerifyError::Canonical(
+            sigv4_core::CanonicalError::MissingSignedHeader(_)
+        ))
     ));
     // No signature at all.
-    let none: Vec<_> = h.iter().filter(|(n, _)| n != "Authorization").cloned().collect();
-    assert!(matches!(check(&m, &u, &none, &b, at), Err(VerifyError::Malformed(_))));
+    let none: Vec<_> = h
+        .iter()
+        .filter(|(n, _)| n != "Authorization")
+        .cloned()
+        .collect();
+    assert!(matches!(
+        check(&m, &u, &none, &b, at),
+        Err(VerifyError::Malformed(_))
+    ));
 }
 
-fn presigned(at: Timestamp, expires: u64, settings: SigningSettings<'_>, payload: Payload<'_>) -> String {
-    let req = Request::new("GET", URL).unwrap().payload(payload);
+fn presigned(
+    at: Timestamp,
+    expires: u64,
+    settings: SigningSettings<'_>,
+    payload: Payload<'_>,
+) -> String {
+    let req = Request::new("GET", URL).unwrap().with_payload(payload);
     let creds = Credentials::new("AKIDEXAMPLE", SECRET).with_session_token("TOK/EN+=");
-    let service = if settings == SigningSettings::s3() { "s3" } else { "execute-api" };
+    let service = if settings == SigningSettings::s3() {
+        "s3"
+    } else {
+        "execute-api"
+    };
     let mut params = SigningParams::new("eu-west-1", service, at);
     params.settings = settings;
-    let (out, _) = Signer::new().presign_owned(&req, &creds, &params, expires, false).unwrap();
+    let (out, _) = Signer::new()
+        .presign_owned(&req, &creds, &params, expires, false)
+        .unwrap();
     format!("{URL}&{}", out.query)
 }
 
@@ -177,22 +238,38 @@ fn presigned_urls_verify_until_they_expire() {
     let ok = check("GET", &url, &[], b"", t("20260101T120100Z")).unwrap();
     assert!(ok.presigned);
     assert_eq!(ok.region.as_str(), "eu-west-1");
-    assert_eq!(check("GET", &url, &[], b"", t("20260101T120101Z")).unwrap_err(), VerifyError::Expired);
-    assert_eq!(check("GET", &url, &[], b"", t("20260101T115459Z")).unwrap_err(), VerifyError::NotYetValid);
+    assert_eq!(
+        check("GET", &url, &[], b"", t("20260101T120101Z")).unwrap_err(),
+        VerifyError::Expired
+    );
+    assert_eq!(
+        check("GET", &url, &[], b"", t("20260101T115459Z")).unwrap_err(),
+        VerifyError::NotYetValid
+    );
     let tampered = url.replace("X-Amz-Expires=60", "X-Amz-Expires=600");
-    assert_eq!(check("GET", &tampered, &[], b"", at).unwrap_err(), VerifyError::SignatureMismatch);
+    assert_eq!(
+        check("GET", &tampered, &[], b"", at).unwrap_err(),
+        VerifyError::SignatureMismatch
+    );
     let tampered = url.replace("x=1", "x=2");
-    assert_eq!(check("GET", &tampered, &[], b"", at).unwrap_err(), VerifyError::SignatureMismatch);
+    assert_eq!(
+        check("GET", &tampered, &[], b"", at).unwrap_err(),
+        VerifyError::SignatureMismatch
+    );
     let no_sig = url.split("&X-Amz-Signature").next().unwrap().to_string();
-    assert!(matches!(check("GET", &no_sig, &[], b"", at), Err(VerifyError::Malformed(_))));
+    assert!(matches!(
+        check("GET", &no_sig, &[], b"", at),
+        Err(VerifyError::Malformed(_))
+    ));
 }
 
 #[test]
 fn s3_presigned_urls_sign_an_unsigned_payload() {
     let at = t("20260101T120000Z");
     let url = presigned(at, 600, SigningSettings::s3(), Payload::Unsigned);
-    let mut req = Request::new("GET", &url).unwrap();
-    req.set_payload(Payload::Bytes(b"whatever the body is"));
+    let req = Request::new("GET", &url)
+        .unwrap()
+        .with_payload(Payload::Bytes(b"whatever the body is"));
     let settings = VerifySettings {
         signing: SigningSettings::s3(),
         unsigned_presigned_payload: true,

@@ -3,7 +3,9 @@
 
 use clap::{Args, ValueEnum};
 use serde::Serialize;
-use sigv4_core::{Credentials, Payload, Request, Signer, SigningParams, SigningSettings, Timestamp};
+use sigv4_core::{
+    Credentials, Payload, Request, Signer, SigningParams, SigningSettings, Timestamp,
+};
 
 use super::{env_credentials, read_data, region};
 use crate::CliError;
@@ -28,7 +30,12 @@ pub(crate) struct SignArgs {
     headers: Vec<String>,
     /// Body text; several are joined with '&'. '@FILE' reads a file without
     /// its line breaks, as curl does.
-    #[arg(short = 'd', long = "data", value_name = "STRING", conflicts_with = "data_binary")]
+    #[arg(
+        short = 'd',
+        long = "data",
+        value_name = "STRING",
+        conflicts_with = "data_binary"
+    )]
     data: Vec<String>,
     /// Body bytes: '@FILE' (or '@-' for stdin) read as they are, or a string.
     #[arg(long = "data-binary", value_name = "@FILE|STRING")]
@@ -147,17 +154,21 @@ pub(crate) fn run(args: &SignArgs) -> Result<String, CliError> {
     let creds = env_credentials()?;
 
     let url = args.url.split('#').next().unwrap_or_default();
-    let mut request = Request::new(&method, url).map_err(CliError::input)?;
-    for (n, v) in &headers {
-        request.push_header(n, v.as_bytes()).map_err(CliError::input)?;
-    }
+    let header_refs: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let request = Request::new(&method, url)
+        .map_err(CliError::input)?
+        .with_headers(&header_refs);
+    request.validate_headers().map_err(CliError::input)?;
     let is_s3 = args.service == "s3";
     let payload = if args.unsigned_payload || (is_s3 && args.presign) {
         Payload::Unsigned
     } else {
         Payload::Bytes(&body)
     };
-    let request = request.payload(payload);
+    let request = request.with_payload(payload);
     let mut settings = if is_s3 {
         SigningSettings::s3()
     } else {
@@ -191,7 +202,12 @@ pub(crate) fn run(args: &SignArgs) -> Result<String, CliError> {
     if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
         out_headers.push(("Host".to_string(), request.host().to_string()));
     }
-    out_headers.extend(signed.headers.iter().map(|(n, v)| (n.to_string(), v.clone())));
+    out_headers.extend(
+        signed
+            .headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.clone())),
+    );
 
     let query = match (request.query(), args.presign) {
         ("", true) => signed.query.clone(),
@@ -223,7 +239,10 @@ pub(crate) fn run(args: &SignArgs) -> Result<String, CliError> {
                 signature: &signed.signature,
                 authorization,
                 url: &out_url,
-                headers: out_headers.iter().map(|(n, v)| [n.as_str(), v.as_str()]).collect(),
+                headers: out_headers
+                    .iter()
+                    .map(|(n, v)| [n.as_str(), v.as_str()])
+                    .collect(),
             };
             let mut s = serde_json::to_string_pretty(&json)
                 .map_err(|e| CliError::with_code(1, format!("cannot render JSON: {e}")))?;

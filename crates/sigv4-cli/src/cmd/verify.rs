@@ -59,11 +59,16 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<String, CliError> {
             .ok_or_else(|| CliError::input("the request has no Host header"))?;
         format!("https://{host}{}", parsed.target)
     };
-    let mut request = Request::new(&parsed.method, &url).map_err(CliError::input)?;
-    for (n, v) in &parsed.headers {
-        request.push_header(n, v.as_bytes()).map_err(CliError::input)?;
-    }
-    let request = request.payload(Payload::Bytes(&body));
+    let headers: Vec<(&str, &str)> = parsed
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let request = Request::new(&parsed.method, &url)
+        .map_err(CliError::input)?
+        .with_headers(&headers)
+        .with_payload(Payload::Bytes(&body));
+    request.validate_headers().map_err(CliError::input)?;
     let mut verifier = Verifier::new(VerifySettings {
         max_skew_secs: args.max_skew,
         ..VerifySettings::default()

@@ -1,0 +1,41 @@
+//! Signing cost, in one run: ours, aws-sigv4 1.x, and the SHA-256 floor.
+//!
+//! `cargo bench -p sigv4-benches`; the README reports the ratios.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use sigv4_benches as b;
+use sigv4_core::{Signer, Verifier};
+
+fn bench(c: &mut Criterion) {
+    let mut g = c.benchmark_group("sign");
+    let mut signer = Signer::new();
+    g.bench_function("sigv4-core", |bn| {
+        bn.iter(|| black_box(b::ours(black_box(&mut signer))))
+    });
+    let identity = b::aws_identity();
+    g.bench_function("aws-sigv4", |bn| {
+        bn.iter(|| black_box(b::aws(black_box(&identity))))
+    });
+    let (creq, sts) = b::stages();
+    let floor = b::Floor::new();
+    g.bench_function("floor-sha2", |bn| {
+        bn.iter(|| black_box(floor.sha2(black_box(&creq), black_box(&sts))))
+    });
+    g.bench_function("floor-ring", |bn| {
+        bn.iter(|| black_box(floor.ring(black_box(&creq), black_box(&sts))))
+    });
+    g.bench_function("sigv4-core-presign", |bn| {
+        bn.iter(|| black_box(b::ours_presign(black_box(&mut signer))))
+    });
+    let received = b::Received::new();
+    let mut verifier = Verifier::default();
+    g.bench_function("sigv4-core-verify", |bn| {
+        bn.iter(|| black_box(received.verify(black_box(&mut verifier))))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,198 @@
+//! The fixed request every benchmark signs, and the contenders.
+//!
+//! POST to an OpenSearch domain's `_search` with host, content-type,
+//! user-agent and accept headers, a session token and a small JSON body.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use aws_credential_types::Credentials as AwsCredentials;
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings as AwsSettings};
+use aws_sigv4::sign::v4;
+use aws_smithy_runtime_api::client::identity::Identity;
+use hmac::{KeyInit, Mac};
+use sha2::Digest;
+use sigv4_core::{Credentials, Payload, Request, Signer, SigningParams, Timestamp, Verifier};
+
+/// The request URL.
+pub const URL: &str =
+    "https://search-domain.ap-northeast-1.es.amazonaws.com/my-index/_search?size=10&from=0";
+/// The request body.
+pub const BODY: &[u8] = br#"{"query":{"match":{"title":"sigv4"}}}"#;
+/// Headers, as a client sends them.
+pub static HEADERS: [(&str, &str); 4] = [
+    ("host", "search-domain.ap-northeast-1.es.amazonaws.com"),
+    ("content-type", "application/json"),
+    ("user-agent", "sigv4-bench/1.0"),
+    ("accept", "application/json"),
+];
+/// Access key id.
+pub const AKID: &str = "ASIAEXAMPLEEXAMPLE00";
+/// Secret access key.
+pub const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+/// Session token.
+pub const TOKEN: &str = "IQoJb3JpZ2luX2VjEJr//////////wEaDmFwLW5vcnRoZWFzdC0xIkcwRQIhAExampleSessionTokenValueForBenchmarksOnly==";
+/// Signing time, seconds since the epoch (2026-01-01T00:00:00Z).
+pub const TIME: u64 = 1_767_225_600;
+
+/// Our credentials.
+pub fn credentials() -> Credentials<'static> {
+    Credentials::new(AKID, SECRET).with_session_token(TOKEN)
+}
+
+/// Our signing parameters.
+pub fn params() -> SigningParams<'static> {
+    SigningParams::new("ap-northeast-1", "es", time())
+}
+
+fn time() -> Timestamp {
+    Timestamp::from_unix_seconds(TIME).unwrap_or_else(|_| unreachable!())
+}
+
+/// The request, as our signer takes it.
+pub fn request() -> Request<'static> {
+    Request::new("POST", URL)
+        .unwrap_or_else(|_| unreachable!())
+        .with_headers(&HEADERS)
+        .with_payload(Payload::Bytes(BODY))
+}
+
+/// Signs with ours into a stack buffer; returns the first signature byte
+/// (so the work is not optimised away).
+pub fn ours(signer: &mut Signer) -> u8 {
+    let req = request();
+    let mut buf = [0u8; 512];
+    match signer.sign(&req, &credentials(), &params(), &mut buf) {
+        Ok(out) => out.signature().as_bytes()[0],
+        Err(_) => 0,
+    }
+}
+
+/// Presigns with ours.
+pub fn ours_presign(signer: &mut Signer) -> u8 {
+    let req = request();
+    let mut buf = [0u8; 1024];
+    match signer.presign(&req, &credentials(), &params(), 900, &mut buf) {
+        Ok(out) => out.signature().as_bytes()[0],
+        Err(_) => 0,
+    }
+}
+
+/// Signs with aws-sigv4 1.x.
+pub fn aws(identity: &Identity) -> String {
+    let params = v4::SigningParams::builder()
+        .identity(identity)
+        .region("ap-northeast-1")
+        .name("es")
+        .time(UNIX_EPOCH + Duration::from_secs(TIME))
+        .settings(AwsSettings::default())
+        .build()
+        .unwrap_or_else(|_| unreachable!())
+        .into();
+    let signable =
+        SignableRequest::new("POST", URL, HEADERS.into_iter(), SignableBody::Bytes(BODY))
+            .unwrap_or_else(|_| unreachable!());
+    let (_, signature) = aws_sigv4::http_request::sign(signable, &params)
+        .unwrap_or_else(|_| unreachable!())
+        .into_parts();
+    signature
+}
+
+/// The aws-sigv4 identity.
+pub fn aws_identity() -> Identity {
+    AwsCredentials::new(AKID, SECRET, Some(TOKEN.to_string()), None, "bench").into()
+}
+
+/// The canonical request and string to sign of the benchmark request.
+pub fn stages() -> (Vec<u8>, Vec<u8>) {
+    let mut signer = Signer::new();
+    let (_, traced) = signer
+        .sign_owned(&request(), &credentials(), &params(), true)
+        .unwrap_or_else(|_| unreachable!());
+    let t = traced.unwrap_or_default();
+    (
+        t.canonical_request.into_bytes(),
+        t.string_to_sign.into_bytes(),
+    )
+}
+
+/// The floor with the `sha2`/`hmac` crates: SHA-256 of the canonical
+/// request and HMAC-SHA256 of the string to sign, with the HMAC state for
+/// the cached key prepared in advance.
+pub struct Floor {
+    key: hmac::Hmac<sha2::Sha256>,
+    ring_key: ring::hmac::Key,
+}
+
+impl Floor {
+    /// Prepares the keyed states.
+    pub fn new() -> Self {
+        let k = [7u8; 32];
+        Self {
+            key: hmac::Hmac::<sha2::Sha256>::new_from_slice(&k).unwrap_or_else(|_| unreachable!()),
+            ring_key: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &k),
+        }
+    }
+
+    /// One signature's worth of hashing with `sha2`/`hmac`.
+    pub fn sha2(&self, creq: &[u8], sts: &[u8]) -> u8 {
+        let h = sha2::Sha256::digest(creq);
+        let mut m = self.key.clone();
+        m.update(sts);
+        m.update(&h[..1]);
+        m.finalize().into_bytes()[0]
+    }
+
+    /// One signature's worth of hashing with ring's one-shot APIs.
+    pub fn ring(&self, creq: &[u8], sts: &[u8]) -> u8 {
+        let h = ring::digest::digest(&ring::digest::SHA256, creq);
+        let mut ctx = ring::hmac::Context::with_key(&self.ring_key);
+        ctx.update(sts);
+        ctx.update(&h.as_ref()[..1]);
+        ctx.sign().as_ref()[0]
+    }
+}
+
+impl Default for Floor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A signed copy of the request, as a server receives it, for `verify`.
+pub struct Received {
+    headers: Vec<(String, String)>,
+}
+
+impl Received {
+    /// Signs the request once.
+    pub fn new() -> Self {
+        let (signed, _) = Signer::new()
+            .sign_owned(&request(), &credentials(), &params(), false)
+            .unwrap_or_else(|_| unreachable!());
+        let mut headers: Vec<(String, String)> = HEADERS
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        headers.extend(signed.headers.into_iter().map(|(n, v)| (n.to_string(), v)));
+        Self { headers }
+    }
+
+    /// Verifies it; returns 1 when valid.
+    pub fn verify(&self, verifier: &mut Verifier<'_>) -> u8 {
+        let mut headers = [("", ""); 8];
+        for (slot, (n, v)) in headers.iter_mut().zip(&self.headers) {
+            *slot = (n.as_str(), v.as_str());
+        }
+        let r = Request::new("POST", URL)
+            .unwrap_or_else(|_| unreachable!())
+            .with_headers(&headers[..self.headers.len().min(8)])
+            .with_payload(Payload::Bytes(BODY));
+        u8::from(verifier.verify(&r, time(), |_| Some(SECRET)).is_ok())
+    }
+}
+
+impl Default for Received {
+    fn default() -> Self {
+        Self::new()
+    }
+}
