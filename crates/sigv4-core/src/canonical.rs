@@ -177,10 +177,92 @@ pub(crate) fn params(query: &[u8]) -> impl Iterator<Item = Param<'_>> + Clone {
         })
 }
 
+/// A parameter with its "already canonical" flags worked out once.
+#[derive(Clone, Copy)]
+struct Sortable<'a> {
+    p: Param<'a>,
+    key_plain: bool,
+    value_plain: bool,
+}
+
+impl<'a> Sortable<'a> {
+    const EMPTY: Self = Self {
+        p: Param { key: &[], value: &[] },
+        key_plain: true,
+        value_plain: true,
+    };
+
+    fn new(p: Param<'a>) -> Self {
+        Self {
+            p,
+            key_plain: encode::is_plain(p.key),
+            value_plain: encode::is_plain(p.value),
+        }
+    }
+
+    fn cmp(&self, other: &Self) -> Ordering {
+        let part = |a: &[u8], ap: bool, b: &[u8], bp: bool| {
+            if ap && bp {
+                a.cmp(b)
+            } else {
+                encode::Canonical::new(a).cmp(encode::Canonical::new(b))
+            }
+        };
+        part(self.p.key, self.key_plain, other.p.key, other.key_plain)
+            .then_with(|| part(self.p.value, self.value_plain, other.p.value, other.value_plain))
+    }
+}
+
+/// How many parameters are sorted in a stack array; more fall back to
+/// selection over the query itself.
+const INLINE_PARAMS: usize = 32;
+
+fn put_param<S: Sink + ?Sized>(sink: &mut S, p: &Param<'_>, first: &mut bool) {
+    if !*first {
+        sink.put(b"&");
+    }
+    *first = false;
+    encode::write_canonical(sink, p.key);
+    sink.put(b"=");
+    encode::write_canonical(sink, p.value);
+}
+
 /// Writes the canonical query: every parameter from `sources` (all
 /// iterators over wire-form pairs), sorted by encoded key then encoded
 /// value, re-encoded, joined with `&`.
 pub(crate) fn write_query<'a, S, I>(sink: &mut S, sources: I) -> Result<(), CanonicalError>
+where
+    S: Sink + ?Sized,
+    I: Iterator<Item = Param<'a>> + Clone,
+{
+    let mut inline = [Sortable::EMPTY; INLINE_PARAMS];
+    let mut n = 0;
+    for p in sources.clone() {
+        let Some(slot) = inline.get_mut(n) else {
+            return write_query_by_selection(sink, sources);
+        };
+        *slot = Sortable::new(p);
+        n += 1;
+    }
+    // Stable insertion sort.
+    let params = &mut inline[..n];
+    for i in 1..params.len() {
+        let mut j = i;
+        while j > 0 && params[j - 1].cmp(&params[j]) == Ordering::Greater {
+            params.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    let mut first = true;
+    for p in params.iter() {
+        put_param(sink, &p.p, &mut first);
+    }
+    Ok(())
+}
+
+/// [`write_query`] for many parameters: repeated selection of the next
+/// smallest parameter, with no storage.
+fn write_query_by_selection<'a, S, I>(sink: &mut S, sources: I) -> Result<(), CanonicalError>
 where
     S: Sink + ?Sized,
     I: Iterator<Item = Param<'a>> + Clone,
@@ -210,13 +292,7 @@ where
         }
         let Some((p, n)) = best else { break };
         for _ in 0..n {
-            if !first {
-                sink.put(b"&");
-            }
-            first = false;
-            encode::write_canonical(sink, p.key);
-            sink.put(b"=");
-            encode::write_canonical(sink, p.value);
+            put_param(sink, &p, &mut first);
         }
         prev = Some(p);
     }
@@ -487,6 +563,28 @@ mod tests {
             "%E1%88%B4=Value1&Param=Value2&Param-3=Value3"
         );
         assert_eq!(query(""), "");
+    }
+
+    #[test]
+    fn many_params_sort_the_same_way() {
+        // Over INLINE_PARAMS parameters takes the selection path.
+        let mut q = String::new();
+        for i in (0..40).rev() {
+            q.push_str(&alloc::format!("k{}=%7e{}&", i % 7, i));
+        }
+        let mut by_selection = Vec::new();
+        write_query_by_selection(&mut by_selection, params(q.as_bytes())).unwrap();
+        assert_eq!(query(&q).as_bytes(), &by_selection[..]);
+        let mut small = Vec::new();
+        write_query(&mut small, params(b"b=1&a=2&a=1")).unwrap();
+        let mut small_sel = Vec::new();
+        write_query_by_selection(&mut small_sel, params(b"b=1&a=2&a=1")).unwrap();
+        assert_eq!(small, small_sel);
+        let many = "a&".repeat(MAX_QUERY_PARAMS + 1);
+        assert_eq!(
+            write_query(&mut Vec::new(), params(many.as_bytes())),
+            Err(CanonicalError::TooManyQueryParams)
+        );
     }
 
     #[test]
