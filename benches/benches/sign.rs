@@ -2,7 +2,7 @@
 //!
 //! `cargo bench -p sigv4-benches`; the README reports the ratios.
 
-use std::hint::black_box;
+use core::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use sigv4_benches as b;

@@ -1,8 +1,8 @@
 //! Heap allocations per signature, ours and aws-sigv4's, counted through a
 //! global allocator: `cargo run -p sigv4-benches --release --bin alloc-count`.
 
+use core::sync::atomic::{AtomicUsize, Ordering};
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sigv4_benches as b;
 use sigv4_core::{Signer, Verifier};
@@ -43,19 +43,19 @@ fn per_call(n: usize, mut f: impl FnMut()) -> f64 {
 fn main() {
     let mut signer = Signer::new();
     let ours = per_call(1000, || {
-        std::hint::black_box(b::ours(&mut signer));
+        core::hint::black_box(b::ours(&mut signer));
     });
     let presign = per_call(1000, || {
-        std::hint::black_box(b::ours_presign(&mut signer));
+        core::hint::black_box(b::ours_presign(&mut signer));
     });
     let received = b::Received::new();
     let mut verifier = Verifier::default();
     let verify = per_call(1000, || {
-        std::hint::black_box(received.verify(&mut verifier));
+        core::hint::black_box(received.verify(&mut verifier));
     });
     let identity = b::aws_identity();
     let aws = per_call(1000, || {
-        std::hint::black_box(b::aws(&identity));
+        core::hint::black_box(b::aws(&identity));
     });
     println!("heap allocations per call:");
     println!("  sigv4-core sign     {ours}");

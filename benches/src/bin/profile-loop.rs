@@ -13,9 +13,9 @@ fn main() {
         acc += u64::from(if mode == "presign" {
             sigv4_benches::ours_presign(&mut signer)
         } else if mode == "request" {
-            std::hint::black_box(sigv4_benches::request()).host().len() as u8
+            core::hint::black_box(sigv4_benches::request()).host().len() as u8
         } else if mode == "floor" {
-            let (c, s) = std::hint::black_box((&[1u8; 400][..], &[2u8; 150][..]));
+            let (c, s) = core::hint::black_box((&[1u8; 400][..], &[2u8; 150][..]));
             sigv4_benches::Floor::new().sha2(c, s)
         } else {
             sigv4_benches::ours(&mut signer)

@@ -187,7 +187,10 @@ struct Sortable<'a> {
 
 impl<'a> Sortable<'a> {
     const EMPTY: Self = Self {
-        p: Param { key: &[], value: &[] },
+        p: Param {
+            key: &[],
+            value: &[],
+        },
         key_plain: true,
         value_plain: true,
     };
@@ -208,8 +211,14 @@ impl<'a> Sortable<'a> {
                 encode::Canonical::new(a).cmp(encode::Canonical::new(b))
             }
         };
-        part(self.p.key, self.key_plain, other.p.key, other.key_plain)
-            .then_with(|| part(self.p.value, self.value_plain, other.p.value, other.value_plain))
+        part(self.p.key, self.key_plain, other.p.key, other.key_plain).then_with(|| {
+            part(
+                self.p.value,
+                self.value_plain,
+                other.p.value,
+                other.value_plain,
+            )
+        })
     }
 }
 
@@ -262,7 +271,10 @@ where
 
 /// [`write_query`] for many parameters: repeated selection of the next
 /// smallest parameter, with no storage.
-fn write_query_by_selection<'a, S, I>(sink: &mut S, sources: I) -> Result<(), CanonicalError>
+pub(crate) fn write_query_by_selection<'a, S, I>(
+    sink: &mut S,
+    sources: I,
+) -> Result<(), CanonicalError>
 where
     S: Sink + ?Sized,
     I: Iterator<Item = Param<'a>> + Clone,
@@ -276,10 +288,10 @@ where
         // The smallest parameter after `prev`, and how often it occurs.
         let mut best: Option<(Param<'a>, usize)> = None;
         for p in sources.clone() {
-            if let Some(prev) = &prev {
-                if p.cmp_canonical(prev) != Ordering::Greater {
-                    continue;
-                }
+            if let Some(prev) = &prev
+                && p.cmp_canonical(prev) != Ordering::Greater
+            {
+                continue;
             }
             best = match best {
                 None => Some((p, 1)),
@@ -526,9 +538,11 @@ mod tests {
     use alloc::vec::Vec;
 
     fn path(p: &str, normalize: bool, enc: PathEncoding) -> String {
-        let mut s = SigningSettings::default();
-        s.normalize_path = normalize;
-        s.path_encoding = enc;
+        let s = SigningSettings {
+            normalize_path: normalize,
+            path_encoding: enc,
+            ..SigningSettings::default()
+        };
         let mut v = Vec::new();
         write_path(&mut v, p, &s).unwrap();
         String::from_utf8(v).unwrap()

@@ -70,11 +70,11 @@ impl<'b> SliceSink<'b> {
 impl Sink for SliceSink<'_> {
     fn put(&mut self, bytes: &[u8]) {
         self.needed += bytes.len();
-        if self.needed == self.len + bytes.len() {
-            if let Some(dst) = self.buf.get_mut(self.len..self.len + bytes.len()) {
-                dst.copy_from_slice(bytes);
-                self.len += bytes.len();
-            }
+        if self.needed == self.len + bytes.len()
+            && let Some(dst) = self.buf.get_mut(self.len..self.len + bytes.len())
+        {
+            dst.copy_from_slice(bytes);
+            self.len += bytes.len();
         }
     }
 }
@@ -254,11 +254,8 @@ pub(crate) fn write_canonical<S: Sink + ?Sized>(sink: &mut S, wire: &[u8]) {
 
 /// Lower-case hex of `bytes` into `out` (which must be twice as long).
 pub(crate) fn hex_lower<'o>(bytes: &[u8], out: &'o mut [u8]) -> &'o str {
-    match base16ct::lower::encode_str(bytes, out) {
-        Ok(s) => s,
-        // `out` is always sized by the caller as 2 * bytes.len().
-        Err(_) => "",
-    }
+    // `out` is always sized by the caller as 2 * bytes.len().
+    base16ct::lower::encode_str(bytes, out).unwrap_or_default()
 }
 
 #[cfg(test)]

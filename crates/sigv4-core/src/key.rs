@@ -186,16 +186,16 @@ impl KeyCache {
         region: &str,
         service: &str,
     ) -> SigningKey {
-        if let Some(e) = &self.entry {
-            if e.matches(
+        if let Some(e) = &self.entry
+            && e.matches(
                 secret,
                 date.as_bytes(),
                 region.as_bytes(),
                 service.as_bytes(),
-            ) {
-                self.hits += 1;
-                return SigningKey(e.key.clone());
-            }
+            )
+        {
+            self.hits += 1;
+            return SigningKey(e.key.clone());
         }
         let key = derive(secret, date, region, service);
         let fields = (

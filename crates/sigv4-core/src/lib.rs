@@ -87,3 +87,48 @@ pub use sign::{
 };
 pub use time::{AmzDate, TimeError, Timestamp};
 pub use verify::{ShortStr, Verified, Verifier, VerifyError, VerifySettings};
+
+/// Entry points for the fuzz targets; not part of the API.
+#[cfg(feature = "alloc")]
+#[doc(hidden)]
+pub mod __fuzz {
+    use alloc::vec::Vec;
+
+    use crate::canonical::{self, CanonicalError};
+    use crate::settings::{PathEncoding, SigningSettings};
+
+    /// The canonical path of a wire path.
+    pub fn canonical_path(
+        path: &str,
+        normalize: bool,
+        double: bool,
+    ) -> Result<Vec<u8>, CanonicalError> {
+        let settings = SigningSettings {
+            normalize_path: normalize,
+            path_encoding: if double {
+                PathEncoding::Double
+            } else {
+                PathEncoding::Single
+            },
+            ..SigningSettings::default()
+        };
+        let mut out = Vec::new();
+        canonical::write_path(&mut out, path, &settings)?;
+        Ok(out)
+    }
+
+    /// The canonical query of a wire query, sorted in a stack array (or by
+    /// selection past it).
+    pub fn canonical_query(query: &[u8]) -> Result<Vec<u8>, CanonicalError> {
+        let mut out = Vec::new();
+        canonical::write_query(&mut out, canonical::params(query))?;
+        Ok(out)
+    }
+
+    /// The canonical query, always by selection.
+    pub fn canonical_query_by_selection(query: &[u8]) -> Result<Vec<u8>, CanonicalError> {
+        let mut out = Vec::new();
+        canonical::write_query_by_selection(&mut out, canonical::params(query))?;
+        Ok(out)
+    }
+}

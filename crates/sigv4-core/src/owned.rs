@@ -66,7 +66,7 @@ impl Signer {
     ) -> Result<(SignedRequest, Option<Traced>), SignError> {
         with_buffer(|buf| {
             let (mut creq, mut sts) = (Vec::new(), Vec::new());
-            let t = trace.then(|| Trace {
+            let t = trace.then_some(Trace {
                 canonical_request: &mut creq,
                 string_to_sign: &mut sts,
             });
@@ -96,7 +96,7 @@ impl Signer {
     ) -> Result<(SignedRequest, Option<Traced>), SignError> {
         with_buffer(|buf| {
             let (mut creq, mut sts) = (Vec::new(), Vec::new());
-            let t = trace.then(|| Trace {
+            let t = trace.then_some(Trace {
                 canonical_request: &mut creq,
                 string_to_sign: &mut sts,
             });

@@ -1,7 +1,7 @@
 //! The no-alloc path allocates nothing: counted through a global allocator.
 
+use core::sync::atomic::{AtomicUsize, Ordering};
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sigv4_core::{Credentials, Payload, Request, Signer, SigningParams, Timestamp, Verifier};
 

@@ -35,8 +35,8 @@ pub(crate) struct EnvCredentials {
     pub(crate) session_token: Option<String>,
 }
 
-impl std::fmt::Debug for EnvCredentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for EnvCredentials {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("EnvCredentials")
             .field("access_key_id", &self.access_key_id)
             .finish_non_exhaustive()

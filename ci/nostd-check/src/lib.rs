@@ -1,0 +1,78 @@
+//! A `no_std` consumer of `sigv4-core`. If anything in the dependency tree
+//! linked `std`, this static library would fail to build with a duplicate
+//! `panic_impl` lang item, because it defines its own panic handler.
+#![no_std]
+
+use core::alloc::{GlobalAlloc, Layout};
+use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+use sigv4_core::{Credentials, Request, Signer, SigningParams, Timestamp};
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    loop {}
+}
+
+/// The prebuilt `core`/`alloc` refer to the unwinder's personality routine;
+/// with `panic = "abort"` it is never called.
+#[unsafe(no_mangle)]
+extern "C" fn rust_eh_personality() {}
+
+/// A bump allocator over a static arena (never frees).
+struct Bump {
+    arena: UnsafeCell<[u8; 1 << 16]>,
+    next: AtomicUsize,
+}
+
+// SAFETY: allocation hands out disjoint ranges through an atomic cursor.
+unsafe impl Sync for Bump {}
+
+// SAFETY: every returned block lies inside the arena, is aligned as asked,
+// and is never handed out twice.
+unsafe impl GlobalAlloc for Bump {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let base = self.arena.get() as usize;
+        let mut cur = self.next.load(Ordering::Relaxed);
+        loop {
+            let start = (base + cur).next_multiple_of(layout.align()) - base;
+            let end = start + layout.size();
+            if end > 1 << 16 {
+                return core::ptr::null_mut();
+            }
+            match self.next.compare_exchange(cur, end, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return (base + start) as *mut u8,
+                Err(now) => cur = now,
+            }
+        }
+    }
+
+    unsafe fn dealloc(&self, _: *mut u8, _: Layout) {}
+}
+
+#[global_allocator]
+static ALLOCATOR: Bump = Bump {
+    arena: UnsafeCell::new([0; 1 << 16]),
+    next: AtomicUsize::new(0),
+};
+
+/// Signs the official suite's `get-vanilla` request; returns 1 when the
+/// signature is the expected one.
+#[unsafe(no_mangle)]
+pub extern "C" fn sigv4_nostd_check() -> i32 {
+    let Ok(req) = Request::new("GET", "https://example.amazonaws.com/") else {
+        return 0;
+    };
+    let Ok(time) = "20150830T123600Z".parse::<Timestamp>() else {
+        return 0;
+    };
+    let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    let params = SigningParams::new("us-east-1", "service", time);
+    let mut buf = [0u8; 512];
+    match Signer::new().sign(&req, &creds, &params, &mut buf) {
+        Ok(out) => i32::from(
+            out.signature() == "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
+        ),
+        Err(_) => 0,
+    }
+}
