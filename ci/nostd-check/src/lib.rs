@@ -40,7 +40,10 @@ unsafe impl GlobalAlloc for Bump {
             if end > 1 << 16 {
                 return core::ptr::null_mut();
             }
-            match self.next.compare_exchange(cur, end, Ordering::Relaxed, Ordering::Relaxed) {
+            match self
+                .next
+                .compare_exchange(cur, end, Ordering::Relaxed, Ordering::Relaxed)
+            {
                 Ok(_) => return (base + start) as *mut u8,
                 Err(now) => cur = now,
             }
