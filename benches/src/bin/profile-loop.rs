@@ -1,6 +1,10 @@
 //! Signs the benchmark request in a loop, for profilers:
 //! `valgrind --tool=callgrind target/release/profile-loop 2000`.
 
+fn mac_sign(k: &sigv4_core::SigningKey, d: &[u8]) -> u8 {
+    k.sign(d)[0]
+}
+
 fn main() {
     let n: usize = std::env::args()
         .nth(1)
@@ -9,9 +13,29 @@ fn main() {
     let mode = std::env::args().nth(2).unwrap_or_default();
     let mut signer = sigv4_core::Signer::new();
     let mut acc = 0u64;
+    let mut key_cache = sigv4_core::KeyCache::new();
+    let floor_key = sigv4_core::SigningKey::derive(b"secret", "20260101", "us-east-1", "es");
     for _ in 0..n {
         acc += u64::from(if mode == "presign" {
             sigv4_benches::ours_presign(&mut signer)
+        } else if mode == "minimal" {
+            let req = sigv4_core::Request::new("GET", "https://example.amazonaws.com/")
+                .unwrap_or_else(|_| unreachable!());
+            let creds = sigv4_core::Credentials::new(sigv4_benches::AKID, sigv4_benches::SECRET);
+            let mut buf = [0u8; 512];
+            match signer.sign(&req, &creds, &sigv4_benches::params(), &mut buf) {
+                Ok(o) => o.signature().as_bytes()[0],
+                Err(_) => 0,
+            }
+        } else if mode == "key" {
+            let mut cache = sigv4_core::KeyCache::new();
+            let k = cache.signing_key(b"secret", "20260101", "us-east-1", "es");
+            k.sign(std::hint::black_box(&[0u8; 150]))[0]
+        } else if mode == "keyhit" {
+            let k = key_cache.signing_key(b"secret", "20260101", "us-east-1", "es");
+            k.sign(std::hint::black_box(&[0u8; 150]))[0]
+        } else if mode == "hmacclone" {
+            mac_sign(&floor_key, std::hint::black_box(&[0u8; 150]))
         } else if mode == "request" {
             core::hint::black_box(sigv4_benches::request()).host().len() as u8
         } else if mode == "floor" {

@@ -198,8 +198,8 @@ impl<'a> Sortable<'a> {
     fn new(p: Param<'a>) -> Self {
         Self {
             p,
-            key_plain: encode::is_plain(p.key),
-            value_plain: encode::is_plain(p.value),
+            key_plain: encode::is_canonical(p.key),
+            value_plain: encode::is_canonical(p.value),
         }
     }
 
@@ -323,9 +323,15 @@ fn cmp_names(a: &str, b: &str) -> Ordering {
     a.len().cmp(&b.len())
 }
 
-fn put_lower<S: Sink + ?Sized>(sink: &mut S, name: &str) {
+fn has_upper(name: &str) -> bool {
+    name.bytes().fold(false, |u, b| u | b.is_ascii_uppercase())
+}
+
+/// Writes a header name in lower case; `upper` says whether it has any
+/// upper-case letters (worked out once per header).
+fn put_name<S: Sink + ?Sized>(sink: &mut S, name: &str, upper: bool) {
     let bytes = name.as_bytes();
-    if !bytes.iter().any(u8::is_ascii_uppercase) {
+    if !upper {
         sink.put(bytes);
         return;
     }
@@ -380,8 +386,15 @@ pub(crate) struct HeaderSet<'h, 'a> {
     request: &'h [Header<'a>],
     extra: &'h [Header<'a>],
     order: [u8; MAX_HEADERS + 4],
+    /// Per sorted position: [`UPPER`] and/or [`REPEAT`].
+    flags: [u8; MAX_HEADERS + 4],
     len: usize,
 }
+
+/// The name has upper-case letters.
+const UPPER: u8 = 1;
+/// The name equals the previous one (another value of the same header).
+const REPEAT: u8 = 2;
 
 impl<'h, 'a> HeaderSet<'h, 'a> {
     /// `request` holds at most [`MAX_HEADERS`] headers and `extra` at most
@@ -397,6 +410,7 @@ impl<'h, 'a> HeaderSet<'h, 'a> {
             request,
             extra,
             order: [0; MAX_HEADERS + 4],
+            flags: [0; MAX_HEADERS + 4],
             len: 0,
         };
         let candidates = request
@@ -419,6 +433,13 @@ impl<'h, 'a> HeaderSet<'h, 'a> {
             set.order[j] = i as u8;
             set.len += 1;
         }
+        let mut prev: Option<&str> = None;
+        for k in 0..set.len {
+            let name = set.get(usize::from(set.order[k])).0;
+            let repeat = prev.is_some_and(|p| p.eq_ignore_ascii_case(name));
+            set.flags[k] = u8::from(has_upper(name)) * UPPER + u8::from(repeat) * REPEAT;
+            prev = Some(name);
+        }
         set
     }
 
@@ -429,46 +450,45 @@ impl<'h, 'a> HeaderSet<'h, 'a> {
         }
     }
 
-    fn sorted(&self) -> impl Iterator<Item = Header<'a>> + '_ {
+    fn sorted(&self) -> impl Iterator<Item = (Header<'a>, u8)> + '_ {
         self.order[..self.len]
             .iter()
-            .map(|&i| self.get(usize::from(i)))
+            .zip(&self.flags)
+            .map(|(&i, &f)| (self.get(usize::from(i)), f))
     }
 
     /// Writes `a;b;c`: the sorted, lower-case, distinct names.
     pub(crate) fn write_signed_names<S: Sink + ?Sized>(&self, sink: &mut S) {
-        let mut prev: Option<&str> = None;
-        for (name, _) in self.sorted() {
-            match prev {
-                Some(p) if p.eq_ignore_ascii_case(name) => continue,
-                Some(_) => sink.put(b";"),
-                None => {}
+        let mut first = true;
+        for ((name, _), flags) in self.sorted() {
+            if flags & REPEAT != 0 {
+                continue;
             }
-            put_lower(sink, name);
-            prev = Some(name);
+            if !first {
+                sink.put(b";");
+            }
+            first = false;
+            put_name(sink, name, flags & UPPER != 0);
         }
     }
 
     /// Writes one `name:v1,v2\n` line per distinct name, sorted.
     pub(crate) fn write_canonical<S: Sink + ?Sized>(&self, sink: &mut S) {
-        let mut prev: Option<&str> = None;
-        for (name, value) in self.sorted() {
-            match prev {
-                Some(p) if p.eq_ignore_ascii_case(name) => sink.put(b","),
-                Some(_) => {
+        let mut first = true;
+        for ((name, value), flags) in self.sorted() {
+            if flags & REPEAT != 0 {
+                sink.put(b",");
+            } else {
+                if !first {
                     sink.put(b"\n");
-                    put_lower(sink, name);
-                    sink.put(b":");
                 }
-                None => {
-                    put_lower(sink, name);
-                    sink.put(b":");
-                }
+                first = false;
+                put_name(sink, name, flags & UPPER != 0);
+                sink.put(b":");
             }
             put_value(sink, value.as_bytes());
-            prev = Some(name);
         }
-        if prev.is_some() {
+        if !first {
             sink.put(b"\n");
         }
     }

@@ -60,11 +60,6 @@ impl<'b> SliceSink<'b> {
     pub(crate) fn overflowed(&self) -> bool {
         self.needed > self.len
     }
-
-    /// Gives back the buffer, split after the written bytes.
-    pub(crate) fn into_parts(self) -> (&'b mut [u8], usize) {
-        (self.buf, self.len)
-    }
 }
 
 impl Sink for SliceSink<'_> {
@@ -77,6 +72,32 @@ impl Sink for SliceSink<'_> {
             self.len += bytes.len();
         }
     }
+}
+
+/// True when `ok` holds for every byte. Works in fixed 16-byte chunks
+/// without an early exit, so that the compiler vectorises it: validation
+/// runs on every signature.
+#[inline]
+pub(crate) fn all_bytes(bytes: &[u8], ok: impl Fn(u8) -> bool + Copy) -> bool {
+    let mut chunks = bytes.chunks_exact(16);
+    let mut good = true;
+    for chunk in &mut chunks {
+        let mut acc = true;
+        for &b in chunk {
+            acc &= ok(b);
+        }
+        good &= acc;
+    }
+    for &b in chunks.remainder() {
+        good &= ok(b);
+    }
+    good
+}
+
+/// Visible ASCII, 0x21..=0x7e.
+#[inline]
+pub(crate) fn is_visible(b: u8) -> bool {
+    b.wrapping_sub(0x21) < 0x5e
 }
 
 /// RFC 3986 unreserved characters, as a lookup table.
@@ -216,16 +237,35 @@ impl Iterator for Canonical<'_> {
     }
 }
 
-/// True when a wire component is already in canonical form (only
-/// unreserved bytes), so it can be copied and compared as it is.
-#[inline]
-pub(crate) fn is_plain(wire: &[u8]) -> bool {
-    wire.iter().all(|&b| is_unreserved(b))
+/// True when a wire component is already in canonical form, so it can be
+/// copied and compared as it is: unreserved bytes, and `%XX` escapes with
+/// upper-case hex of bytes that must be escaped. (What this crate writes,
+/// and what most clients send, is already canonical.)
+pub(crate) fn is_canonical(wire: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(&b) = wire.get(i) {
+        if is_unreserved(b) {
+            i += 1;
+        } else if b == b'%' {
+            let upper_hex = |c: Option<&u8>| matches!(c, Some(b'0'..=b'9' | b'A'..=b'F'));
+            if !upper_hex(wire.get(i + 1)) || !upper_hex(wire.get(i + 2)) {
+                return false;
+            }
+            let decoded = Decoded::new(&wire[i..i + 3]).next().unwrap_or(b'%');
+            if is_unreserved(decoded) {
+                return false;
+            }
+            i += 3;
+        } else {
+            return false;
+        }
+    }
+    true
 }
 
 /// Compares two wire components by their canonical encodings.
 pub(crate) fn cmp_canonical(a: &[u8], b: &[u8]) -> Ordering {
-    if is_plain(a) && is_plain(b) {
+    if is_canonical(a) && is_canonical(b) {
         a.cmp(b)
     } else {
         Canonical::new(a).cmp(Canonical::new(b))
@@ -236,6 +276,10 @@ pub(crate) fn cmp_canonical(a: &[u8], b: &[u8]) -> Ordering {
 pub(crate) fn write_canonical<S: Sink + ?Sized>(sink: &mut S, wire: &[u8]) {
     if !wire.contains(&b'%') {
         encode(sink, wire, false);
+        return;
+    }
+    if is_canonical(wire) {
+        sink.put(wire);
         return;
     }
     // Decode runs between escapes, re-encoding as we go.
@@ -252,10 +296,18 @@ pub(crate) fn write_canonical<S: Sink + ?Sized>(sink: &mut S, wire: &[u8]) {
     encode(sink, &buf[..n], false);
 }
 
-/// Lower-case hex of `bytes` into `out` (which must be twice as long).
+const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+
+/// Lower-case hex of `bytes` into `out`, which must be exactly twice as
+/// long (callers size it so). Only public values are hex-encoded here
+/// (hashes and signatures, never keys), so a table lookup is fine.
 pub(crate) fn hex_lower<'o>(bytes: &[u8], out: &'o mut [u8]) -> &'o str {
-    // `out` is always sized by the caller as 2 * bytes.len().
-    base16ct::lower::encode_str(bytes, out).unwrap_or_default()
+    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = HEX_LOWER[usize::from(b >> 4)];
+        pair[1] = HEX_LOWER[usize::from(b & 0x0f)];
+    }
+    let n = (2 * bytes.len()).min(out.len());
+    core::str::from_utf8(&out[..n]).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -284,6 +336,25 @@ mod tests {
         assert_eq!(canon("%zz%"), "%25zz%25");
         assert_eq!(canon("%E1%88%B4"), "%E1%88%B4");
         assert_eq!(canon("sp ace"), "sp%20ace");
+    }
+
+    #[test]
+    fn recognises_canonical_components() {
+        for (wire, canonical) in [
+            ("abc-._~", true),
+            ("a%2Fb%20", true),
+            ("a%2fb", false),
+            ("%7E", false),
+            ("a+b", false),
+            ("%2", false),
+            ("%zz", false),
+            ("%E1%88%B4", true),
+        ] {
+            assert_eq!(is_canonical(wire.as_bytes()), canonical, "{wire}");
+            let mut out = Vec::new();
+            write_canonical(&mut out, wire.as_bytes());
+            assert_eq!(out == wire.as_bytes(), canonical, "{wire}");
+        }
     }
 
     #[test]

@@ -236,9 +236,23 @@ impl SigningKey {
 
     /// HMAC-SHA256 of `data` under this key.
     pub fn sign(&self, data: &[u8]) -> [u8; 32] {
-        let mut m = self.0.clone();
-        m.update(data);
-        m.finalize().into_bytes().into()
+        self.sign_with(|mac| mac.put(data))
+    }
+
+    /// HMAC-SHA256 under this key of whatever `write` puts into the sink.
+    pub fn sign_with(&self, write: impl FnOnce(&mut dyn crate::Sink)) -> [u8; 32] {
+        let mut m = MacSink(self.0.clone());
+        write(&mut m);
+        m.0.finalize().into_bytes().into()
+    }
+}
+
+/// Feeds an HMAC.
+struct MacSink(HmacSha256);
+
+impl crate::Sink for MacSink {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
     }
 }
 

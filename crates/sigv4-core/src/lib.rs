@@ -82,8 +82,8 @@ pub use request::{Header, MAX_HEADERS, Payload, Request, RequestError, Scheme};
 pub use settings::{DEFAULT_UNSIGNED_HEADERS, PathEncoding, SessionTokenMode, SigningSettings};
 pub use sign::{
     Credentials, HMAC_SHA256, HeaderSignature, HmacSigner, MAX_EXPIRES, MAX_SIGNATURE_LEN,
-    QuerySignature, Scope, SignError, SignatureAlgorithm, Signer, SigningParams, Trace,
-    UNSIGNED_PAYLOAD, presign, sign, write_string_to_sign,
+    QuerySignature, Scope, SignError, SignatureAlgorithm, Signer, SigningParams, StringToSign,
+    Trace, UNSIGNED_PAYLOAD, presign, sign,
 };
 pub use time::{AmzDate, TimeError, Timestamp};
 pub use verify::{ShortStr, Verified, Verifier, VerifyError, VerifySettings};

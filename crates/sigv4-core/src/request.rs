@@ -139,9 +139,7 @@ pub(crate) fn is_token(s: &[u8]) -> bool {
 }
 
 fn valid_url_part(s: &str) -> bool {
-    // Visible ASCII, 0x21..=0x7e; a fold without early exit vectorises.
-    s.bytes()
-        .fold(true, |ok, b| ok & (b.wrapping_sub(0x21) < 0x5e))
+    crate::encode::all_bytes(s.as_bytes(), crate::encode::is_visible)
 }
 
 impl<'a> Request<'a> {
@@ -237,10 +235,9 @@ impl<'a> Request<'a> {
             if !is_token(name.as_bytes()) {
                 return Err(RequestError::InvalidHeaderName);
             }
-            let bad = value
-                .bytes()
-                .fold(false, |bad, b| bad | (b == b'\r') | (b == b'\n') | (b == 0));
-            if bad {
+            if !crate::encode::all_bytes(value.as_bytes(), |b| {
+                (b != b'\r') & (b != b'\n') & (b != 0)
+            }) {
                 return Err(RequestError::InvalidHeaderValue);
             }
         }

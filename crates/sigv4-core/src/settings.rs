@@ -95,6 +95,6 @@ impl SigningSettings<'_> {
     pub(crate) fn is_unsigned(&self, name: &str) -> bool {
         self.unsigned_headers
             .iter()
-            .any(|u| u.eq_ignore_ascii_case(name))
+            .any(|u| u.len() == name.len() && u.eq_ignore_ascii_case(name))
     }
 }

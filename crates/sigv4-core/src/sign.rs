@@ -184,18 +184,56 @@ impl fmt::Display for Scope<'_> {
 /// step — canonical request, string to sign — is shared.
 pub trait SignatureAlgorithm {
     /// The algorithm name, e.g. `AWS4-HMAC-SHA256`.
-    fn name(&self) -> &str;
+    fn name(&self) -> &'static str;
     /// What goes before the scope in `Credential=`: an access key id, or a
     /// certificate serial number.
     fn credential_id(&self) -> &str;
-    /// Signs `string_to_sign`, writing the raw signature into `out` and
-    /// returning its length.
+    /// Signs the string to sign (write it with [`StringToSign::write`] into
+    /// a hash or a buffer), putting the raw signature bytes (at most
+    /// [`MAX_SIGNATURE_LEN`]) into `out`, which hex-encodes them.
     fn sign(
         &mut self,
-        scope: &Scope<'_>,
-        string_to_sign: &[u8],
-        out: &mut [u8; MAX_SIGNATURE_LEN],
-    ) -> Result<usize, SignError>;
+        string_to_sign: &StringToSign<'_>,
+        out: &mut dyn Sink,
+    ) -> Result<(), SignError>;
+}
+
+/// The string to sign, kept as its parts:
+/// `ALGORITHM\nYYYYMMDDTHHMMSSZ\nscope\nhex(sha256(canonical request))`.
+#[derive(Clone, Copy, Debug)]
+pub struct StringToSign<'a> {
+    algorithm: &'a str,
+    scope: Scope<'a>,
+    canonical_request_hash: [u8; 64],
+}
+
+impl<'a> StringToSign<'a> {
+    /// The string to sign for a canonical request with this SHA-256.
+    pub fn new(algorithm: &'a str, scope: Scope<'a>, canonical_request_hash: &[u8; 32]) -> Self {
+        let mut hex = [0u8; 64];
+        encode::hex_lower(canonical_request_hash, &mut hex);
+        Self {
+            algorithm,
+            scope,
+            canonical_request_hash: hex,
+        }
+    }
+
+    /// The credential scope.
+    pub fn scope(&self) -> &Scope<'a> {
+        &self.scope
+    }
+
+    /// Writes the string to sign.
+    pub fn write<S: Sink + ?Sized>(&self, sink: &mut S) {
+        sink.put(self.algorithm.as_bytes());
+        sink.put(b"\n");
+        sink.put(self.scope.date.as_str().as_bytes());
+        sink.put(b"\n");
+        self.scope.write(sink);
+        sink.put(b"\n");
+        sink.put(&self.canonical_request_hash);
+    }
 }
 
 /// HMAC-SHA256 with the SigV4 signing key, looked up in a [`KeyCache`].
@@ -225,7 +263,7 @@ impl<'k> HmacSigner<'k> {
 }
 
 impl SignatureAlgorithm for HmacSigner<'_> {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         HMAC_SHA256
     }
 
@@ -235,15 +273,15 @@ impl SignatureAlgorithm for HmacSigner<'_> {
 
     fn sign(
         &mut self,
-        scope: &Scope<'_>,
-        string_to_sign: &[u8],
-        out: &mut [u8; MAX_SIGNATURE_LEN],
-    ) -> Result<usize, SignError> {
+        string_to_sign: &StringToSign<'_>,
+        out: &mut dyn Sink,
+    ) -> Result<(), SignError> {
+        let scope = string_to_sign.scope();
         let key =
             self.cache
                 .signing_key(self.secret, scope.date.date(), scope.region, scope.service);
-        out[..32].copy_from_slice(&key.sign(string_to_sign));
-        Ok(32)
+        out.put(&key.sign_with(|mac| string_to_sign.write(mac)));
+        Ok(())
     }
 }
 
@@ -347,17 +385,14 @@ impl<'s> QuerySignature<'s> {
 
 fn valid_name(s: &str) -> bool {
     (1..=MAX_NAME).contains(&s.len())
-        && s.bytes().fold(true, |ok, b| {
-            ok & (b.is_ascii_alphanumeric() | (b == b'-') | (b == b'_') | (b == b'.'))
+        && encode::all_bytes(s.as_bytes(), |b| {
+            b.is_ascii_alphanumeric() | (b == b'-') | (b == b'_') | (b == b'.')
         })
 }
 
-/// Visible ASCII (0x21..=0x7e), non-empty. Written as a fold without an
-/// early exit so that it vectorises.
+/// Visible ASCII (0x21..=0x7e), non-empty.
 fn printable(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .fold(true, |ok, b| ok & (b.wrapping_sub(0x21) < 0x5e))
+    !s.is_empty() && encode::all_bytes(s.as_bytes(), encode::is_visible)
 }
 
 pub(crate) fn check_scope(region: &str, service: &str) -> Result<(), SignError> {
@@ -385,9 +420,7 @@ fn check<A: SignatureAlgorithm + ?Sized>(
     let id = alg.credential_id();
     if id.len() > MAX_CREDENTIAL_ID
         || !printable(id)
-        || id
-            .bytes()
-            .fold(false, |bad, b| bad | (b == b'/') | (b == b','))
+        || !encode::all_bytes(id.as_bytes(), |b| (b != b'/') & (b != b','))
     {
         return Err(SignError::InvalidCredentialId);
     }
@@ -412,7 +445,10 @@ pub(crate) fn payload_hash<'p>(
         };
     }
     match request.payload() {
-        Payload::Bytes(body) => Ok(encode::hex_lower(&Sha256::digest(body), scratch)),
+        Payload::Bytes(body) => {
+            let digest: [u8; 32] = Sha256::digest(body).into();
+            Ok(encode::hex_lower(&digest, scratch))
+        }
         Payload::Precomputed(h) if printable(h) && h.len() <= 64 => Ok(h),
         Payload::Precomputed(_) => Err(SignError::InvalidPayloadHash),
         Payload::Unsigned => Ok(UNSIGNED_PAYLOAD),
@@ -439,12 +475,12 @@ impl HashText {
     }
 }
 
-/// A SHA-256 fed through a 256-byte stack buffer (the canonical request
+/// A SHA-256 fed through a 512-byte stack buffer (the canonical request
 /// arrives in many small pieces; hashing them one by one costs more than
 /// the hash), that also copies what it hashes to an optional trace sink.
 struct HashTee<'t> {
     hash: Sha256,
-    buf: [u8; 256],
+    buf: [u8; 512],
     len: usize,
     copy: Option<&'t mut dyn Sink>,
 }
@@ -453,7 +489,7 @@ impl<'t> HashTee<'t> {
     fn new(copy: Option<&'t mut dyn Sink>) -> Self {
         Self {
             hash: Sha256::new(),
-            buf: [0; 256],
+            buf: [0; 512],
             len: 0,
             copy,
         }
@@ -466,7 +502,7 @@ impl<'t> HashTee<'t> {
 }
 
 impl Sink for HashTee<'_> {
-    #[inline]
+    #[inline(always)]
     fn put(&mut self, bytes: &[u8]) {
         if let Some(dst) = self.buf.get_mut(self.len..self.len + bytes.len()) {
             dst.copy_from_slice(bytes);
@@ -496,54 +532,43 @@ impl<S: Sink + ?Sized> Sink for Encoding<'_, S> {
     }
 }
 
-const STS_CAP: usize = MAX_NAME + 1 + 16 + 1 + (8 + 1 + MAX_NAME + 1 + MAX_NAME + 13) + 1 + 64;
+/// Hex-encodes what is put into it, counting the raw bytes.
+struct HexSink<'s, 'b> {
+    out: &'s mut SliceSink<'b>,
+    raw_len: usize,
+}
+
+impl Sink for HexSink<'_, '_> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.raw_len += bytes.len();
+        let mut hex = [0u8; 64];
+        for chunk in bytes.chunks(32) {
+            let n = 2 * chunk.len();
+            encode::hex_lower(chunk, &mut hex[..n]);
+            self.out.put(&hex[..n]);
+        }
+    }
+}
 
 /// Builds the string to sign from a canonical-request hash, signs it, and
 /// writes the hex signature into `out`.
 fn finish<A: SignatureAlgorithm + ?Sized>(
     alg: &mut A,
     scope: &Scope<'_>,
-    canonical_hash: &[u8],
+    canonical_hash: &[u8; 32],
     trace: Option<&mut dyn Sink>,
     out: &mut SliceSink<'_>,
 ) -> Result<(), SignError> {
-    let mut sts_buf = [0u8; STS_CAP];
-    let mut sts = SliceSink::new(&mut sts_buf);
-    write_string_to_sign(&mut sts, alg.name(), scope, canonical_hash);
-    let (sts_buf, sts_len) = sts.into_parts();
-    let sts = &sts_buf[..sts_len];
+    let sts = StringToSign::new(alg.name(), *scope, canonical_hash);
     if let Some(t) = trace {
-        t.put(sts);
+        sts.write(t);
     }
-    let mut raw = [0u8; MAX_SIGNATURE_LEN];
-    let n = alg.sign(scope, sts, &mut raw)?;
-    let raw = raw
-        .get(..n)
-        .ok_or(SignError::Algorithm("signature too long"))?;
-    let mut hex = [0u8; 64];
-    for chunk in raw.chunks(32) {
-        out.put(encode::hex_lower(chunk, &mut hex[..2 * chunk.len()]).as_bytes());
+    let mut hex = HexSink { out, raw_len: 0 };
+    alg.sign(&sts, &mut hex)?;
+    if hex.raw_len == 0 || hex.raw_len > MAX_SIGNATURE_LEN {
+        return Err(SignError::Algorithm("signature of an impossible length"));
     }
     Ok(())
-}
-
-/// Writes the string to sign:
-/// `ALGORITHM\nYYYYMMDDTHHMMSSZ\nscope\nhex(sha256(canonical request))`.
-pub fn write_string_to_sign<S: Sink + ?Sized>(
-    sink: &mut S,
-    algorithm: &str,
-    scope: &Scope<'_>,
-    canonical_request_hash: &[u8],
-) {
-    sink.put(algorithm.as_bytes());
-    sink.put(b"\n");
-    sink.put(scope.date.as_str().as_bytes());
-    sink.put(b"\n");
-    scope.write(sink);
-    sink.put(b"\n");
-    let mut hex = [0u8; 64];
-    let n = canonical_request_hash.len().min(32);
-    sink.put(encode::hex_lower(&canonical_request_hash[..n], &mut hex[..2 * n]).as_bytes());
 }
 
 fn too_small(out: &SliceSink<'_>, extra: usize) -> SignError {
@@ -601,8 +626,9 @@ pub fn sign<'s, A: SignatureAlgorithm + ?Sized>(
             n_extra += 1;
         }
     }
+    let signable = Signable::new(settings);
     let headers = HeaderSet::new(request.headers(), &extra[..n_extra], |n| {
-        signable(settings, n)
+        signable.includes(n)
     });
 
     // "ALG Credential=ID/SCOPE, SignedHeaders=a;b" goes into `buf` first;
@@ -655,12 +681,32 @@ pub fn sign<'s, A: SignatureAlgorithm + ?Sized>(
     })
 }
 
-/// Whether a request header is signed: not in the unsigned list, and not one
-/// the signer sets itself.
-fn signable(settings: &SigningSettings<'_>, name: &str) -> bool {
-    !settings.is_unsigned(name)
-        && !name.eq_ignore_ascii_case("x-amz-date")
-        && !name.eq_ignore_ascii_case("x-amz-security-token")
+/// Decides which request headers are signed: not those in the unsigned
+/// list, nor those the signer sets itself. Names are first told apart by
+/// length (a bit mask of the listed lengths), which rejects most at once.
+struct Signable<'s> {
+    settings: &'s SigningSettings<'s>,
+    lengths: u64,
+}
+
+impl<'s> Signable<'s> {
+    fn new(settings: &'s SigningSettings<'s>) -> Self {
+        let mut lengths = (1u64 << "x-amz-date".len()) | (1u64 << "x-amz-security-token".len());
+        for u in settings.unsigned_headers {
+            lengths |= 1u64.checked_shl(u.len() as u32).unwrap_or(0);
+        }
+        Self { settings, lengths }
+    }
+
+    fn includes(&self, name: &str) -> bool {
+        let len_bit = 1u64.checked_shl(name.len() as u32).unwrap_or(0);
+        if name.len() < 64 && self.lengths & len_bit == 0 {
+            return true;
+        }
+        !self.settings.is_unsigned(name)
+            && !name.eq_ignore_ascii_case("x-amz-date")
+            && !name.eq_ignore_ascii_case("x-amz-security-token")
+    }
 }
 
 fn split_trace(trace: Option<Trace<'_>>) -> (Option<&mut dyn Sink>, Option<&mut dyn Sink>) {
@@ -703,7 +749,8 @@ pub fn presign<'s, A: SignatureAlgorithm + ?Sized>(
     } else {
         &[]
     };
-    let headers = HeaderSet::new(request.headers(), extra, |n| signable(settings, n));
+    let signable = Signable::new(settings);
+    let headers = HeaderSet::new(request.headers(), extra, |n| signable.includes(n));
 
     // The X-Amz-* parameters are written, encoded, into `buf`; the
     // canonical query reads them back from there, sorted in among the

@@ -16,9 +16,7 @@ use crate::encode::{self, Decoded, Sink};
 use crate::key::KeyCache;
 use crate::request::{Payload, Request};
 use crate::settings::SigningSettings;
-use crate::sign::{
-    HMAC_SHA256, MAX_EXPIRES, Scope, UNSIGNED_PAYLOAD, check_scope, write_string_to_sign,
-};
+use crate::sign::{HMAC_SHA256, MAX_EXPIRES, Scope, StringToSign, UNSIGNED_PAYLOAD, check_scope};
 use crate::time::Timestamp;
 
 /// Why a request failed verification.
@@ -430,22 +428,21 @@ impl<'a> Verifier<'a> {
         h.put(parsed.signed_headers.as_bytes());
         h.put(b"\n");
         h.put(payload.as_bytes());
-        let creq_hash = h.finalize();
+        let creq_hash: [u8; 32] = h.finalize().into();
 
         let scope = Scope {
             date: parsed.signed_at.amz_date(),
             region: region.as_str(),
             service: service.as_str(),
         };
-        let mut sts = StackText::default();
-        write_string_to_sign(&mut sts, HMAC_SHA256, &scope, &creq_hash);
+        let sts = StringToSign::new(HMAC_SHA256, scope, &creq_hash);
         let key = self.cache.signing_key(
             secret.as_ref(),
             scope.date.date(),
             scope.region,
             scope.service,
         );
-        let expected = key.sign(sts.bytes());
+        let expected = key.sign_with(|mac| sts.write(mac));
         let mut hex = [0u8; 64];
         let expected_hex = encode::hex_lower(&expected, &mut hex);
         if !bool::from(expected_hex.as_bytes().ct_eq(parsed.signature)) {
@@ -458,37 +455,5 @@ impl<'a> Verifier<'a> {
             signed_at: parsed.signed_at,
             presigned,
         })
-    }
-}
-
-/// The string to sign, collected on the stack.
-struct StackText {
-    buf: [u8; 400],
-    len: usize,
-}
-
-impl Default for StackText {
-    fn default() -> Self {
-        Self {
-            buf: [0; 400],
-            len: 0,
-        }
-    }
-}
-
-impl StackText {
-    fn bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
-    }
-}
-
-impl Sink for StackText {
-    fn put(&mut self, bytes: &[u8]) {
-        // Region and service are at most 64 bytes each, so the string to
-        // sign always fits; anything longer would only be truncated.
-        let end = (self.len + bytes.len()).min(self.buf.len());
-        let n = end - self.len;
-        self.buf[self.len..end].copy_from_slice(&bytes[..n]);
-        self.len = end;
     }
 }
