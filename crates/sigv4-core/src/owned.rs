@@ -54,6 +54,24 @@ fn lossy(v: Vec<u8>) -> String {
     String::from_utf8(v).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
+/// Runs `f` with trace sinks when `trace`, and collects what they got.
+fn traced<T>(
+    trace: bool,
+    f: impl FnOnce(Option<Trace<'_>>) -> Result<T, SignError>,
+) -> Result<(T, Option<Traced>), SignError> {
+    let (mut creq, mut sts) = (Vec::new(), Vec::new());
+    let t = trace.then_some(Trace {
+        canonical_request: &mut creq,
+        string_to_sign: &mut sts,
+    });
+    let out = f(t)?;
+    let traced = trace.then(|| Traced {
+        canonical_request: lossy(creq),
+        string_to_sign: lossy(sts),
+    });
+    Ok((out, traced))
+}
+
 impl Signer {
     /// Signs in the `Authorization` header, returning owned headers and
     /// (when `trace`) the canonical request and string to sign.
@@ -65,22 +83,14 @@ impl Signer {
         trace: bool,
     ) -> Result<(SignedRequest, Option<Traced>), SignError> {
         with_buffer(|buf| {
-            let (mut creq, mut sts) = (Vec::new(), Vec::new());
-            let t = trace.then_some(Trace {
-                canonical_request: &mut creq,
-                string_to_sign: &mut sts,
-            });
-            let out = self.sign_traced(request, credentials, params, buf, t)?;
-            let signed = SignedRequest {
-                headers: out.headers().map(|(n, v)| (n, String::from(v))).collect(),
-                query: String::new(),
-                signature: String::from(out.signature()),
-            };
-            let traced = trace.then(|| Traced {
-                canonical_request: lossy(creq),
-                string_to_sign: lossy(sts),
-            });
-            Ok((signed, traced))
+            traced(trace, |t| {
+                let out = self.sign_traced(request, credentials, params, buf, t)?;
+                Ok(SignedRequest {
+                    headers: out.headers().map(|(n, v)| (n, String::from(v))).collect(),
+                    query: String::new(),
+                    signature: String::from(out.signature()),
+                })
+            })
         })
     }
 
@@ -95,22 +105,15 @@ impl Signer {
         trace: bool,
     ) -> Result<(SignedRequest, Option<Traced>), SignError> {
         with_buffer(|buf| {
-            let (mut creq, mut sts) = (Vec::new(), Vec::new());
-            let t = trace.then_some(Trace {
-                canonical_request: &mut creq,
-                string_to_sign: &mut sts,
-            });
-            let out = self.presign_traced(request, credentials, params, expires_secs, buf, t)?;
-            let signed = SignedRequest {
-                headers: Vec::new(),
-                query: String::from(out.query()),
-                signature: String::from(out.signature()),
-            };
-            let traced = trace.then(|| Traced {
-                canonical_request: lossy(creq),
-                string_to_sign: lossy(sts),
-            });
-            Ok((signed, traced))
+            traced(trace, |t| {
+                let out =
+                    self.presign_traced(request, credentials, params, expires_secs, buf, t)?;
+                Ok(SignedRequest {
+                    headers: Vec::new(),
+                    query: String::from(out.query()),
+                    signature: String::from(out.signature()),
+                })
+            })
         })
     }
 }

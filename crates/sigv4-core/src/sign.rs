@@ -577,6 +577,88 @@ fn too_small(out: &SliceSink<'_>, extra: usize) -> SignError {
     }
 }
 
+/// What header signing and presigning both work out first.
+struct Start<'p> {
+    date: AmzDate,
+    scope: Scope<'p>,
+    payload: &'p str,
+}
+
+fn start<'p, A: SignatureAlgorithm + ?Sized>(
+    alg: &A,
+    request: &Request<'p>,
+    params: &'p SigningParams<'p>,
+    session_token: Option<&str>,
+    hash_buf: &'p mut [u8; 64],
+) -> Result<Start<'p>, SignError> {
+    check(alg, request, params, session_token)?;
+    let date = params.time.amz_date();
+    Ok(Start {
+        date,
+        scope: Scope {
+            date,
+            region: params.region,
+            service: params.service,
+        },
+        payload: payload_hash(request, hash_buf)?,
+    })
+}
+
+/// Hashes the canonical request. `signed_names` is the signed header list
+/// when it was written already (header signing reads it back from the
+/// output); otherwise it is written from `headers`.
+fn hash_canonical<'q>(
+    request: &Request<'_>,
+    settings: &SigningSettings<'_>,
+    query: impl Iterator<Item = canonical::Param<'q>> + Clone,
+    headers: &HeaderSet<'_, '_>,
+    signed_names: Option<&[u8]>,
+    payload: &str,
+    trace: Option<&mut dyn Sink>,
+) -> Result<[u8; 32], SignError> {
+    let mut h = HashTee::new(trace);
+    canonical::write_head(&mut h, request, settings, query)?;
+    headers.write_canonical(&mut h);
+    h.put(b"\n");
+    match signed_names {
+        Some(names) => h.put(names),
+        None => headers.write_signed_names(&mut h),
+    }
+    h.put(b"\n");
+    h.put(payload.as_bytes());
+    Ok(h.finalize())
+}
+
+/// Writes `separator`, the hex signature and then `after` behind the first
+/// `head_len` bytes of `buf`; returns the whole text and where the
+/// signature stands in it.
+#[allow(clippy::too_many_arguments)]
+fn sign_into<'s, A: SignatureAlgorithm + ?Sized>(
+    alg: &mut A,
+    scope: &Scope<'_>,
+    canonical_hash: &[u8; 32],
+    trace: Option<&mut dyn Sink>,
+    buf: &'s mut [u8],
+    head_len: usize,
+    separator: &[u8],
+    after: impl FnOnce(&mut SliceSink<'_>),
+) -> Result<(&'s str, core::ops::Range<usize>), SignError> {
+    let mut out = SliceSink::new(&mut buf[head_len..]);
+    out.put(separator);
+    let sig_start = head_len + out.len();
+    finish(alg, scope, canonical_hash, trace, &mut out)?;
+    let sig_end = head_len + out.len();
+    after(&mut out);
+    if out.overflowed() {
+        return Err(too_small(&out, head_len));
+    }
+    let total = head_len + out.len();
+    let buf: &'s [u8] = buf;
+    // Everything written is ASCII or came from a `&str`.
+    let text = core::str::from_utf8(&buf[..total]).map_err(|_| SignError::InvalidCredentialId)?;
+    Ok((text, sig_start..sig_end))
+}
+
 /// Signs `request` in the `Authorization` header.
 ///
 /// `buf` receives the `Authorization` value; 512 bytes fit any ordinary
@@ -591,17 +673,13 @@ pub fn sign<'s, A: SignatureAlgorithm + ?Sized>(
     buf: &'s mut [u8],
     trace: Option<Trace<'_>>,
 ) -> Result<HeaderSignature<'s>, SignError> {
-    check(alg, request, params, session_token)?;
-    let settings = &params.settings;
-    let date = params.time.amz_date();
-    let scope = Scope {
-        date,
-        region: params.region,
-        service: params.service,
-    };
     let mut hash_buf = [0u8; 64];
-    let payload = payload_hash(request, &mut hash_buf)?;
-
+    let Start {
+        date,
+        scope,
+        payload,
+    } = start(alg, request, params, session_token, &mut hash_buf)?;
+    let settings = &params.settings;
     let signed_token = session_token.filter(|_| settings.session_token == SessionTokenMode::Signed);
     let add_sha =
         settings.content_sha256_header && request.header_value("x-amz-content-sha256").is_none();
@@ -648,33 +726,24 @@ pub fn sign<'s, A: SignatureAlgorithm + ?Sized>(
     let head_len = out.len();
 
     let (creq_trace, sts_trace) = split_trace(trace);
-    let mut h = HashTee::new(creq_trace);
-    canonical::write_head(
-        &mut h,
-        request,
-        settings,
-        canonical::params(request.query().as_bytes()),
+    let query = canonical::params(request.query().as_bytes());
+    let names = Some(&buf[names_start..head_len]);
+    let creq_hash = hash_canonical(
+        request, settings, query, &headers, names, payload, creq_trace,
     )?;
-    headers.write_canonical(&mut h);
-    h.put(b"\n");
-    h.put(&buf[names_start..head_len]);
-    h.put(b"\n");
-    h.put(payload.as_bytes());
-    let creq_hash = h.finalize();
-
-    let mut out = SliceSink::new(&mut buf[head_len..]);
-    out.put(b", Signature=");
-    let sig_start = head_len + out.len();
-    finish(alg, &scope, &creq_hash, sts_trace, &mut out)?;
-    if out.overflowed() {
-        return Err(too_small(&out, head_len));
-    }
-    let total = head_len + out.len();
-    let buf: &'s [u8] = buf;
-    let text = core::str::from_utf8(&buf[..total]).map_err(|_| SignError::InvalidCredentialId)?;
+    let (text, sig) = sign_into(
+        alg,
+        &scope,
+        &creq_hash,
+        sts_trace,
+        buf,
+        head_len,
+        b", Signature=",
+        |_| {},
+    )?;
     Ok(HeaderSignature {
         authorization: text,
-        signature: &text[sig_start..],
+        signature: &text[sig],
         date,
         security_token: session_token,
         content_sha256: add_sha.then(|| HashText::new(payload)),
@@ -730,19 +799,16 @@ pub fn presign<'s, A: SignatureAlgorithm + ?Sized>(
     buf: &'s mut [u8],
     trace: Option<Trace<'_>>,
 ) -> Result<QuerySignature<'s>, SignError> {
-    check(alg, request, params, session_token)?;
+    let mut hash_buf = [0u8; 64];
+    let Start {
+        date,
+        scope,
+        payload,
+    } = start(alg, request, params, session_token, &mut hash_buf)?;
     if !(1..=MAX_EXPIRES).contains(&expires_secs) {
         return Err(SignError::InvalidExpires);
     }
     let settings = &params.settings;
-    let date = params.time.amz_date();
-    let scope = Scope {
-        date,
-        region: params.region,
-        service: params.service,
-    };
-    let mut hash_buf = [0u8; 64];
-    let payload = payload_hash(request, &mut hash_buf)?;
     let host = [("host", request.host())];
     let extra = if request.header_value("host").is_none() {
         &host[..]
@@ -783,34 +849,28 @@ pub fn presign<'s, A: SignatureAlgorithm + ?Sized>(
     let head_len = out.len();
 
     let (creq_trace, sts_trace) = split_trace(trace);
-    let mut h = HashTee::new(creq_trace);
     let added = &buf[..head_len];
     let query = canonical::params(request.query().as_bytes()).chain(canonical::params(added));
-    canonical::write_head(&mut h, request, settings, query)?;
-    headers.write_canonical(&mut h);
-    h.put(b"\n");
-    headers.write_signed_names(&mut h);
-    h.put(b"\n");
-    h.put(payload.as_bytes());
-    let creq_hash = h.finalize();
-
-    let mut out = SliceSink::new(&mut buf[head_len..]);
-    out.put(b"&X-Amz-Signature=");
-    let sig_start = head_len + out.len();
-    finish(alg, &scope, &creq_hash, sts_trace, &mut out)?;
-    let sig_end = head_len + out.len();
-    if let (Some(t), false) = (session_token, token_signed) {
-        token_param(&mut out, t);
-    }
-    if out.overflowed() {
-        return Err(too_small(&out, head_len));
-    }
-    let total = head_len + out.len();
-    let buf: &'s [u8] = buf;
-    let text = core::str::from_utf8(&buf[..total]).map_err(|_| SignError::InvalidCredentialId)?;
+    let creq_hash = hash_canonical(
+        request, settings, query, &headers, None, payload, creq_trace,
+    )?;
+    let (text, sig) = sign_into(
+        alg,
+        &scope,
+        &creq_hash,
+        sts_trace,
+        buf,
+        head_len,
+        b"&X-Amz-Signature=",
+        |out| {
+            if let (Some(t), false) = (session_token, token_signed) {
+                token_param(out, t);
+            }
+        },
+    )?;
     Ok(QuerySignature {
         query: text,
-        signature: &text[sig_start..sig_end],
+        signature: &text[sig],
     })
 }
 
