@@ -1,0 +1,134 @@
+//! Credentials: an access key pair, maybe a session token, an expiry.
+//!
+//! The secret and the token are zeroised when the last clone is dropped and
+//! never shown by `Debug` (nor by any error of this crate). Clones share one
+//! allocation, so handing credentials to every request is cheap.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use zeroize::Zeroizing;
+
+struct Inner {
+    access_key_id: String,
+    secret_access_key: Zeroizing<String>,
+    session_token: Option<Zeroizing<String>>,
+    expiry: Option<SystemTime>,
+    account_id: Option<String>,
+    provider: &'static str,
+}
+
+/// AWS credentials, as a provider produced them.
+///
+/// # Examples
+///
+/// ```
+/// use cred_providers::Credentials;
+/// let c = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None, "static");
+/// assert!(!format!("{c:?}").contains("wJalr"));
+/// assert_eq!(c.signing().access_key_id, "AKIDEXAMPLE");
+/// ```
+#[derive(Clone)]
+pub struct Credentials(Arc<Inner>);
+
+impl Credentials {
+    /// Credentials from their parts; `provider` names where they came from
+    /// (`"environment"`, `"profile"`, …).
+    pub fn new(
+        access_key_id: impl Into<String>,
+        secret_access_key: impl Into<String>,
+        session_token: Option<String>,
+        expiry: Option<SystemTime>,
+        provider: &'static str,
+    ) -> Self {
+        Self(Arc::new(Inner {
+            access_key_id: access_key_id.into(),
+            secret_access_key: Zeroizing::new(secret_access_key.into()),
+            session_token: session_token.map(Zeroizing::new),
+            expiry,
+            account_id: None,
+            provider,
+        }))
+    }
+
+    /// The same credentials with an account id.
+    pub fn with_account_id(self, account_id: impl Into<String>) -> Self {
+        let inner = &self.0;
+        Self(Arc::new(Inner {
+            access_key_id: inner.access_key_id.clone(),
+            secret_access_key: inner.secret_access_key.clone(),
+            session_token: inner.session_token.clone(),
+            expiry: inner.expiry,
+            account_id: Some(account_id.into()),
+            provider: inner.provider,
+        }))
+    }
+
+    /// The access key id.
+    pub fn access_key_id(&self) -> &str {
+        &self.0.access_key_id
+    }
+
+    /// The secret access key. Handle with care: never log it.
+    pub fn secret_access_key(&self) -> &str {
+        &self.0.secret_access_key
+    }
+
+    /// The session token of temporary credentials.
+    pub fn session_token(&self) -> Option<&str> {
+        self.0.session_token.as_deref().map(String::as_str)
+    }
+
+    /// When they expire, if they do.
+    pub fn expiry(&self) -> Option<SystemTime> {
+        self.0.expiry
+    }
+
+    /// The account they belong to, when the provider said.
+    pub fn account_id(&self) -> Option<&str> {
+        self.0.account_id.as_deref()
+    }
+
+    /// The provider that produced them.
+    pub fn provider(&self) -> &'static str {
+        self.0.provider
+    }
+
+    /// A borrowed view for signing with `sigv4-core`.
+    pub fn signing(&self) -> sigv4_core::Credentials<'_> {
+        let c = sigv4_core::Credentials::new(self.access_key_id(), self.secret_access_key());
+        match self.session_token() {
+            Some(t) => c.with_session_token(t),
+            None => c,
+        }
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.0.access_key_id)
+            .field("secret_access_key", &"** redacted **")
+            .field(
+                "session_token",
+                &self.0.session_token.as_ref().map(|_| "** redacted **"),
+            )
+            .field("expiry", &self.0.expiry)
+            .field("account_id", &self.0.account_id)
+            .field("provider", &self.0.provider)
+            .finish()
+    }
+}
+
+impl PartialEq for Credentials {
+    fn eq(&self, other: &Self) -> bool {
+        self.access_key_id() == other.access_key_id()
+            && self.secret_access_key() == other.secret_access_key()
+            && self.session_token() == other.session_token()
+            && self.expiry() == other.expiry()
+            && self.account_id() == other.account_id()
+    }
+}
+
+impl Eq for Credentials {}

@@ -1,0 +1,67 @@
+//! Where providers read their surroundings from: environment variables and
+//! files, behind small traits so that tests (and embedders) can supply
+//! their own.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io;
+use std::path::Path;
+
+/// A source of environment variables.
+pub trait Env: Send + Sync + fmt::Debug {
+    /// The value of `name`, if set and valid UTF-8.
+    fn get(&self, name: &str) -> Option<String>;
+
+    /// The value of `name` if set and not empty.
+    fn non_empty(&self, name: &str) -> Option<String> {
+        self.get(name).filter(|v| !v.is_empty())
+    }
+}
+
+/// The process environment.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn get(&self, name: &str) -> Option<String> {
+        std::env::var_os(name).and_then(|v| v.into_string().ok())
+    }
+}
+
+/// A fixed set of variables, for tests and for callers that build their
+/// own environment.
+#[derive(Clone, Debug, Default)]
+pub struct MapEnv(pub HashMap<String, String>);
+
+impl MapEnv {
+    /// An environment with these variables.
+    pub fn new<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (K, V)>) -> Self {
+        Self(
+            vars.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
+    }
+}
+
+impl Env for MapEnv {
+    fn get(&self, name: &str) -> Option<String> {
+        self.0.get(name).cloned()
+    }
+}
+
+/// A source of file contents.
+pub trait Files: Send + Sync + fmt::Debug {
+    /// The whole file as text.
+    fn read_to_string(&self, path: &Path) -> io::Result<String>;
+}
+
+/// The real file system.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RealFiles;
+
+impl Files for RealFiles {
+    fn read_to_string(&self, path: &Path) -> io::Result<String> {
+        std::fs::read_to_string(path)
+    }
+}

@@ -1,0 +1,41 @@
+//! Credentials for AWS-style endpoints, found where a workload runs — the
+//! same places, in the same order, as the AWS SDKs look.
+//!
+//! This crate is being built in steps. Present now:
+//! * [`Credentials`]: the secret and token zeroised on drop, redacted in
+//!   `Debug`, cheap to clone;
+//! * [`ProvideCredentials`]: the provider trait (async, object-safe, open
+//!   to other crates) and [`provide_blocking`];
+//! * [`EnvironmentProvider`]: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+//!   `AWS_SESSION_TOKEN`, `AWS_CREDENTIAL_EXPIRATION`, `AWS_ACCOUNT_ID`;
+//! * [`profile`]: the shared config and credentials files, parsed and merged
+//!   by the SDKs' rules and checked against their shared test cases.
+//!
+//! # Example
+//!
+//! ```
+//! use std::sync::Arc;
+//! use cred_providers::{EnvironmentProvider, MapEnv, provide_blocking};
+//!
+//! let env = MapEnv::new([
+//!     ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+//!     ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+//! ]);
+//! let provider = EnvironmentProvider::new(Arc::new(env));
+//! let creds = provide_blocking(&provider)?;
+//! assert_eq!(creds.access_key_id(), "AKIDEXAMPLE");
+//! assert_eq!(creds.provider(), "environment");
+//! # Ok::<(), cred_providers::CredentialsError>(())
+//! ```
+
+mod credentials;
+pub mod env;
+mod environment;
+pub mod profile;
+mod provider;
+pub mod time;
+
+pub use credentials::Credentials;
+pub use env::{Env, Files, MapEnv, ProcessEnv, RealFiles};
+pub use environment::{EnvironmentProvider, from_env};
+pub use provider::{CredentialsError, ProvideCredentials, ProvideFuture, provide_blocking};
