@@ -3,11 +3,13 @@
 
 pub mod location;
 mod parse;
+mod resolve;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 pub use parse::{FileKind, ParseError, ParseErrorKind, Properties};
+pub use resolve::{AssumeRole, Base, NamedSource, ProfileChain, ResolveError, resolve};
 
 use crate::env::{Env, Files};
 
