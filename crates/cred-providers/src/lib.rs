@@ -33,9 +33,11 @@ pub mod env;
 mod environment;
 pub mod profile;
 mod provider;
+pub mod process;
 pub mod time;
 
 pub use credentials::Credentials;
 pub use env::{Env, Files, MapEnv, ProcessEnv, RealFiles};
 pub use environment::{EnvironmentProvider, from_env};
+pub use process::ProcessProvider;
 pub use provider::{CredentialsError, ProvideCredentials, ProvideFuture, provide_blocking};
