@@ -28,14 +28,16 @@
 //! # Ok::<(), cred_providers::CredentialsError>(())
 //! ```
 
+pub mod cache;
 mod credentials;
 pub mod env;
 mod environment;
+pub mod process;
 pub mod profile;
 mod provider;
-pub mod process;
 pub mod time;
 
+pub use cache::{CachedProvider, Clock, SystemClock};
 pub use credentials::Credentials;
 pub use env::{Env, Files, MapEnv, ProcessEnv, RealFiles};
 pub use environment::{EnvironmentProvider, from_env};

@@ -143,7 +143,10 @@ pub fn run(command: &str, timeout: Duration) -> Result<Credentials, CredentialsE
         let code = status
             .code()
             .map_or_else(|| "a signal".to_string(), |c| format!("status {c}"));
-        return Err(failed(format!("the command exited with {code}: {}", stderr_text())));
+        return Err(failed(format!(
+            "the command exited with {code}: {}",
+            stderr_text()
+        )));
     }
     parse_output(&stdout).map_err(|e| match e {
         CredentialsError::Failed { message, .. } if !stderr.is_empty() => {
@@ -186,10 +189,10 @@ impl ProcessProvider {
             return Ok(c);
         }
         let creds = run(&self.command, self.timeout)?;
-        if creds.expiry().is_none() {
-            if let Ok(mut g) = self.lasting.lock() {
-                *g = Some(creds.clone());
-            }
+        if creds.expiry().is_none()
+            && let Ok(mut g) = self.lasting.lock()
+        {
+            *g = Some(creds.clone());
         }
         Ok(creds)
     }

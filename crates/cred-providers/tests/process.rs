@@ -19,7 +19,10 @@ fn full_version_1_output() {
     assert_eq!(c.access_key_id(), "ASIAX");
     assert_eq!(c.secret_access_key(), SECRET);
     assert_eq!(c.session_token(), Some("TOK"));
-    assert_eq!(time::format_rfc3339(c.expiry().unwrap()), "2030-05-06T07:08:09Z");
+    assert_eq!(
+        time::format_rfc3339(c.expiry().unwrap()),
+        "2030-05-06T07:08:09Z"
+    );
     assert_eq!(c.account_id(), Some("123456789012"));
     assert_eq!(c.provider(), "credential_process");
 }
@@ -50,28 +53,55 @@ fn credentials_without_expiration_are_reused() {
     let p = ProcessProvider::new(cmd);
     provide_blocking(&p).unwrap();
     provide_blocking(&p).unwrap();
-    assert_eq!(std::fs::read_to_string(&counter).unwrap().lines().count(), 2);
+    assert_eq!(
+        std::fs::read_to_string(&counter).unwrap().lines().count(),
+        2
+    );
 }
 
 #[test]
 fn failures_carry_stderr_and_never_stdout() {
-    let err = provide_blocking(&ProcessProvider::new("echo 'token expired, run login' >&2; exit 3")).unwrap_err();
+    let err = provide_blocking(&ProcessProvider::new(
+        "echo 'token expired, run login' >&2; exit 3",
+    ))
+    .unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, CredentialsError::Failed { .. }));
-    assert!(msg.contains("status 3") && msg.contains("token expired, run login"), "{msg}");
+    assert!(
+        msg.contains("status 3") && msg.contains("token expired, run login"),
+        "{msg}"
+    );
 
-    let leaky = format!("printf '%s' '{{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"{SECRET}\"'; echo oops >&2");
-    let msg = provide_blocking(&ProcessProvider::new(leaky)).unwrap_err().to_string();
-    assert!(msg.contains("not credential_process JSON") && msg.contains("oops"), "{msg}");
+    let leaky = format!(
+        "printf '%s' '{{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"{SECRET}\"'; echo oops >&2"
+    );
+    let msg = provide_blocking(&ProcessProvider::new(leaky))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("not credential_process JSON") && msg.contains("oops"),
+        "{msg}"
+    );
     assert!(!msg.contains(SECRET), "{msg}");
 
     for (json, what) in [
-        (r#"{"Version":2,"AccessKeyId":"A","SecretAccessKey":"S"}"#, "Version 2"),
+        (
+            r#"{"Version":2,"AccessKeyId":"A","SecretAccessKey":"S"}"#,
+            "Version 2",
+        ),
         (r#"{"Version":1,"AccessKeyId":"A"}"#, "SecretAccessKey"),
-        (r#"{"Version":1,"AccessKeyId":"A","SecretAccessKey":"S","Expiration":"soon"}"#, "Expiration"),
-        (r#"{"Version":1,"AccessKeyId":"","SecretAccessKey":"S"}"#, "empty"),
+        (
+            r#"{"Version":1,"AccessKeyId":"A","SecretAccessKey":"S","Expiration":"soon"}"#,
+            "Expiration",
+        ),
+        (
+            r#"{"Version":1,"AccessKeyId":"","SecretAccessKey":"S"}"#,
+            "empty",
+        ),
     ] {
-        let msg = provide_blocking(&ProcessProvider::new(echo_json(json))).unwrap_err().to_string();
+        let msg = provide_blocking(&ProcessProvider::new(echo_json(json)))
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains(what), "{what}: {msg}");
     }
 }
