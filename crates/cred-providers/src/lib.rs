@@ -1,7 +1,8 @@
 //! Credentials for AWS-style endpoints, found where a workload runs — the
 //! same places, in the same order, as the AWS SDKs look.
 //!
-//! This crate is being built in steps. Present now:
+//! This crate is being built in steps; STS, web identity, the container
+//! endpoint, IMDS and the HTTP transports come next. Present now:
 //! * [`Credentials`]: the secret and token zeroised on drop, redacted in
 //!   `Debug`, cheap to clone;
 //! * [`ProvideCredentials`]: the provider trait (async, object-safe, open
@@ -9,7 +10,16 @@
 //! * [`EnvironmentProvider`]: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
 //!   `AWS_SESSION_TOKEN`, `AWS_CREDENTIAL_EXPIRATION`, `AWS_ACCOUNT_ID`;
 //! * [`profile`]: the shared config and credentials files, parsed and merged
-//!   by the SDKs' rules and checked against their shared test cases.
+//!   by the SDKs' rules and checked against their shared test cases, and
+//!   the resolution of `role_arn` / `source_profile` / `credential_source` /
+//!   `web_identity_token_file` chains;
+//! * [`ProcessProvider`] runs `credential_process`;
+//! * [`ProfileProvider`] and the [`DefaultChain`] (environment, then
+//!   profile; web identity, container and IMDS follow);
+//! * [`CachedProvider`]: advisory and mandatory refresh windows, single
+//!   flight, static stability;
+//! * [`resolve_region`]: `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`,
+//!   the profile's `region`.
 //!
 //! # Example
 //!
@@ -29,17 +39,23 @@
 //! ```
 
 pub mod cache;
+pub mod chain;
 mod credentials;
 pub mod env;
 mod environment;
 pub mod process;
 pub mod profile;
+mod profile_provider;
 mod provider;
+pub mod region;
 pub mod time;
 
 pub use cache::{CachedProvider, Clock, SystemClock};
+pub use chain::{DefaultChain, Outcome, Step, default_provider};
 pub use credentials::Credentials;
 pub use env::{Env, Files, MapEnv, ProcessEnv, RealFiles};
 pub use environment::{EnvironmentProvider, from_env};
 pub use process::ProcessProvider;
+pub use profile_provider::ProfileProvider;
 pub use provider::{CredentialsError, ProvideCredentials, ProvideFuture, provide_blocking};
+pub use region::{RegionSource, resolve_region};

@@ -18,6 +18,9 @@ pub(crate) use error::CliError;
 #[derive(Parser, Debug)]
 #[command(name = "sigv4", version, about, propagate_version = true)]
 struct Cli {
+    /// The shared-config profile to use (overrides AWS_PROFILE).
+    #[arg(long, global = true, value_name = "NAME")]
+    profile: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -28,13 +31,16 @@ enum Command {
     Sign(cmd::sign::SignArgs),
     /// Verify a signed request read from stdin in the `sign --format http` form.
     Verify(cmd::verify::VerifyArgs),
+    /// Print the credentials the default chain finds.
+    Credentials(cmd::credentials::CredentialsArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Sign(args) => cmd::sign::run(&args),
+        Command::Sign(args) => cmd::sign::run(&args, cli.profile.as_deref()),
         Command::Verify(args) => cmd::verify::run(&args),
+        Command::Credentials(args) => cmd::credentials::run(&args, cli.profile.as_deref()),
     };
     match result {
         Ok(out) => {

@@ -5,6 +5,7 @@ use std::io::Read;
 
 use crate::CliError;
 
+pub(crate) mod credentials;
 pub(crate) mod sign;
 pub(crate) mod verify;
 
@@ -27,16 +28,15 @@ pub(crate) fn read_data(spec: &str) -> Result<Vec<u8>, CliError> {
 }
 
 /// Static credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
-/// `AWS_SESSION_TOKEN`.
+/// `AWS_SESSION_TOKEN` (what `verify` checks against).
 #[derive(Clone)]
 pub(crate) struct EnvCredentials {
     pub(crate) access_key_id: String,
     pub(crate) secret_access_key: String,
-    pub(crate) session_token: Option<String>,
 }
 
-impl core::fmt::Debug for EnvCredentials {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+impl std::fmt::Debug for EnvCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EnvCredentials")
             .field("access_key_id", &self.access_key_id)
             .finish_non_exhaustive()
@@ -55,7 +55,6 @@ pub(crate) fn env_credentials() -> Result<EnvCredentials, CliError> {
         (Some(access_key_id), Some(secret_access_key)) => Ok(EnvCredentials {
             access_key_id,
             secret_access_key,
-            session_token: non_empty_env("AWS_SESSION_TOKEN"),
         }),
         _ => Err(CliError::input(
             "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
@@ -63,16 +62,30 @@ pub(crate) fn env_credentials() -> Result<EnvCredentials, CliError> {
     }
 }
 
-/// The region: `--region`, else `AWS_REGION`, else `AWS_DEFAULT_REGION`.
-pub(crate) fn region(flag: Option<&str>) -> Result<String, CliError> {
-    let region = match flag {
-        Some(r) => Some(r.to_string()),
-        None => non_empty_env("AWS_REGION").or_else(|| non_empty_env("AWS_DEFAULT_REGION")),
-    };
-    match region {
-        Some(r) if !r.is_empty() => Ok(r),
-        _ => Err(CliError::input(
-            "no region: pass --region or set AWS_REGION",
-        )),
+/// Credentials from the default chain (environment, then the profile).
+pub(crate) fn chain_credentials(
+    profile: Option<&str>,
+    code: u8,
+) -> Result<cred_providers::Credentials, CliError> {
+    let chain = cred_providers::DefaultChain::from_process(profile.map(str::to_string));
+    cred_providers::provide_blocking(&chain)
+        .map_err(|e| CliError::with_code(code, format!("credentials: {e}")))
+}
+
+/// The region: `--region`, else `AWS_REGION`, else `AWS_DEFAULT_REGION`,
+/// else the profile's `region`.
+pub(crate) fn region(flag: Option<&str>, profile: Option<&str>) -> Result<String, CliError> {
+    if flag == Some("") {
+        return Err(CliError::input("--region must not be empty"));
     }
+    cred_providers::resolve_region(
+        flag,
+        &cred_providers::ProcessEnv,
+        &cred_providers::RealFiles,
+        profile,
+    )
+    .map(|(r, _)| r)
+    .ok_or_else(|| {
+        CliError::input("no region: pass --region, set AWS_REGION, or set region in the profile")
+    })
 }

@@ -3,11 +3,9 @@
 
 use clap::{Args, ValueEnum};
 use serde::Serialize;
-use sigv4_core::{
-    Credentials, Payload, Request, Signer, SigningParams, SigningSettings, Timestamp,
-};
+use sigv4_core::{Payload, Request, Signer, SigningParams, SigningSettings, Timestamp};
 
-use super::{env_credentials, read_data, region};
+use super::{chain_credentials, read_data, region};
 use crate::CliError;
 use crate::http_text;
 
@@ -40,7 +38,7 @@ pub(crate) struct SignArgs {
     /// Body bytes: '@FILE' (or '@-' for stdin) read as they are, or a string.
     #[arg(long = "data-binary", value_name = "@FILE|STRING")]
     data_binary: Option<String>,
-    /// Signing region, e.g. us-east-1 (default: AWS_REGION, AWS_DEFAULT_REGION).
+    /// Signing region, e.g. us-east-1 (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region).
     #[arg(long, value_name = "REGION")]
     region: Option<String>,
     /// Signing name of the service, e.g. es, aoss, sts, s3.
@@ -120,8 +118,8 @@ fn origin(url: &str) -> &str {
     &url[..end]
 }
 
-pub(crate) fn run(args: &SignArgs) -> Result<String, CliError> {
-    let region = region(args.region.as_deref())?;
+pub(crate) fn run(args: &SignArgs, profile: Option<&str>) -> Result<String, CliError> {
+    let region = region(args.region.as_deref(), profile)?;
     if args.service.is_empty() {
         return Err(CliError::input("--service must not be empty"));
     }
@@ -151,7 +149,7 @@ pub(crate) fn run(args: &SignArgs) -> Result<String, CliError> {
         (None, None) => "GET".to_string(),
     };
     let body = body.unwrap_or_default();
-    let creds = env_credentials()?;
+    let creds = chain_credentials(profile, 2)?;
 
     let url = args.url.split('#').next().unwrap_or_default();
     let header_refs: Vec<(&str, &str)> = headers
@@ -179,10 +177,7 @@ pub(crate) fn run(args: &SignArgs) -> Result<String, CliError> {
         settings,
         ..SigningParams::new(&region, &args.service, time)
     };
-    let mut credentials = Credentials::new(&creds.access_key_id, &creds.secret_access_key);
-    if let Some(t) = &creds.session_token {
-        credentials = credentials.with_session_token(t);
-    }
+    let credentials = creds.signing();
 
     let mut signer = Signer::new();
     let (signed, traced) = if args.presign {

@@ -1,0 +1,128 @@
+//! The default chain, in the AWS SDKs' order: environment variables, the
+//! shared files' profile, then (as they are built) web identity from the
+//! environment, the container endpoint and EC2 instance metadata.
+//!
+//! A provider that is "not configured here" passes to the next; any other
+//! error (a malformed file, a missing source profile, a failing process)
+//! stops the chain, so a broken configuration is reported rather than
+//! silently replaced by other credentials.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::env::{Env, Files, ProcessEnv, RealFiles};
+use crate::environment::EnvironmentProvider;
+use crate::profile_provider::ProfileProvider;
+use crate::provider::{CredentialsError, ProvideCredentials, ProvideFuture};
+use crate::{CachedProvider, Credentials};
+
+/// What one step of the chain found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// The provider.
+    pub provider: &'static str,
+    /// What happened.
+    pub outcome: Outcome,
+}
+
+/// A step's outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Credentials found (the access key id).
+    Found(String),
+    /// Not configured; the chain went on.
+    NotConfigured(String),
+    /// Failed; the chain stopped.
+    Failed(String),
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.outcome {
+            Outcome::Found(id) => write!(f, "{}: found credentials {id}", self.provider),
+            Outcome::NotConfigured(why) => write!(f, "{}: not configured ({why})", self.provider),
+            Outcome::Failed(why) => write!(f, "{}: failed: {why}", self.provider),
+        }
+    }
+}
+
+/// The default chain (uncached; [`default_provider`] caches it).
+#[derive(Debug, Clone)]
+pub struct DefaultChain {
+    providers: Vec<(&'static str, Arc<dyn ProvideCredentials>)>,
+}
+
+impl DefaultChain {
+    /// The chain over `env` and `files`, with `profile` (`--profile`)
+    /// overriding `AWS_PROFILE`.
+    pub fn new(env: Arc<dyn Env>, files: Arc<dyn Files>, profile: Option<String>) -> Self {
+        Self {
+            providers: vec![
+                (
+                    "environment",
+                    Arc::new(EnvironmentProvider::new(env.clone())),
+                ),
+                (
+                    "profile",
+                    Arc::new(ProfileProvider::new(env, files, profile)),
+                ),
+            ],
+        }
+    }
+
+    /// The chain over the process environment and the real files.
+    pub fn from_process(profile: Option<String>) -> Self {
+        Self::new(Arc::new(ProcessEnv), Arc::new(RealFiles), profile)
+    }
+
+    /// Runs the chain, reporting every step it took.
+    pub async fn credentials_with_report(
+        &self,
+    ) -> (Result<Credentials, CredentialsError>, Vec<Step>) {
+        let mut steps = Vec::new();
+        for (name, p) in &self.providers {
+            match p.provide_credentials().await {
+                Ok(c) => {
+                    steps.push(Step {
+                        provider: name,
+                        outcome: Outcome::Found(c.access_key_id().to_string()),
+                    });
+                    return (Ok(c), steps);
+                }
+                Err(e) if e.is_not_configured() => steps.push(Step {
+                    provider: name,
+                    outcome: Outcome::NotConfigured(e.to_string()),
+                }),
+                Err(e) => {
+                    steps.push(Step {
+                        provider: name,
+                        outcome: Outcome::Failed(e.to_string()),
+                    });
+                    return (Err(e), steps);
+                }
+            }
+        }
+        let tried: Vec<&str> = self.providers.iter().map(|(n, _)| *n).collect();
+        (
+            Err(CredentialsError::NotConfigured {
+                provider: "default chain",
+                reason: format!(
+                    "no credentials found (tried {}); set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or configure a profile",
+                    tried.join(", ")
+                ),
+            }),
+            steps,
+        )
+    }
+}
+
+impl ProvideCredentials for DefaultChain {
+    fn provide_credentials(&self) -> ProvideFuture<'_> {
+        Box::pin(async move { self.credentials_with_report().await.0 })
+    }
+}
+
+/// The default chain over the process environment, cached.
+pub fn default_provider(profile: Option<String>) -> CachedProvider {
+    CachedProvider::new(Arc::new(DefaultChain::from_process(profile)))
+}
