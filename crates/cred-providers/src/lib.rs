@@ -49,6 +49,7 @@ mod profile_provider;
 mod provider;
 pub mod region;
 pub mod time;
+pub mod transport;
 
 pub use cache::{CachedProvider, Clock, SystemClock};
 pub use chain::{DefaultChain, Outcome, Step, default_provider};
@@ -59,3 +60,8 @@ pub use process::ProcessProvider;
 pub use profile_provider::ProfileProvider;
 pub use provider::{CredentialsError, ProvideCredentials, ProvideFuture, provide_blocking};
 pub use region::{RegionSource, resolve_region};
+#[cfg(feature = "blocking")]
+pub use transport::BlockingTransport;
+pub use transport::{
+    HttpRequest, HttpResponse, ProxySetting, Transport, TransportConfig, TransportError,
+};

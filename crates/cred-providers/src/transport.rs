@@ -1,0 +1,256 @@
+//! The edge where network providers do I/O.
+//!
+//! Providers build an `http::Request<Vec<u8>>` and parse an
+//! `http::Response<Vec<u8>>`; a [`Transport`] moves one to the other. Tests
+//! hand in their own; [`BlockingTransport`] (feature `blocking`) is ureq
+//! with rustls (ring provider, no C build) and the system's roots.
+//!
+//! Proxies follow `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` and `NO_PROXY`
+//! (lower-case spellings too), except that link-local metadata addresses
+//! (169.254.0.0/16, fe80::/10, fd00:ec2::/32 — IMDS and the container
+//! endpoint) are always reached directly: a proxy there would leak
+//! instance credentials.
+
+use std::fmt;
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::time::Duration;
+
+/// A request to send.
+pub type HttpRequest = http::Request<Vec<u8>>;
+/// A response, body read in full.
+pub type HttpResponse = http::Response<Vec<u8>>;
+
+/// The future a transport returns.
+pub type TransportFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<HttpResponse, TransportError>> + Send + 'a>>;
+
+/// Moves requests to responses.
+pub trait Transport: Send + Sync + fmt::Debug {
+    /// Sends `request` and reads the whole response (any status).
+    fn send(&self, request: HttpRequest) -> TransportFuture<'_>;
+}
+
+/// Why no response came back.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// No answer in time (connect or read).
+    #[error("timed out {0}")]
+    Timeout(String),
+    /// The connection could not be made (refused, unreachable, no such
+    /// host).
+    #[error("cannot connect: {0}")]
+    Connect(String),
+    /// TLS failed (certificate, handshake).
+    #[error("TLS failed: {0}")]
+    Tls(String),
+    /// The response was larger than allowed.
+    #[error("response body larger than {0} bytes")]
+    TooLarge(u64),
+    /// Anything else.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Timeouts and limits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransportConfig {
+    /// Connecting, TLS included.
+    pub connect_timeout: Duration,
+    /// The whole exchange.
+    pub total_timeout: Duration,
+    /// The largest response body read.
+    pub max_body: u64,
+    /// Which proxy to use.
+    pub proxy: ProxySetting,
+}
+
+/// Which proxy a transport uses (never for link-local addresses).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum ProxySetting {
+    /// `ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY` (or lower case) and
+    /// `NO_PROXY` from the process environment.
+    #[default]
+    FromEnv,
+    /// This proxy URL (`http://host:port`), for every host.
+    Url(String),
+    /// No proxy.
+    None,
+}
+
+impl Default for TransportConfig {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(3),
+            total_timeout: Duration::from_secs(10),
+            max_body: 1 << 20,
+            proxy: ProxySetting::FromEnv,
+        }
+    }
+}
+
+/// True for the link-local ranges of the metadata endpoints, which are
+/// never proxied.
+pub fn is_link_local(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => v4.is_link_local(),
+        Ok(IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            (s[0] & 0xffc0) == 0xfe80 || (s[0] == 0xfd00 && s[1] == 0x0ec2)
+        }
+        Err(_) => false,
+    }
+}
+
+/// ureq with rustls: a blocking transport for the CLI and sync callers.
+#[cfg(feature = "blocking")]
+#[derive(Clone)]
+pub struct BlockingTransport {
+    proxied: ureq::Agent,
+    direct: ureq::Agent,
+    max_body: u64,
+}
+
+#[cfg(feature = "blocking")]
+impl fmt::Debug for BlockingTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlockingTransport").finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "blocking")]
+impl Default for BlockingTransport {
+    fn default() -> Self {
+        Self::new(TransportConfig::default())
+    }
+}
+
+#[cfg(feature = "blocking")]
+impl BlockingTransport {
+    /// A transport with these settings. A proxy URL that does not parse is
+    /// an error.
+    pub fn new(config: TransportConfig) -> Self {
+        Self::try_new(config.clone()).unwrap_or_else(|_| {
+            Self::try_new(TransportConfig {
+                proxy: ProxySetting::None,
+                ..config
+            })
+            .unwrap_or_else(|_| unreachable!("no proxy cannot fail"))
+        })
+    }
+
+    /// A transport with these settings; fails on a malformed proxy URL.
+    pub fn try_new(config: TransportConfig) -> Result<Self, TransportError> {
+        let agent = |proxy: Option<ureq::Proxy>| -> ureq::Agent {
+            ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .timeout_connect(Some(config.connect_timeout))
+                .timeout_global(Some(config.total_timeout))
+                .user_agent(concat!("sigv4-rs/", env!("CARGO_PKG_VERSION")))
+                .tls_config(
+                    ureq::tls::TlsConfig::builder()
+                        .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+                        .build(),
+                )
+                .proxy(proxy)
+                .build()
+                .into()
+        };
+        let proxy = match &config.proxy {
+            ProxySetting::FromEnv => ureq::Proxy::try_from_env(),
+            ProxySetting::Url(u) => Some(
+                ureq::Proxy::new(u)
+                    .map_err(|e| TransportError::Other(format!("invalid proxy URL: {e}")))?,
+            ),
+            ProxySetting::None => None,
+        };
+        Ok(Self {
+            proxied: agent(proxy),
+            direct: agent(None),
+            max_body: config.max_body,
+        })
+    }
+
+    /// Whether a request to `uri` may go through the proxy.
+    pub fn may_proxy(uri: &http::Uri) -> bool {
+        !uri.host().is_some_and(is_link_local)
+    }
+
+    /// Sends `request` on this thread.
+    pub fn send_blocking(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let agent = if Self::may_proxy(request.uri()) {
+            &self.proxied
+        } else {
+            &self.direct
+        };
+        let response = agent.run(request).map_err(convert)?;
+        let (parts, mut body) = response.into_parts();
+        let bytes = body
+            .with_config()
+            .limit(self.max_body)
+            .read_to_vec()
+            .map_err(|e| match e {
+                ureq::Error::BodyExceedsLimit(_) => TransportError::TooLarge(self.max_body),
+                other => convert(other),
+            })?;
+        Ok(http::Response::from_parts(parts, bytes))
+    }
+}
+
+#[cfg(feature = "blocking")]
+fn convert(e: ureq::Error) -> TransportError {
+    match e {
+        ureq::Error::Timeout(t) => TransportError::Timeout(format!("({t:?})").to_lowercase()),
+        ureq::Error::HostNotFound => TransportError::Connect("host not found".into()),
+        ureq::Error::ConnectionFailed => TransportError::Connect("connection failed".into()),
+        ureq::Error::Io(io) => match io.kind() {
+            std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionReset
+            | std::io::ErrorKind::NotConnected => TransportError::Connect(io.to_string()),
+            std::io::ErrorKind::TimedOut => TransportError::Timeout(io.to_string()),
+            _ => TransportError::Other(io.to_string()),
+        },
+        ureq::Error::Tls(msg) => TransportError::Tls(msg.to_string()),
+        ureq::Error::Rustls(e) => TransportError::Tls(e.to_string()),
+        other => TransportError::Other(other.to_string()),
+    }
+}
+
+#[cfg(feature = "blocking")]
+impl Transport for BlockingTransport {
+    fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
+        Box::pin(async move { self.send_blocking(request) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_addresses_are_link_local() {
+        for h in [
+            "169.254.169.254",
+            "169.254.170.2",
+            "169.254.170.23",
+            "[fd00:ec2::254]",
+            "[fd00:ec2::23]",
+            "fe80::1",
+        ] {
+            assert!(is_link_local(h), "{h}");
+        }
+        for h in [
+            "127.0.0.1",
+            "10.0.0.1",
+            "sts.amazonaws.com",
+            "[::1]",
+            "[fd00:ec3::1]",
+        ] {
+            assert!(!is_link_local(h), "{h}");
+        }
+    }
+}
