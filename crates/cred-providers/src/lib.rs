@@ -62,6 +62,8 @@ pub use provider::{CredentialsError, ProvideCredentials, ProvideFuture, provide_
 pub use region::{RegionSource, resolve_region};
 #[cfg(feature = "blocking")]
 pub use transport::BlockingTransport;
+#[cfg(feature = "tokio")]
+pub use transport::TokioTransport;
 pub use transport::{
     HttpRequest, HttpResponse, ProxySetting, Transport, TransportConfig, TransportError,
 };

@@ -105,6 +105,12 @@ pub fn is_link_local(host: &str) -> bool {
     }
 }
 
+/// Whether a request to `uri` may go through a proxy: not to the
+/// link-local metadata addresses.
+pub fn may_proxy(uri: &http::Uri) -> bool {
+    !uri.host().is_some_and(is_link_local)
+}
+
 /// ureq with rustls: a blocking transport for the CLI and sync callers.
 #[cfg(feature = "blocking")]
 #[derive(Clone)]
@@ -175,14 +181,9 @@ impl BlockingTransport {
         })
     }
 
-    /// Whether a request to `uri` may go through the proxy.
-    pub fn may_proxy(uri: &http::Uri) -> bool {
-        !uri.host().is_some_and(is_link_local)
-    }
-
     /// Sends `request` on this thread.
     pub fn send_blocking(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let agent = if Self::may_proxy(request.uri()) {
+        let agent = if may_proxy(request.uri()) {
             &self.proxied
         } else {
             &self.direct
@@ -224,6 +225,126 @@ fn convert(e: ureq::Error) -> TransportError {
 impl Transport for BlockingTransport {
     fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
         Box::pin(async move { self.send_blocking(request) })
+    }
+}
+
+/// An async transport on tokio: hyper (through reqwest) with rustls and the
+/// ring provider, the platform's roots, the same proxy rules as
+/// [`BlockingTransport`], redirects off. Needs a tokio runtime to send.
+#[cfg(feature = "tokio")]
+#[derive(Clone)]
+pub struct TokioTransport {
+    proxied: reqwest::Client,
+    direct: reqwest::Client,
+    max_body: u64,
+}
+
+#[cfg(feature = "tokio")]
+impl fmt::Debug for TokioTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokioTransport").finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl TokioTransport {
+    /// A transport with these settings; fails on a malformed proxy URL or
+    /// when the platform's roots cannot be loaded.
+    pub fn try_new(config: TransportConfig) -> Result<Self, TransportError> {
+        use std::sync::Arc;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let verifier = rustls_platform_verifier::Verifier::new(provider.clone())
+            .map_err(|e| TransportError::Tls(format!("cannot load the system's roots: {e}")))?;
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| TransportError::Tls(e.to_string()))?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth();
+        let build = |proxy: Option<&ProxySetting>| -> Result<reqwest::Client, TransportError> {
+            let mut b = reqwest::Client::builder()
+                .tls_backend_preconfigured(tls.clone())
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(config.connect_timeout)
+                .timeout(config.total_timeout)
+                .user_agent(concat!("sigv4-rs/", env!("CARGO_PKG_VERSION")));
+            b = match proxy {
+                // reqwest reads the environment's proxies by default.
+                Some(ProxySetting::FromEnv) => b,
+                Some(ProxySetting::Url(u)) => b.proxy(
+                    reqwest::Proxy::all(u)
+                        .map_err(|e| TransportError::Other(format!("invalid proxy URL: {e}")))?,
+                ),
+                Some(ProxySetting::None) | None => b.no_proxy(),
+            };
+            b.build().map_err(|e| TransportError::Other(e.to_string()))
+        };
+        Ok(Self {
+            proxied: build(Some(&config.proxy))?,
+            direct: build(None)?,
+            max_body: config.max_body,
+        })
+    }
+
+    async fn send_async(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let client = if may_proxy(request.uri()) {
+            &self.proxied
+        } else {
+            &self.direct
+        };
+        let request = reqwest::Request::try_from(request)
+            .map_err(|e| TransportError::Other(e.to_string()))?;
+        let mut response = client.execute(request).await.map_err(convert_reqwest)?;
+        let mut builder = http::Response::builder()
+            .status(response.status())
+            .version(response.version());
+        if let Some(h) = builder.headers_mut() {
+            *h = std::mem::take(response.headers_mut());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(convert_reqwest)? {
+            if body.len() as u64 + chunk.len() as u64 > self.max_body {
+                return Err(TransportError::TooLarge(self.max_body));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        builder
+            .body(body)
+            .map_err(|e| TransportError::Other(e.to_string()))
+    }
+}
+
+#[cfg(feature = "tokio")]
+fn convert_reqwest(e: reqwest::Error) -> TransportError {
+    let text = e.to_string();
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(&e);
+    let mut detail = String::new();
+    while let Some(s) = source {
+        detail = s.to_string();
+        source = s.source();
+    }
+    let text = if detail.is_empty() {
+        text
+    } else {
+        format!("{text}: {detail}")
+    };
+    if e.is_timeout() {
+        TransportError::Timeout(text)
+    } else if e.is_connect() {
+        if detail.to_ascii_lowercase().contains("certificate") {
+            TransportError::Tls(text)
+        } else {
+            TransportError::Connect(text)
+        }
+    } else {
+        TransportError::Other(text)
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl Transport for TokioTransport {
+    fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
+        Box::pin(self.send_async(request))
     }
 }
 
