@@ -19,7 +19,11 @@
 //! * [`CachedProvider`]: advisory and mandatory refresh windows, single
 //!   flight, static stability;
 //! * [`resolve_region`]: `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`,
-//!   the profile's `region`.
+//!   the profile's `region`; [`endpoint::resolve_endpoint`]:
+//!   `AWS_ENDPOINT_URL_<SERVICE>`, `[services]` sections, `AWS_ENDPOINT_URL`,
+//!   the profile's `endpoint_url`;
+//! * [`transport`]: the [`Transport`] trait, a blocking transport
+//!   (feature `blocking`, default) and a tokio one (feature `tokio`).
 //!
 //! # Example
 //!
@@ -41,6 +45,7 @@
 pub mod cache;
 pub mod chain;
 mod credentials;
+pub mod endpoint;
 pub mod env;
 mod environment;
 pub mod process;
