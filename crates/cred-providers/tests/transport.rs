@@ -1,5 +1,6 @@
-//! The blocking transport against loopback servers: statuses and bodies,
-//! timeouts, refused connections, body limits, and an explicit proxy.
+//! Both transports against loopback servers, case by case through the
+//! `Transport` trait: statuses and bodies, timeouts, refused connections,
+//! body limits, and an explicit proxy (never for metadata addresses).
 
 mod common;
 
@@ -7,120 +8,130 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use common::{ok_response, proxy_once, serve_once};
+use cred_providers::transport::may_proxy;
+use cred_providers::{BlockingTransport, ProxySetting, Transport, TransportConfig, TransportError};
 
-use cred_providers::{BlockingTransport, ProxySetting, TransportConfig, TransportError};
-
-fn transport(total: Duration) -> BlockingTransport {
-    BlockingTransport::try_new(TransportConfig {
+fn config(total: Duration) -> TransportConfig {
+    TransportConfig {
         connect_timeout: Duration::from_secs(2),
         total_timeout: total,
         max_body: 64,
         proxy: ProxySetting::None,
-    })
-    .unwrap()
+    }
 }
 
-#[test]
-fn round_trip_with_any_status() {
+fn proxied(proxy_port: u16) -> TransportConfig {
+    TransportConfig {
+        proxy: ProxySetting::Url(format!("http://127.0.0.1:{proxy_port}")),
+        ..TransportConfig::default()
+    }
+}
+
+/// Every case, for any transport; `make` builds one from a configuration.
+async fn all_cases(make: impl Fn(TransportConfig) -> Box<dyn Transport>) {
+    // Any status comes back with its headers and body.
     let (port, seen) = serve_once(
         ok_response("404 Not Found", r#"{"error":"nope"}"#),
         Duration::ZERO,
     );
-    let req = http::Request::post(format!("http://127.0.0.1:{port}/latest/api/token"))
+    let req = http::Request::put(format!("http://127.0.0.1:{port}/latest/api/token"))
         .header("x-aws-ec2-metadata-token-ttl-seconds", "21600")
         .body(b"payload".to_vec())
         .unwrap();
-    let resp = transport(Duration::from_secs(5))
-        .send_blocking(req)
+    let resp = make(config(Duration::from_secs(5)))
+        .send(req)
+        .await
         .unwrap();
     assert_eq!(resp.status(), 404);
     assert_eq!(resp.headers()["x-test"], "yes");
     assert_eq!(resp.body(), br#"{"error":"nope"}"#);
     let head = seen.recv().unwrap();
-    assert!(
-        head.starts_with("POST /latest/api/token HTTP/1.1"),
-        "{head}"
-    );
+    assert!(head.starts_with("PUT /latest/api/token HTTP/1.1"), "{head}");
     assert!(
         head.to_ascii_lowercase()
             .contains("x-aws-ec2-metadata-token-ttl-seconds: 21600")
     );
     assert!(head.ends_with("payload"));
-}
 
-#[test]
-fn slow_answers_time_out() {
+    // A slow answer times out.
     let (port, _seen) = serve_once(ok_response("200 OK", "{}"), Duration::from_secs(5));
     let req = http::Request::get(format!("http://127.0.0.1:{port}/"))
         .body(Vec::new())
         .unwrap();
-    let err = transport(Duration::from_millis(300))
-        .send_blocking(req)
+    let err = make(config(Duration::from_millis(300)))
+        .send(req)
+        .await
         .unwrap_err();
     assert!(matches!(err, TransportError::Timeout(_)), "{err:?}");
-}
 
-#[test]
-fn refused_connections_and_large_bodies() {
-    let port = {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    // Nobody listening.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let req = http::Request::get(format!("http://127.0.0.1:{port}/"))
         .body(Vec::new())
         .unwrap();
-    let err = transport(Duration::from_secs(2))
-        .send_blocking(req)
+    let err = make(config(Duration::from_secs(2)))
+        .send(req)
+        .await
         .unwrap_err();
     assert!(matches!(err, TransportError::Connect(_)), "{err:?}");
 
+    // Too large a body.
     let (port, _seen) = serve_once(ok_response("200 OK", &"x".repeat(200)), Duration::ZERO);
     let req = http::Request::get(format!("http://127.0.0.1:{port}/"))
         .body(Vec::new())
         .unwrap();
-    let err = transport(Duration::from_secs(2))
-        .send_blocking(req)
+    let err = make(config(Duration::from_secs(2)))
+        .send(req)
+        .await
         .unwrap_err();
     assert_eq!(err, TransportError::TooLarge(64));
-}
 
-#[test]
-fn an_explicit_proxy_is_used_but_never_for_metadata_addresses() {
+    // An explicit proxy (plain forwarding or a CONNECT tunnel).
     let (proxy_port, seen) = proxy_once(ok_response("200 OK", "via proxy"));
-    let t = BlockingTransport::try_new(TransportConfig {
-        proxy: ProxySetting::Url(format!("http://127.0.0.1:{proxy_port}")),
-        ..TransportConfig::default()
-    })
-    .unwrap();
     let req = http::Request::get("http://sts.example.invalid/path")
         .body(Vec::new())
         .unwrap();
-    let resp = t.send_blocking(req).unwrap();
+    let resp = make(proxied(proxy_port)).send(req).await.unwrap();
     assert_eq!(resp.body(), b"via proxy");
     let first = seen.recv().unwrap();
-    let proxied = first.starts_with("GET http://sts.example.invalid/path HTTP/1.1")
+    let via_proxy = first.starts_with("GET http://sts.example.invalid/path HTTP/1.1")
         || (first.starts_with("CONNECT sts.example.invalid:80 ")
             && seen.recv().unwrap().starts_with("GET /path HTTP/1.1"));
-    assert!(proxied, "{first}");
+    assert!(via_proxy, "{first}");
+}
 
+#[test]
+fn blocking_transport() {
+    pollster::block_on(all_cases(|c| {
+        Box::new(BlockingTransport::try_new(c).unwrap())
+    }));
+}
+
+#[cfg(feature = "tokio")]
+#[tokio::test]
+async fn tokio_transport() {
+    all_cases(|c| Box::new(cred_providers::TokioTransport::try_new(c).unwrap())).await;
+}
+
+#[test]
+fn metadata_addresses_are_never_proxied_and_bad_proxies_are_refused() {
     for uri in [
         "http://169.254.169.254/latest/api/token",
         "http://169.254.170.2/v2/creds",
         "http://[fd00:ec2::254]/",
     ] {
-        assert!(
-            !cred_providers::transport::may_proxy(&uri.parse().unwrap()),
-            "{uri}"
-        );
+        assert!(!may_proxy(&uri.parse().unwrap()), "{uri}");
     }
-    assert!(cred_providers::transport::may_proxy(
-        &"https://sts.amazonaws.com/".parse().unwrap()
-    ));
-    assert!(
-        BlockingTransport::try_new(TransportConfig {
-            proxy: ProxySetting::Url("not a url ::".into()),
-            ..TransportConfig::default()
-        })
-        .is_err()
-    );
+    assert!(may_proxy(&"https://sts.amazonaws.com/".parse().unwrap()));
+    let bad = TransportConfig {
+        proxy: ProxySetting::Url("not a url ::".into()),
+        ..TransportConfig::default()
+    };
+    assert!(BlockingTransport::try_new(bad.clone()).is_err());
+    #[cfg(feature = "tokio")]
+    assert!(cred_providers::TokioTransport::try_new(bad).is_err());
 }
