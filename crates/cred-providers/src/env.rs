@@ -65,3 +65,36 @@ impl Files for RealFiles {
         std::fs::read_to_string(path)
     }
 }
+
+/// Reads a token file (a web identity token, a container authorization
+/// token) without its trailing line break or spaces, which Kubernetes
+/// secrets and `echo` often add. Read on every use: such files rotate.
+pub fn read_token_file(files: &dyn Files, path: &Path) -> io::Result<String> {
+    let mut text = files.read_to_string(path)?;
+    let trimmed = text.trim_end().len();
+    text.truncate(trimmed);
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_files_lose_their_trailing_newline() {
+        let dir = std::env::temp_dir().join(format!("token-file-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (written, read) in [
+            ("eyJ.a.b\n", "eyJ.a.b"),
+            ("eyJ.a.b\r\n", "eyJ.a.b"),
+            ("eyJ.a.b", "eyJ.a.b"),
+            ("x y \n\n", "x y"),
+        ] {
+            let p = dir.join("token");
+            std::fs::write(&p, written).unwrap();
+            assert_eq!(read_token_file(&RealFiles, &p).unwrap(), read);
+        }
+        assert!(read_token_file(&RealFiles, &dir.join("missing")).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
