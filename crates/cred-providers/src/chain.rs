@@ -1,6 +1,6 @@
 //! The default chain, in the AWS SDKs' order: environment variables, the
-//! shared files' profile, then (as they are built) web identity from the
-//! environment, the container endpoint and EC2 instance metadata.
+//! shared files' profile, web identity from the environment, then (as they
+//! are built) the container endpoint and EC2 instance metadata.
 //!
 //! A provider that is "not configured here" passes to the next; any other
 //! error (a malformed file, a missing source profile, a failing process)
@@ -10,11 +10,43 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::env::{Env, Files, ProcessEnv, RealFiles};
+use crate::env::{Env, Files};
 use crate::environment::EnvironmentProvider;
-use crate::profile_provider::ProfileProvider;
+use crate::profile::ProfileSet;
+use crate::profile_provider::{ProfileProvider, sts_endpoint};
 use crate::provider::{CredentialsError, ProvideCredentials, ProvideFuture};
-use crate::{CachedProvider, Credentials};
+use crate::sts_providers::WebIdentityProvider;
+use crate::transport::Transport;
+use crate::Credentials;
+
+/// Web identity from `AWS_WEB_IDENTITY_TOKEN_FILE` / `AWS_ROLE_ARN`, set up
+/// when it runs (so that the variables and files are read then).
+#[derive(Debug)]
+struct WebIdentityFromEnv {
+    env: Arc<dyn Env>,
+    files: Arc<dyn Files>,
+    profile: Option<String>,
+    transport: Arc<dyn Transport>,
+}
+
+impl ProvideCredentials for WebIdentityFromEnv {
+    fn provide_credentials(&self) -> ProvideFuture<'_> {
+        Box::pin(async move {
+            let set = ProfileSet::from_env(&*self.env, &*self.files, self.profile.as_deref())
+                .map(|(s, _)| s)
+                .unwrap_or_default();
+            let endpoint = sts_endpoint(&*self.env, &*self.files, &set, self.profile.as_deref());
+            WebIdentityProvider::from_env(
+                &*self.env,
+                endpoint,
+                self.transport.clone(),
+                self.files.clone(),
+            )?
+            .provide_credentials()
+            .await
+        })
+    }
+}
 
 /// What one step of the chain found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,8 +86,13 @@ pub struct DefaultChain {
 
 impl DefaultChain {
     /// The chain over `env` and `files`, with `profile` (`--profile`)
-    /// overriding `AWS_PROFILE`.
-    pub fn new(env: Arc<dyn Env>, files: Arc<dyn Files>, profile: Option<String>) -> Self {
+    /// overriding `AWS_PROFILE`; network providers use `transport`.
+    pub fn new(
+        env: Arc<dyn Env>,
+        files: Arc<dyn Files>,
+        profile: Option<String>,
+        transport: Arc<dyn Transport>,
+    ) -> Self {
         Self {
             providers: vec![
                 (
@@ -64,15 +101,36 @@ impl DefaultChain {
                 ),
                 (
                     "profile",
-                    Arc::new(ProfileProvider::new(env, files, profile)),
+                    Arc::new(ProfileProvider::new(
+                        env.clone(),
+                        files.clone(),
+                        profile.clone(),
+                        transport.clone(),
+                    )),
+                ),
+                (
+                    "web-identity-env",
+                    Arc::new(WebIdentityFromEnv {
+                        env,
+                        files,
+                        profile,
+                        transport,
+                    }),
                 ),
             ],
         }
     }
 
-    /// The chain over the process environment and the real files.
+    /// The chain over the process environment, the real files and the
+    /// blocking transport.
+    #[cfg(feature = "blocking")]
     pub fn from_process(profile: Option<String>) -> Self {
-        Self::new(Arc::new(ProcessEnv), Arc::new(RealFiles), profile)
+        Self::new(
+            Arc::new(crate::env::ProcessEnv),
+            Arc::new(crate::env::RealFiles),
+            profile,
+            Arc::new(crate::transport::BlockingTransport::default()),
+        )
     }
 
     /// Runs the chain, reporting every step it took.
@@ -123,6 +181,7 @@ impl ProvideCredentials for DefaultChain {
 }
 
 /// The default chain over the process environment, cached.
-pub fn default_provider(profile: Option<String>) -> CachedProvider {
-    CachedProvider::new(Arc::new(DefaultChain::from_process(profile)))
+#[cfg(feature = "blocking")]
+pub fn default_provider(profile: Option<String>) -> crate::CachedProvider {
+    crate::CachedProvider::new(Arc::new(DefaultChain::from_process(profile)))
 }

@@ -53,11 +53,15 @@ pub mod profile;
 mod profile_provider;
 mod provider;
 pub mod region;
+pub mod sts;
+mod sts_providers;
 pub mod time;
 pub mod transport;
 
 pub use cache::{CachedProvider, Clock, SystemClock};
-pub use chain::{DefaultChain, Outcome, Step, default_provider};
+#[cfg(feature = "blocking")]
+pub use chain::default_provider;
+pub use chain::{DefaultChain, Outcome, Step};
 pub use credentials::Credentials;
 pub use env::{Env, Files, MapEnv, ProcessEnv, RealFiles};
 pub use environment::{EnvironmentProvider, from_env};
@@ -65,6 +69,7 @@ pub use process::ProcessProvider;
 pub use profile_provider::ProfileProvider;
 pub use provider::{CredentialsError, ProvideCredentials, ProvideFuture, provide_blocking};
 pub use region::{RegionSource, resolve_region};
+pub use sts_providers::{AssumeRoleProvider, WebIdentityProvider};
 #[cfg(feature = "blocking")]
 pub use transport::BlockingTransport;
 #[cfg(feature = "tokio")]

@@ -1,18 +1,52 @@
 //! Credentials from the selected profile of the shared files: static keys,
-//! `credential_process`, or `credential_source = Environment`; role chains
-//! and web identity are resolved here and called once the STS provider
-//! exists.
+//! `credential_process`, `credential_source = Environment`, a web identity
+//! token file, and any chain of roles assumed on top (`role_arn` with
+//! `source_profile` or `credential_source`), through STS.
 
 use std::sync::Arc;
 
 use crate::Credentials;
+use crate::endpoint::resolve_endpoint;
 use crate::env::{Env, Files};
-use crate::environment;
+use crate::environment::EnvironmentProvider;
 use crate::process::ProcessProvider;
 use crate::profile::{self, Base, NamedSource, ProfileChain, ProfileSet, ResolveError};
 use crate::provider::{CredentialsError, ProvideCredentials, ProvideFuture};
+use crate::region::resolve_region;
+use crate::sts::{AssumeRoleParams, StsEndpoint};
+use crate::sts_providers::{AssumeRoleProvider, WebIdentityProvider};
+use crate::transport::Transport;
 
 const NAME: &str = "profile";
+
+/// Credentials that are simply there.
+#[derive(Debug, Clone)]
+pub(crate) struct StaticProvider(pub(crate) Credentials);
+
+impl ProvideCredentials for StaticProvider {
+    fn provide_credentials(&self) -> ProvideFuture<'_> {
+        Box::pin(async move { Ok(self.0.clone()) })
+    }
+}
+
+/// The STS endpoint for a profile: an override (`AWS_ENDPOINT_URL_STS`,
+/// `[services]`, `AWS_ENDPOINT_URL`, `endpoint_url`), else the regional
+/// endpoint of the configured region (us-east-1 when none is).
+pub(crate) fn sts_endpoint(
+    env: &dyn Env,
+    files: &dyn Files,
+    set: &ProfileSet,
+    profile: Option<&str>,
+) -> StsEndpoint {
+    let region = resolve_region(None, env, files, profile)
+        .map(|(r, _)| r)
+        .unwrap_or_else(|| "us-east-1".to_string());
+    let profile_ref = profile.and_then(|p| set.profile(p));
+    match resolve_endpoint("STS", env, set, profile_ref) {
+        Some((url, _)) => StsEndpoint::custom(url, &region),
+        None => StsEndpoint::regional(&region),
+    }
+}
 
 /// The shared-files provider.
 #[derive(Debug, Clone)]
@@ -20,21 +54,33 @@ pub struct ProfileProvider {
     env: Arc<dyn Env>,
     files: Arc<dyn Files>,
     profile: Option<String>,
+    transport: Arc<dyn Transport>,
 }
 
 impl ProfileProvider {
     /// Reads the files that `env` points to; `profile` (`--profile`) wins
-    /// over `AWS_PROFILE`.
-    pub fn new(env: Arc<dyn Env>, files: Arc<dyn Files>, profile: Option<String>) -> Self {
+    /// over `AWS_PROFILE`; STS calls go through `transport`.
+    pub fn new(
+        env: Arc<dyn Env>,
+        files: Arc<dyn Files>,
+        profile: Option<String>,
+        transport: Arc<dyn Transport>,
+    ) -> Self {
         Self {
             env,
             files,
             profile,
+            transport,
         }
     }
 
     /// Loads the files and resolves the selected profile.
     pub fn resolve(&self) -> Result<(String, ProfileChain), CredentialsError> {
+        self.resolve_with_set()
+            .map(|(name, chain, _)| (name, chain))
+    }
+
+    fn resolve_with_set(&self) -> Result<(String, ProfileChain, ProfileSet), CredentialsError> {
         let (set, loc) = ProfileSet::from_env(&*self.env, &*self.files, self.profile.as_deref())
             .map_err(|e| CredentialsError::InvalidConfiguration {
                 provider: NAME,
@@ -61,23 +107,14 @@ impl ProfileProvider {
                 message: other.to_string(),
             },
         })?;
-        Ok((loc.profile, chain))
+        Ok((loc.profile, chain, set))
     }
 
-    /// Produces the profile's credentials (this runs `credential_process`
-    /// synchronously).
-    pub fn credentials(&self) -> Result<Credentials, CredentialsError> {
-        let (name, chain) = self.resolve()?;
-        if let Some(role) = chain.roles.last() {
-            return Err(CredentialsError::Unsupported {
-                provider: NAME,
-                message: format!(
-                    "profile `{name}` assumes role {} (from profile `{}`); AssumeRole needs the STS provider, which is not built yet",
-                    role.role_arn, role.profile
-                ),
-            });
-        }
-        match chain.base {
+    /// Produces the profile's credentials: the base, then each role.
+    pub async fn credentials(&self) -> Result<Credentials, CredentialsError> {
+        let (name, chain, set) = self.resolve_with_set()?;
+        let endpoint = sts_endpoint(&*self.env, &*self.files, &set, Some(&name));
+        let base: Arc<dyn ProvideCredentials> = match chain.base {
             Base::AccessKey {
                 access_key_id,
                 secret_access_key,
@@ -92,32 +129,59 @@ impl ProfileProvider {
                     None,
                     NAME,
                 );
-                Ok(match account_id {
+                Arc::new(StaticProvider(match account_id {
                     Some(a) => creds.with_account_id(a),
                     None => creds,
-                })
+                }))
             }
-            Base::Process { command, .. } => ProcessProvider::new(command).credentials(),
-            Base::Named(NamedSource::Environment) => environment::from_env(&*self.env),
-            Base::Named(other) => Err(CredentialsError::Unsupported {
-                provider: NAME,
-                message: format!(
-                    "profile `{name}` uses credential_source {}; that provider is not built yet",
-                    other.as_str()
-                ),
-            }),
-            Base::WebIdentity { role_arn, .. } => Err(CredentialsError::Unsupported {
-                provider: NAME,
-                message: format!(
-                    "profile `{name}` assumes {role_arn} with a web identity token; that needs the STS provider, which is not built yet"
-                ),
-            }),
+            Base::Process { command, .. } => Arc::new(ProcessProvider::new(command)),
+            Base::Named(NamedSource::Environment) => {
+                Arc::new(EnvironmentProvider::new(self.env.clone()))
+            }
+            Base::Named(other) => {
+                return Err(CredentialsError::Unsupported {
+                    provider: NAME,
+                    message: format!(
+                        "profile `{name}` uses credential_source {}; that provider is not built yet",
+                        other.as_str()
+                    ),
+                });
+            }
+            Base::WebIdentity {
+                role_arn,
+                token_file,
+                session_name,
+                ..
+            } => Arc::new(WebIdentityProvider::new(
+                role_arn,
+                token_file,
+                session_name,
+                endpoint.clone(),
+                self.transport.clone(),
+                self.files.clone(),
+            )),
+        };
+        let mut current = base;
+        for role in chain.roles {
+            let params = AssumeRoleParams {
+                role_arn: role.role_arn,
+                session_name: role.session_name,
+                external_id: role.external_id,
+                duration_seconds: role.duration_seconds,
+            };
+            current = Arc::new(AssumeRoleProvider::new(
+                current,
+                params,
+                endpoint.clone(),
+                self.transport.clone(),
+            ));
         }
+        current.provide_credentials().await
     }
 }
 
 impl ProvideCredentials for ProfileProvider {
     fn provide_credentials(&self) -> ProvideFuture<'_> {
-        Box::pin(async move { self.credentials() })
+        Box::pin(self.credentials())
     }
 }

@@ -3,8 +3,11 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+mod common;
+
+use common::moto::moto;
 use cred_providers::{
-    CredentialsError, DefaultChain, MapEnv, Outcome, RealFiles, provide_blocking,
+    BlockingTransport, CredentialsError, DefaultChain, MapEnv, Outcome, RealFiles, provide_blocking,
 };
 
 struct Home(PathBuf);
@@ -31,6 +34,7 @@ impl Home {
             Arc::new(MapEnv::new(all)),
             Arc::new(RealFiles),
             profile.map(str::to_string),
+            Arc::new(BlockingTransport::default()),
         )
     }
 }
@@ -143,19 +147,101 @@ fn credential_process_and_sso_profiles() {
     assert!(err.to_string().contains("`sso`"), "{err}");
 }
 
+/// Environment variables that point STS at moto and give the user's keys.
+fn moto_env() -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL_STS", moto().url.clone()),
+        ("AWS_REGION", "us-east-1".into()),
+    ]
+}
+
+fn with_strs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    v.iter().map(|(k, val)| (*k, val.as_str())).collect()
+}
+
+fn assumed(c: &cred_providers::Credentials) -> bool {
+    c.session_token().is_some()
+        && c.expiry().is_some()
+        && c.access_key_id() != moto().user.access_key_id()
+}
+
 #[test]
-fn credential_source_environment() {
-    let home = Home::new("named")
-        .config("[profile n]\ncredential_source = Environment\nrole_arn = arn:aws:iam::1:role/r\n");
-    // The role itself needs STS (a later provider): the error says so, naming the role.
-    let env = [
-        ("AWS_ACCESS_KEY_ID", "AKIDENV"),
-        ("AWS_SECRET_ACCESS_KEY", "s"),
-        ("AWS_PROFILE", "n"),
-    ];
-    let chain = home.chain(&[("AWS_PROFILE", "n")], None);
-    let err = provide_blocking(&chain).unwrap_err().to_string();
-    assert!(err.contains("arn:aws:iam::1:role/r"), "{err}");
-    // With environment credentials present, the environment step answers first.
-    assert_eq!(id(&home.chain(&env, None)), "AKIDENV");
+fn role_from_a_source_profile_through_sts() {
+    let m = moto();
+    let home = Home::new("role-source").config(&format!(
+        "[profile base]\naws_access_key_id = {}\naws_secret_access_key = {}\n\
+         [profile app]\nrole_arn = {}\nsource_profile = base\nrole_session_name = app-session\n\
+         [profile outer]\nrole_arn = {}\nsource_profile = app\n",
+        m.user.access_key_id(),
+        m.user.secret_access_key(),
+        m.role_arn,
+        m.role_arn
+    ));
+    let env = moto_env();
+    let c = provide_blocking(&home.chain(&with_strs(&env), Some("app"))).unwrap();
+    assert!(assumed(&c), "{c:?}");
+    assert_eq!(c.provider(), "assume-role");
+    // Two roles deep: the second is assumed with the first one's credentials.
+    let c = provide_blocking(&home.chain(&with_strs(&env), Some("outer"))).unwrap();
+    assert!(assumed(&c), "{c:?}");
+}
+
+#[test]
+fn credential_source_environment_assumes_the_role() {
+    let m = moto();
+    let home = Home::new("named").config(&format!(
+        "[profile n]\ncredential_source = Environment\nrole_arn = {}\n",
+        m.role_arn
+    ));
+    let mut env = moto_env();
+    env.push(("AWS_PROFILE", "n".into()));
+    // Without keys in the environment, the chain stops with the role's source failing.
+    let err = provide_blocking(&home.chain(&with_strs(&env), None)).unwrap_err();
+    assert!(err.to_string().contains("AWS_ACCESS_KEY_ID"), "{err}");
+    // With them, the environment step answers first (the SDKs' order)…
+    env.push(("AWS_ACCESS_KEY_ID", m.user.access_key_id().into()));
+    env.push(("AWS_SECRET_ACCESS_KEY", m.user.secret_access_key().into()));
+    let c = provide_blocking(&home.chain(&with_strs(&env), None)).unwrap();
+    assert_eq!(c.provider(), "environment");
+    // …and the profile provider on its own assumes the role with them.
+    let profile = cred_providers::ProfileProvider::new(
+        Arc::new(MapEnv::new(
+            with_strs(&env)
+                .into_iter()
+                .chain([("HOME", home.0.to_str().unwrap())])
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        )),
+        Arc::new(RealFiles),
+        None,
+        Arc::new(BlockingTransport::default()),
+    );
+    assert!(assumed(&provide_blocking(&profile).unwrap()));
+}
+
+#[test]
+fn web_identity_from_a_profile_and_from_the_environment() {
+    let m = moto();
+    let home = Home::new("web-identity");
+    let token = home.0.join("token.jwt");
+    // Kubernetes-style: a trailing newline that must not be sent.
+    std::fs::write(&token, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2ln\n").unwrap();
+    let home = home.config(&format!(
+        "[profile pod]\nrole_arn = {}\nweb_identity_token_file = {}\n",
+        m.role_arn,
+        token.display()
+    ));
+    let env = moto_env();
+    let c = provide_blocking(&home.chain(&with_strs(&env), Some("pod"))).unwrap();
+    assert!(assumed(&c), "{c:?}");
+    assert_eq!(c.provider(), "web-identity");
+
+    let mut env = moto_env();
+    env.push(("AWS_WEB_IDENTITY_TOKEN_FILE", token.display().to_string()));
+    env.push(("AWS_ROLE_ARN", m.role_arn.clone()));
+    env.push(("AWS_ROLE_SESSION_NAME", "irsa".into()));
+    let bare = Home::new("web-identity-env");
+    let (result, steps) =
+        pollster::block_on(bare.chain(&with_strs(&env), None).credentials_with_report());
+    assert!(assumed(&result.unwrap()));
+    assert_eq!(steps.last().unwrap().provider, "web-identity-env");
 }

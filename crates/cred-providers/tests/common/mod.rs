@@ -1,6 +1,8 @@
 //! Loopback HTTP servers for the transport tests.
 #![allow(dead_code)]
 
+pub(crate) mod moto;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc;
