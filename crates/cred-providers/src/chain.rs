@@ -10,14 +10,15 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::Credentials;
 use crate::env::{Env, Files};
 use crate::environment::EnvironmentProvider;
 use crate::profile::ProfileSet;
-use crate::profile_provider::{ProfileProvider, sts_endpoint};
+use crate::profile_provider::ProfileProvider;
 use crate::provider::{CredentialsError, ProvideCredentials, ProvideFuture};
+use crate::sts::configured_endpoint;
 use crate::sts_providers::WebIdentityProvider;
 use crate::transport::Transport;
-use crate::Credentials;
 
 /// Web identity from `AWS_WEB_IDENTITY_TOKEN_FILE` / `AWS_ROLE_ARN`, set up
 /// when it runs (so that the variables and files are read then).
@@ -35,7 +36,13 @@ impl ProvideCredentials for WebIdentityFromEnv {
             let set = ProfileSet::from_env(&*self.env, &*self.files, self.profile.as_deref())
                 .map(|(s, _)| s)
                 .unwrap_or_default();
-            let endpoint = sts_endpoint(&*self.env, &*self.files, &set, self.profile.as_deref());
+            let endpoint = configured_endpoint(
+                &*self.env,
+                &*self.files,
+                &set,
+                self.profile.as_deref(),
+                None,
+            );
             WebIdentityProvider::from_env(
                 &*self.env,
                 endpoint,

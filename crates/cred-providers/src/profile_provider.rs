@@ -6,14 +6,12 @@
 use std::sync::Arc;
 
 use crate::Credentials;
-use crate::endpoint::resolve_endpoint;
 use crate::env::{Env, Files};
 use crate::environment::EnvironmentProvider;
 use crate::process::ProcessProvider;
 use crate::profile::{self, Base, NamedSource, ProfileChain, ProfileSet, ResolveError};
 use crate::provider::{CredentialsError, ProvideCredentials, ProvideFuture};
-use crate::region::resolve_region;
-use crate::sts::{AssumeRoleParams, StsEndpoint};
+use crate::sts::{AssumeRoleParams, configured_endpoint};
 use crate::sts_providers::{AssumeRoleProvider, WebIdentityProvider};
 use crate::transport::Transport;
 
@@ -26,25 +24,6 @@ pub(crate) struct StaticProvider(pub(crate) Credentials);
 impl ProvideCredentials for StaticProvider {
     fn provide_credentials(&self) -> ProvideFuture<'_> {
         Box::pin(async move { Ok(self.0.clone()) })
-    }
-}
-
-/// The STS endpoint for a profile: an override (`AWS_ENDPOINT_URL_STS`,
-/// `[services]`, `AWS_ENDPOINT_URL`, `endpoint_url`), else the regional
-/// endpoint of the configured region (us-east-1 when none is).
-pub(crate) fn sts_endpoint(
-    env: &dyn Env,
-    files: &dyn Files,
-    set: &ProfileSet,
-    profile: Option<&str>,
-) -> StsEndpoint {
-    let region = resolve_region(None, env, files, profile)
-        .map(|(r, _)| r)
-        .unwrap_or_else(|| "us-east-1".to_string());
-    let profile_ref = profile.and_then(|p| set.profile(p));
-    match resolve_endpoint("STS", env, set, profile_ref) {
-        Some((url, _)) => StsEndpoint::custom(url, &region),
-        None => StsEndpoint::regional(&region),
     }
 }
 
@@ -113,7 +92,7 @@ impl ProfileProvider {
     /// Produces the profile's credentials: the base, then each role.
     pub async fn credentials(&self) -> Result<Credentials, CredentialsError> {
         let (name, chain, set) = self.resolve_with_set()?;
-        let endpoint = sts_endpoint(&*self.env, &*self.files, &set, Some(&name));
+        let endpoint = configured_endpoint(&*self.env, &*self.files, &set, Some(&name), None);
         let base: Arc<dyn ProvideCredentials> = match chain.base {
             Base::AccessKey {
                 access_key_id,

@@ -3,12 +3,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-mod common;
-
-use common::moto::moto;
 use cred_providers::{
     BlockingTransport, CredentialsError, DefaultChain, MapEnv, Outcome, RealFiles, provide_blocking,
 };
+use test_support::moto::moto;
 
 struct Home(PathBuf);
 

@@ -1,12 +1,10 @@
 //! STS against moto's server, which verifies SigV4 and enforces IAM.
 
-mod common;
-
 use std::time::SystemTime;
 
-use common::moto::moto;
 use cred_providers::sts::{self, AssumeRoleParams, StsEndpoint};
 use cred_providers::{BlockingTransport, Credentials};
+use test_support::moto::moto;
 
 fn endpoint() -> StsEndpoint {
     StsEndpoint::custom(moto().url.clone(), "us-east-1")

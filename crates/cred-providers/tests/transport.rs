@@ -2,14 +2,12 @@
 //! `Transport` trait: statuses and bodies, timeouts, refused connections,
 //! body limits, and an explicit proxy (never for metadata addresses).
 
-mod common;
-
 use std::net::TcpListener;
 use std::time::Duration;
 
-use common::{ok_response, proxy_once, serve_once};
 use cred_providers::transport::may_proxy;
 use cred_providers::{BlockingTransport, ProxySetting, Transport, TransportConfig, TransportError};
+use test_support::http::{ok_response, proxy_once, serve_once};
 
 fn config(total: Duration) -> TransportConfig {
     TransportConfig {

@@ -33,6 +33,8 @@ enum Command {
     Verify(cmd::verify::VerifyArgs),
     /// Print the credentials the default chain finds.
     Credentials(cmd::credentials::CredentialsArgs),
+    /// Ask STS who the credentials belong to (GetCallerIdentity).
+    Whoami(cmd::whoami::WhoamiArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => cmd::sign::run(&args, cli.profile.as_deref()),
         Command::Verify(args) => cmd::verify::run(&args),
         Command::Credentials(args) => cmd::credentials::run(&args, cli.profile.as_deref()),
+        Command::Whoami(args) => cmd::whoami::run(&args, cli.profile.as_deref()),
     };
     match result {
         Ok(out) => {

@@ -8,6 +8,7 @@ use crate::CliError;
 pub(crate) mod credentials;
 pub(crate) mod sign;
 pub(crate) mod verify;
+pub(crate) mod whoami;
 
 /// Reads a curl-style data argument: `@FILE` is the file's bytes (`@-` is
 /// stdin), anything else is the string itself.

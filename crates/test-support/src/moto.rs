@@ -13,10 +13,13 @@ use cred_providers::{BlockingTransport, Credentials};
 use sigv4_core::{Payload, Signer, SigningParams, Timestamp};
 
 /// What the setup created.
-pub(crate) struct Moto {
-    pub(crate) url: String,
-    pub(crate) user: Credentials,
-    pub(crate) role_arn: String,
+pub struct Moto {
+    /// The server's base URL (`http://127.0.0.1:PORT`).
+    pub url: String,
+    /// The IAM user `alice`'s access key (allowed everything).
+    pub user: Credentials,
+    /// The role `reader`, which anyone may assume and which may do anything.
+    pub role_arn: String,
     _child: Child,
 }
 
@@ -62,7 +65,7 @@ fn between<'a>(text: &'a str, open: &str, close: &str) -> &'a str {
 
 fn start() -> Moto {
     let port = free_port();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/moto/moto_server.py");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("moto_server.py");
     let mut child = Command::new("python3")
         .arg(&script)
         .arg(port.to_string())
@@ -130,7 +133,7 @@ fn start() -> Moto {
 }
 
 /// The shared server (started on first use).
-pub(crate) fn moto() -> &'static Moto {
+pub fn moto() -> &'static Moto {
     static MOTO: OnceLock<Moto> = OnceLock::new();
     MOTO.get_or_init(start)
 }

@@ -1,7 +1,4 @@
-//! Loopback HTTP servers for the transport tests.
-#![allow(dead_code)]
-
-pub(crate) mod moto;
+//! Loopback HTTP servers: one answer per connection, and a forward proxy.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -11,7 +8,7 @@ use std::time::Duration;
 
 /// Serves one connection: records the request head, waits `delay`, answers
 /// `response`.
-pub(crate) fn serve_once(response: Vec<u8>, delay: Duration) -> (u16, mpsc::Receiver<String>) {
+pub fn serve_once(response: Vec<u8>, delay: Duration) -> (u16, mpsc::Receiver<String>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let (tx, rx) = mpsc::channel();
@@ -24,12 +21,9 @@ pub(crate) fn serve_once(response: Vec<u8>, delay: Duration) -> (u16, mpsc::Rece
     (port, rx)
 }
 
-pub(crate) fn handle(
-    mut stream: TcpStream,
-    response: &[u8],
-    delay: Duration,
-    tx: &mpsc::Sender<String>,
-) {
+/// Reads one request (head and body) from `stream`, records it on `tx`,
+/// waits `delay`, then writes `response`.
+pub fn handle(mut stream: TcpStream, response: &[u8], delay: Duration, tx: &mpsc::Sender<String>) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut head = String::new();
     let mut content_length = 0usize;
@@ -51,7 +45,9 @@ pub(crate) fn handle(
     let _ = stream.write_all(response);
 }
 
-pub(crate) fn ok_response(status: &str, body: &str) -> Vec<u8> {
+/// A complete HTTP/1.1 response with a JSON content type, an `X-Test: yes`
+/// header and `body`.
+pub fn ok_response(status: &str, body: &str) -> Vec<u8> {
     format!(
         "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nX-Test: yes\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
@@ -61,7 +57,7 @@ pub(crate) fn ok_response(status: &str, body: &str) -> Vec<u8> {
 
 /// A forward proxy for one connection: answers CONNECT, then serves the
 /// tunnelled request itself; records both heads.
-pub(crate) fn proxy_once(response: Vec<u8>) -> (u16, mpsc::Receiver<String>) {
+pub fn proxy_once(response: Vec<u8>) -> (u16, mpsc::Receiver<String>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let (tx, rx) = mpsc::channel();
