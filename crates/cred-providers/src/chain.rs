@@ -1,6 +1,6 @@
 //! The default chain, in the AWS SDKs' order: environment variables, the
-//! shared files' profile, web identity from the environment, then (as they
-//! are built) the container endpoint and EC2 instance metadata.
+//! shared files' profile, web identity from the environment, the container
+//! endpoint, then (as it is built) EC2 instance metadata.
 //!
 //! A provider that is "not configured here" passes to the next; any other
 //! error (a malformed file, a missing source profile, a failing process)
@@ -11,6 +11,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::Credentials;
+use crate::container::ContainerProvider;
 use crate::env::{Env, Files};
 use crate::environment::EnvironmentProvider;
 use crate::profile::ProfileSet;
@@ -118,11 +119,15 @@ impl DefaultChain {
                 (
                     "web-identity-env",
                     Arc::new(WebIdentityFromEnv {
-                        env,
-                        files,
+                        env: env.clone(),
+                        files: files.clone(),
                         profile,
-                        transport,
+                        transport: transport.clone(),
                     }),
+                ),
+                (
+                    "container",
+                    Arc::new(ContainerProvider::new(env, files, transport)),
                 ),
             ],
         }

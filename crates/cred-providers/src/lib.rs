@@ -44,6 +44,7 @@
 
 pub mod cache;
 pub mod chain;
+pub mod container;
 mod credentials;
 pub mod endpoint;
 pub mod env;
@@ -62,6 +63,7 @@ pub use cache::{CachedProvider, Clock, SystemClock};
 #[cfg(feature = "blocking")]
 pub use chain::default_provider;
 pub use chain::{DefaultChain, Outcome, Step};
+pub use container::ContainerProvider;
 pub use credentials::Credentials;
 pub use env::{Env, Files, MapEnv, ProcessEnv, RealFiles};
 pub use environment::{EnvironmentProvider, from_env};

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use crate::Credentials;
+use crate::container::ContainerProvider;
 use crate::env::{Env, Files};
 use crate::environment::EnvironmentProvider;
 use crate::process::ProcessProvider;
@@ -117,6 +118,11 @@ impl ProfileProvider {
             Base::Named(NamedSource::Environment) => {
                 Arc::new(EnvironmentProvider::new(self.env.clone()))
             }
+            Base::Named(NamedSource::EcsContainer) => Arc::new(ContainerProvider::new(
+                self.env.clone(),
+                self.files.clone(),
+                self.transport.clone(),
+            )),
             Base::Named(other) => {
                 return Err(CredentialsError::Unsupported {
                     provider: NAME,

@@ -86,3 +86,20 @@ pub fn proxy_once(response: Vec<u8>) -> (u16, mpsc::Receiver<String>) {
     });
     (port, rx)
 }
+
+/// Serves one connection per entry of `responses`, in order; records each
+/// request on the receiver. Connections past the script are dropped.
+pub fn serve_script(responses: Vec<Vec<u8>>) -> (u16, mpsc::Receiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        for response in responses {
+            let Ok((stream, _)) = listener.accept() else {
+                return;
+            };
+            handle(stream, &response, Duration::ZERO, &tx);
+        }
+    });
+    (port, rx)
+}
