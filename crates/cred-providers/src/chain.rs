@@ -1,6 +1,6 @@
 //! The default chain, in the AWS SDKs' order: environment variables, the
 //! shared files' profile, web identity from the environment, the container
-//! endpoint, then (as it is built) EC2 instance metadata.
+//! endpoint, then EC2 instance metadata (IMDSv2).
 //!
 //! A provider that is "not configured here" passes to the next; any other
 //! error (a malformed file, a missing source profile, a failing process)
@@ -14,6 +14,7 @@ use crate::Credentials;
 use crate::container::ContainerProvider;
 use crate::env::{Env, Files};
 use crate::environment::EnvironmentProvider;
+use crate::imds::ImdsProvider;
 use crate::profile::ProfileSet;
 use crate::profile_provider::ProfileProvider;
 use crate::provider::{CredentialsError, ProvideCredentials, ProvideFuture};
@@ -101,6 +102,7 @@ impl DefaultChain {
         profile: Option<String>,
         transport: Arc<dyn Transport>,
     ) -> Self {
+        let profile_for_imds = profile.clone();
         Self {
             providers: vec![
                 (
@@ -121,13 +123,23 @@ impl DefaultChain {
                     Arc::new(WebIdentityFromEnv {
                         env: env.clone(),
                         files: files.clone(),
-                        profile,
+                        profile: profile.clone(),
                         transport: transport.clone(),
                     }),
                 ),
                 (
                     "container",
-                    Arc::new(ContainerProvider::new(env, files, transport)),
+                    Arc::new(ContainerProvider::new(
+                        env.clone(),
+                        files.clone(),
+                        transport,
+                    )),
+                ),
+                // IMDS sends through its own transport with the metadata
+                // timeouts (AWS_METADATA_SERVICE_TIMEOUT).
+                (
+                    "imds",
+                    Arc::new(ImdsProvider::new(env, files, profile_for_imds, None)),
                 ),
             ],
         }

@@ -9,6 +9,7 @@ use crate::Credentials;
 use crate::container::ContainerProvider;
 use crate::env::{Env, Files};
 use crate::environment::EnvironmentProvider;
+use crate::imds::ImdsProvider;
 use crate::process::ProcessProvider;
 use crate::profile::{self, Base, NamedSource, ProfileChain, ProfileSet, ResolveError};
 use crate::provider::{CredentialsError, ProvideCredentials, ProvideFuture};
@@ -123,15 +124,12 @@ impl ProfileProvider {
                 self.files.clone(),
                 self.transport.clone(),
             )),
-            Base::Named(other) => {
-                return Err(CredentialsError::Unsupported {
-                    provider: NAME,
-                    message: format!(
-                        "profile `{name}` uses credential_source {}; that provider is not built yet",
-                        other.as_str()
-                    ),
-                });
-            }
+            Base::Named(NamedSource::Ec2InstanceMetadata) => Arc::new(ImdsProvider::new(
+                self.env.clone(),
+                self.files.clone(),
+                Some(name.clone()),
+                None,
+            )),
             Base::WebIdentity {
                 role_arn,
                 token_file,

@@ -105,6 +105,27 @@ pub fn is_link_local(host: &str) -> bool {
     }
 }
 
+/// A blocking transport whose connect and total timeouts are `timeout`
+/// (for the metadata endpoints, which answer in milliseconds or not at
+/// all); `None` without the `blocking` feature.
+pub(crate) fn timed_blocking(timeout: Duration) -> Option<std::sync::Arc<dyn Transport>> {
+    #[cfg(feature = "blocking")]
+    {
+        Some(std::sync::Arc::new(BlockingTransport::new(
+            TransportConfig {
+                connect_timeout: timeout,
+                total_timeout: timeout,
+                ..TransportConfig::default()
+            },
+        )))
+    }
+    #[cfg(not(feature = "blocking"))]
+    {
+        let _ = timeout;
+        None
+    }
+}
+
 /// Whether a request to `uri` may go through a proxy: not to the
 /// link-local metadata addresses.
 pub fn may_proxy(uri: &http::Uri) -> bool {

@@ -26,7 +26,11 @@ impl Home {
         self
     }
     fn chain(&self, vars: &[(&str, &str)], profile: Option<&str>) -> DefaultChain {
-        let mut all = vec![("HOME".to_string(), self.0.display().to_string())];
+        // Never the real metadata address: tests contact loopback only.
+        let mut all = vec![
+            ("HOME".to_string(), self.0.display().to_string()),
+            ("AWS_EC2_METADATA_DISABLED".to_string(), "true".to_string()),
+        ];
         all.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         DefaultChain::new(
             Arc::new(MapEnv::new(all)),
@@ -206,7 +210,10 @@ fn credential_source_environment_assumes_the_role() {
         Arc::new(MapEnv::new(
             with_strs(&env)
                 .into_iter()
-                .chain([("HOME", home.0.to_str().unwrap())])
+                .chain([
+                    ("HOME", home.0.to_str().unwrap()),
+                    ("AWS_EC2_METADATA_DISABLED", "true"),
+                ])
                 .map(|(k, v)| (k.to_string(), v.to_string())),
         )),
         Arc::new(RealFiles),

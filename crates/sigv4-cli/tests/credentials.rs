@@ -32,6 +32,7 @@ fn sigv4(home: &Home, args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sigv4"))
         .args(args)
         .env_clear()
+        .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("HOME", home.path())
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .envs(env.iter().copied())

@@ -12,6 +12,7 @@ fn whoami(env: &[(&str, &str)], args: &[&str]) -> Output {
         .arg("whoami")
         .args(args)
         .env_clear()
+        .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("HOME", &home)
         .env("AWS_ENDPOINT_URL_STS", &moto().url)
         .envs(env.iter().copied())

@@ -103,3 +103,75 @@ pub fn serve_script(responses: Vec<Vec<u8>>) -> (u16, mpsc::Receiver<String>) {
     });
     (port, rx)
 }
+
+/// A request as [`serve_fn`] hands it to its handler.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    /// The method.
+    pub method: String,
+    /// The path and query.
+    pub target: String,
+    /// Headers, names in lower case.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Seen {
+    /// A header's value (name in lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Serves every connection on its own thread with `handler`, which returns
+/// the whole response; runs until the test process ends.
+pub fn serve_fn(handler: impl Fn(&Seen) -> Vec<u8> + Send + Sync + 'static) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handler = std::sync::Arc::new(handler);
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let handler = handler.clone();
+            thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut first = String::new();
+                if reader.read_line(&mut first).unwrap_or(0) == 0 {
+                    return;
+                }
+                let mut parts = first.split_whitespace();
+                let method = parts.next().unwrap_or_default().to_string();
+                let target = parts.next().unwrap_or_default().to_string();
+                let mut headers = Vec::new();
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some((n, v)) = line.split_once(':') {
+                        headers.push((n.trim().to_ascii_lowercase(), v.trim().to_string()));
+                    }
+                }
+                let seen = Seen {
+                    method,
+                    target,
+                    headers,
+                };
+                let response = handler(&seen);
+                let _ = stream.write_all(&response);
+            });
+        }
+    });
+    port
+}
+
+/// A response with `status` (e.g. `"404 Not Found"`) and a text body.
+pub fn text_response(status: &str, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
