@@ -59,6 +59,7 @@ pub mod sts;
 mod sts_providers;
 pub mod time;
 pub mod transport;
+pub mod vault;
 
 pub use cache::{CachedProvider, Clock, SystemClock};
 #[cfg(feature = "blocking")]

@@ -35,6 +35,8 @@ enum Command {
     Credentials(cmd::credentials::CredentialsArgs),
     /// Ask STS who the credentials belong to (GetCallerIdentity).
     Whoami(cmd::whoami::WhoamiArgs),
+    /// Build HashiCorp Vault's AWS iam login payload, or log in with it.
+    VaultLogin(cmd::vault_login::VaultLoginArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => cmd::verify::run(&args),
         Command::Credentials(args) => cmd::credentials::run(&args, cli.profile.as_deref()),
         Command::Whoami(args) => cmd::whoami::run(&args, cli.profile.as_deref()),
+        Command::VaultLogin(args) => cmd::vault_login::run(&args, cli.profile.as_deref()),
     };
     match result {
         Ok(out) => {

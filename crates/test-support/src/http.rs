@@ -113,6 +113,8 @@ pub struct Seen {
     pub target: String,
     /// Headers, names in lower case.
     pub headers: Vec<(String, String)>,
+    /// The body (read by `Content-Length`).
+    pub body: Vec<u8>,
 }
 
 impl Seen {
@@ -154,10 +156,18 @@ pub fn serve_fn(handler: impl Fn(&Seen) -> Vec<u8> + Send + Sync + 'static) -> u
                         headers.push((n.trim().to_ascii_lowercase(), v.trim().to_string()));
                     }
                 }
+                let length = headers
+                    .iter()
+                    .find(|(n, _)| n == "content-length")
+                    .and_then(|(_, v)| v.parse::<usize>().ok())
+                    .unwrap_or(0);
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
                 let seen = Seen {
                     method,
                     target,
                     headers,
+                    body,
                 };
                 let response = handler(&seen);
                 let _ = stream.write_all(&response);

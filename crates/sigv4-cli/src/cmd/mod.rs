@@ -7,6 +7,7 @@ use crate::CliError;
 
 pub(crate) mod credentials;
 pub(crate) mod sign;
+pub(crate) mod vault_login;
 pub(crate) mod verify;
 pub(crate) mod whoami;
 
