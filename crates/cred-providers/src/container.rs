@@ -173,8 +173,12 @@ pub fn parse(resp: &HttpResponse) -> Result<Credentials, CredentialsError> {
         )));
     }
     // serde_json's messages give a position, never the body itself.
-    let a: Answer = serde_json::from_slice(resp.body())
-        .map_err(|e| failed(format!("the answer is not container credentials JSON: {e}")))?;
+    let a: Answer = serde_json::from_slice(resp.body()).map_err(|e| {
+        failed(format!(
+            "the answer is not container credentials JSON ({})",
+            crate::env::json_error(&e)
+        ))
+    })?;
     let expiry = match a.expiration.as_deref() {
         Some(e) => Some(
             time::parse_rfc3339(e)

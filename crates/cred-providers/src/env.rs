@@ -66,6 +66,26 @@ impl Files for RealFiles {
     }
 }
 
+/// Describes a JSON parse failure without quoting the input: serde_json's
+/// own messages may repeat a value from it (`invalid type: string "…"`),
+/// and the input may hold a secret.
+pub(crate) fn json_error(e: &serde_json::Error) -> String {
+    let kind = match e.classify() {
+        serde_json::error::Category::Io => "read error",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Data => "missing field or wrong type",
+        serde_json::error::Category::Eof => "unexpected end",
+    };
+    // A missing field's name comes from the schema, not the input.
+    let text = e.to_string();
+    if let Some(rest) = text.strip_prefix("missing field `")
+        && let Some(field) = rest.split('`').next()
+    {
+        return format!("missing field {field}");
+    }
+    format!("{kind} at line {} column {}", e.line(), e.column())
+}
+
 /// Reads a token file (a web identity token, a container authorization
 /// token) without its trailing line break or spaces, which Kubernetes
 /// secrets and `echo` often add. Read on every use: such files rotate.

@@ -170,8 +170,12 @@ pub fn parse_credentials(body: &[u8]) -> Result<Credentials, CredentialsError> {
         provider: NAME,
         message: m,
     };
-    let a: CredentialsAnswer = serde_json::from_slice(body)
-        .map_err(|e| failed(format!("the answer is not IMDS credentials JSON: {e}")))?;
+    let a: CredentialsAnswer = serde_json::from_slice(body).map_err(|e| {
+        failed(format!(
+            "the answer is not IMDS credentials JSON ({})",
+            crate::env::json_error(&e)
+        ))
+    })?;
     if let Some(code) = a.code.as_deref().filter(|c| *c != "Success") {
         return Err(failed(format!(
             "IMDS answered {code}: {}",

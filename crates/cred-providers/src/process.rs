@@ -50,8 +50,12 @@ pub fn parse_output(stdout: &[u8]) -> Result<Credentials, CredentialsError> {
         message,
     };
     // serde_json's messages give a position, never the input itself.
-    let out: Output = serde_json::from_slice(stdout)
-        .map_err(|e| failed(format!("the output is not credential_process JSON: {e}")))?;
+    let out: Output = serde_json::from_slice(stdout).map_err(|e| {
+        failed(format!(
+            "the output is not credential_process JSON ({})",
+            crate::env::json_error(&e)
+        ))
+    })?;
     if out.version != 1 {
         return Err(failed(format!(
             "unsupported credential_process Version {} (only 1 is defined)",

@@ -228,7 +228,7 @@ pub fn parse_login(resp: &HttpResponse) -> Result<LoginResponse, VaultError> {
     let json: serde_json::Value =
         serde_json::from_slice(resp.body()).map_err(|e| VaultError::Malformed {
             status,
-            reason: format!("not JSON: {e}"),
+            reason: format!("not JSON ({})", crate::env::json_error(&e)),
         })?;
     if !resp.status().is_success() {
         let errors = json["errors"]

@@ -189,3 +189,31 @@ fn server_errors_are_retried_and_client_errors_reported() {
         Err(CredentialsError::InvalidConfiguration { .. })
     ));
 }
+
+/// Found by the metadata_json fuzz target: serde_json's messages can quote
+/// the input, which may hold a secret. Errors describe the failure without it.
+#[test]
+fn parse_errors_never_repeat_the_body() {
+    for body in [
+        r#""AKIAEXAMPLESECRETVALUE""#,
+        "22222222222222222",
+        r#"{"AccessKeyId":"A","SecretAccessKey":["SECRETINLIST"]}"#,
+        r#"{"AccessKeyId":"A","SecretAccessKey":"S","Expiration":12345678901}"#,
+    ] {
+        let resp = http::Response::builder()
+            .status(200)
+            .body(body.as_bytes().to_vec())
+            .unwrap();
+        let container = cred_providers::container::parse(&resp)
+            .unwrap_err()
+            .to_string();
+        let imds = cred_providers::imds::parse_credentials(body.as_bytes())
+            .unwrap_err()
+            .to_string();
+        for msg in [container, imds] {
+            for secret in ["EXAMPLESECRET", "2222222", "SECRETINLIST", "12345678901"] {
+                assert!(!msg.contains(secret), "{msg}");
+            }
+        }
+    }
+}
