@@ -55,6 +55,8 @@ pub mod profile;
 mod profile_provider;
 mod provider;
 pub mod region;
+#[cfg(feature = "aws-sdk")]
+pub mod sdk;
 pub mod sts;
 mod sts_providers;
 pub mod time;
