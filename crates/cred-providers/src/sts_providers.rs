@@ -20,6 +20,28 @@ fn sts_failed(provider: &'static str, e: StsError) -> CredentialsError {
     }
 }
 
+/// Sends an STS request that answers credentials, and reads them; errors
+/// name the endpoint or the role.
+async fn exchange(
+    transport: &dyn Transport,
+    endpoint: &StsEndpoint,
+    req: crate::transport::HttpRequest,
+    provider: &'static str,
+    role_arn: &str,
+) -> Result<Credentials, CredentialsError> {
+    let resp = transport
+        .send(req)
+        .await
+        .map_err(|e| CredentialsError::Failed {
+            provider,
+            message: format!("STS at {}: {e}", endpoint.url),
+        })?;
+    sts::parse_credentials(&resp, provider).map_err(|e| CredentialsError::Failed {
+        provider,
+        message: format!("{e} ({role_arn})"),
+    })
+}
+
 /// `AssumeRole` with the credentials of another provider.
 #[derive(Debug, Clone)]
 pub struct AssumeRoleProvider {
@@ -61,18 +83,14 @@ impl AssumeRoleProvider {
         let req =
             sts::assume_role_request(&self.endpoint, &self.params, &source, SystemTime::now())
                 .map_err(|e| sts_failed(NAME, e))?;
-        let resp = self
-            .transport
-            .send(req)
-            .await
-            .map_err(|e| CredentialsError::Failed {
-                provider: NAME,
-                message: format!("STS at {}: {e}", self.endpoint.url),
-            })?;
-        sts::parse_credentials(&resp, NAME).map_err(|e| CredentialsError::Failed {
-            provider: NAME,
-            message: format!("{} ({})", e, self.params.role_arn),
-        })
+        exchange(
+            &*self.transport,
+            &self.endpoint,
+            req,
+            NAME,
+            &self.params.role_arn,
+        )
+        .await
     }
 }
 
@@ -172,18 +190,7 @@ impl WebIdentityProvider {
             None,
         )
         .map_err(|e| sts_failed(NAME, e))?;
-        let resp = self
-            .transport
-            .send(req)
-            .await
-            .map_err(|e| CredentialsError::Failed {
-                provider: NAME,
-                message: format!("STS at {}: {e}", self.endpoint.url),
-            })?;
-        sts::parse_credentials(&resp, NAME).map_err(|e| CredentialsError::Failed {
-            provider: NAME,
-            message: format!("{} ({})", e, self.role_arn),
-        })
+        exchange(&*self.transport, &self.endpoint, req, NAME, &self.role_arn).await
     }
 }
 
