@@ -82,5 +82,5 @@ pub use transport::BlockingTransport;
 #[cfg(feature = "tokio")]
 pub use transport::TokioTransport;
 pub use transport::{
-    HttpRequest, HttpResponse, ProxySetting, Transport, TransportConfig, TransportError,
+    HttpRequest, HttpResponse, ProxySetting, TlsSetting, Transport, TransportConfig, TransportError,
 };

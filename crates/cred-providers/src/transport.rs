@@ -65,6 +65,22 @@ pub struct TransportConfig {
     pub max_body: u64,
     /// Which proxy to use.
     pub proxy: ProxySetting,
+    /// How servers are authenticated.
+    pub tls: TlsSetting,
+    /// Follow redirects (up to 10); off by default.
+    pub follow_redirects: bool,
+}
+
+/// How a transport checks server certificates.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum TlsSetting {
+    /// The platform's roots (the default).
+    #[default]
+    Platform,
+    /// Only the certificates of this PEM bundle (a private CA, `--cacert`).
+    CaBundle(Vec<u8>),
+    /// No verification at all (curl's `-k`, for self-signed test servers).
+    Insecure,
 }
 
 /// Which proxy a transport uses (never for link-local addresses).
@@ -87,6 +103,8 @@ impl Default for TransportConfig {
             total_timeout: Duration::from_secs(10),
             max_body: 1 << 20,
             proxy: ProxySetting::FromEnv,
+            tls: TlsSetting::Platform,
+            follow_redirects: false,
         }
     }
 }
@@ -171,18 +189,44 @@ impl BlockingTransport {
 
     /// A transport with these settings; fails on a malformed proxy URL.
     pub fn try_new(config: TransportConfig) -> Result<Self, TransportError> {
+        let tls = match &config.tls {
+            TlsSetting::Platform => ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+                .build(),
+            TlsSetting::Insecure => ureq::tls::TlsConfig::builder()
+                .disable_verification(true)
+                .build(),
+            TlsSetting::CaBundle(pem) => {
+                let mut certs = Vec::new();
+                for item in ureq::tls::parse_pem(pem) {
+                    match item {
+                        Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
+                        Ok(_) => {}
+                        Err(e) => {
+                            return Err(TransportError::Tls(format!(
+                                "cannot read the CA bundle: {e}"
+                            )));
+                        }
+                    }
+                }
+                if certs.is_empty() {
+                    return Err(TransportError::Tls(
+                        "the CA bundle holds no certificate".into(),
+                    ));
+                }
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(certs)))
+                    .build()
+            }
+        };
         let agent = |proxy: Option<ureq::Proxy>| -> ureq::Agent {
             ureq::Agent::config_builder()
                 .http_status_as_error(false)
-                .max_redirects(0)
+                .max_redirects(if config.follow_redirects { 10 } else { 0 })
                 .timeout_connect(Some(config.connect_timeout))
                 .timeout_global(Some(config.total_timeout))
                 .user_agent(concat!("sigv4-rs/", env!("CARGO_PKG_VERSION")))
-                .tls_config(
-                    ureq::tls::TlsConfig::builder()
-                        .root_certs(ureq::tls::RootCerts::PlatformVerifier)
-                        .build(),
-                )
+                .tls_config(tls.clone())
                 .proxy(proxy)
                 .build()
                 .into()
@@ -273,6 +317,11 @@ impl TokioTransport {
     /// when the platform's roots cannot be loaded.
     pub fn try_new(config: TransportConfig) -> Result<Self, TransportError> {
         use std::sync::Arc;
+        if config.tls != TlsSetting::Platform {
+            return Err(TransportError::Tls(
+                "the tokio transport uses the platform's roots only (a CA bundle or -k need the blocking transport)".into(),
+            ));
+        }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let verifier = rustls_platform_verifier::Verifier::new(provider.clone())
             .map_err(|e| TransportError::Tls(format!("cannot load the system's roots: {e}")))?;
@@ -285,7 +334,11 @@ impl TokioTransport {
         let build = |proxy: Option<&ProxySetting>| -> Result<reqwest::Client, TransportError> {
             let mut b = reqwest::Client::builder()
                 .tls_backend_preconfigured(tls.clone())
-                .redirect(reqwest::redirect::Policy::none())
+                .redirect(if config.follow_redirects {
+                    reqwest::redirect::Policy::limited(10)
+                } else {
+                    reqwest::redirect::Policy::none()
+                })
                 .connect_timeout(config.connect_timeout)
                 .timeout(config.total_timeout)
                 .user_agent(concat!("sigv4-rs/", env!("CARGO_PKG_VERSION")));

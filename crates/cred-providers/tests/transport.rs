@@ -15,6 +15,7 @@ fn config(total: Duration) -> TransportConfig {
         total_timeout: total,
         max_body: 64,
         proxy: ProxySetting::None,
+        ..TransportConfig::default()
     }
 }
 

@@ -33,6 +33,8 @@ enum Command {
     Verify(cmd::verify::VerifyArgs),
     /// Print the credentials the default chain finds.
     Credentials(cmd::credentials::CredentialsArgs),
+    /// Send a request (curl-like), signed with the credential chain.
+    Request(cmd::request::RequestArgs),
     /// Ask STS who the credentials belong to (GetCallerIdentity).
     Whoami(cmd::whoami::WhoamiArgs),
     /// Build HashiCorp Vault's AWS iam login payload, or log in with it.
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => cmd::verify::run(&args),
         Command::Credentials(args) => cmd::credentials::run(&args, cli.profile.as_deref()),
         Command::Whoami(args) => cmd::whoami::run(&args, cli.profile.as_deref()),
+        Command::Request(args) => cmd::request::run(&args, cli.profile.as_deref()),
         Command::VaultLogin(args) => cmd::vault_login::run(&args, cli.profile.as_deref()),
     };
     match result {

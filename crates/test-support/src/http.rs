@@ -185,3 +185,115 @@ pub fn text_response(status: &str, body: &str) -> Vec<u8> {
     )
     .into_bytes()
 }
+
+/// An HTTPS server on loopback whose certificate (for `127.0.0.1` and
+/// `localhost`) is signed by a fresh private CA, both made with the
+/// `openssl` command as a user makes them; stops with the test process.
+pub struct TlsServer {
+    /// The port.
+    pub port: u16,
+    /// The CA certificate (PEM), to trust with `--cacert`.
+    pub ca_pem: std::path::PathBuf,
+    _child: std::process::Child,
+}
+
+fn openssl(args: &[&str], dir: &std::path::Path) {
+    let status = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("the openssl command is needed for the TLS tests");
+    assert!(status.success(), "openssl {args:?} failed");
+}
+
+/// Starts a [`TlsServer`] (needs `openssl` and `python3`).
+pub fn tls_server(tag: &str) -> TlsServer {
+    use std::process::{Command, Stdio};
+    let dir = std::env::temp_dir().join(format!("tls-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    openssl(
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=Test Root CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+        ],
+        &dir,
+    );
+    openssl(
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            "leaf.key",
+            "-out",
+            "leaf.csr",
+        ],
+        &dir,
+    );
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
+    )
+    .unwrap();
+    openssl(
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            "leaf.ext",
+            "-out",
+            "leaf.pem",
+        ],
+        &dir,
+    );
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tls_server.py");
+    let mut child = Command::new("python3")
+        .arg(script)
+        .arg(port.to_string())
+        .arg(dir.join("leaf.pem"))
+        .arg(dir.join("leaf.key"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 is needed for the TLS tests");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "ready", "the TLS test server did not start");
+    TlsServer {
+        port,
+        ca_pem: dir.join("ca.pem"),
+        _child: child,
+    }
+}

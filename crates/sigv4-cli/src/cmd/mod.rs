@@ -6,6 +6,7 @@ use std::io::Read;
 use crate::CliError;
 
 pub(crate) mod credentials;
+pub(crate) mod request;
 pub(crate) mod sign;
 pub(crate) mod vault_login;
 pub(crate) mod verify;
@@ -27,6 +28,41 @@ pub(crate) fn read_data(spec: &str) -> Result<Vec<u8>, CliError> {
         }
         None => Ok(spec.as_bytes().to_vec()),
     }
+}
+
+/// A curl-style `-H 'Name: value'`.
+pub(crate) fn parse_header(h: &str) -> Result<(String, String), CliError> {
+    let (name, value) = h
+        .split_once(':')
+        .ok_or_else(|| CliError::input(format!("header without a colon: {h:.60}")))?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(CliError::input(format!("header without a name: {h:.60}")));
+    }
+    Ok((name.to_string(), value.trim_start().to_string()))
+}
+
+/// The body of curl-style `-d` (several joined with `&`; `@FILE` without
+/// line breaks) or `--data-binary`.
+pub(crate) fn read_body(
+    data: &[String],
+    data_binary: Option<&str>,
+) -> Result<Option<Vec<u8>>, CliError> {
+    if let Some(spec) = data_binary {
+        return read_data(spec).map(Some);
+    }
+    if data.is_empty() {
+        return Ok(None);
+    }
+    let mut parts = Vec::new();
+    for d in data {
+        let mut bytes = read_data(d)?;
+        if d.starts_with('@') {
+            bytes.retain(|&b| b != b'\n' && b != b'\r');
+        }
+        parts.push(bytes);
+    }
+    Ok(Some(parts.join(&b'&')))
 }
 
 /// Static credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and

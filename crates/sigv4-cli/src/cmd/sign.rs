@@ -5,7 +5,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 use sigv4_core::{Payload, Request, Signer, SigningParams, SigningSettings, Timestamp};
 
-use super::{chain_credentials, read_data, region};
+use super::{chain_credentials, parse_header, read_body, region};
 use crate::CliError;
 use crate::http_text;
 
@@ -80,35 +80,6 @@ struct JsonOut<'a> {
 /// Headers the signer sets itself; a caller's copy is replaced.
 const REPLACED: &[&str] = &["authorization", "x-amz-date", "x-amz-security-token"];
 
-fn parse_header(h: &str) -> Result<(String, String), CliError> {
-    let (name, value) = h
-        .split_once(':')
-        .ok_or_else(|| CliError::input(format!("header without a colon: {h:.60}")))?;
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(CliError::input(format!("header without a name: {h:.60}")));
-    }
-    Ok((name.to_string(), value.trim_start().to_string()))
-}
-
-fn body(args: &SignArgs) -> Result<Option<Vec<u8>>, CliError> {
-    if let Some(spec) = &args.data_binary {
-        return read_data(spec).map(Some);
-    }
-    if args.data.is_empty() {
-        return Ok(None);
-    }
-    let mut parts = Vec::new();
-    for d in &args.data {
-        let mut bytes = read_data(d)?;
-        if d.starts_with('@') {
-            bytes.retain(|&b| b != b'\n' && b != b'\r');
-        }
-        parts.push(bytes);
-    }
-    Ok(Some(parts.join(&b'&')))
-}
-
 /// `scheme://authority` of a URL.
 fn origin(url: &str) -> &str {
     let after = url.find("://").map_or(0, |i| i + 3);
@@ -142,7 +113,7 @@ pub(crate) fn run(args: &SignArgs, profile: Option<&str>) -> Result<String, CliE
         .iter()
         .map(|h| parse_header(h))
         .collect::<Result<Vec<_>, _>>()?;
-    let body = body(args)?;
+    let body = read_body(&args.data, args.data_binary.as_deref())?;
     let method = match (&args.method, &body) {
         (Some(m), _) => m.clone(),
         (None, Some(_)) => "POST".to_string(),

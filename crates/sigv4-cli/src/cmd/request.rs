@@ -1,0 +1,260 @@
+//! `sigv4 request`: a curl-like client that signs with the credential chain
+//! (or sends basic auth with `-u`) and sends.
+//!
+//! Exit status: 0 for a 2xx or 3xx answer (body on stdout), 22 for an HTTP
+//! error status (stdout empty, the server's body on stderr), 2 for usage and
+//! input errors, 1 for anything else (connection, TLS, credentials).
+
+use std::io::Write;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use clap::Args;
+use cred_providers::{BlockingTransport, ProxySetting, TlsSetting, TransportConfig};
+use sigv4_core::{Payload, Request, Signer, SigningParams, SigningSettings, Timestamp};
+
+use super::{chain_credentials, parse_header, read_body, read_data, region};
+use crate::CliError;
+
+#[derive(Args, Debug)]
+pub(crate) struct RequestArgs {
+    /// HTTP method (default: GET, or POST with a body).
+    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    method: Option<String>,
+    /// A header to send (and sign), as 'Name: value'. Repeatable.
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    headers: Vec<String>,
+    /// Body text; several are joined with '&'; '@FILE' without line breaks.
+    #[arg(
+        short = 'd',
+        long = "data",
+        value_name = "STRING",
+        conflicts_with = "data_binary"
+    )]
+    data: Vec<String>,
+    /// Body bytes: '@FILE' (or '@-'), or a string.
+    #[arg(long = "data-binary", value_name = "@FILE|STRING")]
+    data_binary: Option<String>,
+    /// Basic authentication instead of SigV4.
+    #[arg(short = 'u', long = "user", value_name = "USER:PASSWORD")]
+    user: Option<String>,
+    /// Do not verify the server's certificate.
+    #[arg(short = 'k', long = "insecure")]
+    insecure: bool,
+    /// Trust only the certificates of this PEM bundle.
+    #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
+    cacert: Option<String>,
+    /// Print the status line and response headers before the body.
+    #[arg(short = 'i', long = "include")]
+    include: bool,
+    /// Write the body to this file instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<String>,
+    /// Follow redirects.
+    #[arg(short = 'L', long = "location")]
+    location: bool,
+    /// Signing name of the service (inferred from *.es / *.aoss / sts hosts).
+    #[arg(long, value_name = "SERVICE")]
+    service: Option<String>,
+    /// Signing region (inferred from the host, else the usual resolution).
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+    /// Add and sign X-Amz-Content-Sha256 (implied by aoss).
+    #[arg(long)]
+    content_sha256_header: bool,
+    /// The URL, already percent-encoded.
+    #[arg(value_name = "URL")]
+    url: String,
+}
+
+/// The service and region a well-known AWS host names.
+pub(crate) fn infer(host: &str) -> (Option<&'static str>, Option<String>) {
+    let host = host.to_ascii_lowercase();
+    let labels: Vec<&str> = host.split('.').collect();
+    let n = labels.len();
+    let ends = |suffix: &[&str]| n >= suffix.len() && labels[n - suffix.len()..] == *suffix;
+    for service in ["es", "aoss"] {
+        if ends(&[service, "amazonaws", "com"]) && n >= 5 {
+            let svc = if service == "es" { "es" } else { "aoss" };
+            return (Some(svc), Some(labels[n - 4].to_string()));
+        }
+    }
+    if labels.first() == Some(&"sts")
+        && (ends(&["amazonaws", "com"]) || ends(&["amazonaws", "com", "cn"]))
+    {
+        let region = match n {
+            3 => "us-east-1".to_string(),
+            _ => labels[1].to_string(),
+        };
+        return (Some("sts"), Some(region));
+    }
+    (None, None)
+}
+
+pub(crate) fn run(args: &RequestArgs, profile: Option<&str>) -> Result<String, CliError> {
+    let headers = args
+        .headers
+        .iter()
+        .map(|h| parse_header(h))
+        .collect::<Result<Vec<_>, _>>()?;
+    let body = read_body(&args.data, args.data_binary.as_deref())?;
+    let method = match (&args.method, &body) {
+        (Some(m), _) => m.clone(),
+        (None, Some(_)) => "POST".to_string(),
+        (None, None) => "GET".to_string(),
+    };
+    let body = body.unwrap_or_default();
+    let url = args.url.split('#').next().unwrap_or_default().to_string();
+    let header_refs: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let view = Request::new(&method, &url)
+        .map_err(CliError::input)?
+        .with_headers(&header_refs);
+    view.validate_headers().map_err(CliError::input)?;
+
+    // What to send: the caller's headers, then either basic auth or SigV4.
+    let mut send: Vec<(String, String)> = headers.clone();
+    if let Some(user) = &args.user {
+        if !user.contains(':') {
+            return Err(CliError::input("-u takes USER:PASSWORD"));
+        }
+        send.push((
+            "Authorization".into(),
+            format!("Basic {}", STANDARD.encode(user.as_bytes())),
+        ));
+    } else {
+        let host = view
+            .host()
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let (inferred_service, inferred_region) = infer(&host);
+        let service = args
+            .service
+            .clone()
+            .or(inferred_service.map(str::to_string))
+            .ok_or_else(|| {
+                CliError::input(format!(
+                    "--service is needed: cannot tell the service from the host {host}"
+                ))
+            })?;
+        let region = match (&args.region, inferred_region) {
+            (Some(r), _) => region(Some(r), profile)?,
+            (None, Some(r)) => r,
+            (None, None) => region(None, profile)?,
+        };
+        let creds = chain_credentials(profile, 1)?;
+        let mut settings = if service == "s3" {
+            SigningSettings::s3()
+        } else {
+            SigningSettings::default()
+        };
+        settings.content_sha256_header |= args.content_sha256_header || service == "aoss";
+        let params = SigningParams {
+            settings,
+            ..SigningParams::new(&region, &service, Timestamp::now())
+        };
+        let view = view.with_payload(Payload::Bytes(&body));
+        let (signed, _) = Signer::new()
+            .sign_owned(&view, &creds.signing(), &params, false)
+            .map_err(CliError::input)?;
+        send.retain(|(n, _)| {
+            !["authorization", "x-amz-date", "x-amz-security-token"]
+                .contains(&n.to_ascii_lowercase().as_str())
+        });
+        send.extend(signed.headers.into_iter().map(|(n, v)| (n.to_string(), v)));
+    }
+
+    let tls = if args.insecure {
+        TlsSetting::Insecure
+    } else if let Some(path) = &args.cacert {
+        TlsSetting::CaBundle(read_data(&format!("@{path}"))?)
+    } else {
+        TlsSetting::Platform
+    };
+    let transport = BlockingTransport::try_new(TransportConfig {
+        tls,
+        follow_redirects: args.location,
+        proxy: ProxySetting::FromEnv,
+        max_body: 1 << 30,
+        ..TransportConfig::default()
+    })
+    .map_err(|e| CliError::with_code(1, e))?;
+    let mut req = http::Request::builder()
+        .method(method.as_str())
+        .uri(url.as_str());
+    for (n, v) in &send {
+        req = req.header(n.as_str(), v.as_str());
+    }
+    let req = req
+        .body(body)
+        .map_err(|e| CliError::input(format!("cannot build the request: {e}")))?;
+    let resp = transport
+        .send_blocking(req)
+        .map_err(|e| CliError::with_code(1, format!("{url}: {e}")))?;
+
+    let status = resp.status();
+    if status.is_client_error() || status.is_server_error() {
+        let text = String::from_utf8_lossy(resp.body());
+        return Err(CliError::with_code(
+            22,
+            format!("HTTP {}: {}", status, text.trim()),
+        ));
+    }
+    let mut out: Vec<u8> = Vec::new();
+    if args.include {
+        out.extend_from_slice(format!("{:?} {}\r\n", resp.version(), status).as_bytes());
+        for (n, v) in resp.headers() {
+            out.extend_from_slice(n.as_str().as_bytes());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(v.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(b"\r\n");
+    }
+    match &args.output {
+        Some(path) => std::fs::write(path, resp.body())
+            .map_err(|e| CliError::with_code(1, format!("cannot write {path}: {e}")))?,
+        None => out.extend_from_slice(resp.body()),
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(&out)
+        .and_then(|()| stdout.flush())
+        .map_err(|e| CliError::with_code(1, format!("cannot write to stdout: {e}")))?;
+    Ok(String::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::infer;
+
+    #[test]
+    fn infers_service_and_region() {
+        assert_eq!(
+            infer("search-logs-abc123.eu-west-1.es.amazonaws.com"),
+            (Some("es"), Some("eu-west-1".into()))
+        );
+        assert_eq!(
+            infer("vpc-logs-abc.ap-northeast-1.es.amazonaws.com"),
+            (Some("es"), Some("ap-northeast-1".into()))
+        );
+        assert_eq!(
+            infer("abc123.us-east-1.aoss.amazonaws.com"),
+            (Some("aoss"), Some("us-east-1".into()))
+        );
+        assert_eq!(
+            infer("sts.amazonaws.com"),
+            (Some("sts"), Some("us-east-1".into()))
+        );
+        assert_eq!(
+            infer("sts.eu-central-1.amazonaws.com"),
+            (Some("sts"), Some("eu-central-1".into()))
+        );
+        assert_eq!(infer("127.0.0.1"), (None, None));
+        assert_eq!(infer("es.amazonaws.com"), (None, None));
+    }
+}
