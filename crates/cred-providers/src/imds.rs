@@ -493,3 +493,14 @@ impl ProvideCredentials for ImdsProvider {
         Box::pin(async move { self.client()?.credentials().await })
     }
 }
+
+/// The instance's region from IMDS, for when nothing else sets one; `None`
+/// when IMDS is disabled, absent or says nothing. Blocks briefly (the
+/// metadata timeouts apply).
+#[cfg(feature = "blocking")]
+pub fn region_from_env(env: &dyn Env, files: &dyn Files, profile: Option<&str>) -> Option<String> {
+    let (set, loc) = ProfileSet::from_env(env, files, profile).ok()?;
+    let config = ImdsConfig::resolve(env, &set, &loc.profile, None, None).ok()??;
+    let transport = timed_blocking(config.timeout)?;
+    pollster::block_on(ImdsClient::new(config, transport).region()).ok()?
+}

@@ -250,3 +250,47 @@ fn web_identity_from_a_profile_and_from_the_environment() {
     assert!(assumed(&result.unwrap()));
     assert_eq!(steps.last().unwrap().provider, "web-identity-env");
 }
+
+/// moto does not validate the JWT; a fake STS answers what real STS says
+/// about a bad token, and the error keeps the code and message.
+#[test]
+fn an_invalid_identity_token_is_reported_with_its_code() {
+    let body = r#"<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>Couldn't retrieve verification key from your identity provider</Message></Error><RequestId>x</RequestId></ErrorResponse>"#;
+    let (port, seen) = test_support::http::serve_once(
+        test_support::http::ok_response("400 Bad Request", body),
+        std::time::Duration::ZERO,
+    );
+    let home = Home::new("bad-token");
+    let token = home.0.join("token");
+    std::fs::write(&token, "not.a.jwt\n").unwrap();
+    let env = [
+        ("AWS_ENDPOINT_URL_STS", format!("http://127.0.0.1:{port}")),
+        ("AWS_WEB_IDENTITY_TOKEN_FILE", token.display().to_string()),
+        (
+            "AWS_ROLE_ARN",
+            "arn:aws:iam::123456789012:role/pod".to_string(),
+        ),
+    ];
+    let err = provide_blocking(&home.chain(&with_strs(&env), None))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("InvalidIdentityToken: Couldn't retrieve verification key"),
+        "{err}"
+    );
+    assert!(err.contains("arn:aws:iam::123456789012:role/pod"), "{err}");
+    let request = seen.recv().unwrap();
+    assert!(
+        request.contains("Action=AssumeRoleWithWebIdentity"),
+        "{request}"
+    );
+    assert!(
+        request.contains("WebIdentityToken=not.a.jwt&")
+            || request.ends_with("WebIdentityToken=not.a.jwt"),
+        "the token is sent without its newline: {request}"
+    );
+    assert!(
+        !request.to_ascii_lowercase().contains("authorization:"),
+        "unsigned: {request}"
+    );
+}

@@ -287,3 +287,24 @@ fn shared_endpoint_cases() {
         }
     }
 }
+
+#[test]
+fn the_region_comes_from_placement() {
+    let url = start(Arc::new(Fake::default()));
+    let env = MapEnv::new([
+        ("AWS_EC2_METADATA_SERVICE_ENDPOINT", url.as_str()),
+        ("HOME", "/nonexistent"),
+    ]);
+    assert_eq!(
+        cred_providers::imds::region_from_env(&env, &RealFiles, None).as_deref(),
+        Some("eu-central-1")
+    );
+    let off = MapEnv::new([
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("HOME", "/nonexistent"),
+    ]);
+    assert_eq!(
+        cred_providers::imds::region_from_env(&off, &RealFiles, None),
+        None
+    );
+}
