@@ -30,8 +30,61 @@ pub(crate) fn read_data(spec: &str) -> Result<Vec<u8>, CliError> {
     }
 }
 
+/// The curl-like flags that `sign` and `request` share.
+#[derive(clap::Args, Debug)]
+pub(crate) struct CurlArgs {
+    /// HTTP method (default: GET, or POST with a body).
+    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    method: Option<String>,
+    /// A header to send (and sign), as 'Name: value'. Repeatable.
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    headers: Vec<String>,
+    /// Body text; several are joined with '&'. '@FILE' reads a file without
+    /// its line breaks, as curl does.
+    #[arg(
+        short = 'd',
+        long = "data",
+        value_name = "STRING",
+        conflicts_with = "data_binary"
+    )]
+    data: Vec<String>,
+    /// Body bytes: '@FILE' (or '@-' for stdin) read as they are, or a string.
+    #[arg(long = "data-binary", value_name = "@FILE|STRING")]
+    data_binary: Option<String>,
+}
+
+/// What [`CurlArgs`] describe.
+pub(crate) struct CurlRequest {
+    pub(crate) method: String,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
+}
+
+impl CurlArgs {
+    /// Parses the headers and reads the body; with a body and no `-X`, the
+    /// method is POST, as in curl.
+    pub(crate) fn parse(&self) -> Result<CurlRequest, CliError> {
+        let headers = self
+            .headers
+            .iter()
+            .map(|h| parse_header(h))
+            .collect::<Result<Vec<_>, _>>()?;
+        let body = read_body(&self.data, self.data_binary.as_deref())?;
+        let method = match (&self.method, &body) {
+            (Some(m), _) => m.clone(),
+            (None, Some(_)) => "POST".to_string(),
+            (None, None) => "GET".to_string(),
+        };
+        Ok(CurlRequest {
+            method,
+            headers,
+            body: body.unwrap_or_default(),
+        })
+    }
+}
+
 /// A curl-style `-H 'Name: value'`.
-pub(crate) fn parse_header(h: &str) -> Result<(String, String), CliError> {
+fn parse_header(h: &str) -> Result<(String, String), CliError> {
     let (name, value) = h
         .split_once(':')
         .ok_or_else(|| CliError::input(format!("header without a colon: {h:.60}")))?;
@@ -44,10 +97,7 @@ pub(crate) fn parse_header(h: &str) -> Result<(String, String), CliError> {
 
 /// The body of curl-style `-d` (several joined with `&`; `@FILE` without
 /// line breaks) or `--data-binary`.
-pub(crate) fn read_body(
-    data: &[String],
-    data_binary: Option<&str>,
-) -> Result<Option<Vec<u8>>, CliError> {
+fn read_body(data: &[String], data_binary: Option<&str>) -> Result<Option<Vec<u8>>, CliError> {
     if let Some(spec) = data_binary {
         return read_data(spec).map(Some);
     }

@@ -13,28 +13,13 @@ use clap::Args;
 use cred_providers::{BlockingTransport, ProxySetting, TlsSetting, TransportConfig};
 use sigv4_core::{Payload, Request, Signer, SigningParams, SigningSettings, Timestamp};
 
-use super::{chain_credentials, parse_header, read_body, read_data, region};
+use super::{CurlArgs, CurlRequest, chain_credentials, read_data, region};
 use crate::CliError;
 
 #[derive(Args, Debug)]
 pub(crate) struct RequestArgs {
-    /// HTTP method (default: GET, or POST with a body).
-    #[arg(short = 'X', long = "request", value_name = "METHOD")]
-    method: Option<String>,
-    /// A header to send (and sign), as 'Name: value'. Repeatable.
-    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
-    headers: Vec<String>,
-    /// Body text; several are joined with '&'; '@FILE' without line breaks.
-    #[arg(
-        short = 'd',
-        long = "data",
-        value_name = "STRING",
-        conflicts_with = "data_binary"
-    )]
-    data: Vec<String>,
-    /// Body bytes: '@FILE' (or '@-'), or a string.
-    #[arg(long = "data-binary", value_name = "@FILE|STRING")]
-    data_binary: Option<String>,
+    #[command(flatten)]
+    curl: CurlArgs,
     /// Basic authentication instead of SigV4.
     #[arg(short = 'u', long = "user", value_name = "USER:PASSWORD")]
     user: Option<String>,
@@ -92,18 +77,11 @@ pub(crate) fn infer(host: &str) -> (Option<&'static str>, Option<String>) {
 }
 
 pub(crate) fn run(args: &RequestArgs, profile: Option<&str>) -> Result<String, CliError> {
-    let headers = args
-        .headers
-        .iter()
-        .map(|h| parse_header(h))
-        .collect::<Result<Vec<_>, _>>()?;
-    let body = read_body(&args.data, args.data_binary.as_deref())?;
-    let method = match (&args.method, &body) {
-        (Some(m), _) => m.clone(),
-        (None, Some(_)) => "POST".to_string(),
-        (None, None) => "GET".to_string(),
-    };
-    let body = body.unwrap_or_default();
+    let CurlRequest {
+        method,
+        headers,
+        body,
+    } = args.curl.parse()?;
     let url = args.url.split('#').next().unwrap_or_default().to_string();
     let header_refs: Vec<(&str, &str)> = headers
         .iter()

@@ -5,7 +5,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 use sigv4_core::{Payload, Request, Signer, SigningParams, SigningSettings, Timestamp};
 
-use super::{chain_credentials, parse_header, read_body, region};
+use super::{CurlArgs, CurlRequest, chain_credentials, region};
 use crate::CliError;
 use crate::http_text;
 
@@ -20,24 +20,8 @@ pub(crate) enum Format {
 
 #[derive(Args, Debug)]
 pub(crate) struct SignArgs {
-    /// HTTP method (default: GET, or POST with a body).
-    #[arg(short = 'X', long = "request", value_name = "METHOD")]
-    method: Option<String>,
-    /// A header to send and sign, as 'Name: value'. Repeatable.
-    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
-    headers: Vec<String>,
-    /// Body text; several are joined with '&'. '@FILE' reads a file without
-    /// its line breaks, as curl does.
-    #[arg(
-        short = 'd',
-        long = "data",
-        value_name = "STRING",
-        conflicts_with = "data_binary"
-    )]
-    data: Vec<String>,
-    /// Body bytes: '@FILE' (or '@-' for stdin) read as they are, or a string.
-    #[arg(long = "data-binary", value_name = "@FILE|STRING")]
-    data_binary: Option<String>,
+    #[command(flatten)]
+    curl: CurlArgs,
     /// Signing region, e.g. us-east-1 (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region).
     #[arg(long, value_name = "REGION")]
     region: Option<String>,
@@ -108,18 +92,11 @@ pub(crate) fn run(args: &SignArgs, profile: Option<&str>) -> Result<String, CliE
             .ok_or_else(|| CliError::input("--expires must be between 1 and 604800 seconds"))?,
         None => 3600,
     };
-    let headers = args
-        .headers
-        .iter()
-        .map(|h| parse_header(h))
-        .collect::<Result<Vec<_>, _>>()?;
-    let body = read_body(&args.data, args.data_binary.as_deref())?;
-    let method = match (&args.method, &body) {
-        (Some(m), _) => m.clone(),
-        (None, Some(_)) => "POST".to_string(),
-        (None, None) => "GET".to_string(),
-    };
-    let body = body.unwrap_or_default();
+    let CurlRequest {
+        method,
+        headers,
+        body,
+    } = args.curl.parse()?;
     let creds = chain_credentials(profile, 2)?;
 
     let url = args.url.split('#').next().unwrap_or_default();
