@@ -185,8 +185,9 @@ fn post(endpoint: &StsEndpoint, body: Vec<u8>) -> Result<HttpRequest, StsError> 
         .map_err(|e| StsError::Request(e.to_string()))
 }
 
-/// Signs `req` for STS in place with `creds` at `now`.
-fn sign(
+/// Signs `req` (an STS request with its body) in place with `creds` at
+/// `now`, for `endpoint`'s region.
+pub(crate) fn sign(
     req: &mut HttpRequest,
     endpoint: &StsEndpoint,
     creds: &Credentials,

@@ -16,7 +16,6 @@ use std::time::SystemTime;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
-use sigv4_core::{Payload, Signer, SigningParams, Timestamp};
 
 use crate::Credentials;
 use crate::transport::{HttpRequest, HttpResponse};
@@ -141,15 +140,9 @@ pub fn login_payload(
         .authority()
         .map(|a| a.as_str().to_string())
         .ok_or_else(|| VaultError::Invalid(format!("the STS endpoint has no host: {url}")))?;
-    let params = SigningParams::new(&opts.sts_region, "sts", Timestamp::from(now));
-    sigv4_core::http_sign::sign(
-        &mut Signer::new(),
-        &mut req,
-        Payload::Bytes(BODY.as_bytes()),
-        &creds.signing(),
-        &params,
-    )
-    .map_err(|e| VaultError::Sign(e.to_string()))?;
+    let endpoint = crate::sts::StsEndpoint::custom(url.clone(), &opts.sts_region);
+    crate::sts::sign(&mut req, &endpoint, creds, now)
+        .map_err(|e| VaultError::Sign(e.to_string()))?;
     // The headers as Vault wants them: canonical names, lists of values.
     let mut headers: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let host = host
