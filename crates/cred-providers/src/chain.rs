@@ -157,6 +157,24 @@ impl DefaultChain {
         )
     }
 
+    /// The chain with `provider` tried before the others (e.g. a Roles
+    /// Anywhere provider from another crate).
+    pub fn with_first(mut self, name: &'static str, provider: Arc<dyn ProvideCredentials>) -> Self {
+        self.providers.insert(0, (name, provider));
+        self
+    }
+
+    /// The chain with `provider` tried after the others.
+    pub fn with_last(mut self, name: &'static str, provider: Arc<dyn ProvideCredentials>) -> Self {
+        self.providers.push((name, provider));
+        self
+    }
+
+    /// The providers' names, in the order they are tried.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.providers.iter().map(|(n, _)| *n).collect()
+    }
+
     /// Runs the chain, reporting every step it took.
     pub async fn credentials_with_report(
         &self,

@@ -1,16 +1,26 @@
-//! The CreateSession request: `POST /sessions?profileArn=…&roleArn=…&trustAnchorArn=…`
-//! with a JSON body and the certificate in `X-Amz-X509`, signed with the
-//! X.509 algorithm.
+//! The CreateSession exchange, sans I/O: [`create_session_request`] builds
+//! the signed `http::Request`, [`parse_response`] reads the
+//! `http::Response`.
+//!
+//! The request is `POST {endpoint}/sessions?profileArn=…&roleArn=…&trustAnchorArn=…`
+//! with a JSON body (`{"durationSeconds":3600}` by default), the leaf in
+//! `X-Amz-X509` and the intermediates in `X-Amz-X509-Chain`, signed with
+//! the SigV4 canonical request and string to sign of `sigv4-core` and the
+//! X.509 algorithm of the signer (credential id: the serial in decimal).
 
+use serde::Deserialize;
 use sigv4_core::{Payload, Request, SignatureAlgorithm, SigningParams, Timestamp};
 
 use crate::Error;
-use crate::cert::EndEntity;
+use crate::cert::{ChainCertificate, EndEntity};
+
+/// The default session duration, seconds.
+pub const DEFAULT_DURATION_SECONDS: u32 = 3600;
 
 /// What to ask for.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionParams {
-    /// The endpoint base URL (`https://rolesanywhere.{region}.amazonaws.com`).
+    /// The endpoint base URL; `/sessions` is appended.
     pub endpoint: String,
     /// The signing region.
     pub region: String,
@@ -26,8 +36,92 @@ pub struct SessionParams {
     pub role_session_name: Option<String>,
 }
 
+impl SessionParams {
+    /// Parameters with the region taken from the trust anchor ARN (unless
+    /// given) and the public endpoint of that region (unless given).
+    pub fn new(
+        trust_anchor_arn: &str,
+        profile_arn: &str,
+        role_arn: &str,
+        region: Option<&str>,
+        endpoint: Option<&str>,
+    ) -> Result<Self, Error> {
+        let anchor = Arn::parse(trust_anchor_arn, "trust-anchor")?;
+        Arn::parse(profile_arn, "profile")?;
+        if !role_arn.starts_with("arn:") || !role_arn.contains(":role/") {
+            return Err(Error::Input(format!(
+                "--role-arn {role_arn:?} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
+            )));
+        }
+        let region = region.unwrap_or(anchor.region).to_string();
+        if region.is_empty()
+            || !region
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(Error::Input(format!("{region:?} is not a region name")));
+        }
+        let endpoint = match endpoint {
+            Some(e) => e.trim_end_matches('/').to_string(),
+            None => default_endpoint(anchor.partition, &region, false),
+        };
+        Ok(Self {
+            endpoint,
+            region,
+            trust_anchor_arn: trust_anchor_arn.to_string(),
+            profile_arn: profile_arn.to_string(),
+            role_arn: role_arn.to_string(),
+            duration_seconds: DEFAULT_DURATION_SECONDS,
+            role_session_name: None,
+        })
+    }
+}
+
+/// The service endpoint of `region` in `partition`; `fips` picks
+/// `rolesanywhere-fips`.
+pub fn default_endpoint(partition: &str, region: &str, fips: bool) -> String {
+    let suffix = match partition {
+        "aws-cn" => "amazonaws.com.cn",
+        _ => "amazonaws.com",
+    };
+    let service = if fips {
+        "rolesanywhere-fips"
+    } else {
+        "rolesanywhere"
+    };
+    format!("https://{service}.{region}.{suffix}")
+}
+
+struct Arn<'a> {
+    partition: &'a str,
+    region: &'a str,
+}
+
+impl<'a> Arn<'a> {
+    fn parse(arn: &'a str, kind: &str) -> Result<Self, Error> {
+        let bad = || {
+            Error::Input(format!(
+                "{arn:?} is not a Roles Anywhere {kind} ARN (arn:aws:rolesanywhere:REGION:ACCOUNT:{kind}/ID)"
+            ))
+        };
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        if parts.len() != 6
+            || parts[0] != "arn"
+            || parts[2] != "rolesanywhere"
+            || parts[3].is_empty()
+            || !parts[5].starts_with(&format!("{kind}/"))
+        {
+            return Err(bad());
+        }
+        Ok(Self {
+            partition: parts[1],
+            region: parts[3],
+        })
+    }
+}
+
 fn enc(s: &str) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(s.len() + 16);
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
             out.push(char::from(b));
@@ -38,16 +132,42 @@ fn enc(s: &str) -> String {
     out
 }
 
-/// The signed request, as an `http::Request`.
+/// The request body.
+pub fn body(params: &SessionParams) -> String {
+    match &params.role_session_name {
+        Some(name) => serde_json::json!({
+            "durationSeconds": params.duration_seconds,
+            "roleSessionName": name,
+        })
+        .to_string(),
+        None => format!("{{\"durationSeconds\":{}}}", params.duration_seconds),
+    }
+}
+
+/// The signed request.
 pub fn create_session_request(
     params: &SessionParams,
     cert: &EndEntity,
+    chain: &[ChainCertificate],
     signer: &mut dyn SignatureAlgorithm,
     time: Timestamp,
     trace: Option<sigv4_core::Trace<'_>>,
 ) -> Result<http::Request<Vec<u8>>, Error> {
     if !(900..=43_200).contains(&params.duration_seconds) {
-        return Err(Error::Input("durationSeconds must be 900 to 43200".into()));
+        return Err(Error::Input(
+            "the session duration must be 900 to 43200 seconds".into(),
+        ));
+    }
+    if let Some(name) = &params.role_session_name
+        && (name.len() < 2
+            || name.len() > 64
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_=,.@-".contains(&b)))
+    {
+        return Err(Error::Input(
+            "the role session name must be 2 to 64 characters of letters, digits and _=,.@-".into(),
+        ));
     }
     let url = format!(
         "{}/sessions?profileArn={}&roleArn={}&trustAnchorArn={}",
@@ -56,49 +176,175 @@ pub fn create_session_request(
         enc(&params.role_arn),
         enc(&params.trust_anchor_arn)
     );
-    let body = match &params.role_session_name {
-        Some(name) => format!(
-            "{{\"durationSeconds\":{},\"roleSessionName\":{}}}",
-            params.duration_seconds,
-            json_string(name)
-        ),
-        None => format!("{{\"durationSeconds\":{}}}", params.duration_seconds),
-    };
+    let body = body(params);
     let x509 = cert.header_value();
+    let chain_value: String = chain
+        .iter()
+        .map(ChainCertificate::header_value)
+        .collect::<Vec<_>>()
+        .join(",");
     let date = time.amz_date();
-    let headers = [
+    let mut headers = vec![
         ("Content-Type", "application/json"),
         ("X-Amz-Date", date.as_str()),
         ("X-Amz-X509", x509.as_str()),
     ];
+    if !chain.is_empty() {
+        headers.push(("X-Amz-X509-Chain", chain_value.as_str()));
+    }
     let view = Request::new("POST", &url)
-        .map_err(|e| Error::Input(e.to_string()))?
+        .map_err(|e| Error::Input(format!("bad endpoint URL: {e}")))?
         .with_headers(&headers)
         .with_payload(Payload::Bytes(body.as_bytes()));
     let signing = SigningParams::new(&params.region, "rolesanywhere", time);
+    // The Authorization value is at most ~1.3 KiB (a 4096-bit RSA
+    // signature is 1024 hex digits), whatever the certificate size.
     let mut buf = vec![0u8; 4096];
-    let out = sigv4_core::sign(signer, &view, &signing, None, &mut buf, trace)
-        .map_err(|e| Error::Sign(e.to_string()))?;
-    let b = http::Request::post(url.as_str())
+    let authorization = sigv4_core::sign(signer, &view, &signing, None, &mut buf, trace)
+        .map_err(|e| Error::Sign(e.to_string()))?
+        .authorization()
+        .to_string();
+    let mut b = http::Request::post(url.as_str())
         .header("content-type", "application/json")
         .header("host", view.host())
         .header("x-amz-date", date.as_str())
-        .header("x-amz-x509", x509.as_str())
-        .header("authorization", out.authorization());
-    b.body(body.into_bytes())
+        .header("x-amz-x509", x509.as_str());
+    if !chain.is_empty() {
+        b = b.header("x-amz-x509-chain", chain_value.as_str());
+    }
+    b.header("authorization", authorization)
+        .body(body.into_bytes())
         .map_err(|e| Error::Input(e.to_string()))
 }
 
-fn json_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+/// The kinds of error the service names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ServiceErrorKind {
+    /// `AccessDeniedException`: the trust anchor, profile or role does not
+    /// accept this certificate (or the signature did not verify).
+    AccessDenied,
+    /// `ValidationException`: a parameter is malformed.
+    Validation,
+    /// `ResourceNotFoundException`: no such trust anchor, profile or role.
+    ResourceNotFound,
+    /// Anything else, by the name the service gave (may be empty).
+    Other(String),
+}
+
+impl std::fmt::Display for ServiceErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServiceErrorKind::AccessDenied => f.write_str("AccessDeniedException"),
+            ServiceErrorKind::Validation => f.write_str("ValidationException"),
+            ServiceErrorKind::ResourceNotFound => f.write_str("ResourceNotFoundException"),
+            ServiceErrorKind::Other(s) if s.is_empty() => f.write_str("error"),
+            ServiceErrorKind::Other(s) => f.write_str(s),
         }
     }
-    out.push('"');
-    out
+}
+
+impl ServiceErrorKind {
+    fn from_name(name: &str) -> Self {
+        // "AccessDeniedException:http://internal.amazon.com/…" or
+        // "com.amazonaws…#AccessDeniedException".
+        let name = name.split(':').next().unwrap_or(name);
+        let name = name.rsplit('#').next().unwrap_or(name).trim();
+        match name {
+            "AccessDeniedException" => ServiceErrorKind::AccessDenied,
+            "ValidationException" => ServiceErrorKind::Validation,
+            "ResourceNotFoundException" => ServiceErrorKind::ResourceNotFound,
+            other => ServiceErrorKind::Other(other.to_string()),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Response {
+    #[serde(rename = "credentialSet")]
+    credential_set: Vec<CredentialEntry>,
+}
+
+#[derive(Deserialize)]
+struct CredentialEntry {
+    credentials: SessionCredentials,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionCredentials {
+    access_key_id: String,
+    secret_access_key: zeroize::Zeroizing<String>,
+    session_token: zeroize::Zeroizing<String>,
+    expiration: String,
+}
+
+#[derive(Deserialize, Default)]
+struct ErrorBody {
+    #[serde(alias = "Message")]
+    message: Option<String>,
+    #[serde(rename = "__type", alias = "code")]
+    kind: Option<String>,
+}
+
+/// Reads a CreateSession response: 201 with `credentialSet[0].credentials`,
+/// or a service error that keeps the service's message.
+pub fn parse_response(
+    response: &http::Response<Vec<u8>>,
+) -> Result<cred_providers::Credentials, Error> {
+    let status = response.status();
+    if !status.is_success() {
+        let body: ErrorBody = serde_json::from_slice(response.body()).unwrap_or_default();
+        let kind_name = response
+            .headers()
+            .get("x-amzn-errortype")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .or(body.kind)
+            .unwrap_or_default();
+        let message = body.message.unwrap_or_else(|| {
+            String::from_utf8_lossy(&response.body()[..response.body().len().min(200)])
+                .trim()
+                .to_string()
+        });
+        return Err(Error::Service {
+            kind: ServiceErrorKind::from_name(&kind_name),
+            status: status.as_u16(),
+            message,
+        });
+    }
+    let parsed: Response = serde_json::from_slice(response.body()).map_err(|e| {
+        Error::Response(format!(
+            "the CreateSession response is not the expected JSON (line {}, column {}: {})",
+            e.line(),
+            e.column(),
+            match e.classify() {
+                serde_json::error::Category::Data => "missing or mistyped field",
+                serde_json::error::Category::Syntax => "syntax error",
+                serde_json::error::Category::Eof => "truncated",
+                serde_json::error::Category::Io => "read error",
+            }
+        ))
+    })?;
+    let creds = parsed
+        .credential_set
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::Response("the response's credentialSet is empty".into()))?
+        .credentials;
+    if creds.access_key_id.is_empty() || creds.secret_access_key.is_empty() {
+        return Err(Error::Response(
+            "the response's credentials are empty".into(),
+        ));
+    }
+    let expiry = cred_providers::time::parse_rfc3339(&creds.expiration).ok_or_else(|| {
+        Error::Response("the response's expiration is not an RFC 3339 time".into())
+    })?;
+    Ok(cred_providers::Credentials::new(
+        creds.access_key_id,
+        creds.secret_access_key.as_str(),
+        Some(creds.session_token.to_string()),
+        Some(expiry),
+        "rolesanywhere",
+    ))
 }

@@ -1,43 +1,51 @@
-//! The X.509 signature algorithms of IAM Roles Anywhere, behind
-//! `sigv4-core`'s `SignatureAlgorithm`, so the canonical request and string
-//! to sign are sigv4-core's own.
+//! The X.509 signature algorithms of IAM Roles Anywhere behind
+//! `sigv4-core`'s [`SignatureAlgorithm`], so the canonical request and the
+//! string to sign are sigv4-core's own and only the last step differs.
+//!
+//! A key held elsewhere (PKCS#11, a TPM, a platform store) plugs in by
+//! implementing [`SignatureAlgorithm`] the same way; nothing in
+//! [`crate::session`] knows which signer it holds.
 
-use ring::rand::SystemRandom;
-use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use sigv4_core::{SignError, SignatureAlgorithm, Sink, StringToSign};
 
-use crate::Error;
+use crate::cert::KeyType;
+use crate::key::{Digest, PrivateKey};
 
-/// `AWS4-X509-RSA-SHA256`: RSA PKCS#1 v1.5 with SHA-256 (ring).
-pub struct RsaSigner {
-    key: RsaKeyPair,
+/// `AWS4-X509-RSA-SHA256` (RSA PKCS#1 v1.5, SHA-256) or
+/// `AWS4-X509-ECDSA-SHA256` (ECDSA over P-256 or P-384 with SHA-256, DER
+/// signature), by the key's type.
+#[derive(Debug)]
+pub struct X509Signer {
+    key: PrivateKey,
     serial: String,
-    rng: SystemRandom,
 }
 
-impl std::fmt::Debug for RsaSigner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RsaSigner")
-            .field("serial", &self.serial)
-            .finish_non_exhaustive()
-    }
-}
-
-impl RsaSigner {
-    /// From a PKCS#8 DER RSA key and the certificate's decimal serial.
-    pub fn from_pkcs8(der: &[u8], serial_decimal: &str) -> Result<Self, Error> {
-        let key = RsaKeyPair::from_pkcs8(der).map_err(|e| Error::Key(e.to_string()))?;
-        Ok(Self {
+impl X509Signer {
+    /// A signer for `key`, whose certificate has serial `serial_decimal`.
+    pub fn new(key: PrivateKey, serial_decimal: &str) -> Self {
+        Self {
             key,
             serial: serial_decimal.to_string(),
-            rng: SystemRandom::new(),
-        })
+        }
+    }
+
+    /// The key.
+    pub fn key(&self) -> &PrivateKey {
+        &self.key
     }
 }
 
-impl SignatureAlgorithm for RsaSigner {
+/// The algorithm name for a key type.
+pub fn algorithm_name(key_type: KeyType) -> &'static str {
+    match key_type {
+        KeyType::Rsa => "AWS4-X509-RSA-SHA256",
+        KeyType::P256 | KeyType::P384 => "AWS4-X509-ECDSA-SHA256",
+    }
+}
+
+impl SignatureAlgorithm for X509Signer {
     fn name(&self) -> &'static str {
-        "AWS4-X509-RSA-SHA256"
+        algorithm_name(self.key.key_type())
     }
 
     fn credential_id(&self) -> &str {
@@ -49,12 +57,12 @@ impl SignatureAlgorithm for RsaSigner {
         string_to_sign: &StringToSign<'_>,
         out: &mut dyn Sink,
     ) -> Result<(), SignError> {
-        let mut message = Vec::new();
+        let mut message = Vec::with_capacity(256);
         string_to_sign.write(&mut message);
-        let mut sig = vec![0u8; self.key.public().modulus_len()];
-        self.key
-            .sign(&RSA_PKCS1_SHA256, &self.rng, &message, &mut sig)
-            .map_err(|_| SignError::Algorithm("RSA signing failed"))?;
+        let sig = self
+            .key
+            .sign(&message, Digest::Sha256)
+            .map_err(|_| SignError::Algorithm("the X.509 signature failed"))?;
         out.put(&sig);
         Ok(())
     }

@@ -7,7 +7,8 @@ use std::path::Path;
 
 use rolesanywhere::cert::EndEntity;
 use rolesanywhere::session::{SessionParams, create_session_request};
-use rolesanywhere::signer::RsaSigner;
+use rolesanywhere::key::PrivateKey;
+use rolesanywhere::signer::X509Signer;
 use serde_json::Value;
 use sigv4_core::Trace;
 use x509_cert::der::pem;
@@ -34,7 +35,10 @@ fn reproduces_the_official_helpers_request() {
     let key_pem = kat("alice-cert.key");
     let (label, key_der) = pem::decode_vec(&key_pem).unwrap();
     assert_eq!(label, "PRIVATE KEY");
-    let mut signer = RsaSigner::from_pkcs8(&key_der, cert.serial_decimal()).unwrap();
+    let mut signer = X509Signer::new(
+        PrivateKey::from_pkcs8(&key_der).unwrap(),
+        cert.serial_decimal(),
+    );
     let params = SessionParams {
         endpoint: s("endpoint"),
         region: s("region"),
@@ -48,6 +52,7 @@ fn reproduces_the_official_helpers_request() {
     let req = create_session_request(
         &params,
         &cert,
+        &[],
         &mut signer,
         s("amz_date").parse().unwrap(),
         Some(Trace {

@@ -7,3 +7,5 @@
 
 pub mod http;
 pub mod moto;
+pub mod pki;
+pub mod rolesanywhere;

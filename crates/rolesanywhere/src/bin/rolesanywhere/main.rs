@@ -1,0 +1,488 @@
+//! `rolesanywhere`: a drop-in for `aws_signing_helper`.
+//!
+//! Errors print one line on stderr and exit non-zero with nothing on
+//! stdout, so a `credential_process` consumer never mistakes an error for
+//! credentials.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use clap::{Args, Parser, Subcommand};
+use cred_providers::transport::{
+    BlockingTransport, ProxySetting, TlsSetting, Transport, TransportConfig,
+};
+use rolesanywhere::cert::EndEntity;
+use rolesanywhere::identity::{Identity, IdentitySource, Source};
+use rolesanywhere::key::{Digest, PrivateKey, read_pkcs12};
+use rolesanywhere::session::SessionParams;
+use rolesanywhere::{Error, RolesAnywhereProvider};
+use zeroize::Zeroizing;
+
+mod serve;
+mod update;
+
+#[derive(Parser)]
+#[command(
+    name = "rolesanywhere",
+    version,
+    about = "IAM Roles Anywhere: X.509 certificate + key -> temporary AWS credentials (a drop-in for aws_signing_helper)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Prints credentials in the credential_process JSON format.
+    CredentialProcess(CredArgs),
+    /// Signs standard input (or STRING) with the private key; prints the
+    /// signature.
+    SignString(SignStringArgs),
+    /// Prints what the certificate holds and the session tags it yields.
+    ReadCertificateData(ReadArgs),
+    /// Serves credentials on an IMDSv2-compatible endpoint on 127.0.0.1.
+    Serve(ServeArgs),
+    /// Writes credentials into a profile of the shared credentials file and
+    /// keeps them fresh.
+    Update(UpdateArgs),
+}
+
+/// Flags of the helper's other key stores: accepted, then refused.
+#[derive(Args, Default)]
+struct OtherStores {
+    /// (not supported yet) select a certificate from a store.
+    #[arg(long, value_name = "SELECTOR")]
+    cert_selector: Option<String>,
+    /// (not supported yet) Windows system store name.
+    #[arg(long, value_name = "NAME")]
+    system_store_name: Option<String>,
+    /// (not supported yet) PKCS#11 library.
+    #[arg(long, value_name = "PATH")]
+    pkcs11_lib: Option<String>,
+    /// (not supported yet) reuse the PKCS#11 PIN.
+    #[arg(long)]
+    reuse_pin: bool,
+    /// (not supported yet) TPM key password.
+    #[arg(long, value_name = "PASSWORD")]
+    tpm_key_password: Option<String>,
+    /// (not supported yet) the TPM key has no password.
+    #[arg(long)]
+    no_tpm_key_password: bool,
+}
+
+impl OtherStores {
+    fn refuse(&self) -> Result<(), Error> {
+        let used = [
+            ("--cert-selector", self.cert_selector.is_some()),
+            ("--system-store-name", self.system_store_name.is_some()),
+            ("--pkcs11-lib", self.pkcs11_lib.is_some()),
+            ("--reuse-pin", self.reuse_pin),
+            ("--tpm-key-password", self.tpm_key_password.is_some()),
+            ("--no-tpm-key-password", self.no_tpm_key_password),
+        ];
+        if let Some((flag, _)) = used.iter().find(|(_, on)| *on) {
+            return Err(Error::Unsupported(format!(
+                "{flag} is not supported yet: only keys in files (PEM, DER, PKCS#8, PKCS#12) are; use --certificate and --private-key"
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Args)]
+struct KeyArgs {
+    /// The end-entity certificate (PEM or DER), or a PKCS#12 bundle when
+    /// no --private-key is given; `-` reads stdin.
+    #[arg(long, value_name = "PATH")]
+    certificate: Option<PathBuf>,
+    /// The private key (PEM or DER: PKCS#8, PKCS#1, SEC1, encrypted
+    /// PKCS#8); `-` reads stdin.
+    #[arg(long, value_name = "PATH")]
+    private_key: Option<PathBuf>,
+    /// Intermediate CA certificates (PEM bundle), sent in file order.
+    #[arg(long, value_name = "PATH")]
+    intermediates: Option<PathBuf>,
+    /// Passphrase of an encrypted PKCS#8 key or a PKCS#12 bundle.
+    #[arg(long, value_name = "PASSWORD")]
+    pkcs8_password: Option<String>,
+    #[command(flatten)]
+    other: OtherStores,
+}
+
+impl KeyArgs {
+    fn source(&self) -> Result<IdentitySource, Error> {
+        self.other.refuse()?;
+        let certificate = self
+            .certificate
+            .clone()
+            .ok_or_else(|| Error::Input("--certificate is required".into()))?;
+        Ok(IdentitySource {
+            certificate: Source::Path(certificate),
+            private_key: self.private_key.clone().map(Source::Path),
+            intermediates: self.intermediates.clone().map(Source::Path),
+            password: self.pkcs8_password.clone().map(Zeroizing::new),
+        })
+    }
+}
+
+#[derive(Args)]
+struct CredArgs {
+    #[command(flatten)]
+    key: KeyArgs,
+    /// The trust anchor ARN.
+    #[arg(long, value_name = "ARN")]
+    trust_anchor_arn: Option<String>,
+    /// The profile ARN.
+    #[arg(long, value_name = "ARN")]
+    profile_arn: Option<String>,
+    /// The role ARN.
+    #[arg(long, value_name = "ARN")]
+    role_arn: Option<String>,
+    /// Session duration in seconds (900 to 43200).
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+    session_duration: u32,
+    /// Signing region (default: the trust anchor ARN's).
+    #[arg(long)]
+    region: Option<String>,
+    /// Base URL of the endpoint; `/sessions` is appended (http:// allowed
+    /// for local endpoints).
+    #[arg(long, value_name = "URL")]
+    endpoint: Option<String>,
+    /// The role session name.
+    #[arg(long, value_name = "NAME")]
+    role_session_name: Option<String>,
+    /// Do not verify the endpoint's TLS certificate.
+    #[arg(long)]
+    no_verify_ssl: bool,
+    /// Use the proxy of HTTPS_PROXY / HTTP_PROXY / NO_PROXY.
+    #[arg(long)]
+    with_proxy: bool,
+    /// Print the canonical request and string to sign on stderr.
+    #[arg(long)]
+    debug: bool,
+}
+
+#[derive(Args)]
+struct SignStringArgs {
+    /// The string to sign (default: standard input).
+    string: Option<String>,
+    #[command(flatten)]
+    key: KeyArgs,
+    /// The digest.
+    #[arg(long, value_parser = ["SHA256", "SHA384", "SHA512"], default_value = "SHA256")]
+    digest: String,
+    /// The output format.
+    #[arg(long, value_parser = ["json", "text", "bin"], default_value = "json")]
+    format: String,
+}
+
+#[derive(Args)]
+struct ReadArgs {
+    #[command(flatten)]
+    key: KeyArgs,
+    /// Print the debug output.
+    #[arg(long)]
+    debug: bool,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    cred: CredArgs,
+    /// Port on 127.0.0.1 (0 picks a free one and prints it).
+    #[arg(long, default_value_t = 9911)]
+    port: u16,
+}
+
+#[derive(Args)]
+struct UpdateArgs {
+    #[command(flatten)]
+    cred: CredArgs,
+    /// The profile to write in the shared credentials file.
+    #[arg(long, default_value = "default")]
+    profile: String,
+    /// Write once and exit.
+    #[arg(long)]
+    once: bool,
+}
+
+/// The provider and whether to trace, built from the flags.
+struct Session {
+    provider: RolesAnywhereProvider,
+    transport: Arc<dyn Transport>,
+    debug: bool,
+}
+
+impl CredArgs {
+    fn session(&self) -> Result<Session, Error> {
+        let source = self.key.source()?;
+        let need = |v: &Option<String>, flag: &str| {
+            v.clone()
+                .ok_or_else(|| Error::Input(format!("{flag} is required")))
+        };
+        let trust_anchor = need(&self.trust_anchor_arn, "--trust-anchor-arn")?;
+        let profile = need(&self.profile_arn, "--profile-arn")?;
+        let role = need(&self.role_arn, "--role-arn")?;
+        let endpoint = self.endpoint.clone().or_else(env_endpoint);
+        let mut params = SessionParams::new(
+            &trust_anchor,
+            &profile,
+            &role,
+            self.region.as_deref(),
+            endpoint.as_deref(),
+        )?;
+        params.duration_seconds = self.session_duration;
+        params.role_session_name = self.role_session_name.clone();
+        if !(900..=43_200).contains(&params.duration_seconds) {
+            return Err(Error::Input(
+                "--session-duration must be 900 to 43200 seconds".into(),
+            ));
+        }
+        let identity = Identity::load(&source)?;
+        identity.check_validity(SystemTime::now())?;
+        let config = TransportConfig {
+            tls: if self.no_verify_ssl {
+                TlsSetting::Insecure
+            } else {
+                TlsSetting::Platform
+            },
+            proxy: if self.with_proxy {
+                ProxySetting::FromEnv
+            } else {
+                ProxySetting::None
+            },
+            ..TransportConfig::default()
+        };
+        let transport: Arc<dyn Transport> = Arc::new(
+            BlockingTransport::try_new(config).map_err(|e| Error::Transport(e.to_string()))?,
+        );
+        Ok(Session {
+            provider: RolesAnywhereProvider::new(identity, params, transport.clone()),
+            transport,
+            debug: self.debug,
+        })
+    }
+}
+
+/// `AWS_ENDPOINT_URL_ROLESANYWHERE`, then `AWS_ENDPOINT_URL`, as the SDKs
+/// read them (off with `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`).
+fn env_endpoint() -> Option<String> {
+    let env = cred_providers::ProcessEnv;
+    cred_providers::endpoint::resolve_endpoint(
+        "RolesAnywhere",
+        &env,
+        &cred_providers::profile::ProfileSet::default(),
+        None,
+    )
+    .map(|(url, _)| url)
+}
+
+impl Session {
+    fn credentials(&self) -> Result<cred_providers::Credentials, Error> {
+        let (mut creq, mut sts) = (Vec::new(), Vec::new());
+        let trace = self.debug.then_some(sigv4_core::Trace {
+            canonical_request: &mut creq,
+            string_to_sign: &mut sts,
+        });
+        let request = self.provider.request(SystemTime::now(), trace)?;
+        if self.debug {
+            eprintln!("rolesanywhere: {} {}", request.method(), request.uri());
+            eprintln!(
+                "rolesanywhere: canonical request:\n{}",
+                String::from_utf8_lossy(&creq)
+            );
+            eprintln!(
+                "rolesanywhere: string to sign:\n{}",
+                String::from_utf8_lossy(&sts)
+            );
+        }
+        let response = pollster::block_on(self.transport.send(request))
+            .map_err(|e| Error::Transport(e.to_string()))?;
+        if self.debug {
+            eprintln!("rolesanywhere: HTTP {}", response.status().as_u16());
+        }
+        rolesanywhere::session::parse_response(&response)
+    }
+}
+
+fn credential_process_json(c: &cred_providers::Credentials) -> String {
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Out<'a> {
+        version: u8,
+        access_key_id: &'a str,
+        secret_access_key: &'a str,
+        session_token: &'a str,
+        expiration: String,
+    }
+    let out = Out {
+        version: 1,
+        access_key_id: c.access_key_id(),
+        secret_access_key: c.secret_access_key(),
+        session_token: c.session_token().unwrap_or_default(),
+        expiration: c
+            .expiry()
+            .map(cred_providers::time::format_rfc3339)
+            .unwrap_or_default(),
+    };
+    serde_json::to_string(&out).unwrap_or_default()
+}
+
+fn sign_string(args: &SignStringArgs) -> Result<Vec<u8>, Error> {
+    args.key.other.refuse()?;
+    let password = args.key.pkcs8_password.as_deref();
+    let key = match (&args.key.private_key, &args.key.certificate) {
+        (Some(path), _) => {
+            let bytes = read_path(path, "private key")?;
+            PrivateKey::from_bytes(&bytes, password)?
+        }
+        (None, Some(p12)) => {
+            read_pkcs12(&read_path(p12, "PKCS#12 bundle")?, password.unwrap_or(""))?.key
+        }
+        (None, None) => return Err(Error::Input("--private-key is required".into())),
+    };
+    let message: Zeroizing<Vec<u8>> = match &args.string {
+        Some(s) => Zeroizing::new(s.as_bytes().to_vec()),
+        None => {
+            let mut buf = Zeroizing::new(Vec::new());
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|e| Error::Input(format!("cannot read stdin: {e}")))?;
+            buf
+        }
+    };
+    let digest = match args.digest.as_str() {
+        "SHA384" => Digest::Sha384,
+        "SHA512" => Digest::Sha512,
+        _ => Digest::Sha256,
+    };
+    let sig = key.sign(&message, digest)?;
+    let hex: String = sig.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(match args.format.as_str() {
+        "bin" => sig,
+        "text" => hex.into_bytes(),
+        _ => serde_json::to_string(&hex).unwrap_or_default().into_bytes(),
+    })
+}
+
+fn read_path(path: &PathBuf, what: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
+    if path.as_os_str() == "-" {
+        let mut buf = Zeroizing::new(Vec::new());
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::Input(format!("cannot read the {what} from stdin: {e}")))?;
+        return Ok(buf);
+    }
+    std::fs::read(path).map(Zeroizing::new).map_err(|e| {
+        Error::Input(format!(
+            "cannot read the {what} file {}: {e}",
+            path.display()
+        ))
+    })
+}
+
+fn read_certificate_data(args: &ReadArgs) -> Result<String, Error> {
+    args.key.other.refuse()?;
+    let path = args
+        .key
+        .certificate
+        .as_ref()
+        .ok_or_else(|| Error::Input("--certificate is required".into()))?;
+    let bytes = read_path(path, "certificate")?;
+    let cert = match EndEntity::from_bytes(&bytes) {
+        Ok(c) => c,
+        Err(e) => match read_pkcs12(&bytes, args.key.pkcs8_password.as_deref().unwrap_or("")) {
+            Ok(bundle) => EndEntity::from_der(&bundle.certificate)?,
+            Err(_) => return Err(e),
+        },
+    };
+    let family = cert.key_type().family();
+    let tags: serde_json::Map<String, serde_json::Value> = cert
+        .principal_tags()
+        .into_iter()
+        .map(|(k, v)| (k, serde_json::Value::String(v)))
+        .collect();
+    let out = serde_json::json!({
+        "keyType": family,
+        "certificateData": cert.header_value(),
+        "serialNumber": cert.serial_decimal(),
+        "supportedAlgorithms": [
+            format!("{family}SHA256"),
+            format!("{family}SHA384"),
+            format!("{family}SHA512"),
+        ],
+        "subject": cert.subject(),
+        "issuer": cert.issuer(),
+        "subjectAlternativeNames": cert.subject_alternative_names(),
+        "notBefore": cred_providers::time::format_rfc3339(cert.not_before()),
+        "notAfter": cred_providers::time::format_rfc3339(cert.not_after()),
+        "principalTags": tags,
+    });
+    if args.debug {
+        eprintln!("rolesanywhere: serial (hex) {}", cert.serial_hex());
+    }
+    Ok(out.to_string())
+}
+
+fn run(cli: Cli) -> Result<(), Error> {
+    let stdout = std::io::stdout();
+    let write_out = |bytes: &[u8]| -> Result<(), Error> {
+        let mut lock = stdout.lock();
+        lock.write_all(bytes)
+            .and_then(|_| lock.flush())
+            .map_err(|e| Error::Input(format!("cannot write to stdout: {e}")))
+    };
+    match cli.cmd {
+        Cmd::CredentialProcess(args) => {
+            let session = args.session()?;
+            let creds = session.credentials()?;
+            write_out(credential_process_json(&creds).as_bytes())
+        }
+        Cmd::SignString(args) => write_out(&sign_string(&args)?),
+        Cmd::ReadCertificateData(args) => write_out(read_certificate_data(&args)?.as_bytes()),
+        Cmd::Serve(args) => {
+            let session = args.cred.session()?;
+            serve::run(
+                session,
+                args.port,
+                args.cred.role_arn.as_deref().unwrap_or_default(),
+            )
+        }
+        Cmd::Update(args) => {
+            let session = args.cred.session()?;
+            update::run(session, &args.profile, args.once)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            eprintln!("rolesanywhere: {}", first.trim_start_matches("error: "));
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rolesanywhere: {}", one_line(&e.to_string()));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}

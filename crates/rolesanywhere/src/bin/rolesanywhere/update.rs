@@ -1,0 +1,76 @@
+//! `rolesanywhere update`: keeps a profile of the shared credentials file
+//! fresh.
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use rolesanywhere::Error;
+use rolesanywhere::credentials_file::{upsert, write_atomically};
+use rolesanywhere::imds_server::refresh_delay;
+
+use crate::Session;
+
+fn credentials_path() -> Result<PathBuf, Error> {
+    let env = cred_providers::ProcessEnv;
+    let loc = cred_providers::profile::location::resolve(
+        &env,
+        cred_providers::profile::location::Platform::current(),
+        None,
+    );
+    loc.credentials.map(PathBuf::from).ok_or_else(|| {
+        Error::Input(
+            "cannot find the shared credentials file: set HOME or AWS_SHARED_CREDENTIALS_FILE"
+                .into(),
+        )
+    })
+}
+
+fn write(session: &Session, path: &PathBuf, profile: &str) -> Result<Option<SystemTime>, Error> {
+    let creds = session.credentials()?;
+    let before = match std::fs::read_to_string(path) {
+        Ok(s) => s,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => {
+            return Err(Error::Input(format!("cannot read {}: {e}", path.display())));
+        }
+    };
+    let after = upsert(
+        &before,
+        profile,
+        creds.access_key_id(),
+        creds.secret_access_key(),
+        creds.session_token().unwrap_or_default(),
+    );
+    write_atomically(path, &after)
+        .map_err(|e| Error::Input(format!("cannot write {}: {e}", path.display())))?;
+    Ok(creds.expiry())
+}
+
+pub(crate) fn run(session: Session, profile: &str, once: bool) -> Result<(), Error> {
+    let path = credentials_path()?;
+    let mut expiry = write(&session, &path, profile)?;
+    if once {
+        return Ok(());
+    }
+    let mut failures = 0u32;
+    loop {
+        let wait = match expiry {
+            Some(exp) if failures == 0 => refresh_delay(exp, SystemTime::now()),
+            Some(_) => Duration::from_secs(5u64 << failures.min(6)),
+            None => return Ok(()),
+        };
+        std::thread::sleep(wait);
+        match write(&session, &path, profile) {
+            Ok(e) => {
+                expiry = e;
+                failures = 0;
+            }
+            Err(e) => {
+                failures += 1;
+                eprintln!(
+                    "rolesanywhere: refresh failed (the file keeps the current credentials): {e}"
+                );
+            }
+        }
+    }
+}

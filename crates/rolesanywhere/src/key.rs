@@ -1,0 +1,324 @@
+//! Private keys in the forms users hold them: RSA (PKCS#1 `RSA PRIVATE KEY`
+//! or PKCS#8), EC P-256 / P-384 (SEC1 `EC PRIVATE KEY` or PKCS#8), an
+//! encrypted PKCS#8 (`ENCRYPTED PRIVATE KEY`: PBES2 with PBKDF2 or scrypt and
+//! AES-CBC) with a passphrase, PEM or DER; and PKCS#12 bundles.
+//!
+//! RSA signs with ring (PKCS#1 v1.5); ECDSA with the `p256` / `p384`
+//! crates over a prehash, since Roles Anywhere uses SHA-256 on both curves
+//! (ring cannot sign P-384 with SHA-256). No key bytes appear in `Debug` or
+//! in an error.
+
+use p256::pkcs8::DecodePrivateKey;
+use pkcs8::der::Decode;
+use ring::rand::SystemRandom;
+use ring::signature::{KeyPair, RSA_PKCS1_SHA256, RSA_PKCS1_SHA384, RSA_PKCS1_SHA512, RsaKeyPair};
+use zeroize::Zeroizing;
+
+use crate::Error;
+use crate::cert::{ChainCertificate, KeyType, oid};
+
+/// A hash for [`PrivateKey::sign`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Digest {
+    /// SHA-256 (what CreateSession uses).
+    Sha256,
+    /// SHA-384.
+    Sha384,
+    /// SHA-512.
+    Sha512,
+}
+
+impl Digest {
+    fn ring(self) -> &'static ring::digest::Algorithm {
+        match self {
+            Digest::Sha256 => &ring::digest::SHA256,
+            Digest::Sha384 => &ring::digest::SHA384,
+            Digest::Sha512 => &ring::digest::SHA512,
+        }
+    }
+}
+
+/// A private key that can sign for Roles Anywhere.
+pub enum PrivateKey {
+    /// RSA, any size ring accepts (2048 to 8192 bits).
+    Rsa(RsaKeyPair),
+    /// ECDSA P-256.
+    P256(p256::ecdsa::SigningKey),
+    /// ECDSA P-384.
+    P384(p384::ecdsa::SigningKey),
+}
+
+impl std::fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PrivateKey({:?}, ..)", self.key_type())
+    }
+}
+
+const ENCRYPTED_NEEDS_PASSWORD: &str =
+    "the private key is encrypted; give its passphrase (--pkcs8-password)";
+
+impl PrivateKey {
+    /// Reads a key from PEM or DER bytes. `password` decrypts an
+    /// `ENCRYPTED PRIVATE KEY`; it is ignored for a plain key.
+    pub fn from_bytes(bytes: &[u8], password: Option<&str>) -> Result<Self, Error> {
+        if let Some(blocks) = pem_blocks(bytes)? {
+            // openssl ecparam -genkey writes an EC PARAMETERS block first.
+            for (label, der) in blocks {
+                match label.as_str() {
+                    "PRIVATE KEY" => return Self::from_pkcs8(&der),
+                    "RSA PRIVATE KEY" => return Self::from_pkcs1(&der),
+                    "EC PRIVATE KEY" => return Self::from_sec1(&der),
+                    "ENCRYPTED PRIVATE KEY" => return Self::from_encrypted_pkcs8(&der, password),
+                    _ => continue,
+                }
+            }
+            return Err(Error::Key(
+                "no private key in the PEM (expected PRIVATE KEY, RSA PRIVATE KEY, EC PRIVATE KEY or ENCRYPTED PRIVATE KEY)"
+                    .into(),
+            ));
+        }
+        Self::from_der(bytes, password)
+    }
+
+    /// Reads a DER key of any supported form.
+    pub fn from_der(der: &[u8], password: Option<&str>) -> Result<Self, Error> {
+        if pkcs8::PrivateKeyInfoRef::from_der(der).is_ok() {
+            return Self::from_pkcs8(der);
+        }
+        if pkcs8::EncryptedPrivateKeyInfoRef::from_der(der).is_ok() {
+            return Self::from_encrypted_pkcs8(der, password);
+        }
+        if sec1::EcPrivateKey::from_der(der).is_ok() {
+            return Self::from_sec1(der);
+        }
+        if let Ok(k) = RsaKeyPair::from_der(der) {
+            return Ok(PrivateKey::Rsa(k));
+        }
+        Err(Error::Key(
+            "not a private key in PEM or DER (PKCS#8, PKCS#1, SEC1 or encrypted PKCS#8)".into(),
+        ))
+    }
+
+    /// A PKCS#8 `PrivateKeyInfo` (RSA or EC).
+    pub fn from_pkcs8(der: &[u8]) -> Result<Self, Error> {
+        let info = pkcs8::PrivateKeyInfoRef::from_der(der)
+            .map_err(|e| Error::Key(format!("not a PKCS#8 private key ({e})")))?;
+        let alg = info.algorithm.oid;
+        if alg == oid::RSA {
+            return RsaKeyPair::from_pkcs8(der)
+                .map(PrivateKey::Rsa)
+                .map_err(|e| Error::Key(format!("unusable RSA key: {e}")));
+        }
+        if alg == oid::EC {
+            let curve = info
+                .algorithm
+                .parameters_oid()
+                .map_err(|_| Error::Key("the EC key names no curve".into()))?;
+            if curve == oid::P256 {
+                return p256::ecdsa::SigningKey::from_pkcs8_der(der)
+                    .map(PrivateKey::P256)
+                    .map_err(|e| Error::Key(format!("unusable P-256 key: {e}")));
+            }
+            if curve == oid::P384 {
+                return p384::ecdsa::SigningKey::from_pkcs8_der(der)
+                    .map(PrivateKey::P384)
+                    .map_err(|e| Error::Key(format!("unusable P-384 key: {e}")));
+            }
+            return Err(Error::Key(format!(
+                "EC curve {curve} is not supported; use P-256 or P-384"
+            )));
+        }
+        Err(Error::Key(format!(
+            "key algorithm {alg} is not supported; use RSA or EC (P-256, P-384)"
+        )))
+    }
+
+    /// A PKCS#1 `RSAPrivateKey`.
+    pub fn from_pkcs1(der: &[u8]) -> Result<Self, Error> {
+        RsaKeyPair::from_der(der)
+            .map(PrivateKey::Rsa)
+            .map_err(|e| Error::Key(format!("unusable RSA key: {e}")))
+    }
+
+    /// A SEC1 `ECPrivateKey` (with its curve named, as OpenSSL writes it).
+    pub fn from_sec1(der: &[u8]) -> Result<Self, Error> {
+        let key = sec1::EcPrivateKey::from_der(der)
+            .map_err(|e| Error::Key(format!("not a SEC1 EC private key ({e})")))?;
+        let curve = key
+            .parameters
+            .and_then(|p| p.named_curve())
+            .ok_or_else(|| Error::Key("the EC key names no curve".into()))?;
+        if curve == oid::P256 {
+            let sk = p256::SecretKey::from_sec1_der(der)
+                .map_err(|e| Error::Key(format!("unusable P-256 key: {e}")))?;
+            return Ok(PrivateKey::P256(sk.into()));
+        }
+        if curve == oid::P384 {
+            let sk = p384::SecretKey::from_sec1_der(der)
+                .map_err(|e| Error::Key(format!("unusable P-384 key: {e}")))?;
+            return Ok(PrivateKey::P384(sk.into()));
+        }
+        Err(Error::Key(format!(
+            "EC curve {curve} is not supported; use P-256 or P-384"
+        )))
+    }
+
+    /// An `EncryptedPrivateKeyInfo` (PBES2: PBKDF2 or scrypt, AES-CBC).
+    pub fn from_encrypted_pkcs8(der: &[u8], password: Option<&str>) -> Result<Self, Error> {
+        let password = password.ok_or_else(|| Error::Key(ENCRYPTED_NEEDS_PASSWORD.into()))?;
+        let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(der)
+            .map_err(|e| Error::Key(format!("not an encrypted PKCS#8 key ({e})")))?;
+        let plain = info.decrypt(password).map_err(|_| {
+            Error::Key(
+                "cannot decrypt the private key: wrong passphrase, or an encryption other than PBES2 (PBKDF2 or scrypt with AES-CBC)"
+                    .into(),
+            )
+        })?;
+        Self::from_pkcs8(plain.as_bytes())
+    }
+
+    /// The key type.
+    pub fn key_type(&self) -> KeyType {
+        match self {
+            PrivateKey::Rsa(_) => KeyType::Rsa,
+            PrivateKey::P256(_) => KeyType::P256,
+            PrivateKey::P384(_) => KeyType::P384,
+        }
+    }
+
+    /// The public key as a certificate carries it: PKCS#1 `RSAPublicKey`
+    /// for RSA, the uncompressed point for EC.
+    pub fn public_key(&self) -> Vec<u8> {
+        match self {
+            PrivateKey::Rsa(k) => k.public_key().as_ref().to_vec(),
+            PrivateKey::P256(k) => k.verifying_key().to_sec1_point(false).as_bytes().to_vec(),
+            PrivateKey::P384(k) => k.verifying_key().to_sec1_point(false).as_bytes().to_vec(),
+        }
+    }
+
+    /// Signs `message` hashed with `digest`: RSA PKCS#1 v1.5, or ECDSA with
+    /// a DER-encoded signature.
+    pub fn sign(&self, message: &[u8], digest: Digest) -> Result<Vec<u8>, Error> {
+        match self {
+            PrivateKey::Rsa(k) => {
+                let alg = match digest {
+                    Digest::Sha256 => &RSA_PKCS1_SHA256,
+                    Digest::Sha384 => &RSA_PKCS1_SHA384,
+                    Digest::Sha512 => &RSA_PKCS1_SHA512,
+                };
+                let mut sig = vec![0u8; k.public().modulus_len()];
+                k.sign(alg, &SystemRandom::new(), message, &mut sig)
+                    .map_err(|_| Error::Sign("RSA signing failed".into()))?;
+                Ok(sig)
+            }
+            PrivateKey::P256(k) => {
+                use p256::ecdsa::signature::hazmat::PrehashSigner;
+                let hash = ring::digest::digest(digest.ring(), message);
+                let sig: p256::ecdsa::DerSignature = k
+                    .sign_prehash(hash.as_ref())
+                    .map_err(|_| Error::Sign("ECDSA signing failed".into()))?;
+                Ok(sig.as_bytes().to_vec())
+            }
+            PrivateKey::P384(k) => {
+                use p384::ecdsa::signature::hazmat::PrehashSigner;
+                let hash = ring::digest::digest(digest.ring(), message);
+                let sig: p384::ecdsa::DerSignature = k
+                    .sign_prehash(hash.as_ref())
+                    .map_err(|_| Error::Sign("ECDSA signing failed".into()))?;
+                Ok(sig.as_bytes().to_vec())
+            }
+        }
+    }
+}
+
+/// `Some(blocks)` when the input is PEM, each `(label, der)` in order.
+type PemBlocks = Vec<(String, Zeroizing<Vec<u8>>)>;
+
+fn pem_blocks(bytes: &[u8]) -> Result<Option<PemBlocks>, Error> {
+    const BEGIN: &[u8] = b"-----BEGIN ";
+    let Some(mut rest) = find(bytes, BEGIN).map(|i| &bytes[i..]) else {
+        return Ok(None);
+    };
+    let mut blocks = Vec::new();
+    while let Some(start) = find(rest, BEGIN) {
+        rest = &rest[start..];
+        // The block ends after "-----END <label>-----".
+        let Some(end_marker) = find(rest, b"-----END ") else {
+            return Err(Error::Key("a PEM block has no END line".into()));
+        };
+        let after = &rest[end_marker + 9..];
+        let Some(close) = find(after, b"-----") else {
+            return Err(Error::Key("a PEM END line is not closed".into()));
+        };
+        let block_len = end_marker + 9 + close + 5;
+        let block = &rest[..block_len];
+        let (label, der) =
+            pkcs8::der::pem::decode_vec(block).map_err(|e| Error::Key(format!("bad PEM ({e})")))?;
+        blocks.push((label.to_string(), Zeroizing::new(der)));
+        rest = &rest[block_len..];
+    }
+    Ok(Some(blocks))
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// What a PKCS#12 bundle holds: the key, its certificate (DER) and the
+/// other certificates of the bundle (the chain, self-signed roots left
+/// out), in bundle order.
+#[derive(Debug)]
+pub struct Pkcs12Bundle {
+    /// The private key.
+    pub key: PrivateKey,
+    /// The certificate whose public key matches the key.
+    pub certificate: Vec<u8>,
+    /// The intermediates.
+    pub chain: Vec<ChainCertificate>,
+}
+
+/// Opens a PKCS#12 bundle (`.p12` / `.pfx`; PBES2/AES with a SHA-256 MAC
+/// as OpenSSL 3 writes by default, and the legacy PBES1 forms) with
+/// `password` (empty when none).
+pub fn read_pkcs12(bytes: &[u8], password: &str) -> Result<Pkcs12Bundle, Error> {
+    let archive = p12_keystore::Pkcs12Archive::from_pkcs12(bytes, password).map_err(|e| {
+        let hint = match e {
+            p12_keystore::error::Error::MacError(_) => {
+                "wrong password (give it with --pkcs8-password)".to_string()
+            }
+            other => other.to_string(),
+        };
+        Error::Key(format!("cannot open the PKCS#12 bundle: {hint}"))
+    })?;
+    let bag = archive
+        .keys
+        .first()
+        .ok_or_else(|| Error::Key("the PKCS#12 bundle holds no private key".into()))?;
+    let key = PrivateKey::from_pkcs8(bag.key.as_der())?;
+    let public = key.public_key();
+    let mut certificate = None;
+    let mut chain = Vec::new();
+    for c in &archive.certs {
+        let der = c.cert.as_der();
+        let is_leaf = certificate.is_none()
+            && crate::cert::EndEntity::from_der(der)
+                .map(|e| e.public_key() == public.as_slice())
+                .unwrap_or(false);
+        if is_leaf {
+            certificate = Some(der.to_vec());
+        } else {
+            let cc = ChainCertificate::from_der(der)?;
+            if !cc.is_self_signed() {
+                chain.push(cc);
+            }
+        }
+    }
+    let certificate = certificate.ok_or_else(|| {
+        Error::Key("the PKCS#12 bundle holds no certificate for its private key".into())
+    })?;
+    Ok(Pkcs12Bundle {
+        key,
+        certificate,
+        chain,
+    })
+}

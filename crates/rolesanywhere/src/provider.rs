@@ -1,0 +1,130 @@
+//! Roles Anywhere as a `cred-providers` provider, for services that want
+//! the credentials in-process (wrap it in a `CachedProvider`, or put it in
+//! a `DefaultChain`).
+
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use cred_providers::transport::Transport;
+use cred_providers::{Credentials, CredentialsError, ProvideCredentials, ProvideFuture};
+use sigv4_core::{SignatureAlgorithm, Timestamp};
+
+use crate::Error;
+use crate::cert::{ChainCertificate, EndEntity};
+use crate::identity::Identity;
+use crate::session::{SessionParams, create_session_request, parse_response};
+
+const NAME: &str = "rolesanywhere";
+
+/// Calls CreateSession with a certificate and a signer.
+pub struct RolesAnywhereProvider {
+    certificate: EndEntity,
+    chain: Vec<ChainCertificate>,
+    signer: Mutex<Box<dyn SignatureAlgorithm + Send>>,
+    params: SessionParams,
+    transport: Arc<dyn Transport>,
+}
+
+impl std::fmt::Debug for RolesAnywhereProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RolesAnywhereProvider")
+            .field("serial", &self.certificate.serial_decimal())
+            .field("params", &self.params)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RolesAnywhereProvider {
+    /// A provider for a loaded identity.
+    pub fn new(identity: Identity, params: SessionParams, transport: Arc<dyn Transport>) -> Self {
+        Self::with_signer(
+            identity.certificate,
+            identity.chain,
+            Box::new(identity.signer),
+            params,
+            transport,
+        )
+    }
+
+    /// A provider whose key lives elsewhere (a hardware token, a platform
+    /// store): any [`SignatureAlgorithm`] with the X.509 algorithm name and
+    /// the certificate's decimal serial as its credential id.
+    pub fn with_signer(
+        certificate: EndEntity,
+        chain: Vec<ChainCertificate>,
+        signer: Box<dyn SignatureAlgorithm + Send>,
+        params: SessionParams,
+        transport: Arc<dyn Transport>,
+    ) -> Self {
+        Self {
+            certificate,
+            chain,
+            signer: Mutex::new(signer),
+            params,
+            transport,
+        }
+    }
+
+    /// The session parameters.
+    pub fn params(&self) -> &SessionParams {
+        &self.params
+    }
+
+    /// The signed CreateSession request for `now`; `trace` receives the
+    /// canonical request and string to sign.
+    pub fn request(
+        &self,
+        now: SystemTime,
+        trace: Option<sigv4_core::Trace<'_>>,
+    ) -> Result<http::Request<Vec<u8>>, Error> {
+        self.certificate.check_validity(now)?;
+        let secs = now
+            .duration_since(UNIX_EPOCH)
+            .map_err(|_| Error::Input("the clock is before 1970".into()))?
+            .as_secs();
+        let time = Timestamp::from_unix_seconds(secs)
+            .map_err(|e| Error::Input(format!("unusable time: {e}")))?;
+        let mut signer = match self.signer.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        create_session_request(
+            &self.params,
+            &self.certificate,
+            &self.chain,
+            &mut **signer,
+            time,
+            trace,
+        )
+    }
+
+    /// Calls CreateSession now.
+    pub async fn create_session(&self) -> Result<Credentials, Error> {
+        let request = self.request(SystemTime::now(), None)?;
+        let response = self
+            .transport
+            .send(request)
+            .await
+            .map_err(|e| Error::Transport(e.to_string()))?;
+        parse_response(&response)
+    }
+}
+
+impl ProvideCredentials for RolesAnywhereProvider {
+    fn provide_credentials(&self) -> ProvideFuture<'_> {
+        Box::pin(async move {
+            self.create_session().await.map_err(|e| match e {
+                Error::Certificate(_) | Error::Key(_) | Error::KeyMismatch | Error::Input(_) => {
+                    CredentialsError::InvalidConfiguration {
+                        provider: NAME,
+                        message: e.to_string(),
+                    }
+                }
+                other => CredentialsError::Failed {
+                    provider: NAME,
+                    message: other.to_string(),
+                },
+            })
+        })
+    }
+}

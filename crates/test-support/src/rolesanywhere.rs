@@ -1,0 +1,97 @@
+//! A local IAM Roles Anywhere endpoint (`rolesanywhere_server.py`) that
+//! verifies each CreateSession request with Python's `cryptography`, an
+//! implementation independent of the crate under test.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// The trust anchor ARN the fake accepts.
+pub const ANCHOR_ARN: &str = "arn:aws:rolesanywhere:us-east-1:123456789012:trust-anchor/1a2b3c4d-0000-4000-8000-000000000001";
+/// A profile ARN.
+pub const PROFILE_ARN: &str =
+    "arn:aws:rolesanywhere:us-east-1:123456789012:profile/1a2b3c4d-0000-4000-8000-000000000002";
+/// A role ARN.
+pub const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/workloads/reader";
+
+/// A running fake; stops when dropped.
+#[derive(Debug)]
+pub struct FakeRolesAnywhere {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// One JSON line per request.
+    pub log: PathBuf,
+    child: Child,
+}
+
+impl FakeRolesAnywhere {
+    /// Starts the fake with `root_pem` as the trust anchor's CA.
+    pub fn start(root_pem: &Path) -> Self {
+        let log = std::env::temp_dir().join(format!(
+            "ra-log-{}-{}.jsonl",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("rolesanywhere_server.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .arg(ANCHOR_ARN)
+            .arg(root_pem)
+            .arg(&log)
+            // The server exits when this pipe closes (the test process ends).
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 (with the cryptography package) is needed");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .strip_prefix("ready ")
+            .unwrap_or_else(|| panic!("the fake Roles Anywhere did not start: {line:?}"))
+            .to_string();
+        Self {
+            url: format!("http://127.0.0.1:{port}"),
+            log,
+            child,
+        }
+    }
+
+    /// The logged requests.
+    pub fn requests(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Makes later sessions fail (or succeed again).
+    pub fn deny(&self, deny: bool) {
+        let body = format!("{{\"deny\":{deny}}}");
+        let port: u16 = self.url.rsplit(':').next().unwrap().parse().unwrap();
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        use std::io::{Read, Write};
+        write!(
+            s,
+            "POST /_control HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out);
+        assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    }
+}
+
+impl Drop for FakeRolesAnywhere {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
