@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use rolesanywhere::cert::EndEntity;
-use rolesanywhere::session::{SessionParams, create_session_request};
 use rolesanywhere::key::PrivateKey;
+use rolesanywhere::session::{SessionParams, create_session_request};
 use rolesanywhere::signer::X509Signer;
 use serde_json::Value;
 use sigv4_core::Trace;

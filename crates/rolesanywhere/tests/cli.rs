@@ -1,0 +1,679 @@
+//! The `rolesanywhere` binary: flags and output shapes of
+//! `aws_signing_helper`, checked against the openssl-made PKI, the
+//! independent CreateSession verifier, the `openssl` command (signatures,
+//! certificate fields) and the rest of the product (the credential chain
+//! running `credential_process`, the IMDS provider reading `serve`).
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+
+use cred_providers::{DefaultChain, ImdsProvider, MapEnv, RealFiles, provide_blocking};
+use test_support::pki::{PASSWORD, pki};
+use test_support::rolesanywhere::{ANCHOR_ARN, FakeRolesAnywhere, PROFILE_ARN, ROLE_ARN};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rolesanywhere");
+
+thread_local! {
+    static FAKE: &'static FakeRolesAnywhere =
+        Box::leak(Box::new(FakeRolesAnywhere::start(&pki().path("root.pem"))));
+}
+
+fn fake() -> &'static FakeRolesAnywhere {
+    FAKE.with(|f| *f)
+}
+
+fn p(name: &str) -> String {
+    pki().path(name).display().to_string()
+}
+
+fn cmd() -> Command {
+    let mut c = Command::new(BIN);
+    c.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(Stdio::null());
+    c
+}
+
+fn session_args(cert: &str, key: &str) -> Vec<String> {
+    [
+        "--certificate",
+        &p(cert),
+        "--private-key",
+        &p(key),
+        "--intermediates",
+        &p("intermediate.pem"),
+        "--trust-anchor-arn",
+        ANCHOR_ARN,
+        "--profile-arn",
+        PROFILE_ARN,
+        "--role-arn",
+        ROLE_ARN,
+        "--endpoint",
+        &fake().url,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn run(args: &[String]) -> Output {
+    cmd().args(args).output().unwrap()
+}
+
+/// An error: non-zero, one line on stderr, nothing on stdout.
+fn assert_error(out: &Output, want: &str) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success(), "should fail: {stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "stdout must be empty: {:?}",
+        out.stdout
+    );
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr:?}");
+    assert!(stderr.contains(want), "{want:?} not in {stderr:?}");
+    stderr
+}
+
+#[test]
+fn credential_process_prints_exactly_the_json() {
+    for (cert, key) in [
+        ("rsa.pem", "rsa.key"),
+        ("p256.pem", "p256.key"),
+        ("p384.pem", "p384.key"),
+    ] {
+        let out = run(&session_args(cert, key));
+        let mut args = vec!["credential-process".to_string()];
+        args.extend(session_args(cert, key));
+        let out2 = run(&args);
+        assert!(!out.status.success(), "a subcommand is required");
+        assert!(
+            out2.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out2.stderr)
+        );
+        assert!(out2.stderr.is_empty());
+        let text = String::from_utf8(out2.stdout).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut sorted = vec![
+            "AccessKeyId",
+            "Expiration",
+            "SecretAccessKey",
+            "SessionToken",
+            "Version",
+        ];
+        sorted.sort();
+        assert_eq!(keys, sorted, "exactly these keys");
+        // In the helper's order on the wire.
+        let order: Vec<usize> = [
+            "\"Version\"",
+            "\"AccessKeyId\"",
+            "\"SecretAccessKey\"",
+            "\"SessionToken\"",
+            "\"Expiration\"",
+        ]
+        .iter()
+        .map(|k| text.find(k).unwrap())
+        .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+        assert_eq!(v["Version"], 1);
+        assert!(v["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
+        assert!(cred_providers::time::parse_rfc3339(v["Expiration"].as_str().unwrap()).is_some());
+        // The output is what the SDKs' credential_process parser takes.
+        let creds = cred_providers::process::parse_output(text.as_bytes()).unwrap();
+        assert_eq!(creds.access_key_id(), v["AccessKeyId"].as_str().unwrap());
+    }
+}
+
+#[test]
+fn errors_are_one_line_with_nothing_on_stdout() {
+    let mut base = vec!["credential-process".to_string()];
+    base.extend(session_args("rsa.pem", "other.key"));
+    assert_error(&run(&base), "does not match");
+
+    let mut args = vec!["credential-process".to_string()];
+    args.extend(session_args("expired.pem", "expired.key"));
+    assert_error(&run(&args), "expired");
+
+    let mut args = vec!["credential-process".to_string()];
+    args.extend(session_args("rsa.pem", "missing.key"));
+    assert_error(&run(&args), "cannot read the private key file");
+
+    let mut args = vec!["credential-process".to_string()];
+    args.extend(session_args("rsa.pem", "rsa.key"));
+    let i = args.iter().position(|a| a == ANCHOR_ARN).unwrap();
+    args[i] = "arn:aws:rolesanywhere:us-east-1:123456789012:trust-anchor/other".into();
+    assert_error(
+        &run(&args),
+        "ResourceNotFoundException (HTTP 404): Trust anchor not found",
+    );
+
+    let mut args = vec!["credential-process".to_string()];
+    args.extend(session_args("rsa.pem", "rsa.key"));
+    args.extend(["--session-duration".into(), "899".into()]);
+    assert_error(&run(&args), "900 to 43200");
+
+    let mut args = vec!["credential-process".to_string()];
+    args.extend(session_args("rsa.pem", "rsa.key"));
+    let i = args.iter().position(|a| a == "--role-arn").unwrap();
+    args.drain(i..i + 2);
+    assert_error(&run(&args), "--role-arn is required");
+
+    // Usage errors too.
+    assert_error(
+        &run(&["credential-process".into(), "--bogus".into()]),
+        "--bogus",
+    );
+
+    // Nothing listening: a transport error.
+    let mut args = vec!["credential-process".to_string()];
+    args.extend(session_args("rsa.pem", "rsa.key"));
+    let i = args.iter().position(|a| a == "--endpoint").unwrap();
+    args[i + 1] = "http://127.0.0.1:9".into();
+    assert_error(&run(&args), "cannot reach Roles Anywhere");
+}
+
+#[test]
+fn other_key_store_flags_are_refused_clearly() {
+    for flags in [
+        vec!["--cert-selector", "Key=x509Subject,Value=CN=a"],
+        vec!["--system-store-name", "MY"],
+        vec!["--pkcs11-lib", "/usr/lib/opensc-pkcs11.so"],
+        vec!["--reuse-pin"],
+        vec!["--tpm-key-password", "x"],
+        vec!["--no-tpm-key-password"],
+    ] {
+        let mut args = vec!["credential-process".to_string()];
+        args.extend(session_args("rsa.pem", "rsa.key"));
+        args.extend(flags.iter().map(|s| s.to_string()));
+        let err = assert_error(&run(&args), "not supported yet");
+        assert!(err.contains(flags[0]), "{err}");
+        let mut args = vec![
+            "sign-string".to_string(),
+            "--private-key".into(),
+            p("rsa.key"),
+        ];
+        args.extend(flags.iter().map(|s| s.to_string()));
+        assert_error(&run(&args), "not supported yet");
+    }
+}
+
+#[test]
+fn sign_string_signatures_verify_with_openssl() {
+    let dir = pki().path("sign-string");
+    std::fs::create_dir_all(&dir).unwrap();
+    let message = "the string to sign\nwith a second line";
+    std::fs::write(dir.join("msg"), message).unwrap();
+    for name in ["rsa", "p256", "p384"] {
+        // The public key, as openssl reads it from the certificate.
+        let pubkey = dir.join(format!("{name}.pub"));
+        let st = Command::new("openssl")
+            .args([
+                "x509",
+                "-in",
+                &p(&format!("{name}.pem")),
+                "-pubkey",
+                "-noout",
+                "-out",
+            ])
+            .arg(&pubkey)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        for digest in ["SHA256", "SHA384", "SHA512"] {
+            let mut child = cmd()
+                .args([
+                    "sign-string",
+                    "--private-key",
+                    &p(&format!("{name}.key")),
+                    "--digest",
+                    digest,
+                    "--format",
+                    "bin",
+                ])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap();
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(message.as_bytes())
+                .unwrap();
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success());
+            let sig = dir.join(format!("{name}-{digest}.sig"));
+            std::fs::write(&sig, &out.stdout).unwrap();
+            let verify = Command::new("openssl")
+                .args(["dgst", &format!("-{}", digest.to_lowercase()), "-verify"])
+                .arg(&pubkey)
+                .arg("-signature")
+                .arg(&sig)
+                .arg(dir.join("msg"))
+                .output()
+                .unwrap();
+            assert!(
+                verify.status.success(),
+                "{name} {digest}: {}",
+                String::from_utf8_lossy(&verify.stdout)
+            );
+            // The same signature in the text and json formats (RSA and
+            // RFC 6979 ECDSA are deterministic).
+            let text = cmd()
+                .args([
+                    "sign-string",
+                    message,
+                    "--private-key",
+                    &p(&format!("{name}.key")),
+                    "--digest",
+                    digest,
+                    "--format",
+                    "text",
+                ])
+                .output()
+                .unwrap();
+            let hex: String = out.stdout.iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(String::from_utf8(text.stdout).unwrap(), hex);
+            let json = cmd()
+                .args([
+                    "sign-string",
+                    message,
+                    "--private-key",
+                    &p(&format!("{name}.key")),
+                    "--digest",
+                    digest,
+                ])
+                .output()
+                .unwrap();
+            assert_eq!(
+                String::from_utf8(json.stdout).unwrap(),
+                format!("\"{hex}\"")
+            );
+        }
+    }
+    // A flipped byte does not verify: the check can fail.
+    let sig = dir.join("rsa-SHA256.sig");
+    let mut bytes = std::fs::read(&sig).unwrap();
+    bytes[10] ^= 1;
+    std::fs::write(&sig, bytes).unwrap();
+    let verify = Command::new("openssl")
+        .args(["dgst", "-sha256", "-verify"])
+        .arg(dir.join("rsa.pub"))
+        .arg("-signature")
+        .arg(&sig)
+        .arg(dir.join("msg"))
+        .output()
+        .unwrap();
+    assert!(!verify.status.success());
+}
+
+fn openssl_text(args: &[&str]) -> String {
+    let out = Command::new("openssl").args(args).output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn read_certificate_data_matches_openssl() {
+    for (name, family) in [("rsa", "RSA"), ("p256", "EC"), ("p384", "EC")] {
+        let out = cmd()
+            .args([
+                "read-certificate-data",
+                "--certificate",
+                &p(&format!("{name}.pem")),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["keyType"], family);
+        assert_eq!(
+            v["supportedAlgorithms"],
+            serde_json::json!([
+                format!("{family}SHA256"),
+                format!("{family}SHA384"),
+                format!("{family}SHA512")
+            ])
+        );
+        // certificateData: base64 of openssl's DER.
+        let der = std::fs::read(pki().path(&format!("{name}.der"))).unwrap();
+        use base64::Engine;
+        assert_eq!(
+            v["certificateData"],
+            base64::engine::general_purpose::STANDARD.encode(&der)
+        );
+        // serialNumber: openssl prints hex; python turns it into decimal.
+        let hex = openssl_text(&[
+            "x509",
+            "-in",
+            &p(&format!("{name}.pem")),
+            "-noout",
+            "-serial",
+        ]);
+        let hex = hex.trim().trim_start_matches("serial=");
+        let dec = Command::new("python3")
+            .args(["-c", &format!("print(int('{hex}', 16))")])
+            .output()
+            .unwrap();
+        assert_eq!(
+            v["serialNumber"],
+            String::from_utf8(dec.stdout).unwrap().trim()
+        );
+        // Subject, issuer and SANs as the PKI made them.
+        let tags = &v["principalTags"];
+        assert_eq!(tags["x509Subject/CN"], name);
+        assert_eq!(tags["x509Subject/OU"], "Workloads");
+        assert_eq!(tags["x509Subject/O"], "Example Corp");
+        assert_eq!(tags["x509Subject/L"], "Seattle");
+        assert_eq!(tags["x509Subject/ST"], "Washington");
+        assert_eq!(tags["x509Subject/C"], "US");
+        assert_eq!(tags["x509Issuer/CN"], "Example Issuing CA");
+        assert_eq!(tags["x509Issuer/OU"], "PKI");
+        assert_eq!(
+            tags["x509SAN/DNS"],
+            format!("{name}.workloads.example.com"),
+            "first DNS name only"
+        );
+        assert_eq!(tags["x509SAN/URI"], format!("spiffe://example.com/{name}"));
+        assert_eq!(
+            v["subjectAlternativeNames"],
+            serde_json::json!([
+                format!("DNS:{name}.workloads.example.com"),
+                format!("URI:spiffe://example.com/{name}"),
+                "DNS:second.example.com"
+            ])
+        );
+        let subject = v["subject"].as_str().unwrap();
+        assert!(
+            subject.contains(&format!("CN={name}")) && subject.contains("OU=Workloads"),
+            "{subject}"
+        );
+        // Validity: the same instants openssl prints.
+        let end = openssl_text(&[
+            "x509",
+            "-in",
+            &p(&format!("{name}.pem")),
+            "-noout",
+            "-enddate",
+        ]);
+        let end = end.trim().trim_start_matches("notAfter=");
+        let py = Command::new("python3")
+            .args(["-c", &format!("import datetime;print(datetime.datetime.strptime('{end}','%b %d %H:%M:%S %Y %Z').strftime('%Y-%m-%dT%H:%M:%SZ'))")])
+            .output()
+            .unwrap();
+        assert_eq!(v["notAfter"], String::from_utf8(py.stdout).unwrap().trim());
+    }
+    // DER input and a PKCS#12 bundle give the same data.
+    let pem = cmd()
+        .args(["read-certificate-data", "--certificate", &p("p256.pem")])
+        .output()
+        .unwrap();
+    let der = cmd()
+        .args(["read-certificate-data", "--certificate", &p("p256.der")])
+        .output()
+        .unwrap();
+    let p12 = cmd()
+        .args([
+            "read-certificate-data",
+            "--certificate",
+            &p("p256.p12"),
+            "--pkcs8-password",
+            PASSWORD,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(pem.stdout, der.stdout);
+    assert_eq!(pem.stdout, p12.stdout);
+    assert_error(
+        &cmd()
+            .args(["read-certificate-data", "--certificate", &p("nope.pem")])
+            .output()
+            .unwrap(),
+        "cannot read the certificate file",
+    );
+}
+
+#[test]
+fn key_from_stdin_and_pkcs12_with_password() {
+    let mut args = vec!["credential-process".to_string()];
+    args.extend(session_args("p384.pem", "p384.key"));
+    let i = args.iter().position(|a| a == "--private-key").unwrap();
+    args[i + 1] = "-".into();
+    let key = std::fs::read(pki().path("p384.key")).unwrap();
+    let mut child = cmd()
+        .args(&args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(&key).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = run(&[
+        "credential-process".into(),
+        "--certificate".into(),
+        p("rsa.p12"),
+        "--pkcs8-password".into(),
+        PASSWORD.into(),
+        "--trust-anchor-arn".into(),
+        ANCHOR_ARN.into(),
+        "--profile-arn".into(),
+        PROFILE_ARN.into(),
+        "--role-arn".into(),
+        ROLE_ARN.into(),
+        "--endpoint".into(),
+        fake().url.clone(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_chain_runs_it_as_credential_process() {
+    let dir = pki().path("chain-e2e");
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config");
+    let args: Vec<String> = session_args("p256.pem", "p256.key");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile ra]\nregion = us-east-1\ncredential_process = {BIN} credential-process {}\n",
+            args.join(" ")
+        ),
+    )
+    .unwrap();
+    let env = MapEnv::new([
+        ("AWS_CONFIG_FILE", config.display().to_string()),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.join("none").display().to_string(),
+        ),
+        ("AWS_PROFILE", "ra".into()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+    ]);
+    let chain = DefaultChain::new(
+        Arc::new(env),
+        Arc::new(RealFiles),
+        None,
+        Arc::new(cred_providers::transport::BlockingTransport::default()),
+    );
+    let before = fake().requests().len();
+    let creds = provide_blocking(&chain).unwrap();
+    assert!(creds.access_key_id().starts_with("ASIA"));
+    assert!(creds.expiry().is_some());
+    assert_eq!(fake().requests().len(), before + 1);
+}
+
+#[test]
+fn serve_is_read_by_the_imds_provider() {
+    let mut args = vec!["serve".to_string(), "--port".into(), "0".into()];
+    args.extend(session_args("rsa.pem", "rsa.trad.pem"));
+    let mut child = cmd()
+        .args(&args)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("rolesanywhere: serving on ")
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .to_string();
+    let env = MapEnv::new([
+        ("AWS_EC2_METADATA_SERVICE_ENDPOINT", url.as_str()),
+        ("AWS_CONFIG_FILE", "/nonexistent/config"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"),
+    ]);
+    let imds = ImdsProvider::new(Arc::new(env), Arc::new(RealFiles), None, None);
+    let first = provide_blocking(&imds).unwrap();
+    assert!(first.access_key_id().starts_with("ASIA"));
+    assert!(first.session_token().is_some());
+    // Served from memory: no new CreateSession per read.
+    let n = fake().requests().len();
+    let again = provide_blocking(&imds).unwrap();
+    assert_eq!(again.access_key_id(), first.access_key_id());
+    assert_eq!(fake().requests().len(), n);
+    // Without a token: 401.
+    let port: u16 = url
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (status, _) = raw_get(port, "/latest/meta-data/iam/security-credentials/reader");
+    assert_eq!(status, 401);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        child
+            .stdout
+            .take()
+            .map(|mut s| {
+                let mut v = Vec::new();
+                std::io::Read::read_to_end(&mut s, &mut v).unwrap();
+                v.is_empty()
+            })
+            .unwrap()
+    );
+}
+
+fn raw_get(port: u16, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out[9..12].parse().unwrap();
+    (status, out)
+}
+
+#[test]
+fn serve_refuses_to_start_without_credentials() {
+    let mut args = vec!["serve".to_string(), "--port".into(), "0".into()];
+    args.extend(session_args("rogue.pem", "rogue.key"));
+    assert_error(&run(&args), "AccessDeniedException");
+}
+
+#[test]
+fn update_writes_the_profile_and_keeps_the_rest() {
+    let dir = pki().path("update");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file: PathBuf = dir.join("credentials");
+    let before = "# keep me\n[default]\naws_access_key_id = AKIDKEEP\naws_secret_access_key = keep\n\n[ra]\nregion = eu-west-1\naws_access_key_id = OLD\n";
+    std::fs::write(&file, before).unwrap();
+    let mut args = vec![
+        "update".to_string(),
+        "--profile".into(),
+        "ra".into(),
+        "--once".into(),
+    ];
+    args.extend(session_args("p256.pem", "p256.key"));
+    let out = cmd()
+        .args(&args)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+    let after = std::fs::read_to_string(&file).unwrap();
+    assert!(after.starts_with("# keep me\n[default]\naws_access_key_id = AKIDKEEP\naws_secret_access_key = keep\n\n[ra]\nregion = eu-west-1\naws_access_key_id = ASIA"), "{after}");
+    assert!(
+        after.contains("\naws_secret_access_key = ") && after.contains("\naws_session_token = ")
+    );
+    assert!(!after.contains("OLD"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    // The written profile is what the profile provider reads.
+    let env = MapEnv::new([
+        ("AWS_SHARED_CREDENTIALS_FILE", file.display().to_string()),
+        ("AWS_CONFIG_FILE", dir.join("none").display().to_string()),
+        ("AWS_PROFILE", "ra".into()),
+    ]);
+    let provider = cred_providers::ProfileProvider::new(
+        Arc::new(env),
+        Arc::new(RealFiles),
+        None,
+        Arc::new(cred_providers::transport::BlockingTransport::default()),
+    );
+    let creds = provide_blocking(&provider).unwrap();
+    assert!(creds.access_key_id().starts_with("ASIA"));
+    // No temporary files left beside it.
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+}
+
+#[test]
+fn debug_prints_the_canonical_request_on_stderr_only() {
+    let mut args = vec!["credential-process".to_string(), "--debug".into()];
+    args.extend(session_args("rsa.pem", "rsa.key"));
+    let out = run(&args);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("canonical request:\nPOST\n/sessions\n"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("string to sign:\nAWS4-X509-RSA-SHA256\n"));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!stderr.contains(v["SecretAccessKey"].as_str().unwrap()));
+}
