@@ -37,7 +37,16 @@ pub fn upsert(
 ) -> String {
     let values = [access_key_id, secret_access_key, session_token];
     let new_line = |i: usize| format!("{} = {}", KEYS[i], values[i]);
-    let lines: Vec<&str> = contents.lines().collect();
+    // Split on '\n' only, so every other byte of a line (a '\r' of CRLF
+    // files included) is written back as it was.
+    let mut lines: Vec<&str> = if contents.is_empty() {
+        Vec::new()
+    } else {
+        contents.split('\n').collect()
+    };
+    if contents.ends_with('\n') {
+        lines.pop();
+    }
     let mut out: Vec<String> = Vec::with_capacity(lines.len() + 5);
     let mut in_section = false;
     let mut found_section = false;
@@ -48,15 +57,18 @@ pub fn upsert(
     for line in &lines {
         if let Some(name) = section_name(line) {
             if in_section {
-                flush_missing(&mut out, &mut insert_at, &written, &new_line);
+                flush_missing(&mut out, &mut insert_at, &mut written, &new_line);
             }
             in_section = name == profile;
             skipping_continuation = false;
             if in_section {
-                found_section = true;
-                written = [false; 3];
                 out.push((*line).to_string());
-                insert_at = Some(out.len());
+                // A repeated section (merged by the SDKs) only loses its
+                // copies of the keys; the first one holds them.
+                if !found_section {
+                    insert_at = Some(out.len());
+                }
+                found_section = true;
                 continue;
             }
             out.push((*line).to_string());
@@ -87,7 +99,7 @@ pub fn upsert(
         out.push((*line).to_string());
     }
     if in_section {
-        flush_missing(&mut out, &mut insert_at, &written, &new_line);
+        flush_missing(&mut out, &mut insert_at, &mut written, &new_line);
     }
     if !found_section {
         if out.last().is_some_and(|l| !l.trim().is_empty()) {
@@ -106,13 +118,14 @@ pub fn upsert(
 fn flush_missing(
     out: &mut Vec<String>,
     insert_at: &mut Option<usize>,
-    written: &[bool; 3],
+    written: &mut [bool; 3],
     new_line: &dyn Fn(usize) -> String,
 ) {
     if let Some(mut at) = insert_at.take() {
-        for (i, done) in written.iter().enumerate() {
-            if !done {
+        for (i, done) in written.iter_mut().enumerate() {
+            if !*done {
                 out.insert(at, new_line(i));
+                *done = true;
                 at += 1;
             }
         }
@@ -188,6 +201,26 @@ mod tests {
         assert_eq!(
             upsert(before, "p", "A", "S", "T"),
             "[p]\naws_access_key_id = A\naws_secret_access_key = S\naws_session_token = T\n"
+        );
+    }
+
+    #[test]
+    fn carriage_returns_are_kept() {
+        let before = "# c\r\r\n[p]\r\nregion = x\r\n";
+        let once = upsert(before, "p", "A", "S", "T");
+        assert!(
+            once.starts_with("# c\r\r\n[p]\r\nregion = x\r\n"),
+            "{once:?}"
+        );
+        assert_eq!(upsert(&once, "p", "A", "S", "T"), once);
+    }
+
+    #[test]
+    fn a_repeated_section_keeps_one_copy() {
+        let before = "[p]\naws_session_token = 1\n[q]\n[p]\naws_access_key_id = 2\nx = y\n";
+        assert_eq!(
+            upsert(before, "p", "A", "S", "T"),
+            "[p]\naws_session_token = T\naws_access_key_id = A\naws_secret_access_key = S\n[q]\n[p]\nx = y\n"
         );
     }
 

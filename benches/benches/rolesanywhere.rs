@@ -1,0 +1,61 @@
+//! CreateSession signing per key type: the whole request (canonical
+//! request, string to sign, X.509 signature, headers) for RSA-2048, P-256
+//! and P-384, beside the bare signature of each key (the floor).
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use rolesanywhere::cert::EndEntity;
+use rolesanywhere::key::{Digest, PrivateKey};
+use rolesanywhere::session::{SessionParams, create_session_request};
+use rolesanywhere::signer::X509Signer;
+
+const KAT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../crates/rolesanywhere/testdata/kat/"
+);
+
+fn keys() -> Vec<(&'static str, PrivateKey)> {
+    let pem = std::fs::read(format!("{KAT}alice-cert.key")).expect("KAT key");
+    let rsa = PrivateKey::from_bytes(&pem, None).expect("RSA key");
+    let p256 = p256::ecdsa::SigningKey::from_slice(&[7u8; 32]).expect("P-256 scalar");
+    let p384 = p384::ecdsa::SigningKey::from_slice(&[7u8; 48]).expect("P-384 scalar");
+    vec![
+        ("rsa2048", rsa),
+        ("p256", PrivateKey::P256(p256)),
+        ("p384", PrivateKey::P384(p384)),
+    ]
+}
+
+fn bench(c: &mut Criterion) {
+    let cert =
+        EndEntity::from_bytes(&std::fs::read(format!("{KAT}alice-cert.crt")).expect("KAT cert"))
+            .expect("certificate");
+    let params = SessionParams::new(
+        "arn:aws:rolesanywhere:us-east-1:123456789012:trust-anchor/ta",
+        "arn:aws:rolesanywhere:us-east-1:123456789012:profile/p",
+        "arn:aws:iam::123456789012:role/reader",
+        None,
+        None,
+    )
+    .expect("params");
+    let time = "20240101T000000Z".parse().expect("time");
+    let mut g = c.benchmark_group("create_session");
+    for (name, key) in keys() {
+        let message = [0x5au8; 150];
+        g.bench_function(format!("{name}/signature-only"), |b| {
+            b.iter(|| key.sign(black_box(&message), Digest::Sha256).expect("sign"))
+        });
+        let mut signer = X509Signer::new(key, cert.serial_decimal());
+        g.bench_function(format!("{name}/request"), |b| {
+            b.iter(|| {
+                create_session_request(black_box(&params), &cert, &[], &mut signer, time, None)
+                    .expect("request")
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
