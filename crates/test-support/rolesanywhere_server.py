@@ -18,7 +18,8 @@ under test:
 
 Usage: rolesanywhere_server.py ANCHOR_ARN ROOT_PEM LOG_FILE
 Prints "ready PORT". Each request is appended to LOG_FILE as a JSON line.
-POST /_control {"deny": bool} makes later sessions fail (AccessDenied).
+POST /_control {"deny": bool} makes later sessions fail (AccessDenied);
+{"expire_seconds": N} makes later credentials expire after N seconds.
 """
 
 import base64
@@ -39,7 +40,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 ANCHOR_ARN, ROOT_PEM, LOG_FILE = sys.argv[1], sys.argv[2], sys.argv[3]
 with open(ROOT_PEM, "rb") as f:
     ROOT = x509.load_pem_x509_certificate(f.read())
-STATE = {"deny": False}
+STATE = {"deny": False, "expire_seconds": None}
 LOCK = threading.Lock()
 
 
@@ -165,7 +166,9 @@ def check(method, raw_path, headers, body):
     with LOCK:
         if STATE["deny"]:
             raise Reject(403, "AccessDeniedException", "Access denied by the test's control switch")
-    expiration = (now + datetime.timedelta(seconds=duration)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with LOCK:
+        lifetime = STATE["expire_seconds"] or duration
+    expiration = (now + datetime.timedelta(seconds=lifetime)).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {
         "credentialSet": [
             {

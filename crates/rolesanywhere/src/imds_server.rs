@@ -47,12 +47,19 @@ pub fn role_name(role_arn: &str) -> &str {
 }
 
 /// How long to wait before refreshing credentials that expire at
-/// `expiry`: until [`REFRESH_AHEAD`] before it (zero when already inside).
+/// `expiry`: until [`REFRESH_AHEAD`] before it; inside that window, half
+/// of the time left (at least a second), so short-lived credentials are
+/// refreshed before they expire without a busy loop.
 pub fn refresh_delay(expiry: SystemTime, now: SystemTime) -> Duration {
-    expiry
+    if let Some(wait) = expiry
         .checked_sub(REFRESH_AHEAD)
         .and_then(|at| at.duration_since(now).ok())
-        .unwrap_or(Duration::ZERO)
+        .filter(|w| !w.is_zero())
+    {
+        return wait;
+    }
+    let left = expiry.duration_since(now).unwrap_or(Duration::ZERO);
+    (left / 2).max(Duration::from_secs(1))
 }
 
 fn response(status: u16, body: impl Into<Vec<u8>>) -> http::Response<Vec<u8>> {

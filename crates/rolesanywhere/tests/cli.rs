@@ -677,3 +677,114 @@ fn debug_prints_the_canonical_request_on_stderr_only() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(!stderr.contains(v["SecretAccessKey"].as_str().unwrap()));
 }
+
+/// PUT a token, GET the credentials: (status, body).
+fn imds_read(port: u16) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "PUT /latest/api/token HTTP/1.1\r\nHost: x\r\nx-aws-ec2-metadata-token-ttl-seconds: 60\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let token = out.split("\r\n\r\n").nth(1).unwrap().to_string();
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "GET /latest/meta-data/iam/security-credentials/reader HTTP/1.1\r\nHost: x\r\nx-aws-ec2-metadata-token: {token}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out[9..12].parse().unwrap();
+    (
+        status,
+        out.split("\r\n\r\n").nth(1).unwrap_or("").to_string(),
+    )
+}
+
+fn akid(body: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(body).unwrap();
+    v["AccessKeyId"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn serve_refreshes_ahead_and_keeps_valid_credentials_through_failures() {
+    use std::time::{Duration, Instant};
+    // Credentials that live 6 seconds: refreshed at half their life.
+    fake().expire_after(6);
+    let mut args = vec!["serve".to_string(), "--port".into(), "0".into()];
+    args.extend(session_args("p256.pem", "p256.key"));
+    let mut child = cmd()
+        .args(&args)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let port: u16 = line
+        .trim()
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // Drain the rest of stderr so the server never blocks on it.
+    std::thread::spawn(move || for _ in stderr.lines() {});
+
+    let (status, body) = imds_read(port);
+    assert_eq!(status, 200);
+    let first = akid(&body);
+    std::thread::sleep(Duration::from_secs(4));
+    let (status, body) = imds_read(port);
+    assert_eq!(status, 200);
+    let second = akid(&body);
+    assert_ne!(first, second, "refreshed before expiry");
+
+    // The endpoint refuses from now on: the last good credentials are
+    // served while valid, then none (503), never expired or empty ones.
+    fake().deny(true);
+    let (status, body) = imds_read(port);
+    assert_eq!(status, 200);
+    let held = akid(&body);
+    let deadline = Instant::now() + Duration::from_secs(12);
+    let mut saw_503 = false;
+    while Instant::now() < deadline {
+        let (status, body) = imds_read(port);
+        if status == 503 {
+            saw_503 = true;
+            break;
+        }
+        assert_eq!(status, 200);
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let exp = cred_providers::time::parse_rfc3339(v["Expiration"].as_str().unwrap()).unwrap();
+        assert!(
+            exp > std::time::SystemTime::now() - Duration::from_secs(1),
+            "expired credentials served"
+        );
+        assert!(!v["SecretAccessKey"].as_str().unwrap().is_empty());
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert!(saw_503, "expired credentials are not served");
+    assert!(!held.is_empty());
+
+    // Back again: the retries pick up fresh credentials.
+    fake().deny(false);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut back = false;
+    while Instant::now() < deadline {
+        if imds_read(port).0 == 200 {
+            back = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert!(back, "serving again after the endpoint recovered");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -1114,11 +1114,21 @@ mod tests {
         let mut needed = 0;
         // SAFETY: valid pointers.
         let st = unsafe {
-            sigv4_sign(&req, &creds, &params, std::ptr::null_mut(), 0, &mut needed, &mut out)
+            sigv4_sign(
+                &req,
+                &creds,
+                &params,
+                std::ptr::null_mut(),
+                0,
+                &mut needed,
+                &mut out,
+            )
         };
         assert_eq!(st, sigv4_status::InvalidArgument);
         // SAFETY: the library's own string.
-        let msg = unsafe { CStr::from_ptr(sigv4_last_error()) }.to_str().unwrap();
+        let msg = unsafe { CStr::from_ptr(sigv4_last_error()) }
+            .to_str()
+            .unwrap();
         assert!(!msg.is_empty() && !msg.contains("very-secret"), "{msg}");
     }
 }

@@ -73,7 +73,15 @@ impl FakeRolesAnywhere {
 
     /// Makes later sessions fail (or succeed again).
     pub fn deny(&self, deny: bool) {
-        let body = format!("{{\"deny\":{deny}}}");
+        self.control(&format!("{{\"deny\":{deny}}}"));
+    }
+
+    /// Makes later credentials expire `seconds` after they are issued.
+    pub fn expire_after(&self, seconds: u64) {
+        self.control(&format!("{{\"expire_seconds\":{seconds}}}"));
+    }
+
+    fn control(&self, body: &str) {
         let port: u16 = self.url.rsplit(':').next().unwrap().parse().unwrap();
         let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
         use std::io::{Read, Write};

@@ -61,7 +61,7 @@ fn refresh_loop(session: &Session, state: &ImdsServer) {
     loop {
         let wait = match state.expiry() {
             Some(exp) if failures == 0 => refresh_delay(exp, SystemTime::now()),
-            _ => Duration::from_secs(5u64 << failures.min(6)),
+            _ => Duration::from_secs(2u64 << failures.min(6)),
         };
         std::thread::sleep(wait);
         match session.credentials() {

@@ -56,7 +56,7 @@ pub(crate) fn run(session: Session, profile: &str, once: bool) -> Result<(), Err
     loop {
         let wait = match expiry {
             Some(exp) if failures == 0 => refresh_delay(exp, SystemTime::now()),
-            Some(_) => Duration::from_secs(5u64 << failures.min(6)),
+            Some(_) => Duration::from_secs(2u64 << failures.min(6)),
             None => return Ok(()),
         };
         std::thread::sleep(wait);
