@@ -350,9 +350,15 @@ mod tests {
             refresh_delay(now + Duration::from_secs(3600), now),
             Duration::from_secs(3300)
         );
+        // Inside the window: half the time left, at least a second.
         assert_eq!(
             refresh_delay(now + Duration::from_secs(60), now),
-            Duration::ZERO
+            Duration::from_secs(30)
+        );
+        assert_eq!(refresh_delay(now, now), Duration::from_secs(1));
+        assert_eq!(
+            refresh_delay(now - Duration::from_secs(5), now),
+            Duration::from_secs(1)
         );
         assert_eq!(role_name("arn:aws:iam::1:role/path/to/reader"), "reader");
     }
