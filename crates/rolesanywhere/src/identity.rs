@@ -126,6 +126,9 @@ impl Identity {
         if let Some(inter) = &source.intermediates {
             chain = parse_chain(&inter.read("intermediates")?)?;
         }
+        // A full-chain file may hold the leaf too: it is sent in
+        // X-Amz-X509 only.
+        chain.retain(|c| c.der() != certificate.der());
         let signer = X509Signer::new(key, certificate.serial_decimal());
         Ok(Self {
             certificate,

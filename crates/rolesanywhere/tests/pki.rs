@@ -256,3 +256,23 @@ fn role_session_name_and_duration_go_in_the_body() {
         "{\"durationSeconds\":900,\"roleSessionName\":\"build-42\"}"
     );
 }
+
+#[test]
+fn a_full_chain_file_sends_the_leaf_only_once() {
+    let dir = pki().path("fullchain");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut full = std::fs::read(p("rsa.pem")).unwrap();
+    full.extend(std::fs::read(p("intermediate.pem")).unwrap());
+    std::fs::write(dir.join("fullchain.pem"), &full).unwrap();
+    let src = IdentitySource {
+        intermediates: Some(Source::path(dir.join("fullchain.pem"))),
+        ..source("rsa.pem", Some("rsa.key"), false, false)
+    };
+    let identity = Identity::load(&src).unwrap();
+    assert_eq!(identity.chain.len(), 1);
+    let (result, log) = logged_after(|| session(&src, ANCHOR_ARN));
+    result.unwrap();
+    let chain = log[0]["headers"]["x-amz-x509-chain"].as_str().unwrap();
+    assert!(!chain.contains(','), "one intermediate: {chain}");
+    assert_ne!(chain, log[0]["headers"]["x-amz-x509"].as_str().unwrap());
+}
