@@ -1,0 +1,261 @@
+//! Errors, keeping the server's own words.
+//!
+//! OpenSearch answers errors in several shapes; [`ApiError::from_response`]
+//! reads each:
+//! * the core shape `{"error": {"type", "reason", "root_cause": […]}, "status": N}`
+//!   or `{"error": "text", "status": N}` (Serverless uses it too);
+//! * the security plugin's `{"status": "FORBIDDEN", "message": "…"}`;
+//! * the Amazon gateway's `{"message": "…"}` / `{"Message": "…"}` (SigV4
+//!   and IAM refusals before the request reaches OpenSearch).
+
+use serde::Deserialize;
+
+/// What went wrong.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request could not be built (a bad URL, a body that does not
+    /// encode).
+    #[error("{0}")]
+    Request(String),
+    /// No response: connection, TLS or timeout.
+    #[error("cannot reach OpenSearch: {0}")]
+    Transport(String),
+    /// No credentials to sign with.
+    #[error("no credentials to sign with: {0}")]
+    Credentials(String),
+    /// The server answered with an error.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// A success response that is not the JSON expected.
+    #[error("unexpected response (HTTP {status}): {message}")]
+    Decode {
+        /// The HTTP status.
+        status: u16,
+        /// What did not fit.
+        message: String,
+    },
+}
+
+/// An error response.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("HTTP {status}: {kind}{}", hint(.status, .kind))]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: u16,
+    /// What the body said.
+    pub kind: ApiErrorKind,
+}
+
+/// The body of an error response, by shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ApiErrorKind {
+    /// OpenSearch's own error.
+    Core {
+        /// `error.type` (e.g. `index_not_found_exception`,
+        /// `security_exception`); empty for a text error.
+        error_type: String,
+        /// `error.reason`, or the text.
+        reason: String,
+        /// The first root cause's type and reason, when it differs.
+        root_cause: Option<(String, String)>,
+    },
+    /// The security plugin's REST API error.
+    Security {
+        /// `status` (`FORBIDDEN`, `NOT_FOUND`, `BAD_REQUEST`, …).
+        status: String,
+        /// `message`.
+        message: String,
+    },
+    /// The Amazon gateway's refusal (signature, IAM policy).
+    Gateway {
+        /// `message`.
+        message: String,
+    },
+    /// Any other body (at most 512 bytes of it).
+    Other {
+        /// The body, as text.
+        body: String,
+    },
+}
+
+impl std::fmt::Display for ApiErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ApiErrorKind::Core {
+                error_type,
+                reason,
+                root_cause,
+            } => {
+                if error_type.is_empty() {
+                    f.write_str(reason)?;
+                } else {
+                    write!(f, "{error_type}: {reason}")?;
+                }
+                if let Some((t, r)) = root_cause {
+                    write!(f, " (root cause {t}: {r})")?;
+                }
+                Ok(())
+            }
+            ApiErrorKind::Security { status, message } => write!(f, "{status}: {message}"),
+            ApiErrorKind::Gateway { message } => f.write_str(message),
+            ApiErrorKind::Other { body } if body.is_empty() => f.write_str("(empty body)"),
+            ApiErrorKind::Other { body } => f.write_str(body),
+        }
+    }
+}
+
+fn hint(status: &u16, kind: &ApiErrorKind) -> &'static str {
+    match kind {
+        ApiErrorKind::Security { message, .. }
+            if *status == 403 && message.contains("privileged for admin access") =>
+        {
+            "; the security REST API needs an admin-privileged role: call it as the master user, or map the caller to security_manager (all_access alone is not enough)"
+        }
+        ApiErrorKind::Gateway { message } if message.contains("signature we calculated") => {
+            "; check the signing region and service (es for managed domains, aoss for Serverless) and the clock"
+        }
+        _ => "",
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum CoreError {
+    Object {
+        #[serde(rename = "type", default)]
+        error_type: String,
+        #[serde(default)]
+        reason: Option<String>,
+        #[serde(default)]
+        root_cause: Vec<Cause>,
+    },
+    Text(String),
+}
+
+#[derive(Deserialize)]
+struct Cause {
+    #[serde(rename = "type", default)]
+    error_type: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Body {
+    error: Option<CoreError>,
+    status: Option<serde_json::Value>,
+    #[serde(alias = "Message")]
+    message: Option<String>,
+}
+
+impl ApiError {
+    /// Reads an error response.
+    pub fn from_response(status: u16, body: &[u8]) -> Self {
+        let kind = match serde_json::from_slice::<Body>(body) {
+            Ok(Body {
+                error:
+                    Some(CoreError::Object {
+                        error_type,
+                        reason,
+                        root_cause,
+                    }),
+                ..
+            }) => {
+                let reason = reason.unwrap_or_default();
+                let root_cause = root_cause
+                    .into_iter()
+                    .next()
+                    .map(|c| (c.error_type, c.reason.unwrap_or_default()))
+                    .filter(|(t, r)| *t != error_type || *r != reason);
+                ApiErrorKind::Core {
+                    error_type,
+                    reason,
+                    root_cause,
+                }
+            }
+            Ok(Body {
+                error: Some(CoreError::Text(reason)),
+                ..
+            }) => ApiErrorKind::Core {
+                error_type: String::new(),
+                reason,
+                root_cause: None,
+            },
+            Ok(Body {
+                status: Some(serde_json::Value::String(s)),
+                message: Some(message),
+                ..
+            }) => ApiErrorKind::Security { status: s, message },
+            Ok(Body {
+                message: Some(message),
+                ..
+            }) => ApiErrorKind::Gateway { message },
+            _ => {
+                let text = String::from_utf8_lossy(&body[..body.len().min(512)]);
+                ApiErrorKind::Other {
+                    body: text.trim().to_string(),
+                }
+            }
+        };
+        Self { status, kind }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_security_plugins_forbidden_names_the_fix() {
+        let body = br#"{"status":"FORBIDDEN","message":"No permission to access REST API: User arn:aws:iam::123456789012:role/app with Security roles [all_access] does not have any role privileged for admin access. No ssl info found in request."}"#;
+        let e = ApiError::from_response(403, body);
+        assert!(matches!(&e.kind, ApiErrorKind::Security { status, .. } if status == "FORBIDDEN"));
+        let text = e.to_string();
+        assert!(text.starts_with("HTTP 403: FORBIDDEN: No permission to access REST API: User arn:aws:iam::123456789012:role/app with Security roles [all_access]"), "{text}");
+        assert!(text.contains("security_manager"));
+    }
+
+    #[test]
+    fn core_errors_keep_type_reason_and_root_cause() {
+        let body = br#"{"error":{"root_cause":[{"type":"index_not_found_exception","reason":"no such index [logs]","index":"logs"}],"type":"index_not_found_exception","reason":"no such index [logs]","index":"logs"},"status":404}"#;
+        let e = ApiError::from_response(404, body);
+        assert_eq!(
+            e.kind,
+            ApiErrorKind::Core {
+                error_type: "index_not_found_exception".into(),
+                reason: "no such index [logs]".into(),
+                root_cause: None,
+            }
+        );
+        let e = ApiError::from_response(403, br#"{"error":{"root_cause":[{"type":"security_exception","reason":"no permissions for [indices:data/read/search]"}],"type":"security_exception","reason":"no permissions for [indices:data/read/search] and User [name=app]"},"status":403}"#);
+        assert!(e.to_string().contains(
+            "root cause security_exception: no permissions for [indices:data/read/search]"
+        ));
+        let e = ApiError::from_response(
+            400,
+            br#"{"error":"Incorrect HTTP method for uri","status":405}"#,
+        );
+        assert_eq!(e.to_string(), "HTTP 400: Incorrect HTTP method for uri");
+    }
+
+    #[test]
+    fn gateway_messages_and_anything_else() {
+        let e = ApiError::from_response(403, br#"{"message":"The request signature we calculated does not match the signature you provided."}"#);
+        assert!(matches!(e.kind, ApiErrorKind::Gateway { .. }));
+        assert!(e.to_string().contains("aoss for Serverless"));
+        let e = ApiError::from_response(
+            403,
+            br#"{"Message":"User: anonymous is not authorized to perform: es:ESHttpGet"}"#,
+        );
+        assert_eq!(
+            e.to_string(),
+            "HTTP 403: User: anonymous is not authorized to perform: es:ESHttpGet"
+        );
+        let e = ApiError::from_response(502, b"<html>Bad Gateway</html>");
+        assert_eq!(e.to_string(), "HTTP 502: <html>Bad Gateway</html>");
+        let e = ApiError::from_response(500, b"");
+        assert_eq!(e.to_string(), "HTTP 500: (empty body)");
+    }
+}
