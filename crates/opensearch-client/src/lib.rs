@@ -29,8 +29,10 @@
 //! ```
 
 pub mod auth;
+pub mod client;
 pub mod error;
 mod request;
 pub mod security;
 
+pub use client::{Client, NodePool, RetryPolicy};
 pub use request::ApiRequest;

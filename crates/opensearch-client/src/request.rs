@@ -27,6 +27,9 @@ pub struct ApiRequest {
     pub query: Vec<(String, String)>,
     /// The JSON body, if any.
     pub body: Option<Vec<u8>>,
+    /// Whether the request may be sent again after a timeout or a 429/503;
+    /// `None` decides by method (GET, HEAD, PUT, DELETE may).
+    pub idempotent: Option<bool>,
 }
 
 impl ApiRequest {
@@ -37,6 +40,7 @@ impl ApiRequest {
             path: path.into(),
             query: Vec::new(),
             body: None,
+            idempotent: None,
         }
     }
 
@@ -46,6 +50,13 @@ impl ApiRequest {
             serde_json::to_vec(body).map_err(|e| Error::Request(format!("cannot encode: {e}")))?,
         );
         Ok(self)
+    }
+
+    /// Marks the request as safe (or not) to send twice, whatever its
+    /// method (a search is a POST that may be repeated).
+    pub fn idempotent(mut self, yes: bool) -> Self {
+        self.idempotent = Some(yes);
+        self
     }
 
     /// With a query parameter.

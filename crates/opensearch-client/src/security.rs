@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ApiError, Error};
+use crate::error::Error;
 use crate::request::{ApiRequest, segment};
 
 const ROLESMAPPING: &str = "/_plugins/_security/api/rolesmapping";
@@ -165,17 +165,7 @@ pub struct AuthInfo {
     pub tenants: BTreeMap<String, bool>,
 }
 
-/// Reads a response: the typed body of a 2xx, else the error.
-pub fn parse<T: serde::de::DeserializeOwned>(resp: &http::Response<Vec<u8>>) -> Result<T, Error> {
-    let status = resp.status().as_u16();
-    if !resp.status().is_success() {
-        return Err(ApiError::from_response(status, resp.body()).into());
-    }
-    serde_json::from_slice(resp.body()).map_err(|e| Error::Decode {
-        status,
-        message: format!("{e}"),
-    })
-}
+pub use crate::client::parse;
 
 #[cfg(test)]
 mod tests {

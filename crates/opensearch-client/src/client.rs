@@ -1,0 +1,359 @@
+//! The client: nodes taken in turn, a failing node set aside for a while,
+//! retries with exponential backoff and full jitter, authentication on
+//! every attempt. The I/O is a `cred-providers` [`Transport`].
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use cred_providers::transport::{Transport, TransportError};
+use serde::de::DeserializeOwned;
+
+use crate::ApiRequest;
+use crate::auth::Auth;
+use crate::error::{ApiError, Error};
+
+/// When and how often to try again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    /// The first backoff; each retry doubles it (full jitter).
+    pub base: Duration,
+    /// The largest backoff.
+    pub max_backoff: Duration,
+    /// How long a failed node is set aside before it is tried again
+    /// (doubling for each failure in a row, up to 32 times this).
+    pub dead_for: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 3,
+            base: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(5),
+            dead_for: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The backoff before retry `attempt` (1-based): a random duration up to
+    /// `base * 2^(attempt-1)`, capped.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = self
+            .base
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
+            .min(self.max_backoff);
+        let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
+        Duration::from_nanos(fastrand::u64(0..=nanos))
+    }
+}
+
+/// True for the statuses worth another try: 429 and 502/503/504.
+pub fn retryable_status(status: u16) -> bool {
+    matches!(status, 429 | 502 | 503 | 504)
+}
+
+/// True for methods that may be sent twice.
+pub fn idempotent(method: &http::Method) -> bool {
+    matches!(
+        *method,
+        http::Method::GET
+            | http::Method::HEAD
+            | http::Method::PUT
+            | http::Method::DELETE
+            | http::Method::OPTIONS
+    )
+}
+
+#[derive(Debug)]
+struct Node {
+    url: String,
+    // (set aside until, failures in a row)
+    state: Mutex<(Option<Instant>, u32)>,
+}
+
+/// The nodes, taken in turn; a node that failed is skipped until its time
+/// is up (or every node is down, when the one back soonest is tried).
+#[derive(Debug)]
+pub struct NodePool {
+    nodes: Vec<Node>,
+    next: AtomicUsize,
+}
+
+impl NodePool {
+    /// A pool of `urls` (`https://host:port`).
+    pub fn new(urls: impl IntoIterator<Item = impl Into<String>>) -> Result<Self, Error> {
+        let nodes: Vec<Node> = urls
+            .into_iter()
+            .map(|u| Node {
+                url: u.into().trim_end_matches('/').to_string(),
+                state: Mutex::new((None, 0)),
+            })
+            .collect();
+        if nodes.is_empty() {
+            return Err(Error::Request("no node URL given".into()));
+        }
+        for n in &nodes {
+            let uri: http::Uri = n
+                .url
+                .parse()
+                .map_err(|_| Error::Request(format!("{} is not a URL", n.url)))?;
+            if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
+                return Err(Error::Request(format!(
+                    "{} is not an http(s) URL with a host",
+                    n.url
+                )));
+            }
+        }
+        Ok(Self {
+            nodes,
+            next: AtomicUsize::new(0),
+        })
+    }
+
+    fn state(&self, i: usize) -> std::sync::MutexGuard<'_, (Option<Instant>, u32)> {
+        match self.nodes[i].state.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// The index of the node to use now.
+    pub fn pick(&self, now: Instant) -> usize {
+        let n = self.nodes.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed) % n;
+        let mut soonest = (start, None::<Instant>);
+        for k in 0..n {
+            let i = (start + k) % n;
+            let (until, _) = *self.state(i);
+            match until {
+                None => return i,
+                Some(t) if t <= now => return i,
+                Some(t) => {
+                    if soonest.1.is_none_or(|s| t < s) {
+                        soonest = (i, Some(t));
+                    }
+                }
+            }
+        }
+        soonest.0
+    }
+
+    /// The node's URL.
+    pub fn url(&self, i: usize) -> &str {
+        &self.nodes[i].url
+    }
+
+    /// Records a failure: the node is set aside for `dead_for * 2^(failures-1)`.
+    pub fn failed(&self, i: usize, now: Instant, dead_for: Duration) {
+        let mut s = self.state(i);
+        s.1 = s.1.saturating_add(1);
+        let factor = 1u32 << (s.1 - 1).min(5);
+        s.0 = Some(now + dead_for.saturating_mul(factor));
+    }
+
+    /// Records a success: the node is alive again.
+    pub fn succeeded(&self, i: usize) {
+        *self.state(i) = (None, 0);
+    }
+
+    /// How many nodes are not set aside at `now`.
+    pub fn alive(&self, now: Instant) -> usize {
+        (0..self.nodes.len())
+            .filter(|&i| self.state(i).0.is_none_or(|t| t <= now))
+            .count()
+    }
+}
+
+/// Waits between retries. The default blocks the thread (right for the
+/// blocking transport); an async runtime passes its own timer.
+pub type Sleep = Arc<dyn Fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+fn blocking_sleep() -> Sleep {
+    Arc::new(|d| {
+        std::thread::sleep(d);
+        Box::pin(std::future::ready(()))
+    })
+}
+
+/// An OpenSearch client.
+pub struct Client {
+    nodes: NodePool,
+    transport: Arc<dyn Transport>,
+    auth: Auth,
+    retry: RetryPolicy,
+    sleep: Sleep,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("nodes", &self.nodes)
+            .field("auth", &self.auth)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client over `nodes` sending through `transport`, authenticating
+    /// with `auth`.
+    pub fn new(nodes: NodePool, transport: Arc<dyn Transport>, auth: Auth) -> Self {
+        Self {
+            nodes,
+            transport,
+            auth,
+            retry: RetryPolicy::default(),
+            sleep: blocking_sleep(),
+        }
+    }
+
+    /// With another retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// With another timer (e.g. `tokio::time::sleep`).
+    pub fn with_sleep(mut self, sleep: Sleep) -> Self {
+        self.sleep = sleep;
+        self
+    }
+
+    /// The node pool.
+    pub fn nodes(&self) -> &NodePool {
+        &self.nodes
+    }
+
+    /// Sends `req` and returns the response as it came (any status), after
+    /// the retries the policy allows. Connection failures are retried for
+    /// every method (nothing was sent); timeouts, 429 and 502/503/504 only
+    /// for idempotent ones (or requests marked so).
+    pub async fn send(&self, req: &ApiRequest) -> Result<http::Response<Vec<u8>>, Error> {
+        let may_repeat = req.idempotent.unwrap_or_else(|| idempotent(&req.method));
+        let mut attempt = 0u32;
+        loop {
+            let node = self.nodes.pick(Instant::now());
+            let mut http_req = req.to_http(self.nodes.url(node))?;
+            self.auth.apply(&mut http_req, SystemTime::now()).await?;
+            let result = self.transport.send(http_req).await;
+            let retry = match &result {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    if matches!(status, 502..=504) {
+                        self.nodes.failed(node, Instant::now(), self.retry.dead_for);
+                    } else {
+                        self.nodes.succeeded(node);
+                    }
+                    retryable_status(status) && may_repeat
+                }
+                Err(e) => {
+                    self.nodes.failed(node, Instant::now(), self.retry.dead_for);
+                    matches!(e, TransportError::Connect(_)) || may_repeat
+                }
+            };
+            if !retry || attempt >= self.retry.max_retries {
+                return result.map_err(|e| Error::Transport(e.to_string()));
+            }
+            attempt += 1;
+            let mut wait = self.retry.backoff(attempt);
+            if let Ok(resp) = &result
+                && let Some(after) = resp
+                    .headers()
+                    .get(http::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|s| s.trim().parse::<u64>().ok())
+            {
+                wait = wait.max(Duration::from_secs(after).min(self.retry.max_backoff));
+            }
+            (self.sleep)(wait).await;
+        }
+    }
+
+    /// Sends `req` and reads a typed 2xx body, or the error.
+    pub async fn call<T: DeserializeOwned>(&self, req: &ApiRequest) -> Result<T, Error> {
+        let resp = self.send(req).await?;
+        parse(&resp)
+    }
+
+    /// Sends `req` and returns whether it answered 2xx (`true`) or 404
+    /// (`false`), for `HEAD` existence checks.
+    pub async fn exists(&self, req: &ApiRequest) -> Result<bool, Error> {
+        let resp = self.send(req).await?;
+        match resp.status().as_u16() {
+            200..=299 => Ok(true),
+            404 => Ok(false),
+            s => Err(ApiError::from_response(s, resp.body()).into()),
+        }
+    }
+}
+
+/// Reads a response: the typed body of a 2xx, else the error.
+pub fn parse<T: DeserializeOwned>(resp: &http::Response<Vec<u8>>) -> Result<T, Error> {
+    let status = resp.status().as_u16();
+    if !resp.status().is_success() {
+        return Err(ApiError::from_response(status, resp.body()).into());
+    }
+    serde_json::from_slice(resp.body()).map_err(|e| Error::Decode {
+        status,
+        message: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_robin_skips_a_dead_node_until_its_time() {
+        let pool = NodePool::new(["http://a:9200", "http://b:9200", "http://c:9200"]).unwrap();
+        let t = Instant::now();
+        let picks: Vec<usize> = (0..6).map(|_| pool.pick(t)).collect();
+        assert_eq!(picks, [0, 1, 2, 0, 1, 2]);
+        pool.failed(1, t, Duration::from_secs(10));
+        assert_eq!(pool.alive(t), 2);
+        let picks: Vec<usize> = (0..6).map(|_| pool.pick(t)).collect();
+        assert!(!picks.contains(&1), "{picks:?}");
+        // Its time is up: back in turn.
+        let later = t + Duration::from_secs(11);
+        let picks: Vec<usize> = (0..3).map(|_| pool.pick(later)).collect();
+        assert!(picks.contains(&1));
+        // Failing again doubles the time.
+        pool.failed(1, later, Duration::from_secs(10));
+        assert_eq!(pool.alive(later + Duration::from_secs(15)), 2);
+        assert_eq!(pool.alive(later + Duration::from_secs(21)), 3);
+        pool.succeeded(1);
+        assert_eq!(pool.alive(later), 3);
+    }
+
+    #[test]
+    fn all_dead_tries_the_one_back_soonest() {
+        let pool = NodePool::new(["http://a", "http://b"]).unwrap();
+        let t = Instant::now();
+        pool.failed(0, t, Duration::from_secs(20));
+        pool.failed(1, t, Duration::from_secs(5));
+        assert_eq!(pool.pick(t), 1);
+        assert_eq!(pool.pick(t), 1);
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let p = RetryPolicy::default();
+        for attempt in 1..10 {
+            let ceiling = (p.base * (1 << (attempt - 1))).min(p.max_backoff);
+            for _ in 0..50 {
+                assert!(p.backoff(attempt) <= ceiling);
+            }
+        }
+        assert!(retryable_status(429) && retryable_status(503) && !retryable_status(500));
+        assert!(idempotent(&http::Method::PUT) && !idempotent(&http::Method::POST));
+        assert!(NodePool::new(Vec::<String>::new()).is_err());
+        assert!(NodePool::new(["ftp://x"]).is_err());
+    }
+}
