@@ -30,6 +30,8 @@
 
 pub mod auth;
 pub mod client;
+pub mod core;
+pub mod documents;
 pub mod error;
 mod request;
 pub mod security;

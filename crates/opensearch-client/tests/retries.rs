@@ -57,7 +57,11 @@ fn get() -> ApiRequest {
 
 #[test]
 fn a_503_burst_is_retried_on_other_nodes() {
-    let (c, script) = client(vec![Ok((503, "{}")), Ok((503, "{}")), Ok((200, r#"{"ok":true}"#))]);
+    let (c, script) = client(vec![
+        Ok((503, "{}")),
+        Ok((503, "{}")),
+        Ok((200, r#"{"ok":true}"#)),
+    ]);
     let v: serde_json::Value = pollster::block_on(c.call(&get())).unwrap();
     assert_eq!(v["ok"], true);
     let seen = script.seen.lock().unwrap().clone();
@@ -82,7 +86,10 @@ fn post_is_not_repeated_after_a_503_but_is_after_a_refused_connection() {
     assert!(err.to_string().contains("busy"));
     assert_eq!(script.seen.lock().unwrap().len(), 1);
 
-    let (c, script) = client(vec![Err(TransportError::Connect("refused".into())), Ok((200, "{}"))]);
+    let (c, script) = client(vec![
+        Err(TransportError::Connect("refused".into())),
+        Ok((200, "{}")),
+    ]);
     pollster::block_on(c.call::<serde_json::Value>(&post)).unwrap();
     assert_eq!(script.seen.lock().unwrap().len(), 2);
     // A timeout on a POST: not repeated (it may have been applied).
@@ -91,7 +98,10 @@ fn post_is_not_repeated_after_a_503_but_is_after_a_refused_connection() {
     assert!(matches!(err, Error::Transport(_)));
     assert_eq!(script.seen.lock().unwrap().len(), 1);
     // A search marked idempotent is.
-    let (c, script) = client(vec![Err(TransportError::Timeout("read".into())), Ok((200, "{}"))]);
+    let (c, script) = client(vec![
+        Err(TransportError::Timeout("read".into())),
+        Ok((200, "{}")),
+    ]);
     pollster::block_on(c.call::<serde_json::Value>(&post.clone().idempotent(true))).unwrap();
     assert_eq!(script.seen.lock().unwrap().len(), 2);
 }
