@@ -19,7 +19,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::provider::{CredentialsError, ProvideCredentials, ProvideFuture};
 use crate::{Credentials, time};
@@ -41,6 +41,40 @@ struct Output {
     session_token: Option<String>,
     expiration: Option<String>,
     account_id: Option<String>,
+}
+
+/// The Version 1 JSON a credential process prints, for programs that
+/// are one (`sigv4 credentials`, `rolesanywhere credential-process`):
+/// `Version`, `AccessKeyId`, `SecretAccessKey`, then `SessionToken` and
+/// `Expiration` when the credentials have them, in that order.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ProcessJson<'a> {
+    /// Always 1.
+    pub version: u8,
+    /// The access key id.
+    pub access_key_id: &'a str,
+    /// The secret access key.
+    pub secret_access_key: &'a str,
+    /// The session token, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_token: Option<&'a str>,
+    /// The expiry, RFC 3339, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiration: Option<String>,
+}
+
+impl<'a> ProcessJson<'a> {
+    /// The output for `creds`.
+    pub fn new(creds: &'a Credentials) -> Self {
+        Self {
+            version: 1,
+            access_key_id: creds.access_key_id(),
+            secret_access_key: creds.secret_access_key(),
+            session_token: creds.session_token(),
+            expiration: creds.expiry().map(time::format_rfc3339),
+        }
+    }
 }
 
 /// Parses the Version 1 JSON a credential process prints.

@@ -3,6 +3,7 @@
 //! the provider's name.
 
 use clap::{Args, ValueEnum};
+use cred_providers::process::ProcessJson;
 use serde::Serialize;
 
 use crate::CliError;
@@ -28,17 +29,12 @@ pub(crate) struct CredentialsArgs {
     verbose: bool,
 }
 
+/// The credential_process JSON, plus `Provider` for `--format json`.
 #[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ProcessJson<'a> {
-    version: u8,
-    access_key_id: &'a str,
-    secret_access_key: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    session_token: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    expiration: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+struct Output<'a> {
+    #[serde(flatten)]
+    process: ProcessJson<'a>,
+    #[serde(rename = "Provider", skip_serializing_if = "Option::is_none")]
     provider: Option<&'a str>,
 }
 
@@ -56,15 +52,10 @@ pub(crate) fn run(args: &CredentialsArgs, profile: Option<&str>) -> Result<Strin
         }
     }
     let creds = result.map_err(|e| CliError::with_code(1, format!("credentials: {e}")))?;
-    let expiration = creds.expiry().map(cred_providers::time::format_rfc3339);
     Ok(match args.format {
         Format::Process | Format::Json => {
-            let json = ProcessJson {
-                version: 1,
-                access_key_id: creds.access_key_id(),
-                secret_access_key: creds.secret_access_key(),
-                session_token: creds.session_token(),
-                expiration,
+            let json = Output {
+                process: ProcessJson::new(&creds),
                 provider: (args.format == Format::Json).then(|| creds.provider()),
             };
             let mut s = serde_json::to_string_pretty(&json)
@@ -82,8 +73,11 @@ pub(crate) fn run(args: &CredentialsArgs, profile: Option<&str>) -> Result<Strin
             if let Some(t) = creds.session_token() {
                 line("AWS_SESSION_TOKEN", t);
             }
-            if let Some(e) = &expiration {
-                line("AWS_CREDENTIAL_EXPIRATION", e);
+            if let Some(e) = creds.expiry() {
+                line(
+                    "AWS_CREDENTIAL_EXPIRATION",
+                    &cred_providers::time::format_rfc3339(e),
+                );
             }
             out
         }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use clap::{Args, Parser, Subcommand};
+use cred_providers::process::ProcessJson;
 use cred_providers::transport::{
     BlockingTransport, ProxySetting, TlsSetting, Transport, TransportConfig,
 };
@@ -309,29 +310,6 @@ impl Session {
     }
 }
 
-fn credential_process_json(c: &cred_providers::Credentials) -> String {
-    #[derive(serde::Serialize)]
-    #[serde(rename_all = "PascalCase")]
-    struct Out<'a> {
-        version: u8,
-        access_key_id: &'a str,
-        secret_access_key: &'a str,
-        session_token: &'a str,
-        expiration: String,
-    }
-    let out = Out {
-        version: 1,
-        access_key_id: c.access_key_id(),
-        secret_access_key: c.secret_access_key(),
-        session_token: c.session_token().unwrap_or_default(),
-        expiration: c
-            .expiry()
-            .map(cred_providers::time::format_rfc3339)
-            .unwrap_or_default(),
-    };
-    serde_json::to_string(&out).unwrap_or_default()
-}
-
 fn sign_string(args: &SignStringArgs) -> Result<Vec<u8>, Error> {
     args.key.other.refuse()?;
     let password = args.key.pkcs8_password.as_deref();
@@ -440,7 +418,9 @@ fn run(cli: Cli) -> Result<(), Error> {
         Cmd::CredentialProcess(args) => {
             let session = args.session()?;
             let creds = session.credentials()?;
-            write_out(credential_process_json(&creds).as_bytes())
+            let json = serde_json::to_string(&ProcessJson::new(&creds))
+                .map_err(|e| Error::Input(format!("cannot render JSON: {e}")))?;
+            write_out(json.as_bytes())
         }
         Cmd::SignString(args) => write_out(&sign_string(&args)?),
         Cmd::ReadCertificateData(args) => write_out(read_certificate_data(&args)?.as_bytes()),
