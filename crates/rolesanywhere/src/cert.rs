@@ -326,10 +326,9 @@ fn key_type_of(cert: &Certificate) -> Result<KeyType, Error> {
 /// The intermediates bundle: every `CERTIFICATE` block of a PEM file (or a
 /// single DER certificate), in file order.
 pub fn parse_chain(bytes: &[u8]) -> Result<Vec<ChainCertificate>, Error> {
-    if find(bytes, PEM_CERT).is_none() {
+    let Some(start) = find(bytes, PEM_CERT) else {
         return Ok(vec![ChainCertificate::from_der(bytes)?]);
-    }
-    let start = find(bytes, PEM_CERT).unwrap_or(0);
+    };
     let certs = Certificate::load_pem_chain(&bytes[start..])
         .map_err(|e| Error::Certificate(format!("cannot read the intermediates bundle ({e})")))?;
     certs
@@ -372,7 +371,8 @@ impl ChainCertificate {
     }
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+/// Where `needle` first occurs in `hay`.
+pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 

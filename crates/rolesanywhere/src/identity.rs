@@ -37,7 +37,8 @@ impl Source {
         matches!(self, Source::Path(p) if p.as_os_str() == "-")
     }
 
-    fn read(&self, what: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
+    /// The bytes; `what` names them in an error ("certificate", …).
+    pub fn read(&self, what: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
         match self {
             Source::Bytes(b) => Ok(b.clone()),
             Source::Path(p) if p.as_os_str() == "-" => {

@@ -9,7 +9,8 @@
 //!   credentials in the IMDS JSON shape;
 //! * both GETs need a valid token (401 otherwise).
 //!
-//! Credentials are replaced only by newer ones: a failed refresh leaves the
+//! Credentials are replaced only by newer ones (on the schedule of
+//! [`crate::refresh`]): a failed refresh leaves the
 //! last good set in place while it is still valid, and an expired set is
 //! never served.
 
@@ -29,9 +30,6 @@ const TTL_HEADER: &str = "x-aws-ec2-metadata-token-ttl-seconds";
 const TOKEN_HEADER: &str = "x-aws-ec2-metadata-token";
 const MAX_TOKENS: usize = 256;
 
-/// How long before expiry credentials are refreshed.
-pub const REFRESH_AHEAD: Duration = Duration::from_secs(5 * 60);
-
 /// The server's state.
 #[derive(Debug)]
 pub struct ImdsServer {
@@ -46,20 +44,13 @@ pub fn role_name(role_arn: &str) -> &str {
     role_arn.rsplit('/').next().unwrap_or(role_arn)
 }
 
-/// How long to wait before refreshing credentials that expire at
-/// `expiry`: until [`REFRESH_AHEAD`] before it; inside that window, half
-/// of the time left (at least a second), so short-lived credentials are
-/// refreshed before they expire without a busy loop.
-pub fn refresh_delay(expiry: SystemTime, now: SystemTime) -> Duration {
-    if let Some(wait) = expiry
-        .checked_sub(REFRESH_AHEAD)
-        .and_then(|at| at.duration_since(now).ok())
-        .filter(|w| !w.is_zero())
-    {
-        return wait;
+/// Locks `m`, recovering the data if a holder panicked (the data is
+/// always left whole).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
     }
-    let left = expiry.duration_since(now).unwrap_or(Duration::ZERO);
-    (left / 2).max(Duration::from_secs(1))
 }
 
 fn response(status: u16, body: impl Into<Vec<u8>>) -> http::Response<Vec<u8>> {
@@ -81,19 +72,13 @@ impl ImdsServer {
 
     /// Stores fresh credentials (obtained at `now`).
     pub fn set_credentials(&self, creds: Credentials, now: SystemTime) {
-        let mut slot = match self.creds.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let mut slot = lock(&self.creds);
         *slot = Some((creds, now));
     }
 
     /// The credentials' expiry, if any are held.
     pub fn expiry(&self) -> Option<SystemTime> {
-        let slot = match self.creds.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let slot = lock(&self.creds);
         slot.as_ref().and_then(|(c, _)| c.expiry())
     }
 
@@ -103,10 +88,7 @@ impl ImdsServer {
             .get(TOKEN_HEADER)
             .and_then(|v| v.to_str().ok())
             .ok_or("no token provided")?;
-        let mut tokens = match self.tokens.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let mut tokens = lock(&self.tokens);
         tokens.retain(|_, exp| *exp > now);
         match tokens.get(token) {
             Some(exp) => Ok(exp.saturating_duration_since(now)),
@@ -149,10 +131,7 @@ impl ImdsServer {
                 return response(500, "unable to generate token");
             }
             let token = URL_SAFE_NO_PAD.encode(raw);
-            let mut tokens = match self.tokens.lock() {
-                Ok(g) => g,
-                Err(p) => p.into_inner(),
-            };
+            let mut tokens = lock(&self.tokens);
             tokens.retain(|_, exp| *exp > instant);
             if tokens.len() >= MAX_TOKENS
                 && let Some(oldest) = tokens
@@ -192,10 +171,7 @@ impl ImdsServer {
     }
 
     fn credentials_body(&self, now: SystemTime) -> http::Response<Vec<u8>> {
-        let slot = match self.creds.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let slot = lock(&self.creds);
         let Some((c, updated)) = slot.as_ref() else {
             return response(503, "credentials are not available yet");
         };
@@ -344,22 +320,7 @@ mod tests {
     }
 
     #[test]
-    fn refresh_schedule() {
-        let now = SystemTime::now();
-        assert_eq!(
-            refresh_delay(now + Duration::from_secs(3600), now),
-            Duration::from_secs(3300)
-        );
-        // Inside the window: half the time left, at least a second.
-        assert_eq!(
-            refresh_delay(now + Duration::from_secs(60), now),
-            Duration::from_secs(30)
-        );
-        assert_eq!(refresh_delay(now, now), Duration::from_secs(1));
-        assert_eq!(
-            refresh_delay(now - Duration::from_secs(5), now),
-            Duration::from_secs(1)
-        );
+    fn role_names() {
         assert_eq!(role_name("arn:aws:iam::1:role/path/to/reader"), "reader");
     }
 }

@@ -15,7 +15,7 @@ use ring::signature::{KeyPair, RSA_PKCS1_SHA256, RSA_PKCS1_SHA384, RSA_PKCS1_SHA
 use zeroize::Zeroizing;
 
 use crate::Error;
-use crate::cert::{ChainCertificate, KeyType, oid};
+use crate::cert::{ChainCertificate, KeyType, find, oid};
 
 /// A hash for [`PrivateKey::sign`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -258,10 +258,6 @@ fn pem_blocks(bytes: &[u8]) -> Result<Option<PemBlocks>, Error> {
         rest = &rest[block_len..];
     }
     Ok(Some(blocks))
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// What a PKCS#12 bundle holds: the key, its certificate (DER) and the

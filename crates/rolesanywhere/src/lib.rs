@@ -49,6 +49,7 @@ pub mod identity;
 pub mod imds_server;
 pub mod key;
 pub mod provider;
+pub mod refresh;
 pub mod session;
 pub mod signer;
 

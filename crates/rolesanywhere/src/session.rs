@@ -8,6 +8,7 @@
 //! the SigV4 canonical request and string to sign of `sigv4-core` and the
 //! X.509 algorithm of the signer (credential id: the serial in decimal).
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use sigv4_core::{Payload, Request, SignatureAlgorithm, SigningParams, Timestamp};
 
@@ -120,16 +121,16 @@ impl<'a> Arn<'a> {
     }
 }
 
+/// Query values are encoded as SigV4 canonicalises them: everything but
+/// the unreserved characters.
+const QUERY: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 fn enc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 16);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(s, QUERY).to_string()
 }
 
 /// The request body.

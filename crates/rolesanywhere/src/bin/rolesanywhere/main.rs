@@ -4,7 +4,7 @@
 //! stdout, so a `credential_process` consumer never mistakes an error for
 //! credentials.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -315,23 +315,21 @@ fn sign_string(args: &SignStringArgs) -> Result<Vec<u8>, Error> {
     let password = args.key.pkcs8_password.as_deref();
     let key = match (&args.key.private_key, &args.key.certificate) {
         (Some(path), _) => {
-            let bytes = read_path(path, "private key")?;
+            let bytes = Source::Path(path.clone()).read("private key")?;
             PrivateKey::from_bytes(&bytes, password)?
         }
         (None, Some(p12)) => {
-            read_pkcs12(&read_path(p12, "PKCS#12 bundle")?, password.unwrap_or(""))?.key
+            read_pkcs12(
+                &Source::Path(p12.clone()).read("PKCS#12 bundle")?,
+                password.unwrap_or(""),
+            )?
+            .key
         }
         (None, None) => return Err(Error::Input("--private-key is required".into())),
     };
     let message: Zeroizing<Vec<u8>> = match &args.string {
         Some(s) => Zeroizing::new(s.as_bytes().to_vec()),
-        None => {
-            let mut buf = Zeroizing::new(Vec::new());
-            std::io::stdin()
-                .read_to_end(&mut buf)
-                .map_err(|e| Error::Input(format!("cannot read stdin: {e}")))?;
-            buf
-        }
+        None => Source::path("-").read("string to sign")?,
     };
     let digest = match args.digest.as_str() {
         "SHA384" => Digest::Sha384,
@@ -347,22 +345,6 @@ fn sign_string(args: &SignStringArgs) -> Result<Vec<u8>, Error> {
     })
 }
 
-fn read_path(path: &PathBuf, what: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
-    if path.as_os_str() == "-" {
-        let mut buf = Zeroizing::new(Vec::new());
-        std::io::stdin()
-            .read_to_end(&mut buf)
-            .map_err(|e| Error::Input(format!("cannot read the {what} from stdin: {e}")))?;
-        return Ok(buf);
-    }
-    std::fs::read(path).map(Zeroizing::new).map_err(|e| {
-        Error::Input(format!(
-            "cannot read the {what} file {}: {e}",
-            path.display()
-        ))
-    })
-}
-
 fn read_certificate_data(args: &ReadArgs) -> Result<String, Error> {
     args.key.other.refuse()?;
     let path = args
@@ -370,7 +352,7 @@ fn read_certificate_data(args: &ReadArgs) -> Result<String, Error> {
         .certificate
         .as_ref()
         .ok_or_else(|| Error::Input("--certificate is required".into()))?;
-    let bytes = read_path(path, "certificate")?;
+    let bytes = Source::Path(path.clone()).read("certificate")?;
     let cert = match EndEntity::from_bytes(&bytes) {
         Ok(c) => c,
         Err(e) => match read_pkcs12(&bytes, args.key.pkcs8_password.as_deref().unwrap_or("")) {

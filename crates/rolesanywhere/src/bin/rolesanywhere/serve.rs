@@ -1,10 +1,11 @@
 //! `rolesanywhere serve`: the IMDSv2-compatible endpoint, on tiny_http.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use rolesanywhere::Error;
-use rolesanywhere::imds_server::{ImdsServer, refresh_delay, role_name};
+use rolesanywhere::imds_server::{ImdsServer, role_name};
+use rolesanywhere::refresh::next_attempt;
 
 use crate::Session;
 
@@ -59,9 +60,8 @@ pub(crate) fn run(session: Session, port: u16, role_arn: &str) -> Result<(), Err
 fn refresh_loop(session: &Session, state: &ImdsServer) {
     let mut failures = 0u32;
     loop {
-        let wait = match state.expiry() {
-            Some(exp) if failures == 0 => refresh_delay(exp, SystemTime::now()),
-            _ => Duration::from_secs(2u64 << failures.min(6)),
+        let Some(wait) = next_attempt(state.expiry(), failures, SystemTime::now()) else {
+            return; // credentials that never expire
         };
         std::thread::sleep(wait);
         match session.credentials() {

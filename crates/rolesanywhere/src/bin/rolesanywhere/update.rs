@@ -2,11 +2,11 @@
 //! fresh.
 
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use rolesanywhere::Error;
 use rolesanywhere::credentials_file::{upsert, write_atomically};
-use rolesanywhere::imds_server::refresh_delay;
+use rolesanywhere::refresh::next_attempt;
 
 use crate::Session;
 
@@ -54,10 +54,8 @@ pub(crate) fn run(session: Session, profile: &str, once: bool) -> Result<(), Err
     }
     let mut failures = 0u32;
     loop {
-        let wait = match expiry {
-            Some(exp) if failures == 0 => refresh_delay(exp, SystemTime::now()),
-            Some(_) => Duration::from_secs(2u64 << failures.min(6)),
-            None => return Ok(()),
+        let Some(wait) = next_attempt(expiry, failures, SystemTime::now()) else {
+            return Ok(()); // credentials that never expire
         };
         std::thread::sleep(wait);
         match write(&session, &path, profile) {
