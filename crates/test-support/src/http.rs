@@ -197,23 +197,12 @@ pub struct TlsServer {
     _child: std::process::Child,
 }
 
-fn openssl(args: &[&str], dir: &std::path::Path) {
-    let status = std::process::Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .expect("the openssl command is needed for the TLS tests");
-    assert!(status.success(), "openssl {args:?} failed");
-}
-
 /// Starts a [`TlsServer`] (needs `openssl` and `python3`).
 pub fn tls_server(tag: &str) -> TlsServer {
-    use std::process::{Command, Stdio};
     let dir = std::env::temp_dir().join(format!("tls-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    openssl(
+    crate::openssl(
+        &dir,
         &[
             "req",
             "-x509",
@@ -229,9 +218,9 @@ pub fn tls_server(tag: &str) -> TlsServer {
             "-out",
             "ca.pem",
         ],
-        &dir,
     );
-    openssl(
+    crate::openssl(
+        &dir,
         &[
             "req",
             "-newkey",
@@ -244,14 +233,14 @@ pub fn tls_server(tag: &str) -> TlsServer {
             "-out",
             "leaf.csr",
         ],
-        &dir,
     );
     std::fs::write(
         dir.join("leaf.ext"),
         "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
     )
     .unwrap();
-    openssl(
+    crate::openssl(
+        &dir,
         &[
             "x509",
             "-req",
@@ -269,28 +258,22 @@ pub fn tls_server(tag: &str) -> TlsServer {
             "-out",
             "leaf.pem",
         ],
-        &dir,
     );
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tls_server.py");
-    let mut child = Command::new("python3")
-        .arg(script)
-        .arg(port.to_string())
-        .arg(dir.join("leaf.pem"))
-        .arg(dir.join("leaf.key"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 is needed for the TLS tests");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line.trim(), "ready", "the TLS test server did not start");
+    let (child, line) = crate::spawn_python(
+        "tls_server.py",
+        |c| {
+            c.arg(port.to_string())
+                .arg(dir.join("leaf.pem"))
+                .arg(dir.join("leaf.key"));
+        },
+        "for the TLS tests",
+    );
+    assert_eq!(line, "ready", "the TLS test server did not start");
     TlsServer {
         port,
         ca_pem: dir.join("ca.pem"),

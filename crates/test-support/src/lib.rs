@@ -9,3 +9,46 @@ pub mod http;
 pub mod moto;
 pub mod pki;
 pub mod rolesanywhere;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+/// Runs the `openssl` command in `dir`; panics with its stderr on failure.
+pub(crate) fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the openssl command is needed for these tests");
+    assert!(
+        out.status.success(),
+        "openssl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Starts `python3 SCRIPT` (a file of this crate) with `args`, stdin held
+/// open by the test process (the scripts exit when it closes), and returns
+/// the child and the first line it prints.
+pub(crate) fn spawn_python(
+    script: &str,
+    args: impl FnOnce(&mut Command),
+    needs: &str,
+) -> (Child, String) {
+    let mut cmd = Command::new("python3");
+    cmd.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(script));
+    args(&mut cmd);
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("python3 is needed to run {script} ({needs}): {e}"));
+    let mut line = String::new();
+    if let Some(out) = child.stdout.take() {
+        BufReader::new(out).read_line(&mut line).unwrap();
+    }
+    (child, line.trim().to_string())
+}

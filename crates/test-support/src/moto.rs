@@ -2,10 +2,8 @@
 //! enforcement: the first few actions (the setup below) go through without
 //! authentication, every later one must be signed correctly and allowed.
 
-use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -65,25 +63,18 @@ fn between<'a>(text: &'a str, open: &str, close: &str) -> &'a str {
 
 fn start() -> Moto {
     let port = free_port();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("moto_server.py");
-    let mut child = Command::new("python3")
-        .arg(&script)
-        .arg(port.to_string())
-        .env("INITIAL_NO_AUTH_ACTION_COUNT", SETUP_ACTIONS.to_string())
-        .env_remove("HTTPS_PROXY")
-        .env_remove("HTTP_PROXY")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("python3 is needed to run moto's server");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let (child, line) = crate::spawn_python(
+        "moto_server.py",
+        |c| {
+            c.arg(port.to_string())
+                .env("INITIAL_NO_AUTH_ACTION_COUNT", SETUP_ACTIONS.to_string())
+                .env_remove("HTTPS_PROXY")
+                .env_remove("HTTP_PROXY");
+        },
+        "moto[server]",
+    );
     assert_eq!(
-        line.trim(),
-        "ready",
+        line, "ready",
         "moto's server did not start (is moto[server] installed?)"
     );
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -6,8 +6,9 @@
 //! own leaf, and an expired leaf. Made once per test process.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::OnceLock;
+
+use crate::openssl;
 
 /// The passphrase of every encrypted key and bundle.
 pub const PASSWORD: &str = "correct horse";
@@ -24,20 +25,6 @@ impl Pki {
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }
-}
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("the openssl command is needed for the Roles Anywhere tests");
-    assert!(
-        out.status.success(),
-        "openssl {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 const CA_EXT: &str = "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign,digitalSignature\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid:always\n";

@@ -2,9 +2,8 @@
 //! verifies each CreateSession request with Python's `cryptography`, an
 //! implementation independent of the crate under test.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 
 /// The trust anchor ARN the fake accepts.
 pub const ANCHOR_ARN: &str = "arn:aws:rolesanywhere:us-east-1:123456789012:trust-anchor/1a2b3c4d-0000-4000-8000-000000000001";
@@ -35,23 +34,14 @@ impl FakeRolesAnywhere {
                 .unwrap()
                 .as_nanos()
         ));
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("rolesanywhere_server.py");
-        let mut child = Command::new("python3")
-            .arg(script)
-            .arg(ANCHOR_ARN)
-            .arg(root_pem)
-            .arg(&log)
-            // The server exits when this pipe closes (the test process ends).
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 (with the cryptography package) is needed");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let (child, line) = crate::spawn_python(
+            "rolesanywhere_server.py",
+            |c| {
+                c.arg(ANCHOR_ARN).arg(root_pem).arg(&log);
+            },
+            "with the cryptography package",
+        );
         let port = line
-            .trim()
             .strip_prefix("ready ")
             .unwrap_or_else(|| panic!("the fake Roles Anywhere did not start: {line:?}"))
             .to_string();
