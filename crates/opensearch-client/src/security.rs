@@ -165,11 +165,10 @@ pub struct AuthInfo {
     pub tenants: BTreeMap<String, bool>,
 }
 
-pub use crate::client::parse;
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::client::parse;
 
     fn response(status: u16, body: &str) -> http::Response<Vec<u8>> {
         http::Response::builder()
