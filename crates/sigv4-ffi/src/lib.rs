@@ -437,7 +437,7 @@ fn sign_error(e: SignError) -> Fail {
 }
 
 /// Checks the caller's buffer and copies `parts` (each NUL-terminated)
-/// into it; returns the offsets of each part.
+/// into it; `ptrs[i]` (when given) gets where part `i` went.
 ///
 /// # Safety
 /// `buf` is NULL or holds `buf_len` writable bytes; `needed` is valid or NULL.
@@ -446,7 +446,8 @@ unsafe fn write_parts(
     buf: *mut c_char,
     buf_len: usize,
     needed: *mut usize,
-) -> R<Vec<*const c_char>> {
+    ptrs: &mut [*const c_char],
+) -> R<()> {
     let total: usize = parts.iter().map(|p| p.len() + 1).sum();
     if !needed.is_null() {
         // SAFETY: non-NULL, valid per the contract.
@@ -458,34 +459,25 @@ unsafe fn write_parts(
             format!("the output needs {total} bytes; the buffer has {buf_len}"),
         );
     }
-    let mut ptrs = Vec::with_capacity(parts.len());
     let mut at = 0usize;
-    for p in parts {
+    for (i, p) in parts.iter().enumerate() {
         // SAFETY: `at + p.len() + 1 <= total <= buf_len`.
         unsafe {
             let dst = buf.add(at);
             std::ptr::copy_nonoverlapping(p.as_ptr().cast::<c_char>(), dst, p.len());
             *dst.add(p.len()) = 0;
-            ptrs.push(dst.cast_const());
+            if let Some(slot) = ptrs.get_mut(i) {
+                *slot = dst.cast_const();
+            }
         }
         at += p.len() + 1;
     }
-    Ok(ptrs)
+    Ok(())
 }
 
-fn with_growing_buf<T>(mut f: impl FnMut(&mut [u8]) -> Result<T, SignError>) -> R<T> {
-    let mut size = 2048;
-    loop {
-        let mut buf = vec![0u8; size];
-        match f(&mut buf) {
-            Err(SignError::BufferTooSmall { needed }) if needed > size && needed < 1 << 24 => {
-                size = needed;
-            }
-            Err(e) => return Err(sign_error(e)),
-            Ok(v) => return Ok(v),
-        }
-    }
-}
+/// The signer's scratch space: on the stack, on the heap only for requests
+/// whose signature output is larger.
+const SCRATCH: usize = 2048;
 
 /// # Safety
 /// See [`sigv4_sign`].
@@ -510,26 +502,35 @@ unsafe fn sign_impl(
         .map_err(|e| Fail(sigv4_status::InvalidArgument, e.to_string()))?
         .with_headers(&args.headers)
         .with_payload(args.payload);
-    let owned: Vec<(String, String)> = with_growing_buf(|b| {
-        signer.sign(&request, &creds, &params, b).map(|s| {
-            s.headers()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect()
-        })
-    })?;
-    let parts: Vec<&str> = owned
-        .iter()
-        .flat_map(|(n, v)| [n.as_str(), v.as_str()])
-        .collect();
+    let mut stack = [0u8; SCRATCH];
+    let mut heap;
+    let signed = match signer.sign(&request, &creds, &params, &mut stack) {
+        Err(SignError::BufferTooSmall { needed }) => {
+            heap = vec![0u8; needed];
+            signer.sign(&request, &creds, &params, &mut heap)
+        }
+        other => other,
+    }
+    .map_err(sign_error)?;
+    let mut parts = [""; 2 * SIGV4_MAX_SIGNED_HEADERS];
+    let mut count = 0;
+    for (name, value) in signed.headers().take(SIGV4_MAX_SIGNED_HEADERS) {
+        parts[2 * count] = name;
+        parts[2 * count + 1] = value;
+        count += 1;
+    }
+    let mut ptrs = [std::ptr::null(); 2 * SIGV4_MAX_SIGNED_HEADERS];
     // SAFETY: forwarded contract.
-    let ptrs = unsafe { write_parts(&parts, buf, buf_len, needed) }?;
-    let mut result = sigv4_signed_headers::default();
-    for (i, pair) in ptrs.chunks(2).enumerate().take(SIGV4_MAX_SIGNED_HEADERS) {
+    unsafe { write_parts(&parts[..2 * count], buf, buf_len, needed, &mut ptrs) }?;
+    let mut result = sigv4_signed_headers {
+        count,
+        ..Default::default()
+    };
+    for (i, pair) in ptrs.chunks(2).take(count).enumerate() {
         result.headers[i] = sigv4_header {
             name: pair[0],
             value: pair[1],
         };
-        result.count = i + 1;
     }
     // SAFETY: non-NULL, valid per the contract.
     unsafe { *out = result };
@@ -557,11 +558,17 @@ unsafe fn presign_impl(
         .map_err(|e| Fail(sigv4_status::InvalidArgument, e.to_string()))?
         .with_headers(&args.headers)
         .with_payload(args.payload);
-    let query = with_growing_buf(|b| {
-        signer
-            .presign(&request, &creds, &params, expires_secs, b)
-            .map(|q| q.query().to_string())
-    })?;
+    let mut stack = [0u8; SCRATCH];
+    let mut heap;
+    let query = match signer.presign(&request, &creds, &params, expires_secs, &mut stack) {
+        Err(SignError::BufferTooSmall { needed }) => {
+            heap = vec![0u8; needed];
+            signer.presign(&request, &creds, &params, expires_secs, &mut heap)
+        }
+        other => other,
+    }
+    .map_err(sign_error)?
+    .query();
     let (base, fragment) = match args.url.split_once('#') {
         Some((b, f)) => (b, Some(f)),
         None => (args.url, None),
@@ -581,7 +588,7 @@ unsafe fn presign_impl(
         url.push_str(f);
     }
     // SAFETY: forwarded contract.
-    unsafe { write_parts(&[&url], buf, buf_len, needed) }?;
+    unsafe { write_parts(&[&url], buf, buf_len, needed, &mut []) }?;
     Ok(())
 }
 
@@ -1061,7 +1068,7 @@ pub unsafe extern "C" fn sigv4_vault_login_payload(
                 .map_err(|e| Fail(sigv4_status::InvalidArgument, e.to_string()))?,
         );
         // SAFETY: forwarded contract.
-        unsafe { write_parts(&[json.as_str()], buf, buf_len, needed) }?;
+        unsafe { write_parts(&[json.as_str()], buf, buf_len, needed, &mut []) }?;
         Ok(())
     })
 }
@@ -1084,6 +1091,68 @@ mod tests {
         assert_eq!(guard(|| Ok(())), sigv4_status::Ok);
         // SAFETY: as above.
         assert!(unsafe { CStr::from_ptr(sigv4_last_error()) }.is_empty());
+    }
+
+    #[test]
+    fn output_larger_than_the_scratch_space_is_signed() {
+        // 60 signed headers with long names: the Authorization value alone
+        // is past SCRATCH bytes.
+        let names: Vec<CString> = (0..60)
+            .map(|i| CString::new(format!("x-custom-header-with-a-long-name-{i:02}")).unwrap())
+            .collect();
+        let headers: Vec<sigv4_header> = names
+            .iter()
+            .map(|n| sigv4_header {
+                name: n.as_ptr(),
+                value: c"v".as_ptr(),
+            })
+            .collect();
+        let req = sigv4_request {
+            method: c"GET".as_ptr(),
+            url: c"https://example.amazonaws.com/".as_ptr(),
+            headers: headers.as_ptr(),
+            header_count: headers.len(),
+            payload_kind: sigv4_payload_kind::Bytes,
+            body: std::ptr::null(),
+            body_len: 0,
+            payload_hash: std::ptr::null(),
+        };
+        let creds = sigv4_credentials {
+            access_key_id: c"AKID".as_ptr(),
+            secret_access_key: c"secret".as_ptr(),
+            session_token: std::ptr::null(),
+        };
+        let params = sigv4_params {
+            region: c"us-east-1".as_ptr(),
+            service: c"service".as_ptr(),
+            time_unix: 1_440_938_160,
+            add_content_sha256: false,
+            s3_rules: false,
+        };
+        let mut buf = vec![0 as c_char; 8192];
+        let mut needed = 0;
+        let mut out = sigv4_signed_headers::default();
+        // SAFETY: valid pointers.
+        let st = unsafe {
+            sigv4_sign(
+                &req,
+                &creds,
+                &params,
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut needed,
+                &mut out,
+            )
+        };
+        assert_eq!(st, sigv4_status::Ok);
+        assert!(needed > SCRATCH, "{needed}");
+        // SAFETY: points into `buf`, NUL-terminated.
+        let auth = unsafe { CStr::from_ptr(out.headers[out.count - 1].value) };
+        assert!(
+            auth.to_str()
+                .unwrap()
+                .contains("x-custom-header-with-a-long-name-59")
+        );
     }
 
     #[test]
