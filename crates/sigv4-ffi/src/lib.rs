@@ -1077,6 +1077,25 @@ pub unsafe extern "C" fn sigv4_vault_login_payload(
 mod tests {
     use super::*;
 
+    fn creds(akid: &'static CStr, secret: &'static CStr) -> sigv4_credentials {
+        sigv4_credentials {
+            access_key_id: akid.as_ptr(),
+            secret_access_key: secret.as_ptr(),
+            session_token: std::ptr::null(),
+        }
+    }
+
+    /// us-east-1, `service`, the suite's time.
+    fn params() -> sigv4_params {
+        sigv4_params {
+            region: c"us-east-1".as_ptr(),
+            service: c"service".as_ptr(),
+            time_unix: 1_440_938_160,
+            add_content_sha256: false,
+            s3_rules: false,
+        }
+    }
+
     #[test]
     fn a_panic_becomes_a_status_and_a_message() {
         let prev = std::panic::take_hook();
@@ -1117,18 +1136,8 @@ mod tests {
             body_len: 0,
             payload_hash: std::ptr::null(),
         };
-        let creds = sigv4_credentials {
-            access_key_id: c"AKID".as_ptr(),
-            secret_access_key: c"secret".as_ptr(),
-            session_token: std::ptr::null(),
-        };
-        let params = sigv4_params {
-            region: c"us-east-1".as_ptr(),
-            service: c"service".as_ptr(),
-            time_unix: 1_440_938_160,
-            add_content_sha256: false,
-            s3_rules: false,
-        };
+        let creds = creds(c"AKID", c"secret");
+        let params = params();
         let mut buf = vec![0 as c_char; 8192];
         let mut needed = 0;
         let mut out = sigv4_signed_headers::default();
@@ -1157,18 +1166,8 @@ mod tests {
 
     #[test]
     fn error_messages_never_hold_a_nul_or_the_secret() {
-        let creds = sigv4_credentials {
-            access_key_id: c"AKID".as_ptr(),
-            secret_access_key: c"very-secret".as_ptr(),
-            session_token: std::ptr::null(),
-        };
-        let params = sigv4_params {
-            region: c"us-east-1".as_ptr(),
-            service: c"service".as_ptr(),
-            time_unix: 1_440_938_160,
-            add_content_sha256: false,
-            s3_rules: false,
-        };
+        let creds = creds(c"AKID", c"very-secret");
+        let params = params();
         let req = sigv4_request {
             method: c"GET".as_ptr(),
             url: c"https://example.com/\x01".as_ptr(),
