@@ -82,5 +82,6 @@ pub use transport::BlockingTransport;
 #[cfg(feature = "tokio")]
 pub use transport::TokioTransport;
 pub use transport::{
-    HttpRequest, HttpResponse, ProxySetting, TlsSetting, Transport, TransportConfig, TransportError,
+    ClientCertificate, HttpRequest, HttpResponse, ProxySetting, TlsSetting, Transport,
+    TransportConfig, TransportError,
 };

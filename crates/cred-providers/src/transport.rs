@@ -67,6 +67,9 @@ pub struct TransportConfig {
     pub proxy: ProxySetting,
     /// How servers are authenticated.
     pub tls: TlsSetting,
+    /// The certificate this client presents, for servers that ask for one
+    /// (mutual TLS).
+    pub client_cert: Option<ClientCertificate>,
     /// Follow redirects (up to 10); off by default.
     pub follow_redirects: bool,
 }
@@ -81,6 +84,80 @@ pub enum TlsSetting {
     CaBundle(Vec<u8>),
     /// No verification at all (curl's `-k`, for self-signed test servers).
     Insecure,
+}
+
+/// A client certificate chain and its private key, both PEM (curl's
+/// `--cert` and `--key`). The key is zeroised on drop and never shown.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClientCertificate {
+    /// The certificate, then any intermediates (PEM).
+    pub chain_pem: Vec<u8>,
+    /// The private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    pub key_pem: zeroize::Zeroizing<Vec<u8>>,
+}
+
+impl ClientCertificate {
+    /// From PEM bytes.
+    pub fn from_pem(chain_pem: impl Into<Vec<u8>>, key_pem: impl Into<Vec<u8>>) -> Self {
+        Self {
+            chain_pem: chain_pem.into(),
+            key_pem: zeroize::Zeroizing::new(key_pem.into()),
+        }
+    }
+
+    /// The parsed chain and key, checked to be present.
+    #[cfg(any(feature = "blocking", feature = "tokio"))]
+    fn parse(
+        &self,
+    ) -> Result<
+        (
+            Vec<rustls_pki_types::CertificateDer<'static>>,
+            rustls_pki_types::PrivateKeyDer<'static>,
+        ),
+        TransportError,
+    > {
+        use rustls_pki_types::pem::PemObject;
+        let chain = rustls_pki_types::CertificateDer::pem_slice_iter(&self.chain_pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| TransportError::Tls(format!("cannot read the client certificate: {e}")))?;
+        if chain.is_empty() {
+            return Err(TransportError::Tls(
+                "the client certificate file holds no certificate".into(),
+            ));
+        }
+        let key = rustls_pki_types::PrivateKeyDer::from_pem_slice(&self.key_pem).map_err(|_| {
+            TransportError::Tls(
+                "cannot read the client key: expected an unencrypted PEM private key (PKCS#8, PKCS#1 or SEC1)"
+                    .into(),
+            )
+        })?;
+        Ok((chain, key))
+    }
+}
+
+impl fmt::Debug for ClientCertificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCertificate")
+            .field("chain_pem", &format_args!("{} bytes", self.chain_pem.len()))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The certificates of a PEM bundle; an error when it holds none.
+#[cfg(any(feature = "blocking", feature = "tokio"))]
+fn ca_certificates(
+    pem: &[u8],
+) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, TransportError> {
+    use rustls_pki_types::pem::PemObject;
+    let certs = rustls_pki_types::CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| TransportError::Tls(format!("cannot read the CA bundle: {e}")))?;
+    if certs.is_empty() {
+        return Err(TransportError::Tls(
+            "the CA bundle holds no certificate".into(),
+        ));
+    }
+    Ok(certs)
 }
 
 /// Which proxy a transport uses (never for link-local addresses).
@@ -104,6 +181,7 @@ impl Default for TransportConfig {
             max_body: 1 << 20,
             proxy: ProxySetting::FromEnv,
             tls: TlsSetting::Platform,
+            client_cert: None,
             follow_redirects: false,
         }
     }
@@ -189,36 +267,34 @@ impl BlockingTransport {
 
     /// A transport with these settings; fails on a malformed proxy URL.
     pub fn try_new(config: TransportConfig) -> Result<Self, TransportError> {
-        let tls = match &config.tls {
-            TlsSetting::Platform => ureq::tls::TlsConfig::builder()
-                .root_certs(ureq::tls::RootCerts::PlatformVerifier)
-                .build(),
-            TlsSetting::Insecure => ureq::tls::TlsConfig::builder()
-                .disable_verification(true)
-                .build(),
+        let builder = ureq::tls::TlsConfig::builder();
+        let builder = match &config.tls {
+            TlsSetting::Platform => builder.root_certs(ureq::tls::RootCerts::PlatformVerifier),
+            TlsSetting::Insecure => builder.disable_verification(true),
             TlsSetting::CaBundle(pem) => {
-                let mut certs = Vec::new();
-                for item in ureq::tls::parse_pem(pem) {
-                    match item {
-                        Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
-                        Ok(_) => {}
-                        Err(e) => {
-                            return Err(TransportError::Tls(format!(
-                                "cannot read the CA bundle: {e}"
-                            )));
-                        }
-                    }
-                }
-                if certs.is_empty() {
-                    return Err(TransportError::Tls(
-                        "the CA bundle holds no certificate".into(),
-                    ));
-                }
-                ureq::tls::TlsConfig::builder()
-                    .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(certs)))
-                    .build()
+                let certs = ca_certificates(pem)?
+                    .into_iter()
+                    .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
+                    .collect();
+                builder.root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(certs)))
             }
         };
+        let builder = match &config.client_cert {
+            None => builder,
+            Some(identity) => {
+                let (chain, key) = identity.parse()?;
+                let chain: Vec<_> = chain
+                    .iter()
+                    .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
+                    .collect();
+                // Parsed above for the clear errors; ureq takes the PEM.
+                drop(key);
+                let key = ureq::tls::PrivateKey::from_pem(&identity.key_pem)
+                    .map_err(|_| TransportError::Tls("cannot read the client key".into()))?;
+                builder.client_cert(Some(ureq::tls::ClientCert::new_with_certs(&chain, key)))
+            }
+        };
+        let tls = builder.build();
         let agent = |proxy: Option<ureq::Proxy>| -> ureq::Agent {
             ureq::Agent::config_builder()
                 .http_status_as_error(false)
@@ -278,6 +354,9 @@ fn convert(e: ureq::Error) -> TransportError {
             | std::io::ErrorKind::ConnectionReset
             | std::io::ErrorKind::NotConnected => TransportError::Connect(io.to_string()),
             std::io::ErrorKind::TimedOut => TransportError::Timeout(io.to_string()),
+            // rustls reports a refused certificate or a failed handshake
+            // as invalid data on the stream.
+            std::io::ErrorKind::InvalidData => TransportError::Tls(io.to_string()),
             _ => TransportError::Other(io.to_string()),
         },
         ureq::Error::Tls(msg) => TransportError::Tls(msg.to_string()),
@@ -294,7 +373,8 @@ impl Transport for BlockingTransport {
 }
 
 /// An async transport on tokio: hyper (through reqwest) with rustls and the
-/// ring provider, the platform's roots, the same proxy rules as
+/// ring provider, the same TLS settings (roots, CA bundle, `-k`, client
+/// certificate), the same proxy rules as
 /// [`BlockingTransport`], redirects off. Needs a tokio runtime to send.
 #[cfg(feature = "tokio")]
 #[derive(Clone)]
@@ -317,20 +397,41 @@ impl TokioTransport {
     /// when the platform's roots cannot be loaded.
     pub fn try_new(config: TransportConfig) -> Result<Self, TransportError> {
         use std::sync::Arc;
-        if config.tls != TlsSetting::Platform {
-            return Err(TransportError::Tls(
-                "the tokio transport uses the platform's roots only (a CA bundle or -k need the blocking transport)".into(),
-            ));
-        }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let verifier = rustls_platform_verifier::Verifier::new(provider.clone())
-            .map_err(|e| TransportError::Tls(format!("cannot load the system's roots: {e}")))?;
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
+        let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
-            .map_err(|e| TransportError::Tls(e.to_string()))?
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(verifier))
-            .with_no_client_auth();
+            .map_err(|e| TransportError::Tls(e.to_string()))?;
+        let builder = match &config.tls {
+            TlsSetting::Platform => {
+                let verifier = rustls_platform_verifier::Verifier::new(provider).map_err(|e| {
+                    TransportError::Tls(format!("cannot load the system's roots: {e}"))
+                })?;
+                builder
+                    .dangerous()
+                    .with_custom_certificate_verifier(Arc::new(verifier))
+            }
+            TlsSetting::CaBundle(pem) => {
+                let mut roots = rustls::RootCertStore::empty();
+                for cert in ca_certificates(pem)? {
+                    roots.add(cert).map_err(|e| {
+                        TransportError::Tls(format!("unusable CA certificate: {e}"))
+                    })?;
+                }
+                builder.with_root_certificates(roots)
+            }
+            TlsSetting::Insecure => builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(insecure::AcceptAnyServer(provider))),
+        };
+        let tls = match &config.client_cert {
+            None => builder.with_no_client_auth(),
+            Some(identity) => {
+                let (chain, key) = identity.parse()?;
+                builder
+                    .with_client_auth_cert(chain, key)
+                    .map_err(|e| TransportError::Tls(format!("unusable client certificate: {e}")))?
+            }
+        };
         let build = |proxy: Option<&ProxySetting>| -> Result<reqwest::Client, TransportError> {
             let mut b = reqwest::Client::builder()
                 .tls_backend_preconfigured(tls.clone())
@@ -446,6 +547,67 @@ mod tests {
             "[fd00:ec3::1]",
         ] {
             assert!(!is_link_local(h), "{h}");
+        }
+    }
+}
+
+/// curl's `-k` for rustls: any server certificate is accepted, while the
+/// handshake's signatures are still checked (so the session is at least
+/// bound to the key the server showed).
+#[cfg(feature = "tokio")]
+mod insecure {
+    use std::sync::Arc;
+
+    use rustls::DigitallySignedStruct;
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::crypto::CryptoProvider;
+    use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+
+    #[derive(Debug)]
+    pub(super) struct AcceptAnyServer(pub(super) Arc<CryptoProvider>);
+
+    impl ServerCertVerifier for AcceptAnyServer {
+        fn verify_server_cert(
+            &self,
+            _end_entity: &CertificateDer<'_>,
+            _intermediates: &[CertificateDer<'_>],
+            _server_name: &ServerName<'_>,
+            _ocsp: &[u8],
+            _now: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            Ok(ServerCertVerified::assertion())
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+            self.0.signature_verification_algorithms.supported_schemes()
         }
     }
 }

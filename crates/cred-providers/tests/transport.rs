@@ -6,8 +6,11 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use cred_providers::transport::may_proxy;
-use cred_providers::{BlockingTransport, ProxySetting, Transport, TransportConfig, TransportError};
-use test_support::http::{ok_response, proxy_once, serve_once};
+use cred_providers::{
+    BlockingTransport, ClientCertificate, ProxySetting, TlsSetting, Transport, TransportConfig,
+    TransportError,
+};
+use test_support::http::{mtls_server, ok_response, proxy_once, serve_once, tls_server};
 
 fn config(total: Duration) -> TransportConfig {
     TransportConfig {
@@ -103,6 +106,58 @@ async fn all_cases(make: impl Fn(TransportConfig) -> Box<dyn Transport>) {
     assert!(via_proxy, "{first}");
 }
 
+/// TLS: a private CA's server is refused with the platform roots and
+/// accepted with its CA bundle or `-k`; a server that wants a client
+/// certificate gets ours. `make` may fail (a bad bundle or key).
+async fn tls_cases(make: impl Fn(TransportConfig) -> Result<Box<dyn Transport>, TransportError>) {
+    let get = |port: u16| {
+        http::Request::get(format!("https://127.0.0.1:{port}/"))
+            .body(Vec::new())
+            .unwrap()
+    };
+    let with = |tls: TlsSetting, client_cert: Option<ClientCertificate>| TransportConfig {
+        tls,
+        client_cert,
+        proxy: ProxySetting::None,
+        ..TransportConfig::default()
+    };
+    let server = tls_server("transport");
+    let ca = std::fs::read(&server.ca_pem).unwrap();
+    let t = make(with(TlsSetting::Platform, None)).unwrap();
+    let err = t.send(get(server.port)).await.unwrap_err();
+    assert!(matches!(err, TransportError::Tls(_)), "{err:?}");
+    for tls in [TlsSetting::CaBundle(ca.clone()), TlsSetting::Insecure] {
+        let t = make(with(tls, None)).unwrap();
+        let resp = t.send(get(server.port)).await.unwrap();
+        assert_eq!(resp.body(), b"tls ok");
+    }
+    // A bundle without certificates is refused up front.
+    let err = make(with(TlsSetting::CaBundle(b"nothing".to_vec()), None)).unwrap_err();
+    assert!(err.to_string().contains("no certificate"), "{err}");
+
+    // Mutual TLS.
+    let server = mtls_server("transport-mtls");
+    let ca = std::fs::read(&server.ca_pem).unwrap();
+    let identity = ClientCertificate::from_pem(
+        std::fs::read(&server.client_pem).unwrap(),
+        std::fs::read(&server.client_key).unwrap(),
+    );
+    assert!(!format!("{identity:?}").contains("PRIVATE"));
+    let t = make(with(TlsSetting::CaBundle(ca.clone()), None)).unwrap();
+    assert!(
+        t.send(get(server.port)).await.is_err(),
+        "no client certificate"
+    );
+    let t = make(with(TlsSetting::CaBundle(ca.clone()), Some(identity))).unwrap();
+    let resp = t.send(get(server.port)).await.unwrap();
+    assert_eq!(resp.body(), b"tls ok client=test-client");
+    // A key that is not a key.
+    let bad =
+        ClientCertificate::from_pem(std::fs::read(&server.client_pem).unwrap(), b"x".to_vec());
+    let err = make(with(TlsSetting::CaBundle(ca), Some(bad))).unwrap_err();
+    assert!(err.to_string().contains("client key"), "{err}");
+}
+
 #[test]
 fn blocking_transport() {
     pollster::block_on(all_cases(|c| {
@@ -110,10 +165,26 @@ fn blocking_transport() {
     }));
 }
 
+#[test]
+fn blocking_transport_tls() {
+    pollster::block_on(tls_cases(|c| {
+        BlockingTransport::try_new(c).map(|t| Box::new(t) as Box<dyn Transport>)
+    }));
+}
+
 #[cfg(feature = "tokio")]
 #[tokio::test]
 async fn tokio_transport() {
     all_cases(|c| Box::new(cred_providers::TokioTransport::try_new(c).unwrap())).await;
+}
+
+#[cfg(feature = "tokio")]
+#[tokio::test]
+async fn tokio_transport_tls() {
+    tls_cases(|c| {
+        cred_providers::TokioTransport::try_new(c).map(|t| Box::new(t) as Box<dyn Transport>)
+    })
+    .await;
 }
 
 #[test]

@@ -229,3 +229,28 @@ fn tls_with_a_private_ca_or_insecure() {
         "an unreadable CA file is an input error"
     );
 }
+
+#[test]
+fn client_certificate() {
+    let tls = test_support::http::mtls_server("request-mtls");
+    let url = format!("https://127.0.0.1:{}/", tls.port);
+    let ca = tls.ca_pem.to_str().unwrap();
+    let out = sigv4(&["-u", "a:b", "--cacert", ca, &url]);
+    assert_eq!(out.status.code(), Some(1), "the server wants a certificate");
+    assert!(out.stdout.is_empty());
+    let (cert, key) = (
+        tls.client_pem.to_str().unwrap(),
+        tls.client_key.to_str().unwrap(),
+    );
+    let out = sigv4(&[
+        "-u", "a:b", "--cacert", ca, "--cert", cert, "--key", key, &url,
+    ]);
+    assert_eq!(
+        (out.status.code(), stdout(&out).as_str()),
+        (Some(0), "tls ok client=test-client"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = sigv4(&["-u", "a:b", "--cert", cert, &url]);
+    assert_eq!(out.status.code(), Some(2), "--cert needs --key");
+}

@@ -194,11 +194,27 @@ pub struct TlsServer {
     pub port: u16,
     /// The CA certificate (PEM), to trust with `--cacert`.
     pub ca_pem: std::path::PathBuf,
+    /// A client certificate (CN `test-client`) signed by the same CA.
+    pub client_pem: std::path::PathBuf,
+    /// Its key (PKCS#8 PEM).
+    pub client_key: std::path::PathBuf,
     _child: std::process::Child,
 }
 
-/// Starts a [`TlsServer`] (needs `openssl` and `python3`).
+/// Starts a [`TlsServer`] (needs `openssl` and `python3`). It answers
+/// every GET with 200 and `tls ok`, followed by ` client=CN` when the
+/// client showed a certificate.
 pub fn tls_server(tag: &str) -> TlsServer {
+    start_tls_server(tag, false)
+}
+
+/// A [`TlsServer`] that refuses clients without a certificate from its CA
+/// (mutual TLS).
+pub fn mtls_server(tag: &str) -> TlsServer {
+    start_tls_server(tag, true)
+}
+
+fn start_tls_server(tag: &str, require_client: bool) -> TlsServer {
     let dir = std::env::temp_dir().join(format!("tls-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     crate::openssl(
@@ -259,6 +275,48 @@ pub fn tls_server(tag: &str) -> TlsServer {
             "leaf.pem",
         ],
     );
+    crate::openssl(
+        &dir,
+        &[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-subj",
+            "/CN=test-client",
+            "-keyout",
+            "client.key",
+            "-out",
+            "client.csr",
+        ],
+    );
+    std::fs::write(
+        dir.join("client.ext"),
+        "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n",
+    )
+    .unwrap();
+    crate::openssl(
+        &dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "client.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            "client.ext",
+            "-out",
+            "client.pem",
+        ],
+    );
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -270,6 +328,9 @@ pub fn tls_server(tag: &str) -> TlsServer {
             c.arg(port.to_string())
                 .arg(dir.join("leaf.pem"))
                 .arg(dir.join("leaf.key"));
+            if require_client {
+                c.arg(dir.join("ca.pem"));
+            }
         },
         "for the TLS tests",
     );
@@ -277,6 +338,8 @@ pub fn tls_server(tag: &str) -> TlsServer {
     TlsServer {
         port,
         ca_pem: dir.join("ca.pem"),
+        client_pem: dir.join("client.pem"),
+        client_key: dir.join("client.key"),
         _child: child,
     }
 }

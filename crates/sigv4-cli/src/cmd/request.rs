@@ -10,7 +10,9 @@ use std::io::Write;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use clap::Args;
-use cred_providers::{BlockingTransport, ProxySetting, TlsSetting, TransportConfig};
+use cred_providers::{
+    BlockingTransport, ClientCertificate, ProxySetting, TlsSetting, TransportConfig,
+};
 use sigv4_core::{Payload, Request, Signer, SigningParams, SigningSettings, Timestamp};
 
 use super::{CurlArgs, CurlRequest, chain_credentials, read_data, region};
@@ -29,6 +31,12 @@ pub(crate) struct RequestArgs {
     /// Trust only the certificates of this PEM bundle.
     #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
     cacert: Option<String>,
+    /// Present this client certificate (PEM; intermediates may follow).
+    #[arg(short = 'E', long = "cert", value_name = "FILE", requires = "key")]
+    cert: Option<String>,
+    /// The client certificate's private key (unencrypted PEM).
+    #[arg(long = "key", value_name = "FILE", requires = "cert")]
+    key: Option<String>,
     /// Print the status line and response headers before the body.
     #[arg(short = 'i', long = "include")]
     include: bool,
@@ -153,8 +161,16 @@ pub(crate) fn run(args: &RequestArgs, profile: Option<&str>) -> Result<String, C
     } else {
         TlsSetting::Platform
     };
+    let client_cert = match (&args.cert, &args.key) {
+        (Some(cert), Some(key)) => Some(ClientCertificate::from_pem(
+            read_data(&format!("@{cert}"))?,
+            read_data(&format!("@{key}"))?,
+        )),
+        _ => None,
+    };
     let transport = BlockingTransport::try_new(TransportConfig {
         tls,
+        client_cert,
         follow_redirects: args.location,
         proxy: ProxySetting::FromEnv,
         max_body: 1 << 30,
