@@ -29,6 +29,7 @@
 //! ```
 
 pub mod auth;
+pub mod bulk;
 pub mod client;
 pub mod core;
 pub mod documents;

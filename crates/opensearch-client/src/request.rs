@@ -25,8 +25,11 @@ pub struct ApiRequest {
     pub path: String,
     /// Query parameters, not yet encoded.
     pub query: Vec<(String, String)>,
-    /// The JSON body, if any.
+    /// The body, if any.
     pub body: Option<Vec<u8>>,
+    /// The body's media type (`application/json`, or `application/x-ndjson`
+    /// for `_bulk`).
+    pub content_type: &'static str,
     /// Whether the request may be sent again after a timeout or a 429/503;
     /// `None` decides by method (GET, HEAD, PUT, DELETE may).
     pub idempotent: Option<bool>,
@@ -40,6 +43,7 @@ impl ApiRequest {
             path: path.into(),
             query: Vec::new(),
             body: None,
+            content_type: "application/json",
             idempotent: None,
         }
     }
@@ -78,16 +82,30 @@ impl ApiRequest {
     }
 
     /// The `http::Request` against `node` (`https://host:port`, maybe
-    /// with a path prefix); JSON bodies get `content-type`.
+    /// with a path prefix); a body gets its `content-type`.
     pub fn to_http(&self, node: &str) -> Result<http::Request<Vec<u8>>, Error> {
+        self.to_http_with(node, self.body.clone(), None)
+    }
+
+    /// [`ApiRequest::to_http`] with `body` in place of the request's own
+    /// (already encoded with `content_encoding`, e.g. `gzip`).
+    pub(crate) fn to_http_with(
+        &self,
+        node: &str,
+        body: Option<Vec<u8>>,
+        content_encoding: Option<&'static str>,
+    ) -> Result<http::Request<Vec<u8>>, Error> {
         let url = format!("{}{}", node.trim_end_matches('/'), self.path_and_query());
         let mut b = http::Request::builder()
             .method(self.method.clone())
             .uri(url.as_str());
-        if self.body.is_some() {
-            b = b.header(http::header::CONTENT_TYPE, "application/json");
+        if body.is_some() {
+            b = b.header(http::header::CONTENT_TYPE, self.content_type);
+            if let Some(enc) = content_encoding {
+                b = b.header(http::header::CONTENT_ENCODING, enc);
+            }
         }
-        b.body(self.body.clone().unwrap_or_default())
+        b.body(body.unwrap_or_default())
             .map_err(|e| Error::Request(format!("bad URL {url}: {e}")))
     }
 }

@@ -1,16 +1,58 @@
 //! The security plugin's REST API (`/_plugins/_security/…`): role
-//! mappings and `authinfo`. Request builders and response types; the
-//! shapes follow the OpenSearch API specification
-//! (`security._common.yaml`).
+//! mappings, roles, internal users, the caller's account and `authinfo`.
+//! Request builders and response types; the shapes follow the OpenSearch
+//! API specification (`security._common.yaml`).
+//!
+//! Every change needs a role privileged for the security REST API
+//! (`security_manager`, or the admin certificate): `all_access` alone gets
+//! 403 `FORBIDDEN`, which [`crate::error::ApiError`] explains.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
 use crate::error::Error;
 use crate::request::{ApiRequest, segment};
 
-const ROLESMAPPING: &str = "/_plugins/_security/api/rolesmapping";
+/// One kind of security configuration under `/_plugins/_security/api/`:
+/// get one / all, create-replace, patch one / all, delete.
+#[derive(Clone, Copy)]
+struct Resource(&'static str);
+
+const ROLESMAPPING: Resource = Resource("/_plugins/_security/api/rolesmapping");
+const ROLES: Resource = Resource("/_plugins/_security/api/roles");
+const INTERNALUSERS: Resource = Resource("/_plugins/_security/api/internalusers");
+
+impl Resource {
+    fn one(self, method: http::Method, name: &str) -> ApiRequest {
+        ApiRequest::new(method, format!("{}/{}", self.0, segment(name)))
+    }
+
+    fn get(self, name: &str) -> ApiRequest {
+        self.one(http::Method::GET, name)
+    }
+
+    fn get_all(self) -> ApiRequest {
+        ApiRequest::new(http::Method::GET, self.0)
+    }
+
+    fn put<T: Serialize>(self, name: &str, body: &T) -> Result<ApiRequest, Error> {
+        self.one(http::Method::PUT, name).json(body)
+    }
+
+    fn patch(self, name: &str, ops: &[PatchOp]) -> Result<ApiRequest, Error> {
+        self.one(http::Method::PATCH, name).json(&ops)
+    }
+
+    fn patch_all(self, ops: &[PatchOp]) -> Result<ApiRequest, Error> {
+        ApiRequest::new(http::Method::PATCH, self.0).json(&ops)
+    }
+
+    fn delete(self, name: &str) -> ApiRequest {
+        self.one(http::Method::DELETE, name)
+    }
+}
 
 /// Who is mapped to a role: users, backend roles (IAM role ARNs for
 /// SigV4 callers, LDAP/SAML groups) and hosts.
@@ -99,48 +141,272 @@ pub struct StatusMessage {
 /// `GET /_plugins/_security/api/rolesmapping/{role}`; the answer is a
 /// [`RoleMappings`] with one entry.
 pub fn get_role_mapping(role: &str) -> ApiRequest {
-    ApiRequest::new(
-        http::Method::GET,
-        format!("{ROLESMAPPING}/{}", segment(role)),
-    )
+    ROLESMAPPING.get(role)
 }
 
-/// `GET /_plugins/_security/api/rolesmapping`.
+/// `GET /_plugins/_security/api/rolesmapping`: a [`RoleMappings`].
 pub fn get_role_mappings() -> ApiRequest {
-    ApiRequest::new(http::Method::GET, ROLESMAPPING)
+    ROLESMAPPING.get_all()
 }
 
-/// `PUT /_plugins/_security/api/rolesmapping/{role}`: creates or replaces.
+/// `PUT /_plugins/_security/api/rolesmapping/{role}`: creates (201) or
+/// replaces (200); answers a [`StatusMessage`].
 pub fn put_role_mapping(role: &str, mapping: &RoleMapping) -> Result<ApiRequest, Error> {
-    ApiRequest::new(
-        http::Method::PUT,
-        format!("{ROLESMAPPING}/{}", segment(role)),
-    )
-    .json(mapping)
+    ROLESMAPPING.put(role, mapping)
 }
 
 /// `PATCH /_plugins/_security/api/rolesmapping/{role}` with JSON Patch
 /// operations on that mapping (paths like `/backend_roles`).
 pub fn patch_role_mapping(role: &str, ops: &[PatchOp]) -> Result<ApiRequest, Error> {
-    ApiRequest::new(
-        http::Method::PATCH,
-        format!("{ROLESMAPPING}/{}", segment(role)),
-    )
-    .json(&ops)
+    ROLESMAPPING.patch(role, ops)
 }
 
 /// `PATCH /_plugins/_security/api/rolesmapping` with operations on several
 /// mappings (paths like `/all_access` or `/all_access/backend_roles`).
 pub fn patch_role_mappings(ops: &[PatchOp]) -> Result<ApiRequest, Error> {
-    ApiRequest::new(http::Method::PATCH, ROLESMAPPING).json(&ops)
+    ROLESMAPPING.patch_all(ops)
 }
 
 /// `DELETE /_plugins/_security/api/rolesmapping/{role}`.
 pub fn delete_role_mapping(role: &str) -> ApiRequest {
-    ApiRequest::new(
-        http::Method::DELETE,
-        format!("{ROLESMAPPING}/{}", segment(role)),
-    )
+    ROLESMAPPING.delete(role)
+}
+
+/// A role: cluster, index and tenant permissions.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Role {
+    /// A description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Cluster permissions (action groups like `cluster_composite_ops`, or
+    /// actions like `cluster:monitor/health`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cluster_permissions: Vec<String>,
+    /// Index permissions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub index_permissions: Vec<IndexPermission>,
+    /// Tenant permissions (Dashboards).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tenant_permissions: Vec<TenantPermission>,
+    /// Set by the server on reserved roles (read only).
+    #[serde(default, skip_serializing)]
+    pub reserved: Option<bool>,
+    /// Set by the server on hidden roles (read only).
+    #[serde(default, skip_serializing)]
+    pub hidden: Option<bool>,
+    /// Set by the server on static roles (read only).
+    #[serde(default, skip_serializing)]
+    pub r#static: Option<bool>,
+}
+
+/// What a role may do on some indices.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexPermission {
+    /// Index name patterns (`movies*`).
+    #[serde(default)]
+    pub index_patterns: Vec<String>,
+    /// Document-level security: a query, as a JSON string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dls: Option<String>,
+    /// Field-level security: fields to include (or `~field` to exclude).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fls: Vec<String>,
+    /// Fields whose values are hashed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub masked_fields: Vec<String>,
+    /// Action groups or actions (`read`, `crud`, `indices:data/read/search`).
+    #[serde(default)]
+    pub allowed_actions: Vec<String>,
+}
+
+/// What a role may do in some Dashboards tenants.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantPermission {
+    /// Tenant name patterns.
+    #[serde(default)]
+    pub tenant_patterns: Vec<String>,
+    /// `kibana_all_read` or `kibana_all_write`.
+    #[serde(default)]
+    pub allowed_actions: Vec<String>,
+}
+
+/// Roles by name.
+pub type Roles = BTreeMap<String, Role>;
+
+/// `GET /_plugins/_security/api/roles/{role}`: a [`Roles`] with one entry.
+pub fn get_role(role: &str) -> ApiRequest {
+    ROLES.get(role)
+}
+
+/// `GET /_plugins/_security/api/roles`: a [`Roles`].
+pub fn get_roles() -> ApiRequest {
+    ROLES.get_all()
+}
+
+/// `PUT /_plugins/_security/api/roles/{role}`: creates (201) or replaces.
+pub fn put_role(role: &str, definition: &Role) -> Result<ApiRequest, Error> {
+    ROLES.put(role, definition)
+}
+
+/// `PATCH /_plugins/_security/api/roles/{role}`.
+pub fn patch_role(role: &str, ops: &[PatchOp]) -> Result<ApiRequest, Error> {
+    ROLES.patch(role, ops)
+}
+
+/// `PATCH /_plugins/_security/api/roles` (paths start with the role name).
+pub fn patch_roles(ops: &[PatchOp]) -> Result<ApiRequest, Error> {
+    ROLES.patch_all(ops)
+}
+
+/// `DELETE /_plugins/_security/api/roles/{role}`.
+pub fn delete_role(role: &str) -> ApiRequest {
+    ROLES.delete(role)
+}
+
+/// A password: sent, never shown in `Debug`, zeroised on drop.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(Zeroizing<String>);
+
+impl Password {
+    /// Wraps `password`.
+    pub fn new(password: impl Into<String>) -> Self {
+        Self(Zeroizing::new(password.into()))
+    }
+
+    /// The password.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(redacted)")
+    }
+}
+
+impl Serialize for Password {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+/// An internal user (the security plugin's own user database).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InternalUser {
+    /// The password, to set it (never returned by the server).
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    pub password: Option<Password>,
+    /// Backend roles.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backend_roles: Vec<String>,
+    /// Security roles given directly (besides role mappings).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub opendistro_security_roles: Vec<String>,
+    /// Custom attributes (for DLS and index-pattern substitution).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
+    /// A description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Set by the server on reserved users (read only).
+    #[serde(default, skip_serializing)]
+    pub reserved: Option<bool>,
+    /// Set by the server on hidden users (read only).
+    #[serde(default, skip_serializing)]
+    pub hidden: Option<bool>,
+    /// Set by the server on static users (read only).
+    #[serde(default, skip_serializing)]
+    pub r#static: Option<bool>,
+}
+
+/// Internal users by name.
+pub type InternalUsers = BTreeMap<String, InternalUser>;
+
+/// `GET /_plugins/_security/api/internalusers/{username}`: an
+/// [`InternalUsers`] with one entry.
+pub fn get_user(username: &str) -> ApiRequest {
+    INTERNALUSERS.get(username)
+}
+
+/// `GET /_plugins/_security/api/internalusers`: an [`InternalUsers`].
+pub fn get_users() -> ApiRequest {
+    INTERNALUSERS.get_all()
+}
+
+/// `PUT /_plugins/_security/api/internalusers/{username}`: creates (201)
+/// or replaces (200).
+pub fn put_user(username: &str, user: &InternalUser) -> Result<ApiRequest, Error> {
+    INTERNALUSERS.put(username, user)
+}
+
+/// `PATCH /_plugins/_security/api/internalusers/{username}`.
+pub fn patch_user(username: &str, ops: &[PatchOp]) -> Result<ApiRequest, Error> {
+    INTERNALUSERS.patch(username, ops)
+}
+
+/// `PATCH /_plugins/_security/api/internalusers` (paths start with the
+/// user name).
+pub fn patch_users(ops: &[PatchOp]) -> Result<ApiRequest, Error> {
+    INTERNALUSERS.patch_all(ops)
+}
+
+/// `DELETE /_plugins/_security/api/internalusers/{username}`.
+pub fn delete_user(username: &str) -> ApiRequest {
+    INTERNALUSERS.delete(username)
+}
+
+const ACCOUNT: &str = "/_plugins/_security/api/account";
+
+/// `GET /_plugins/_security/api/account`: the caller's [`AccountDetails`].
+pub fn get_account() -> ApiRequest {
+    ApiRequest::new(http::Method::GET, ACCOUNT)
+}
+
+/// `PUT /_plugins/_security/api/account`: changes the caller's own
+/// password (internal users only; reserved users get 403).
+pub fn change_password(current: &Password, new: &Password) -> Result<ApiRequest, Error> {
+    #[derive(Serialize)]
+    struct Change<'a> {
+        current_password: &'a Password,
+        password: &'a Password,
+    }
+    ApiRequest::new(http::Method::PUT, ACCOUNT).json(&Change {
+        current_password: current,
+        password: new,
+    })
+}
+
+/// What `account` says about the caller.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct AccountDetails {
+    /// The user name.
+    #[serde(default)]
+    pub user_name: String,
+    /// Whether the user is reserved (cannot change its password here).
+    #[serde(default)]
+    pub is_reserved: bool,
+    /// Whether the user is hidden.
+    #[serde(default)]
+    pub is_hidden: bool,
+    /// Whether the user is in the internal user database.
+    #[serde(default)]
+    pub is_internal_user: bool,
+    /// The tenant asked for, if any.
+    #[serde(default)]
+    pub user_requested_tenant: Option<String>,
+    /// Backend roles.
+    #[serde(default)]
+    pub backend_roles: Vec<String>,
+    /// Names of the custom attributes.
+    #[serde(default)]
+    pub custom_attribute_names: Vec<String>,
+    /// Tenants and whether each is writable.
+    #[serde(default)]
+    pub tenants: BTreeMap<String, bool>,
+    /// Security roles.
+    #[serde(default)]
+    pub roles: Vec<String>,
 }
 
 /// `GET /_plugins/_security/authinfo`: who the caller is to the plugin.
