@@ -3,10 +3,13 @@
 //! * [`http`]: loopback HTTP servers that answer one connection each, and
 //!   a forward proxy that handles `CONNECT`;
 //! * [`moto`]: moto's server with IAM enforcement, set up once per test
-//!   binary with a user, its keys and a role to assume.
+//!   binary with a user, its keys and a role to assume;
+//! * [`opensearch`]: an OpenSearch-compatible cluster on loopback with the
+//!   security plugin's rules, SigV4 and basic auth, and faults.
 
 pub mod http;
 pub mod moto;
+pub mod opensearch;
 pub mod pki;
 pub mod rolesanywhere;
 
