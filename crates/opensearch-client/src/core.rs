@@ -4,6 +4,11 @@ use serde::Deserialize;
 
 use crate::ApiRequest;
 
+/// `HEAD /`: whether the cluster answers (use [`crate::Client::exists`]).
+pub fn ping() -> ApiRequest {
+    ApiRequest::new(http::Method::HEAD, "/")
+}
+
 /// `GET /`.
 pub fn info() -> ApiRequest {
     ApiRequest::new(http::Method::GET, "/")

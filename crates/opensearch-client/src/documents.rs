@@ -70,6 +70,14 @@ pub fn update_document<T: Serialize>(
     .json(&serde_json::json!({ "doc": partial }))
 }
 
+/// `HEAD /{index}/_doc/{id}` (use [`crate::Client::exists`]).
+pub fn document_exists(index: &str, id: &str) -> ApiRequest {
+    ApiRequest::new(
+        http::Method::HEAD,
+        format!("/{}/_doc/{}", segment(index), segment(id)),
+    )
+}
+
 /// `DELETE /{index}/_doc/{id}`.
 pub fn delete_document(index: &str, id: &str) -> ApiRequest {
     ApiRequest::new(

@@ -285,6 +285,12 @@ impl std::fmt::Debug for Password {
     }
 }
 
+impl<'de> Deserialize<'de> for Password {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Self::new)
+    }
+}
+
 impl Serialize for Password {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.0)
@@ -295,7 +301,7 @@ impl Serialize for Password {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InternalUser {
     /// The password, to set it (never returned by the server).
-    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<Password>,
     /// Backend roles.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
