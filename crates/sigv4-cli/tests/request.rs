@@ -254,3 +254,89 @@ fn client_certificate() {
     let out = sigv4(&["-u", "a:b", "--cert", cert, &url]);
     assert_eq!(out.status.code(), Some(2), "--cert needs --key");
 }
+
+/// The README's scenario with `sigv4 request` against the loopback
+/// OpenSearch cluster: the master user maps the role (basic auth), the
+/// role's FORBIDDEN on the security API, then it lists indices with SigV4.
+#[test]
+fn opensearch_role_mapping_scenario() {
+    use test_support::opensearch::{
+        Config, FakeOpenSearch, IamIdentity, MASTER_PASSWORD, MASTER_USER,
+    };
+    const ROLE: &str = "arn:aws:iam::123456789012:role/app-on-ec2";
+    let cluster = FakeOpenSearch::start(Config {
+        iam: vec![IamIdentity {
+            access_key_id: AKID.into(),
+            secret: SECRET.into(),
+            session_token: Some("SESSION".into()),
+            arn: ROLE.into(),
+        }],
+        ..Config::default()
+    });
+    let url = &cluster.urls()[0];
+    let master = format!("{MASTER_USER}:{MASTER_PASSWORD}");
+    let signed = ["--region", "eu-west-1", "--service", "es"];
+
+    // Not mapped: the plugin's security_exception, exit 22, body on stderr.
+    let out = sigv4(&[&signed[..], &[&format!("{url}/_cat/indices?format=json")]].concat());
+    assert_eq!(out.status.code(), Some(22));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("security_exception"));
+
+    // The master user adds the role's ARN to all_access.
+    let patch =
+        format!(r#"[{{"op":"add","path":"/all_access/backend_roles","value":["{ROLE}"]}}]"#);
+    let out = sigv4(&[
+        "-u",
+        &master,
+        "-X",
+        "PATCH",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        &patch,
+        &format!("{url}/_plugins/_security/api/rolesmapping"),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout(&out).contains(r#""status":"OK""#));
+    let out = sigv4(&[
+        "-u",
+        &master,
+        "-X",
+        "PUT",
+        "-d",
+        "{}",
+        &format!("{url}/orders"),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+
+    // all_access alone: FORBIDDEN on the security API.
+    let out = sigv4(
+        &[
+            &signed[..],
+            &[&format!("{url}/_plugins/_security/api/rolesmapping")],
+        ]
+        .concat(),
+    );
+    assert_eq!(out.status.code(), Some(22));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("does not have any role privileged for admin access")
+    );
+
+    // The workload lists indices.
+    let out = sigv4(&[&signed[..], &[&format!("{url}/_cat/indices?format=json")]].concat());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let indices: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(indices[0]["index"], "orders");
+    assert!(test_support::opensearch::botocore_check(cluster.config(), &cluster.recorded()) >= 3);
+}
