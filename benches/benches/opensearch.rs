@@ -245,6 +245,23 @@ mod peer {
             .build()
             .expect("transport");
         let os = OpenSearch::new(transport);
+        // This client on the same runtime, through the tokio transport.
+        let tokio_transport = cred_providers::TokioTransport::try_new(TransportConfig {
+            proxy: ProxySetting::None,
+            ..TransportConfig::default()
+        })
+        .expect("tokio transport");
+        let ours = Client::new(
+            NodePool::new(cluster.urls()).expect("nodes"),
+            Arc::new(tokio_transport),
+            auth(),
+        );
+        g.bench_function("info/opensearch-client-tokio", |b| {
+            b.iter(|| {
+                let info: Info = rt.block_on(ours.call(&core::info())).expect("info");
+                black_box(info)
+            })
+        });
         g.bench_function("info/opensearch-rs", |b| {
             b.iter(|| {
                 rt.block_on(async {
