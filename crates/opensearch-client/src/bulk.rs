@@ -18,6 +18,8 @@ pub struct BulkBody {
     // True while every operation names its document (so sending the body
     // twice cannot create duplicates).
     all_named: bool,
+    // Whether the last operation named its document.
+    last_named: bool,
 }
 
 #[derive(Serialize)]
@@ -35,6 +37,7 @@ impl BulkBody {
             buf: Vec::new(),
             ops: 0,
             all_named: true,
+            last_named: true,
         }
     }
 
@@ -45,6 +48,7 @@ impl BulkBody {
         serde_json::to_writer(&mut self.buf, &Meta { index, id }).map_err(encode)?;
         self.buf.extend_from_slice(b"}\n");
         self.all_named &= id.is_some();
+        self.last_named = id.is_some();
         Ok(())
     }
 
@@ -55,7 +59,7 @@ impl BulkBody {
     }
 
     fn checked(&mut self, write: impl FnOnce(&mut Self) -> Result<(), Error>) -> Result<(), Error> {
-        let before = (self.buf.len(), self.all_named);
+        let before = (self.buf.len(), self.all_named, self.last_named);
         match write(self) {
             Ok(()) => {
                 self.ops += 1;
@@ -65,6 +69,7 @@ impl BulkBody {
                 // Leave the body as it was: no half operation.
                 self.buf.truncate(before.0);
                 self.all_named = before.1;
+                self.last_named = before.2;
                 Err(e)
             }
         }
@@ -150,14 +155,16 @@ impl BulkBody {
         req
     }
 
-    /// Moves the operations from byte `at` on into a new body.
+    /// Moves the last operation, which starts at byte `at`, into a new
+    /// body (this one stays conservative about ids).
     fn split_off(&mut self, at: usize) -> Self {
         let tail = self.buf.split_off(at);
         self.ops -= 1;
         Self {
             buf: tail,
             ops: 1,
-            all_named: true,
+            all_named: self.last_named,
+            last_named: self.last_named,
         }
     }
 }
@@ -475,7 +482,13 @@ mod tests {
         assert_eq!(req.content_type, "application/x-ndjson");
         let mut named = BulkBody::new();
         named.delete("movies", "1").unwrap();
-        assert_eq!(named.into_request().idempotent, Some(true));
+        assert_eq!(named.clone().into_request().idempotent, Some(true));
+        // Split: the moved operation keeps its own answer.
+        let at = named.bytes();
+        named.index("movies", None, &1).unwrap();
+        let tail = named.split_off(at);
+        assert_eq!((named.len(), tail.len()), (1, 1));
+        assert_eq!(tail.into_request().idempotent, Some(false));
     }
 
     #[test]
