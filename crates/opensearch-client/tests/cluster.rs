@@ -784,12 +784,42 @@ fn faults_one_dead_node_of_three_bursts_drops_and_a_slow_node() {
     .unwrap_err();
     assert_eq!(api_error(err).0, 503);
 
+    // (Faults a section queued but did not meet end with it.)
+    cluster.clear_faults();
     // A dropped connection: the GET goes to the other node.
     let c = client(cluster.urls(), sigv4(&cluster, APP_KEY, APP_SECRET, None));
     cluster.fault(0, Fault::Drop, 1);
     cluster.fault(1, Fault::Drop, 1);
     let _: Info = run(c.call(&core::info())).unwrap();
+    cluster.clear_faults();
+    // A POST without ids whose connection drops after it was read is not
+    // sent again: it may have been applied.
+    let c = client(
+        vec![cluster.urls()[0].clone()],
+        sigv4(&cluster, APP_KEY, APP_SECRET, None),
+    );
+    cluster.fault(0, Fault::Drop, 1);
+    let before = cluster.requests(0) + cluster.requests(1);
+    let err = run(c.call::<WriteResponse>(
+        &documents::index_document(
+            "x",
+            None,
+            &Movie {
+                title: "t".into(),
+                year: 1,
+            },
+        )
+        .unwrap(),
+    ))
+    .unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err}");
+    assert_eq!(
+        cluster.requests(0) + cluster.requests(1) - before,
+        1,
+        "{err}"
+    );
 
+    cluster.clear_faults();
     // A slow node: the timeout moves the request to the other one, and the
     // slow node is set aside.
     let c = Client::new(
@@ -799,15 +829,12 @@ fn faults_one_dead_node_of_three_bursts_drops_and_a_slow_node() {
     )
     .with_retry(fast_retries());
     cluster.fault_always(0, Some(Fault::Slow(Duration::from_secs(2))));
-    let started = Instant::now();
+    let slow_before = cluster.requests(0);
     for _ in 0..4 {
         let _: Info = run(c.call(&core::info())).unwrap();
     }
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
-    );
+    // The slow node was tried once, timed out, and was then left alone.
+    assert_eq!(cluster.requests(0) - slow_before, 1);
     assert_eq!(c.nodes().alive(Instant::now()), 1);
     cluster.fault_always(0, None);
 

@@ -191,6 +191,14 @@ impl FakeOpenSearch {
         *self.shared.nodes[node].sticky.lock().unwrap() = fault;
     }
 
+    /// Clears every node's queued and standing faults.
+    pub fn clear_faults(&self) {
+        for n in &self.shared.nodes {
+            n.faults.lock().unwrap().clear();
+            *n.sticky.lock().unwrap() = None;
+        }
+    }
+
     /// Connections `node` accepted.
     pub fn connections(&self, node: usize) -> usize {
         self.shared.nodes[node].connections.load(Ordering::Relaxed)
