@@ -235,88 +235,28 @@ fn start_tls_server(tag: &str, require_client: bool) -> TlsServer {
             "ca.pem",
         ],
     );
-    crate::openssl(
-        &dir,
-        &[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-subj",
+    // The server's certificate, and a client certificate for mutual TLS.
+    for (name, key, subject, ext) in [
+        (
+            "leaf",
+            &["rsa:2048"][..],
             "/CN=localhost",
-            "-keyout",
-            "leaf.key",
-            "-out",
-            "leaf.csr",
-        ],
-    );
-    std::fs::write(
-        dir.join("leaf.ext"),
-        "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
-    )
-    .unwrap();
-    crate::openssl(
-        &dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "leaf.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "1",
-            "-extfile",
-            "leaf.ext",
-            "-out",
-            "leaf.pem",
-        ],
-    );
-    crate::openssl(
-        &dir,
-        &[
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-subj",
+            "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
+        ),
+        (
+            "client",
+            &["ec", "-pkeyopt", "ec_paramgen_curve:P-256"][..],
             "/CN=test-client",
-            "-keyout",
-            "client.key",
-            "-out",
-            "client.csr",
-        ],
-    );
-    std::fs::write(
-        dir.join("client.ext"),
-        "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n",
-    )
-    .unwrap();
-    crate::openssl(
-        &dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "client.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "1",
-            "-extfile",
-            "client.ext",
-            "-out",
-            "client.pem",
-        ],
-    );
+            "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n",
+        ),
+    ] {
+        let mut args = vec!["req", "-newkey"];
+        args.extend_from_slice(key);
+        let (keyout, csr) = (format!("{name}.key"), format!("{name}.csr"));
+        args.extend(["-nodes", "-subj", subject, "-keyout", &keyout, "-out", &csr]);
+        crate::openssl(&dir, &args);
+        crate::sign_csr(&dir, name, "ca", ext, 1);
+    }
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

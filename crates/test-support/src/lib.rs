@@ -32,6 +32,35 @@ pub(crate) fn openssl(dir: &Path, args: &[&str]) {
     );
 }
 
+/// Signs `{name}.csr` in `dir` with the CA `{ca}.pem` / `{ca}.key`, adding
+/// the extensions `ext` (written to `{name}.ext`), valid for `days`; writes
+/// `{name}.pem`.
+pub(crate) fn sign_csr(dir: &Path, name: &str, ca: &str, ext: &str, days: u32) {
+    let ext_file = format!("{name}.ext");
+    std::fs::write(dir.join(&ext_file), ext).unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &format!("{name}.csr"),
+            "-CA",
+            &format!("{ca}.pem"),
+            "-CAkey",
+            &format!("{ca}.key"),
+            "-CAcreateserial",
+            "-days",
+            &days.to_string(),
+            "-sha256",
+            "-extfile",
+            &ext_file,
+            "-out",
+            &format!("{name}.pem"),
+        ],
+    );
+}
+
 /// Starts `python3 SCRIPT` (a file of this crate) with `args`, stdin held
 /// open by the test process (the scripts exit when it closes), and returns
 /// the child and the first line it prints.

@@ -50,32 +50,7 @@ fn leaf(dir: &Path, name: &str, keygen: &[&str], ca: &str) {
             &format!("{name}.csr"),
         ],
     );
-    std::fs::write(
-        dir.join(format!("{name}.ext")),
-        LEAF_EXT.replace("{name}", name),
-    )
-    .unwrap();
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            &format!("{name}.csr"),
-            "-CA",
-            &format!("{ca}.pem"),
-            "-CAkey",
-            &format!("{ca}.key"),
-            "-CAcreateserial",
-            "-days",
-            "2",
-            "-sha256",
-            "-extfile",
-            &format!("{name}.ext"),
-            "-out",
-            &format!("{name}.pem"),
-        ],
-    );
+    crate::sign_csr(dir, name, ca, &LEAF_EXT.replace("{name}", name), 2);
 }
 
 fn ca(dir: &Path, name: &str, cn: &str, issuer: Option<&str>) {
@@ -92,7 +67,6 @@ fn ca(dir: &Path, name: &str, cn: &str, issuer: Option<&str>) {
             &key,
         ],
     );
-    std::fs::write(dir.join("ca.ext"), CA_EXT).unwrap();
     let subj = format!("/O=Example Corp/OU=PKI/CN={cn}");
     match issuer {
         None => openssl(
@@ -130,27 +104,7 @@ fn ca(dir: &Path, name: &str, cn: &str, issuer: Option<&str>) {
                     &format!("{name}.csr"),
                 ],
             );
-            openssl(
-                dir,
-                &[
-                    "x509",
-                    "-req",
-                    "-in",
-                    &format!("{name}.csr"),
-                    "-CA",
-                    &format!("{issuer}.pem"),
-                    "-CAkey",
-                    &format!("{issuer}.key"),
-                    "-CAcreateserial",
-                    "-days",
-                    "3",
-                    "-sha256",
-                    "-extfile",
-                    "ca.ext",
-                    "-out",
-                    &format!("{name}.pem"),
-                ],
-            );
+            crate::sign_csr(dir, name, issuer, CA_EXT, 3);
         }
     }
 }
