@@ -215,7 +215,11 @@ pub fn mtls_server(tag: &str) -> TlsServer {
 }
 
 fn start_tls_server(tag: &str, require_client: bool) -> TlsServer {
-    let dir = std::env::temp_dir().join(format!("tls-{tag}-{}", std::process::id()));
+    // One directory per server, even for tests of one binary running at
+    // once with the same tag.
+    static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = SERVERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("tls-{tag}-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     crate::openssl(
         &dir,
