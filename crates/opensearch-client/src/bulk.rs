@@ -11,7 +11,7 @@ use crate::{Client, client};
 
 /// The NDJSON body of one `_bulk` request: an action line, then (but for
 /// `delete`) a source line, each ending in `\n`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BulkBody {
     buf: Vec<u8>,
     ops: usize,
@@ -28,6 +28,12 @@ struct Meta<'a> {
     index: &'a str,
     #[serde(rename = "_id", skip_serializing_if = "Option::is_none")]
     id: Option<&'a str>,
+}
+
+impl Default for BulkBody {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl BulkBody {
@@ -480,6 +486,8 @@ mod tests {
         let req = b.into_request();
         assert_eq!(req.idempotent, Some(false), "a create without id");
         assert_eq!(req.content_type, "application/x-ndjson");
+        // A default body (the indexer's next batch) starts as new() does.
+        assert_eq!(BulkBody::default(), BulkBody::new());
         let mut named = BulkBody::new();
         named.delete("movies", "1").unwrap();
         assert_eq!(named.clone().into_request().idempotent, Some(true));
