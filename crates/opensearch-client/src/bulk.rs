@@ -64,6 +64,19 @@ impl BulkBody {
         Ok(())
     }
 
+    fn with_source<T: Serialize + ?Sized>(
+        &mut self,
+        action: &str,
+        index: &str,
+        id: Option<&str>,
+        source: &T,
+    ) -> Result<(), Error> {
+        self.checked(|b| {
+            b.action(action, index, id)?;
+            b.source(source)
+        })
+    }
+
     fn checked(&mut self, write: impl FnOnce(&mut Self) -> Result<(), Error>) -> Result<(), Error> {
         let before = (self.buf.len(), self.all_named, self.last_named);
         match write(self) {
@@ -89,10 +102,7 @@ impl BulkBody {
         id: Option<&str>,
         doc: &T,
     ) -> Result<(), Error> {
-        self.checked(|b| {
-            b.action("index", index, id)?;
-            b.source(doc)
-        })
+        self.with_source("index", index, id, doc)
     }
 
     /// `create`: adds `doc`, failing the item (409) if `id` exists.
@@ -102,10 +112,7 @@ impl BulkBody {
         id: Option<&str>,
         doc: &T,
     ) -> Result<(), Error> {
-        self.checked(|b| {
-            b.action("create", index, id)?;
-            b.source(doc)
-        })
+        self.with_source("create", index, id, doc)
     }
 
     /// `update`: merges `partial` into document `id`.
@@ -119,10 +126,7 @@ impl BulkBody {
         struct Doc<'a, T: ?Sized> {
             doc: &'a T,
         }
-        self.checked(|b| {
-            b.action("update", index, Some(id))?;
-            b.source(&Doc { doc: partial })
-        })
+        self.with_source("update", index, Some(id), &Doc { doc: partial })
     }
 
     /// `delete`: removes document `id`.
@@ -336,7 +340,14 @@ impl<'c> BulkIndexer<'c> {
         }
     }
 
-    async fn added(&mut self, before: usize) -> Result<(), Error> {
+    /// Writes one operation into the pending body, then sends what the
+    /// limits say is due.
+    async fn push(
+        &mut self,
+        write: impl FnOnce(&mut BulkBody) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let before = self.body.bytes();
+        write(&mut self.body)?;
         if self.body.bytes() > self.limits.max_bytes && self.body.len() > 1 {
             // The new operation does not fit: send the others first.
             let tail = self.body.split_off(before);
@@ -358,9 +369,7 @@ impl<'c> BulkIndexer<'c> {
         id: Option<&str>,
         doc: &T,
     ) -> Result<(), Error> {
-        let before = self.body.bytes();
-        self.body.index(index, id, doc)?;
-        self.added(before).await
+        self.push(|b| b.index(index, id, doc)).await
     }
 
     /// Adds a `create` operation.
@@ -370,9 +379,7 @@ impl<'c> BulkIndexer<'c> {
         id: Option<&str>,
         doc: &T,
     ) -> Result<(), Error> {
-        let before = self.body.bytes();
-        self.body.create(index, id, doc)?;
-        self.added(before).await
+        self.push(|b| b.create(index, id, doc)).await
     }
 
     /// Adds an `update` operation.
@@ -382,16 +389,12 @@ impl<'c> BulkIndexer<'c> {
         id: &str,
         partial: &T,
     ) -> Result<(), Error> {
-        let before = self.body.bytes();
-        self.body.update(index, id, partial)?;
-        self.added(before).await
+        self.push(|b| b.update(index, id, partial)).await
     }
 
     /// Adds a `delete` operation.
     pub async fn delete(&mut self, index: &str, id: &str) -> Result<(), Error> {
-        let before = self.body.bytes();
-        self.body.delete(index, id)?;
-        self.added(before).await
+        self.push(|b| b.delete(index, id)).await
     }
 
     /// Sends what is pending now.
