@@ -113,6 +113,18 @@ fn app(cluster: &FakeOpenSearch) -> Client {
     client(cluster.urls(), sigv4(cluster, APP_KEY, APP_SECRET, None))
 }
 
+/// The master user maps the master user and `role_arn` to `all_access`.
+fn map_to_all_access(cluster: &FakeOpenSearch, role_arn: &str) {
+    let mapping = RoleMapping {
+        users: vec![MASTER_USER.into()],
+        backend_roles: vec![role_arn.into()],
+        ..RoleMapping::default()
+    };
+    run(master(cluster)
+        .call::<StatusMessage>(&security::put_role_mapping("all_access", &mapping).unwrap()))
+    .unwrap();
+}
+
 fn run<F: std::future::Future>(f: F) -> F::Output {
     pollster::block_on(f)
 }
@@ -210,18 +222,7 @@ struct Movie {
 #[test]
 fn documents_search_and_pagination() {
     let cluster = FakeOpenSearch::start(config("es", 1));
-    run(master(&cluster).call::<StatusMessage>(
-        &security::put_role_mapping(
-            "all_access",
-            &RoleMapping {
-                users: vec![MASTER_USER.into()],
-                backend_roles: vec![APP_ROLE.into()],
-                ..RoleMapping::default()
-            },
-        )
-        .unwrap(),
-    ))
-    .unwrap();
+    map_to_all_access(&cluster, APP_ROLE);
     let c = app(&cluster);
     let info: Info = run(c.call(&core::info())).unwrap();
     assert_eq!(info.version.distribution.as_deref(), Some("opensearch"));
@@ -493,18 +494,7 @@ fn roles_users_and_account() {
 #[test]
 fn bulk_batches_by_count_and_bytes_and_reports_item_failures() {
     let cluster = FakeOpenSearch::start(config("es", 1));
-    run(master(&cluster).call::<StatusMessage>(
-        &security::put_role_mapping(
-            "all_access",
-            &RoleMapping {
-                users: vec![MASTER_USER.into()],
-                backend_roles: vec![OPS_ROLE.into()],
-                ..RoleMapping::default()
-            },
-        )
-        .unwrap(),
-    ))
-    .unwrap();
+    map_to_all_access(&cluster, OPS_ROLE);
     let c = client(
         cluster.urls(),
         sigv4(&cluster, OPS_KEY, OPS_SECRET, Some(OPS_TOKEN)),
@@ -714,25 +704,10 @@ fn a_wrong_secret_gets_the_gateway_message() {
     );
 }
 
-fn all_access_for_app(cluster: &FakeOpenSearch) {
-    run(master(cluster).call::<StatusMessage>(
-        &security::put_role_mapping(
-            "all_access",
-            &RoleMapping {
-                users: vec![MASTER_USER.into()],
-                backend_roles: vec![APP_ROLE.into()],
-                ..RoleMapping::default()
-            },
-        )
-        .unwrap(),
-    ))
-    .unwrap();
-}
-
 #[test]
 fn faults_one_dead_node_of_three_bursts_drops_and_a_slow_node() {
     let cluster = FakeOpenSearch::start(config("es", 2));
-    all_access_for_app(&cluster);
+    map_to_all_access(&cluster, APP_ROLE);
     let mut urls = cluster.urls();
     urls.insert(1, FakeOpenSearch::dead_url());
     let c = client(urls, sigv4(&cluster, APP_KEY, APP_SECRET, None));
@@ -855,7 +830,7 @@ fn raw_send_for_anything_else() {
 #[test]
 fn the_botocore_check_catches_a_changed_request() {
     let cluster = FakeOpenSearch::start(config("es", 1));
-    all_access_for_app(&cluster);
+    map_to_all_access(&cluster, APP_ROLE);
     let c = app(&cluster);
     let _: WriteResponse = run(c.call(
         &documents::index_document(
