@@ -248,14 +248,16 @@ impl Client {
     /// for idempotent ones (or requests marked so).
     pub async fn send(&self, req: &ApiRequest) -> Result<http::Response<Vec<u8>>, Error> {
         let may_repeat = req.idempotent.unwrap_or_else(|| idempotent(&req.method));
+        // Compressed once; each attempt takes its own copy of what is sent.
         let (body, encoding) = match &req.body {
             Some(b) if self.gzip && b.len() >= GZIP_FROM => (Some(gzip(b)?), Some("gzip")),
-            other => (other.clone(), None),
+            _ => (None, None),
         };
         let mut attempt = 0u32;
         loop {
             let node = self.nodes.pick(Instant::now());
-            let mut http_req = req.to_http_with(self.nodes.url(node), body.clone(), encoding)?;
+            let sent = body.as_ref().or(req.body.as_ref()).cloned();
+            let mut http_req = req.to_http_with(self.nodes.url(node), sent, encoding)?;
             self.auth.apply(&mut http_req, SystemTime::now()).await?;
             let result = self.transport.send(http_req).await;
             let retry = match &result {
