@@ -113,7 +113,7 @@ pub struct Seen {
     pub target: String,
     /// Headers, names in lower case.
     pub headers: Vec<(String, String)>,
-    /// The body (read by `Content-Length`).
+    /// The body (by `Content-Length`, or chunked).
     pub body: Vec<u8>,
 }
 
@@ -125,6 +125,67 @@ impl Seen {
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
+}
+
+/// Reads one HTTP/1.1 request (`Content-Length` or chunked body); `None`
+/// at the end of the connection or on a malformed request.
+pub(crate) fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Seen> {
+    let mut head = Vec::new();
+    loop {
+        let mut line = Vec::new();
+        if reader.read_until(b'\n', &mut line).ok()? == 0 {
+            return None;
+        }
+        head.extend_from_slice(&line);
+        if line == b"\r\n" || line == b"\n" {
+            break;
+        }
+        if head.len() > 64 * 1024 {
+            return None;
+        }
+    }
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut req = httparse::Request::new(&mut headers);
+    if !matches!(req.parse(&head), Ok(httparse::Status::Complete(_))) {
+        return None;
+    }
+    let headers: Vec<(String, String)> = req
+        .headers
+        .iter()
+        .map(|h| {
+            (
+                h.name.to_ascii_lowercase(),
+                String::from_utf8_lossy(h.value).into_owned(),
+            )
+        })
+        .collect();
+    let mut rec = Seen {
+        method: req.method?.to_string(),
+        target: req.path?.to_string(),
+        headers,
+        body: Vec::new(),
+    };
+    if rec
+        .header("transfer-encoding")
+        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
+    {
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size).ok()?;
+            let n = usize::from_str_radix(size.trim().split(';').next()?, 16).ok()?;
+            let mut chunk = vec![0; n + 2];
+            reader.read_exact(&mut chunk).ok()?;
+            if n == 0 {
+                break;
+            }
+            rec.body.extend_from_slice(&chunk[..n]);
+        }
+    } else if let Some(len) = rec.header("content-length") {
+        let mut body = vec![0; len.trim().parse().ok()?];
+        reader.read_exact(&mut body).ok()?;
+        rec.body = body;
+    }
+    Some(rec)
 }
 
 /// Serves every connection on its own thread with `handler`, which returns
@@ -139,35 +200,8 @@ pub fn serve_fn(handler: impl Fn(&Seen) -> Vec<u8> + Send + Sync + 'static) -> u
             let handler = handler.clone();
             thread::spawn(move || {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut first = String::new();
-                if reader.read_line(&mut first).unwrap_or(0) == 0 {
+                let Some(seen) = read_request(&mut reader) else {
                     return;
-                }
-                let mut parts = first.split_whitespace();
-                let method = parts.next().unwrap_or_default().to_string();
-                let target = parts.next().unwrap_or_default().to_string();
-                let mut headers = Vec::new();
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                    if let Some((n, v)) = line.split_once(':') {
-                        headers.push((n.trim().to_ascii_lowercase(), v.trim().to_string()));
-                    }
-                }
-                let length = headers
-                    .iter()
-                    .find(|(n, _)| n == "content-length")
-                    .and_then(|(_, v)| v.parse::<usize>().ok())
-                    .unwrap_or(0);
-                let mut body = vec![0; length];
-                let _ = reader.read_exact(&mut body);
-                let seen = Seen {
-                    method,
-                    target,
-                    headers,
-                    body,
                 };
                 let response = handler(&seen);
                 let _ = stream.write_all(&response);

@@ -16,7 +16,7 @@
 pub mod engine;
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -25,6 +25,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use sha2::Digest;
 use sigv4_core::{Payload, Timestamp, Verifier};
 
+use crate::http::{Seen, read_request};
 use engine::{Engine, Principal, Response};
 
 /// An IAM identity the cluster accepts SigV4 from.
@@ -86,28 +87,25 @@ pub enum Fault {
     Status(u16),
 }
 
-/// A request as it came off the wire.
+/// A request as it came off the wire, and the node that took it.
 #[derive(Clone, Debug)]
 pub struct Recorded {
     /// Which node took it.
     pub node: usize,
-    /// The method.
-    pub method: String,
-    /// The path and query, as sent.
-    pub target: String,
-    /// The headers, in order.
-    pub headers: Vec<(String, String)>,
-    /// The body, as sent (maybe gzip).
-    pub body: Vec<u8>,
+    /// The request (the body as sent, maybe gzip).
+    pub request: Seen,
 }
 
-impl Recorded {
-    /// The first header named `name`.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+impl std::ops::Deref for Recorded {
+    type Target = Seen;
+    fn deref(&self) -> &Seen {
+        &self.request
+    }
+}
+
+impl std::ops::DerefMut for Recorded {
+    fn deref_mut(&mut self) -> &mut Seen {
+        &mut self.request
     }
 }
 
@@ -225,67 +223,6 @@ impl FakeOpenSearch {
     }
 }
 
-/// Reads one request; `None` at the end of the connection.
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Recorded> {
-    let mut head = Vec::new();
-    loop {
-        let mut line = Vec::new();
-        if reader.read_until(b'\n', &mut line).ok()? == 0 {
-            return None;
-        }
-        head.extend_from_slice(&line);
-        if line == b"\r\n" || line == b"\n" {
-            break;
-        }
-        if head.len() > 64 * 1024 {
-            return None;
-        }
-    }
-    let mut headers = [httparse::EMPTY_HEADER; 64];
-    let mut req = httparse::Request::new(&mut headers);
-    if !matches!(req.parse(&head), Ok(httparse::Status::Complete(_))) {
-        return None;
-    }
-    let headers: Vec<(String, String)> = req
-        .headers
-        .iter()
-        .map(|h| {
-            (
-                h.name.to_string(),
-                String::from_utf8_lossy(h.value).into_owned(),
-            )
-        })
-        .collect();
-    let mut rec = Recorded {
-        node: 0,
-        method: req.method?.to_string(),
-        target: req.path?.to_string(),
-        headers,
-        body: Vec::new(),
-    };
-    if rec
-        .header("transfer-encoding")
-        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
-    {
-        loop {
-            let mut size = String::new();
-            reader.read_line(&mut size).ok()?;
-            let n = usize::from_str_radix(size.trim().split(';').next()?, 16).ok()?;
-            let mut chunk = vec![0; n + 2];
-            reader.read_exact(&mut chunk).ok()?;
-            if n == 0 {
-                break;
-            }
-            rec.body.extend_from_slice(&chunk[..n]);
-        }
-    } else if let Some(len) = rec.header("content-length") {
-        let mut body = vec![0; len.trim().parse().ok()?];
-        reader.read_exact(&mut body).ok()?;
-        rec.body = body;
-    }
-    Some(rec)
-}
-
 fn serve_connection(shared: &Shared, node: usize, stream: TcpStream) {
     let Ok(mut writer) = stream.try_clone() else {
         return;
@@ -295,8 +232,8 @@ fn serve_connection(shared: &Shared, node: usize, stream: TcpStream) {
         .map(|a| a.to_string())
         .unwrap_or_default();
     let mut reader = BufReader::new(stream);
-    while let Some(mut req) = read_request(&mut reader) {
-        req.node = node;
+    while let Some(request) = read_request(&mut reader) {
+        let req = Recorded { node, request };
         let state = &shared.nodes[node];
         state.requests.fetch_add(1, Ordering::Relaxed);
         let fault = state
