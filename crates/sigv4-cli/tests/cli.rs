@@ -492,3 +492,80 @@ fn verify_exit_statuses() {
     unusable(&["verify", "--data-binary", "@/nonexistent"], &req, CREDS);
     unusable(&["verify", "--now", "20150830T123600Z"], &req, &[]);
 }
+
+/// The reproduction of the security report: a body changed under a signed
+/// `x-amz-content-sha256` is refused (it was accepted before).
+#[test]
+fn verify_refuses_a_changed_body_under_a_signed_hash() {
+    let signed = sigv4(
+        &[
+            "sign",
+            "--region",
+            "us-east-1",
+            "--service",
+            "es",
+            "--content-sha256-header",
+            "-d",
+            "hello",
+            "https://h.example/p",
+        ],
+        CREDS,
+        b"",
+    );
+    assert!(signed.status.success());
+    let changed = sigv4(&["verify", "--data-binary", "HELLO"], CREDS, &signed.stdout);
+    assert_eq!(changed.status.code(), Some(1));
+    assert!(changed.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8(changed.stderr).unwrap(),
+        "sigv4: payload hash mismatch: the body is not the one that was signed\n"
+    );
+    let same = sigv4(&["verify", "--data-binary", "hello"], CREDS, &signed.stdout);
+    assert_eq!(same.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&same.stdout).unwrap();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["unsigned_payload"], false);
+}
+
+#[test]
+fn verify_refuses_an_unsigned_payload_unless_allowed() {
+    let signed = sigv4(
+        &[
+            "sign",
+            "--region",
+            "us-east-1",
+            "--service",
+            "es",
+            "--content-sha256-header",
+            "--unsigned-payload",
+            "-d",
+            "hello",
+            "https://h.example/p",
+        ],
+        CREDS,
+        b"",
+    );
+    assert!(signed.status.success());
+    let refused = sigv4(
+        &["verify", "--data-binary", "anything"],
+        CREDS,
+        &signed.stdout,
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(refused.stdout.is_empty());
+    let err = String::from_utf8(refused.stderr).unwrap();
+    assert!(err.starts_with("sigv4: unsigned payload refused"), "{err}");
+    let allowed = sigv4(
+        &[
+            "verify",
+            "--allow-unsigned-payload",
+            "--data-binary",
+            "anything",
+        ],
+        CREDS,
+        &signed.stdout,
+    );
+    assert_eq!(allowed.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&allowed.stdout).unwrap();
+    assert_eq!(v["unsigned_payload"], true);
+}

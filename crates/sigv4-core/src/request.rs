@@ -194,7 +194,7 @@ impl<'a> Request<'a> {
         }
         if !valid_url_part(authority) || !valid_url_part(path) || !valid_url_part(query) {
             return Err(RequestError::InvalidUrl(
-                "must be percent-encoded: no spaces or control characters",
+                "must be percent-encoded ASCII: no spaces, control characters or raw non-ASCII (UTF-8) bytes; encode them as %XX",
             ));
         }
         if !path.starts_with('/') {

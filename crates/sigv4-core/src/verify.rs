@@ -43,6 +43,32 @@ pub enum VerifyError {
     /// The signature does not match the request.
     #[error("signature mismatch: the request was changed or signed with another secret")]
     SignatureMismatch,
+    /// The signature is valid, but the body is not the one whose SHA-256
+    /// the request signed in `x-amz-content-sha256`: the body was changed
+    /// on the way. (Without that header a changed body is a
+    /// [`SignatureMismatch`](Self::SignatureMismatch).)
+    #[error("payload hash mismatch: the body is not the one that was signed")]
+    PayloadHashMismatch,
+    /// The request signs `UNSIGNED-PAYLOAD`, so its body is not
+    /// authenticated, and the settings do not allow that
+    /// ([`VerifySettings::allow_unsigned_payload`]).
+    #[error(
+        "unsigned payload refused: the request signs UNSIGNED-PAYLOAD and this verifier requires a signed body hash"
+    )]
+    UnsignedPayload,
+    /// The request signs a `STREAMING-…` payload (S3's `aws-chunked`
+    /// uploads, whose chunks carry their own signatures). This verifier
+    /// does not decode chunked bodies, so it refuses them rather than take
+    /// the marker for a body hash.
+    #[error(
+        "streaming payload refused: STREAMING-… (aws-chunked) payload signatures are not verified here"
+    )]
+    StreamingPayload,
+    /// The caller's [`Payload`] cannot be checked against the request: a
+    /// precomputed hash that is not 64 lower-case hex digits, or
+    /// [`Payload::Unsigned`] (no body) for a request that signs a body hash.
+    #[error("the payload given to the verifier is unusable: {0}")]
+    PayloadArgument(&'static str),
     /// The request's headers are unusable.
     #[error(transparent)]
     Request(#[from] crate::request::RequestError),
@@ -59,11 +85,21 @@ pub struct VerifySettings<'a> {
     pub max_skew_secs: u64,
     /// The path rules the signer used (normalisation, encoding).
     pub signing: SigningSettings<'a>,
-    /// Presigned URLs sign `UNSIGNED-PAYLOAD` instead of the body hash (S3).
+    /// Presigned URLs without `x-amz-content-sha256` sign
+    /// `UNSIGNED-PAYLOAD` instead of the body hash (S3). Setting this also
+    /// accepts such presigned URLs, whatever
+    /// [`allow_unsigned_payload`](Self::allow_unsigned_payload) says.
     pub unsigned_presigned_payload: bool,
+    /// Accept requests that sign `UNSIGNED-PAYLOAD` (in
+    /// `x-amz-content-sha256`, or as [`Payload::Unsigned`]): their body is
+    /// then not authenticated at all. Off by default:
+    /// [`VerifyError::UnsignedPayload`].
+    pub allow_unsigned_payload: bool,
     /// When the credential scope names `s3`, apply S3's rules (no path
-    /// normalisation, single encoding, unsigned presigned payload) instead
-    /// of `signing` and `unsigned_presigned_payload`. On by default.
+    /// normalisation, single encoding, unsigned payloads accepted, presigned
+    /// URLs unsigned-payload) instead of `signing`,
+    /// `unsigned_presigned_payload` and `allow_unsigned_payload`. On by
+    /// default.
     pub s3_rules_for_s3_scope: bool,
 }
 
@@ -73,6 +109,7 @@ impl Default for VerifySettings<'_> {
             max_skew_secs: 300,
             signing: SigningSettings::default(),
             unsigned_presigned_payload: false,
+            allow_unsigned_payload: false,
             s3_rules_for_s3_scope: true,
         }
     }
@@ -128,6 +165,10 @@ pub struct Verified {
     pub signed_at: Timestamp,
     /// True for a presigned URL, false for an `Authorization` header.
     pub presigned: bool,
+    /// True when the request signed `UNSIGNED-PAYLOAD` (accepted because
+    /// the settings allow it): the body is then **not** authenticated.
+    /// False when the body was checked against the signature.
+    pub unsigned_payload: bool,
 }
 
 impl Verified {
@@ -310,6 +351,96 @@ fn parse_presigned<'p>(
     })
 }
 
+/// The payload line of the canonical request, and where it came from.
+#[derive(Clone, Copy)]
+enum SignedHash<'p> {
+    /// Given by the request in `x-amz-content-sha256`: the signature covers
+    /// it, and the body must then have this hash.
+    Claimed(&'p str),
+    /// Computed by the verifier from the body (or given precomputed by the
+    /// caller): a changed body changes the signature.
+    Computed(&'p str),
+    /// `UNSIGNED-PAYLOAD`: the body is not authenticated. `presigned_rule`
+    /// when it comes from [`VerifySettings::unsigned_presigned_payload`].
+    Unsigned { presigned_rule: bool },
+    /// A `STREAMING-…` marker (aws-chunked).
+    Streaming,
+}
+
+const BAD_PRECOMPUTED: VerifyError =
+    VerifyError::PayloadArgument("a precomputed payload hash must be 64 lower-case hex digits");
+
+impl<'p> SignedHash<'p> {
+    fn of(
+        request: &Request<'p>,
+        unsigned_presigned: bool,
+        scratch: &'p mut [u8; 64],
+    ) -> Result<Self, VerifyError> {
+        if let Some(v) = request.header_value("x-amz-content-sha256") {
+            let v = v.trim_matches([' ', '\t']);
+            return if v == UNSIGNED_PAYLOAD {
+                Ok(Self::Unsigned {
+                    presigned_rule: false,
+                })
+            } else if v.starts_with("STREAMING-") {
+                Ok(Self::Streaming)
+            } else if is_hex64(v.as_bytes()) {
+                Ok(Self::Claimed(v))
+            } else {
+                Err(VerifyError::Malformed(
+                    "x-amz-content-sha256 must be 64 lower-case hex digits, UNSIGNED-PAYLOAD or STREAMING-…",
+                ))
+            };
+        }
+        if unsigned_presigned {
+            return Ok(Self::Unsigned {
+                presigned_rule: true,
+            });
+        }
+        match request.payload() {
+            Payload::Bytes(b) => Ok(Self::Computed(encode::hex_lower(
+                &Sha256::digest(b),
+                scratch,
+            ))),
+            Payload::Precomputed(h) if is_hex64(h.as_bytes()) => Ok(Self::Computed(h)),
+            Payload::Precomputed(_) => Err(BAD_PRECOMPUTED),
+            Payload::Unsigned => Ok(Self::Unsigned {
+                presigned_rule: false,
+            }),
+        }
+    }
+
+    fn line(&self) -> &'p str {
+        match *self {
+            Self::Claimed(h) | Self::Computed(h) => h,
+            Self::Unsigned { .. } => UNSIGNED_PAYLOAD,
+            // Refused before the canonical request is built.
+            Self::Streaming => "STREAMING",
+        }
+    }
+}
+
+/// Compares the body's SHA-256 with the hash the request signed, in
+/// constant time.
+fn check_body(payload: Payload<'_>, claimed: &str) -> Result<(), VerifyError> {
+    let mut buf = [0u8; 64];
+    let actual = match payload {
+        Payload::Bytes(b) => encode::hex_lower(&Sha256::digest(b), &mut buf),
+        Payload::Precomputed(h) if is_hex64(h.as_bytes()) => h,
+        Payload::Precomputed(_) => return Err(BAD_PRECOMPUTED),
+        Payload::Unsigned => {
+            return Err(VerifyError::PayloadArgument(
+                "the request signs a body hash in x-amz-content-sha256; pass the body (Payload::Bytes) or its SHA-256 (Payload::Precomputed), not Payload::Unsigned",
+            ));
+        }
+    };
+    if bool::from(actual.as_bytes().ct_eq(claimed.as_bytes())) {
+        Ok(())
+    } else {
+        Err(VerifyError::PayloadHashMismatch)
+    }
+}
+
 /// Verifies SigV4 signatures, caching the signing key of the last caller.
 ///
 /// # Examples
@@ -352,6 +483,23 @@ impl<'a> Verifier<'a> {
 
     /// Verifies `request` as received at `now`. `lookup` gives the secret
     /// access key for an access key id, or `None` if it is unknown.
+    ///
+    /// What a success proves: the holder of that access key's secret signed
+    /// this method, path, query, every header named in `SignedHeaders`
+    /// (`host` always among them) with the values received, and the body —
+    /// either through its hash in the canonical request, or through a
+    /// signed `x-amz-content-sha256` that the body's SHA-256 must equal
+    /// ([`VerifyError::PayloadHashMismatch`] otherwise). A request that
+    /// signs `UNSIGNED-PAYLOAD` is refused unless the settings allow it, and
+    /// then [`Verified::unsigned_payload`] says the body is not covered;
+    /// `STREAMING-…` payloads are refused. Pass the body as
+    /// [`Payload::Bytes`] or its SHA-256 as [`Payload::Precomputed`].
+    ///
+    /// What it does not check, and a server must: that the request was not
+    /// seen before (a signed request can be replayed within the clock-skew
+    /// window, or until a presigned URL expires), that the scope's region
+    /// and service are this server's, that a session token is valid, and
+    /// what the access key may do.
     pub fn verify<K: AsRef<[u8]>>(
         &mut self,
         request: &Request<'_>,
@@ -393,28 +541,28 @@ impl<'a> Verifier<'a> {
 
         let secret = lookup(akid.as_str()).ok_or(VerifyError::UnknownAccessKey)?;
 
-        let (signing, unsigned_presigned) =
-            if self.settings.s3_rules_for_s3_scope && service.as_str() == "s3" {
-                (SigningSettings::s3(), true)
-            } else {
-                (
-                    self.settings.signing,
-                    self.settings.unsigned_presigned_payload,
-                )
-            };
-        let mut hash_buf = [0u8; 64];
-        let payload = match request.header_value("x-amz-content-sha256") {
-            Some(v) => v.trim_matches([' ', '\t']),
-            None if parsed.expires.is_some() && unsigned_presigned => UNSIGNED_PAYLOAD,
-            None => match request.payload() {
-                Payload::Bytes(b) => encode::hex_lower(&Sha256::digest(b), &mut hash_buf),
-                Payload::Precomputed(h) => h,
-                Payload::Unsigned => UNSIGNED_PAYLOAD,
-            },
+        let s3 = self.settings.s3_rules_for_s3_scope && service.as_str() == "s3";
+        let (signing, unsigned_presigned, allow_unsigned) = if s3 {
+            (SigningSettings::s3(), true, true)
+        } else {
+            (
+                self.settings.signing,
+                self.settings.unsigned_presigned_payload,
+                self.settings.allow_unsigned_payload,
+            )
         };
+        let presigned = parsed.expires.is_some();
+        let mut hash_buf = [0u8; 64];
+        let signed_hash = SignedHash::of(request, presigned && unsigned_presigned, &mut hash_buf)?;
+        match signed_hash {
+            SignedHash::Unsigned { presigned_rule } if !(allow_unsigned || presigned_rule) => {
+                return Err(VerifyError::UnsignedPayload);
+            }
+            SignedHash::Streaming => return Err(VerifyError::StreamingPayload),
+            _ => {}
+        }
 
         let mut h = Sha256::new();
-        let presigned = parsed.expires.is_some();
         let query = canonical::params(request.query().as_bytes())
             .filter(|p| !(presigned && key_is(p, "X-Amz-Signature")));
         canonical::write_head(&mut h, request, &signing, query)?;
@@ -427,7 +575,7 @@ impl<'a> Verifier<'a> {
         h.put(b"\n");
         h.put(parsed.signed_headers.as_bytes());
         h.put(b"\n");
-        h.put(payload.as_bytes());
+        h.put(signed_hash.line().as_bytes());
         let creq_hash: [u8; 32] = h.finalize().into();
 
         let scope = Scope {
@@ -448,12 +596,18 @@ impl<'a> Verifier<'a> {
         if !bool::from(expected_hex.as_bytes().ct_eq(parsed.signature)) {
             return Err(VerifyError::SignatureMismatch);
         }
+        // The signature covers the hash the request claims; the body must
+        // be the one with that hash.
+        if let SignedHash::Claimed(claimed) = signed_hash {
+            check_body(request.payload(), claimed)?;
+        }
         Ok(Verified {
             access_key_id: akid,
             region,
             service,
             signed_at: parsed.signed_at,
             presigned,
+            unsigned_payload: matches!(signed_hash, SignedHash::Unsigned { .. }),
         })
     }
 }

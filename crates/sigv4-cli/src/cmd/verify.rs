@@ -1,7 +1,7 @@
 //! `sigv4 verify`: check a signed request read from stdin.
 //!
-//! Exit status 0 when the signature is valid, 1 (with the reason) when it is
-//! not, 2 for unusable input.
+//! Exit status 0 when the signature is valid (and the body is the signed
+//! one), 1 (with the reason) when it is not, 2 for unusable input.
 
 use std::io::Read;
 
@@ -23,6 +23,10 @@ pub(crate) struct VerifyArgs {
     /// Allowed clock skew in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     max_skew: u64,
+    /// Accept a request that signs UNSIGNED-PAYLOAD (its body is then not
+    /// authenticated). Refused by default, except for an `s3` scope.
+    #[arg(long)]
+    allow_unsigned_payload: bool,
 }
 
 pub(crate) fn run(args: &VerifyArgs) -> Result<String, CliError> {
@@ -71,19 +75,21 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<String, CliError> {
     request.validate_headers().map_err(CliError::input)?;
     let mut verifier = Verifier::new(VerifySettings {
         max_skew_secs: args.max_skew,
+        allow_unsigned_payload: args.allow_unsigned_payload,
         ..VerifySettings::default()
     });
     let verified = verifier
         .verify(&request, now, |id| {
             (id == creds.access_key_id).then_some(creds.secret_access_key.as_bytes())
         })
-        .map_err(|e| CliError::with_code(1, format!("invalid signature: {e}")))?;
+        .map_err(|e| CliError::with_code(1, e))?;
     let summary = serde_json::json!({
         "valid": true,
         "access_key_id": verified.access_key_id.as_str(),
         "scope": verified.scope().to_string(),
         "signed_at": verified.signed_at.to_string(),
         "presigned": verified.presigned,
+        "unsigned_payload": verified.unsigned_payload,
     });
     Ok(format!("{summary}\n"))
 }
