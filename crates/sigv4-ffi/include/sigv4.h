@@ -7,167 +7,369 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// The most headers a signature adds.
+/*
+ The size of the buffer a [`sigv4_secret_lookup`] writes the secret
+ into; longer secrets cannot be verified.
+ */
+#define SIGV4_SECRET_MAX_LEN 256
+
+/*
+ The most headers a signature adds.
+ */
 #define SIGV4_MAX_SIGNED_HEADERS 4
 
-// What a call returned.
+/*
+ What a call returned.
+ */
 typedef enum sigv4_status {
-  // Success.
+  /*
+   Success.
+   */
   SIGV4_STATUS_OK = 0,
-  // A required pointer was NULL.
+  /*
+   A required pointer was NULL.
+   */
   SIGV4_STATUS_NULL_POINTER = 1,
-  // A string was not UTF-8.
+  /*
+   A string was not UTF-8.
+   */
   SIGV4_STATUS_INVALID_UTF8 = 2,
-  // An argument is unusable (a malformed URL, header, region, time…).
+  /*
+   An argument is unusable (a malformed URL, header, region, time…).
+   */
   SIGV4_STATUS_INVALID_ARGUMENT = 3,
-  // The output buffer is too small; `*needed` says how large it must be.
+  /*
+   The output buffer is too small; `*needed` says how large it must be.
+   */
   SIGV4_STATUS_BUFFER_TOO_SMALL = 4,
-  // Verification: the request carries no usable signature.
+  /*
+   Verification: the request carries no usable signature.
+   */
   SIGV4_STATUS_MALFORMED = 5,
-  // Verification: the lookup knows no secret for the access key id.
+  /*
+   Verification: the lookup knows no secret for the access key id.
+   */
   SIGV4_STATUS_UNKNOWN_ACCESS_KEY = 6,
-  // Verification: signed too long ago, or past a presigned expiry.
+  /*
+   Verification: signed too long ago, or past a presigned expiry.
+   */
   SIGV4_STATUS_EXPIRED = 7,
-  // Verification: signed in the future beyond the allowed skew.
+  /*
+   Verification: signed in the future beyond the allowed skew.
+   */
   SIGV4_STATUS_NOT_YET_VALID = 8,
-  // Verification: the signature does not match.
+  /*
+   Verification: the signature does not match.
+   */
   SIGV4_STATUS_SIGNATURE_MISMATCH = 9,
-  // Credentials could not be found or obtained.
+  /*
+   Credentials could not be found or obtained.
+   */
   SIGV4_STATUS_CREDENTIALS = 10,
-  // A Rust panic was caught (a bug; please report it).
+  /*
+   A Rust panic was caught (a bug; please report it).
+   */
   SIGV4_STATUS_PANIC = 11,
+  /*
+   Verification: the signature is valid but the body is not the one
+   whose SHA-256 the request signed in `x-amz-content-sha256`.
+   */
+  SIGV4_STATUS_PAYLOAD_HASH_MISMATCH = 12,
+  /*
+   Verification: the request signs `UNSIGNED-PAYLOAD` (its body is not
+   authenticated) and `SIGV4_FLAG_ALLOW_UNSIGNED_PAYLOAD` was not given
+   (S3 scopes allow it).
+   */
+  SIGV4_STATUS_UNSIGNED_PAYLOAD = 13,
+  /*
+   Verification: the request signs a `STREAMING-…` (aws-chunked)
+   payload, which this library does not verify yet.
+   */
+  SIGV4_STATUS_STREAMING_PAYLOAD = 14,
 } sigv4_status;
 
-// How the payload is given.
-typedef enum sigv4_payload_kind {
-  // `body`/`body_len` are the body (NULL/0 for none); it is hashed.
-  SIGV4_PAYLOAD_KIND_BYTES = 0,
-  // `payload_hash` is the body's SHA-256, 64 lower-case hex digits.
-  SIGV4_PAYLOAD_KIND_PRECOMPUTED = 1,
-  // `UNSIGNED-PAYLOAD`.
-  SIGV4_PAYLOAD_KIND_UNSIGNED = 2,
-} sigv4_payload_kind;
-
-// Credentials obtained from a provider; the secret and token are zeroised
-// when freed. Immutable, so thread-safe to read.
+/*
+ Credentials obtained from a provider; the secret and token are zeroised
+ when freed. Immutable, so thread-safe to read.
+ */
 typedef struct sigv4_owned_credentials sigv4_owned_credentials;
 
-// A credentials provider (cached: credentials are fetched again only
-// when they near expiry). Thread-safe.
+/*
+ A credentials provider (cached: credentials are fetched again only
+ when they near expiry). Thread-safe.
+ */
 typedef struct sigv4_provider sigv4_provider;
 
-// A signer that caches the signing key (one HMAC chain per day, region
-// and service). Thread-safe: calls on one handle from several threads
-// are serialised by a lock.
+/*
+ A signer that caches the signing key (one HMAC chain per day, region
+ and service). Thread-safe: calls on one handle from several threads
+ are serialised by a lock.
+ */
 typedef struct sigv4_signer sigv4_signer;
 
-// A header name and value.
+/*
+ A header name and value.
+ */
 typedef struct sigv4_header {
-  // The name.
+  /*
+   The name.
+   */
   const char *name;
-  // The value.
+  /*
+   The value.
+   */
   const char *value;
 } sigv4_header;
 
-// A request to sign or verify. Borrowed for the call only.
+/*
+ How the payload is given: one of the `SIGV4_PAYLOAD_KIND_*` values.
+ An integer, not a C enum, so that any value C puts there is checked:
+ another value is `SIGV4_STATUS_INVALID_ARGUMENT`.
+ */
+typedef int sigv4_payload_kind;
+
+/*
+ A request to sign or verify. Borrowed for the call only.
+ */
 typedef struct sigv4_request {
-  // `GET`, `POST`, …
+  /*
+   `GET`, `POST`, …
+   */
   const char *method;
-  // The URL as sent (already percent-encoded).
+  /*
+   The URL as sent (already percent-encoded).
+   */
   const char *url;
-  // The headers (may be NULL when `header_count` is 0).
+  /*
+   The headers (may be NULL when `header_count` is 0).
+   */
   const struct sigv4_header *headers;
-  // How many headers.
+  /*
+   How many headers.
+   */
   size_t header_count;
-  // How the payload is given.
-  enum sigv4_payload_kind payload_kind;
-  // The body, for `SIGV4_PAYLOAD_KIND_BYTES` (may be NULL when
-  // `body_len` is 0).
+  /*
+   How the payload is given: a `SIGV4_PAYLOAD_KIND_*` value.
+   */
+  sigv4_payload_kind payload_kind;
+  /*
+   The body, for `SIGV4_PAYLOAD_KIND_BYTES` (may be NULL when
+   `body_len` is 0).
+   */
   const uint8_t *body;
-  // The body's length.
+  /*
+   The body's length.
+   */
   size_t body_len;
-  // The body's SHA-256 in hex, for `SIGV4_PAYLOAD_KIND_PRECOMPUTED`.
+  /*
+   The body's SHA-256, 64 lower-case hex digits, for
+   `SIGV4_PAYLOAD_KIND_PRECOMPUTED` (ignored otherwise).
+   */
   const char *payload_hash;
 } sigv4_request;
 
-// Credentials, borrowed for the call only.
+/*
+ Credentials, borrowed for the call only.
+ */
 typedef struct sigv4_credentials {
-  // The access key id.
+  /*
+   The access key id.
+   */
   const char *access_key_id;
-  // The secret access key.
+  /*
+   The secret access key.
+   */
   const char *secret_access_key;
-  // The session token, or NULL.
+  /*
+   The session token, or NULL.
+   */
   const char *session_token;
 } sigv4_credentials;
 
-// Where, when and how to sign.
+/*
+ Signing and verification options, OR-ed into `sigv4_params.flags` or
+ the `flags` argument of [`sigv4_verify`]. 0 gives the rules of most
+ services. A bit a function does not take, or an unknown bit, is
+ `SIGV4_STATUS_INVALID_ARGUMENT`.
+ */
+typedef uint32_t sigv4_flags;
+
+/*
+ Where, when and how to sign.
+ */
 typedef struct sigv4_params {
-  // The region, e.g. `us-east-1`.
+  /*
+   The region, e.g. `us-east-1`.
+   */
   const char *region;
-  // The signing name of the service, e.g. `es`, `aoss`, `s3`.
+  /*
+   The signing name of the service, e.g. `es`, `aoss`, `s3`.
+   */
   const char *service;
-  // The signing time, Unix seconds.
+  /*
+   The signing time, Unix seconds.
+   */
   uint64_t time_unix;
-  // Add and sign `x-amz-content-sha256` (S3, OpenSearch Serverless).
-  bool add_content_sha256;
-  // S3's path rules: no normalisation, single encoding (and the
-  // content hash header).
-  bool s3_rules;
+  /*
+   `SIGV4_FLAG_*` values OR-ed together (0: the rules of most
+   services): `CONTENT_SHA256_HEADER`, `S3_RULES`,
+   `NO_PATH_NORMALIZATION`, `SINGLE_PATH_ENCODING`,
+   `SESSION_TOKEN_AFTER_SIGNING`.
+   */
+  sigv4_flags flags;
 } sigv4_params;
 
-// The headers to add to the request: `X-Amz-Date`, maybe
-// `X-Amz-Security-Token` and `X-Amz-Content-Sha256`, then
-// `Authorization`. Names and values point into the caller's buffer.
+/*
+ The headers to add to the request: `X-Amz-Date`, maybe
+ `X-Amz-Security-Token` and `X-Amz-Content-Sha256`, then
+ `Authorization`. Names and values point into the caller's buffer.
+ */
 typedef struct sigv4_signed_headers {
-  // The headers.
+  /*
+   The headers.
+   */
   struct sigv4_header headers[SIGV4_MAX_SIGNED_HEADERS];
-  // How many are set.
+  /*
+   How many are set.
+   */
   size_t count;
 } sigv4_signed_headers;
 
-// Looks up the secret for `access_key_id`: write it into `secret_buf`
-// (`secret_buf_len` bytes, no NUL needed), set `*secret_len`, and return
-// 0; return 1 when the key is unknown. Called on the verifying thread.
+/*
+ Looks up the secret for `access_key_id` (NUL-terminated UTF-8), called
+ once by [`sigv4_verify`] on the verifying thread with its `ctx`:
+
+ * found: write the secret into `secret_buf` (`secret_buf_len` bytes,
+   [`SIGV4_SECRET_MAX_LEN`]; no NUL needed), set `*secret_len` to its
+   length, return 0. A `*secret_len` over `secret_buf_len` makes the
+   verification fail with `SIGV4_STATUS_INVALID_ARGUMENT`.
+ * unknown access key: return 1 (`SIGV4_STATUS_UNKNOWN_ACCESS_KEY`).
+ * any other value: the lookup itself failed (a secret store was
+   unreachable); the verification fails with `SIGV4_STATUS_CREDENTIALS`.
+
+ The buffer is zeroised after use.
+ */
 typedef int32_t (*sigv4_secret_lookup)(void *ctx,
                                        const char *access_key_id,
                                        char *secret_buf,
                                        size_t secret_buf_len,
                                        size_t *secret_len);
 
-// What a verified request was signed with. Strings are NUL-terminated.
+/*
+ What a verified request was signed with. Strings are NUL-terminated.
+ */
 typedef struct sigv4_verified {
-  // The access key id.
+  /*
+   The access key id.
+   */
   char access_key_id[129];
-  // The credential scope's region.
+  /*
+   The credential scope's region.
+   */
   char region[129];
-  // The credential scope's service.
+  /*
+   The credential scope's service.
+   */
   char service[129];
-  // When it was signed, Unix seconds.
+  /*
+   When it was signed, Unix seconds.
+   */
   uint64_t signed_at_unix;
-  // True for a presigned URL.
+  /*
+   True for a presigned URL.
+   */
   bool presigned;
+  /*
+   True when the request signed `UNSIGNED-PAYLOAD` (accepted through
+   `SIGV4_FLAG_ALLOW_UNSIGNED_PAYLOAD` or an `s3` scope): the body is
+   then not authenticated.
+   */
+  bool unsigned_payload;
 } sigv4_verified;
+
+/*
+ `body`/`body_len` are the body (NULL/0 for none); it is hashed.
+ */
+#define SIGV4_PAYLOAD_KIND_BYTES 0
+
+/*
+ `payload_hash` is the body's SHA-256: exactly 64 lower-case hex digits
+ (anything else is `SIGV4_STATUS_INVALID_ARGUMENT`).
+ */
+#define SIGV4_PAYLOAD_KIND_PRECOMPUTED 1
+
+/*
+ `UNSIGNED-PAYLOAD`: the body is not covered by the signature. When
+ verifying: the request signed `UNSIGNED-PAYLOAD` (refused unless
+ `SIGV4_FLAG_ALLOW_UNSIGNED_PAYLOAD`), and you have no body to check.
+ */
+#define SIGV4_PAYLOAD_KIND_UNSIGNED 2
+
+/*
+ Sign: add and sign `x-amz-content-sha256` (S3, OpenSearch
+ Serverless). Header signing only; ignored by presigning.
+ */
+#define SIGV4_FLAG_CONTENT_SHA256_HEADER 1
+
+/*
+ Sign: S3's rules: no path normalisation, single path encoding, and the
+ content hash header.
+ */
+#define SIGV4_FLAG_S3_RULES (1 << 1)
+
+/*
+ Sign, verify: do not remove `.`, `..` and empty segments from the path.
+ */
+#define SIGV4_FLAG_NO_PATH_NORMALIZATION (1 << 2)
+
+/*
+ Sign, verify: use the wire path as it is instead of encoding it once
+ more (S3's rule, without the others).
+ */
+#define SIGV4_FLAG_SINGLE_PATH_ENCODING (1 << 3)
+
+/*
+ Sign: add `X-Amz-Security-Token` after signing, unsigned (a few
+ services, e.g. IoT presigned WebSocket URLs).
+ */
+#define SIGV4_FLAG_SESSION_TOKEN_AFTER_SIGNING (1 << 4)
+
+/*
+ Verify: accept a request that signs `UNSIGNED-PAYLOAD`; its body is then
+ not authenticated. (S3 scopes accept it without the flag.)
+ */
+#define SIGV4_FLAG_ALLOW_UNSIGNED_PAYLOAD (1 << 5)
 
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
 
-// The message of the calling thread's last error ("" if none); valid
-// until the thread's next call into this library.
+/*
+ The message of the calling thread's last error ("" if none); valid
+ until the thread's next call into this library.
+ */
 const char *sigv4_last_error(void);
 
-// The name of a status (`"SIGV4_STATUS_OK"`, …); a static string.
-const char *sigv4_status_name(enum sigv4_status status);
+/*
+ The name of a status (`"SIGV4_STATUS_OK"`, …), or `"unknown"` for a
+ value that is not a status; a static string. Takes an integer, so any
+ value is safe to pass.
+ */
+const char *sigv4_status_name(int status);
 
-// The library version, a static string.
+/*
+ The library version, a static string.
+ */
 const char *sigv4_version(void);
 
-// Signs `req` in headers. Writes the headers to add into `buf` and
-// describes them in `*out`.
-//
-// # Safety
-// Every pointer is NULL or valid as documented on its type; `buf` holds
-// `buf_len` writable bytes (or is NULL with `buf_len` 0).
+/*
+ Signs `req` in headers. Writes the headers to add into `buf` and
+ describes them in `*out`.
+
+ # Safety
+ Every pointer is NULL or valid as documented on its type; `buf` holds
+ `buf_len` writable bytes (or is NULL with `buf_len` 0).
+ */
 enum sigv4_status sigv4_sign(const struct sigv4_request *req,
                              const struct sigv4_credentials *creds,
                              const struct sigv4_params *params,
@@ -176,11 +378,13 @@ enum sigv4_status sigv4_sign(const struct sigv4_request *req,
                              size_t *needed,
                              struct sigv4_signed_headers *out);
 
-// Presigns `req`: writes the URL with the signature in its query
-// (`X-Amz-Expires` = `expires_secs`, 1..=604800) into `buf`.
-//
-// # Safety
-// As [`sigv4_sign`].
+/*
+ Presigns `req`: writes the URL with the signature in its query
+ (`X-Amz-Expires` = `expires_secs`, 1..=604800) into `buf`.
+
+ # Safety
+ As [`sigv4_sign`].
+ */
 enum sigv4_status sigv4_presign(const struct sigv4_request *req,
                                 const struct sigv4_credentials *creds,
                                 const struct sigv4_params *params,
@@ -189,20 +393,26 @@ enum sigv4_status sigv4_presign(const struct sigv4_request *req,
                                 size_t buf_len,
                                 size_t *needed);
 
-// A new signer; free it with [`sigv4_signer_free`]. NULL only if a panic
-// was caught.
+/*
+ A new signer; free it with [`sigv4_signer_free`]. NULL only if a panic
+ was caught.
+ */
 struct sigv4_signer *sigv4_signer_new(void);
 
-// Frees a signer (NULL is ignored).
-//
-// # Safety
-// `signer` came from [`sigv4_signer_new`] and is not used afterwards.
+/*
+ Frees a signer (NULL is ignored).
+
+ # Safety
+ `signer` came from [`sigv4_signer_new`] and is not used afterwards.
+ */
 void sigv4_signer_free(struct sigv4_signer *signer);
 
-// [`sigv4_sign`] with the signer's key cache.
-//
-// # Safety
-// As [`sigv4_sign`]; `signer` came from [`sigv4_signer_new`].
+/*
+ [`sigv4_sign`] with the signer's key cache.
+
+ # Safety
+ As [`sigv4_sign`]; `signer` came from [`sigv4_signer_new`].
+ */
 enum sigv4_status sigv4_signer_sign(const struct sigv4_signer *signer,
                                     const struct sigv4_request *req,
                                     const struct sigv4_credentials *creds,
@@ -212,10 +422,12 @@ enum sigv4_status sigv4_signer_sign(const struct sigv4_signer *signer,
                                     size_t *needed,
                                     struct sigv4_signed_headers *out);
 
-// [`sigv4_presign`] with the signer's key cache.
-//
-// # Safety
-// As [`sigv4_presign`]; `signer` came from [`sigv4_signer_new`].
+/*
+ [`sigv4_presign`] with the signer's key cache.
+
+ # Safety
+ As [`sigv4_presign`]; `signer` came from [`sigv4_signer_new`].
+ */
 enum sigv4_status sigv4_signer_presign(const struct sigv4_signer *signer,
                                        const struct sigv4_request *req,
                                        const struct sigv4_credentials *creds,
@@ -225,79 +437,111 @@ enum sigv4_status sigv4_signer_presign(const struct sigv4_signer *signer,
                                        size_t buf_len,
                                        size_t *needed);
 
-// Verifies a signed request (header or presigned) received at `now_unix`,
-// allowing 5 minutes of clock skew; `lookup` gives the secret of an
-// access key id. On success fills `*out`.
-//
-// # Safety
-// As [`sigv4_sign`]; `lookup` is a valid function; `ctx` is passed to it
-// as is.
+/*
+ Verifies a signed request (header or presigned) received at `now_unix`,
+ allowing 5 minutes of clock skew; `lookup` gives the secret of an
+ access key id (see [`sigv4_secret_lookup`]). On success fills `*out`.
+
+ The request's payload is what was received: `SIGV4_PAYLOAD_KIND_BYTES`
+ with the body, or `SIGV4_PAYLOAD_KIND_PRECOMPUTED` with its SHA-256.
+ The body is authenticated: through its hash in the signature, or, when
+ the request carries `x-amz-content-sha256`, by comparing the body's
+ hash with that signed value (`SIGV4_STATUS_PAYLOAD_HASH_MISMATCH`).
+ `UNSIGNED-PAYLOAD` is refused (`SIGV4_STATUS_UNSIGNED_PAYLOAD`) unless
+ `flags` has `SIGV4_FLAG_ALLOW_UNSIGNED_PAYLOAD` or the scope is `s3`.
+ Not checked, and left to the server: replays within the window, the
+ scope's region and service, and what the key may do.
+
+ `flags`: `SIGV4_FLAG_NO_PATH_NORMALIZATION`,
+ `SIGV4_FLAG_SINGLE_PATH_ENCODING`, `SIGV4_FLAG_ALLOW_UNSIGNED_PAYLOAD`.
+
+ # Safety
+ As [`sigv4_sign`]; `lookup` is a valid function; `ctx` is passed to it
+ as is.
+ */
 enum sigv4_status sigv4_verify(const struct sigv4_request *req,
                                uint64_t now_unix,
+                               sigv4_flags flags,
                                sigv4_secret_lookup lookup,
                                void *ctx,
                                struct sigv4_verified *out);
 
-// The default chain (environment, profile, web identity, container,
-// IMDS) as the AWS SDKs run it; `profile` (or NULL for `AWS_PROFILE` /
-// `default`) selects the profile. Free with [`sigv4_provider_free`].
-//
-// # Safety
-// `profile` is NULL or a NUL-terminated string; `out` is valid.
+/*
+ The default chain (environment, profile, web identity, container,
+ IMDS) as the AWS SDKs run it; `profile` (or NULL for `AWS_PROFILE` /
+ `default`) selects the profile. Free with [`sigv4_provider_free`].
+
+ # Safety
+ `profile` is NULL or a NUL-terminated string; `out` is valid.
+ */
 enum sigv4_status sigv4_provider_default(const char *profile, struct sigv4_provider **out);
 
-// The named profile only (static keys, `credential_process`, role chains,
-// web identity), from the shared config and credentials files. Free with
-// [`sigv4_provider_free`].
-//
-// # Safety
-// `profile` is a NUL-terminated string; `out` is valid.
+/*
+ The named profile only (static keys, `credential_process`, role chains,
+ web identity), from the shared config and credentials files. Free with
+ [`sigv4_provider_free`].
+
+ # Safety
+ `profile` is a NUL-terminated string; `out` is valid.
+ */
 enum sigv4_status sigv4_provider_profile(const char *profile, struct sigv4_provider **out);
 
-// Frees a provider (NULL is ignored).
-//
-// # Safety
-// `provider` came from this library and is not used afterwards.
+/*
+ Frees a provider (NULL is ignored).
+
+ # Safety
+ `provider` came from this library and is not used afterwards.
+ */
 void sigv4_provider_free(struct sigv4_provider *provider);
 
-// Resolves credentials, blocking the calling thread (no async runtime is
-// started). Free the result with [`sigv4_owned_credentials_free`].
-//
-// # Safety
-// `provider` came from this library; `out` is valid.
+/*
+ Resolves credentials, blocking the calling thread (no async runtime is
+ started). Free the result with [`sigv4_owned_credentials_free`].
+
+ # Safety
+ `provider` came from this library; `out` is valid.
+ */
 enum sigv4_status sigv4_provider_credentials(const struct sigv4_provider *provider,
                                              struct sigv4_owned_credentials **out);
 
-// A borrowed view of owned credentials, to pass to the signing
-// functions; valid until the credentials are freed. Returns
-// `SIGV4_STATUS_NULL_POINTER` if either pointer is NULL.
-//
-// # Safety
-// `creds` came from [`sigv4_provider_credentials`]; `out` is valid.
+/*
+ A borrowed view of owned credentials, to pass to the signing
+ functions; valid until the credentials are freed. Returns
+ `SIGV4_STATUS_NULL_POINTER` if either pointer is NULL.
+
+ # Safety
+ `creds` came from [`sigv4_provider_credentials`]; `out` is valid.
+ */
 enum sigv4_status sigv4_owned_credentials_view(const struct sigv4_owned_credentials *creds,
                                                struct sigv4_credentials *out);
 
-// The expiry in Unix seconds, or -1 for credentials that do not expire
-// (or a NULL handle).
-//
-// # Safety
-// `creds` is NULL or came from [`sigv4_provider_credentials`].
+/*
+ The expiry in Unix seconds, or -1 for credentials that do not expire
+ (or a NULL handle).
+
+ # Safety
+ `creds` is NULL or came from [`sigv4_provider_credentials`].
+ */
 int64_t sigv4_owned_credentials_expiry(const struct sigv4_owned_credentials *creds);
 
-// Frees credentials, zeroising the secret and token (NULL is ignored).
-//
-// # Safety
-// `creds` came from [`sigv4_provider_credentials`] and is not used
-// afterwards (nor any view of it).
+/*
+ Frees credentials, zeroising the secret and token (NULL is ignored).
+
+ # Safety
+ `creds` came from [`sigv4_provider_credentials`] and is not used
+ afterwards (nor any view of it).
+ */
 void sigv4_owned_credentials_free(struct sigv4_owned_credentials *creds);
 
-// Vault's AWS `iam` login payload (the JSON body of
-// `POST /v1/auth/aws/login`): a GetCallerIdentity request signed with
-// `creds` at `now_unix` for `role`. `sts_endpoint` may be NULL (the global
-// endpoint, region us-east-1); `server_id` may be NULL.
-//
-// # Safety
-// As [`sigv4_sign`].
+/*
+ Vault's AWS `iam` login payload (the JSON body of
+ `POST /v1/auth/aws/login`): a GetCallerIdentity request signed with
+ `creds` at `now_unix` for `role`. `sts_endpoint` may be NULL (the global
+ endpoint, region us-east-1); `server_id` may be NULL.
+
+ # Safety
+ As [`sigv4_sign`].
+ */
 enum sigv4_status sigv4_vault_login_payload(const struct sigv4_credentials *creds,
                                             const char *role,
                                             const char *sts_endpoint,

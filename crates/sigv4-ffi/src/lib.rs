@@ -31,7 +31,7 @@
 //!     url: c"https://example.amazonaws.com/".as_ptr(),
 //!     headers: std::ptr::null(),
 //!     header_count: 0,
-//!     payload_kind: sigv4_payload_kind::Bytes,
+//!     payload_kind: SIGV4_PAYLOAD_KIND_BYTES,
 //!     body: std::ptr::null(),
 //!     body_len: 0,
 //!     payload_hash: std::ptr::null(),
@@ -45,8 +45,7 @@
 //!     region: c"us-east-1".as_ptr(),
 //!     service: c"service".as_ptr(),
 //!     time_unix: 1_440_938_160,
-//!     add_content_sha256: false,
-//!     s3_rules: false,
+//!     flags: 0,
 //! };
 //! let mut buf = [0 as c_char; 1024];
 //! let mut needed = 0;
@@ -65,14 +64,14 @@
 #![allow(unsafe_code)]
 
 use std::cell::RefCell;
-use std::ffi::{CStr, CString, c_char, c_void};
+use std::ffi::{CStr, CString, c_char, c_int, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, UNIX_EPOCH};
 
 use sigv4_core::{
-    Credentials, PathEncoding, Payload, Request, SignError, Signer, SigningParams, SigningSettings,
-    Timestamp, Verifier, VerifyError, VerifySettings,
+    Credentials, PathEncoding, Payload, Request, SessionTokenMode, SignError, Signer,
+    SigningParams, SigningSettings, Timestamp, Verifier, VerifyError, VerifySettings,
 };
 use zeroize::Zeroizing;
 
@@ -104,19 +103,109 @@ pub enum sigv4_status {
     Credentials = 10,
     /// A Rust panic was caught (a bug; please report it).
     Panic = 11,
+    /// Verification: the signature is valid but the body is not the one
+    /// whose SHA-256 the request signed in `x-amz-content-sha256`.
+    PayloadHashMismatch = 12,
+    /// Verification: the request signs `UNSIGNED-PAYLOAD` (its body is not
+    /// authenticated) and `SIGV4_FLAG_ALLOW_UNSIGNED_PAYLOAD` was not given
+    /// (S3 scopes allow it).
+    UnsignedPayload = 13,
+    /// Verification: the request signs a `STREAMING-…` (aws-chunked)
+    /// payload, which this library does not verify yet.
+    StreamingPayload = 14,
 }
 
-/// How the payload is given.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum sigv4_payload_kind {
-    /// `body`/`body_len` are the body (NULL/0 for none); it is hashed.
-    Bytes = 0,
-    /// `payload_hash` is the body's SHA-256, 64 lower-case hex digits.
-    Precomputed = 1,
-    /// `UNSIGNED-PAYLOAD`.
-    Unsigned = 2,
-}
+/// Every status, for `sigv4_status_name`.
+const STATUSES: [(sigv4_status, &CStr); 15] = [
+    (sigv4_status::Ok, c"SIGV4_STATUS_OK"),
+    (sigv4_status::NullPointer, c"SIGV4_STATUS_NULL_POINTER"),
+    (sigv4_status::InvalidUtf8, c"SIGV4_STATUS_INVALID_UTF8"),
+    (
+        sigv4_status::InvalidArgument,
+        c"SIGV4_STATUS_INVALID_ARGUMENT",
+    ),
+    (
+        sigv4_status::BufferTooSmall,
+        c"SIGV4_STATUS_BUFFER_TOO_SMALL",
+    ),
+    (sigv4_status::Malformed, c"SIGV4_STATUS_MALFORMED"),
+    (
+        sigv4_status::UnknownAccessKey,
+        c"SIGV4_STATUS_UNKNOWN_ACCESS_KEY",
+    ),
+    (sigv4_status::Expired, c"SIGV4_STATUS_EXPIRED"),
+    (sigv4_status::NotYetValid, c"SIGV4_STATUS_NOT_YET_VALID"),
+    (
+        sigv4_status::SignatureMismatch,
+        c"SIGV4_STATUS_SIGNATURE_MISMATCH",
+    ),
+    (sigv4_status::Credentials, c"SIGV4_STATUS_CREDENTIALS"),
+    (sigv4_status::Panic, c"SIGV4_STATUS_PANIC"),
+    (
+        sigv4_status::PayloadHashMismatch,
+        c"SIGV4_STATUS_PAYLOAD_HASH_MISMATCH",
+    ),
+    (
+        sigv4_status::UnsignedPayload,
+        c"SIGV4_STATUS_UNSIGNED_PAYLOAD",
+    ),
+    (
+        sigv4_status::StreamingPayload,
+        c"SIGV4_STATUS_STREAMING_PAYLOAD",
+    ),
+];
+
+/// How the payload is given: one of the `SIGV4_PAYLOAD_KIND_*` values.
+/// An integer, not a C enum, so that any value C puts there is checked:
+/// another value is `SIGV4_STATUS_INVALID_ARGUMENT`.
+pub type sigv4_payload_kind = c_int;
+
+/// `body`/`body_len` are the body (NULL/0 for none); it is hashed.
+pub const SIGV4_PAYLOAD_KIND_BYTES: sigv4_payload_kind = 0;
+/// `payload_hash` is the body's SHA-256: exactly 64 lower-case hex digits
+/// (anything else is `SIGV4_STATUS_INVALID_ARGUMENT`).
+pub const SIGV4_PAYLOAD_KIND_PRECOMPUTED: sigv4_payload_kind = 1;
+/// `UNSIGNED-PAYLOAD`: the body is not covered by the signature. When
+/// verifying: the request signed `UNSIGNED-PAYLOAD` (refused unless
+/// `SIGV4_FLAG_ALLOW_UNSIGNED_PAYLOAD`), and you have no body to check.
+pub const SIGV4_PAYLOAD_KIND_UNSIGNED: sigv4_payload_kind = 2;
+
+/// Signing and verification options, OR-ed into `sigv4_params.flags` or
+/// the `flags` argument of [`sigv4_verify`]. 0 gives the rules of most
+/// services. A bit a function does not take, or an unknown bit, is
+/// `SIGV4_STATUS_INVALID_ARGUMENT`.
+pub type sigv4_flags = u32;
+
+/// Sign: add and sign `x-amz-content-sha256` (S3, OpenSearch
+/// Serverless). Header signing only; ignored by presigning.
+pub const SIGV4_FLAG_CONTENT_SHA256_HEADER: sigv4_flags = 1;
+/// Sign: S3's rules: no path normalisation, single path encoding, and the
+/// content hash header.
+pub const SIGV4_FLAG_S3_RULES: sigv4_flags = 1 << 1;
+/// Sign, verify: do not remove `.`, `..` and empty segments from the path.
+pub const SIGV4_FLAG_NO_PATH_NORMALIZATION: sigv4_flags = 1 << 2;
+/// Sign, verify: use the wire path as it is instead of encoding it once
+/// more (S3's rule, without the others).
+pub const SIGV4_FLAG_SINGLE_PATH_ENCODING: sigv4_flags = 1 << 3;
+/// Sign: add `X-Amz-Security-Token` after signing, unsigned (a few
+/// services, e.g. IoT presigned WebSocket URLs).
+pub const SIGV4_FLAG_SESSION_TOKEN_AFTER_SIGNING: sigv4_flags = 1 << 4;
+/// Verify: accept a request that signs `UNSIGNED-PAYLOAD`; its body is then
+/// not authenticated. (S3 scopes accept it without the flag.)
+pub const SIGV4_FLAG_ALLOW_UNSIGNED_PAYLOAD: sigv4_flags = 1 << 5;
+
+const SIGN_FLAGS: sigv4_flags = SIGV4_FLAG_CONTENT_SHA256_HEADER
+    | SIGV4_FLAG_S3_RULES
+    | SIGV4_FLAG_NO_PATH_NORMALIZATION
+    | SIGV4_FLAG_SINGLE_PATH_ENCODING
+    | SIGV4_FLAG_SESSION_TOKEN_AFTER_SIGNING;
+const VERIFY_FLAGS: sigv4_flags = SIGV4_FLAG_NO_PATH_NORMALIZATION
+    | SIGV4_FLAG_SINGLE_PATH_ENCODING
+    | SIGV4_FLAG_ALLOW_UNSIGNED_PAYLOAD;
+
+/// The size of the buffer a [`sigv4_secret_lookup`] writes the secret
+/// into; longer secrets cannot be verified.
+pub const SIGV4_SECRET_MAX_LEN: usize = 256;
 
 /// A header name and value.
 #[repr(C)]
@@ -149,14 +238,15 @@ pub struct sigv4_request {
     pub headers: *const sigv4_header,
     /// How many headers.
     pub header_count: usize,
-    /// How the payload is given.
+    /// How the payload is given: a `SIGV4_PAYLOAD_KIND_*` value.
     pub payload_kind: sigv4_payload_kind,
     /// The body, for `SIGV4_PAYLOAD_KIND_BYTES` (may be NULL when
     /// `body_len` is 0).
     pub body: *const u8,
     /// The body's length.
     pub body_len: usize,
-    /// The body's SHA-256 in hex, for `SIGV4_PAYLOAD_KIND_PRECOMPUTED`.
+    /// The body's SHA-256, 64 lower-case hex digits, for
+    /// `SIGV4_PAYLOAD_KIND_PRECOMPUTED` (ignored otherwise).
     pub payload_hash: *const c_char,
 }
 
@@ -182,11 +272,11 @@ pub struct sigv4_params {
     pub service: *const c_char,
     /// The signing time, Unix seconds.
     pub time_unix: u64,
-    /// Add and sign `x-amz-content-sha256` (S3, OpenSearch Serverless).
-    pub add_content_sha256: bool,
-    /// S3's path rules: no normalisation, single encoding (and the
-    /// content hash header).
-    pub s3_rules: bool,
+    /// `SIGV4_FLAG_*` values OR-ed together (0: the rules of most
+    /// services): `CONTENT_SHA256_HEADER`, `S3_RULES`,
+    /// `NO_PATH_NORMALIZATION`, `SINGLE_PATH_ENCODING`,
+    /// `SESSION_TOKEN_AFTER_SIGNING`.
+    pub flags: sigv4_flags,
 }
 
 /// The most headers a signature adds.
@@ -218,11 +308,24 @@ pub struct sigv4_verified {
     pub signed_at_unix: u64,
     /// True for a presigned URL.
     pub presigned: bool,
+    /// True when the request signed `UNSIGNED-PAYLOAD` (accepted through
+    /// `SIGV4_FLAG_ALLOW_UNSIGNED_PAYLOAD` or an `s3` scope): the body is
+    /// then not authenticated.
+    pub unsigned_payload: bool,
 }
 
-/// Looks up the secret for `access_key_id`: write it into `secret_buf`
-/// (`secret_buf_len` bytes, no NUL needed), set `*secret_len`, and return
-/// 0; return 1 when the key is unknown. Called on the verifying thread.
+/// Looks up the secret for `access_key_id` (NUL-terminated UTF-8), called
+/// once by [`sigv4_verify`] on the verifying thread with its `ctx`:
+///
+/// * found: write the secret into `secret_buf` (`secret_buf_len` bytes,
+///   [`SIGV4_SECRET_MAX_LEN`]; no NUL needed), set `*secret_len` to its
+///   length, return 0. A `*secret_len` over `secret_buf_len` makes the
+///   verification fail with `SIGV4_STATUS_INVALID_ARGUMENT`.
+/// * unknown access key: return 1 (`SIGV4_STATUS_UNKNOWN_ACCESS_KEY`).
+/// * any other value: the lookup itself failed (a secret store was
+///   unreachable); the verification fails with `SIGV4_STATUS_CREDENTIALS`.
+///
+/// The buffer is zeroised after use.
 pub type sigv4_secret_lookup = Option<
     unsafe extern "C" fn(
         ctx: *mut c_void,
@@ -249,24 +352,16 @@ pub extern "C" fn sigv4_last_error() -> *const c_char {
     LAST_ERROR.with(|e| e.borrow().as_ptr())
 }
 
-/// The name of a status (`"SIGV4_STATUS_OK"`, …); a static string.
+/// The name of a status (`"SIGV4_STATUS_OK"`, …), or `"unknown"` for a
+/// value that is not a status; a static string. Takes an integer, so any
+/// value is safe to pass.
 #[unsafe(no_mangle)]
-pub extern "C" fn sigv4_status_name(status: sigv4_status) -> *const c_char {
-    let s: &'static CStr = match status {
-        sigv4_status::Ok => c"SIGV4_STATUS_OK",
-        sigv4_status::NullPointer => c"SIGV4_STATUS_NULL_POINTER",
-        sigv4_status::InvalidUtf8 => c"SIGV4_STATUS_INVALID_UTF8",
-        sigv4_status::InvalidArgument => c"SIGV4_STATUS_INVALID_ARGUMENT",
-        sigv4_status::BufferTooSmall => c"SIGV4_STATUS_BUFFER_TOO_SMALL",
-        sigv4_status::Malformed => c"SIGV4_STATUS_MALFORMED",
-        sigv4_status::UnknownAccessKey => c"SIGV4_STATUS_UNKNOWN_ACCESS_KEY",
-        sigv4_status::Expired => c"SIGV4_STATUS_EXPIRED",
-        sigv4_status::NotYetValid => c"SIGV4_STATUS_NOT_YET_VALID",
-        sigv4_status::SignatureMismatch => c"SIGV4_STATUS_SIGNATURE_MISMATCH",
-        sigv4_status::Credentials => c"SIGV4_STATUS_CREDENTIALS",
-        sigv4_status::Panic => c"SIGV4_STATUS_PANIC",
-    };
-    s.as_ptr()
+pub extern "C" fn sigv4_status_name(status: c_int) -> *const c_char {
+    STATUSES
+        .iter()
+        .find(|(s, _)| *s as c_int == status)
+        .map_or(c"unknown", |(_, name)| name)
+        .as_ptr()
 }
 
 /// The library version, a static string.
@@ -367,7 +462,7 @@ unsafe fn request_args<'a>(req: *const sigv4_request) -> R<RequestArgs<'a>> {
         }
     }
     let payload = match req.payload_kind {
-        sigv4_payload_kind::Bytes => {
+        SIGV4_PAYLOAD_KIND_BYTES => {
             if req.body_len == 0 {
                 Payload::Bytes(&[])
             } else if req.body.is_null() {
@@ -377,11 +472,26 @@ unsafe fn request_args<'a>(req: *const sigv4_request) -> R<RequestArgs<'a>> {
                 Payload::Bytes(unsafe { std::slice::from_raw_parts(req.body, req.body_len) })
             }
         }
-        // SAFETY: per the caller's contract.
-        sigv4_payload_kind::Precomputed => {
-            Payload::Precomputed(unsafe { str_arg(req.payload_hash, "request.payload_hash") }?)
+        SIGV4_PAYLOAD_KIND_PRECOMPUTED => {
+            // SAFETY: per the caller's contract.
+            let h = unsafe { str_arg(req.payload_hash, "request.payload_hash") }?;
+            if h.len() != 64 || !h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                return fail(
+                    sigv4_status::InvalidArgument,
+                    "request.payload_hash must be the body's SHA-256 as 64 lower-case hex digits",
+                );
+            }
+            Payload::Precomputed(h)
         }
-        sigv4_payload_kind::Unsigned => Payload::Unsigned,
+        SIGV4_PAYLOAD_KIND_UNSIGNED => Payload::Unsigned,
+        other => {
+            return fail(
+                sigv4_status::InvalidArgument,
+                format!(
+                    "request.payload_kind {other} is not a SIGV4_PAYLOAD_KIND_* value (0, 1 or 2)"
+                ),
+            );
+        }
     };
     Ok(RequestArgs {
         method,
@@ -423,13 +533,41 @@ unsafe fn params_args<'a>(p: *const sigv4_params) -> R<SigningParams<'a>> {
         )
     })?;
     let mut params = SigningParams::new(region, service, time);
-    if p.s3_rules {
+    let flags = check_flags(p.flags, SIGN_FLAGS, "params.flags")?;
+    if flags & SIGV4_FLAG_S3_RULES != 0 {
         params.settings = SigningSettings::s3();
     }
-    if p.add_content_sha256 {
+    if flags & SIGV4_FLAG_CONTENT_SHA256_HEADER != 0 {
         params.settings.content_sha256_header = true;
     }
+    if flags & SIGV4_FLAG_SESSION_TOKEN_AFTER_SIGNING != 0 {
+        params.settings.session_token = SessionTokenMode::AppendedAfterSigning;
+    }
+    apply_path_flags(flags, &mut params.settings);
     Ok(params)
+}
+
+/// `flags` if it holds only bits of `allowed`.
+fn check_flags(flags: sigv4_flags, allowed: sigv4_flags, what: &str) -> R<sigv4_flags> {
+    if flags & !allowed != 0 {
+        return fail(
+            sigv4_status::InvalidArgument,
+            format!(
+                "{what}: 0x{:x} holds bits this function does not take",
+                flags & !allowed
+            ),
+        );
+    }
+    Ok(flags)
+}
+
+fn apply_path_flags(flags: sigv4_flags, settings: &mut SigningSettings<'_>) {
+    if flags & SIGV4_FLAG_NO_PATH_NORMALIZATION != 0 {
+        settings.normalize_path = false;
+    }
+    if flags & SIGV4_FLAG_SINGLE_PATH_ENCODING != 0 {
+        settings.path_encoding = PathEncoding::Single;
+    }
 }
 
 fn sign_error(e: SignError) -> Fail {
@@ -440,7 +578,7 @@ fn sign_error(e: SignError) -> Fail {
 /// into it; `ptrs[i]` (when given) gets where part `i` went.
 ///
 /// # Safety
-/// `buf` is NULL or holds `buf_len` writable bytes; `needed` is valid or NULL.
+/// `buf` is NULL or holds `buf_len` writable bytes; `needed` is NULL or valid.
 unsafe fn write_parts(
     parts: &[&str],
     buf: *mut c_char,
@@ -449,9 +587,16 @@ unsafe fn write_parts(
     ptrs: &mut [*const c_char],
 ) -> R<()> {
     let total: usize = parts.iter().map(|p| p.len() + 1).sum();
-    if !needed.is_null() {
-        // SAFETY: non-NULL, valid per the contract.
-        unsafe { *needed = total };
+    if needed.is_null() {
+        return fail(sigv4_status::NullPointer, "needed is NULL");
+    }
+    // SAFETY: non-NULL, valid per the contract.
+    unsafe { *needed = total };
+    if buf.is_null() && buf_len != 0 {
+        return fail(
+            sigv4_status::NullPointer,
+            format!("buf is NULL but buf_len is {buf_len}; pass NULL, 0 to ask for the length"),
+        );
     }
     if buf.is_null() || buf_len < total {
         return fail(
@@ -752,7 +897,20 @@ fn copy_short(dst: &mut [c_char; 129], s: &str) {
 
 /// Verifies a signed request (header or presigned) received at `now_unix`,
 /// allowing 5 minutes of clock skew; `lookup` gives the secret of an
-/// access key id. On success fills `*out`.
+/// access key id (see [`sigv4_secret_lookup`]). On success fills `*out`.
+///
+/// The request's payload is what was received: `SIGV4_PAYLOAD_KIND_BYTES`
+/// with the body, or `SIGV4_PAYLOAD_KIND_PRECOMPUTED` with its SHA-256.
+/// The body is authenticated: through its hash in the signature, or, when
+/// the request carries `x-amz-content-sha256`, by comparing the body's
+/// hash with that signed value (`SIGV4_STATUS_PAYLOAD_HASH_MISMATCH`).
+/// `UNSIGNED-PAYLOAD` is refused (`SIGV4_STATUS_UNSIGNED_PAYLOAD`) unless
+/// `flags` has `SIGV4_FLAG_ALLOW_UNSIGNED_PAYLOAD` or the scope is `s3`.
+/// Not checked, and left to the server: replays within the window, the
+/// scope's region and service, and what the key may do.
+///
+/// `flags`: `SIGV4_FLAG_NO_PATH_NORMALIZATION`,
+/// `SIGV4_FLAG_SINGLE_PATH_ENCODING`, `SIGV4_FLAG_ALLOW_UNSIGNED_PAYLOAD`.
 ///
 /// # Safety
 /// As [`sigv4_sign`]; `lookup` is a valid function; `ctx` is passed to it
@@ -761,6 +919,7 @@ fn copy_short(dst: &mut [c_char; 129], s: &str) {
 pub unsafe extern "C" fn sigv4_verify(
     req: *const sigv4_request,
     now_unix: u64,
+    flags: sigv4_flags,
     lookup: sigv4_secret_lookup,
     ctx: *mut c_void,
     out: *mut sigv4_verified,
@@ -768,6 +927,7 @@ pub unsafe extern "C" fn sigv4_verify(
     guard(|| {
         // SAFETY: forwarded contract.
         let args = unsafe { request_args(req) }?;
+        let flags = check_flags(flags, VERIFY_FLAGS, "flags")?;
         let Some(lookup) = lookup else {
             return fail(sigv4_status::NullPointer, "lookup is NULL");
         };
@@ -780,18 +940,21 @@ pub unsafe extern "C" fn sigv4_verify(
             .map_err(|e| Fail(sigv4_status::InvalidArgument, e.to_string()))?
             .with_headers(&args.headers)
             .with_payload(args.payload);
+        let mut signing = SigningSettings::default();
+        apply_path_flags(flags, &mut signing);
         let mut verifier = Verifier::new(VerifySettings {
-            signing: SigningSettings {
-                path_encoding: PathEncoding::Double,
-                ..SigningSettings::default()
-            },
+            signing,
+            allow_unsigned_payload: flags & SIGV4_FLAG_ALLOW_UNSIGNED_PAYLOAD != 0,
             ..VerifySettings::default()
         });
+        // Why the lookup gave no secret, when it was not "unknown key".
+        let mut lookup_failure: Option<Fail> = None;
         let result = verifier.verify(&request, now, |akid: &str| {
             let akid_c = CString::new(akid).ok()?;
-            let mut secret = Zeroizing::new(vec![0u8; 256]);
+            let mut secret = Zeroizing::new(vec![0u8; SIGV4_SECRET_MAX_LEN]);
             let mut len = 0usize;
-            // SAFETY: the callback's contract; the buffer holds 256 bytes.
+            // SAFETY: the callback's contract; the buffer holds
+            // SIGV4_SECRET_MAX_LEN bytes.
             let rc = unsafe {
                 lookup(
                     ctx,
@@ -801,31 +964,45 @@ pub unsafe extern "C" fn sigv4_verify(
                     &mut len,
                 )
             };
-            if rc != 0 || len > secret.len() {
-                return None;
-            }
-            secret.truncate(len);
-            Some(secret)
-        });
-        let verified = result.map_err(|e| {
-            let status = match e {
-                VerifyError::Malformed(_) | VerifyError::UnsupportedAlgorithm => {
-                    sigv4_status::Malformed
+            match rc {
+                0 if len <= secret.len() => {
+                    secret.truncate(len);
+                    Some(secret)
                 }
-                VerifyError::UnknownAccessKey => sigv4_status::UnknownAccessKey,
-                VerifyError::Expired => sigv4_status::Expired,
-                VerifyError::NotYetValid => sigv4_status::NotYetValid,
-                VerifyError::SignatureMismatch => sigv4_status::SignatureMismatch,
-                _ => sigv4_status::InvalidArgument,
-            };
-            Fail(status, e.to_string())
-        })?;
+                0 => {
+                    lookup_failure = Some(Fail(
+                        sigv4_status::InvalidArgument,
+                        format!(
+                            "the secret lookup set *secret_len to {len}, more than the {SIGV4_SECRET_MAX_LEN}-byte buffer"
+                        ),
+                    ));
+                    None
+                }
+                1 => None,
+                other => {
+                    lookup_failure = Some(Fail(
+                        sigv4_status::Credentials,
+                        format!("the secret lookup failed (it returned {other})"),
+                    ));
+                    None
+                }
+            }
+        });
+        let verified = match result {
+            Ok(v) => v,
+            Err(e) => {
+                return Err(
+                    lookup_failure.unwrap_or_else(|| Fail(verify_status(&e), e.to_string()))
+                );
+            }
+        };
         let mut v = sigv4_verified {
             access_key_id: [0; 129],
             region: [0; 129],
             service: [0; 129],
             signed_at_unix: verified.signed_at.unix_seconds(),
             presigned: verified.presigned,
+            unsigned_payload: verified.unsigned_payload,
         };
         copy_short(&mut v.access_key_id, verified.access_key_id.as_str());
         copy_short(&mut v.region, verified.region.as_str());
@@ -834,6 +1011,21 @@ pub unsafe extern "C" fn sigv4_verify(
         unsafe { *out = v };
         Ok(())
     })
+}
+
+/// The status for each reason a verification fails.
+fn verify_status(e: &VerifyError) -> sigv4_status {
+    match e {
+        VerifyError::Malformed(_) | VerifyError::UnsupportedAlgorithm => sigv4_status::Malformed,
+        VerifyError::UnknownAccessKey => sigv4_status::UnknownAccessKey,
+        VerifyError::Expired => sigv4_status::Expired,
+        VerifyError::NotYetValid => sigv4_status::NotYetValid,
+        VerifyError::SignatureMismatch => sigv4_status::SignatureMismatch,
+        VerifyError::PayloadHashMismatch => sigv4_status::PayloadHashMismatch,
+        VerifyError::UnsignedPayload => sigv4_status::UnsignedPayload,
+        VerifyError::StreamingPayload => sigv4_status::StreamingPayload,
+        _ => sigv4_status::InvalidArgument,
+    }
 }
 
 /// A credentials provider (cached: credentials are fetched again only
@@ -1091,8 +1283,7 @@ mod tests {
             region: c"us-east-1".as_ptr(),
             service: c"service".as_ptr(),
             time_unix: 1_440_938_160,
-            add_content_sha256: false,
-            s3_rules: false,
+            flags: 0,
         }
     }
 
@@ -1131,7 +1322,7 @@ mod tests {
             url: c"https://example.amazonaws.com/".as_ptr(),
             headers: headers.as_ptr(),
             header_count: headers.len(),
-            payload_kind: sigv4_payload_kind::Bytes,
+            payload_kind: SIGV4_PAYLOAD_KIND_BYTES,
             body: std::ptr::null(),
             body_len: 0,
             payload_hash: std::ptr::null(),
@@ -1173,7 +1364,7 @@ mod tests {
             url: c"https://example.com/\x01".as_ptr(),
             headers: std::ptr::null(),
             header_count: 0,
-            payload_kind: sigv4_payload_kind::Bytes,
+            payload_kind: SIGV4_PAYLOAD_KIND_BYTES,
             body: std::ptr::null(),
             body_len: 0,
             payload_hash: std::ptr::null(),

@@ -57,8 +57,7 @@ class Params(C.Structure):
         ("region", C.c_char_p),
         ("service", C.c_char_p),
         ("time_unix", C.c_uint64),
-        ("add_content_sha256", C.c_bool),
-        ("s3_rules", C.c_bool),
+        ("flags", C.c_uint32),
     ]
 
 
@@ -73,6 +72,7 @@ class Verified(C.Structure):
         ("service", C.c_char * 129),
         ("signed_at_unix", C.c_uint64),
         ("presigned", C.c_bool),
+        ("unsigned_payload", C.c_bool),
     ]
 
 
@@ -80,11 +80,14 @@ LOOKUP = C.CFUNCTYPE(C.c_int32, C.c_void_p, C.c_char_p, C.POINTER(C.c_char), C.c
 
 OK, NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT, BUFFER_TOO_SMALL = 0, 1, 2, 3, 4
 SIGNATURE_MISMATCH = 9
+PAYLOAD_HASH_MISMATCH, UNSIGNED_PAYLOAD = 12, 13
+FLAG_CONTENT_SHA256_HEADER, FLAG_ALLOW_UNSIGNED_PAYLOAD = 1, 1 << 5
 lib.sigv4_last_error.restype = C.c_char_p
 lib.sigv4_status_name.restype = C.c_char_p
 lib.sigv4_sign.argtypes = [C.POINTER(Request), C.POINTER(Credentials), C.POINTER(Params), C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t), C.POINTER(SignedHeaders)]
 lib.sigv4_presign.argtypes = [C.POINTER(Request), C.POINTER(Credentials), C.POINTER(Params), C.c_uint64, C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)]
-lib.sigv4_verify.argtypes = [C.POINTER(Request), C.c_uint64, LOOKUP, C.c_void_p, C.POINTER(Verified)]
+lib.sigv4_verify.argtypes = [C.POINTER(Request), C.c_uint64, C.c_uint32, LOOKUP, C.c_void_p, C.POINTER(Verified)]
+lib.sigv4_status_name.argtypes = [C.c_int]
 lib.sigv4_signer_new.restype = C.c_void_p
 lib.sigv4_signer_free.argtypes = [C.c_void_p]
 lib.sigv4_signer_sign.argtypes = [C.c_void_p] + lib.sigv4_sign.argtypes
@@ -127,7 +130,7 @@ def sign(req, params, signer=None, size=2048):
 signer = lib.sigv4_signer_new()
 for case, req, sha in [("get-vanilla", get_vanilla(), False), ("post-x-www-form-urlencoded", post_form(), True)]:
     for s in (None, signer, signer):
-        st, headers, _ = sign(req, Params(b"us-east-1", b"service", T, sha, False), s)
+        st, headers, _ = sign(req, Params(b"us-east-1", b"service", T, FLAG_CONTENT_SHA256_HEADER if sha else 0), s)
         check(st == OK, f"{case}: status {st}")
         sig = expected(case, "header-signature.txt")
         check(headers.get("Authorization", "").endswith("Signature=" + sig), f"{case}: {headers.get('Authorization')}")
@@ -137,7 +140,7 @@ lib.sigv4_signer_free(signer)
 
 # Presign.
 needed = C.c_size_t(0)
-params = Params(b"us-east-1", b"service", T, False, False)
+params = Params(b"us-east-1", b"service", T, 0)
 st = lib.sigv4_presign(C.byref(get_vanilla()), C.byref(CREDS), C.byref(params), 3600, None, 0, C.byref(needed))
 check(st == BUFFER_TOO_SMALL and needed.value > 0, "presign length query")
 buf = C.create_string_buffer(needed.value)
@@ -164,11 +167,43 @@ received = request(
     b"Param1=value1",
 )
 v = Verified()
-st = lib.sigv4_verify(C.byref(received), T + 5, lookup, None, C.byref(v))
+st = lib.sigv4_verify(C.byref(received), T + 5, 0, lookup, None, C.byref(v))
 check(st == OK and v.access_key_id == b"AKIDEXAMPLE" and v.service == b"service", f"verify {st}")
 tampered = request("POST", [("Content-Type", "application/x-www-form-urlencoded"), ("Host", "example.amazonaws.com"), ("Content-Length", "13")] + list(headers.items()), b"Param1=value2")
-st = lib.sigv4_verify(C.byref(tampered), T + 5, lookup, None, C.byref(v))
+st = lib.sigv4_verify(C.byref(tampered), T + 5, 0, lookup, None, C.byref(v))
 check(st == SIGNATURE_MISMATCH, f"verify tampered {st}")
+
+# A body changed under a signed x-amz-content-sha256.
+FORM = [("Content-Type", "application/x-www-form-urlencoded"), ("Host", "example.amazonaws.com"), ("Content-Length", "13")]
+hashed = Params(b"us-east-1", b"es", T, FLAG_CONTENT_SHA256_HEADER)
+st, headers, _ = sign(post_form(), hashed)
+check(st == OK and "X-Amz-Content-Sha256" in headers, "sign with hash header")
+ok = request("POST", FORM + list(headers.items()), b"Param1=value1")
+check(lib.sigv4_verify(C.byref(ok), T, 0, lookup, None, C.byref(v)) == OK, "hash header verifies")
+changed = request("POST", FORM + list(headers.items()), b"Param1=VALUE1")
+st = lib.sigv4_verify(C.byref(changed), T, 0, lookup, None, C.byref(v))
+check(st == PAYLOAD_HASH_MISMATCH, f"changed body under the hash {st}")
+check(lib.sigv4_status_name(st) == b"SIGV4_STATUS_PAYLOAD_HASH_MISMATCH", "mismatch name")
+# UNSIGNED-PAYLOAD only when allowed.
+unsigned = post_form()
+unsigned.payload_kind = 2
+st, headers, _ = sign(unsigned, hashed)
+received = request("POST", FORM + list(headers.items()), b"anything")
+st = lib.sigv4_verify(C.byref(received), T, 0, lookup, None, C.byref(v))
+check(st == UNSIGNED_PAYLOAD, f"unsigned refused {st}")
+st = lib.sigv4_verify(C.byref(received), T, FLAG_ALLOW_UNSIGNED_PAYLOAD, lookup, None, C.byref(v))
+check(st == OK and v.unsigned_payload, f"unsigned allowed {st}")
+
+# Out-of-range integers from a dynamic language are refused, not trusted.
+for kind in (3, 7, 9, -1):
+    r = get_vanilla()
+    r.payload_kind = kind
+    st, _, _ = sign(r, params)
+    check(st == INVALID_ARGUMENT and b"payload_kind" in lib.sigv4_last_error(), f"payload_kind {kind}: {st}")
+for status in (-1, 15, 99):
+    check(lib.sigv4_status_name(status) == b"unknown", f"status name {status}")
+st, _, _ = sign(get_vanilla(), Params(b"us-east-1", b"service", T, 1 << 31))
+check(st == INVALID_ARGUMENT, f"unknown flag {st}")
 
 # Errors.
 buf = C.create_string_buffer(2048)
