@@ -204,13 +204,13 @@ impl DefaultChain {
         }
         let tried: Vec<&str> = self.providers.iter().map(|(n, _)| *n).collect();
         (
-            Err(CredentialsError::NotConfigured {
-                provider: "default chain",
-                reason: format!(
+            Err(CredentialsError::not_configured(
+                "default chain",
+                format!(
                     "no credentials found (tried {}); set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or configure a profile",
                     tried.join(", ")
                 ),
-            }),
+            )),
             steps,
         )
     }

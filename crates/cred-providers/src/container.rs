@@ -61,11 +61,10 @@ pub fn endpoint(env: &dyn Env) -> Result<http::Uri, CredentialsError> {
         });
     }
     let Some(full) = env.non_empty("AWS_CONTAINER_CREDENTIALS_FULL_URI") else {
-        return Err(CredentialsError::NotConfigured {
-            provider: NAME,
-            reason: "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI are not set"
-                .into(),
-        });
+        return Err(CredentialsError::not_configured(
+            NAME,
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI are not set",
+        ));
     };
     let uri: http::Uri = full.parse().map_err(|_| {
         invalid(format!(
@@ -88,17 +87,11 @@ pub fn endpoint(env: &dyn Env) -> Result<http::Uri, CredentialsError> {
 }
 
 fn invalid(message: String) -> CredentialsError {
-    CredentialsError::InvalidConfiguration {
-        provider: NAME,
-        message,
-    }
+    CredentialsError::invalid_configuration(NAME, message)
 }
 
 fn failed(message: String) -> CredentialsError {
-    CredentialsError::Failed {
-        provider: NAME,
-        message,
-    }
+    CredentialsError::failed(NAME, message)
 }
 
 /// The authorization token to send, if configured.
@@ -108,6 +101,7 @@ pub fn authorization(env: &dyn Env, files: &dyn Files) -> Result<Option<String>,
             failed(format!(
                 "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {path}: {e}"
             ))
+            .with_cause(e)
         })?),
         None => env.non_empty("AWS_CONTAINER_AUTHORIZATION_TOKEN"),
     };
@@ -178,6 +172,7 @@ pub fn parse(resp: &HttpResponse) -> Result<Credentials, CredentialsError> {
             "the answer is not container credentials JSON ({})",
             crate::env::json_error(&e)
         ))
+        .with_cause(e)
     })?;
     let expiry = match a.expiration.as_deref() {
         Some(e) => Some(
@@ -223,9 +218,9 @@ impl ContainerProvider {
                 Ok(resp) if resp.status().is_server_error() => last = Some(parse(&resp).err()),
                 Ok(resp) => return parse(&resp),
                 Err(e @ (TransportError::Connect(_) | TransportError::Timeout(_))) => {
-                    last = Some(Some(failed(format!("{uri}: {e}"))));
+                    last = Some(Some(failed(format!("{uri}: {e}")).with_cause(e)));
                 }
-                Err(e) => return Err(failed(format!("{uri}: {e}"))),
+                Err(e) => return Err(failed(format!("{uri}: {e}")).with_cause(e)),
             }
         }
         Err(last

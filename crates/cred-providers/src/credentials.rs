@@ -121,13 +121,25 @@ impl fmt::Debug for Credentials {
     }
 }
 
+/// Equality compares the secret and the session token in constant time
+/// (time that depends on their lengths only), so that comparing held
+/// credentials with others tells nothing about the secret.
 impl PartialEq for Credentials {
     fn eq(&self, other: &Self) -> bool {
-        self.access_key_id() == other.access_key_id()
-            && self.secret_access_key() == other.secret_access_key()
-            && self.session_token() == other.session_token()
+        use subtle::ConstantTimeEq;
+        let secret = self
+            .secret_access_key()
+            .as_bytes()
+            .ct_eq(other.secret_access_key().as_bytes());
+        let token = match (self.session_token(), other.session_token()) {
+            (Some(a), Some(b)) => a.as_bytes().ct_eq(b.as_bytes()),
+            (None, None) => subtle::Choice::from(1),
+            _ => subtle::Choice::from(0),
+        };
+        let public = self.access_key_id() == other.access_key_id()
             && self.expiry() == other.expiry()
-            && self.account_id() == other.account_id()
+            && self.account_id() == other.account_id();
+        bool::from(secret & token) && public
     }
 }
 

@@ -43,34 +43,33 @@ pub fn from_env(env: &dyn Env) -> Result<Credentials, CredentialsError> {
     let (akid, secret) = match (akid, secret) {
         (Some(a), Some(s)) => (a, s),
         (None, None) => {
-            return Err(CredentialsError::NotConfigured {
-                provider: NAME,
-                reason: "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set".into(),
-            });
+            return Err(CredentialsError::not_configured(
+                NAME,
+                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set",
+            ));
         }
         (Some(_), None) => {
-            return Err(CredentialsError::InvalidConfiguration {
-                provider: NAME,
-                message: "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not".into(),
-            });
+            return Err(CredentialsError::invalid_configuration(
+                NAME,
+                "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not",
+            ));
         }
         (None, Some(_)) => {
-            return Err(CredentialsError::InvalidConfiguration {
-                provider: NAME,
-                message: "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not".into(),
-            });
+            return Err(CredentialsError::invalid_configuration(
+                NAME,
+                "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not",
+            ));
         }
     };
-    let expiry: Option<SystemTime> =
-        match env.non_empty("AWS_CREDENTIAL_EXPIRATION") {
-            Some(e) => Some(time::parse_rfc3339(&e).ok_or_else(|| {
-                CredentialsError::InvalidConfiguration {
-                    provider: NAME,
-                    message: format!("AWS_CREDENTIAL_EXPIRATION is not an RFC 3339 time: {e:.40}"),
-                }
-            })?),
-            None => None,
-        };
+    let expiry: Option<SystemTime> = match env.non_empty("AWS_CREDENTIAL_EXPIRATION") {
+        Some(e) => Some(time::parse_rfc3339(&e).ok_or_else(|| {
+            CredentialsError::invalid_configuration(
+                NAME,
+                format!("AWS_CREDENTIAL_EXPIRATION is not an RFC 3339 time: {e:.40}"),
+            )
+        })?),
+        None => None,
+    };
     let creds = Credentials::new(
         akid,
         secret,

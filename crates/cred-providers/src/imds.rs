@@ -53,10 +53,7 @@ pub struct ImdsConfig {
 }
 
 fn bad(message: String) -> CredentialsError {
-    CredentialsError::InvalidConfiguration {
-        provider: NAME,
-        message,
-    }
+    CredentialsError::invalid_configuration(NAME, message)
 }
 
 fn mode_endpoint(mode: &str) -> Result<&'static str, CredentialsError> {
@@ -166,15 +163,13 @@ struct CredentialsAnswer {
 
 /// Parses `…/security-credentials/<role>`.
 pub fn parse_credentials(body: &[u8]) -> Result<Credentials, CredentialsError> {
-    let failed = |m: String| CredentialsError::Failed {
-        provider: NAME,
-        message: m,
-    };
+    let failed = |m: String| CredentialsError::failed(NAME, m);
     let a: CredentialsAnswer = serde_json::from_slice(body).map_err(|e| {
         failed(format!(
             "the answer is not IMDS credentials JSON ({})",
             crate::env::json_error(&e)
         ))
+        .with_cause(e)
     })?;
     if let Some(code) = a.code.as_deref().filter(|c| *c != "Success") {
         return Err(failed(format!(
@@ -313,9 +308,9 @@ impl ImdsClient {
             return Ok(None);
         }
         Err(match result {
-            Ok(resp) => CredentialsError::Failed {
-                provider: NAME,
-                message: format!(
+            Ok(resp) => CredentialsError::failed(
+                NAME,
+                format!(
                     "the token request was answered HTTP {}{}",
                     resp.status().as_u16(),
                     if self.config.v1_disabled {
@@ -324,14 +319,14 @@ impl ImdsClient {
                         ""
                     }
                 ),
-            },
-            Err(e) => CredentialsError::NotConfigured {
-                provider: NAME,
-                reason: format!(
+            ),
+            Err(e) => CredentialsError::not_configured(
+                NAME,
+                format!(
                     "no instance metadata service at {}: {e}",
                     self.config.endpoint
                 ),
-            },
+            ),
         })
     }
 
@@ -349,26 +344,23 @@ impl ImdsClient {
                         .map_err(|e| unreachable_imds(e.to_string()))
                 })
                 .await
-                .map_err(|e| CredentialsError::Failed {
-                    provider: NAME,
-                    message: format!("{url}: {e}"),
-                })?;
+                .map_err(|e| CredentialsError::failed(NAME, format!("{url}: {e}")).with_cause(e))?;
             match resp.status().as_u16() {
                 200 => return Ok(Fetch::Ok(resp.into_body())),
                 404 => return Ok(Fetch::NotFound),
                 401 if !renew && token.is_some() => continue,
                 s => {
-                    return Err(CredentialsError::Failed {
-                        provider: NAME,
-                        message: format!("{url} answered HTTP {s}"),
-                    });
+                    return Err(CredentialsError::failed(
+                        NAME,
+                        format!("{url} answered HTTP {s}"),
+                    ));
                 }
             }
         }
-        Err(CredentialsError::Failed {
-            provider: NAME,
-            message: format!("{url}: the token was refused twice"),
-        })
+        Err(CredentialsError::failed(
+            NAME,
+            format!("{url}: the token was refused twice"),
+        ))
     }
 
     /// A metadata path as text (404 is `None`).
@@ -408,27 +400,21 @@ impl ImdsClient {
             .ok_or_else(no_role)?;
         match self.get(&format!("{base}{role}")).await? {
             Fetch::Ok(body) => parse_credentials(&body),
-            Fetch::NotFound => Err(CredentialsError::Failed {
-                provider: NAME,
-                message: format!("role `{role}` has no credentials (HTTP 404)"),
-            }),
+            Fetch::NotFound => Err(CredentialsError::failed(
+                NAME,
+                format!("role `{role}` has no credentials (HTTP 404)"),
+            )),
         }
     }
 }
 
 fn no_role() -> CredentialsError {
-    CredentialsError::NotConfigured {
-        provider: NAME,
-        reason: "no IAM role is attached to this instance".into(),
-    }
+    CredentialsError::not_configured(NAME, "no IAM role is attached to this instance")
 }
 
 #[cold]
 fn unreachable_imds(message: String) -> CredentialsError {
-    CredentialsError::Failed {
-        provider: NAME,
-        message,
-    }
+    CredentialsError::failed(NAME, message)
 }
 
 /// The IMDS credentials provider: settings are read when it runs.
@@ -471,10 +457,7 @@ impl ImdsProvider {
             .map_err(|e| bad(e.to_string()))?;
         let config =
             ImdsConfig::resolve(&*self.env, &set, &loc.profile, None, None)?.ok_or_else(|| {
-                CredentialsError::NotConfigured {
-                    provider: NAME,
-                    reason: "AWS_EC2_METADATA_DISABLED is true".into(),
-                }
+                CredentialsError::not_configured(NAME, "AWS_EC2_METADATA_DISABLED is true")
             })?;
         let transport = match &self.transport {
             Some(t) => t.clone(),

@@ -74,7 +74,9 @@ pub use environment::{EnvironmentProvider, from_env};
 pub use imds::{ImdsClient, ImdsConfig, ImdsProvider};
 pub use process::ProcessProvider;
 pub use profile_provider::ProfileProvider;
-pub use provider::{CredentialsError, ProvideCredentials, ProvideFuture, provide_blocking};
+pub use provider::{
+    Cause, CredentialsError, ErrorKind, ProvideCredentials, ProvideFuture, provide_blocking,
+};
 pub use region::{RegionSource, resolve_region};
 pub use sts_providers::{AssumeRoleProvider, WebIdentityProvider};
 #[cfg(feature = "blocking")]

@@ -79,16 +79,14 @@ impl<'a> ProcessJson<'a> {
 
 /// Parses the Version 1 JSON a credential process prints.
 pub fn parse_output(stdout: &[u8]) -> Result<Credentials, CredentialsError> {
-    let failed = |message: String| CredentialsError::Failed {
-        provider: NAME,
-        message,
-    };
+    let failed = |message: String| CredentialsError::failed(NAME, message);
     // serde_json's messages give a position, never the input itself.
     let out: Output = serde_json::from_slice(stdout).map_err(|e| {
         failed(format!(
             "the output is not credential_process JSON ({})",
             crate::env::json_error(&e)
         ))
+        .with_cause(e)
     })?;
     if out.version != 1 {
         return Err(failed(format!(
@@ -121,10 +119,7 @@ pub fn parse_output(stdout: &[u8]) -> Result<Credentials, CredentialsError> {
 
 /// Runs `command` with `sh -c` and parses its output.
 pub fn run(command: &str, timeout: Duration) -> Result<Credentials, CredentialsError> {
-    let failed = |message: String| CredentialsError::Failed {
-        provider: NAME,
-        message,
-    };
+    let failed = |message: String| CredentialsError::failed(NAME, message);
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(command)
@@ -132,7 +127,7 @@ pub fn run(command: &str, timeout: Duration) -> Result<Credentials, CredentialsE
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| failed(format!("cannot start `sh -c`: {e}")))?;
+        .map_err(|e| failed(format!("cannot start `sh -c`: {e}")).with_cause(e))?;
     // Read both pipes on their own threads so a chatty process cannot block.
     let mut stdout = child.stdout.take();
     let mut stderr = child.stderr.take();
@@ -163,7 +158,7 @@ pub fn run(command: &str, timeout: Duration) -> Result<Credentials, CredentialsE
                 )));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(e) => return Err(failed(format!("cannot wait for the command: {e}"))),
+            Err(e) => return Err(failed(format!("cannot wait for the command: {e}")).with_cause(e)),
         }
     };
     let stdout = out_reader.join().unwrap_or_default();
@@ -187,8 +182,12 @@ pub fn run(command: &str, timeout: Duration) -> Result<Credentials, CredentialsE
         )));
     }
     parse_output(&stdout).map_err(|e| match e {
-        CredentialsError::Failed { message, .. } if !stderr.is_empty() => {
-            failed(format!("{message} (stderr: {})", stderr_text()))
+        CredentialsError::Failed { message, cause, .. } if !stderr.is_empty() => {
+            CredentialsError::Failed {
+                provider: NAME,
+                message: format!("{message} (stderr: {})", stderr_text()),
+                cause,
+            }
         }
         other => other,
     })

@@ -63,30 +63,24 @@ impl ProfileProvider {
 
     fn resolve_with_set(&self) -> Result<(String, ProfileChain, ProfileSet), CredentialsError> {
         let (set, loc) = ProfileSet::from_env(&*self.env, &*self.files, self.profile.as_deref())
-            .map_err(|e| CredentialsError::InvalidConfiguration {
-                provider: NAME,
-                message: e.to_string(),
+            .map_err(|e| {
+                CredentialsError::invalid_configuration(NAME, e.to_string()).with_cause(e)
             })?;
         let explicit = self.profile.is_some() || self.env.non_empty("AWS_PROFILE").is_some();
         let chain = profile::resolve(&set, &loc.profile).map_err(|e| match e {
             ResolveError::NoProfiles(_) | ResolveError::ProfileNotFound(_) if !explicit => {
-                CredentialsError::NotConfigured {
-                    provider: NAME,
-                    reason: format!("no profile `{}` in the shared files", loc.profile),
-                }
+                CredentialsError::not_configured(
+                    NAME,
+                    format!("no profile `{}` in the shared files", loc.profile),
+                )
             }
-            ResolveError::NoCredentials(p) => CredentialsError::NotConfigured {
-                provider: NAME,
-                reason: format!("profile `{p}` has no credentials"),
-            },
-            ResolveError::SsoUnsupported(_) => CredentialsError::Unsupported {
-                provider: NAME,
-                message: e.to_string(),
-            },
-            other => CredentialsError::InvalidConfiguration {
-                provider: NAME,
-                message: other.to_string(),
-            },
+            ResolveError::NoCredentials(p) => {
+                CredentialsError::not_configured(NAME, format!("profile `{p}` has no credentials"))
+            }
+            ResolveError::SsoUnsupported(_) => CredentialsError::unsupported(NAME, e.to_string()),
+            other => {
+                CredentialsError::invalid_configuration(NAME, other.to_string()).with_cause(other)
+            }
         })?;
         Ok((loc.profile, chain, set))
     }

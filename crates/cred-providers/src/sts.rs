@@ -112,9 +112,12 @@ pub enum StsError {
         /// What was wrong.
         reason: String,
     },
-    /// The request could not be built or signed.
-    #[error("cannot build the STS request: {0}")]
-    Request(String),
+    /// The endpoint is not a usable URL.
+    #[error("the STS endpoint {0} is not a usable URL")]
+    InvalidEndpoint(String),
+    /// The request could not be signed.
+    #[error("cannot sign the STS request: {0}")]
+    Sign(#[from] sigv4_core::http_sign::HttpError),
 }
 
 impl StsError {
@@ -123,6 +126,26 @@ impl StsError {
         match self {
             StsError::Service { code, .. } => Some(code),
             _ => None,
+        }
+    }
+
+    /// True when STS throttled the call or failed on its side (HTTP 5xx,
+    /// `Throttling`, `IDPCommunicationError`): the same call may succeed
+    /// later.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            StsError::Service { status, code, .. } => {
+                *status >= 500
+                    || matches!(
+                        code.as_str(),
+                        "Throttling"
+                            | "ThrottlingException"
+                            | "RequestLimitExceeded"
+                            | "IDPCommunicationError"
+                    )
+            }
+            StsError::Malformed { status, .. } => *status >= 500,
+            _ => false,
         }
     }
 }
@@ -182,7 +205,7 @@ fn post(endpoint: &StsEndpoint, body: Vec<u8>) -> Result<HttpRequest, StsError> 
             "application/x-www-form-urlencoded; charset=utf-8",
         )
         .body(body)
-        .map_err(|e| StsError::Request(e.to_string()))
+        .map_err(|_| StsError::InvalidEndpoint(endpoint.url.clone()))
 }
 
 /// Signs `req` (an STS request with its body) in place with `creds` at
@@ -202,7 +225,7 @@ pub(crate) fn sign(
         &creds.signing(),
         &params,
     )
-    .map_err(|e| StsError::Request(e.to_string()))
+    .map_err(StsError::from)
 }
 
 /// The signed `AssumeRole` request.

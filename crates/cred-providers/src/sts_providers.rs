@@ -14,10 +14,7 @@ use crate::transport::Transport;
 use crate::{CachedProvider, Credentials};
 
 fn sts_failed(provider: &'static str, e: StsError) -> CredentialsError {
-    CredentialsError::Failed {
-        provider,
-        message: e.to_string(),
-    }
+    CredentialsError::failed(provider, e.to_string()).with_cause(e)
 }
 
 /// Sends an STS request that answers credentials, and reads them; errors
@@ -29,17 +26,11 @@ async fn exchange(
     provider: &'static str,
     role_arn: &str,
 ) -> Result<Credentials, CredentialsError> {
-    let resp = transport
-        .send(req)
-        .await
-        .map_err(|e| CredentialsError::Failed {
-            provider,
-            message: format!("STS at {}: {e}", endpoint.url),
-        })?;
-    sts::parse_credentials(&resp, provider).map_err(|e| CredentialsError::Failed {
-        provider,
-        message: format!("{e} ({role_arn})"),
-    })
+    let resp = transport.send(req).await.map_err(|e| {
+        CredentialsError::failed(provider, format!("STS at {}: {e}", endpoint.url)).with_cause(e)
+    })?;
+    sts::parse_credentials(&resp, provider)
+        .map_err(|e| CredentialsError::failed(provider, format!("{e} ({role_arn})")).with_cause(e))
 }
 
 /// `AssumeRole` with the credentials of another provider.
@@ -152,31 +143,32 @@ impl WebIdentityProvider {
                 transport,
                 files,
             )),
-            (None, None) => Err(CredentialsError::NotConfigured {
-                provider: NAME,
-                reason: "AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN are not set".into(),
-            }),
-            (Some(_), None) => Err(CredentialsError::InvalidConfiguration {
-                provider: NAME,
-                message: "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not".into(),
-            }),
-            (None, Some(_)) => Err(CredentialsError::NotConfigured {
-                provider: NAME,
-                reason: "AWS_ROLE_ARN is set without AWS_WEB_IDENTITY_TOKEN_FILE".into(),
-            }),
+            (None, None) => Err(CredentialsError::not_configured(
+                NAME,
+                "AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN are not set",
+            )),
+            (Some(_), None) => Err(CredentialsError::invalid_configuration(
+                NAME,
+                "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not",
+            )),
+            (None, Some(_)) => Err(CredentialsError::not_configured(
+                NAME,
+                "AWS_ROLE_ARN is set without AWS_WEB_IDENTITY_TOKEN_FILE",
+            )),
         }
     }
 
     async fn assume(&self) -> Result<Credentials, CredentialsError> {
         const NAME: &str = "web-identity";
         let token = read_token_file(&*self.files, &self.token_file).map_err(|e| {
-            CredentialsError::Failed {
-                provider: NAME,
-                message: format!(
+            CredentialsError::failed(
+                NAME,
+                format!(
                     "cannot read the token file {}: {e}",
                     self.token_file.display()
                 ),
-            }
+            )
+            .with_cause(e)
         })?;
         let session = self
             .session_name

@@ -54,6 +54,20 @@ pub enum TransportError {
     Other(String),
 }
 
+impl TransportError {
+    /// True for a timeout or a failed connection: the same request may
+    /// succeed later or on another node. TLS refusals, oversized bodies
+    /// and other failures are not retryable.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Timeout(_) | Self::Connect(_))
+    }
+
+    /// True for a timeout.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Timeout(_))
+    }
+}
+
 /// Timeouts and limits.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TransportConfig {
@@ -87,8 +101,9 @@ pub enum TlsSetting {
 }
 
 /// A client certificate chain and its private key, both PEM (curl's
-/// `--cert` and `--key`). The key is zeroised on drop and never shown.
-#[derive(Clone, PartialEq, Eq)]
+/// `--cert` and `--key`). The key is zeroised on drop, never shown, and
+/// compared in constant time.
+#[derive(Clone)]
 pub struct ClientCertificate {
     /// The certificate, then any intermediates (PEM).
     pub chain_pem: Vec<u8>,
@@ -134,6 +149,16 @@ impl ClientCertificate {
         Ok((chain, key))
     }
 }
+
+impl PartialEq for ClientCertificate {
+    fn eq(&self, other: &Self) -> bool {
+        use subtle::ConstantTimeEq;
+        let key = bool::from(self.key_pem.as_slice().ct_eq(other.key_pem.as_slice()));
+        key && self.chain_pem == other.chain_pem
+    }
+}
+
+impl Eq for ClientCertificate {}
 
 impl fmt::Debug for ClientCertificate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -34,7 +34,7 @@ pub enum VaultError {
     Invalid(String),
     /// Signing failed.
     #[error("cannot sign the GetCallerIdentity request: {0}")]
-    Sign(String),
+    Sign(#[from] crate::sts::StsError),
     /// Vault refused the login.
     #[error("Vault refused the login (HTTP {status}): {errors}")]
     Refused {
@@ -141,8 +141,7 @@ pub fn login_payload(
         .map(|a| a.as_str().to_string())
         .ok_or_else(|| VaultError::Invalid(format!("the STS endpoint has no host: {url}")))?;
     let endpoint = crate::sts::StsEndpoint::custom(url.clone(), &opts.sts_region);
-    crate::sts::sign(&mut req, &endpoint, creds, now)
-        .map_err(|e| VaultError::Sign(e.to_string()))?;
+    crate::sts::sign(&mut req, &endpoint, creds, now)?;
     // The headers as Vault wants them: canonical names, lists of values.
     let mut headers: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let host = host

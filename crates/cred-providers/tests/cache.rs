@@ -66,10 +66,7 @@ impl ProvideCredentials for Scripted {
             let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
             std::thread::sleep(self.delay);
             if *self.fail.lock().unwrap() {
-                return Err(CredentialsError::Failed {
-                    provider: "scripted",
-                    message: "endpoint down".into(),
-                });
+                return Err(CredentialsError::failed("scripted", "endpoint down"));
             }
             let expiry = self
                 .lifetime

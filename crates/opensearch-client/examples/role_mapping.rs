@@ -74,7 +74,7 @@ fn main() -> Result<(), Error> {
             proxy: ProxySetting::None,
             ..TransportConfig::default()
         })
-        .map_err(|e| Error::Transport(e.to_string()))?,
+        .map_err(Error::Transport)?,
     );
     let nodes = || NodePool::new(domain.urls());
 

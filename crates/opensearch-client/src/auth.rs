@@ -4,7 +4,7 @@
 //! request).
 
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -109,10 +109,20 @@ impl Auth {
         match self {
             Auth::None => Ok(()),
             Auth::Basic { username, password } => {
-                let token =
-                    Zeroizing::new(STANDARD.encode(format!("{username}:{}", password.as_str())));
-                let mut value = http::HeaderValue::from_str(&format!("Basic {}", token.as_str()))
-                    .map_err(|_| {
+                // Every copy of the password is zeroised: the joined
+                // credentials, and the header text before `http` takes it.
+                let mut joined = Zeroizing::new(Vec::with_capacity(
+                    username.len() + 1 + password.as_str().len(),
+                ));
+                joined.extend_from_slice(username.as_bytes());
+                joined.push(b':');
+                joined.extend_from_slice(password.as_str().as_bytes());
+                // Sized up front: growing would leave a copy behind.
+                let mut header =
+                    Zeroizing::new(String::with_capacity(6 + joined.len().div_ceil(3) * 4));
+                header.push_str("Basic ");
+                STANDARD.encode_string(joined.as_slice(), &mut header);
+                let mut value = http::HeaderValue::from_str(header.as_str()).map_err(|_| {
                     Error::Request("the user name or password cannot be sent in a header".into())
                 })?;
                 value.set_sensitive(true);
@@ -125,16 +135,8 @@ impl Auth {
                 service,
                 signer,
             } => {
-                let creds = provider
-                    .credentials()
-                    .await
-                    .map_err(|e| Error::Credentials(e.to_string()))?;
-                let secs = now
-                    .duration_since(UNIX_EPOCH)
-                    .map_err(|_| Error::Request("the clock is before 1970".into()))?
-                    .as_secs();
-                let time = Timestamp::from_unix_seconds(secs)
-                    .map_err(|e| Error::Request(format!("unusable time: {e}")))?;
+                let creds = provider.credentials().await?;
+                let time = Timestamp::from(now);
                 let mut params = SigningParams::new(region, service.name(), time);
                 params.settings.content_sha256_header = *service == Service::Aoss;
                 let body = std::mem::take(req.body_mut());
@@ -150,7 +152,7 @@ impl Auth {
                     &params,
                 );
                 *req.body_mut() = body;
-                result.map_err(|e| Error::Request(format!("cannot sign: {e}")))
+                result.map_err(Error::Sign)
             }
         }
     }
@@ -161,6 +163,7 @@ mod tests {
     use super::*;
     use cred_providers::{EnvironmentProvider, MapEnv};
     use sigv4_core::Verifier;
+    use std::time::UNIX_EPOCH;
 
     fn provider() -> Arc<CachedProvider> {
         let env = MapEnv::new([

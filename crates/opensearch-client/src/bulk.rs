@@ -180,7 +180,7 @@ impl BulkBody {
 }
 
 fn encode(e: serde_json::Error) -> Error {
-    Error::Request(format!("cannot encode a bulk operation: {e}"))
+    Error::Encode(Box::new(e))
 }
 
 /// What `_bulk` answers.
@@ -419,6 +419,7 @@ impl<'c> BulkIndexer<'c> {
                     "_bulk answered {} items for {n} operations",
                     resp.items.len()
                 ),
+                source: None,
             });
         }
         for (k, item) in resp.items.iter().enumerate() {

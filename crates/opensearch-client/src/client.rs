@@ -276,7 +276,7 @@ impl Client {
                 }
             };
             if !retry || attempt >= self.retry.max_retries {
-                return result.map_err(|e| Error::Transport(e.to_string()));
+                return result.map_err(Error::Transport);
             }
             attempt += 1;
             let mut wait = self.retry.backoff(attempt);
@@ -322,7 +322,7 @@ fn gzip(body: &[u8]) -> Result<Vec<u8>, Error> {
     );
     enc.write_all(body)
         .and_then(|()| enc.finish())
-        .map_err(|e| Error::Request(format!("cannot compress the body: {e}")))
+        .map_err(|e| Error::Encode(Box::new(e)))
 }
 
 /// Reads a response: the typed body of a 2xx, else the error.
@@ -334,6 +334,7 @@ pub fn parse<T: DeserializeOwned>(resp: &http::Response<Vec<u8>>) -> Result<T, E
     serde_json::from_slice(resp.body()).map_err(|e| Error::Decode {
         status,
         message: e.to_string(),
+        source: Some(e),
     })
 }
 

@@ -8,22 +8,39 @@
 //! * the Amazon gateway's `{"message": "…"}` / `{"Message": "…"}` (SigV4
 //!   and IAM refusals before the request reaches OpenSearch).
 
+use cred_providers::{CredentialsError, TransportError};
 use serde::Deserialize;
+use sigv4_core::http_sign::HttpError;
 
-/// What went wrong.
+/// What went wrong. Each variant that comes from a lower error keeps it as
+/// its [`source`](std::error::Error::source), typed; the predicates answer
+/// the usual questions without matching.
+///
+/// ```
+/// # use opensearch_client::error::{ApiError, Error};
+/// let e: Error = ApiError::from_response(403, br#"{"status":"FORBIDDEN","message":"No permission to access REST API: User x with Security roles [all_access] does not have any role privileged for admin access"}"#).into();
+/// assert!(e.is_forbidden() && e.is_auth() && !e.is_retryable());
+/// assert!(e.hint().unwrap().contains("security_manager"));
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The request could not be built (a bad URL, a body that does not
-    /// encode).
+    /// The request could not be built (a bad node URL, a path that is not
+    /// a URL).
     #[error("{0}")]
     Request(String),
+    /// A body could not be encoded (or compressed).
+    #[error("cannot encode the request body: {0}")]
+    Encode(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// No response: connection, TLS or timeout.
     #[error("cannot reach OpenSearch: {0}")]
-    Transport(String),
+    Transport(#[from] TransportError),
     /// No credentials to sign with.
     #[error("no credentials to sign with: {0}")]
-    Credentials(String),
+    Credentials(#[source] Box<CredentialsError>),
+    /// The request could not be signed.
+    #[error("cannot sign the request: {0}")]
+    Sign(#[from] HttpError),
     /// The server answered with an error.
     #[error(transparent)]
     Api(#[from] ApiError),
@@ -34,12 +51,72 @@ pub enum Error {
         status: u16,
         /// What did not fit.
         message: String,
+        /// The JSON error, when there is one.
+        #[source]
+        source: Option<serde_json::Error>,
     },
 }
 
-/// An error response.
+impl From<CredentialsError> for Error {
+    fn from(e: CredentialsError) -> Self {
+        Error::Credentials(Box::new(e))
+    }
+}
+
+impl Error {
+    /// The server's error, if it answered with one.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of an error answer.
+    pub fn status(&self) -> Option<u16> {
+        self.api().map(|e| e.status)
+    }
+
+    /// HTTP 403: the caller is known but not allowed (an unmapped role, the
+    /// security REST API without an admin role, an IAM policy).
+    pub fn is_forbidden(&self) -> bool {
+        self.status() == Some(403)
+    }
+
+    /// HTTP 404: no such index, document, role or mapping.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+
+    /// An authentication or authorisation failure: no credentials, a
+    /// refused signature or password (401), or a refusal (403).
+    pub fn is_auth(&self) -> bool {
+        matches!(self, Error::Credentials(_)) || matches!(self.status(), Some(401 | 403))
+    }
+
+    /// True when the same request may succeed later: no connection or a
+    /// timeout, or HTTP 429 / 502 / 503 / 504. (The client has already
+    /// retried as its policy allows.)
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport(t) => t.is_retryable(),
+            Error::Credentials(c) => c.is_retryable(),
+            Error::Api(e) => crate::client::retryable_status(e.status),
+            _ => false,
+        }
+    }
+
+    /// What to do about it, when there is a known fix (for example: call
+    /// the security REST API as the master user or as `security_manager`).
+    pub fn hint(&self) -> Option<&'static str> {
+        self.api().and_then(ApiError::hint)
+    }
+}
+
+/// An error response. Its text ends with the [`hint`](Self::hint), when
+/// there is one.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("HTTP {status}: {kind}{}", hint(.status, .kind))]
+#[error("HTTP {status}: {kind}{}", hint(.status, .kind).map(|h| format!("; {h}")).unwrap_or_default())]
 pub struct ApiError {
     /// The HTTP status.
     pub status: u16,
@@ -106,17 +183,19 @@ impl std::fmt::Display for ApiErrorKind {
     }
 }
 
-fn hint(status: &u16, kind: &ApiErrorKind) -> &'static str {
+fn hint(status: &u16, kind: &ApiErrorKind) -> Option<&'static str> {
     match kind {
         ApiErrorKind::Security { message, .. }
             if *status == 403 && message.contains("privileged for admin access") =>
         {
-            "; the security REST API needs an admin-privileged role: call it as the master user, or map the caller to security_manager (all_access alone is not enough)"
+            Some(
+                "the security REST API needs an admin-privileged role: call it as the master user, or map the caller to security_manager (all_access alone is not enough)",
+            )
         }
-        ApiErrorKind::Gateway { message } if message.contains("signature we calculated") => {
-            "; check the signing region and service (es for managed domains, aoss for Serverless) and the clock"
-        }
-        _ => "",
+        ApiErrorKind::Gateway { message } if message.contains("signature we calculated") => Some(
+            "check the signing region and service (es for managed domains, aoss for Serverless) and the clock",
+        ),
+        _ => None,
     }
 }
 
@@ -151,6 +230,28 @@ struct Body {
 }
 
 impl ApiError {
+    /// What to do about it, when there is a known fix.
+    pub fn hint(&self) -> Option<&'static str> {
+        hint(&self.status, &self.kind)
+    }
+
+    /// The security plugin's `FORBIDDEN` (or another status it names).
+    pub fn security_status(&self) -> Option<&str> {
+        match &self.kind {
+            ApiErrorKind::Security { status, .. } => Some(status),
+            _ => None,
+        }
+    }
+
+    /// OpenSearch's error type (`index_not_found_exception`,
+    /// `security_exception`, …), when the body is OpenSearch's own.
+    pub fn error_type(&self) -> Option<&str> {
+        match &self.kind {
+            ApiErrorKind::Core { error_type, .. } if !error_type.is_empty() => Some(error_type),
+            _ => None,
+        }
+    }
+
     /// Reads an error response.
     pub fn from_response(status: u16, body: &[u8]) -> Self {
         let kind = match serde_json::from_slice::<Body>(body) {

@@ -50,9 +50,7 @@ impl ApiRequest {
 
     /// With a JSON body.
     pub fn json<T: serde::Serialize>(mut self, body: &T) -> Result<Self, Error> {
-        self.body = Some(
-            serde_json::to_vec(body).map_err(|e| Error::Request(format!("cannot encode: {e}")))?,
-        );
+        self.body = Some(serde_json::to_vec(body).map_err(|e| Error::Encode(Box::new(e)))?);
         Ok(self)
     }
 

@@ -120,10 +120,7 @@ impl PatchOp {
         Ok(Self {
             op: op.into(),
             path: path.into(),
-            value: Some(
-                serde_json::to_value(value)
-                    .map_err(|e| Error::Request(format!("cannot encode: {e}")))?,
-            ),
+            value: Some(serde_json::to_value(value).map_err(|e| Error::Encode(Box::new(e)))?),
         })
     }
 }
@@ -263,9 +260,19 @@ pub fn delete_role(role: &str) -> ApiRequest {
     ROLES.delete(role)
 }
 
-/// A password: sent, never shown in `Debug`, zeroised on drop.
-#[derive(Clone, PartialEq, Eq)]
+/// A password: sent, never shown in `Debug`, zeroised on drop, compared
+/// in constant time.
+#[derive(Clone)]
 pub struct Password(Zeroizing<String>);
+
+impl PartialEq for Password {
+    fn eq(&self, other: &Self) -> bool {
+        use subtle::ConstantTimeEq;
+        bool::from(self.0.as_bytes().ct_eq(other.0.as_bytes()))
+    }
+}
+
+impl Eq for Password {}
 
 impl Password {
     /// Wraps `password`.

@@ -74,27 +74,31 @@ impl EndEntity {
         } else {
             Certificate::from_der(bytes)
         }
-        .map_err(|e| Error::Certificate(format!("not an X.509 certificate in PEM or DER ({e})")))?;
+        .map_err(|e| {
+            Error::certificate(format!("not an X.509 certificate in PEM or DER ({e})"))
+                .with_source(e)
+        })?;
         Self::from_certificate(cert)
     }
 
     /// From DER bytes only.
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
-        let cert = Certificate::from_der(der)
-            .map_err(|e| Error::Certificate(format!("not a DER X.509 certificate ({e})")))?;
+        let cert = Certificate::from_der(der).map_err(|e| {
+            Error::certificate(format!("not a DER X.509 certificate ({e})")).with_source(e)
+        })?;
         Self::from_certificate(cert)
     }
 
     fn from_certificate(cert: Certificate) -> Result<Self, Error> {
         let tbs = cert.tbs_certificate();
         if tbs.version() != x509_cert::certificate::Version::V3 {
-            return Err(Error::Certificate(
-                "the certificate is not X.509 v3; Roles Anywhere needs v3".into(),
+            return Err(Error::certificate(
+                "the certificate is not X.509 v3; Roles Anywhere needs v3",
             ));
         }
         let der = cert
             .to_der()
-            .map_err(|e| Error::Certificate(e.to_string()))?;
+            .map_err(|e| Error::certificate(e.to_string()).with_source(e))?;
         let serial_decimal = decimal(tbs.serial_number().as_bytes());
         let key_type = key_type_of(&cert)?;
         Ok(Self {
@@ -178,13 +182,13 @@ impl EndEntity {
     /// refuse the certificate, so nothing is sent.
     pub fn check_validity(&self, now: SystemTime) -> Result<(), Error> {
         if now < self.not_before() {
-            return Err(Error::Certificate(format!(
+            return Err(Error::certificate(format!(
                 "the certificate is not valid before {}; check the clock or the certificate",
                 cred_providers::time::format_rfc3339(self.not_before())
             )));
         }
         if now > self.not_after() {
-            return Err(Error::Certificate(format!(
+            return Err(Error::certificate(format!(
                 "the certificate expired at {}; renew it with your CA",
                 cred_providers::time::format_rfc3339(self.not_after())
             )));
@@ -311,13 +315,12 @@ fn key_type_of(cert: &Certificate) -> Result<KeyType, Error> {
         return match curve {
             Some(c) if c == oid::P256 => Ok(KeyType::P256),
             Some(c) if c == oid::P384 => Ok(KeyType::P384),
-            _ => Err(Error::Certificate(
-                "the certificate's EC curve is not P-256 or P-384, the curves Roles Anywhere accepts"
-                    .into(),
+            _ => Err(Error::certificate(
+                "the certificate's EC curve is not P-256 or P-384, the curves Roles Anywhere accepts",
             )),
         };
     }
-    Err(Error::Certificate(format!(
+    Err(Error::certificate(format!(
         "the certificate's key algorithm {} is not RSA or EC",
         spki.algorithm.oid
     )))
@@ -329,12 +332,15 @@ pub fn parse_chain(bytes: &[u8]) -> Result<Vec<ChainCertificate>, Error> {
     let Some(start) = find(bytes, PEM_CERT) else {
         return Ok(vec![ChainCertificate::from_der(bytes)?]);
     };
-    let certs = Certificate::load_pem_chain(&bytes[start..])
-        .map_err(|e| Error::Certificate(format!("cannot read the intermediates bundle ({e})")))?;
+    let certs = Certificate::load_pem_chain(&bytes[start..]).map_err(|e| {
+        Error::certificate(format!("cannot read the intermediates bundle ({e})")).with_source(e)
+    })?;
     certs
         .into_iter()
         .map(|c| {
-            let der = c.to_der().map_err(|e| Error::Certificate(e.to_string()))?;
+            let der = c
+                .to_der()
+                .map_err(|e| Error::certificate(e.to_string()).with_source(e))?;
             Ok(ChainCertificate { der })
         })
         .collect()
@@ -349,8 +355,9 @@ pub struct ChainCertificate {
 impl ChainCertificate {
     /// From DER, checked to parse.
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
-        Certificate::from_der(der)
-            .map_err(|e| Error::Certificate(format!("not an X.509 certificate ({e})")))?;
+        Certificate::from_der(der).map_err(|e| {
+            Error::certificate(format!("not an X.509 certificate ({e})")).with_source(e)
+        })?;
         Ok(Self { der: der.to_vec() })
     }
 

@@ -45,12 +45,20 @@ impl Source {
                 let mut buf = Zeroizing::new(Vec::new());
                 std::io::stdin()
                     .read_to_end(&mut buf)
-                    .map_err(|e| Error::Input(format!("cannot read the {what} from stdin: {e}")))?;
+                    .map_err(|source| Error::Read {
+                        what: what.to_string(),
+                        from: "from stdin".into(),
+                        source,
+                    })?;
                 Ok(buf)
             }
-            Source::Path(p) => std::fs::read(p).map(Zeroizing::new).map_err(|e| {
-                Error::Input(format!("cannot read the {what} file {}: {e}", p.display()))
-            }),
+            Source::Path(p) => std::fs::read(p)
+                .map(Zeroizing::new)
+                .map_err(|source| Error::Read {
+                    what: what.to_string(),
+                    from: format!("file {}", p.display()),
+                    source,
+                }),
         }
     }
 }
@@ -93,7 +101,7 @@ impl Identity {
         .filter(|s| s.is_stdin())
         .count();
         if stdin_uses > 1 {
-            return Err(Error::Input(
+            return Err(Error::InvalidParameter(
                 "only one of the certificate, key and intermediates can be read from stdin (-)"
                     .into(),
             ));
@@ -108,10 +116,12 @@ impl Identity {
                 (certificate, key, Vec::new())
             }
             None => {
-                let bundle = read_pkcs12(&cert_bytes, password.unwrap_or("")).map_err(|e| {
-                    Error::Key(format!(
-                        "no --private-key given, so the certificate was read as a PKCS#12 bundle: {e}"
+                let bundle = read_pkcs12(&cert_bytes, password.unwrap_or("")).map_err(|e| match e {
+                    Error::WrongPassphrase { .. } => e,
+                    other => Error::key(format!(
+                        "no private key given, so the certificate was read as a PKCS#12 bundle: {other}"
                     ))
+                    .with_source(other),
                 })?;
                 (
                     EndEntity::from_der(&bundle.certificate)?,

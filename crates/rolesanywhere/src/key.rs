@@ -54,9 +54,6 @@ impl std::fmt::Debug for PrivateKey {
     }
 }
 
-const ENCRYPTED_NEEDS_PASSWORD: &str =
-    "the private key is encrypted; give its passphrase (--pkcs8-password)";
-
 impl PrivateKey {
     /// Reads a key from PEM or DER bytes. `password` decrypts an
     /// `ENCRYPTED PRIVATE KEY`; it is ignored for a plain key.
@@ -72,9 +69,8 @@ impl PrivateKey {
                     _ => continue,
                 }
             }
-            return Err(Error::Key(
-                "no private key in the PEM (expected PRIVATE KEY, RSA PRIVATE KEY, EC PRIVATE KEY or ENCRYPTED PRIVATE KEY)"
-                    .into(),
+            return Err(Error::key(
+                "no private key in the PEM (expected PRIVATE KEY, RSA PRIVATE KEY, EC PRIVATE KEY or ENCRYPTED PRIVATE KEY)",
             ));
         }
         Self::from_der(bytes, password)
@@ -94,41 +90,41 @@ impl PrivateKey {
         if let Ok(k) = RsaKeyPair::from_der(der) {
             return Ok(PrivateKey::Rsa(k));
         }
-        Err(Error::Key(
-            "not a private key in PEM or DER (PKCS#8, PKCS#1, SEC1 or encrypted PKCS#8)".into(),
+        Err(Error::key(
+            "not a private key in PEM or DER (PKCS#8, PKCS#1, SEC1 or encrypted PKCS#8)",
         ))
     }
 
     /// A PKCS#8 `PrivateKeyInfo` (RSA or EC).
     pub fn from_pkcs8(der: &[u8]) -> Result<Self, Error> {
         let info = pkcs8::PrivateKeyInfoRef::from_der(der)
-            .map_err(|e| Error::Key(format!("not a PKCS#8 private key ({e})")))?;
+            .map_err(|e| Error::key(format!("not a PKCS#8 private key ({e})")).with_source(e))?;
         let alg = info.algorithm.oid;
         if alg == oid::RSA {
             return RsaKeyPair::from_pkcs8(der)
                 .map(PrivateKey::Rsa)
-                .map_err(|e| Error::Key(format!("unusable RSA key: {e}")));
+                .map_err(|e| Error::key(format!("unusable RSA key: {e}")));
         }
         if alg == oid::EC {
             let curve = info
                 .algorithm
                 .parameters_oid()
-                .map_err(|_| Error::Key("the EC key names no curve".into()))?;
+                .map_err(|_| Error::key("the EC key names no curve"))?;
             if curve == oid::P256 {
                 return p256::ecdsa::SigningKey::from_pkcs8_der(der)
                     .map(PrivateKey::P256)
-                    .map_err(|e| Error::Key(format!("unusable P-256 key: {e}")));
+                    .map_err(|e| Error::key(format!("unusable P-256 key: {e}")).with_source(e));
             }
             if curve == oid::P384 {
                 return p384::ecdsa::SigningKey::from_pkcs8_der(der)
                     .map(PrivateKey::P384)
-                    .map_err(|e| Error::Key(format!("unusable P-384 key: {e}")));
+                    .map_err(|e| Error::key(format!("unusable P-384 key: {e}")).with_source(e));
             }
-            return Err(Error::Key(format!(
+            return Err(Error::key(format!(
                 "EC curve {curve} is not supported; use P-256 or P-384"
             )));
         }
-        Err(Error::Key(format!(
+        Err(Error::key(format!(
             "key algorithm {alg} is not supported; use RSA or EC (P-256, P-384)"
         )))
     }
@@ -137,42 +133,39 @@ impl PrivateKey {
     pub fn from_pkcs1(der: &[u8]) -> Result<Self, Error> {
         RsaKeyPair::from_der(der)
             .map(PrivateKey::Rsa)
-            .map_err(|e| Error::Key(format!("unusable RSA key: {e}")))
+            .map_err(|e| Error::key(format!("unusable RSA key: {e}")))
     }
 
     /// A SEC1 `ECPrivateKey` (with its curve named, as OpenSSL writes it).
     pub fn from_sec1(der: &[u8]) -> Result<Self, Error> {
         let key = sec1::EcPrivateKey::from_der(der)
-            .map_err(|e| Error::Key(format!("not a SEC1 EC private key ({e})")))?;
+            .map_err(|e| Error::key(format!("not a SEC1 EC private key ({e})")).with_source(e))?;
         let curve = key
             .parameters
             .and_then(|p| p.named_curve())
-            .ok_or_else(|| Error::Key("the EC key names no curve".into()))?;
+            .ok_or_else(|| Error::key("the EC key names no curve"))?;
         if curve == oid::P256 {
             let sk = p256::SecretKey::from_sec1_der(der)
-                .map_err(|e| Error::Key(format!("unusable P-256 key: {e}")))?;
+                .map_err(|e| Error::key(format!("unusable P-256 key: {e}")).with_source(e))?;
             return Ok(PrivateKey::P256(sk.into()));
         }
         if curve == oid::P384 {
             let sk = p384::SecretKey::from_sec1_der(der)
-                .map_err(|e| Error::Key(format!("unusable P-384 key: {e}")))?;
+                .map_err(|e| Error::key(format!("unusable P-384 key: {e}")).with_source(e))?;
             return Ok(PrivateKey::P384(sk.into()));
         }
-        Err(Error::Key(format!(
+        Err(Error::key(format!(
             "EC curve {curve} is not supported; use P-256 or P-384"
         )))
     }
 
     /// An `EncryptedPrivateKeyInfo` (PBES2: PBKDF2 or scrypt, AES-CBC).
     pub fn from_encrypted_pkcs8(der: &[u8], password: Option<&str>) -> Result<Self, Error> {
-        let password = password.ok_or_else(|| Error::Key(ENCRYPTED_NEEDS_PASSWORD.into()))?;
+        let password = password.ok_or(Error::PassphraseRequired)?;
         let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(der)
-            .map_err(|e| Error::Key(format!("not an encrypted PKCS#8 key ({e})")))?;
-        let plain = info.decrypt(password).map_err(|_| {
-            Error::Key(
-                "cannot decrypt the private key: wrong passphrase, or an encryption other than PBES2 (PBKDF2 or scrypt with AES-CBC)"
-                    .into(),
-            )
+            .map_err(|e| Error::key(format!("not an encrypted PKCS#8 key ({e})")).with_source(e))?;
+        let plain = info.decrypt(password).map_err(|_| Error::WrongPassphrase {
+            what: "private key",
         })?;
         Self::from_pkcs8(plain.as_bytes())
     }
@@ -208,7 +201,7 @@ impl PrivateKey {
                 };
                 let mut sig = vec![0u8; k.public().modulus_len()];
                 k.sign(alg, &SystemRandom::new(), message, &mut sig)
-                    .map_err(|_| Error::Sign("RSA signing failed".into()))?;
+                    .map_err(|_| Error::key("RSA signing failed with this key"))?;
                 Ok(sig)
             }
             PrivateKey::P256(k) => {
@@ -216,7 +209,7 @@ impl PrivateKey {
                 let hash = ring::digest::digest(digest.ring(), message);
                 let sig: p256::ecdsa::DerSignature = k
                     .sign_prehash(hash.as_ref())
-                    .map_err(|_| Error::Sign("ECDSA signing failed".into()))?;
+                    .map_err(|_| Error::key("ECDSA signing failed with this key"))?;
                 Ok(sig.as_bytes().to_vec())
             }
             PrivateKey::P384(k) => {
@@ -224,7 +217,7 @@ impl PrivateKey {
                 let hash = ring::digest::digest(digest.ring(), message);
                 let sig: p384::ecdsa::DerSignature = k
                     .sign_prehash(hash.as_ref())
-                    .map_err(|_| Error::Sign("ECDSA signing failed".into()))?;
+                    .map_err(|_| Error::key("ECDSA signing failed with this key"))?;
                 Ok(sig.as_bytes().to_vec())
             }
         }
@@ -244,16 +237,16 @@ fn pem_blocks(bytes: &[u8]) -> Result<Option<PemBlocks>, Error> {
         rest = &rest[start..];
         // The block ends after "-----END <label>-----".
         let Some(end_marker) = find(rest, b"-----END ") else {
-            return Err(Error::Key("a PEM block has no END line".into()));
+            return Err(Error::key("a PEM block has no END line"));
         };
         let after = &rest[end_marker + 9..];
         let Some(close) = find(after, b"-----") else {
-            return Err(Error::Key("a PEM END line is not closed".into()));
+            return Err(Error::key("a PEM END line is not closed"));
         };
         let block_len = end_marker + 9 + close + 5;
         let block = &rest[..block_len];
-        let (label, der) =
-            pkcs8::der::pem::decode_vec(block).map_err(|e| Error::Key(format!("bad PEM ({e})")))?;
+        let (label, der) = pkcs8::der::pem::decode_vec(block)
+            .map_err(|e| Error::key(format!("bad PEM ({e})")).with_source(e))?;
         blocks.push((label.to_string(), Zeroizing::new(der)));
         rest = &rest[block_len..];
     }
@@ -277,19 +270,17 @@ pub struct Pkcs12Bundle {
 /// as OpenSSL 3 writes by default, and the legacy PBES1 forms) with
 /// `password` (empty when none).
 pub fn read_pkcs12(bytes: &[u8], password: &str) -> Result<Pkcs12Bundle, Error> {
-    let archive = p12_keystore::Pkcs12Archive::from_pkcs12(bytes, password).map_err(|e| {
-        let hint = match e {
-            p12_keystore::error::Error::MacError(_) => {
-                "wrong password (give it with --pkcs8-password)".to_string()
-            }
-            other => other.to_string(),
-        };
-        Error::Key(format!("cannot open the PKCS#12 bundle: {hint}"))
-    })?;
+    let archive =
+        p12_keystore::Pkcs12Archive::from_pkcs12(bytes, password).map_err(|e| match e {
+            p12_keystore::error::Error::MacError(_) => Error::WrongPassphrase {
+                what: "PKCS#12 bundle",
+            },
+            other => Error::key(format!("cannot open the PKCS#12 bundle: {other}")),
+        })?;
     let bag = archive
         .keys
         .first()
-        .ok_or_else(|| Error::Key("the PKCS#12 bundle holds no private key".into()))?;
+        .ok_or_else(|| Error::key("the PKCS#12 bundle holds no private key"))?;
     let key = PrivateKey::from_pkcs8(bag.key.as_der())?;
     let public = key.public_key();
     let mut certificate = None;
@@ -309,9 +300,8 @@ pub fn read_pkcs12(bytes: &[u8], password: &str) -> Result<Pkcs12Bundle, Error> 
             }
         }
     }
-    let certificate = certificate.ok_or_else(|| {
-        Error::Key("the PKCS#12 bundle holds no certificate for its private key".into())
-    })?;
+    let certificate = certificate
+        .ok_or_else(|| Error::key("the PKCS#12 bundle holds no certificate for its private key"))?;
     Ok(Pkcs12Bundle {
         key,
         certificate,

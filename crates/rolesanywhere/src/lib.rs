@@ -57,27 +57,69 @@ pub use identity::{Identity, IdentitySource, Source};
 pub use provider::RolesAnywhereProvider;
 pub use session::{ServiceErrorKind, SessionParams};
 
-/// What went wrong. Messages never contain key material or credentials.
+/// A lower error kept as the source of an [`Error`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What went wrong. Messages never contain key material or credentials,
+/// and never name a command-line flag (the `rolesanywhere` binary adds
+/// that wording). Variants that come from a lower error keep it as their
+/// [`source`](std::error::Error::source).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The certificate could not be read or is not usable now.
-    #[error("certificate: {0}")]
-    Certificate(String),
-    /// The private key could not be read or used.
-    #[error("private key: {0}")]
-    Key(String),
+    /// The certificate could not be parsed or is not usable now.
+    #[error("certificate: {message}")]
+    Certificate {
+        /// What is wrong.
+        message: String,
+        /// The parser's error, when there is one.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// The private key could not be parsed, decrypted or used.
+    #[error("private key: {message}")]
+    Key {
+        /// What is wrong.
+        message: String,
+        /// The parser's or the crypto library's error, when there is one.
+        #[source]
+        source: Option<BoxError>,
+    },
     /// The private key does not belong to the certificate.
     #[error(
-        "the private key does not match the certificate's public key; check that --private-key is the key the certificate was issued for"
+        "the private key does not match the certificate's public key: it is not the key the certificate was issued for"
     )]
     KeyMismatch,
-    /// Bad input (an ARN, a duration, a file that cannot be read).
+    /// The private key (or PKCS#12 bundle) is encrypted and no passphrase
+    /// was given.
+    #[error("the private key is encrypted and needs its passphrase")]
+    PassphraseRequired,
+    /// The passphrase does not open the key or bundle.
+    #[error(
+        "wrong passphrase for the {what} (or an encryption other than PBES2 with PBKDF2 or scrypt and AES-CBC)"
+    )]
+    WrongPassphrase {
+        /// "private key" or "PKCS#12 bundle".
+        what: &'static str,
+    },
+    /// A certificate, key or bundle could not be read.
+    #[error("cannot read the {what} {from}: {source}")]
+    Read {
+        /// What was read ("certificate", "private key", …).
+        what: String,
+        /// The file, or "from stdin".
+        from: String,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A parameter is not valid (an ARN, a region, a duration, a session
+    /// name, an endpoint URL).
     #[error("{0}")]
-    Input(String),
-    /// Signing failed.
+    InvalidParameter(String),
+    /// The request could not be signed.
     #[error("cannot sign: {0}")]
-    Sign(String),
+    Sign(#[from] sigv4_core::SignError),
     /// The service refused, in its own words.
     #[error("CreateSession failed: {kind} (HTTP {status}): {message}")]
     Service {
@@ -89,12 +131,86 @@ pub enum Error {
         message: String,
     },
     /// The response could not be read.
-    #[error("{0}")]
-    Response(String),
+    #[error("{message}")]
+    Response {
+        /// What did not fit.
+        message: String,
+        /// The JSON error, when there is one.
+        #[source]
+        source: Option<serde_json::Error>,
+    },
     /// No response (connection, TLS, timeout).
     #[error("cannot reach Roles Anywhere: {0}")]
-    Transport(String),
+    Transport(#[from] cred_providers::TransportError),
     /// A feature of `aws_signing_helper` this crate does not have.
     #[error("{0}")]
     Unsupported(String),
+}
+
+impl Error {
+    /// A certificate error.
+    pub fn certificate(message: impl Into<String>) -> Self {
+        Self::Certificate {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A key error.
+    pub fn key(message: impl Into<String>) -> Self {
+        Self::Key {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A response error.
+    pub fn response(message: impl Into<String>) -> Self {
+        Self::Response {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// The same error with `source` as its cause (certificate and key
+    /// errors; others are returned unchanged).
+    pub fn with_source(mut self, e: impl Into<BoxError>) -> Self {
+        match &mut self {
+            Self::Certificate { source, .. } | Self::Key { source, .. } => {
+                *source = Some(e.into());
+            }
+            _ => {}
+        }
+        self
+    }
+
+    /// True when the inputs are at fault (certificate, key, a parameter,
+    /// a file): retrying will not help.
+    pub fn is_configuration(&self) -> bool {
+        matches!(
+            self,
+            Self::Certificate { .. }
+                | Self::Key { .. }
+                | Self::KeyMismatch
+                | Self::PassphraseRequired
+                | Self::WrongPassphrase { .. }
+                | Self::Read { .. }
+                | Self::InvalidParameter(_)
+                | Self::Unsupported(_)
+        )
+    }
+
+    /// True when trying again later may succeed: the service could not be
+    /// reached, throttled or failed on its side.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Transport(t) => t.is_retryable(),
+            Self::Service { status, kind, .. } => {
+                *status >= 500
+                    || *status == 429
+                    || matches!(kind, ServiceErrorKind::Other(n) if n == "ThrottlingException")
+            }
+            _ => false,
+        }
+    }
 }

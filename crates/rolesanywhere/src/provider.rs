@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use cred_providers::transport::Transport;
-use cred_providers::{Credentials, CredentialsError, ProvideCredentials, ProvideFuture};
+use cred_providers::{
+    Cause, Clock, Credentials, CredentialsError, ProvideCredentials, ProvideFuture, SystemClock,
+};
 use sigv4_core::{SignatureAlgorithm, Timestamp};
 
 use crate::Error;
@@ -23,6 +25,7 @@ pub struct RolesAnywhereProvider {
     signer: Mutex<Box<dyn SignatureAlgorithm + Send>>,
     params: SessionParams,
     transport: Arc<dyn Transport>,
+    clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for RolesAnywhereProvider {
@@ -62,7 +65,15 @@ impl RolesAnywhereProvider {
             signer: Mutex::new(signer),
             params,
             transport,
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The same provider reading the time from `clock` (the system clock
+    /// by default).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The session parameters.
@@ -80,10 +91,10 @@ impl RolesAnywhereProvider {
         self.certificate.check_validity(now)?;
         let secs = now
             .duration_since(UNIX_EPOCH)
-            .map_err(|_| Error::Input("the clock is before 1970".into()))?
+            .map_err(|_| Error::InvalidParameter("the clock is before 1970".into()))?
             .as_secs();
         let time = Timestamp::from_unix_seconds(secs)
-            .map_err(|e| Error::Input(format!("unusable time: {e}")))?;
+            .map_err(|e| Error::InvalidParameter(format!("unusable time: {e}")))?;
         let mut signer = match self.signer.lock() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
@@ -98,32 +109,42 @@ impl RolesAnywhereProvider {
         )
     }
 
-    /// Calls CreateSession now.
-    pub async fn create_session(&self) -> Result<Credentials, Error> {
-        let request = self.request(SystemTime::now(), None)?;
-        let response = self
-            .transport
-            .send(request)
-            .await
-            .map_err(|e| Error::Transport(e.to_string()))?;
+    /// Sends a CreateSession `request` (from [`request`](Self::request))
+    /// and reads the credentials from its answer.
+    pub async fn exchange(&self, request: http::Request<Vec<u8>>) -> Result<Credentials, Error> {
+        let response = self.transport.send(request).await?;
         parse_response(&response)
+    }
+
+    /// Calls CreateSession at `now`; `trace` receives the canonical
+    /// request and string to sign (the request is built before the
+    /// returned future first runs).
+    pub fn create_session_at(
+        &self,
+        now: SystemTime,
+        trace: Option<sigv4_core::Trace<'_>>,
+    ) -> impl std::future::Future<Output = Result<Credentials, Error>> + Send + '_ {
+        let request = self.request(now, trace);
+        async move { self.exchange(request?).await }
+    }
+
+    /// Calls CreateSession now (by the provider's clock).
+    pub async fn create_session(&self) -> Result<Credentials, Error> {
+        self.create_session_at(self.clock.now(), None).await
     }
 }
 
 impl ProvideCredentials for RolesAnywhereProvider {
     fn provide_credentials(&self) -> ProvideFuture<'_> {
         Box::pin(async move {
-            self.create_session().await.map_err(|e| match e {
-                Error::Certificate(_) | Error::Key(_) | Error::KeyMismatch | Error::Input(_) => {
-                    CredentialsError::InvalidConfiguration {
-                        provider: NAME,
-                        message: e.to_string(),
-                    }
-                }
-                other => CredentialsError::Failed {
-                    provider: NAME,
-                    message: other.to_string(),
-                },
+            self.create_session().await.map_err(|e| {
+                let message = e.to_string();
+                let error = if e.is_configuration() {
+                    CredentialsError::invalid_configuration(NAME, message)
+                } else {
+                    CredentialsError::failed(NAME, message)
+                };
+                error.with_cause(Cause::Other(Arc::new(e)))
             })
         })
     }

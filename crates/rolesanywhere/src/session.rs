@@ -38,6 +38,9 @@ pub struct SessionParams {
 }
 
 impl SessionParams {
+    /// The session durations the service accepts, in seconds.
+    pub const DURATION_SECONDS: std::ops::RangeInclusive<u32> = 900..=43_200;
+
     /// Parameters with the region taken from the trust anchor ARN (unless
     /// given) and the public endpoint of that region (unless given).
     pub fn new(
@@ -50,8 +53,8 @@ impl SessionParams {
         let anchor = Arn::parse(trust_anchor_arn, "trust-anchor")?;
         Arn::parse(profile_arn, "profile")?;
         if !role_arn.starts_with("arn:") || !role_arn.contains(":role/") {
-            return Err(Error::Input(format!(
-                "--role-arn {role_arn:?} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
+            return Err(Error::InvalidParameter(format!(
+                "the role ARN {role_arn:?} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
             )));
         }
         let region = region.unwrap_or(anchor.region).to_string();
@@ -60,7 +63,9 @@ impl SessionParams {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         {
-            return Err(Error::Input(format!("{region:?} is not a region name")));
+            return Err(Error::InvalidParameter(format!(
+                "{region:?} is not a region name"
+            )));
         }
         let endpoint = match endpoint {
             Some(e) => e.trim_end_matches('/').to_string(),
@@ -101,7 +106,7 @@ struct Arn<'a> {
 impl<'a> Arn<'a> {
     fn parse(arn: &'a str, kind: &str) -> Result<Self, Error> {
         let bad = || {
-            Error::Input(format!(
+            Error::InvalidParameter(format!(
                 "{arn:?} is not a Roles Anywhere {kind} ARN (arn:aws:rolesanywhere:REGION:ACCOUNT:{kind}/ID)"
             ))
         };
@@ -154,8 +159,8 @@ pub fn create_session_request(
     time: Timestamp,
     trace: Option<sigv4_core::Trace<'_>>,
 ) -> Result<http::Request<Vec<u8>>, Error> {
-    if !(900..=43_200).contains(&params.duration_seconds) {
-        return Err(Error::Input(
+    if !SessionParams::DURATION_SECONDS.contains(&params.duration_seconds) {
+        return Err(Error::InvalidParameter(
             "the session duration must be 900 to 43200 seconds".into(),
         ));
     }
@@ -166,7 +171,7 @@ pub fn create_session_request(
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"_=,.@-".contains(&b)))
     {
-        return Err(Error::Input(
+        return Err(Error::InvalidParameter(
             "the role session name must be 2 to 64 characters of letters, digits and _=,.@-".into(),
         ));
     }
@@ -194,15 +199,14 @@ pub fn create_session_request(
         headers.push(("X-Amz-X509-Chain", chain_value.as_str()));
     }
     let view = Request::new("POST", &url)
-        .map_err(|e| Error::Input(format!("bad endpoint URL: {e}")))?
+        .map_err(|e| Error::InvalidParameter(format!("bad endpoint URL: {e}")))?
         .with_headers(&headers)
         .with_payload(Payload::Bytes(body.as_bytes()));
     let signing = SigningParams::new(&params.region, "rolesanywhere", time);
     // The Authorization value is at most ~1.3 KiB (a 4096-bit RSA
     // signature is 1024 hex digits), whatever the certificate size.
     let mut buf = vec![0u8; 4096];
-    let authorization = sigv4_core::sign(signer, &view, &signing, None, &mut buf, trace)
-        .map_err(|e| Error::Sign(e.to_string()))?
+    let authorization = sigv4_core::sign(signer, &view, &signing, None, &mut buf, trace)?
         .authorization()
         .to_string();
     let mut b = http::Request::post(url.as_str())
@@ -215,7 +219,7 @@ pub fn create_session_request(
     }
     b.header("authorization", authorization)
         .body(body.into_bytes())
-        .map_err(|e| Error::Input(e.to_string()))
+        .map_err(|e| Error::InvalidParameter(e.to_string()))
 }
 
 /// The kinds of error the service names.
@@ -315,7 +319,7 @@ pub fn parse_response(
         });
     }
     let parsed: Response = serde_json::from_slice(response.body()).map_err(|e| {
-        Error::Response(format!(
+        Error::response(format!(
             "the CreateSession response is not the expected JSON (line {}, column {}: {})",
             e.line(),
             e.column(),
@@ -331,16 +335,13 @@ pub fn parse_response(
         .credential_set
         .into_iter()
         .next()
-        .ok_or_else(|| Error::Response("the response's credentialSet is empty".into()))?
+        .ok_or_else(|| Error::response("the response's credentialSet is empty"))?
         .credentials;
     if creds.access_key_id.is_empty() || creds.secret_access_key.is_empty() {
-        return Err(Error::Response(
-            "the response's credentials are empty".into(),
-        ));
+        return Err(Error::response("the response's credentials are empty"));
     }
-    let expiry = cred_providers::time::parse_rfc3339(&creds.expiration).ok_or_else(|| {
-        Error::Response("the response's expiration is not an RFC 3339 time".into())
-    })?;
+    let expiry = cred_providers::time::parse_rfc3339(&creds.expiration)
+        .ok_or_else(|| Error::response("the response's expiration is not an RFC 3339 time"))?;
     Ok(cred_providers::Credentials::new(
         creds.access_key_id,
         creds.secret_access_key.as_str(),

@@ -132,7 +132,13 @@ fn credential_process_prints_exactly_the_json() {
 fn errors_are_one_line_with_nothing_on_stdout() {
     let mut base = vec!["credential-process".to_string()];
     base.extend(session_args("rsa.pem", "other.key"));
-    assert_error(&run(&base), "does not match");
+    // The library says what is wrong; the command names the flag.
+    let text = assert_error(&run(&base), "does not match");
+    assert!(text.contains("check that --private-key"), "{text}");
+    let mut enc = vec!["credential-process".to_string()];
+    enc.extend(session_args("rsa.pem", "rsa.enc.pem"));
+    let text = assert_error(&run(&enc), "needs its passphrase");
+    assert!(text.contains("--pkcs8-password"), "{text}");
 
     let mut args = vec!["credential-process".to_string()];
     args.extend(session_args("expired.pem", "expired.key"));

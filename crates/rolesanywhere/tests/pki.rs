@@ -195,7 +195,7 @@ fn local_failures_happen_before_any_request() {
                 password: Some(Zeroizing::new("wrong".into())),
                 ..source("rsa.p12", None, false, false)
             },
-            "wrong password",
+            "wrong passphrase for the PKCS#12 bundle",
         ),
         (
             source("missing.pem", Some("rsa.key"), true, false),

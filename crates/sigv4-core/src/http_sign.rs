@@ -15,7 +15,7 @@ use crate::time::Timestamp;
 use crate::verify::{Verified, Verifier, VerifyError};
 
 /// Why an `http::Request` could not be signed or verified.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum HttpError {
     /// The request cannot be signed as it is.

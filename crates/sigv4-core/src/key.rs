@@ -72,14 +72,10 @@ pub(crate) fn derive(secret: &[u8], date: &str, region: &str, service: &str) -> 
     hmac(&k_signing[..])
 }
 
-/// Compares two byte strings in time that depends on their lengths only:
-/// the differences are folded together and looked at once.
+/// Compares two byte strings in time that depends on their lengths only.
 fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    core::hint::black_box(diff) == 0
+    use subtle::ConstantTimeEq;
+    bool::from(a.ct_eq(b))
 }
 
 /// A fixed-capacity field of the cache key.

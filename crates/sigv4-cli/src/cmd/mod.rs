@@ -120,7 +120,7 @@ fn read_body(data: &[String], data_binary: Option<&str>) -> Result<Option<Vec<u8
 #[derive(Clone)]
 pub(crate) struct EnvCredentials {
     pub(crate) access_key_id: String,
-    pub(crate) secret_access_key: String,
+    pub(crate) secret_access_key: zeroize::Zeroizing<String>,
 }
 
 impl std::fmt::Debug for EnvCredentials {
@@ -142,7 +142,7 @@ pub(crate) fn env_credentials() -> Result<EnvCredentials, CliError> {
     ) {
         (Some(access_key_id), Some(secret_access_key)) => Ok(EnvCredentials {
             access_key_id,
-            secret_access_key,
+            secret_access_key: zeroize::Zeroizing::new(secret_access_key),
         }),
         _ => Err(CliError::input(
             "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
@@ -156,8 +156,7 @@ pub(crate) fn chain_credentials(
     code: u8,
 ) -> Result<cred_providers::Credentials, CliError> {
     let chain = cred_providers::DefaultChain::from_process(profile.map(str::to_string));
-    cred_providers::provide_blocking(&chain)
-        .map_err(|e| CliError::with_code(code, format!("credentials: {e}")))
+    cred_providers::provide_blocking(&chain).map_err(|e| CliError::credentials(e, code))
 }
 
 /// The region: `--region`, else `AWS_REGION`, else `AWS_DEFAULT_REGION`,

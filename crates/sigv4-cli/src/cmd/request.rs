@@ -102,14 +102,19 @@ pub(crate) fn run(args: &RequestArgs, profile: Option<&str>) -> Result<String, C
 
     // What to send: the caller's headers, then either basic auth or SigV4.
     let mut send: Vec<(String, String)> = headers.clone();
+    // The basic-auth header holds the password: kept apart, zeroised.
+    let mut basic: Option<zeroize::Zeroizing<String>> = None;
     if let Some(user) = &args.user {
         if !user.contains(':') {
             return Err(CliError::input("-u takes USER:PASSWORD"));
         }
-        send.push((
-            "Authorization".into(),
-            format!("Basic {}", STANDARD.encode(user.as_bytes())),
-        ));
+        send.retain(|(n, _)| !n.eq_ignore_ascii_case("authorization"));
+        // Sized up front: growing would leave a copy behind.
+        let mut value =
+            zeroize::Zeroizing::new(String::with_capacity(6 + user.len().div_ceil(3) * 4));
+        value.push_str("Basic ");
+        STANDARD.encode_string(user.as_bytes(), &mut value);
+        basic = Some(value);
     } else {
         let host = view
             .host()
@@ -182,6 +187,12 @@ pub(crate) fn run(args: &RequestArgs, profile: Option<&str>) -> Result<String, C
         .uri(url.as_str());
     for (n, v) in &send {
         req = req.header(n.as_str(), v.as_str());
+    }
+    if let Some(value) = &basic {
+        let mut v = http::HeaderValue::from_str(value.as_str())
+            .map_err(|_| CliError::input("the user name or password cannot be sent in a header"))?;
+        v.set_sensitive(true);
+        req = req.header(http::header::AUTHORIZATION, v);
     }
     let req = req
         .body(body)

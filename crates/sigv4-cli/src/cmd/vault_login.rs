@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use clap::Args;
 use cred_providers::BlockingTransport;
-use cred_providers::vault::{self, LoginOptions, VaultError};
+use cred_providers::vault::{self, LoginOptions};
 
 use super::chain_credentials;
 use crate::CliError;
@@ -39,13 +39,6 @@ pub(crate) struct VaultLoginArgs {
     namespace: Option<String>,
 }
 
-fn vault_error(e: VaultError) -> CliError {
-    match e {
-        VaultError::Invalid(_) => CliError::input(e),
-        other => CliError::with_code(1, other),
-    }
-}
-
 pub(crate) fn run(args: &VaultLoginArgs, profile: Option<&str>) -> Result<String, CliError> {
     if args.role.is_empty() {
         return Err(CliError::input("--role must not be empty"));
@@ -72,16 +65,16 @@ pub(crate) fn run(args: &VaultLoginArgs, profile: Option<&str>) -> Result<String
             .unwrap_or_else(|| LoginOptions::region_of_endpoint(&args.sts_endpoint)),
     };
     let creds = chain_credentials(profile, 1)?;
-    let payload = vault::login_payload(&opts, &creds, SystemTime::now()).map_err(vault_error)?;
+    let payload = vault::login_payload(&opts, &creds, SystemTime::now())?;
     let out = match addr {
         None => serde_json::to_string_pretty(&payload).map_err(|e| CliError::with_code(1, e))?,
         Some(addr) => {
-            let req = vault::login_request(&addr, &args.mount, args.namespace.as_deref(), &payload)
-                .map_err(vault_error)?;
+            let req =
+                vault::login_request(&addr, &args.mount, args.namespace.as_deref(), &payload)?;
             let resp = BlockingTransport::default()
                 .send_blocking(req)
                 .map_err(|e| CliError::with_code(1, format!("Vault at {addr}: {e}")))?;
-            let answer = vault::parse_login(&resp).map_err(vault_error)?;
+            let answer = vault::parse_login(&resp)?;
             serde_json::to_string_pretty(&answer.json).map_err(|e| CliError::with_code(1, e))?
         }
     };

@@ -78,11 +78,9 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<String, CliError> {
         allow_unsigned_payload: args.allow_unsigned_payload,
         ..VerifySettings::default()
     });
-    let verified = verifier
-        .verify(&request, now, |id| {
-            (id == creds.access_key_id).then_some(creds.secret_access_key.as_bytes())
-        })
-        .map_err(|e| CliError::with_code(1, e))?;
+    let verified = verifier.verify(&request, now, |id| {
+        (id == creds.access_key_id).then_some(creds.secret_access_key.as_bytes())
+    })?;
     let summary = serde_json::json!({
         "valid": true,
         "access_key_id": verified.access_key_id.as_str(),

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use clap::Args;
 use cred_providers::profile::ProfileSet;
-use cred_providers::sts::{self, StsError};
+use cred_providers::sts;
 use cred_providers::{BlockingTransport, ProcessEnv, RealFiles};
 
 use super::chain_credentials;
@@ -34,17 +34,11 @@ pub(crate) fn run(args: &WhoamiArgs, profile: Option<&str>) -> Result<String, Cl
         profile,
         args.region.as_deref(),
     );
-    let req = sts::get_caller_identity_request(&endpoint, &creds, SystemTime::now())
-        .map_err(|e| CliError::with_code(1, e))?;
+    let req = sts::get_caller_identity_request(&endpoint, &creds, SystemTime::now())?;
     let resp = BlockingTransport::default()
         .send_blocking(req)
         .map_err(|e| CliError::with_code(1, format!("STS at {}: {e}", endpoint.url)))?;
-    let id = sts::parse_caller_identity(&resp).map_err(|e| match e {
-        StsError::Service { code, message, .. } => {
-            CliError::with_code(1, format!("{code}: {message}"))
-        }
-        other => CliError::with_code(1, other),
-    })?;
+    let id = sts::parse_caller_identity(&resp)?;
     let mut out = serde_json::to_string_pretty(&id).map_err(|e| CliError::with_code(1, e))?;
     out.push('\n');
     Ok(out)

@@ -25,6 +25,58 @@ use zeroize::Zeroizing;
 mod serve;
 mod update;
 
+/// Why a command failed: the library's error, or the command's own (a flag
+/// missing, a file or stdout it could not write). The wording that names
+/// flags, and the exit status, are decided here and nowhere else.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The library refused or failed.
+    Lib(Error),
+    /// A required flag is missing, or flags do not fit together.
+    Usage(String),
+    /// The command's own I/O (listening, writing a file or stdout).
+    Io(String),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Lib(e)
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl Failure {
+    /// The exit status: 1 for every failure after the flags were parsed,
+    /// as `aws_signing_helper` does (clap's own usage errors exit 2).
+    fn exit_code(&self) -> u8 {
+        1
+    }
+
+    /// The one line printed on stderr, naming the flag to fix where there
+    /// is one.
+    pub(crate) fn message(&self) -> String {
+        let text = match self {
+            Failure::Lib(e @ Error::KeyMismatch) => {
+                format!("{e}; check that --private-key is the key --certificate was issued for")
+            }
+            Failure::Lib(e @ Error::PassphraseRequired) => {
+                format!("{e}; give it with --pkcs8-password")
+            }
+            Failure::Lib(e @ Error::WrongPassphrase { .. }) => {
+                format!("{e}; check --pkcs8-password")
+            }
+            Failure::Lib(e) => e.to_string(),
+            Failure::Usage(m) | Failure::Io(m) => m.clone(),
+        };
+        one_line(&text)
+    }
+}
+
 #[derive(Parser)]
 #[command(
     name = "rolesanywhere",
@@ -76,7 +128,7 @@ struct OtherStores {
 }
 
 impl OtherStores {
-    fn refuse(&self) -> Result<(), Error> {
+    fn refuse(&self) -> Result<(), Failure> {
         let used = [
             ("--cert-selector", self.cert_selector.is_some()),
             ("--system-store-name", self.system_store_name.is_some()),
@@ -86,9 +138,9 @@ impl OtherStores {
             ("--no-tpm-key-password", self.no_tpm_key_password),
         ];
         if let Some((flag, _)) = used.iter().find(|(_, on)| *on) {
-            return Err(Error::Unsupported(format!(
+            return Err(Failure::Lib(Error::Unsupported(format!(
                 "{flag} is not supported yet: only keys in files (PEM, DER, PKCS#8, PKCS#12) are; use --certificate and --private-key"
-            )));
+            ))));
         }
         Ok(())
     }
@@ -115,12 +167,12 @@ struct KeyArgs {
 }
 
 impl KeyArgs {
-    fn source(&self) -> Result<IdentitySource, Error> {
+    fn source(&self) -> Result<IdentitySource, Failure> {
         self.other.refuse()?;
         let certificate = self
             .certificate
             .clone()
-            .ok_or_else(|| Error::Input("--certificate is required".into()))?;
+            .ok_or_else(|| Failure::Usage("--certificate is required".into()))?;
         Ok(IdentitySource {
             certificate: Source::Path(certificate),
             private_key: self.private_key.clone().map(Source::Path),
@@ -214,16 +266,15 @@ struct UpdateArgs {
 /// The provider and whether to trace, built from the flags.
 struct Session {
     provider: RolesAnywhereProvider,
-    transport: Arc<dyn Transport>,
     debug: bool,
 }
 
 impl CredArgs {
-    fn session(&self) -> Result<Session, Error> {
+    fn session(&self) -> Result<Session, Failure> {
         let source = self.key.source()?;
         let need = |v: &Option<String>, flag: &str| {
             v.clone()
-                .ok_or_else(|| Error::Input(format!("{flag} is required")))
+                .ok_or_else(|| Failure::Usage(format!("{flag} is required")))
         };
         let trust_anchor = need(&self.trust_anchor_arn, "--trust-anchor-arn")?;
         let profile = need(&self.profile_arn, "--profile-arn")?;
@@ -238,8 +289,8 @@ impl CredArgs {
         )?;
         params.duration_seconds = self.session_duration;
         params.role_session_name = self.role_session_name.clone();
-        if !(900..=43_200).contains(&params.duration_seconds) {
-            return Err(Error::Input(
+        if !SessionParams::DURATION_SECONDS.contains(&params.duration_seconds) {
+            return Err(Failure::Usage(
                 "--session-duration must be 900 to 43200 seconds".into(),
             ));
         }
@@ -258,12 +309,10 @@ impl CredArgs {
             },
             ..TransportConfig::default()
         };
-        let transport: Arc<dyn Transport> = Arc::new(
-            BlockingTransport::try_new(config).map_err(|e| Error::Transport(e.to_string()))?,
-        );
+        let transport: Arc<dyn Transport> =
+            Arc::new(BlockingTransport::try_new(config).map_err(Error::Transport)?);
         Ok(Session {
-            provider: RolesAnywhereProvider::new(identity, params, transport.clone()),
-            transport,
+            provider: RolesAnywhereProvider::new(identity, params, transport),
             debug: self.debug,
         })
     }
@@ -301,16 +350,11 @@ impl Session {
                 String::from_utf8_lossy(&sts)
             );
         }
-        let response = pollster::block_on(self.transport.send(request))
-            .map_err(|e| Error::Transport(e.to_string()))?;
-        if self.debug {
-            eprintln!("rolesanywhere: HTTP {}", response.status().as_u16());
-        }
-        rolesanywhere::session::parse_response(&response)
+        pollster::block_on(self.provider.exchange(request))
     }
 }
 
-fn sign_string(args: &SignStringArgs) -> Result<Vec<u8>, Error> {
+fn sign_string(args: &SignStringArgs) -> Result<Vec<u8>, Failure> {
     args.key.other.refuse()?;
     let password = args.key.pkcs8_password.as_deref();
     let key = match (&args.key.private_key, &args.key.certificate) {
@@ -325,7 +369,7 @@ fn sign_string(args: &SignStringArgs) -> Result<Vec<u8>, Error> {
             )?
             .key
         }
-        (None, None) => return Err(Error::Input("--private-key is required".into())),
+        (None, None) => return Err(Failure::Usage("--private-key is required".into())),
     };
     let message: Zeroizing<Vec<u8>> = match &args.string {
         Some(s) => Zeroizing::new(s.as_bytes().to_vec()),
@@ -345,19 +389,19 @@ fn sign_string(args: &SignStringArgs) -> Result<Vec<u8>, Error> {
     })
 }
 
-fn read_certificate_data(args: &ReadArgs) -> Result<String, Error> {
+fn read_certificate_data(args: &ReadArgs) -> Result<String, Failure> {
     args.key.other.refuse()?;
     let path = args
         .key
         .certificate
         .as_ref()
-        .ok_or_else(|| Error::Input("--certificate is required".into()))?;
+        .ok_or_else(|| Failure::Usage("--certificate is required".into()))?;
     let bytes = Source::Path(path.clone()).read("certificate")?;
     let cert = match EndEntity::from_bytes(&bytes) {
         Ok(c) => c,
         Err(e) => match read_pkcs12(&bytes, args.key.pkcs8_password.as_deref().unwrap_or("")) {
             Ok(bundle) => EndEntity::from_der(&bundle.certificate)?,
-            Err(_) => return Err(e),
+            Err(_) => return Err(e.into()),
         },
     };
     let family = cert.key_type().family();
@@ -388,20 +432,20 @@ fn read_certificate_data(args: &ReadArgs) -> Result<String, Error> {
     Ok(out.to_string())
 }
 
-fn run(cli: Cli) -> Result<(), Error> {
+fn run(cli: Cli) -> Result<(), Failure> {
     let stdout = std::io::stdout();
-    let write_out = |bytes: &[u8]| -> Result<(), Error> {
+    let write_out = |bytes: &[u8]| -> Result<(), Failure> {
         let mut lock = stdout.lock();
         lock.write_all(bytes)
             .and_then(|_| lock.flush())
-            .map_err(|e| Error::Input(format!("cannot write to stdout: {e}")))
+            .map_err(|e| Failure::Io(format!("cannot write to stdout: {e}")))
     };
     match cli.cmd {
         Cmd::CredentialProcess(args) => {
             let session = args.session()?;
             let creds = session.credentials()?;
             let json = serde_json::to_string(&ProcessJson::new(&creds))
-                .map_err(|e| Error::Input(format!("cannot render JSON: {e}")))?;
+                .map_err(|e| Failure::Io(format!("cannot render JSON: {e}")))?;
             write_out(json.as_bytes())
         }
         Cmd::SignString(args) => write_out(&sign_string(&args)?),
@@ -439,8 +483,8 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("rolesanywhere: {}", one_line(&e.to_string()));
-            ExitCode::from(1)
+            eprintln!("rolesanywhere: {}", e.message());
+            ExitCode::from(e.exit_code())
         }
     }
 }

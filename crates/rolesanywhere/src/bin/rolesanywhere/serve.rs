@@ -3,19 +3,19 @@
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use rolesanywhere::Error;
+use crate::Failure;
 use rolesanywhere::imds_server::{ImdsServer, role_name};
 use rolesanywhere::refresh::next_attempt;
 
 use crate::Session;
 
-pub(crate) fn run(session: Session, port: u16, role_arn: &str) -> Result<(), Error> {
+pub(crate) fn run(session: Session, port: u16, role_arn: &str) -> Result<(), Failure> {
     // Nothing to serve until the first call succeeds: fail fast.
     let creds = session.credentials()?;
     let state = Arc::new(ImdsServer::new(role_name(role_arn)));
     state.set_credentials(creds, SystemTime::now());
     let server = tiny_http::Server::http(("127.0.0.1", port))
-        .map_err(|e| Error::Input(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
+        .map_err(|e| Failure::Io(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
     let bound = server
         .server_addr()
         .to_ip()

@@ -4,13 +4,13 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use rolesanywhere::Error;
+use crate::Failure;
 use rolesanywhere::credentials_file::{upsert, write_atomically};
 use rolesanywhere::refresh::next_attempt;
 
 use crate::Session;
 
-fn credentials_path() -> Result<PathBuf, Error> {
+fn credentials_path() -> Result<PathBuf, Failure> {
     let env = cred_providers::ProcessEnv;
     let loc = cred_providers::profile::location::resolve(
         &env,
@@ -18,20 +18,20 @@ fn credentials_path() -> Result<PathBuf, Error> {
         None,
     );
     loc.credentials.map(PathBuf::from).ok_or_else(|| {
-        Error::Input(
+        Failure::Io(
             "cannot find the shared credentials file: set HOME or AWS_SHARED_CREDENTIALS_FILE"
                 .into(),
         )
     })
 }
 
-fn write(session: &Session, path: &PathBuf, profile: &str) -> Result<Option<SystemTime>, Error> {
+fn write(session: &Session, path: &PathBuf, profile: &str) -> Result<Option<SystemTime>, Failure> {
     let creds = session.credentials()?;
     let before = match std::fs::read_to_string(path) {
         Ok(s) => s,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => {
-            return Err(Error::Input(format!("cannot read {}: {e}", path.display())));
+            return Err(Failure::Io(format!("cannot read {}: {e}", path.display())));
         }
     };
     let after = upsert(
@@ -42,11 +42,11 @@ fn write(session: &Session, path: &PathBuf, profile: &str) -> Result<Option<Syst
         creds.session_token().unwrap_or_default(),
     );
     write_atomically(path, &after)
-        .map_err(|e| Error::Input(format!("cannot write {}: {e}", path.display())))?;
+        .map_err(|e| Failure::Io(format!("cannot write {}: {e}", path.display())))?;
     Ok(creds.expiry())
 }
 
-pub(crate) fn run(session: Session, profile: &str, once: bool) -> Result<(), Error> {
+pub(crate) fn run(session: Session, profile: &str, once: bool) -> Result<(), Failure> {
     let path = credentials_path()?;
     let mut expiry = write(&session, &path, profile)?;
     if once {
