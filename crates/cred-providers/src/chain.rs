@@ -11,50 +11,28 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::Credentials;
+use crate::config::SharedConfig;
 use crate::container::ContainerProvider;
 use crate::env::{Env, Files};
 use crate::environment::EnvironmentProvider;
 use crate::imds::ImdsProvider;
-use crate::profile::ProfileSet;
-use crate::profile_provider::ProfileProvider;
+use crate::profile_provider::credentials_in;
 use crate::provider::{CredentialsError, ProvideCredentials, ProvideFuture};
-use crate::sts::configured_endpoint;
 use crate::sts_providers::WebIdentityProvider;
 use crate::transport::Transport;
 
-/// Web identity from `AWS_WEB_IDENTITY_TOKEN_FILE` / `AWS_ROLE_ARN`, set up
-/// when it runs (so that the variables and files are read then).
-#[derive(Debug)]
-struct WebIdentityFromEnv {
-    env: Arc<dyn Env>,
-    files: Arc<dyn Files>,
-    profile: Option<String>,
-    transport: Arc<dyn Transport>,
-}
-
-impl ProvideCredentials for WebIdentityFromEnv {
-    fn provide_credentials(&self) -> ProvideFuture<'_> {
-        Box::pin(async move {
-            let set = ProfileSet::from_env(&*self.env, &*self.files, self.profile.as_deref())
-                .map(|(s, _)| s)
-                .unwrap_or_default();
-            let endpoint = configured_endpoint(
-                &*self.env,
-                &*self.files,
-                &set,
-                self.profile.as_deref(),
-                None,
-            );
-            WebIdentityProvider::from_env(
-                &*self.env,
-                endpoint,
-                self.transport.clone(),
-                self.files.clone(),
-            )?
-            .provide_credentials()
-            .await
-        })
-    }
+/// A step of the chain: one of the built-in providers, which read the
+/// resolution's [`SharedConfig`], or a provider from elsewhere.
+#[derive(Debug, Clone)]
+enum Source {
+    /// The selected profile of the shared files.
+    Profile,
+    /// Web identity from `AWS_WEB_IDENTITY_TOKEN_FILE` / `AWS_ROLE_ARN`.
+    WebIdentityEnv,
+    /// EC2 instance metadata (kept between resolutions for its token).
+    Imds(ImdsProvider),
+    /// Any provider that needs no shared configuration.
+    Plain(Arc<dyn ProvideCredentials>),
 }
 
 /// What one step of the chain found.
@@ -88,9 +66,17 @@ impl fmt::Display for Step {
 }
 
 /// The default chain (uncached; [`default_provider`] caches it).
+///
+/// Each resolution locates and parses the shared files once, into a
+/// [`SharedConfig`] that every built-in provider reads; every network
+/// provider, IMDS included, sends through the chain's transport.
 #[derive(Debug, Clone)]
 pub struct DefaultChain {
-    providers: Vec<(&'static str, Arc<dyn ProvideCredentials>)>,
+    env: Arc<dyn Env>,
+    files: Arc<dyn Files>,
+    profile: Option<String>,
+    transport: Arc<dyn Transport>,
+    providers: Vec<(&'static str, Source)>,
 }
 
 impl DefaultChain {
@@ -102,46 +88,35 @@ impl DefaultChain {
         profile: Option<String>,
         transport: Arc<dyn Transport>,
     ) -> Self {
-        let profile_for_imds = profile.clone();
+        let imds = ImdsProvider::new(
+            env.clone(),
+            files.clone(),
+            profile.clone(),
+            transport.clone(),
+        );
+        let providers = vec![
+            (
+                "environment",
+                Source::Plain(Arc::new(EnvironmentProvider::new(env.clone()))),
+            ),
+            ("profile", Source::Profile),
+            ("web-identity-env", Source::WebIdentityEnv),
+            (
+                "container",
+                Source::Plain(Arc::new(ContainerProvider::new(
+                    env.clone(),
+                    files.clone(),
+                    transport.clone(),
+                ))),
+            ),
+            ("imds", Source::Imds(imds)),
+        ];
         Self {
-            providers: vec![
-                (
-                    "environment",
-                    Arc::new(EnvironmentProvider::new(env.clone())),
-                ),
-                (
-                    "profile",
-                    Arc::new(ProfileProvider::new(
-                        env.clone(),
-                        files.clone(),
-                        profile.clone(),
-                        transport.clone(),
-                    )),
-                ),
-                (
-                    "web-identity-env",
-                    Arc::new(WebIdentityFromEnv {
-                        env: env.clone(),
-                        files: files.clone(),
-                        profile: profile.clone(),
-                        transport: transport.clone(),
-                    }),
-                ),
-                (
-                    "container",
-                    Arc::new(ContainerProvider::new(
-                        env.clone(),
-                        files.clone(),
-                        transport,
-                    )),
-                ),
-                // IMDS sends through its own transport with the metadata
-                // timeouts (AWS_METADATA_SERVICE_TIMEOUT).
-                (
-                    "imds",
-                    Arc::new(ImdsProvider::new(env, files, profile_for_imds, None)),
-                ),
-            ],
+            env,
+            files,
+            profile,
+            transport,
+            providers,
         }
     }
 
@@ -160,13 +135,13 @@ impl DefaultChain {
     /// The chain with `provider` tried before the others (e.g. a Roles
     /// Anywhere provider from another crate).
     pub fn with_first(mut self, name: &'static str, provider: Arc<dyn ProvideCredentials>) -> Self {
-        self.providers.insert(0, (name, provider));
+        self.providers.insert(0, (name, Source::Plain(provider)));
         self
     }
 
     /// The chain with `provider` tried after the others.
     pub fn with_last(mut self, name: &'static str, provider: Arc<dyn ProvideCredentials>) -> Self {
-        self.providers.push((name, provider));
+        self.providers.push((name, Source::Plain(provider)));
         self
     }
 
@@ -175,13 +150,41 @@ impl DefaultChain {
         self.providers.iter().map(|(n, _)| *n).collect()
     }
 
+    /// The shared configuration as this chain reads it now.
+    pub fn config(&self) -> SharedConfig {
+        SharedConfig::load(self.env.clone(), self.files.clone(), self.profile.clone())
+    }
+
+    async fn step(
+        &self,
+        source: &Source,
+        config: &SharedConfig,
+    ) -> Result<Credentials, CredentialsError> {
+        match source {
+            Source::Profile => credentials_in(config, &self.transport).await,
+            Source::WebIdentityEnv => {
+                WebIdentityProvider::from_env(
+                    &**config.env(),
+                    config.sts_endpoint(None),
+                    self.transport.clone(),
+                    config.files().clone(),
+                )?
+                .provide_credentials()
+                .await
+            }
+            Source::Imds(imds) => imds.client(Some(config))?.credentials().await,
+            Source::Plain(p) => p.provide_credentials().await,
+        }
+    }
+
     /// Runs the chain, reporting every step it took.
     pub async fn credentials_with_report(
         &self,
     ) -> (Result<Credentials, CredentialsError>, Vec<Step>) {
+        let config = self.config();
         let mut steps = Vec::new();
-        for (name, p) in &self.providers {
-            match p.provide_credentials().await {
+        for (name, source) in &self.providers {
+            match self.step(source, &config).await {
                 Ok(c) => {
                     steps.push(Step {
                         provider: name,

@@ -25,10 +25,12 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+use crate::config::SharedConfig;
 use crate::env::{Env, Files};
 use crate::profile::ProfileSet;
+use crate::profile_provider::ConfigSource;
 use crate::provider::{CredentialsError, ProvideCredentials, ProvideFuture};
-use crate::transport::{HttpRequest, HttpResponse, Transport, TransportError, timed_blocking};
+use crate::transport::{HttpRequest, HttpResponse, RequestTimeout, Transport, TransportError};
 use crate::{Credentials, time};
 
 const NAME: &str = "imds";
@@ -228,8 +230,8 @@ enum Fetch {
 }
 
 impl ImdsClient {
-    /// A client with `config`, sending through `transport` (which should
-    /// time out after `config.timeout`).
+    /// A client with `config`, sending through `transport`; each request
+    /// asks for `config.timeout` ([`RequestTimeout`]).
     pub fn new(config: ImdsConfig, transport: Arc<dyn Transport>) -> Self {
         Self {
             config,
@@ -251,10 +253,12 @@ impl ImdsClient {
     ) -> Result<HttpResponse, TransportError> {
         let mut last = TransportError::Other("no attempt".into());
         for _ in 0..self.config.attempts {
-            let r = match req() {
+            let mut r = match req() {
                 Ok(r) => r,
                 Err(e) => return Err(TransportError::Other(e.to_string())),
             };
+            r.extensions_mut()
+                .insert(RequestTimeout(self.config.timeout));
             match self.transport.send(r).await {
                 Ok(resp) if resp.status().is_server_error() => {
                     last = TransportError::Other(format!("HTTP {}", resp.status().as_u16()));
@@ -417,35 +421,51 @@ fn unreachable_imds(message: String) -> CredentialsError {
     CredentialsError::failed(NAME, message)
 }
 
-/// The IMDS credentials provider: settings are read when it runs.
+/// The IMDS credentials provider: settings are read when it first runs,
+/// and its requests go through the transport it is given, each with the
+/// metadata timeout ([`RequestTimeout`]).
 #[derive(Debug, Clone)]
 pub struct ImdsProvider {
-    env: Arc<dyn Env>,
-    files: Arc<dyn Files>,
-    profile: Option<String>,
-    transport: Option<Arc<dyn Transport>>,
+    source: ConfigSource,
+    transport: Arc<dyn Transport>,
     client: Arc<Mutex<Option<ImdsClient>>>,
 }
 
 impl ImdsProvider {
-    /// Reads `env` and the profile; sends through `transport`, or (with
-    /// `None`) through a blocking transport with the configured timeout.
+    /// Reads `env` and the profile when it first runs; sends through
+    /// `transport`.
     pub fn new(
         env: Arc<dyn Env>,
         files: Arc<dyn Files>,
         profile: Option<String>,
-        transport: Option<Arc<dyn Transport>>,
+        transport: Arc<dyn Transport>,
     ) -> Self {
         Self {
-            env,
-            files,
-            profile,
+            source: ConfigSource::Load {
+                env,
+                files,
+                profile,
+            },
             transport,
             client: Arc::default(),
         }
     }
 
-    fn client(&self) -> Result<ImdsClient, CredentialsError> {
+    /// Takes its settings from an already loaded configuration.
+    pub fn with_config(config: SharedConfig, transport: Arc<dyn Transport>) -> Self {
+        Self {
+            source: ConfigSource::Fixed(config),
+            transport,
+            client: Arc::default(),
+        }
+    }
+
+    /// The client, made from `config` (or the provider's own source) the
+    /// first time; kept afterwards with its token.
+    pub(crate) fn client(
+        &self,
+        config: Option<&SharedConfig>,
+    ) -> Result<ImdsClient, CredentialsError> {
         let mut slot = match self.client.lock() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
@@ -453,19 +473,22 @@ impl ImdsProvider {
         if let Some(c) = slot.as_ref() {
             return Ok(c.clone());
         }
-        let (set, loc) = ProfileSet::from_env(&*self.env, &*self.files, self.profile.as_deref())
-            .map_err(|e| bad(e.to_string()))?;
-        let config =
-            ImdsConfig::resolve(&*self.env, &set, &loc.profile, None, None)?.ok_or_else(|| {
-                CredentialsError::not_configured(NAME, "AWS_EC2_METADATA_DISABLED is true")
-            })?;
-        let transport = match &self.transport {
-            Some(t) => t.clone(),
-            None => timed_blocking(config.timeout).ok_or_else(|| {
-                bad("no transport: enable the `blocking` feature or pass one".into())
-            })?,
+        let own;
+        let config = match config {
+            Some(c) => c,
+            None => {
+                own = self.source.get();
+                &own
+            }
         };
-        let client = ImdsClient::new(config, transport);
+        let empty = ProfileSet::default();
+        let set = config.profiles().unwrap_or(&empty);
+        let settings =
+            ImdsConfig::resolve(&**config.env(), set, config.profile_name(), None, None)?
+                .ok_or_else(|| {
+                    CredentialsError::not_configured(NAME, "AWS_EC2_METADATA_DISABLED is true")
+                })?;
+        let client = ImdsClient::new(settings, self.transport.clone());
         *slot = Some(client.clone());
         Ok(client)
     }
@@ -473,7 +496,7 @@ impl ImdsProvider {
 
 impl ProvideCredentials for ImdsProvider {
     fn provide_credentials(&self) -> ProvideFuture<'_> {
-        Box::pin(async move { self.client()?.credentials().await })
+        Box::pin(async move { self.client(None)?.credentials().await })
     }
 }
 
@@ -484,6 +507,6 @@ impl ProvideCredentials for ImdsProvider {
 pub fn region_from_env(env: &dyn Env, files: &dyn Files, profile: Option<&str>) -> Option<String> {
     let (set, loc) = ProfileSet::from_env(env, files, profile).ok()?;
     let config = ImdsConfig::resolve(env, &set, &loc.profile, None, None).ok()??;
-    let transport = timed_blocking(config.timeout)?;
+    let transport = Arc::new(crate::transport::BlockingTransport::default());
     pollster::block_on(ImdsClient::new(config, transport).region()).ok()?
 }

@@ -1,29 +1,30 @@
 //! Credentials for AWS-style endpoints, found where a workload runs — the
 //! same places, in the same order, as the AWS SDKs look.
 //!
-//! This crate is being built in steps; STS, web identity, the container
-//! endpoint, IMDS and the HTTP transports come next. Present now:
 //! * [`Credentials`]: the secret and token zeroised on drop, redacted in
-//!   `Debug`, cheap to clone;
+//!   `Debug`, compared in constant time, cheap to clone;
 //! * [`ProvideCredentials`]: the provider trait (async, object-safe, open
-//!   to other crates) and [`provide_blocking`];
-//! * [`EnvironmentProvider`]: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
-//!   `AWS_SESSION_TOKEN`, `AWS_CREDENTIAL_EXPIRATION`, `AWS_ACCOUNT_ID`;
-//! * [`profile`]: the shared config and credentials files, parsed and merged
-//!   by the SDKs' rules and checked against their shared test cases, and
-//!   the resolution of `role_arn` / `source_profile` / `credential_source` /
-//!   `web_identity_token_file` chains;
-//! * [`ProcessProvider`] runs `credential_process`;
-//! * [`ProfileProvider`] and the [`DefaultChain`] (environment, then
-//!   profile; web identity, container and IMDS follow);
-//! * [`CachedProvider`]: advisory and mandatory refresh windows, single
-//!   flight, static stability;
-//! * [`resolve_region`]: `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`,
-//!   the profile's `region`; [`endpoint::resolve_endpoint`]:
-//!   `AWS_ENDPOINT_URL_<SERVICE>`, `[services]` sections, `AWS_ENDPOINT_URL`,
-//!   the profile's `endpoint_url`;
-//! * [`transport`]: the [`Transport`] trait, a blocking transport
-//!   (feature `blocking`, default) and a tokio one (feature `tokio`).
+//!   to other crates) and [`provide_blocking`]; [`CredentialsError`] says
+//!   whether a provider is not configured, misconfigured or failed, and
+//!   keeps the lower error ([`Cause`]) as its source;
+//! * [`SharedConfig`]: the environment, the shared config and credentials
+//!   files (parsed once per resolution by the SDKs' rules, see
+//!   [`profile`]) and the selected profile; the region ([`resolve_region`],
+//!   [`SharedConfig::region`]) and endpoint overrides
+//!   ([`SharedConfig::endpoint`]) come from it;
+//! * the providers: [`EnvironmentProvider`], [`ProfileProvider`] (static
+//!   keys, `credential_process` through [`ProcessProvider`], `role_arn`
+//!   chains with `source_profile` / `credential_source`,
+//!   `web_identity_token_file`), [`sts`] (AssumeRole, web identity,
+//!   GetCallerIdentity, sans-IO) with [`AssumeRoleProvider`] and
+//!   [`WebIdentityProvider`], [`ContainerProvider`] (ECS, EKS Pod
+//!   Identity), [`ImdsProvider`] (IMDSv2); [`vault`] builds the Vault
+//!   `iam` login;
+//! * [`DefaultChain`] in the SDKs' order and [`CachedProvider`] (advisory
+//!   and mandatory refresh windows, single flight, static stability);
+//! * [`transport`]: the [`Transport`] trait that does every provider's I/O,
+//!   a blocking transport (feature `blocking`, default) and a tokio one
+//!   (feature `tokio`).
 //!
 //! # Example
 //!
@@ -44,6 +45,7 @@
 
 pub mod cache;
 pub mod chain;
+pub mod config;
 pub mod container;
 mod credentials;
 pub mod endpoint;
@@ -67,6 +69,7 @@ pub use cache::{CachedProvider, Clock, SystemClock};
 #[cfg(feature = "blocking")]
 pub use chain::default_provider;
 pub use chain::{DefaultChain, Outcome, Step};
+pub use config::SharedConfig;
 pub use container::ContainerProvider;
 pub use credentials::Credentials;
 pub use env::{Env, Files, MapEnv, ProcessEnv, RealFiles};
@@ -84,6 +87,6 @@ pub use transport::BlockingTransport;
 #[cfg(feature = "tokio")]
 pub use transport::TokioTransport;
 pub use transport::{
-    ClientCertificate, HttpRequest, HttpResponse, ProxySetting, TlsSetting, Transport,
-    TransportConfig, TransportError,
+    ClientCertificate, HttpRequest, HttpResponse, ProxySetting, RequestTimeout, TlsSetting,
+    Transport, TransportConfig, TransportError,
 };

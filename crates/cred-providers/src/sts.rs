@@ -13,10 +13,6 @@ use std::time::SystemTime;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use sigv4_core::{Payload, Signer, SigningParams, Timestamp};
 
-use crate::endpoint::resolve_endpoint;
-use crate::env::{Env, Files};
-use crate::profile::ProfileSet;
-use crate::region::resolve_region;
 use crate::transport::{HttpRequest, HttpResponse};
 use crate::{Credentials, time};
 
@@ -60,33 +56,6 @@ impl StsEndpoint {
             url: url.into(),
             region: region.to_string(),
         }
-    }
-}
-
-/// The STS endpoint as the SDKs configure it: an override
-/// (`AWS_ENDPOINT_URL_STS`, the profile's `[services]`, `AWS_ENDPOINT_URL`,
-/// its `endpoint_url`), else the regional endpoint of `region`, else of the
-/// configured region (`AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's),
-/// else of us-east-1.
-pub fn configured_endpoint(
-    env: &dyn Env,
-    files: &dyn Files,
-    set: &ProfileSet,
-    profile: Option<&str>,
-    region: Option<&str>,
-) -> StsEndpoint {
-    let region = resolve_region(region, env, files, profile)
-        .map(|(r, _)| r)
-        .unwrap_or_else(|| "us-east-1".to_string());
-    let selected = crate::profile::location::resolve(
-        env,
-        crate::profile::location::Platform::current(),
-        profile,
-    )
-    .profile;
-    match resolve_endpoint("STS", env, set, set.profile(&selected)) {
-        Some((url, _)) => StsEndpoint::custom(url, &region),
-        None => StsEndpoint::regional(&region),
     }
 }
 

@@ -27,9 +27,29 @@ pub type TransportFuture<'a> =
     Pin<Box<dyn Future<Output = Result<HttpResponse, TransportError>> + Send + 'a>>;
 
 /// Moves requests to responses.
+///
+/// A transport honours a [`RequestTimeout`] in the request's extensions:
+/// that request is given that much time (connecting included) instead of
+/// the transport's own timeouts. The metadata providers use it, so that one
+/// transport serves every provider of a chain.
 pub trait Transport: Send + Sync + fmt::Debug {
     /// Sends `request` and reads the whole response (any status).
     fn send(&self, request: HttpRequest) -> TransportFuture<'_>;
+}
+
+/// A per-request timeout, set in `http::Request::extensions_mut()`: the
+/// whole exchange, connecting included, must finish within it. The
+/// metadata endpoints answer in milliseconds or not at all, so IMDS and
+/// the container endpoint ask for `AWS_METADATA_SERVICE_TIMEOUT` (1 s by
+/// default) whatever the transport's own timeouts are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestTimeout(pub Duration);
+
+impl RequestTimeout {
+    /// The timeout `request` asks for, if any.
+    pub fn of<B>(request: &http::Request<B>) -> Option<Duration> {
+        request.extensions().get::<RequestTimeout>().map(|t| t.0)
+    }
 }
 
 /// Why no response came back.
@@ -226,27 +246,6 @@ pub fn is_link_local(host: &str) -> bool {
     }
 }
 
-/// A blocking transport whose connect and total timeouts are `timeout`
-/// (for the metadata endpoints, which answer in milliseconds or not at
-/// all); `None` without the `blocking` feature.
-pub(crate) fn timed_blocking(timeout: Duration) -> Option<std::sync::Arc<dyn Transport>> {
-    #[cfg(feature = "blocking")]
-    {
-        Some(std::sync::Arc::new(BlockingTransport::new(
-            TransportConfig {
-                connect_timeout: timeout,
-                total_timeout: timeout,
-                ..TransportConfig::default()
-            },
-        )))
-    }
-    #[cfg(not(feature = "blocking"))]
-    {
-        let _ = timeout;
-        None
-    }
-}
-
 /// Whether a request to `uri` may go through a proxy: not to the
 /// link-local metadata addresses.
 pub fn may_proxy(uri: &http::Uri) -> bool {
@@ -271,26 +270,40 @@ impl fmt::Debug for BlockingTransport {
 
 #[cfg(feature = "blocking")]
 impl Default for BlockingTransport {
+    /// The default settings: the platform's roots, proxies from the
+    /// environment (a malformed proxy variable is ignored with a warning,
+    /// as curl does), 3 s to connect, 10 s in all.
     fn default() -> Self {
-        Self::new(TransportConfig::default())
+        Self::try_new(TransportConfig::default()).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "ignoring the proxy environment variables");
+            Self::try_new(TransportConfig {
+                proxy: ProxySetting::None,
+                ..TransportConfig::default()
+            })
+            .unwrap_or_else(|_| Self::minimal())
+        })
     }
 }
 
 #[cfg(feature = "blocking")]
 impl BlockingTransport {
-    /// A transport with these settings. A proxy URL that does not parse is
-    /// an error.
-    pub fn new(config: TransportConfig) -> Self {
-        Self::try_new(config.clone()).unwrap_or_else(|_| {
-            Self::try_new(TransportConfig {
-                proxy: ProxySetting::None,
-                ..config
-            })
-            .unwrap_or_else(|_| unreachable!("no proxy cannot fail"))
-        })
+    /// No proxy, the platform's roots: settings that build no proxy and
+    /// read no file, so they cannot fail.
+    fn minimal() -> Self {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .build()
+            .into();
+        Self {
+            proxied: agent.clone(),
+            direct: agent,
+            max_body: TransportConfig::default().max_body,
+        }
     }
 
-    /// A transport with these settings; fails on a malformed proxy URL.
+    /// A transport with these settings; fails on a malformed proxy URL, an
+    /// unusable CA bundle or client certificate.
     pub fn try_new(config: TransportConfig) -> Result<Self, TransportError> {
         let builder = ureq::tls::TlsConfig::builder();
         let builder = match &config.tls {
@@ -353,6 +366,14 @@ impl BlockingTransport {
             &self.proxied
         } else {
             &self.direct
+        };
+        let request = match RequestTimeout::of(&request) {
+            Some(t) => agent
+                .configure_request(request)
+                .timeout_global(Some(t))
+                .timeout_connect(Some(t))
+                .build(),
+            None => request,
         };
         let response = agent.run(request).map_err(convert)?;
         let (parts, mut body) = response.into_parts();
@@ -492,8 +513,12 @@ impl TokioTransport {
         } else {
             &self.direct
         };
-        let request = reqwest::Request::try_from(request)
+        let timeout = RequestTimeout::of(&request);
+        let mut request = reqwest::Request::try_from(request)
             .map_err(|e| TransportError::Other(e.to_string()))?;
+        if let Some(t) = timeout {
+            *request.timeout_mut() = Some(t);
+        }
         let mut response = client.execute(request).await.map_err(convert_reqwest)?;
         let mut builder = http::Response::builder()
             .status(response.status())

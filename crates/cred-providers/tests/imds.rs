@@ -212,7 +212,12 @@ fn provider_reads_its_settings_from_the_environment() {
         ("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "2"),
         ("HOME", "/nonexistent"),
     ]);
-    let p = ImdsProvider::new(Arc::new(env), Arc::new(RealFiles), None, None);
+    let p = ImdsProvider::new(
+        Arc::new(env),
+        Arc::new(RealFiles),
+        None,
+        Arc::new(BlockingTransport::default()),
+    );
     assert_eq!(
         provide_blocking(&p).unwrap().account_id(),
         Some("123456789012")
@@ -221,13 +226,23 @@ fn provider_reads_its_settings_from_the_environment() {
         ("AWS_EC2_METADATA_DISABLED", "true"),
         ("HOME", "/nonexistent"),
     ]);
-    let p = ImdsProvider::new(Arc::new(off), Arc::new(RealFiles), None, None);
+    let p = ImdsProvider::new(
+        Arc::new(off),
+        Arc::new(RealFiles),
+        None,
+        Arc::new(BlockingTransport::default()),
+    );
     assert!(provide_blocking(&p).unwrap_err().is_not_configured());
     let bad = MapEnv::new([
         ("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "many"),
         ("HOME", "/nonexistent"),
     ]);
-    let p = ImdsProvider::new(Arc::new(bad), Arc::new(RealFiles), None, None);
+    let p = ImdsProvider::new(
+        Arc::new(bad),
+        Arc::new(RealFiles),
+        None,
+        Arc::new(BlockingTransport::default()),
+    );
     assert!(matches!(
         provide_blocking(&p),
         Err(CredentialsError::InvalidConfiguration { .. })

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use cred_providers::transport::may_proxy;
 use cred_providers::{
-    BlockingTransport, ClientCertificate, ProxySetting, TlsSetting, Transport, TransportConfig,
-    TransportError,
+    BlockingTransport, ClientCertificate, ProxySetting, RequestTimeout, TlsSetting, Transport,
+    TransportConfig, TransportError,
 };
 use test_support::http::{mtls_server, ok_response, proxy_once, serve_once, tls_server};
 
@@ -61,6 +61,21 @@ async fn all_cases(make: impl Fn(TransportConfig) -> Box<dyn Transport>) {
         .body(Vec::new())
         .unwrap();
     let err = make(config(Duration::from_millis(300)))
+        .send(req)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, TransportError::Timeout(_)), "{err:?}");
+    assert!(err.is_retryable() && err.is_timeout());
+
+    // A request's own timeout wins over the transport's (IMDS asks for its
+    // metadata timeout on a transport shared with STS).
+    let (port, _seen) = serve_once(ok_response("200 OK", "{}"), Duration::from_secs(5));
+    let mut req = http::Request::get(format!("http://127.0.0.1:{port}/"))
+        .body(Vec::new())
+        .unwrap();
+    req.extensions_mut()
+        .insert(RequestTimeout(Duration::from_millis(300)));
+    let err = make(config(Duration::from_secs(30)))
         .send(req)
         .await
         .unwrap_err();

@@ -552,7 +552,12 @@ fn serve_is_read_by_the_imds_provider() {
         ("AWS_CONFIG_FILE", "/nonexistent/config"),
         ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"),
     ]);
-    let imds = ImdsProvider::new(Arc::new(env), Arc::new(RealFiles), None, None);
+    let imds = ImdsProvider::new(
+        Arc::new(env),
+        Arc::new(RealFiles),
+        None,
+        Arc::new(cred_providers::BlockingTransport::default()),
+    );
     let first = provide_blocking(&imds).unwrap();
     assert!(first.access_key_id().starts_with("ASIA"));
     assert!(first.session_token().is_some());

@@ -1,12 +1,12 @@
 //! `sigv4 whoami`: STS GetCallerIdentity with the chain's credentials;
 //! prints `{"UserId": …, "Account": …, "Arn": …}`.
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use clap::Args;
-use cred_providers::profile::ProfileSet;
 use cred_providers::sts;
-use cred_providers::{BlockingTransport, ProcessEnv, RealFiles};
+use cred_providers::{BlockingTransport, ProcessEnv, RealFiles, SharedConfig};
 
 use super::chain_credentials;
 use crate::CliError;
@@ -24,16 +24,12 @@ pub(crate) fn run(args: &WhoamiArgs, profile: Option<&str>) -> Result<String, Cl
         return Err(CliError::input("--region must not be empty"));
     }
     let creds = chain_credentials(profile, 1)?;
-    let set = ProfileSet::from_env(&ProcessEnv, &RealFiles, profile)
-        .map(|(s, _)| s)
-        .unwrap_or_default();
-    let endpoint = sts::configured_endpoint(
-        &ProcessEnv,
-        &RealFiles,
-        &set,
-        profile,
-        args.region.as_deref(),
+    let config = SharedConfig::load(
+        Arc::new(ProcessEnv),
+        Arc::new(RealFiles),
+        profile.map(str::to_string),
     );
+    let endpoint = config.sts_endpoint(args.region.as_deref());
     let req = sts::get_caller_identity_request(&endpoint, &creds, SystemTime::now())?;
     let resp = BlockingTransport::default()
         .send_blocking(req)
