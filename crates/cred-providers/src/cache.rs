@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use crate::Credentials;
+use crate::clock::{Backoff, Jitter, RandomJitter, Spread};
 use crate::provider::{CredentialsError, ProvideCredentials, ProvideFuture};
 
 /// The longest advisory window.
@@ -28,21 +29,15 @@ pub const ADVISORY: Duration = Duration::from_secs(15 * 60);
 /// The longest mandatory window.
 pub const MANDATORY: Duration = Duration::from_secs(5 * 60);
 
-/// A source of the current time (injected so that tests control it).
-pub trait Clock: Send + Sync + fmt::Debug {
-    /// Now.
-    fn now(&self) -> SystemTime;
-}
+pub use crate::clock::{Clock, SystemClock};
 
-/// The system clock.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> SystemTime {
-        SystemTime::now()
-    }
-}
+/// The wait after a failed refresh while credentials are held: 60 s plus
+/// up to 60 s of jitter, so that a fleet does not retry in step.
+pub const FAILED_REFRESH_BACKOFF: Backoff = Backoff::new(
+    Duration::from_secs(60),
+    Duration::from_secs(60),
+    Spread::Added,
+);
 
 #[derive(Clone)]
 struct Held {
@@ -87,6 +82,7 @@ pub struct CachedProvider {
     state: Arc<Mutex<State>>,
     refresh: Arc<tokio::sync::Mutex<()>>,
     clock: Arc<dyn Clock>,
+    jitter: Arc<dyn Jitter>,
 }
 
 impl fmt::Debug for CachedProvider {
@@ -119,7 +115,15 @@ impl CachedProvider {
             state: Arc::default(),
             refresh: Arc::new(tokio::sync::Mutex::new(())),
             clock,
+            jitter: Arc::new(RandomJitter),
         }
+    }
+
+    /// The same cache drawing its back-off jitter from `jitter` (e.g. a
+    /// [`SeededJitter`](crate::clock::SeededJitter) in tests).
+    pub fn with_jitter(mut self, jitter: Arc<dyn Jitter>) -> Self {
+        self.jitter = jitter;
+        self
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -162,7 +166,7 @@ impl CachedProvider {
             }
             Err(e) => match st.held.clone() {
                 Some(held) => {
-                    let wait = Duration::from_secs(fastrand::u64(60..=120));
+                    let wait = FAILED_REFRESH_BACKOFF.delay(1, &*self.jitter);
                     st.backoff_until = Some(now + wait);
                     tracing::warn!(
                         error = %e,

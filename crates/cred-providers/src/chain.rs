@@ -11,6 +11,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::Credentials;
+use crate::clock::{Clock, SystemClock};
 use crate::config::SharedConfig;
 use crate::container::ContainerProvider;
 use crate::env::{Env, Files};
@@ -76,6 +77,7 @@ pub struct DefaultChain {
     files: Arc<dyn Files>,
     profile: Option<String>,
     transport: Arc<dyn Transport>,
+    clock: Arc<dyn Clock>,
     providers: Vec<(&'static str, Source)>,
 }
 
@@ -116,8 +118,16 @@ impl DefaultChain {
             files,
             profile,
             transport,
+            clock: Arc::new(SystemClock),
             providers,
         }
+    }
+
+    /// The same chain reading the time from `clock` (STS signing times
+    /// and session names).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The chain over the process environment, the real files and the
@@ -153,6 +163,7 @@ impl DefaultChain {
     /// The shared configuration as this chain reads it now.
     pub fn config(&self) -> SharedConfig {
         SharedConfig::load(self.env.clone(), self.files.clone(), self.profile.clone())
+            .with_clock(self.clock.clone())
     }
 
     async fn step(
@@ -169,6 +180,7 @@ impl DefaultChain {
                     self.transport.clone(),
                     config.files().clone(),
                 )?
+                .with_clock(config.clock().clone())
                 .provide_credentials()
                 .await
             }

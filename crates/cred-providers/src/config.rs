@@ -19,6 +19,7 @@
 
 use std::sync::Arc;
 
+use crate::clock::{Clock, SystemClock};
 use crate::endpoint::{EndpointSource, resolve_endpoint};
 use crate::env::{Env, Files};
 use crate::profile::location::{self, Locations, Platform};
@@ -35,6 +36,7 @@ pub struct SharedConfig {
     explicit_profile: bool,
     locations: Locations,
     loaded: Arc<Result<ProfileSet, LoadError>>,
+    clock: Arc<dyn Clock>,
 }
 
 impl SharedConfig {
@@ -57,7 +59,20 @@ impl SharedConfig {
             explicit_profile,
             locations,
             loaded: Arc::new(loaded),
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The same context with another clock, which the providers built from
+    /// it read (signing times, session names).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 
     /// A context over an already parsed set (tests, or files read some
@@ -78,6 +93,7 @@ impl SharedConfig {
                 profile: profile.to_string(),
             },
             loaded: Arc::new(Ok(set)),
+            clock: Arc::new(SystemClock),
         }
     }
 

@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+use crate::clock::{Clock, SystemClock};
 use crate::config::SharedConfig;
 use crate::env::{Env, Files};
 use crate::profile::ProfileSet;
@@ -214,6 +215,7 @@ pub struct ImdsClient {
     config: ImdsConfig,
     transport: Arc<dyn Transport>,
     state: Arc<Mutex<State>>,
+    clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for ImdsClient {
@@ -237,7 +239,14 @@ impl ImdsClient {
             config,
             transport,
             state: Arc::default(),
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The same client timing its token by `clock`.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -279,7 +288,7 @@ impl ImdsClient {
             }
             if let Some((t, until)) = &st.token
                 && !renew
-                && Instant::now() < *until
+                && self.clock.instant() < *until
             {
                 return Ok(Some(t.clone()));
             }
@@ -299,7 +308,7 @@ impl ImdsClient {
         let v1_fallback = match &result {
             Ok(resp) if resp.status().is_success() => {
                 let token = String::from_utf8_lossy(resp.body()).trim().to_string();
-                let until = Instant::now() + Duration::from_secs(TOKEN_TTL_SECS - 120);
+                let until = self.clock.instant() + Duration::from_secs(TOKEN_TTL_SECS - 120);
                 self.state().token = Some((token.clone(), until));
                 return Ok(Some(token));
             }
@@ -488,7 +497,8 @@ impl ImdsProvider {
                 .ok_or_else(|| {
                     CredentialsError::not_configured(NAME, "AWS_EC2_METADATA_DISABLED is true")
                 })?;
-        let client = ImdsClient::new(settings, self.transport.clone());
+        let client =
+            ImdsClient::new(settings, self.transport.clone()).with_clock(config.clock().clone());
         *slot = Some(client.clone());
         Ok(client)
     }

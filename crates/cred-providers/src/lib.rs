@@ -45,9 +45,11 @@
 
 pub mod cache;
 pub mod chain;
+pub mod clock;
 pub mod config;
 pub mod container;
 mod credentials;
+pub mod encoding;
 pub mod endpoint;
 pub mod env;
 mod environment;

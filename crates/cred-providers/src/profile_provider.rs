@@ -171,14 +171,17 @@ pub(crate) async fn credentials_in(
             token_file,
             session_name,
             ..
-        } => Arc::new(WebIdentityProvider::new(
-            role_arn,
-            token_file,
-            session_name,
-            endpoint.clone(),
-            transport.clone(),
-            config.files().clone(),
-        )),
+        } => Arc::new(
+            WebIdentityProvider::new(
+                role_arn,
+                token_file,
+                session_name,
+                endpoint.clone(),
+                transport.clone(),
+                config.files().clone(),
+            )
+            .with_clock(config.clock().clone()),
+        ),
     };
     let mut current = base;
     for role in chain.roles {
@@ -188,12 +191,10 @@ pub(crate) async fn credentials_in(
             external_id: role.external_id,
             duration_seconds: role.duration_seconds,
         };
-        current = Arc::new(AssumeRoleProvider::new(
-            current,
-            params,
-            endpoint.clone(),
-            transport.clone(),
-        ));
+        current = Arc::new(
+            AssumeRoleProvider::new(current, params, endpoint.clone(), transport.clone())
+                .with_clock(config.clock().clone()),
+        );
     }
     current.provide_credentials().await
 }

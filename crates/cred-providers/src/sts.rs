@@ -10,20 +10,14 @@
 use std::fmt;
 use std::time::SystemTime;
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use sigv4_core::{Payload, Signer, SigningParams, Timestamp};
 
+use crate::encoding::encode;
 use crate::transport::{HttpRequest, HttpResponse};
 use crate::{Credentials, time};
 
 /// The STS API version.
 pub const VERSION: &str = "2011-06-15";
-
-const FORM: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// Where STS requests go and the region they are signed for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -150,9 +144,9 @@ fn form(pairs: &[(&str, &str)]) -> Vec<u8> {
         if i > 0 {
             out.push('&');
         }
-        out.extend(utf8_percent_encode(k, FORM));
+        out.push_str(&encode(k));
         out.push('=');
-        out.extend(utf8_percent_encode(v, FORM));
+        out.push_str(&encode(v));
     }
     out.into_bytes()
 }

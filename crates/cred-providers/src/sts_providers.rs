@@ -5,8 +5,8 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::SystemTime;
 
+use crate::clock::{Clock, SystemClock};
 use crate::env::{Env, Files, read_token_file};
 use crate::provider::{CredentialsError, ProvideCredentials, ProvideFuture};
 use crate::sts::{self, AssumeRoleParams, StsEndpoint, StsError};
@@ -40,6 +40,7 @@ pub struct AssumeRoleProvider {
     params: AssumeRoleParams,
     endpoint: StsEndpoint,
     transport: Arc<dyn Transport>,
+    clock: Arc<dyn Clock>,
 }
 
 impl AssumeRoleProvider {
@@ -55,7 +56,14 @@ impl AssumeRoleProvider {
             params,
             endpoint,
             transport,
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The same provider signing at `clock`'s time.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The provider behind the cache (what callers should use).
@@ -71,9 +79,8 @@ impl AssumeRoleProvider {
     async fn assume(&self) -> Result<Credentials, CredentialsError> {
         const NAME: &str = "assume-role";
         let source = self.source.provide_credentials().await?;
-        let req =
-            sts::assume_role_request(&self.endpoint, &self.params, &source, SystemTime::now())
-                .map_err(|e| sts_failed(NAME, e))?;
+        let req = sts::assume_role_request(&self.endpoint, &self.params, &source, self.clock.now())
+            .map_err(|e| sts_failed(NAME, e))?;
         exchange(
             &*self.transport,
             &self.endpoint,
@@ -100,6 +107,7 @@ pub struct WebIdentityProvider {
     endpoint: StsEndpoint,
     transport: Arc<dyn Transport>,
     files: Arc<dyn Files>,
+    clock: Arc<dyn Clock>,
 }
 
 impl WebIdentityProvider {
@@ -119,7 +127,14 @@ impl WebIdentityProvider {
             endpoint,
             transport,
             files,
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The same provider naming sessions by `clock`'s time.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// From `AWS_WEB_IDENTITY_TOKEN_FILE`, `AWS_ROLE_ARN` and
@@ -173,7 +188,7 @@ impl WebIdentityProvider {
         let session = self
             .session_name
             .clone()
-            .unwrap_or_else(|| sts::default_session_name(SystemTime::now()));
+            .unwrap_or_else(|| sts::default_session_name(self.clock.now()));
         let req = sts::assume_role_with_web_identity_request(
             &self.endpoint,
             &self.role_arn,

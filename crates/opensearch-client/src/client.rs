@@ -2,13 +2,14 @@
 //! retries with exponential backoff and full jitter, authentication on
 //! every attempt. The I/O is a `cred-providers` [`Transport`].
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
+use cred_providers::clock::{
+    Backoff, Clock, Jitter, RandomJitter, RuntimeSleep, Sleep, Spread, SystemClock,
+};
 use cred_providers::transport::{Transport, TransportError};
 use serde::de::DeserializeOwned;
 
@@ -42,15 +43,20 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// The backoff before retry `attempt` (1-based): a random duration up to
-    /// `base * 2^(attempt-1)`, capped.
-    pub fn backoff(&self, attempt: u32) -> Duration {
-        let ceiling = self
-            .base
-            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
-            .min(self.max_backoff);
-        let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
-        Duration::from_nanos(fastrand::u64(0..=nanos))
+    /// The wait before retry `n` (1-based): a random duration up to
+    /// `base * 2^(n-1)`, at most `max_backoff` ("full jitter").
+    pub fn retry_backoff(&self) -> Backoff {
+        Backoff::new(self.base, self.max_backoff, Spread::Full)
+    }
+
+    /// How long a node is set aside after `n` failures in a row:
+    /// `dead_for * 2^(n-1)`, at most 32 times `dead_for`.
+    pub fn node_backoff(&self) -> Backoff {
+        Backoff::new(
+            self.dead_for,
+            self.dead_for.saturating_mul(32),
+            Spread::None,
+        )
     }
 }
 
@@ -150,12 +156,12 @@ impl NodePool {
         &self.nodes[i].url
     }
 
-    /// Records a failure: the node is set aside for `dead_for * 2^(failures-1)`.
-    pub fn failed(&self, i: usize, now: Instant, dead_for: Duration) {
+    /// Records a failure: the node is set aside for `backoff`'s ceiling of
+    /// its failures in a row.
+    pub fn failed(&self, i: usize, now: Instant, backoff: &Backoff) {
         let mut s = self.state(i);
         s.1 = s.1.saturating_add(1);
-        let factor = 1u32 << (s.1 - 1).min(5);
-        s.0 = Some(now + dead_for.saturating_mul(factor));
+        s.0 = Some(now + backoff.ceiling(s.1));
     }
 
     /// Records a success: the node is alive again.
@@ -171,24 +177,15 @@ impl NodePool {
     }
 }
 
-/// Waits between retries. The default blocks the thread (right for the
-/// blocking transport); an async runtime passes its own timer.
-pub type Sleep = Arc<dyn Fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
-
-fn blocking_sleep() -> Sleep {
-    Arc::new(|d| {
-        std::thread::sleep(d);
-        Box::pin(std::future::ready(()))
-    })
-}
-
 /// An OpenSearch client.
 pub struct Client {
     nodes: NodePool,
     transport: Arc<dyn Transport>,
     auth: Auth,
     retry: RetryPolicy,
-    sleep: Sleep,
+    clock: Arc<dyn Clock>,
+    jitter: Arc<dyn Jitter>,
+    sleep: Arc<dyn Sleep>,
     gzip: bool,
 }
 
@@ -211,7 +208,9 @@ impl Client {
             transport,
             auth,
             retry: RetryPolicy::default(),
-            sleep: blocking_sleep(),
+            clock: Arc::new(SystemClock),
+            jitter: Arc::new(RandomJitter),
+            sleep: Arc::new(RuntimeSleep),
             gzip: false,
         }
     }
@@ -231,9 +230,23 @@ impl Client {
         self
     }
 
-    /// With another timer (e.g. `tokio::time::sleep`).
-    pub fn with_sleep(mut self, sleep: Sleep) -> Self {
+    /// With another timer. The default, [`RuntimeSleep`], uses tokio's
+    /// timer on a tokio runtime and sleeps the thread elsewhere.
+    pub fn with_sleep(mut self, sleep: Arc<dyn Sleep>) -> Self {
         self.sleep = sleep;
+        self
+    }
+
+    /// With another clock (signing times, when nodes come back).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// With another jitter source for the retry backoff (e.g. a
+    /// [`SeededJitter`](cred_providers::clock::SeededJitter)).
+    pub fn with_jitter(mut self, jitter: Arc<dyn Jitter>) -> Self {
+        self.jitter = jitter;
         self
     }
 
@@ -255,23 +268,25 @@ impl Client {
         };
         let mut attempt = 0u32;
         loop {
-            let node = self.nodes.pick(Instant::now());
+            let node = self.nodes.pick(self.clock.instant());
             let sent = body.as_ref().or(req.body.as_ref()).cloned();
             let mut http_req = req.to_http_with(self.nodes.url(node), sent, encoding)?;
-            self.auth.apply(&mut http_req, SystemTime::now()).await?;
+            self.auth.apply(&mut http_req, self.clock.now()).await?;
             let result = self.transport.send(http_req).await;
             let retry = match &result {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     if matches!(status, 502..=504) {
-                        self.nodes.failed(node, Instant::now(), self.retry.dead_for);
+                        self.nodes
+                            .failed(node, self.clock.instant(), &self.retry.node_backoff());
                     } else {
                         self.nodes.succeeded(node);
                     }
                     retryable_status(status) && may_repeat
                 }
                 Err(e) => {
-                    self.nodes.failed(node, Instant::now(), self.retry.dead_for);
+                    self.nodes
+                        .failed(node, self.clock.instant(), &self.retry.node_backoff());
                     matches!(e, TransportError::Connect(_)) || may_repeat
                 }
             };
@@ -279,7 +294,7 @@ impl Client {
                 return result.map_err(Error::Transport);
             }
             attempt += 1;
-            let mut wait = self.retry.backoff(attempt);
+            let mut wait = self.retry.retry_backoff().delay(attempt, &*self.jitter);
             if let Ok(resp) = &result
                 && let Some(after) = resp
                     .headers()
@@ -289,7 +304,7 @@ impl Client {
             {
                 wait = wait.max(Duration::from_secs(after).min(self.retry.max_backoff));
             }
-            (self.sleep)(wait).await;
+            self.sleep.sleep(wait).await;
         }
     }
 
@@ -348,7 +363,12 @@ mod tests {
         let t = Instant::now();
         let picks: Vec<usize> = (0..6).map(|_| pool.pick(t)).collect();
         assert_eq!(picks, [0, 1, 2, 0, 1, 2]);
-        pool.failed(1, t, Duration::from_secs(10));
+        let ten = RetryPolicy {
+            dead_for: Duration::from_secs(10),
+            ..RetryPolicy::default()
+        }
+        .node_backoff();
+        pool.failed(1, t, &ten);
         assert_eq!(pool.alive(t), 2);
         let picks: Vec<usize> = (0..6).map(|_| pool.pick(t)).collect();
         assert!(!picks.contains(&1), "{picks:?}");
@@ -357,7 +377,7 @@ mod tests {
         let picks: Vec<usize> = (0..3).map(|_| pool.pick(later)).collect();
         assert!(picks.contains(&1));
         // Failing again doubles the time.
-        pool.failed(1, later, Duration::from_secs(10));
+        pool.failed(1, later, &ten);
         assert_eq!(pool.alive(later + Duration::from_secs(15)), 2);
         assert_eq!(pool.alive(later + Duration::from_secs(21)), 3);
         pool.succeeded(1);
@@ -368,8 +388,12 @@ mod tests {
     fn all_dead_tries_the_one_back_soonest() {
         let pool = NodePool::new(["http://a", "http://b"]).unwrap();
         let t = Instant::now();
-        pool.failed(0, t, Duration::from_secs(20));
-        pool.failed(1, t, Duration::from_secs(5));
+        let policy = |s| RetryPolicy {
+            dead_for: Duration::from_secs(s),
+            ..RetryPolicy::default()
+        };
+        pool.failed(0, t, &policy(20).node_backoff());
+        pool.failed(1, t, &policy(5).node_backoff());
         assert_eq!(pool.pick(t), 1);
         assert_eq!(pool.pick(t), 1);
     }
@@ -377,10 +401,11 @@ mod tests {
     #[test]
     fn backoff_grows_and_is_capped() {
         let p = RetryPolicy::default();
+        let jitter = cred_providers::clock::SeededJitter::new(3);
         for attempt in 1..10 {
             let ceiling = (p.base * (1 << (attempt - 1))).min(p.max_backoff);
             for _ in 0..50 {
-                assert!(p.backoff(attempt) <= ceiling);
+                assert!(p.retry_backoff().delay(attempt, &jitter) <= ceiling);
             }
         }
         assert!(retryable_status(429) && retryable_status(503) && !retryable_status(500));

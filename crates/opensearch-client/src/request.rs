@@ -1,19 +1,12 @@
 //! One API call, independent of the node it goes to.
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use cred_providers::encoding::encode;
 
 use crate::error::Error;
 
-/// Characters left as they are in a path segment or query component.
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
 /// Percent-encodes one path segment (an index or role name).
 pub(crate) fn segment(s: &str) -> String {
-    utf8_percent_encode(s, UNRESERVED).to_string()
+    encode(s)
 }
 
 /// A method, a path, query parameters and a JSON body.

@@ -3,6 +3,8 @@
 
 use std::time::{Duration, SystemTime};
 
+use cred_providers::clock::{Backoff, Spread};
+
 /// How long before expiry credentials are refreshed.
 pub const REFRESH_AHEAD: Duration = Duration::from_secs(5 * 60);
 
@@ -22,9 +24,16 @@ pub fn refresh_delay(expiry: SystemTime, now: SystemTime) -> Duration {
     (left / 2).max(Duration::from_secs(1))
 }
 
+/// The wait after failures in a row: 2 s doubling to 128 s.
+pub const RETRY: Backoff = Backoff::new(
+    Duration::from_secs(2),
+    Duration::from_secs(128),
+    Spread::None,
+);
+
 /// The wait before the next attempt: the refresh schedule of `expiry`
-/// after a success, 2 s doubling to 128 s after `failures` failures in a
-/// row; `None` when the credentials never expire (nothing to refresh).
+/// after a success, [`RETRY`]'s after `failures` failures in a row; `None`
+/// when the credentials never expire (nothing to refresh).
 pub fn next_attempt(
     expiry: Option<SystemTime>,
     failures: u32,
@@ -34,7 +43,7 @@ pub fn next_attempt(
     Some(if failures == 0 {
         refresh_delay(expiry, now)
     } else {
-        Duration::from_secs(2u64 << (failures - 1).min(6))
+        RETRY.ceiling(failures)
     })
 }
 

@@ -8,7 +8,9 @@
 //! the SigV4 canonical request and string to sign of `sigv4-core` and the
 //! X.509 algorithm of the signer (credential id: the serial in decimal).
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+// Query values are encoded as SigV4 canonicalises them: everything but
+// the unreserved characters.
+use cred_providers::encoding::encode as enc;
 use serde::Deserialize;
 use sigv4_core::{Payload, Request, SignatureAlgorithm, SigningParams, Timestamp};
 
@@ -124,18 +126,6 @@ impl<'a> Arn<'a> {
             region: parts[3],
         })
     }
-}
-
-/// Query values are encoded as SigV4 canonicalises them: everything but
-/// the unreserved characters.
-const QUERY: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-fn enc(s: &str) -> String {
-    utf8_percent_encode(s, QUERY).to_string()
 }
 
 /// The request body.

@@ -4,11 +4,12 @@
 //! `Host` header; the caller says how the body is hashed, since `B` may be a
 //! stream.
 
-use alloc::string::String;
+use alloc::format;
 use alloc::vec::Vec;
 
 use http::header::{HeaderName, HeaderValue};
 
+use crate::owned::{append_query, with_scratch};
 use crate::request::{Header, MAX_HEADERS, Payload, Request, RequestError, Scheme};
 use crate::sign::{Credentials, SignError, Signer, SigningParams};
 use crate::time::Timestamp;
@@ -105,34 +106,29 @@ pub fn sign<B>(
     credentials: &Credentials<'_>,
     params: &SigningParams<'_>,
 ) -> Result<(), HttpError> {
-    let mut stack = [0u8; 1024];
-    let mut heap;
     let add: [(HeaderName, Option<HeaderValue>); 4] = {
         let headers = header_list(req)?;
         let view = view(req, &headers, payload)?;
-        let out = match signer.sign(&view, credentials, params, &mut stack) {
-            Err(SignError::BufferTooSmall { needed }) => {
-                heap = alloc::vec![0u8; needed];
-                signer.sign(&view, credentials, params, &mut heap)?
-            }
-            other => other?,
-        };
         let hv = |s: &str| HeaderValue::from_str(s).map_err(|_| HttpError::Rebuild("header value"));
-        [
-            (
-                HeaderName::from_static("x-amz-date"),
-                Some(hv(out.date().as_str())?),
-            ),
-            (
-                HeaderName::from_static("x-amz-security-token"),
-                out.security_token().map(hv).transpose()?,
-            ),
-            (
-                HeaderName::from_static("x-amz-content-sha256"),
-                out.content_sha256().map(hv).transpose()?,
-            ),
-            (http::header::AUTHORIZATION, Some(hv(out.authorization())?)),
-        ]
+        with_scratch(|buf| {
+            signer.sign(&view, credentials, params, buf).map(|out| {
+                Ok::<_, HttpError>([
+                    (
+                        HeaderName::from_static("x-amz-date"),
+                        Some(hv(out.date().as_str())?),
+                    ),
+                    (
+                        HeaderName::from_static("x-amz-security-token"),
+                        out.security_token().map(hv).transpose()?,
+                    ),
+                    (
+                        HeaderName::from_static("x-amz-content-sha256"),
+                        out.content_sha256().map(hv).transpose()?,
+                    ),
+                    (http::header::AUTHORIZATION, Some(hv(out.authorization())?)),
+                ])
+            })
+        })??
     };
     for (name, value) in add {
         if let Some(mut v) = value {
@@ -158,13 +154,11 @@ pub fn presign<B>(
         let headers = header_list(req)?;
         let view = view(req, &headers, payload)?;
         let (signed, _) = signer.presign_owned(&view, credentials, params, expires_secs, false)?;
-        let mut pq = String::from(view.path());
-        pq.push('?');
-        if !view.query().is_empty() {
-            pq.push_str(view.query());
-            pq.push('&');
-        }
-        pq.push_str(&signed.query);
+        let pq = if view.query().is_empty() {
+            append_query(view.path(), &signed.query)
+        } else {
+            append_query(&format!("{}?{}", view.path(), view.query()), &signed.query)
+        };
         let mut parts = req.uri().clone().into_parts();
         parts.path_and_query = Some(pq.parse().map_err(|_| HttpError::Rebuild("query"))?);
         http::Uri::from_parts(parts).map_err(|_| HttpError::Rebuild("URI"))?

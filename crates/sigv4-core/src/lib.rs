@@ -77,7 +77,7 @@ pub use encode::Sink;
 pub use key::SharedKeyCache;
 pub use key::{KeyCache, MAX_CACHED_NAME, MAX_CACHED_SECRET, SigningKey};
 #[cfg(feature = "alloc")]
-pub use owned::{SignedRequest, Traced};
+pub use owned::{SCRATCH_BYTES, SignedRequest, Traced, append_query, with_scratch};
 pub use request::{Header, MAX_HEADERS, Payload, Request, RequestError, Scheme};
 pub use settings::{DEFAULT_UNSIGNED_HEADERS, PathEncoding, SessionTokenMode, SigningSettings};
 pub use sign::{

@@ -38,16 +38,68 @@ impl core::fmt::Debug for SignedRequest {
     }
 }
 
-/// Runs `f` with a growing buffer until the output fits.
-fn with_buffer<T>(mut f: impl FnMut(&mut [u8]) -> Result<T, SignError>) -> Result<T, SignError> {
-    let mut size = 1024;
-    loop {
-        let mut buf = vec![0u8; size];
-        match f(&mut buf) {
-            Err(SignError::BufferTooSmall { needed }) if needed > size => size = needed,
-            other => return other,
+/// The stack scratch space of [`with_scratch`]: enough for the output of
+/// any ordinary request.
+pub const SCRATCH_BYTES: usize = 2048;
+
+/// Runs `f` with scratch space for a signature's output: [`SCRATCH_BYTES`]
+/// on the stack, or — when `f` answers [`SignError::BufferTooSmall`] — once
+/// more with a heap buffer of the size asked for. `f` copies out what it
+/// needs (its result cannot borrow the scratch space).
+///
+/// ```
+/// use sigv4_core::{Credentials, Request, Signer, SigningParams, with_scratch};
+/// let req = Request::new("GET", "https://example.amazonaws.com/")?;
+/// let creds = Credentials::new("AKIDEXAMPLE", "secret");
+/// let params = SigningParams::new("us-east-1", "service", "20150830T123600Z".parse()?);
+/// let mut signer = Signer::new();
+/// let auth = with_scratch(|buf| {
+///     signer.sign(&req, &creds, &params, buf).map(|s| s.authorization().to_string())
+/// })?;
+/// assert!(auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn with_scratch<T>(
+    mut f: impl FnMut(&mut [u8]) -> Result<T, SignError>,
+) -> Result<T, SignError> {
+    let mut stack = [0u8; SCRATCH_BYTES];
+    match f(&mut stack) {
+        Err(SignError::BufferTooSmall { needed }) if needed > SCRATCH_BYTES => {
+            let mut heap = vec![0u8; needed];
+            f(&mut heap)
         }
+        other => other,
     }
+}
+
+/// Appends presigning parameters (`X-Amz-…=…&…`) to the query of `url` —
+/// an absolute URL or a path with its query — keeping any fragment last.
+///
+/// ```
+/// use sigv4_core::append_query;
+/// assert_eq!(append_query("https://h/p", "X-Amz-A=1"), "https://h/p?X-Amz-A=1");
+/// assert_eq!(append_query("/p?a=b#top", "X-Amz-A=1"), "/p?a=b&X-Amz-A=1#top");
+/// assert_eq!(append_query("/p?", "X-Amz-A=1"), "/p?X-Amz-A=1");
+/// ```
+pub fn append_query(url: &str, params: &str) -> String {
+    let (base, fragment) = match url.split_once('#') {
+        Some((b, f)) => (b, Some(f)),
+        None => (url, None),
+    };
+    let sep = match base.find('?') {
+        None => "?",
+        Some(_) if base.ends_with('?') || base.ends_with('&') => "",
+        Some(_) => "&",
+    };
+    let mut out = String::with_capacity(url.len() + params.len() + 2);
+    out.push_str(base);
+    out.push_str(sep);
+    out.push_str(params);
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
 }
 
 fn lossy(v: Vec<u8>) -> String {
@@ -82,7 +134,7 @@ impl Signer {
         params: &SigningParams<'_>,
         trace: bool,
     ) -> Result<(SignedRequest, Option<Traced>), SignError> {
-        with_buffer(|buf| {
+        with_scratch(|buf| {
             traced(trace, |t| {
                 let out = self.sign_traced(request, credentials, params, buf, t)?;
                 Ok(SignedRequest {
@@ -104,7 +156,7 @@ impl Signer {
         expires_secs: u64,
         trace: bool,
     ) -> Result<(SignedRequest, Option<Traced>), SignError> {
-        with_buffer(|buf| {
+        with_scratch(|buf| {
             traced(trace, |t| {
                 let out =
                     self.presign_traced(request, credentials, params, expires_secs, buf, t)?;

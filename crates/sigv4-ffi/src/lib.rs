@@ -71,7 +71,8 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use sigv4_core::{
     Credentials, PathEncoding, Payload, Request, SessionTokenMode, SignError, Signer,
-    SigningParams, SigningSettings, Timestamp, Verifier, VerifyError, VerifySettings,
+    SigningParams, SigningSettings, Timestamp, Verifier, VerifyError, VerifySettings, append_query,
+    with_scratch,
 };
 use zeroize::Zeroizing;
 
@@ -620,10 +621,6 @@ unsafe fn write_parts(
     Ok(())
 }
 
-/// The signer's scratch space: on the stack, on the heap only for requests
-/// whose signature output is larger.
-const SCRATCH: usize = 2048;
-
 /// # Safety
 /// See [`sigv4_sign`].
 #[allow(clippy::too_many_arguments)]
@@ -632,7 +629,7 @@ unsafe fn sign_impl(
     req: *const sigv4_request,
     creds: *const sigv4_credentials,
     params: *const sigv4_params,
-    buf: *mut c_char,
+    buf_out: *mut c_char,
     buf_len: usize,
     needed: *mut usize,
     out: *mut sigv4_signed_headers,
@@ -647,39 +644,36 @@ unsafe fn sign_impl(
         .map_err(|e| Fail(sigv4_status::InvalidArgument, e.to_string()))?
         .with_headers(&args.headers)
         .with_payload(args.payload);
-    let mut stack = [0u8; SCRATCH];
-    let mut heap;
-    let signed = match signer.sign(&request, &creds, &params, &mut stack) {
-        Err(SignError::BufferTooSmall { needed }) => {
-            heap = vec![0u8; needed];
-            signer.sign(&request, &creds, &params, &mut heap)
-        }
-        other => other,
-    }
-    .map_err(sign_error)?;
-    let mut parts = [""; 2 * SIGV4_MAX_SIGNED_HEADERS];
-    let mut count = 0;
-    for (name, value) in signed.headers().take(SIGV4_MAX_SIGNED_HEADERS) {
-        parts[2 * count] = name;
-        parts[2 * count + 1] = value;
-        count += 1;
-    }
-    let mut ptrs = [std::ptr::null(); 2 * SIGV4_MAX_SIGNED_HEADERS];
-    // SAFETY: forwarded contract.
-    unsafe { write_parts(&parts[..2 * count], buf, buf_len, needed, &mut ptrs) }?;
-    let mut result = sigv4_signed_headers {
-        count,
-        ..Default::default()
-    };
-    for (i, pair) in ptrs.chunks(2).take(count).enumerate() {
-        result.headers[i] = sigv4_header {
-            name: pair[0],
-            value: pair[1],
-        };
-    }
-    // SAFETY: non-NULL, valid per the contract.
-    unsafe { *out = result };
-    Ok(())
+    with_scratch(|buf| {
+        signer.sign(&request, &creds, &params, buf).map(|signed| {
+            let mut parts = [""; 2 * SIGV4_MAX_SIGNED_HEADERS];
+            let mut count = 0;
+            for (name, value) in signed.headers().take(SIGV4_MAX_SIGNED_HEADERS) {
+                parts[2 * count] = name;
+                parts[2 * count + 1] = value;
+                count += 1;
+            }
+            let mut ptrs = [std::ptr::null(); 2 * SIGV4_MAX_SIGNED_HEADERS];
+            // SAFETY: forwarded contract.
+            unsafe { write_parts(&parts[..2 * count], buf_out, buf_len, needed, &mut ptrs) }?;
+            let mut result = sigv4_signed_headers {
+                count,
+                ..Default::default()
+            };
+            for (i, pair) in ptrs.chunks(2).take(count).enumerate() {
+                result.headers[i] = sigv4_header {
+                    name: pair[0],
+                    value: pair[1],
+                };
+            }
+            Ok(result)
+        })
+    })
+    .map_err(sign_error)?
+    .map(|result| {
+        // SAFETY: non-NULL, valid per the contract.
+        unsafe { *out = result };
+    })
 }
 
 /// # Safety
@@ -703,35 +697,12 @@ unsafe fn presign_impl(
         .map_err(|e| Fail(sigv4_status::InvalidArgument, e.to_string()))?
         .with_headers(&args.headers)
         .with_payload(args.payload);
-    let mut stack = [0u8; SCRATCH];
-    let mut heap;
-    let query = match signer.presign(&request, &creds, &params, expires_secs, &mut stack) {
-        Err(SignError::BufferTooSmall { needed }) => {
-            heap = vec![0u8; needed];
-            signer.presign(&request, &creds, &params, expires_secs, &mut heap)
-        }
-        other => other,
-    }
-    .map_err(sign_error)?
-    .query();
-    let (base, fragment) = match args.url.split_once('#') {
-        Some((b, f)) => (b, Some(f)),
-        None => (args.url, None),
-    };
-    let sep = if base.contains('?') {
-        if base.ends_with('?') || base.ends_with('&') {
-            ""
-        } else {
-            "&"
-        }
-    } else {
-        "?"
-    };
-    let mut url = format!("{base}{sep}{query}");
-    if let Some(f) = fragment {
-        url.push('#');
-        url.push_str(f);
-    }
+    let url = with_scratch(|buf| {
+        signer
+            .presign(&request, &creds, &params, expires_secs, buf)
+            .map(|signed| append_query(args.url, signed.query()))
+    })
+    .map_err(sign_error)?;
     // SAFETY: forwarded contract.
     unsafe { write_parts(&[&url], buf, buf_len, needed, &mut []) }?;
     Ok(())
@@ -1306,7 +1277,7 @@ mod tests {
     #[test]
     fn output_larger_than_the_scratch_space_is_signed() {
         // 60 signed headers with long names: the Authorization value alone
-        // is past SCRATCH bytes.
+        // is past SCRATCH_BYTES bytes.
         let names: Vec<CString> = (0..60)
             .map(|i| CString::new(format!("x-custom-header-with-a-long-name-{i:02}")).unwrap())
             .collect();
@@ -1345,7 +1316,7 @@ mod tests {
             )
         };
         assert_eq!(st, sigv4_status::Ok);
-        assert!(needed > SCRATCH, "{needed}");
+        assert!(needed > sigv4_core::SCRATCH_BYTES, "{needed}");
         // SAFETY: points into `buf`, NUL-terminated.
         let auth = unsafe { CStr::from_ptr(out.headers[out.count - 1].value) };
         assert!(

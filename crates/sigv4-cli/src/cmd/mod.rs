@@ -150,6 +150,15 @@ pub(crate) fn env_credentials() -> Result<EnvCredentials, CliError> {
     }
 }
 
+/// Headers the signer sets itself: a caller's copy is dropped, not sent
+/// twice.
+const SET_BY_SIGNER: &[&str] = &["authorization", "x-amz-date", "x-amz-security-token"];
+
+/// True for a header the signer sets itself.
+pub(crate) fn set_by_signer(name: &str) -> bool {
+    SET_BY_SIGNER.iter().any(|h| name.eq_ignore_ascii_case(h))
+}
+
 /// Credentials from the default chain (environment, then the profile).
 pub(crate) fn chain_credentials(
     profile: Option<&str>,

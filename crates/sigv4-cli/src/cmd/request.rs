@@ -15,7 +15,7 @@ use cred_providers::{
 };
 use sigv4_core::{Payload, Request, Signer, SigningParams, SigningSettings, Timestamp};
 
-use super::{CurlArgs, CurlRequest, chain_credentials, read_data, region};
+use super::{CurlArgs, CurlRequest, chain_credentials, read_data, region, set_by_signer};
 use crate::CliError;
 
 #[derive(Args, Debug)]
@@ -152,10 +152,7 @@ pub(crate) fn run(args: &RequestArgs, profile: Option<&str>) -> Result<String, C
         let (signed, _) = Signer::new()
             .sign_owned(&view, &creds.signing(), &params, false)
             .map_err(CliError::input)?;
-        send.retain(|(n, _)| {
-            !["authorization", "x-amz-date", "x-amz-security-token"]
-                .contains(&n.to_ascii_lowercase().as_str())
-        });
+        send.retain(|(n, _)| !set_by_signer(n));
         send.extend(signed.headers.into_iter().map(|(n, v)| (n.to_string(), v)));
     }
 

@@ -3,9 +3,11 @@
 
 use clap::{Args, ValueEnum};
 use serde::Serialize;
-use sigv4_core::{Payload, Request, Signer, SigningParams, SigningSettings, Timestamp};
+use sigv4_core::{
+    Payload, Request, Signer, SigningParams, SigningSettings, Timestamp, append_query,
+};
 
-use super::{CurlArgs, CurlRequest, chain_credentials, region};
+use super::{CurlArgs, CurlRequest, chain_credentials, region, set_by_signer};
 use crate::CliError;
 use crate::http_text;
 
@@ -60,9 +62,6 @@ struct JsonOut<'a> {
     url: &'a str,
     headers: Vec<[&'a str; 2]>,
 }
-
-/// Headers the signer sets itself; a caller's copy is replaced.
-const REPLACED: &[&str] = &["authorization", "x-amz-date", "x-amz-security-token"];
 
 /// `scheme://authority` of a URL.
 fn origin(url: &str) -> &str {
@@ -139,7 +138,7 @@ pub(crate) fn run(args: &SignArgs, profile: Option<&str>) -> Result<String, CliE
     // Every header to send, in order: the caller's, Host, then the signer's.
     let mut out_headers: Vec<(String, String)> = headers
         .iter()
-        .filter(|(n, _)| args.presign || !REPLACED.iter().any(|r| n.eq_ignore_ascii_case(r)))
+        .filter(|(n, _)| args.presign || !set_by_signer(n))
         .cloned()
         .collect();
     if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
@@ -152,15 +151,14 @@ pub(crate) fn run(args: &SignArgs, profile: Option<&str>) -> Result<String, CliE
             .map(|(n, v)| (n.to_string(), v.clone())),
     );
 
-    let query = match (request.query(), args.presign) {
-        ("", true) => signed.query.clone(),
-        (q, true) => format!("{q}&{}", signed.query),
-        (q, false) => q.to_string(),
+    let target = match request.query() {
+        "" => request.path().to_string(),
+        q => format!("{}?{q}", request.path()),
     };
-    let target = if query.is_empty() {
-        request.path().to_string()
+    let target = if args.presign {
+        append_query(&target, &signed.query)
     } else {
-        format!("{}?{query}", request.path())
+        target
     };
     let out_url = if args.presign {
         format!("{}{target}", origin(url))
