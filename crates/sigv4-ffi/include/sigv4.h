@@ -108,6 +108,24 @@ typedef struct sigv4_provider sigv4_provider;
 typedef struct sigv4_signer sigv4_signer;
 
 /*
+ Credentials, borrowed for the call only.
+ */
+typedef struct sigv4_credentials {
+  /*
+   The access key id.
+   */
+  const char *access_key_id;
+  /*
+   The secret access key.
+   */
+  const char *secret_access_key;
+  /*
+   The session token, or NULL.
+   */
+  const char *session_token;
+} sigv4_credentials;
+
+/*
  A header name and value.
  */
 typedef struct sigv4_header {
@@ -167,24 +185,6 @@ typedef struct sigv4_request {
    */
   const char *payload_hash;
 } sigv4_request;
-
-/*
- Credentials, borrowed for the call only.
- */
-typedef struct sigv4_credentials {
-  /*
-   The access key id.
-   */
-  const char *access_key_id;
-  /*
-   The secret access key.
-   */
-  const char *secret_access_key;
-  /*
-   The session token, or NULL.
-   */
-  const char *session_token;
-} sigv4_credentials;
 
 /*
  Signing and verification options, OR-ed into `sigv4_params.flags` or
@@ -345,22 +345,76 @@ extern "C" {
 #endif // __cplusplus
 
 /*
- The message of the calling thread's last error ("" if none); valid
- until the thread's next call into this library.
- */
-const char *sigv4_last_error(void);
-
-/*
- The name of a status (`"SIGV4_STATUS_OK"`, …), or `"unknown"` for a
- value that is not a status; a static string. Takes an integer, so any
- value is safe to pass.
- */
-const char *sigv4_status_name(int status);
-
-/*
  The library version, a static string.
  */
 const char *sigv4_version(void);
+
+/*
+ The default chain (environment, profile, web identity, container,
+ IMDS) as the AWS SDKs run it; `profile` (or NULL for `AWS_PROFILE` /
+ `default`) selects the profile. Free with [`sigv4_provider_free`].
+
+ # Safety
+ `profile` is NULL or a NUL-terminated string; `out` is valid.
+ */
+enum sigv4_status sigv4_provider_default(const char *profile, struct sigv4_provider **out);
+
+/*
+ The named profile only (static keys, `credential_process`, role chains,
+ web identity), from the shared config and credentials files. Free with
+ [`sigv4_provider_free`].
+
+ # Safety
+ `profile` is a NUL-terminated string; `out` is valid.
+ */
+enum sigv4_status sigv4_provider_profile(const char *profile, struct sigv4_provider **out);
+
+/*
+ Frees a provider (NULL is ignored).
+
+ # Safety
+ `provider` came from this library and is not used afterwards.
+ */
+void sigv4_provider_free(struct sigv4_provider *provider);
+
+/*
+ Resolves credentials, blocking the calling thread (no async runtime is
+ started). Free the result with [`sigv4_owned_credentials_free`].
+
+ # Safety
+ `provider` came from this library; `out` is valid.
+ */
+enum sigv4_status sigv4_provider_credentials(const struct sigv4_provider *provider,
+                                             struct sigv4_owned_credentials **out);
+
+/*
+ A borrowed view of owned credentials, to pass to the signing
+ functions; valid until the credentials are freed. Returns
+ `SIGV4_STATUS_NULL_POINTER` if either pointer is NULL.
+
+ # Safety
+ `creds` came from [`sigv4_provider_credentials`]; `out` is valid.
+ */
+enum sigv4_status sigv4_owned_credentials_view(const struct sigv4_owned_credentials *creds,
+                                               struct sigv4_credentials *out);
+
+/*
+ The expiry in Unix seconds, or -1 for credentials that do not expire
+ (or a NULL handle).
+
+ # Safety
+ `creds` is NULL or came from [`sigv4_provider_credentials`].
+ */
+int64_t sigv4_owned_credentials_expiry(const struct sigv4_owned_credentials *creds);
+
+/*
+ Frees credentials, zeroising the secret and token (NULL is ignored).
+
+ # Safety
+ `creds` came from [`sigv4_provider_credentials`] and is not used
+ afterwards (nor any view of it).
+ */
+void sigv4_owned_credentials_free(struct sigv4_owned_credentials *creds);
 
 /*
  Signs `req` in headers. Writes the headers to add into `buf` and
@@ -438,6 +492,37 @@ enum sigv4_status sigv4_signer_presign(const struct sigv4_signer *signer,
                                        size_t *needed);
 
 /*
+ The message of the calling thread's last error ("" if none); valid
+ until the thread's next call into this library.
+ */
+const char *sigv4_last_error(void);
+
+/*
+ The name of a status (`"SIGV4_STATUS_OK"`, …), or `"unknown"` for a
+ value that is not a status; a static string. Takes an integer, so any
+ value is safe to pass.
+ */
+const char *sigv4_status_name(int status);
+
+/*
+ Vault's AWS `iam` login payload (the JSON body of
+ `POST /v1/auth/aws/login`): a GetCallerIdentity request signed with
+ `creds` at `now_unix` for `role`. `sts_endpoint` may be NULL (the global
+ endpoint, region us-east-1); `server_id` may be NULL.
+
+ # Safety
+ As [`sigv4_sign`].
+ */
+enum sigv4_status sigv4_vault_login_payload(const struct sigv4_credentials *creds,
+                                            const char *role,
+                                            const char *sts_endpoint,
+                                            const char *server_id,
+                                            uint64_t now_unix,
+                                            char *buf,
+                                            size_t buf_len,
+                                            size_t *needed);
+
+/*
  Verifies a signed request (header or presigned) received at `now_unix`,
  allowing 5 minutes of clock skew; `lookup` gives the secret of an
  access key id (see [`sigv4_secret_lookup`]). On success fills `*out`.
@@ -465,91 +550,6 @@ enum sigv4_status sigv4_verify(const struct sigv4_request *req,
                                sigv4_secret_lookup lookup,
                                void *ctx,
                                struct sigv4_verified *out);
-
-/*
- The default chain (environment, profile, web identity, container,
- IMDS) as the AWS SDKs run it; `profile` (or NULL for `AWS_PROFILE` /
- `default`) selects the profile. Free with [`sigv4_provider_free`].
-
- # Safety
- `profile` is NULL or a NUL-terminated string; `out` is valid.
- */
-enum sigv4_status sigv4_provider_default(const char *profile, struct sigv4_provider **out);
-
-/*
- The named profile only (static keys, `credential_process`, role chains,
- web identity), from the shared config and credentials files. Free with
- [`sigv4_provider_free`].
-
- # Safety
- `profile` is a NUL-terminated string; `out` is valid.
- */
-enum sigv4_status sigv4_provider_profile(const char *profile, struct sigv4_provider **out);
-
-/*
- Frees a provider (NULL is ignored).
-
- # Safety
- `provider` came from this library and is not used afterwards.
- */
-void sigv4_provider_free(struct sigv4_provider *provider);
-
-/*
- Resolves credentials, blocking the calling thread (no async runtime is
- started). Free the result with [`sigv4_owned_credentials_free`].
-
- # Safety
- `provider` came from this library; `out` is valid.
- */
-enum sigv4_status sigv4_provider_credentials(const struct sigv4_provider *provider,
-                                             struct sigv4_owned_credentials **out);
-
-/*
- A borrowed view of owned credentials, to pass to the signing
- functions; valid until the credentials are freed. Returns
- `SIGV4_STATUS_NULL_POINTER` if either pointer is NULL.
-
- # Safety
- `creds` came from [`sigv4_provider_credentials`]; `out` is valid.
- */
-enum sigv4_status sigv4_owned_credentials_view(const struct sigv4_owned_credentials *creds,
-                                               struct sigv4_credentials *out);
-
-/*
- The expiry in Unix seconds, or -1 for credentials that do not expire
- (or a NULL handle).
-
- # Safety
- `creds` is NULL or came from [`sigv4_provider_credentials`].
- */
-int64_t sigv4_owned_credentials_expiry(const struct sigv4_owned_credentials *creds);
-
-/*
- Frees credentials, zeroising the secret and token (NULL is ignored).
-
- # Safety
- `creds` came from [`sigv4_provider_credentials`] and is not used
- afterwards (nor any view of it).
- */
-void sigv4_owned_credentials_free(struct sigv4_owned_credentials *creds);
-
-/*
- Vault's AWS `iam` login payload (the JSON body of
- `POST /v1/auth/aws/login`): a GetCallerIdentity request signed with
- `creds` at `now_unix` for `role`. `sts_endpoint` may be NULL (the global
- endpoint, region us-east-1); `server_id` may be NULL.
-
- # Safety
- As [`sigv4_sign`].
- */
-enum sigv4_status sigv4_vault_login_payload(const struct sigv4_credentials *creds,
-                                            const char *role,
-                                            const char *sts_endpoint,
-                                            const char *server_id,
-                                            uint64_t now_unix,
-                                            char *buf,
-                                            size_t buf_len,
-                                            size_t *needed);
 
 #ifdef __cplusplus
 }  // extern "C"

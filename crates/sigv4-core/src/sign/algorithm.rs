@@ -1,0 +1,118 @@
+//! The last step of SigV4 behind a trait, the string to sign, and the
+//! HMAC-SHA256 signer.
+
+use core::fmt;
+
+use crate::encode::{self, Sink};
+use crate::key::KeyCache;
+
+use super::{Credentials, HMAC_SHA256, Scope, SignError};
+
+/// The last step of SigV4: a signature over the string to sign.
+///
+/// HMAC-SHA256 with the derived key is the usual one ([`HmacSigner`]); IAM
+/// Roles Anywhere signs with an X.509 private key instead and names a
+/// certificate serial number as the credential. Everything before this
+/// step — canonical request, string to sign — is shared.
+pub trait SignatureAlgorithm {
+    /// The algorithm name, e.g. `AWS4-HMAC-SHA256`.
+    fn name(&self) -> &'static str;
+    /// What goes before the scope in `Credential=`: an access key id, or a
+    /// certificate serial number.
+    fn credential_id(&self) -> &str;
+    /// Signs the string to sign (write it with [`StringToSign::write`] into
+    /// a hash or a buffer), putting the raw signature bytes (at most
+    /// [`MAX_SIGNATURE_LEN`]) into `out`, which hex-encodes them.
+    fn sign(
+        &mut self,
+        string_to_sign: &StringToSign<'_>,
+        out: &mut dyn Sink,
+    ) -> Result<(), SignError>;
+}
+
+/// The string to sign, kept as its parts:
+/// `ALGORITHM\nYYYYMMDDTHHMMSSZ\nscope\nhex(sha256(canonical request))`.
+#[derive(Clone, Copy, Debug)]
+pub struct StringToSign<'a> {
+    algorithm: &'a str,
+    scope: Scope<'a>,
+    canonical_request_hash: [u8; 64],
+}
+
+impl<'a> StringToSign<'a> {
+    /// The string to sign for a canonical request with this SHA-256.
+    pub fn new(algorithm: &'a str, scope: Scope<'a>, canonical_request_hash: &[u8; 32]) -> Self {
+        let mut hex = [0u8; 64];
+        encode::hex_lower(canonical_request_hash, &mut hex);
+        Self {
+            algorithm,
+            scope,
+            canonical_request_hash: hex,
+        }
+    }
+
+    /// The credential scope.
+    pub fn scope(&self) -> &Scope<'a> {
+        &self.scope
+    }
+
+    /// Writes the string to sign.
+    pub fn write<S: Sink + ?Sized>(&self, sink: &mut S) {
+        sink.put(self.algorithm.as_bytes());
+        sink.put(b"\n");
+        sink.put(self.scope.date.as_str().as_bytes());
+        sink.put(b"\n");
+        self.scope.write(sink);
+        sink.put(b"\n");
+        sink.put(&self.canonical_request_hash);
+    }
+}
+
+/// HMAC-SHA256 with the SigV4 signing key, looked up in a [`KeyCache`].
+pub struct HmacSigner<'k> {
+    access_key_id: &'k str,
+    secret: &'k [u8],
+    cache: &'k mut KeyCache,
+}
+
+impl fmt::Debug for HmacSigner<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HmacSigner")
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'k> HmacSigner<'k> {
+    /// A signer for `credentials`, caching the key in `cache`.
+    pub fn new(credentials: &Credentials<'k>, cache: &'k mut KeyCache) -> Self {
+        Self {
+            access_key_id: credentials.access_key_id,
+            secret: credentials.secret_access_key.as_bytes(),
+            cache,
+        }
+    }
+}
+
+impl SignatureAlgorithm for HmacSigner<'_> {
+    fn name(&self) -> &'static str {
+        HMAC_SHA256
+    }
+
+    fn credential_id(&self) -> &str {
+        self.access_key_id
+    }
+
+    fn sign(
+        &mut self,
+        string_to_sign: &StringToSign<'_>,
+        out: &mut dyn Sink,
+    ) -> Result<(), SignError> {
+        let scope = string_to_sign.scope();
+        let key =
+            self.cache
+                .signing_key(self.secret, scope.date.date(), scope.region, scope.service);
+        out.put(&key.sign_with(|mac| string_to_sign.write(mac)));
+        Ok(())
+    }
+}

@@ -1,0 +1,82 @@
+//! Input checks, and the payload hash line.
+
+use sha2::{Digest, Sha256};
+
+use crate::encode;
+use crate::request::{Payload, Request};
+
+use super::{
+    MAX_CREDENTIAL_ID, MAX_NAME, SignError, SignatureAlgorithm, SigningParams, UNSIGNED_PAYLOAD,
+};
+
+pub(super) fn valid_name(s: &str) -> bool {
+    (1..=MAX_NAME).contains(&s.len())
+        && encode::all_bytes(s.as_bytes(), |b| {
+            b.is_ascii_alphanumeric() | (b == b'-') | (b == b'_') | (b == b'.')
+        })
+}
+
+/// Visible ASCII (0x21..=0x7e), non-empty.
+pub(super) fn printable(s: &str) -> bool {
+    !s.is_empty() && encode::all_bytes(s.as_bytes(), encode::is_visible)
+}
+
+pub(crate) fn check_scope(region: &str, service: &str) -> Result<(), SignError> {
+    if !valid_name(region) {
+        return Err(SignError::InvalidRegion);
+    }
+    if !valid_name(service) {
+        return Err(SignError::InvalidService);
+    }
+    Ok(())
+}
+
+pub(super) fn check<A: SignatureAlgorithm + ?Sized>(
+    alg: &A,
+    request: &Request<'_>,
+    params: &SigningParams<'_>,
+    token: Option<&str>,
+) -> Result<(), SignError> {
+    request.validate_headers()?;
+    check_scope(params.region, params.service)?;
+    let name = alg.name();
+    if name.len() > MAX_NAME || !printable(name) {
+        return Err(SignError::InvalidAlgorithm);
+    }
+    let id = alg.credential_id();
+    if id.len() > MAX_CREDENTIAL_ID
+        || !printable(id)
+        || !encode::all_bytes(id.as_bytes(), |b| (b != b'/') & (b != b','))
+    {
+        return Err(SignError::InvalidCredentialId);
+    }
+    if token.is_some_and(|t| !printable(t)) {
+        return Err(SignError::InvalidSessionToken);
+    }
+    Ok(())
+}
+
+/// The payload hash line: from `x-amz-content-sha256` if the request has
+/// one, else from the payload.
+pub(crate) fn payload_hash<'p>(
+    request: &Request<'p>,
+    scratch: &'p mut [u8; 64],
+) -> Result<&'p str, SignError> {
+    if let Some(v) = request.header_value("x-amz-content-sha256") {
+        let v = v.trim_matches([' ', '\t']);
+        return if printable(v) && v.len() <= 64 {
+            Ok(v)
+        } else {
+            Err(SignError::InvalidPayloadHash)
+        };
+    }
+    match request.payload() {
+        Payload::Bytes(body) => {
+            let digest: [u8; 32] = Sha256::digest(body).into();
+            Ok(encode::hex_lower(&digest, scratch))
+        }
+        Payload::Precomputed(h) if printable(h) && h.len() <= 64 => Ok(h),
+        Payload::Precomputed(_) => Err(SignError::InvalidPayloadHash),
+        Payload::Unsigned => Ok(UNSIGNED_PAYLOAD),
+    }
+}

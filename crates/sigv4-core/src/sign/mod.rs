@@ -1,0 +1,382 @@
+//! Header signing and query presigning.
+//!
+//! [`sign`] and [`presign`] take any [`SignatureAlgorithm`], so an
+//! asymmetric signer (IAM Roles Anywhere's X.509 keys, SigV4a) reuses the
+//! canonicalisation as it is; [`Signer`] is the HMAC-SHA256 signer with a
+//! cached key that most callers want.
+//!
+//! Output is written into a caller-provided buffer: with a stack buffer,
+//! signing performs no heap allocation at all.
+
+use crate::canonical::{self, HeaderSet};
+use crate::encode::{self, Sink, SliceSink};
+use crate::request::Request;
+use crate::settings::{SessionTokenMode, SigningSettings};
+use crate::time::AmzDate;
+
+mod algorithm;
+mod check;
+mod error;
+mod output;
+mod params;
+mod signer;
+mod sinks;
+
+pub use algorithm::{HmacSigner, SignatureAlgorithm, StringToSign};
+pub(crate) use check::{check_scope, payload_hash};
+pub use error::SignError;
+pub use output::{HeaderSignature, QuerySignature, Trace};
+pub use params::{Credentials, Scope, SigningParams};
+pub use signer::Signer;
+
+use check::check;
+use sinks::{Encoding, HashTee, HashText, HexSink};
+
+/// The HMAC-SHA256 algorithm name of SigV4.
+pub const HMAC_SHA256: &str = "AWS4-HMAC-SHA256";
+/// The longest raw signature an algorithm may produce (RSA-4096).
+pub const MAX_SIGNATURE_LEN: usize = 512;
+/// The longest presigned URL lifetime AWS accepts: 7 days.
+pub const MAX_EXPIRES: u64 = 604_800;
+/// The payload hash line for an unsigned payload.
+pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+
+const MAX_NAME: usize = 64;
+const MAX_CREDENTIAL_ID: usize = 128;
+
+/// Builds the string to sign from a canonical-request hash, signs it, and
+/// writes the hex signature into `out`.
+fn finish<A: SignatureAlgorithm + ?Sized>(
+    alg: &mut A,
+    scope: &Scope<'_>,
+    canonical_hash: &[u8; 32],
+    trace: Option<&mut dyn Sink>,
+    out: &mut SliceSink<'_>,
+) -> Result<(), SignError> {
+    let sts = StringToSign::new(alg.name(), *scope, canonical_hash);
+    if let Some(t) = trace {
+        sts.write(t);
+    }
+    let mut hex = HexSink { out, raw_len: 0 };
+    alg.sign(&sts, &mut hex)?;
+    if hex.raw_len == 0 || hex.raw_len > MAX_SIGNATURE_LEN {
+        return Err(SignError::Algorithm("signature of an impossible length"));
+    }
+    Ok(())
+}
+
+fn too_small(out: &SliceSink<'_>, extra: usize) -> SignError {
+    SignError::BufferTooSmall {
+        needed: out.needed() + extra,
+    }
+}
+
+/// What header signing and presigning both work out first.
+struct Start<'p> {
+    date: AmzDate,
+    scope: Scope<'p>,
+    payload: &'p str,
+}
+
+fn start<'p, A: SignatureAlgorithm + ?Sized>(
+    alg: &A,
+    request: &Request<'p>,
+    params: &'p SigningParams<'p>,
+    session_token: Option<&str>,
+    hash_buf: &'p mut [u8; 64],
+) -> Result<Start<'p>, SignError> {
+    check(alg, request, params, session_token)?;
+    let date = params.time.amz_date();
+    Ok(Start {
+        date,
+        scope: Scope {
+            date,
+            region: params.region,
+            service: params.service,
+        },
+        payload: payload_hash(request, hash_buf)?,
+    })
+}
+
+/// Hashes the canonical request. `signed_names` is the signed header list
+/// when it was written already (header signing reads it back from the
+/// output); otherwise it is written from `headers`.
+fn hash_canonical<'q>(
+    request: &Request<'_>,
+    settings: &SigningSettings<'_>,
+    query: impl Iterator<Item = canonical::Param<'q>> + Clone,
+    headers: &HeaderSet<'_, '_>,
+    signed_names: Option<&[u8]>,
+    payload: &str,
+    trace: Option<&mut dyn Sink>,
+) -> Result<[u8; 32], SignError> {
+    let mut h = HashTee::new(trace);
+    canonical::write_head(&mut h, request, settings, query)?;
+    headers.write_canonical(&mut h);
+    h.put(b"\n");
+    match signed_names {
+        Some(names) => h.put(names),
+        None => headers.write_signed_names(&mut h),
+    }
+    h.put(b"\n");
+    h.put(payload.as_bytes());
+    Ok(h.finalize())
+}
+
+/// Writes `separator`, the hex signature and then `after` behind the first
+/// `head_len` bytes of `buf`; returns the whole text and where the
+/// signature stands in it.
+#[allow(clippy::too_many_arguments)]
+fn sign_into<'s, A: SignatureAlgorithm + ?Sized>(
+    alg: &mut A,
+    scope: &Scope<'_>,
+    canonical_hash: &[u8; 32],
+    trace: Option<&mut dyn Sink>,
+    buf: &'s mut [u8],
+    head_len: usize,
+    separator: &[u8],
+    after: impl FnOnce(&mut SliceSink<'_>),
+) -> Result<(&'s str, core::ops::Range<usize>), SignError> {
+    let mut out = SliceSink::new(&mut buf[head_len..]);
+    out.put(separator);
+    let sig_start = head_len + out.len();
+    finish(alg, scope, canonical_hash, trace, &mut out)?;
+    let sig_end = head_len + out.len();
+    after(&mut out);
+    if out.overflowed() {
+        return Err(too_small(&out, head_len));
+    }
+    let total = head_len + out.len();
+    let buf: &'s [u8] = buf;
+    // Everything written is ASCII or came from a `&str`.
+    let text = core::str::from_utf8(&buf[..total]).map_err(|_| SignError::InvalidCredentialId)?;
+    Ok((text, sig_start..sig_end))
+}
+
+/// Signs `request` in the `Authorization` header.
+///
+/// `buf` receives the `Authorization` value; 512 bytes fit any ordinary
+/// request. The session token, if any, is signed or left out of the
+/// signature as `params.settings.session_token` says; either way it is
+/// returned among the headers to add.
+pub fn sign<'s, A: SignatureAlgorithm + ?Sized>(
+    alg: &mut A,
+    request: &Request<'_>,
+    params: &SigningParams<'_>,
+    session_token: Option<&'s str>,
+    buf: &'s mut [u8],
+    trace: Option<Trace<'_>>,
+) -> Result<HeaderSignature<'s>, SignError> {
+    let mut hash_buf = [0u8; 64];
+    let Start {
+        date,
+        scope,
+        payload,
+    } = start(alg, request, params, session_token, &mut hash_buf)?;
+    let settings = &params.settings;
+    let signed_token = session_token.filter(|_| settings.session_token == SessionTokenMode::Signed);
+    let add_sha =
+        settings.content_sha256_header && request.header_value("x-amz-content-sha256").is_none();
+    let mut extra: [(&str, &str); 4] = [("", ""); 4];
+    let mut n_extra = 0;
+    for (wanted, name, value) in [
+        (
+            request.header_value("host").is_none(),
+            "host",
+            request.host(),
+        ),
+        (true, "x-amz-date", date.as_str()),
+        (
+            signed_token.is_some(),
+            "x-amz-security-token",
+            signed_token.unwrap_or(""),
+        ),
+        (add_sha, "x-amz-content-sha256", payload),
+    ] {
+        if wanted {
+            extra[n_extra] = (name, value);
+            n_extra += 1;
+        }
+    }
+    let signable = Signable::new(settings);
+    let headers = HeaderSet::new(request.headers(), &extra[..n_extra], |n| {
+        signable.includes(n)
+    });
+
+    // "ALG Credential=ID/SCOPE, SignedHeaders=a;b" goes into `buf` first;
+    // the canonical request then reads the signed header list back from it.
+    let mut out = SliceSink::new(&mut *buf);
+    out.put(alg.name().as_bytes());
+    out.put(b" Credential=");
+    out.put(alg.credential_id().as_bytes());
+    out.put(b"/");
+    scope.write(&mut out);
+    out.put(b", SignedHeaders=");
+    let names_start = out.len();
+    headers.write_signed_names(&mut out);
+    if out.overflowed() {
+        return Err(too_small(&out, 13 + 64));
+    }
+    let head_len = out.len();
+
+    let (creq_trace, sts_trace) = split_trace(trace);
+    let query = canonical::params(request.query().as_bytes());
+    let names = Some(&buf[names_start..head_len]);
+    let creq_hash = hash_canonical(
+        request, settings, query, &headers, names, payload, creq_trace,
+    )?;
+    let (text, sig) = sign_into(
+        alg,
+        &scope,
+        &creq_hash,
+        sts_trace,
+        buf,
+        head_len,
+        b", Signature=",
+        |_| {},
+    )?;
+    Ok(HeaderSignature {
+        authorization: text,
+        signature: &text[sig],
+        date,
+        security_token: session_token,
+        content_sha256: add_sha.then(|| HashText::new(payload)),
+    })
+}
+
+/// Decides which request headers are signed: not those in the unsigned
+/// list, nor those the signer sets itself. Names are first told apart by
+/// length (a bit mask of the listed lengths), which rejects most at once.
+struct Signable<'s> {
+    settings: &'s SigningSettings<'s>,
+    lengths: u64,
+}
+
+impl<'s> Signable<'s> {
+    fn new(settings: &'s SigningSettings<'s>) -> Self {
+        let mut lengths = (1u64 << "x-amz-date".len()) | (1u64 << "x-amz-security-token".len());
+        for u in settings.unsigned_headers {
+            lengths |= 1u64.checked_shl(u.len() as u32).unwrap_or(0);
+        }
+        Self { settings, lengths }
+    }
+
+    fn includes(&self, name: &str) -> bool {
+        let len_bit = 1u64.checked_shl(name.len() as u32).unwrap_or(0);
+        if name.len() < 64 && self.lengths & len_bit == 0 {
+            return true;
+        }
+        !self.settings.is_unsigned(name)
+            && !name.eq_ignore_ascii_case("x-amz-date")
+            && !name.eq_ignore_ascii_case("x-amz-security-token")
+    }
+}
+
+fn split_trace(trace: Option<Trace<'_>>) -> (Option<&mut dyn Sink>, Option<&mut dyn Sink>) {
+    match trace {
+        Some(t) => (Some(t.canonical_request), Some(t.string_to_sign)),
+        None => (None, None),
+    }
+}
+
+/// Presigns `request`: the signature goes in the query string.
+///
+/// `buf` receives the parameters to append to the URL's query (`&`-joined,
+/// encoded). The payload hash comes from the request's [`Payload`]; S3
+/// presigned URLs use [`Payload::Unsigned`].
+pub fn presign<'s, A: SignatureAlgorithm + ?Sized>(
+    alg: &mut A,
+    request: &Request<'_>,
+    params: &SigningParams<'_>,
+    session_token: Option<&str>,
+    expires_secs: u64,
+    buf: &'s mut [u8],
+    trace: Option<Trace<'_>>,
+) -> Result<QuerySignature<'s>, SignError> {
+    let mut hash_buf = [0u8; 64];
+    let Start {
+        date,
+        scope,
+        payload,
+    } = start(alg, request, params, session_token, &mut hash_buf)?;
+    if !(1..=MAX_EXPIRES).contains(&expires_secs) {
+        return Err(SignError::InvalidExpires);
+    }
+    let settings = &params.settings;
+    let host = [("host", request.host())];
+    let extra = if request.header_value("host").is_none() {
+        &host[..]
+    } else {
+        &[]
+    };
+    let signable = Signable::new(settings);
+    let headers = HeaderSet::new(request.headers(), extra, |n| signable.includes(n));
+
+    // The X-Amz-* parameters are written, encoded, into `buf`; the
+    // canonical query reads them back from there, sorted in among the
+    // request's own parameters.
+    let mut out = SliceSink::new(&mut *buf);
+    out.put(b"X-Amz-Algorithm=");
+    encode::encode(&mut out, alg.name().as_bytes(), false);
+    out.put(b"&X-Amz-Credential=");
+    encode::encode(&mut out, alg.credential_id().as_bytes(), false);
+    out.put(b"%2F");
+    scope.write(&mut Encoding(&mut out));
+    out.put(b"&X-Amz-Date=");
+    out.put(date.as_str().as_bytes());
+    out.put(b"&X-Amz-Expires=");
+    let mut digits = [0u8; 20];
+    out.put(decimal(expires_secs, &mut digits));
+    out.put(b"&X-Amz-SignedHeaders=");
+    headers.write_signed_names(&mut Encoding(&mut out));
+    let token_param = |out: &mut SliceSink<'_>, token: &str| {
+        out.put(b"&X-Amz-Security-Token=");
+        encode::encode(out, token.as_bytes(), false);
+    };
+    let token_signed = settings.session_token == SessionTokenMode::Signed;
+    if let (Some(t), true) = (session_token, token_signed) {
+        token_param(&mut out, t);
+    }
+    if out.overflowed() {
+        return Err(too_small(&out, 20 + 64));
+    }
+    let head_len = out.len();
+
+    let (creq_trace, sts_trace) = split_trace(trace);
+    let added = &buf[..head_len];
+    let query = canonical::params(request.query().as_bytes()).chain(canonical::params(added));
+    let creq_hash = hash_canonical(
+        request, settings, query, &headers, None, payload, creq_trace,
+    )?;
+    let (text, sig) = sign_into(
+        alg,
+        &scope,
+        &creq_hash,
+        sts_trace,
+        buf,
+        head_len,
+        b"&X-Amz-Signature=",
+        |out| {
+            if let (Some(t), false) = (session_token, token_signed) {
+                token_param(out, t);
+            }
+        },
+    )?;
+    Ok(QuerySignature {
+        query: text,
+        signature: &text[sig],
+    })
+}
+
+fn decimal(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    &buf[i..]
+}
