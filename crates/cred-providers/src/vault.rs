@@ -11,6 +11,7 @@
 //! `X-Amz-Date`, `X-Amz-Security-Token` and the server id.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use base64::Engine;
@@ -26,7 +27,7 @@ pub const BODY: &str = "Action=GetCallerIdentity&Version=2011-06-15";
 pub const DEFAULT_STS_ENDPOINT: &str = "https://sts.amazonaws.com";
 
 /// Why a login payload or login failed.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum VaultError {
     /// An option is unusable.
@@ -35,6 +36,9 @@ pub enum VaultError {
     /// Signing failed.
     #[error("cannot sign the GetCallerIdentity request: {0}")]
     Sign(#[from] crate::sts::StsError),
+    /// A payload could not be encoded as JSON.
+    #[error("cannot encode the login as JSON: {0}")]
+    Encode(#[source] Arc<serde_json::Error>),
     /// Vault refused the login.
     #[error("Vault refused the login (HTTP {status}): {errors}")]
     Refused {
@@ -167,8 +171,7 @@ pub fn login_payload(
             headers.insert(canonical, values);
         }
     }
-    let headers_json =
-        serde_json::to_vec(&headers).map_err(|e| VaultError::Invalid(e.to_string()))?;
+    let headers_json = serde_json::to_vec(&headers).map_err(|e| VaultError::Encode(Arc::new(e)))?;
     Ok(LoginPayload {
         role: opts.role.clone(),
         iam_http_request_method: "POST".into(),
@@ -195,7 +198,7 @@ pub fn login_request(
     if let Some(ns) = namespace.filter(|n| !n.is_empty()) {
         b = b.header("x-vault-namespace", ns);
     }
-    let body = serde_json::to_vec(payload).map_err(|e| VaultError::Invalid(e.to_string()))?;
+    let body = serde_json::to_vec(payload).map_err(|e| VaultError::Encode(Arc::new(e)))?;
     b.body(body)
         .map_err(|e| VaultError::Invalid(format!("Vault address {addr}: {e}")))
 }

@@ -107,7 +107,7 @@ impl ProfileSet {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
                 Err(e) => Err(LoadError::Read {
                     path: path.to_string(),
-                    message: e.to_string(),
+                    source: std::sync::Arc::new(e),
                 }),
             }
         };
@@ -173,16 +173,17 @@ impl ProfileSet {
 }
 
 /// Why the shared files could not be loaded.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LoadError {
     /// A file exists but could not be read.
-    #[error("cannot read {path}: {message}")]
+    #[error("cannot read {path}: {source}")]
     Read {
         /// The file.
         path: String,
-        /// The operating system's words.
-        message: String,
+        /// The operating system's error.
+        #[source]
+        source: std::sync::Arc<std::io::Error>,
     },
     /// A file is malformed.
     #[error(transparent)]
