@@ -19,9 +19,9 @@ use cred_providers::{
     BlockingTransport, CachedProvider, EnvironmentProvider, MapEnv, ProxySetting, TransportConfig,
 };
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use opensearch_client::api::{self, Info};
 use opensearch_client::auth::{Auth, Service};
 use opensearch_client::bulk::{BulkBody, BulkResponse};
-use opensearch_client::core::{self, Info};
 use opensearch_client::security::{self, RoleMapping, StatusMessage};
 use opensearch_client::{Client, NodePool};
 use serde::Serialize;
@@ -143,7 +143,7 @@ fn loopback(c: &mut Criterion) {
     g.measurement_time(Duration::from_secs(5));
     g.bench_function("info/opensearch-client", |b| {
         b.iter(|| {
-            let info: Info = pollster::block_on(ours.call(&core::info())).expect("info");
+            let info: Info = pollster::block_on(ours.call(&api::info())).expect("info");
             black_box(info)
         })
     });
@@ -258,7 +258,7 @@ mod peer {
         );
         g.bench_function("info/opensearch-client-tokio", |b| {
             b.iter(|| {
-                let info: Info = rt.block_on(ours.call(&core::info())).expect("info");
+                let info: Info = rt.block_on(ours.call(&api::info())).expect("info");
                 black_box(info)
             })
         });

@@ -196,3 +196,9 @@ impl Default for Received {
         Self::new()
     }
 }
+
+/// The README's Rust examples, compiled and run as doctests (this crate
+/// depends on every crate they use).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

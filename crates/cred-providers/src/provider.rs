@@ -25,6 +25,13 @@ pub trait ProvideCredentials: Send + Sync + fmt::Debug {
     fn provide_credentials(&self) -> ProvideFuture<'_>;
 }
 
+/// A shared provider is a provider.
+impl<T: ProvideCredentials + ?Sized> ProvideCredentials for Arc<T> {
+    fn provide_credentials(&self) -> ProvideFuture<'_> {
+        (**self).provide_credentials()
+    }
+}
+
 /// Why a provider produced no credentials.
 ///
 /// The variant is the *kind* of failure, which decides what a chain (or a

@@ -21,16 +21,15 @@
 use std::sync::Arc;
 
 use cred_providers::{
-    BlockingTransport, CachedProvider, DefaultChain, EnvironmentProvider, MapEnv, ProxySetting,
-    RealFiles, TransportConfig,
+    BlockingTransport, DefaultChain, EnvironmentProvider, MapEnv, ProxySetting, RealFiles,
+    TransportConfig,
 };
+use opensearch_client::api::{self, CatIndex};
 use opensearch_client::auth::{Auth, Service};
-use opensearch_client::core::{self, CatIndex};
 use opensearch_client::documents;
 use opensearch_client::error::Error;
-use opensearch_client::security::{self, AuthInfo, RoleMapping, RoleMappings, StatusMessage};
+use opensearch_client::security::{self, AuthInfo, MappingChange};
 use opensearch_client::{Client, NodePool};
-use pollster::block_on;
 use test_support::opensearch::{Config, FakeOpenSearch, IamIdentity, MASTER_PASSWORD, MASTER_USER};
 
 const TASK_ROLE: &str = "arn:aws:iam::123456789012:role/orders-ecs-task";
@@ -95,80 +94,62 @@ fn main() -> Result<(), Error> {
         None,
         transport.clone(),
     );
-    let credentials = Arc::new(CachedProvider::new(Arc::new(chain)));
+    // Any provider: the client puts it behind a cache.
     let region = domain.config().region.clone();
-    let workload = Client::new(
-        nodes()?,
-        transport.clone(),
-        Auth::sigv4(credentials, region, Service::Es),
-    );
+    let workload = Client::new(nodes()?, transport, Auth::sigv4(chain, region, Service::Es));
+    // The same nodes and connections, other identities.
     let operator_keys = MapEnv::new([
         ("AWS_ACCESS_KEY_ID", OPS_KEY),
         ("AWS_SECRET_ACCESS_KEY", OPS_SECRET),
     ]);
-    let operator = Client::new(
-        nodes()?,
-        transport.clone(),
-        Auth::sigv4(
-            Arc::new(CachedProvider::new(Arc::new(EnvironmentProvider::new(
-                Arc::new(operator_keys),
-            )))),
-            domain.config().region.clone(),
-            Service::Es,
-        ),
-    );
-    let master = Client::new(
-        nodes()?,
-        transport,
-        Auth::basic(MASTER_USER, MASTER_PASSWORD),
-    );
+    let operator = workload.with_auth(Auth::sigv4(
+        EnvironmentProvider::new(Arc::new(operator_keys)),
+        domain.config().region.clone(),
+        Service::Es,
+    ));
+    let master = workload.with_auth(Auth::basic(MASTER_USER, MASTER_PASSWORD));
+    let (workload, operator, master) =
+        (workload.blocking(), operator.blocking(), master.blocking());
 
     println!("1. the task role, not mapped yet, lists indices:");
-    match block_on(workload.call::<Vec<CatIndex>>(&core::cat_indices())) {
-        Err(e) => println!("   {e}"),
+    match workload.call::<Vec<CatIndex>>(&api::cat_indices()) {
+        Err(e) if e.is_forbidden() => println!("   {e}"),
+        Err(e) => return Err(e),
         Ok(_) => println!("   (unexpectedly allowed)"),
     }
-    let me: AuthInfo = block_on(workload.call(&security::authinfo()))?;
+    let me: AuthInfo = workload.call(&security::authinfo())?;
     println!(
         "   OpenSearch sees user {} with backend roles {:?}",
         me.user_name, me.backend_roles
     );
 
-    let task_mapping = RoleMapping {
-        backend_roles: vec![OPS_ROLE.into(), TASK_ROLE.into()],
-        users: vec![MASTER_USER.into()],
-        description: Some("operators and the orders service (ECS)".into()),
-        ..RoleMapping::default()
-    };
-    let ops_only = RoleMapping {
-        backend_roles: vec![OPS_ROLE.into()],
-        users: vec![MASTER_USER.into()],
-        ..RoleMapping::default()
-    };
-    let _: StatusMessage =
-        block_on(master.call(&security::put_role_mapping("all_access", &ops_only)?))?;
+    // The operators' role is mapped to all_access only (appended: the
+    // master user's own mapping stays).
+    master.add_backend_role("all_access", OPS_ROLE)?;
     println!("\n2. {OPS_ROLE}, mapped to all_access only, maps the task role:");
-    match block_on(
-        operator.call::<StatusMessage>(&security::put_role_mapping("all_access", &task_mapping)?),
-    ) {
-        Err(e) => println!("   {e}"),
+    match operator.add_backend_role("all_access", TASK_ROLE) {
+        Err(e) if e.is_forbidden() => {
+            println!("   {e}");
+            println!("   fix: {}", e.hint().unwrap_or("-"));
+        }
+        Err(e) => return Err(e),
         Ok(_) => println!("   (unexpectedly allowed)"),
     }
 
-    println!("\n3. the master user maps {TASK_ROLE} to all_access:");
-    let done: StatusMessage =
-        block_on(master.call(&security::put_role_mapping("all_access", &task_mapping)?))?;
-    println!("   {}: {}", done.status, done.message);
-    let now: RoleMappings = block_on(master.call(&security::get_role_mapping("all_access")))?;
+    println!("\n3. the master user appends {TASK_ROLE} to all_access:");
+    if let MappingChange::Changed(done) = master.add_backend_role("all_access", TASK_ROLE)? {
+        println!("   {}: {}", done.status, done.message);
+    }
+    let now = master.get_role_mapping("all_access")?.unwrap_or_default();
     println!(
-        "   all_access backend_roles = {:?}",
-        now["all_access"].backend_roles
+        "   all_access: users = {:?}, backend_roles = {:?}",
+        now.users, now.backend_roles
     );
     let _: serde_json::Value =
-        block_on(master.call(&documents::create_index("orders", &serde_json::json!({}))?))?;
+        master.call(&documents::create_index("orders", &serde_json::json!({}))?)?;
 
     println!("\n4. the workload lists indices with SigV4 (credentials from the ECS endpoint):");
-    let indices: Vec<CatIndex> = block_on(workload.call(&core::cat_indices()))?;
+    let indices: Vec<CatIndex> = workload.call(&api::cat_indices())?;
     for i in &indices {
         println!(
             "   {} {} docs={}",
@@ -177,7 +158,7 @@ fn main() -> Result<(), Error> {
             i.docs_count.as_deref().unwrap_or("0")
         );
     }
-    let me: AuthInfo = block_on(workload.call(&security::authinfo()))?;
+    let me: AuthInfo = workload.call(&security::authinfo())?;
     println!("   roles now: {:?}", me.roles);
     Ok(())
 }

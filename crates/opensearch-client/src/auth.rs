@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use cred_providers::CachedProvider;
+use cred_providers::{CachedProvider, ProvideCredentials};
 use sigv4_core::{Payload, Signer, SigningParams, Timestamp};
 use zeroize::Zeroizing;
 
@@ -47,8 +47,8 @@ pub enum Auth {
     },
     /// SigV4.
     SigV4 {
-        /// Where credentials come from (cached).
-        provider: Arc<CachedProvider>,
+        /// Where credentials come from, behind a cache.
+        provider: CachedProvider,
         /// The signing region.
         region: String,
         /// `es` or `aoss`.
@@ -86,9 +86,21 @@ impl Auth {
         }
     }
 
-    /// SigV4 with `provider` for `service` in `region`.
+    /// SigV4 with credentials from `provider` (any provider: it is put
+    /// behind a [`CachedProvider`] here, so credentials are fetched when
+    /// they near expiry, never once per request) for `service` in `region`.
     pub fn sigv4(
-        provider: Arc<CachedProvider>,
+        provider: impl ProvideCredentials + 'static,
+        region: impl Into<String>,
+        service: Service,
+    ) -> Self {
+        Self::sigv4_cached(CachedProvider::new(Arc::new(provider)), region, service)
+    }
+
+    /// SigV4 with an existing cache (for example one shared with other
+    /// clients, or [`cred_providers::default_provider`]'s).
+    pub fn sigv4_cached(
+        provider: CachedProvider,
         region: impl Into<String>,
         service: Service,
     ) -> Self {

@@ -177,11 +177,15 @@ impl NodePool {
     }
 }
 
-/// An OpenSearch client.
+/// An OpenSearch client. Cheap to clone: clones share the node pool (and
+/// which nodes are set aside), the transport and its connections, and the
+/// credentials cache; [`with_auth`](Self::with_auth) gives a clone that
+/// authenticates otherwise.
+#[derive(Clone)]
 pub struct Client {
-    nodes: NodePool,
+    nodes: Arc<NodePool>,
     transport: Arc<dyn Transport>,
-    auth: Auth,
+    auth: Arc<Auth>,
     retry: RetryPolicy,
     clock: Arc<dyn Clock>,
     jitter: Arc<dyn Jitter>,
@@ -204,9 +208,9 @@ impl Client {
     /// with `auth`.
     pub fn new(nodes: NodePool, transport: Arc<dyn Transport>, auth: Auth) -> Self {
         Self {
-            nodes,
+            nodes: Arc::new(nodes),
             transport,
-            auth,
+            auth: Arc::new(auth),
             retry: RetryPolicy::default(),
             clock: Arc::new(SystemClock),
             jitter: Arc::new(RandomJitter),
@@ -250,9 +254,25 @@ impl Client {
         self
     }
 
+    /// The same client (nodes, transport, settings) authenticating with
+    /// `auth`: for example the master user beside a workload's SigV4.
+    pub fn with_auth(&self, auth: Auth) -> Self {
+        Self {
+            auth: Arc::new(auth),
+            ..self.clone()
+        }
+    }
+
     /// The node pool.
     pub fn nodes(&self) -> &NodePool {
         &self.nodes
+    }
+
+    /// A façade whose calls block the current thread until they are done,
+    /// for programs without an async runtime (with the blocking transport,
+    /// the default). No executor crate is needed.
+    pub fn blocking(&self) -> crate::blocking::BlockingClient<'_> {
+        crate::blocking::BlockingClient::new(self)
     }
 
     /// Sends `req` and returns the response as it came (any status), after

@@ -10,10 +10,14 @@
 //!   and 502/503/504 for idempotent requests, optional gzip of bodies; the
 //!   I/O is a `cred-providers` transport (blocking or tokio, rustls: system
 //!   roots, a CA bundle, client certificates, or `-k`);
-//! * [`auth::Auth`]: none, basic, or SigV4 through a [`cred_providers::CachedProvider`]
+//! * [`auth::Auth`]: none, basic, or SigV4 with any `cred-providers`
+//!   provider, put behind a [`cred_providers::CachedProvider`]
 //!   (credentials are resolved through the cache, not per request; `aoss`
 //!   adds and signs `x-amz-content-sha256`);
-//! * [`core`], [`documents`], [`bulk`] (with [`bulk::BulkIndexer`], which
+//! * [`Client::blocking`] for programs without a runtime, and the
+//!   role-mapping helpers ([`Client::add_backend_role`] and friends) that
+//!   change one entry with JSON Patch and never replace a mapping;
+//! * [`api`], [`documents`], [`bulk`] (with [`bulk::BulkIndexer`], which
 //!   batches by count and bytes and reports per-item failures) and
 //!   [`security`] (role mappings, roles, internal users, account,
 //!   `authinfo`);
@@ -23,17 +27,22 @@
 //!
 //! # Example
 //!
-//! ```
-//! use opensearch_client::security::{self, RoleMapping};
+//! Every call is an [`ApiRequest`] first (built without I/O):
 //!
-//! let mapping = RoleMapping {
-//!     backend_roles: vec!["arn:aws:iam::123456789012:role/app".into()],
-//!     ..RoleMapping::default()
-//! };
-//! let req = security::put_role_mapping("all_access", &mapping)?
+//! ```
+//! use opensearch_client::security::{self, PatchOp};
+//!
+//! // Append one backend role to all_access's mapping; what is mapped
+//! // there already stays.
+//! let append = PatchOp::add("/backend_roles/-", "arn:aws:iam::123456789012:role/app")?;
+//! let req = security::patch_role_mapping("all_access", &[append])?
 //!     .to_http("https://search-domain.eu-west-1.es.amazonaws.com")?;
-//! assert_eq!(req.method(), "PUT");
+//! assert_eq!(req.method(), "PATCH");
 //! assert_eq!(req.uri().path(), "/_plugins/_security/api/rolesmapping/all_access");
+//! assert_eq!(
+//!     req.body(),
+//!     br#"[{"op":"add","path":"/backend_roles/-","value":"arn:aws:iam::123456789012:role/app"}]"#
+//! );
 //! # Ok::<(), opensearch_client::error::Error>(())
 //! ```
 //!
@@ -42,29 +51,37 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
+//! use opensearch_client::api::{self, CatIndex};
 //! use opensearch_client::auth::{Auth, Service};
-//! use opensearch_client::{Client, NodePool, core};
+//! use opensearch_client::{Client, NodePool};
 //!
 //! let client = Client::new(
 //!     NodePool::new(["https://search-logs-abc.eu-west-1.es.amazonaws.com"])?,
 //!     Arc::new(cred_providers::BlockingTransport::default()),
-//!     Auth::sigv4(Arc::new(cred_providers::default_provider(None)), "eu-west-1", Service::Es),
+//!     Auth::sigv4(cred_providers::DefaultChain::from_process(None), "eu-west-1", Service::Es),
 //! );
-//! let indices: Vec<core::CatIndex> = pollster::block_on(client.call(&core::cat_indices()))?;
+//! // No runtime needed: `blocking()` waits on this thread.
+//! let indices: Vec<CatIndex> = client.blocking().call(&api::cat_indices())?;
 //! for i in indices {
 //!     println!("{} {:?}", i.index, i.docs_count);
 //! }
+//! // The master user appends the role to all_access, keeping the rest of
+//! // the mapping (never a PUT that replaces it).
+//! let master = client.with_auth(Auth::basic("admin", "…"));
+//! master.blocking().add_backend_role("all_access", "arn:aws:iam::123456789012:role/app")?;
 //! # Ok::<(), opensearch_client::error::Error>(())
 //! ```
 
+pub mod api;
 pub mod auth;
+pub mod blocking;
 pub mod bulk;
 pub mod client;
-pub mod core;
 pub mod documents;
 pub mod error;
 mod request;
 pub mod security;
 
+pub use blocking::BlockingClient;
 pub use client::{Client, NodePool, RetryPolicy};
 pub use request::ApiRequest;

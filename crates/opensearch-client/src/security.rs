@@ -84,11 +84,29 @@ pub struct RoleMapping {
 /// Role mappings by role name.
 pub type RoleMappings = BTreeMap<String, RoleMapping>;
 
+/// A JSON Patch (RFC 6902) operation name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PatchOperation {
+    /// Add a value (`/list/-` appends to a list).
+    Add,
+    /// Remove a value.
+    Remove,
+    /// Replace a value.
+    Replace,
+    /// Move a value.
+    Move,
+    /// Copy a value.
+    Copy,
+    /// Check that a value is as expected; the patch fails otherwise.
+    Test,
+}
+
 /// One JSON Patch (RFC 6902) operation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PatchOp {
-    /// `add`, `remove`, `replace`, `move`, `copy` or `test`.
-    pub op: String,
+    /// What to do.
+    pub op: PatchOperation,
     /// The JSON Pointer it applies to.
     pub path: String,
     /// The value, for `add`, `replace` and `test`.
@@ -97,28 +115,37 @@ pub struct PatchOp {
 }
 
 impl PatchOp {
-    /// `add` `value` at `path`.
+    /// `add` `value` at `path` (`/backend_roles/-` appends to the list).
     pub fn add(path: impl Into<String>, value: impl Serialize) -> Result<Self, Error> {
-        Self::with_value("add", path, value)
+        Self::with_value(PatchOperation::Add, path, value)
     }
 
     /// `replace` `path` with `value`.
     pub fn replace(path: impl Into<String>, value: impl Serialize) -> Result<Self, Error> {
-        Self::with_value("replace", path, value)
+        Self::with_value(PatchOperation::Replace, path, value)
+    }
+
+    /// `test` that `path` holds `value` (the whole patch fails otherwise).
+    pub fn test(path: impl Into<String>, value: impl Serialize) -> Result<Self, Error> {
+        Self::with_value(PatchOperation::Test, path, value)
     }
 
     /// `remove` `path`.
     pub fn remove(path: impl Into<String>) -> Self {
         Self {
-            op: "remove".into(),
+            op: PatchOperation::Remove,
             path: path.into(),
             value: None,
         }
     }
 
-    fn with_value(op: &str, path: impl Into<String>, value: impl Serialize) -> Result<Self, Error> {
+    fn with_value(
+        op: PatchOperation,
+        path: impl Into<String>,
+        value: impl Serialize,
+    ) -> Result<Self, Error> {
         Ok(Self {
-            op: op.into(),
+            op,
             path: path.into(),
             value: Some(serde_json::to_value(value).map_err(|e| Error::Encode(Box::new(e)))?),
         })
@@ -522,5 +549,138 @@ mod tests {
         assert_eq!(info.roles, ["all_access"]);
         let bad = parse::<AuthInfo>(&response(200, "not json")).unwrap_err();
         assert!(matches!(bad, Error::Decode { status: 200, .. }));
+    }
+}
+
+/// What a role-mapping helper did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MappingChange {
+    /// The mapping changed; the plugin's answer.
+    Changed(StatusMessage),
+    /// It was already so: nothing was sent.
+    Unchanged,
+}
+
+/// Which list of a mapping a helper changes.
+#[derive(Clone, Copy)]
+enum Members {
+    BackendRoles,
+    Users,
+}
+
+impl Members {
+    fn field(self) -> &'static str {
+        match self {
+            Members::BackendRoles => "backend_roles",
+            Members::Users => "users",
+        }
+    }
+
+    fn of(self, m: &RoleMapping) -> &[String] {
+        match self {
+            Members::BackendRoles => &m.backend_roles,
+            Members::Users => &m.users,
+        }
+    }
+}
+
+/// The role-mapping changes of the usual scene — map an IAM role to an
+/// OpenSearch role, or take it away — made without ever replacing a
+/// mapping: entries are appended or removed with JSON Patch, so the users,
+/// backend roles and hosts already mapped (the master user's among them)
+/// stay. Each reads the mapping first and sends nothing when there is
+/// nothing to do.
+impl crate::Client {
+    /// The mapping of `role`, or `None` when the role has none.
+    pub async fn get_role_mapping(&self, role: &str) -> Result<Option<RoleMapping>, Error> {
+        let resp = self.send(&get_role_mapping(role)).await?;
+        if resp.status() == http::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let mut all: RoleMappings = crate::client::parse(&resp)?;
+        Ok(all.remove(role))
+    }
+
+    /// Maps `backend_role` (an IAM role ARN, for SigV4 callers) to `role`,
+    /// keeping the rest of the mapping. A role without a mapping gets one
+    /// holding just this backend role.
+    pub async fn add_backend_role(
+        &self,
+        role: &str,
+        backend_role: &str,
+    ) -> Result<MappingChange, Error> {
+        self.add_member(role, Members::BackendRoles, backend_role)
+            .await
+    }
+
+    /// Takes `backend_role` out of the mapping of `role`, keeping the rest.
+    pub async fn remove_backend_role(
+        &self,
+        role: &str,
+        backend_role: &str,
+    ) -> Result<MappingChange, Error> {
+        self.remove_member(role, Members::BackendRoles, backend_role)
+            .await
+    }
+
+    /// Maps the user `user` (an internal user, or an IAM user or role ARN
+    /// as the domain sees it) to `role`, keeping the rest of the mapping.
+    pub async fn add_user(&self, role: &str, user: &str) -> Result<MappingChange, Error> {
+        self.add_member(role, Members::Users, user).await
+    }
+
+    /// Takes the user `user` out of the mapping of `role`.
+    pub async fn remove_user(&self, role: &str, user: &str) -> Result<MappingChange, Error> {
+        self.remove_member(role, Members::Users, user).await
+    }
+
+    async fn add_member(
+        &self,
+        role: &str,
+        list: Members,
+        member: &str,
+    ) -> Result<MappingChange, Error> {
+        let req = match self.get_role_mapping(role).await? {
+            Some(m) if list.of(&m).iter().any(|x| x == member) => {
+                return Ok(MappingChange::Unchanged);
+            }
+            // Append: `-` is the end of the list (RFC 6901).
+            Some(_) => patch_role_mapping(
+                role,
+                &[PatchOp::add(format!("/{}/-", list.field()), member)?],
+            )?,
+            None => {
+                let mut m = RoleMapping::default();
+                match list {
+                    Members::BackendRoles => m.backend_roles.push(member.to_string()),
+                    Members::Users => m.users.push(member.to_string()),
+                }
+                put_role_mapping(role, &m)?
+            }
+        };
+        self.call(&req).await.map(MappingChange::Changed)
+    }
+
+    async fn remove_member(
+        &self,
+        role: &str,
+        list: Members,
+        member: &str,
+    ) -> Result<MappingChange, Error> {
+        let Some(m) = self.get_role_mapping(role).await? else {
+            return Ok(MappingChange::Unchanged);
+        };
+        let Some(i) = list.of(&m).iter().position(|x| x == member) else {
+            return Ok(MappingChange::Unchanged);
+        };
+        // `test` first: if the list changed since it was read, the patch
+        // fails instead of removing another entry.
+        let path = format!("/{}/{i}", list.field());
+        let req = patch_role_mapping(
+            role,
+            &[PatchOp::test(&path, member)?, PatchOp::remove(path)],
+        )?;
+        self.call(&req).await.map(MappingChange::Changed)
     }
 }

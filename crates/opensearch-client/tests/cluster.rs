@@ -10,14 +10,14 @@ use std::time::{Duration, Instant};
 use cred_providers::{
     BlockingTransport, CachedProvider, EnvironmentProvider, MapEnv, ProxySetting, TransportConfig,
 };
+use opensearch_client::api::{self, CatIndex, ClusterHealth, Info};
 use opensearch_client::auth::{Auth, Service};
 use opensearch_client::bulk::{BatchLimits, BulkBody, BulkIndexer, BulkResponse};
-use opensearch_client::core::{self, CatIndex, ClusterHealth, Info};
 use opensearch_client::documents::{self, GetResponse, SearchResponse, WriteResponse};
 use opensearch_client::error::{ApiErrorKind, Error};
 use opensearch_client::security::{
-    self, AccountDetails, AuthInfo, InternalUser, InternalUsers, Password, PatchOp, Role,
-    RoleMapping, RoleMappings, Roles, StatusMessage,
+    self, AccountDetails, AuthInfo, InternalUser, InternalUsers, MappingChange, Password, PatchOp,
+    Role, RoleMapping, RoleMappings, Roles, StatusMessage,
 };
 use opensearch_client::{ApiRequest, Client, NodePool, RetryPolicy};
 use serde::{Deserialize, Serialize};
@@ -144,7 +144,7 @@ fn master_user_maps_an_iam_role_then_the_workload_signs() {
 
     // Not mapped yet: authenticated by SigV4, but no role.
     let (status, kind) =
-        api_error(run(workload.call::<Vec<CatIndex>>(&core::cat_indices())).unwrap_err());
+        api_error(run(workload.call::<Vec<CatIndex>>(&api::cat_indices())).unwrap_err());
     assert_eq!(status, 403);
     match kind {
         ApiErrorKind::Core {
@@ -202,7 +202,7 @@ fn master_user_maps_an_iam_role_then_the_workload_signs() {
         &documents::create_index("orders", &serde_json::json!({})).unwrap(),
     ))
     .unwrap();
-    let indices: Vec<CatIndex> = run(workload.call(&core::cat_indices())).unwrap();
+    let indices: Vec<CatIndex> = run(workload.call(&api::cat_indices())).unwrap();
     assert_eq!(
         indices.iter().map(|i| i.index.as_str()).collect::<Vec<_>>(),
         ["orders"]
@@ -224,9 +224,9 @@ fn documents_search_and_pagination() {
     let cluster = FakeOpenSearch::start(config("es", 1));
     map_to_all_access(&cluster, APP_ROLE);
     let c = app(&cluster);
-    let info: Info = run(c.call(&core::info())).unwrap();
+    let info: Info = run(c.call(&api::info())).unwrap();
     assert_eq!(info.version.distribution.as_deref(), Some("opensearch"));
-    let health: ClusterHealth = run(c.call(&core::cluster_health())).unwrap();
+    let health: ClusterHealth = run(c.call(&api::cluster_health())).unwrap();
     assert_eq!(health.status, "green");
 
     assert!(!run(c.exists(&documents::index_exists("movies"))).unwrap());
@@ -323,7 +323,7 @@ fn documents_search_and_pagination() {
     assert_eq!(years, (1990..2015).collect::<Vec<_>>());
     assert_eq!(pages, 4, "three full pages and an empty one");
 
-    let indices: Vec<CatIndex> = run(c.call(&core::cat_indices())).unwrap();
+    let indices: Vec<CatIndex> = run(c.call(&api::cat_indices())).unwrap();
     assert_eq!(indices[0].docs_count.as_deref(), Some("25"));
     let _: serde_json::Value = run(c.call(&documents::delete_index("movies"))).unwrap();
     assert!(!run(c.exists(&documents::index_exists("movies"))).unwrap());
@@ -659,8 +659,7 @@ fn serverless_needs_the_signed_content_hash() {
         };
         Auth::sigv4(provider, region, Service::Es)
     });
-    let (status, kind) =
-        api_error(run(es.call::<Vec<CatIndex>>(&core::cat_indices())).unwrap_err());
+    let (status, kind) = api_error(run(es.call::<Vec<CatIndex>>(&api::cat_indices())).unwrap_err());
     assert_eq!(status, 403);
     assert!(
         matches!(&kind, ApiErrorKind::Core { error_type, .. } if error_type == "Forbidden"),
@@ -668,7 +667,7 @@ fn serverless_needs_the_signed_content_hash() {
     );
     // Without any signature: Serverless's own 403.
     let anon = client(cluster.urls(), Auth::None);
-    let (status, _) = api_error(run(anon.call::<Vec<CatIndex>>(&core::cat_indices())).unwrap_err());
+    let (status, _) = api_error(run(anon.call::<Vec<CatIndex>>(&api::cat_indices())).unwrap_err());
     assert_eq!(status, 403);
     assert!(botocore_check(cluster.config(), &cluster.recorded()) >= 3);
 
@@ -724,7 +723,7 @@ fn a_wrong_secret_gets_the_gateway_message() {
         cluster.urls(),
         sigv4(&cluster, APP_KEY, "not-the-secret", None),
     );
-    let err = run(c.call::<Info>(&core::info())).unwrap_err();
+    let err = run(c.call::<Info>(&api::info())).unwrap_err();
     let text = err.to_string();
     let (status, kind) = api_error(err);
     assert_eq!(status, 403);
@@ -738,12 +737,12 @@ fn a_wrong_secret_gets_the_gateway_message() {
         sigv4(&cluster, "AKIAUNKNOWN000000000", "x", None),
     );
     assert_eq!(
-        api_error(run(c.call::<Info>(&core::info())).unwrap_err()).0,
+        api_error(run(c.call::<Info>(&api::info())).unwrap_err()).0,
         403
     );
     let c = client(cluster.urls(), Auth::basic(MASTER_USER, "wrong"));
     assert_eq!(
-        api_error(run(c.call::<Info>(&core::info())).unwrap_err()).0,
+        api_error(run(c.call::<Info>(&api::info())).unwrap_err()).0,
         401
     );
 }
@@ -756,7 +755,7 @@ fn faults_one_dead_node_of_three_bursts_drops_and_a_slow_node() {
     urls.insert(1, FakeOpenSearch::dead_url());
     let c = client(urls, sigv4(&cluster, APP_KEY, APP_SECRET, None));
     for _ in 0..20 {
-        let _: Info = run(c.call(&core::info())).unwrap();
+        let _: Info = run(c.call(&api::info())).unwrap();
     }
     assert_eq!(
         c.nodes().alive(Instant::now()),
@@ -772,12 +771,12 @@ fn faults_one_dead_node_of_three_bursts_drops_and_a_slow_node() {
     cluster.fault(0, Fault::Status(429), 1);
     cluster.fault(1, Fault::Status(429), 1);
     let before = cluster.requests(0) + cluster.requests(1);
-    let _: Info = run(c.call(&core::info())).unwrap();
+    let _: Info = run(c.call(&api::info())).unwrap();
     assert_eq!(cluster.requests(0) + cluster.requests(1) - before, 3);
     // A longer 503 burst gives up after the retries, with OpenSearch's words.
     cluster.fault_always(0, Some(Fault::Status(503)));
     cluster.fault_always(1, Some(Fault::Status(503)));
-    let (status, kind) = api_error(run(c.call::<Info>(&core::info())).unwrap_err());
+    let (status, kind) = api_error(run(c.call::<Info>(&api::info())).unwrap_err());
     assert_eq!(status, 503);
     assert!(
         matches!(kind, ApiErrorKind::Core { error_type, .. } if error_type == "cluster_block_exception")
@@ -809,7 +808,7 @@ fn faults_one_dead_node_of_three_bursts_drops_and_a_slow_node() {
     let c = client(cluster.urls(), sigv4(&cluster, APP_KEY, APP_SECRET, None));
     cluster.fault(0, Fault::Drop, 1);
     cluster.fault(1, Fault::Drop, 1);
-    let _: Info = run(c.call(&core::info())).unwrap();
+    let _: Info = run(c.call(&api::info())).unwrap();
     cluster.clear_faults();
     // A POST without ids whose connection drops after it was read is not
     // sent again: it may have been applied.
@@ -850,7 +849,7 @@ fn faults_one_dead_node_of_three_bursts_drops_and_a_slow_node() {
     cluster.fault_always(0, Some(Fault::Slow(Duration::from_secs(2))));
     let slow_before = cluster.requests(0);
     for _ in 0..4 {
-        let _: Info = run(c.call(&core::info())).unwrap();
+        let _: Info = run(c.call(&api::info())).unwrap();
     }
     // The slow node was tried once, timed out, and was then left alone.
     assert_eq!(cluster.requests(0) - slow_before, 1);
@@ -898,4 +897,111 @@ fn the_botocore_check_catches_a_changed_request() {
     changed[0].target = changed[0].target.replace("a%20b", "a%20c");
     let caught = std::panic::catch_unwind(|| botocore_check(cluster.config(), &changed));
     assert!(caught.is_err(), "a changed path must not pass");
+}
+
+/// The role-mapping scene as the README tells it: no executor crate (the
+/// blocking façade), no hand-written JSON Patch, no nested match to tell a
+/// FORBIDDEN, and the mapping's other entries kept.
+#[test]
+fn the_mapping_helpers_append_and_remove_without_dropping_anything() {
+    let cluster = FakeOpenSearch::start(config("es", 2));
+    let workload = app(&cluster);
+    // One client, two identities: the master user beside the workload.
+    let admin = workload.with_auth(Auth::basic(MASTER_USER, MASTER_PASSWORD));
+    let admin = admin.blocking();
+    let before = admin.get_role_mapping("all_access").unwrap().unwrap();
+    assert!(
+        before.users.contains(&MASTER_USER.to_string()),
+        "{before:?}"
+    );
+
+    let err = workload
+        .blocking()
+        .call::<Vec<CatIndex>>(&api::cat_indices())
+        .unwrap_err();
+    assert!(
+        err.is_forbidden() && err.is_auth() && !err.is_retryable(),
+        "{err}"
+    );
+
+    // Appended: everything that was mapped stays.
+    let done = admin.add_backend_role("all_access", APP_ROLE).unwrap();
+    assert!(
+        matches!(done, MappingChange::Changed(ref s) if s.status == "OK"),
+        "{done:?}"
+    );
+    let after = admin.get_role_mapping("all_access").unwrap().unwrap();
+    assert_eq!(after.users, before.users);
+    assert_eq!(after.hosts, before.hosts);
+    let mut expected = before.backend_roles.clone();
+    expected.push(APP_ROLE.into());
+    assert_eq!(after.backend_roles, expected);
+    // Again: nothing to do, nothing sent.
+    let sent = cluster.requests(0) + cluster.requests(1);
+    assert_eq!(
+        admin.add_backend_role("all_access", APP_ROLE).unwrap(),
+        MappingChange::Unchanged
+    );
+    assert_eq!(
+        cluster.requests(0) + cluster.requests(1),
+        sent + 1,
+        "one GET only"
+    );
+
+    let indices: Vec<CatIndex> = workload.blocking().call(&api::cat_indices()).unwrap();
+    assert!(indices.is_empty());
+
+    // The workload (all_access only) may not change mappings: FORBIDDEN,
+    // recognised without matching on the body, with the fix as a hint.
+    let err = workload
+        .blocking()
+        .add_backend_role("all_access", OPS_ROLE)
+        .unwrap_err();
+    assert!(err.is_forbidden(), "{err}");
+    assert_eq!(
+        err.api().and_then(|a| a.security_status()),
+        Some("FORBIDDEN")
+    );
+    assert!(err.hint().unwrap().contains("security_manager"));
+
+    // Users too; a role without a mapping gets one.
+    admin.add_user("all_access", "alice").unwrap();
+    assert!(
+        admin
+            .get_role_mapping("all_access")
+            .unwrap()
+            .unwrap()
+            .users
+            .ends_with(&["alice".to_string()])
+    );
+    assert_eq!(admin.get_role_mapping("readall").unwrap(), None);
+    admin.add_backend_role("readall", OPS_ROLE).unwrap();
+    assert_eq!(
+        admin
+            .get_role_mapping("readall")
+            .unwrap()
+            .unwrap()
+            .backend_roles,
+        [OPS_ROLE]
+    );
+
+    // Removed: only that entry goes.
+    admin.remove_backend_role("all_access", APP_ROLE).unwrap();
+    admin.remove_user("all_access", "alice").unwrap();
+    assert_eq!(
+        admin.get_role_mapping("all_access").unwrap().unwrap(),
+        before
+    );
+    assert_eq!(
+        admin.remove_backend_role("all_access", APP_ROLE).unwrap(),
+        MappingChange::Unchanged
+    );
+    assert!(
+        workload
+            .blocking()
+            .call::<Vec<CatIndex>>(&api::cat_indices())
+            .unwrap_err()
+            .is_forbidden()
+    );
+    assert!(botocore_check(cluster.config(), &cluster.recorded()) >= 3);
 }

@@ -16,10 +16,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use cred_providers::{BlockingTransport, ProxySetting, TransportConfig};
+use opensearch_client::api::{self, CatIndex, ClusterHealth, Info};
 use opensearch_client::auth::Auth;
 use opensearch_client::bulk::{BulkBody, BulkResponse};
 use opensearch_client::client::parse;
-use opensearch_client::core::{self, CatIndex, ClusterHealth, Info};
 use opensearch_client::documents::{self, GetResponse, SearchResponse, WriteResponse};
 use opensearch_client::security::{
     self, AccountDetails, AuthInfo, InternalUser, InternalUsers, Password, PatchOp, Role,
@@ -127,9 +127,9 @@ fn typed_endpoints_follow_the_spec() {
     let mut r = Recorder::new(&cluster);
     let movie = json!({"title": "Alien", "year": 1979});
 
-    let _: Info = r.call("info", &core::info());
-    assert_eq!(r.send(Some("ping"), &core::ping()).status(), 200);
-    let _: ClusterHealth = r.call("cluster.health", &core::cluster_health());
+    let _: Info = r.call("info", &api::info());
+    assert_eq!(r.send(Some("ping"), &api::ping()).status(), 200);
+    let _: ClusterHealth = r.call("cluster.health", &api::cluster_health());
     assert_eq!(
         r.send(Some("indices.exists"), &documents::index_exists("movies"))
             .status(),
@@ -181,7 +181,7 @@ fn typed_endpoints_follow_the_spec() {
     bulk.delete("movies", "1").unwrap();
     let b: BulkResponse = r.call("bulk", &bulk.into_request());
     assert!(!b.errors);
-    let c: Vec<CatIndex> = r.call("cat.indices", &core::cat_indices());
+    let c: Vec<CatIndex> = r.call("cat.indices", &api::cat_indices());
     assert_eq!(c.len(), 1);
     let _: WriteResponse = r.call("delete", &documents::delete_document("movies", "2"));
     let _: Value = r.call("indices.delete", &documents::delete_index("movies"));
@@ -333,8 +333,8 @@ fn typed(
     const API: &str = "/_plugins/_security/api";
     let ops = || from::<Vec<PatchOp>>(payload);
     Some(match (method, path) {
-        ("GET", "/") => ("info", core::info()),
-        ("HEAD", "/") => ("ping", core::ping()),
+        ("GET", "/") => ("info", api::info()),
+        ("HEAD", "/") => ("ping", api::ping()),
         ("POST", "/{index}/_doc") => (
             "index",
             documents::index_document(&param(p, "index"), None, &payload?).ok()?,
@@ -675,7 +675,7 @@ fn the_spec_check_catches_a_wrong_request() {
     // A parameter the operation does not have, and a body it does not take.
     r.send(
         Some("cluster.health"),
-        &core::cluster_health().param("no_such_parameter", "1"),
+        &api::cluster_health().param("no_such_parameter", "1"),
     );
     let mut bad = security::get_roles();
     bad.body = Some(b"{}".to_vec());

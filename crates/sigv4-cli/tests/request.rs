@@ -282,9 +282,20 @@ fn opensearch_role_mapping_scenario() {
     assert_eq!(out.status.code(), Some(22));
     assert!(String::from_utf8_lossy(&out.stderr).contains("security_exception"));
 
-    // The master user adds the role's ARN to all_access.
-    let patch =
-        format!(r#"[{{"op":"add","path":"/all_access/backend_roles","value":["{ROLE}"]}}]"#);
+    // The master user appends the role's ARN to all_access's backend roles
+    // (the README's command: what is mapped there already stays).
+    let mapping = |out: &std::process::Output| -> serde_json::Value {
+        serde_json::from_str::<serde_json::Value>(&stdout(out)).unwrap()["all_access"].clone()
+    };
+    let get = |m: &str| {
+        sigv4(&[
+            "-u",
+            m,
+            &format!("{url}/_plugins/_security/api/rolesmapping/all_access"),
+        ])
+    };
+    let before = mapping(&get(&master));
+    let patch = format!(r#"[{{"op":"add","path":"/backend_roles/-","value":"{ROLE}"}}]"#);
     let out = sigv4(&[
         "-u",
         &master,
@@ -294,7 +305,7 @@ fn opensearch_role_mapping_scenario() {
         "Content-Type: application/json",
         "-d",
         &patch,
-        &format!("{url}/_plugins/_security/api/rolesmapping"),
+        &format!("{url}/_plugins/_security/api/rolesmapping/all_access"),
     ]);
     assert_eq!(
         out.status.code(),
@@ -303,6 +314,11 @@ fn opensearch_role_mapping_scenario() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout(&out).contains(r#""status":"OK""#));
+    let after = mapping(&get(&master));
+    assert_eq!(after["users"], before["users"], "the users stay");
+    let mut roles = before["backend_roles"].as_array().unwrap().clone();
+    roles.push(ROLE.into());
+    assert_eq!(after["backend_roles"], serde_json::Value::Array(roles));
     let out = sigv4(&[
         "-u",
         &master,
