@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 /*
- The size of the buffer a [`sigv4_secret_lookup`] writes the secret
+ The size of the buffer a `sigv4_secret_lookup` writes the secret
  into; longer secrets cannot be verified.
  */
 #define SIGV4_SECRET_MAX_LEN 256
@@ -188,7 +188,7 @@ typedef struct sigv4_request {
 
 /*
  Signing and verification options, OR-ed into `sigv4_params.flags` or
- the `flags` argument of [`sigv4_verify`]. 0 gives the rules of most
+ the `flags` argument of `sigv4_verify`. 0 gives the rules of most
  services. A bit a function does not take, or an unknown bit, is
  `SIGV4_STATUS_INVALID_ARGUMENT`.
  */
@@ -237,10 +237,10 @@ typedef struct sigv4_signed_headers {
 
 /*
  Looks up the secret for `access_key_id` (NUL-terminated UTF-8), called
- once by [`sigv4_verify`] on the verifying thread with its `ctx`:
+ once by `sigv4_verify` on the verifying thread with its `ctx`:
 
  * found: write the secret into `secret_buf` (`secret_buf_len` bytes,
-   [`SIGV4_SECRET_MAX_LEN`]; no NUL needed), set `*secret_len` to its
+   `SIGV4_SECRET_MAX_LEN`; no NUL needed), set `*secret_len` to its
    length, return 0. A `*secret_len` over `secret_buf_len` makes the
    verification fail with `SIGV4_STATUS_INVALID_ARGUMENT`.
  * unknown access key: return 1 (`SIGV4_STATUS_UNKNOWN_ACCESS_KEY`).
@@ -352,7 +352,7 @@ const char *sigv4_version(void);
 /*
  The default chain (environment, profile, web identity, container,
  IMDS) as the AWS SDKs run it; `profile` (or NULL for `AWS_PROFILE` /
- `default`) selects the profile. Free with [`sigv4_provider_free`].
+ `default`) selects the profile. Free with `sigv4_provider_free`.
 
  # Safety
  `profile` is NULL or a NUL-terminated string; `out` is valid.
@@ -362,7 +362,7 @@ enum sigv4_status sigv4_provider_default(const char *profile, struct sigv4_provi
 /*
  The named profile only (static keys, `credential_process`, role chains,
  web identity), from the shared config and credentials files. Free with
- [`sigv4_provider_free`].
+ `sigv4_provider_free`.
 
  # Safety
  `profile` is a NUL-terminated string; `out` is valid.
@@ -379,7 +379,7 @@ void sigv4_provider_free(struct sigv4_provider *provider);
 
 /*
  Resolves credentials, blocking the calling thread (no async runtime is
- started). Free the result with [`sigv4_owned_credentials_free`].
+ started). Free the result with `sigv4_owned_credentials_free`.
 
  # Safety
  `provider` came from this library; `out` is valid.
@@ -393,7 +393,7 @@ enum sigv4_status sigv4_provider_credentials(const struct sigv4_provider *provid
  `SIGV4_STATUS_NULL_POINTER` if either pointer is NULL.
 
  # Safety
- `creds` came from [`sigv4_provider_credentials`]; `out` is valid.
+ `creds` came from `sigv4_provider_credentials`; `out` is valid.
  */
 enum sigv4_status sigv4_owned_credentials_view(const struct sigv4_owned_credentials *creds,
                                                struct sigv4_credentials *out);
@@ -403,7 +403,7 @@ enum sigv4_status sigv4_owned_credentials_view(const struct sigv4_owned_credenti
  (or a NULL handle).
 
  # Safety
- `creds` is NULL or came from [`sigv4_provider_credentials`].
+ `creds` is NULL or came from `sigv4_provider_credentials`.
  */
 int64_t sigv4_owned_credentials_expiry(const struct sigv4_owned_credentials *creds);
 
@@ -411,7 +411,7 @@ int64_t sigv4_owned_credentials_expiry(const struct sigv4_owned_credentials *cre
  Frees credentials, zeroising the secret and token (NULL is ignored).
 
  # Safety
- `creds` came from [`sigv4_provider_credentials`] and is not used
+ `creds` came from `sigv4_provider_credentials` and is not used
  afterwards (nor any view of it).
  */
 void sigv4_owned_credentials_free(struct sigv4_owned_credentials *creds);
@@ -437,7 +437,7 @@ enum sigv4_status sigv4_sign(const struct sigv4_request *req,
  (`X-Amz-Expires` = `expires_secs`, 1..=604800) into `buf`.
 
  # Safety
- As [`sigv4_sign`].
+ As `sigv4_sign`.
  */
 enum sigv4_status sigv4_presign(const struct sigv4_request *req,
                                 const struct sigv4_credentials *creds,
@@ -448,7 +448,7 @@ enum sigv4_status sigv4_presign(const struct sigv4_request *req,
                                 size_t *needed);
 
 /*
- A new signer; free it with [`sigv4_signer_free`]. NULL only if a panic
+ A new signer; free it with `sigv4_signer_free`. NULL only if a panic
  was caught.
  */
 struct sigv4_signer *sigv4_signer_new(void);
@@ -457,15 +457,15 @@ struct sigv4_signer *sigv4_signer_new(void);
  Frees a signer (NULL is ignored).
 
  # Safety
- `signer` came from [`sigv4_signer_new`] and is not used afterwards.
+ `signer` came from `sigv4_signer_new` and is not used afterwards.
  */
 void sigv4_signer_free(struct sigv4_signer *signer);
 
 /*
- [`sigv4_sign`] with the signer's key cache.
+ `sigv4_sign` with the signer's key cache.
 
  # Safety
- As [`sigv4_sign`]; `signer` came from [`sigv4_signer_new`].
+ As `sigv4_sign`; `signer` came from `sigv4_signer_new`.
  */
 enum sigv4_status sigv4_signer_sign(const struct sigv4_signer *signer,
                                     const struct sigv4_request *req,
@@ -477,10 +477,10 @@ enum sigv4_status sigv4_signer_sign(const struct sigv4_signer *signer,
                                     struct sigv4_signed_headers *out);
 
 /*
- [`sigv4_presign`] with the signer's key cache.
+ `sigv4_presign` with the signer's key cache.
 
  # Safety
- As [`sigv4_presign`]; `signer` came from [`sigv4_signer_new`].
+ As `sigv4_presign`; `signer` came from `sigv4_signer_new`.
  */
 enum sigv4_status sigv4_signer_presign(const struct sigv4_signer *signer,
                                        const struct sigv4_request *req,
@@ -511,7 +511,7 @@ const char *sigv4_status_name(int status);
  endpoint, region us-east-1); `server_id` may be NULL.
 
  # Safety
- As [`sigv4_sign`].
+ As `sigv4_sign`.
  */
 enum sigv4_status sigv4_vault_login_payload(const struct sigv4_credentials *creds,
                                             const char *role,
@@ -525,7 +525,7 @@ enum sigv4_status sigv4_vault_login_payload(const struct sigv4_credentials *cred
 /*
  Verifies a signed request (header or presigned) received at `now_unix`,
  allowing 5 minutes of clock skew; `lookup` gives the secret of an
- access key id (see [`sigv4_secret_lookup`]). On success fills `*out`.
+ access key id (see `sigv4_secret_lookup`). On success fills `*out`.
 
  The request's payload is what was received: `SIGV4_PAYLOAD_KIND_BYTES`
  with the body, or `SIGV4_PAYLOAD_KIND_PRECOMPUTED` with its SHA-256.
@@ -541,7 +541,7 @@ enum sigv4_status sigv4_vault_login_payload(const struct sigv4_credentials *cred
  `SIGV4_FLAG_SINGLE_PATH_ENCODING`, `SIGV4_FLAG_ALLOW_UNSIGNED_PAYLOAD`.
 
  # Safety
- As [`sigv4_sign`]; `lookup` is a valid function; `ctx` is passed to it
+ As `sigv4_sign`; `lookup` is a valid function; `ctx` is passed to it
  as is.
  */
 enum sigv4_status sigv4_verify(const struct sigv4_request *req,

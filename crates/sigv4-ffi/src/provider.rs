@@ -27,7 +27,7 @@ pub struct sigv4_owned_credentials {
 
 /// The default chain (environment, profile, web identity, container,
 /// IMDS) as the AWS SDKs run it; `profile` (or NULL for `AWS_PROFILE` /
-/// `default`) selects the profile. Free with [`sigv4_provider_free`].
+/// `default`) selects the profile. Free with `sigv4_provider_free`.
 ///
 /// # Safety
 /// `profile` is NULL or a NUL-terminated string; `out` is valid.
@@ -52,7 +52,7 @@ pub unsafe extern "C" fn sigv4_provider_default(
 
 /// The named profile only (static keys, `credential_process`, role chains,
 /// web identity), from the shared config and credentials files. Free with
-/// [`sigv4_provider_free`].
+/// `sigv4_provider_free`.
 ///
 /// # Safety
 /// `profile` is a NUL-terminated string; `out` is valid.
@@ -96,7 +96,7 @@ pub unsafe extern "C" fn sigv4_provider_free(provider: *mut sigv4_provider) {
 }
 
 /// Resolves credentials, blocking the calling thread (no async runtime is
-/// started). Free the result with [`sigv4_owned_credentials_free`].
+/// started). Free the result with `sigv4_owned_credentials_free`.
 ///
 /// # Safety
 /// `provider` came from this library; `out` is valid.
@@ -140,7 +140,7 @@ pub unsafe extern "C" fn sigv4_provider_credentials(
 /// `SIGV4_STATUS_NULL_POINTER` if either pointer is NULL.
 ///
 /// # Safety
-/// `creds` came from [`sigv4_provider_credentials`]; `out` is valid.
+/// `creds` came from `sigv4_provider_credentials`; `out` is valid.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sigv4_owned_credentials_view(
     creds: *const sigv4_owned_credentials,
@@ -170,7 +170,7 @@ pub unsafe extern "C" fn sigv4_owned_credentials_view(
 /// (or a NULL handle).
 ///
 /// # Safety
-/// `creds` is NULL or came from [`sigv4_provider_credentials`].
+/// `creds` is NULL or came from `sigv4_provider_credentials`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sigv4_owned_credentials_expiry(
     creds: *const sigv4_owned_credentials,
@@ -182,7 +182,7 @@ pub unsafe extern "C" fn sigv4_owned_credentials_expiry(
 /// Frees credentials, zeroising the secret and token (NULL is ignored).
 ///
 /// # Safety
-/// `creds` came from [`sigv4_provider_credentials`] and is not used
+/// `creds` came from `sigv4_provider_credentials` and is not used
 /// afterwards (nor any view of it).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sigv4_owned_credentials_free(creds: *mut sigv4_owned_credentials) {

@@ -14,7 +14,7 @@ use crate::types::{
 };
 
 /// # Safety
-/// See [`sigv4_sign`].
+/// See `sigv4_sign`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn sign_impl(
     signer: &mut Signer,
@@ -69,7 +69,7 @@ pub(crate) unsafe fn sign_impl(
 }
 
 /// # Safety
-/// See [`sigv4_presign`].
+/// See `sigv4_presign`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn presign_impl(
     signer: &mut Signer,
@@ -127,7 +127,7 @@ pub unsafe extern "C" fn sigv4_sign(
 /// (`X-Amz-Expires` = `expires_secs`, 1..=604800) into `buf`.
 ///
 /// # Safety
-/// As [`sigv4_sign`].
+/// As `sigv4_sign`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sigv4_presign(
     req: *const sigv4_request,
@@ -163,7 +163,7 @@ pub struct sigv4_signer {
     inner: Mutex<Signer>,
 }
 
-/// A new signer; free it with [`sigv4_signer_free`]. NULL only if a panic
+/// A new signer; free it with `sigv4_signer_free`. NULL only if a panic
 /// was caught.
 #[unsafe(no_mangle)]
 pub extern "C" fn sigv4_signer_new() -> *mut sigv4_signer {
@@ -178,7 +178,7 @@ pub extern "C" fn sigv4_signer_new() -> *mut sigv4_signer {
 /// Frees a signer (NULL is ignored).
 ///
 /// # Safety
-/// `signer` came from [`sigv4_signer_new`] and is not used afterwards.
+/// `signer` came from `sigv4_signer_new` and is not used afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sigv4_signer_free(signer: *mut sigv4_signer) {
     if !signer.is_null() {
@@ -195,10 +195,10 @@ pub(crate) fn lock(signer: *const sigv4_signer) -> R<std::sync::MutexGuard<'stat
     })
 }
 
-/// [`sigv4_sign`] with the signer's key cache.
+/// `sigv4_sign` with the signer's key cache.
 ///
 /// # Safety
-/// As [`sigv4_sign`]; `signer` came from [`sigv4_signer_new`].
+/// As `sigv4_sign`; `signer` came from `sigv4_signer_new`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sigv4_signer_sign(
     signer: *const sigv4_signer,
@@ -217,10 +217,10 @@ pub unsafe extern "C" fn sigv4_signer_sign(
     })
 }
 
-/// [`sigv4_presign`] with the signer's key cache.
+/// `sigv4_presign` with the signer's key cache.
 ///
 /// # Safety
-/// As [`sigv4_presign`]; `signer` came from [`sigv4_signer_new`].
+/// As `sigv4_presign`; `signer` came from `sigv4_signer_new`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sigv4_signer_presign(
     signer: *const sigv4_signer,

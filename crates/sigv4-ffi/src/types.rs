@@ -19,7 +19,7 @@ pub const SIGV4_PAYLOAD_KIND_PRECOMPUTED: sigv4_payload_kind = 1;
 pub const SIGV4_PAYLOAD_KIND_UNSIGNED: sigv4_payload_kind = 2;
 
 /// Signing and verification options, OR-ed into `sigv4_params.flags` or
-/// the `flags` argument of [`sigv4_verify`]. 0 gives the rules of most
+/// the `flags` argument of `sigv4_verify`. 0 gives the rules of most
 /// services. A bit a function does not take, or an unknown bit, is
 /// `SIGV4_STATUS_INVALID_ARGUMENT`.
 pub type sigv4_flags = u32;
@@ -51,7 +51,7 @@ pub(crate) const VERIFY_FLAGS: sigv4_flags = SIGV4_FLAG_NO_PATH_NORMALIZATION
     | SIGV4_FLAG_SINGLE_PATH_ENCODING
     | SIGV4_FLAG_ALLOW_UNSIGNED_PAYLOAD;
 
-/// The size of the buffer a [`sigv4_secret_lookup`] writes the secret
+/// The size of the buffer a `sigv4_secret_lookup` writes the secret
 /// into; longer secrets cannot be verified.
 pub const SIGV4_SECRET_MAX_LEN: usize = 256;
 
@@ -163,10 +163,10 @@ pub struct sigv4_verified {
 }
 
 /// Looks up the secret for `access_key_id` (NUL-terminated UTF-8), called
-/// once by [`sigv4_verify`] on the verifying thread with its `ctx`:
+/// once by `sigv4_verify` on the verifying thread with its `ctx`:
 ///
 /// * found: write the secret into `secret_buf` (`secret_buf_len` bytes,
-///   [`SIGV4_SECRET_MAX_LEN`]; no NUL needed), set `*secret_len` to its
+///   `SIGV4_SECRET_MAX_LEN`; no NUL needed), set `*secret_len` to its
 ///   length, return 0. A `*secret_len` over `secret_buf_len` makes the
 ///   verification fail with `SIGV4_STATUS_INVALID_ARGUMENT`.
 /// * unknown access key: return 1 (`SIGV4_STATUS_UNKNOWN_ACCESS_KEY`).

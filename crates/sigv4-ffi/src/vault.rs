@@ -15,7 +15,7 @@ use crate::types::sigv4_credentials;
 /// endpoint, region us-east-1); `server_id` may be NULL.
 ///
 /// # Safety
-/// As [`sigv4_sign`].
+/// As `sigv4_sign`.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn sigv4_vault_login_payload(

@@ -22,7 +22,7 @@ pub(crate) fn copy_short(dst: &mut [c_char; 129], s: &str) {
 
 /// Verifies a signed request (header or presigned) received at `now_unix`,
 /// allowing 5 minutes of clock skew; `lookup` gives the secret of an
-/// access key id (see [`sigv4_secret_lookup`]). On success fills `*out`.
+/// access key id (see `sigv4_secret_lookup`). On success fills `*out`.
 ///
 /// The request's payload is what was received: `SIGV4_PAYLOAD_KIND_BYTES`
 /// with the body, or `SIGV4_PAYLOAD_KIND_PRECOMPUTED` with its SHA-256.
@@ -38,7 +38,7 @@ pub(crate) fn copy_short(dst: &mut [c_char; 129], s: &str) {
 /// `SIGV4_FLAG_SINGLE_PATH_ENCODING`, `SIGV4_FLAG_ALLOW_UNSIGNED_PAYLOAD`.
 ///
 /// # Safety
-/// As [`sigv4_sign`]; `lookup` is a valid function; `ctx` is passed to it
+/// As `sigv4_sign`; `lookup` is a valid function; `ctx` is passed to it
 /// as is.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sigv4_verify(

@@ -22,7 +22,7 @@ pub trait SignatureAlgorithm {
     fn credential_id(&self) -> &str;
     /// Signs the string to sign (write it with [`StringToSign::write`] into
     /// a hash or a buffer), putting the raw signature bytes (at most
-    /// [`MAX_SIGNATURE_LEN`]) into `out`, which hex-encodes them.
+    /// [`MAX_SIGNATURE_LEN`](super::MAX_SIGNATURE_LEN)) into `out`, which hex-encodes them.
     fn sign(
         &mut self,
         string_to_sign: &StringToSign<'_>,

@@ -282,8 +282,8 @@ fn split_trace(trace: Option<Trace<'_>>) -> (Option<&mut dyn Sink>, Option<&mut 
 /// Presigns `request`: the signature goes in the query string.
 ///
 /// `buf` receives the parameters to append to the URL's query (`&`-joined,
-/// encoded). The payload hash comes from the request's [`Payload`]; S3
-/// presigned URLs use [`Payload::Unsigned`].
+/// encoded). The payload hash comes from the request's [`Payload`](crate::Payload); S3
+/// presigned URLs use [`Payload::Unsigned`](crate::Payload::Unsigned).
 pub fn presign<'s, A: SignatureAlgorithm + ?Sized>(
     alg: &mut A,
     request: &Request<'_>,
