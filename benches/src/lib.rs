@@ -106,12 +106,12 @@ pub fn aws_identity() -> Identity {
 pub fn stages() -> (Vec<u8>, Vec<u8>) {
     let mut signer = Signer::new();
     let (_, traced) = signer
-        .sign_owned(&request(), &credentials(), &params(), true)
+        .sign_owned_traced(&request(), &credentials(), &params())
         .unwrap_or_else(|_| unreachable!());
-    let t = traced.unwrap_or_default();
+
     (
-        t.canonical_request.into_bytes(),
-        t.string_to_sign.into_bytes(),
+        traced.canonical_request.into_bytes(),
+        traced.string_to_sign.into_bytes(),
     )
 }
 
@@ -166,8 +166,8 @@ pub struct Received {
 impl Received {
     /// Signs the request once.
     pub fn new() -> Self {
-        let (signed, _) = Signer::new()
-            .sign_owned(&request(), &credentials(), &params(), false)
+        let signed = Signer::new()
+            .sign_owned(&request(), &credentials(), &params())
             .unwrap_or_else(|_| unreachable!());
         let mut headers: Vec<(String, String)> = HEADERS
             .iter()

@@ -158,7 +158,7 @@ fuzz_target!(|input: Input| {
         body: input.body.clone(),
     };
     if input.presign {
-        let Ok((signed, _)) = signer.presign_owned(&req, &creds, &params, 600, false) else {
+        let Ok(signed) = signer.presign_owned(&req, &creds, &params, 600) else {
             return;
         };
         parts.url = if query.is_empty() {
@@ -167,7 +167,7 @@ fuzz_target!(|input: Input| {
             format!("{url}&{}", signed.query)
         };
     } else {
-        let Ok((signed, _)) = signer.sign_owned(&req, &creds, &params, false) else {
+        let Ok(signed) = signer.sign_owned(&req, &creds, &params) else {
             return;
         };
         parts

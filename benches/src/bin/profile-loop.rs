@@ -15,6 +15,11 @@ fn main() {
     let mut acc = 0u64;
     let mut key_cache = sigv4_core::KeyCache::new();
     let floor_key = sigv4_core::SigningKey::derive(b"secret", "20260101", "us-east-1", "es");
+    let scope = sigv4_core::Scope {
+        date: sigv4_benches::params().time.amz_date(),
+        region: "us-east-1",
+        service: "es",
+    };
     for _ in 0..n {
         acc += u64::from(if mode == "presign" {
             sigv4_benches::ours_presign(&mut signer)
@@ -29,10 +34,10 @@ fn main() {
             }
         } else if mode == "key" {
             let mut cache = sigv4_core::KeyCache::new();
-            let k = cache.signing_key(b"secret", "20260101", "us-east-1", "es");
+            let k = cache.signing_key(b"secret", &scope);
             k.sign(std::hint::black_box(&[0u8; 150]))[0]
         } else if mode == "keyhit" {
-            let k = key_cache.signing_key(b"secret", "20260101", "us-east-1", "es");
+            let k = key_cache.signing_key(b"secret", &scope);
             k.sign(std::hint::black_box(&[0u8; 150]))[0]
         } else if mode == "hmacclone" {
             mac_sign(&floor_key, std::hint::black_box(&[0u8; 150]))

@@ -12,7 +12,7 @@
 // the unreserved characters.
 use cred_providers::encoding::encode as enc;
 use serde::Deserialize;
-use sigv4_core::{Payload, Request, SignatureAlgorithm, SigningParams, Timestamp};
+use sigv4_core::{Payload, Request, SignatureAlgorithm, SigningInput, SigningParams, Timestamp};
 
 use crate::Error;
 use crate::cert::{ChainCertificate, EndEntity};
@@ -196,9 +196,12 @@ pub fn create_session_request(
     // The Authorization value is at most ~1.3 KiB (a 4096-bit RSA
     // signature is 1024 hex digits), whatever the certificate size.
     let mut buf = vec![0u8; 4096];
-    let authorization = sigv4_core::sign(signer, &view, &signing, None, &mut buf, trace)?
-        .authorization()
-        .to_string();
+    let input = SigningInput::new(&view, &signing);
+    let signed = match trace {
+        Some(t) => sigv4_core::sign_traced(signer, &input, &mut buf, t),
+        None => sigv4_core::sign(signer, &input, &mut buf),
+    };
+    let authorization = signed?.authorization().to_string();
     let mut b = http::Request::post(url.as_str())
         .header("content-type", "application/json")
         .header("host", view.host())

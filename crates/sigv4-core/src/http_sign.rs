@@ -153,7 +153,7 @@ pub fn presign<B>(
     let uri = {
         let headers = header_list(req)?;
         let view = view(req, &headers, payload)?;
-        let (signed, _) = signer.presign_owned(&view, credentials, params, expires_secs, false)?;
+        let signed = signer.presign_owned(&view, credentials, params, expires_secs)?;
         let pq = if view.query().is_empty() {
             append_query(view.path(), &signed.query)
         } else {

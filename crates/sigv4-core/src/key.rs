@@ -21,6 +21,8 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::sign::Scope;
+
 pub(crate) type HmacSha256 = Hmac<Sha256>;
 
 /// The longest secret the cache stores (AWS secrets are 40 bytes). Longer
@@ -139,10 +141,13 @@ impl Drop for Entry {
 /// ```
 /// use sigv4_core::KeyCache;
 /// let mut cache = KeyCache::new();
-/// let a = cache.signing_key(b"secret", "20150830", "us-east-1", "es");
-/// let b = cache.signing_key(b"secret", "20150830", "us-east-1", "es");
+/// use sigv4_core::Scope;
+/// let scope = Scope { date: "20150830T123600Z".parse::<sigv4_core::Timestamp>()?.amz_date(), region: "us-east-1", service: "es" };
+/// let a = cache.signing_key(b"secret", &scope);
+/// let b = cache.signing_key(b"secret", &scope);
 /// assert!(cache.hits() == 1);
 /// # let _ = (a, b);
+/// # Ok::<(), sigv4_core::TimeError>(())
 /// ```
 #[derive(Default)]
 pub struct KeyCache {
@@ -173,15 +178,12 @@ impl KeyCache {
         self.hits
     }
 
-    /// The signing key for these inputs, as an HMAC-SHA256 state keyed with
-    /// it: clone it and feed it the string to sign.
-    pub fn signing_key(
-        &mut self,
-        secret: &[u8],
-        date: &str,
-        region: &str,
-        service: &str,
-    ) -> SigningKey {
+    /// The signing key of `secret` for `scope` (its date, region and
+    /// service), as an HMAC-SHA256 state keyed with it: clone it and feed it
+    /// the string to sign.
+    pub fn signing_key(&mut self, secret: &[u8], scope: &Scope<'_>) -> SigningKey {
+        let date_text = scope.date;
+        let (date, region, service) = (date_text.date(), scope.region, scope.service);
         if let Some(e) = &self.entry
             && e.matches(
                 secret,
@@ -266,18 +268,12 @@ impl SharedKeyCache {
     }
 
     /// See [`KeyCache::signing_key`].
-    pub fn signing_key(
-        &self,
-        secret: &[u8],
-        date: &str,
-        region: &str,
-        service: &str,
-    ) -> SigningKey {
+    pub fn signing_key(&self, secret: &[u8], scope: &Scope<'_>) -> SigningKey {
         let mut guard = match self.0.lock() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };
-        guard.signing_key(secret, date, region, service)
+        guard.signing_key(secret, scope)
     }
 }
 
@@ -317,21 +313,40 @@ mod tests {
         let _ = derive(&secret, "20150830", "r", "s");
     }
 
+    fn scope<'a>(date: &str, region: &'a str, service: &'a str) -> Scope<'a> {
+        let t: crate::Timestamp = alloc::format!("{date}T000000Z").parse().unwrap();
+        Scope {
+            date: t.amz_date(),
+            region,
+            service,
+        }
+    }
+
     #[test]
     fn cache_keys_on_every_field() {
         let mut c = KeyCache::new();
-        let base = c.signing_key(b"s1", "20150830", "ab", "c").sign(b"m");
+        let base = c
+            .signing_key(b"s1", &scope("20150830", "ab", "c"))
+            .sign(b"m");
         // The same concatenation split differently must not hit.
-        let shifted = c.signing_key(b"s1", "20150830", "a", "bc").sign(b"m");
+        let shifted = c
+            .signing_key(b"s1", &scope("20150830", "a", "bc"))
+            .sign(b"m");
         assert_ne!(base, shifted);
         // A rotated secret must not hit.
-        let rotated = c.signing_key(b"s2", "20150830", "a", "bc").sign(b"m");
+        let rotated = c
+            .signing_key(b"s2", &scope("20150830", "a", "bc"))
+            .sign(b"m");
         assert_ne!(shifted, rotated);
         assert_eq!(c.hits(), 0);
-        let again = c.signing_key(b"s2", "20150830", "a", "bc").sign(b"m");
+        let again = c
+            .signing_key(b"s2", &scope("20150830", "a", "bc"))
+            .sign(b"m");
         assert_eq!(rotated, again);
         assert_eq!(c.hits(), 1);
-        let next_day = c.signing_key(b"s2", "20150831", "a", "bc").sign(b"m");
+        let next_day = c
+            .signing_key(b"s2", &scope("20150831", "a", "bc"))
+            .sign(b"m");
         assert_ne!(again, next_day);
         assert_eq!(c.hits(), 1);
     }

@@ -44,7 +44,7 @@
 //!
 //! # Features
 //!
-//! * `alloc`: owned outputs ([`SignedRequest`]).
+//! * `alloc`: owned outputs ([`SignedHeaders`], [`SignedQuery`]).
 //! * `std` (default): [`Timestamp::now`], `SystemTime` conversions and
 //!   [`SharedKeyCache`].
 //! * `http` (default): sign and verify `http::Request<B>` in place
@@ -77,13 +77,15 @@ pub use encode::Sink;
 pub use key::SharedKeyCache;
 pub use key::{KeyCache, MAX_CACHED_NAME, MAX_CACHED_SECRET, SigningKey};
 #[cfg(feature = "alloc")]
-pub use owned::{SCRATCH_BYTES, SignedRequest, Traced, append_query, with_scratch};
+pub use owned::{SCRATCH_BYTES, SignedHeaders, SignedQuery, Traced, append_query, with_scratch};
 pub use request::{Header, MAX_HEADERS, Payload, Request, RequestError, Scheme};
 pub use settings::{DEFAULT_UNSIGNED_HEADERS, PathEncoding, SessionTokenMode, SigningSettings};
+#[allow(deprecated)]
+pub use sign::HmacSigner;
 pub use sign::{
-    Credentials, HMAC_SHA256, HeaderSignature, HmacSigner, MAX_EXPIRES, MAX_SIGNATURE_LEN,
-    QuerySignature, Scope, SignError, SignatureAlgorithm, Signer, SigningParams, StringToSign,
-    Trace, UNSIGNED_PAYLOAD, presign, sign,
+    Credentials, HMAC_SHA256, HeaderSignature, HmacAlgorithm, MAX_EXPIRES, MAX_SIGNATURE_LEN,
+    QuerySignature, Scope, SignError, SignatureAlgorithm, Signer, SigningInput, SigningParams,
+    StringToSign, Trace, UNSIGNED_PAYLOAD, presign, presign_traced, sign, sign_traced,
 };
 pub use time::{AmzDate, TimeError, Timestamp};
 pub use verify::{ShortStr, Verified, Verifier, VerifyError, VerifySettings};

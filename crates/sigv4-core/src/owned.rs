@@ -16,23 +16,40 @@ pub struct Traced {
     pub string_to_sign: String,
 }
 
-/// What signing adds to a request, owned.
+/// The headers header signing adds to a request, owned.
 #[derive(Clone, PartialEq, Eq)]
-pub struct SignedRequest {
-    /// Headers to set (header signing), in sending order; empty when
-    /// presigned.
+pub struct SignedHeaders {
+    /// Headers to set, in sending order (`X-Amz-Date`, maybe
+    /// `X-Amz-Security-Token` and `X-Amz-Content-Sha256`, then
+    /// `Authorization`).
     pub headers: Vec<(&'static str, String)>,
-    /// Parameters to append to the query (presigning); empty otherwise.
+    /// The signature, as lower-case hex.
+    pub signature: String,
+}
+
+impl core::fmt::Debug for SignedHeaders {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| *n).collect();
+        f.debug_struct("SignedHeaders")
+            .field("headers", &names)
+            .field("signature", &self.signature)
+            .finish()
+    }
+}
+
+/// The query parameters presigning adds to a URL, owned.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignedQuery {
+    /// The `X-Amz-*` parameters to append to the query (`&`-joined,
+    /// encoded; see [`append_query`]).
     pub query: String,
     /// The signature, as lower-case hex.
     pub signature: String,
 }
 
-impl core::fmt::Debug for SignedRequest {
+impl core::fmt::Debug for SignedQuery {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let names: Vec<&str> = self.headers.iter().map(|(n, _)| *n).collect();
-        f.debug_struct("SignedRequest")
-            .field("headers", &names)
+        f.debug_struct("SignedQuery")
             .field("signature", &self.signature)
             .finish_non_exhaustive()
     }
@@ -106,65 +123,92 @@ fn lossy(v: Vec<u8>) -> String {
     String::from_utf8(v).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// Runs `f` with trace sinks when `trace`, and collects what they got.
-fn traced<T>(
-    trace: bool,
-    f: impl FnOnce(Option<Trace<'_>>) -> Result<T, SignError>,
-) -> Result<(T, Option<Traced>), SignError> {
+/// Runs `f` with trace sinks, and collects what they got.
+fn traced<T>(f: impl FnOnce(Trace<'_>) -> Result<T, SignError>) -> Result<(T, Traced), SignError> {
     let (mut creq, mut sts) = (Vec::new(), Vec::new());
-    let t = trace.then_some(Trace {
+    let out = f(Trace {
         canonical_request: &mut creq,
         string_to_sign: &mut sts,
-    });
-    let out = f(t)?;
-    let traced = trace.then(|| Traced {
+    })?;
+    let traced = Traced {
         canonical_request: lossy(creq),
         string_to_sign: lossy(sts),
-    });
+    };
     Ok((out, traced))
 }
 
+fn owned_headers(out: &crate::HeaderSignature<'_>) -> SignedHeaders {
+    SignedHeaders {
+        headers: out.headers().map(|(n, v)| (n, String::from(v))).collect(),
+        signature: String::from(out.signature()),
+    }
+}
+
+fn owned_query(out: &crate::QuerySignature<'_>) -> SignedQuery {
+    SignedQuery {
+        query: String::from(out.query()),
+        signature: String::from(out.signature()),
+    }
+}
+
+/// Owned outputs, for callers with an allocator: no buffer to size.
 impl Signer {
-    /// Signs in the `Authorization` header, returning owned headers and
-    /// (when `trace`) the canonical request and string to sign.
+    /// Signs in the `Authorization` header; returns the headers to add.
     pub fn sign_owned(
         &mut self,
         request: &Request<'_>,
         credentials: &Credentials<'_>,
         params: &SigningParams<'_>,
-        trace: bool,
-    ) -> Result<(SignedRequest, Option<Traced>), SignError> {
+    ) -> Result<SignedHeaders, SignError> {
         with_scratch(|buf| {
-            traced(trace, |t| {
-                let out = self.sign_traced(request, credentials, params, buf, t)?;
-                Ok(SignedRequest {
-                    headers: out.headers().map(|(n, v)| (n, String::from(v))).collect(),
-                    query: String::new(),
-                    signature: String::from(out.signature()),
-                })
+            self.sign(request, credentials, params, buf)
+                .map(|out| owned_headers(&out))
+        })
+    }
+
+    /// [`sign_owned`](Self::sign_owned), with the canonical request and
+    /// the string to sign.
+    pub fn sign_owned_traced(
+        &mut self,
+        request: &Request<'_>,
+        credentials: &Credentials<'_>,
+        params: &SigningParams<'_>,
+    ) -> Result<(SignedHeaders, Traced), SignError> {
+        with_scratch(|buf| {
+            traced(|t| {
+                self.sign_traced(request, credentials, params, buf, Some(t))
+                    .map(|out| owned_headers(&out))
             })
         })
     }
 
-    /// Presigns, returning the owned query parameters to append and (when
-    /// `trace`) the canonical request and string to sign.
+    /// Presigns; returns the query parameters to append.
     pub fn presign_owned(
         &mut self,
         request: &Request<'_>,
         credentials: &Credentials<'_>,
         params: &SigningParams<'_>,
         expires_secs: u64,
-        trace: bool,
-    ) -> Result<(SignedRequest, Option<Traced>), SignError> {
+    ) -> Result<SignedQuery, SignError> {
         with_scratch(|buf| {
-            traced(trace, |t| {
-                let out =
-                    self.presign_traced(request, credentials, params, expires_secs, buf, t)?;
-                Ok(SignedRequest {
-                    headers: Vec::new(),
-                    query: String::from(out.query()),
-                    signature: String::from(out.signature()),
-                })
+            self.presign(request, credentials, params, expires_secs, buf)
+                .map(|out| owned_query(&out))
+        })
+    }
+
+    /// [`presign_owned`](Self::presign_owned), with the canonical request
+    /// and the string to sign.
+    pub fn presign_owned_traced(
+        &mut self,
+        request: &Request<'_>,
+        credentials: &Credentials<'_>,
+        params: &SigningParams<'_>,
+        expires_secs: u64,
+    ) -> Result<(SignedQuery, Traced), SignError> {
+        with_scratch(|buf| {
+            traced(|t| {
+                self.presign_traced(request, credentials, params, expires_secs, buf, Some(t))
+                    .map(|out| owned_query(&out))
             })
         })
     }

@@ -584,12 +584,7 @@ impl<'a> Verifier<'a> {
             service: service.as_str(),
         };
         let sts = StringToSign::new(HMAC_SHA256, scope, &creq_hash);
-        let key = self.cache.signing_key(
-            secret.as_ref(),
-            scope.date.date(),
-            scope.region,
-            scope.service,
-        );
+        let key = self.cache.signing_key(secret.as_ref(), &scope);
         let expected = key.sign_with(|mac| sts.write(mac));
         let mut hex = [0u8; 64];
         let expected_hex = encode::hex_lower(&expected, &mut hex);

@@ -121,9 +121,7 @@ fn sign(how: How) -> Wire {
     let creds = Credentials::new(AKID, SECRET).with_session_token(TOKEN);
     let mut params = SigningParams::new("eu-west-1", how.service, at());
     params.settings.content_sha256_header = how.content_sha256_header;
-    let (out, _) = Signer::new()
-        .sign_owned(&req, &creds, &params, false)
-        .unwrap();
+    let out = Signer::new().sign_owned(&req, &creds, &params).unwrap();
     let mut headers: Vec<(String, String)> = sent
         .iter()
         .map(|(n, v)| (n.to_string(), v.to_string()))
@@ -146,8 +144,8 @@ fn presign(expires: u64, service: &'static str) -> Wire {
         params.settings = SigningSettings::s3();
         req = req.with_payload(Payload::Unsigned);
     }
-    let (out, _) = Signer::new()
-        .presign_owned(&req, &creds, &params, expires, false)
+    let out = Signer::new()
+        .presign_owned(&req, &creds, &params, expires)
         .unwrap();
     Wire {
         method: "GET".into(),
@@ -258,8 +256,8 @@ fn values_of_a_repeated_header_swapped_are_a_mismatch() {
     let sent = [("x-multi", "a"), ("x-multi", "b")];
     let req = Request::new("GET", URL).unwrap().with_headers(&sent);
     let params = SigningParams::new("eu-west-1", "es", at());
-    let (out, _) = Signer::new()
-        .sign_owned(&req, &Credentials::new(AKID, SECRET), &params, false)
+    let out = Signer::new()
+        .sign_owned(&req, &Credentials::new(AKID, SECRET), &params)
         .unwrap();
     let mut w = Wire {
         method: "GET".into(),
@@ -624,7 +622,7 @@ proptest! {
         let mut params = SigningParams::new("us-east-1", "svc", at());
         params.settings.content_sha256_header = hash_header;
         let creds = Credentials::new(AKID, SECRET);
-        let (out, _) = Signer::new().sign_owned(&req, &creds, &params, false).unwrap();
+        let out = Signer::new().sign_owned(&req, &creds, &params).unwrap();
         let mut headers: Vec<(String, String)> =
             sent.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
         headers.extend(out.headers.iter().map(|(n, v)| (n.to_string(), v.clone())));

@@ -177,18 +177,11 @@ fn ours(c: &Case) -> String {
     );
     let mut signer = Signer::new();
     match c.presign {
-        None => {
-            signer
-                .sign_owned(&req, &creds, &params, false)
-                .unwrap()
-                .0
-                .signature
-        }
+        None => signer.sign_owned(&req, &creds, &params).unwrap().signature,
         Some(e) => {
             signer
-                .presign_owned(&req, &creds, &params, e, false)
+                .presign_owned(&req, &creds, &params, e)
                 .unwrap()
-                .0
                 .signature
         }
     }

@@ -185,12 +185,12 @@ fn check_case(name: &str, failures: &mut Vec<String>) {
     let mut header_params = params;
     header_params.settings.content_sha256_header = ctx.sign_body;
     let (signed, traced) = signer
-        .sign_owned(&request, &creds, &header_params, true)
+        .sign_owned_traced(&request, &creds, &header_params)
         .unwrap();
     let Traced {
         canonical_request,
         string_to_sign,
-    } = traced.unwrap();
+    } = traced;
     stage(
         "header",
         "canonical request",
@@ -232,9 +232,8 @@ fn check_case(name: &str, failures: &mut Vec<String>) {
 
     // Query variant.
     let (signed, traced) = signer
-        .presign_owned(&request, &creds, &params, ctx.expires, true)
+        .presign_owned_traced(&request, &creds, &params, ctx.expires)
         .unwrap();
-    let traced = traced.unwrap();
     stage(
         "query",
         "canonical request",
@@ -323,9 +322,8 @@ fn legacy_double_encoding_cases() {
     let time: Timestamp = "20210511T154045Z".parse().unwrap();
     let params = SigningParams::new("us-east-2", "lambda", time);
     let (signed, traced) = Signer::new()
-        .sign_owned(&request, &creds, &params, true)
+        .sign_owned_traced(&request, &creds, &params)
         .unwrap();
-    let traced = traced.unwrap();
     assert_eq!(
         traced.canonical_request,
         read(&case, "header-canonical-request.txt"),
@@ -349,11 +347,11 @@ fn legacy_double_encoding_cases() {
     let request = Request::new(&parsed.method, &url).unwrap();
     let params = SigningParams::new("us-east-1", "execute-api", time);
     let (_, traced) = Signer::new()
-        .sign_owned(&request, &creds, &params, true)
+        .sign_owned_traced(&request, &creds, &params)
         .unwrap();
     let expected = read(&case, "header-canonical-request.txt");
     assert_eq!(
-        traced.unwrap().canonical_request.lines().nth(1),
+        traced.canonical_request.lines().nth(1),
         expected.lines().nth(1),
         "canonical path"
     );

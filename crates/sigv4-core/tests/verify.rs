@@ -32,13 +32,8 @@ fn signed(at: Timestamp, token: Option<&str>) -> (String, String, Vec<(String, S
         .unwrap()
         .with_headers(&sent)
         .with_payload(Payload::Bytes(&body));
-    let (out, _) = Signer::new()
-        .sign_owned(
-            &req,
-            &creds,
-            &SigningParams::new("us-east-1", "es", at),
-            false,
-        )
+    let out = Signer::new()
+        .sign_owned(&req, &creds, &SigningParams::new("us-east-1", "es", at))
         .unwrap();
     let mut headers = vec![
         ("Content-Type".to_string(), "application/json".to_string()),
@@ -225,8 +220,8 @@ fn presigned(
     };
     let mut params = SigningParams::new("eu-west-1", service, at);
     params.settings = settings;
-    let (out, _) = Signer::new()
-        .presign_owned(&req, &creds, &params, expires, false)
+    let out = Signer::new()
+        .presign_owned(&req, &creds, &params, expires)
         .unwrap();
     format!("{URL}&{}", out.query)
 }

@@ -149,8 +149,8 @@ pub(crate) fn run(args: &RequestArgs, profile: Option<&str>) -> Result<String, C
             ..SigningParams::new(&region, &service, Timestamp::now())
         };
         let view = view.with_payload(Payload::Bytes(&body));
-        let (signed, _) = Signer::new()
-            .sign_owned(&view, &creds.signing(), &params, false)
+        let signed = Signer::new()
+            .sign_owned(&view, &creds.signing(), &params)
             .map_err(CliError::input)?;
         send.retain(|(n, _)| !set_by_signer(n));
         send.extend(signed.headers.into_iter().map(|(n, v)| (n.to_string(), v)));

@@ -127,13 +127,14 @@ pub(crate) fn run(args: &SignArgs, profile: Option<&str>) -> Result<String, CliE
     let credentials = creds.signing();
 
     let mut signer = Signer::new();
-    let (signed, traced) = if args.presign {
-        signer.presign_owned(&request, &credentials, &params, expires, true)
+    // Header signing gives headers to add; presigning, query parameters.
+    let (signed_headers, signed_query, signature, traced) = if args.presign {
+        let (q, t) = signer.presign_owned_traced(&request, &credentials, &params, expires)?;
+        (Vec::new(), q.query, q.signature, t)
     } else {
-        signer.sign_owned(&request, &credentials, &params, true)
-    }
-    .map_err(CliError::input)?;
-    let traced = traced.unwrap_or_default();
+        let (h, t) = signer.sign_owned_traced(&request, &credentials, &params)?;
+        (h.headers, String::new(), h.signature, t)
+    };
 
     // Every header to send, in order: the caller's, Host, then the signer's.
     let mut out_headers: Vec<(String, String)> = headers
@@ -145,8 +146,7 @@ pub(crate) fn run(args: &SignArgs, profile: Option<&str>) -> Result<String, CliE
         out_headers.push(("Host".to_string(), request.host().to_string()));
     }
     out_headers.extend(
-        signed
-            .headers
+        signed_headers
             .iter()
             .map(|(n, v)| (n.to_string(), v.clone())),
     );
@@ -156,7 +156,7 @@ pub(crate) fn run(args: &SignArgs, profile: Option<&str>) -> Result<String, CliE
         q => format!("{}?{q}", request.path()),
     };
     let target = if args.presign {
-        append_query(&target, &signed.query)
+        append_query(&target, &signed_query)
     } else {
         target
     };
@@ -169,15 +169,14 @@ pub(crate) fn run(args: &SignArgs, profile: Option<&str>) -> Result<String, CliE
     Ok(match args.format {
         Format::Http => http_text::render(&method, &target, &out_headers),
         Format::Json => {
-            let authorization = signed
-                .headers
+            let authorization = signed_headers
                 .iter()
                 .find(|(n, _)| *n == "Authorization")
                 .map(|(_, v)| v.as_str());
             let json = JsonOut {
                 canonical_request: &traced.canonical_request,
                 string_to_sign: &traced.string_to_sign,
-                signature: &signed.signature,
+                signature: &signature,
                 authorization,
                 url: &out_url,
                 headers: out_headers

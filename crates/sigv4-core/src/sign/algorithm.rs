@@ -10,7 +10,7 @@ use super::{Credentials, HMAC_SHA256, Scope, SignError};
 
 /// The last step of SigV4: a signature over the string to sign.
 ///
-/// HMAC-SHA256 with the derived key is the usual one ([`HmacSigner`]); IAM
+/// HMAC-SHA256 with the derived key is the usual one ([`HmacAlgorithm`]); IAM
 /// Roles Anywhere signs with an X.509 private key instead and names a
 /// certificate serial number as the credential. Everything before this
 /// step — canonical request, string to sign — is shared.
@@ -69,21 +69,21 @@ impl<'a> StringToSign<'a> {
 }
 
 /// HMAC-SHA256 with the SigV4 signing key, looked up in a [`KeyCache`].
-pub struct HmacSigner<'k> {
+pub struct HmacAlgorithm<'k> {
     access_key_id: &'k str,
     secret: &'k [u8],
     cache: &'k mut KeyCache,
 }
 
-impl fmt::Debug for HmacSigner<'_> {
+impl fmt::Debug for HmacAlgorithm<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HmacSigner")
+        f.debug_struct("HmacAlgorithm")
             .field("access_key_id", &self.access_key_id)
             .finish_non_exhaustive()
     }
 }
 
-impl<'k> HmacSigner<'k> {
+impl<'k> HmacAlgorithm<'k> {
     /// A signer for `credentials`, caching the key in `cache`.
     pub fn new(credentials: &Credentials<'k>, cache: &'k mut KeyCache) -> Self {
         Self {
@@ -94,7 +94,7 @@ impl<'k> HmacSigner<'k> {
     }
 }
 
-impl SignatureAlgorithm for HmacSigner<'_> {
+impl SignatureAlgorithm for HmacAlgorithm<'_> {
     fn name(&self) -> &'static str {
         HMAC_SHA256
     }
@@ -109,10 +109,14 @@ impl SignatureAlgorithm for HmacSigner<'_> {
         out: &mut dyn Sink,
     ) -> Result<(), SignError> {
         let scope = string_to_sign.scope();
-        let key =
-            self.cache
-                .signing_key(self.secret, scope.date.date(), scope.region, scope.service);
+        let key = self.cache.signing_key(self.secret, scope);
         out.put(&key.sign_with(|mac| string_to_sign.write(mac)));
         Ok(())
     }
 }
+
+/// The former name of [`HmacAlgorithm`].
+#[deprecated(
+    note = "renamed HmacAlgorithm: the SigV4 HMAC-SHA256 step; `Signer` is the signer with a key cache"
+)]
+pub type HmacSigner<'k> = HmacAlgorithm<'k>;

@@ -22,11 +22,13 @@ mod params;
 mod signer;
 mod sinks;
 
-pub use algorithm::{HmacSigner, SignatureAlgorithm, StringToSign};
+#[allow(deprecated)]
+pub use algorithm::HmacSigner;
+pub use algorithm::{HmacAlgorithm, SignatureAlgorithm, StringToSign};
 pub(crate) use check::{check_scope, payload_hash};
 pub use error::SignError;
 pub use output::{HeaderSignature, QuerySignature, Trace};
-pub use params::{Credentials, Scope, SigningParams};
+pub use params::{Credentials, Scope, SigningInput, SigningParams};
 pub use signer::Signer;
 
 use check::check;
@@ -44,21 +46,18 @@ pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 const MAX_NAME: usize = 64;
 const MAX_CREDENTIAL_ID: usize = 128;
 
-/// Builds the string to sign from a canonical-request hash, signs it, and
-/// writes the hex signature into `out`.
+/// Signs the string to sign and writes the hex signature into `out`.
 fn finish<A: SignatureAlgorithm + ?Sized>(
     alg: &mut A,
-    scope: &Scope<'_>,
-    canonical_hash: &[u8; 32],
+    sts: &StringToSign<'_>,
     trace: Option<&mut dyn Sink>,
     out: &mut SliceSink<'_>,
 ) -> Result<(), SignError> {
-    let sts = StringToSign::new(alg.name(), *scope, canonical_hash);
     if let Some(t) = trace {
         sts.write(t);
     }
     let mut hex = HexSink { out, raw_len: 0 };
-    alg.sign(&sts, &mut hex)?;
+    alg.sign(sts, &mut hex)?;
     if hex.raw_len == 0 || hex.raw_len > MAX_SIGNATURE_LEN {
         return Err(SignError::Algorithm("signature of an impossible length"));
     }
@@ -123,26 +122,31 @@ fn hash_canonical<'q>(
     Ok(h.finalize())
 }
 
-/// Writes `separator`, the hex signature and then `after` behind the first
-/// `head_len` bytes of `buf`; returns the whole text and where the
-/// signature stands in it.
-#[allow(clippy::too_many_arguments)]
+/// Where the signature goes in the output: behind the first `head_len`
+/// bytes already written, after `separator`, followed by what `after`
+/// writes.
+struct Tail<'a, F> {
+    head_len: usize,
+    separator: &'a [u8],
+    after: F,
+}
+
+/// Writes the tail (separator, hex signature, the rest) into `buf`;
+/// returns the whole text and where the signature stands in it.
 fn sign_into<'s, A: SignatureAlgorithm + ?Sized>(
     alg: &mut A,
-    scope: &Scope<'_>,
-    canonical_hash: &[u8; 32],
+    sts: &StringToSign<'_>,
     trace: Option<&mut dyn Sink>,
     buf: &'s mut [u8],
-    head_len: usize,
-    separator: &[u8],
-    after: impl FnOnce(&mut SliceSink<'_>),
+    tail: Tail<'_, impl FnOnce(&mut SliceSink<'_>)>,
 ) -> Result<(&'s str, core::ops::Range<usize>), SignError> {
+    let head_len = tail.head_len;
     let mut out = SliceSink::new(&mut buf[head_len..]);
-    out.put(separator);
+    out.put(tail.separator);
     let sig_start = head_len + out.len();
-    finish(alg, scope, canonical_hash, trace, &mut out)?;
+    finish(alg, sts, trace, &mut out)?;
     let sig_end = head_len + out.len();
-    after(&mut out);
+    (tail.after)(&mut out);
     if out.overflowed() {
         return Err(too_small(&out, head_len));
     }
@@ -161,12 +165,34 @@ fn sign_into<'s, A: SignatureAlgorithm + ?Sized>(
 /// returned among the headers to add.
 pub fn sign<'s, A: SignatureAlgorithm + ?Sized>(
     alg: &mut A,
-    request: &Request<'_>,
-    params: &SigningParams<'_>,
-    session_token: Option<&'s str>,
+    input: &SigningInput<'_, 's>,
+    buf: &'s mut [u8],
+) -> Result<HeaderSignature<'s>, SignError> {
+    sign_header(alg, input, buf, None)
+}
+
+/// [`sign()`], also writing the canonical request and the string to sign
+/// to `trace`.
+pub fn sign_traced<'s, A: SignatureAlgorithm + ?Sized>(
+    alg: &mut A,
+    input: &SigningInput<'_, 's>,
+    buf: &'s mut [u8],
+    trace: Trace<'_>,
+) -> Result<HeaderSignature<'s>, SignError> {
+    sign_header(alg, input, buf, Some(trace))
+}
+
+fn sign_header<'s, A: SignatureAlgorithm + ?Sized>(
+    alg: &mut A,
+    input: &SigningInput<'_, 's>,
     buf: &'s mut [u8],
     trace: Option<Trace<'_>>,
 ) -> Result<HeaderSignature<'s>, SignError> {
+    let SigningInput {
+        request,
+        params,
+        session_token,
+    } = *input;
     let mut hash_buf = [0u8; 64];
     let Start {
         date,
@@ -225,16 +251,13 @@ pub fn sign<'s, A: SignatureAlgorithm + ?Sized>(
     let creq_hash = hash_canonical(
         request, settings, query, &headers, names, payload, creq_trace,
     )?;
-    let (text, sig) = sign_into(
-        alg,
-        &scope,
-        &creq_hash,
-        sts_trace,
-        buf,
+    let sts = StringToSign::new(alg.name(), scope, &creq_hash);
+    let tail = Tail {
         head_len,
-        b", Signature=",
-        |_| {},
-    )?;
+        separator: b", Signature=",
+        after: |_: &mut SliceSink<'_>| {},
+    };
+    let (text, sig) = sign_into(alg, &sts, sts_trace, buf, tail)?;
     Ok(HeaderSignature {
         authorization: text,
         signature: &text[sig],
@@ -283,16 +306,41 @@ fn split_trace(trace: Option<Trace<'_>>) -> (Option<&mut dyn Sink>, Option<&mut 
 ///
 /// `buf` receives the parameters to append to the URL's query (`&`-joined,
 /// encoded). The payload hash comes from the request's [`Payload`](crate::Payload); S3
-/// presigned URLs use [`Payload::Unsigned`](crate::Payload::Unsigned).
+/// presigned URLs use [`Payload::Unsigned`](crate::Payload::Unsigned). The URL
+/// is valid for `expires_secs` (1..=604800).
 pub fn presign<'s, A: SignatureAlgorithm + ?Sized>(
     alg: &mut A,
-    request: &Request<'_>,
-    params: &SigningParams<'_>,
-    session_token: Option<&str>,
+    input: &SigningInput<'_, '_>,
+    expires_secs: u64,
+    buf: &'s mut [u8],
+) -> Result<QuerySignature<'s>, SignError> {
+    presign_query(alg, input, expires_secs, buf, None)
+}
+
+/// [`presign()`], also writing the canonical request and the string to
+/// sign to `trace`.
+pub fn presign_traced<'s, A: SignatureAlgorithm + ?Sized>(
+    alg: &mut A,
+    input: &SigningInput<'_, '_>,
+    expires_secs: u64,
+    buf: &'s mut [u8],
+    trace: Trace<'_>,
+) -> Result<QuerySignature<'s>, SignError> {
+    presign_query(alg, input, expires_secs, buf, Some(trace))
+}
+
+fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
+    alg: &mut A,
+    input: &SigningInput<'_, '_>,
     expires_secs: u64,
     buf: &'s mut [u8],
     trace: Option<Trace<'_>>,
 ) -> Result<QuerySignature<'s>, SignError> {
+    let SigningInput {
+        request,
+        params,
+        session_token,
+    } = *input;
     let mut hash_buf = [0u8; 64];
     let Start {
         date,
@@ -348,20 +396,17 @@ pub fn presign<'s, A: SignatureAlgorithm + ?Sized>(
     let creq_hash = hash_canonical(
         request, settings, query, &headers, None, payload, creq_trace,
     )?;
-    let (text, sig) = sign_into(
-        alg,
-        &scope,
-        &creq_hash,
-        sts_trace,
-        buf,
+    let sts = StringToSign::new(alg.name(), scope, &creq_hash);
+    let tail = Tail {
         head_len,
-        b"&X-Amz-Signature=",
-        |out| {
+        separator: b"&X-Amz-Signature=",
+        after: |out: &mut SliceSink<'_>| {
             if let (Some(t), false) = (session_token, token_signed) {
                 token_param(out, t);
             }
         },
-    )?;
+    };
+    let (text, sig) = sign_into(alg, &sts, sts_trace, buf, tail)?;
     Ok(QuerySignature {
         query: text,
         signature: &text[sig],

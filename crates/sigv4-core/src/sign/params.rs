@@ -3,6 +3,7 @@
 use core::fmt;
 
 use crate::encode::Sink;
+use crate::request::Request;
 use crate::settings::SigningSettings;
 use crate::time::{AmzDate, Timestamp};
 
@@ -103,5 +104,53 @@ impl fmt::Display for Scope<'_> {
             self.region,
             self.service
         )
+    }
+}
+
+/// The request-scoped inputs of one signature: the request as it will be
+/// sent, where, when and how to sign it, and the session token to add.
+/// The algorithm (the key) and the output buffer are the other arguments
+/// of [`sign`](crate::sign()) and [`presign`](crate::presign()).
+///
+/// ```
+/// use sigv4_core::{HmacAlgorithm, KeyCache, Credentials, Request, SigningInput, SigningParams};
+/// let req = Request::new("GET", "https://example.amazonaws.com/")?;
+/// let params = SigningParams::new("us-east-1", "service", "20150830T123600Z".parse()?);
+/// let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+/// let mut cache = KeyCache::new();
+/// let mut buf = [0u8; 512];
+/// let out = sigv4_core::sign(
+///     &mut HmacAlgorithm::new(&creds, &mut cache),
+///     &SigningInput::new(&req, &params),
+///     &mut buf,
+/// )?;
+/// assert!(out.authorization().ends_with("5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct SigningInput<'r, 't> {
+    /// The request as it will be sent.
+    pub request: &'r Request<'r>,
+    /// Region, service, time and service rules.
+    pub params: &'r SigningParams<'r>,
+    /// The session token to add (signed, or appended after signing, as
+    /// `params.settings.session_token` says), if any.
+    pub session_token: Option<&'t str>,
+}
+
+impl<'r, 't> SigningInput<'r, 't> {
+    /// `request` signed with `params`, without a session token.
+    pub fn new(request: &'r Request<'r>, params: &'r SigningParams<'r>) -> Self {
+        Self {
+            request,
+            params,
+            session_token: None,
+        }
+    }
+
+    /// The same input with a session token.
+    pub fn with_session_token(mut self, token: &'t str) -> Self {
+        self.session_token = Some(token);
+        self
     }
 }

@@ -4,8 +4,8 @@ use crate::key::KeyCache;
 use crate::request::Request;
 
 use super::{
-    Credentials, HeaderSignature, HmacSigner, QuerySignature, SignError, SigningParams, Trace,
-    presign, sign,
+    Credentials, HeaderSignature, HmacAlgorithm, QuerySignature, SignError, SigningInput,
+    SigningParams, Trace,
 };
 
 /// The HMAC-SHA256 SigV4 signer, with a cached signing key.
@@ -64,15 +64,10 @@ impl Signer {
         buf: &'s mut [u8],
         trace: Option<Trace<'_>>,
     ) -> Result<HeaderSignature<'s>, SignError> {
-        let mut alg = HmacSigner::new(credentials, &mut self.cache);
-        sign(
-            &mut alg,
-            request,
-            params,
-            credentials.session_token,
-            buf,
-            trace,
-        )
+        let mut alg = HmacAlgorithm::new(credentials, &mut self.cache);
+        let mut input = SigningInput::new(request, params);
+        input.session_token = credentials.session_token;
+        super::sign_header(&mut alg, &input, buf, trace)
     }
 
     /// Presigns in the query string; see [`presign`].
@@ -98,15 +93,9 @@ impl Signer {
         buf: &'s mut [u8],
         trace: Option<Trace<'_>>,
     ) -> Result<QuerySignature<'s>, SignError> {
-        let mut alg = HmacSigner::new(credentials, &mut self.cache);
-        presign(
-            &mut alg,
-            request,
-            params,
-            credentials.session_token,
-            expires_secs,
-            buf,
-            trace,
-        )
+        let mut alg = HmacAlgorithm::new(credentials, &mut self.cache);
+        let mut input = SigningInput::new(request, params);
+        input.session_token = credentials.session_token;
+        super::presign_query(&mut alg, &input, expires_secs, buf, trace)
     }
 }
