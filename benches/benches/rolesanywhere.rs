@@ -31,13 +31,12 @@ fn bench(c: &mut Criterion) {
     let cert =
         EndEntity::from_bytes(&std::fs::read(format!("{KAT}alice-cert.crt")).expect("KAT cert"))
             .expect("certificate");
-    let params = SessionParams::new(
+    let params = SessionParams::builder(
         "arn:aws:rolesanywhere:us-east-1:123456789012:trust-anchor/ta",
         "arn:aws:rolesanywhere:us-east-1:123456789012:profile/p",
         "arn:aws:iam::123456789012:role/reader",
-        None,
-        None,
     )
+    .build()
     .expect("params");
     let time = "20240101T000000Z".parse().expect("time");
     let mut g = c.benchmark_group("create_session");

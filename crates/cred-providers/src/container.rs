@@ -181,7 +181,11 @@ pub fn parse(resp: &HttpResponse) -> Result<Credentials, CredentialsError> {
         ),
         None => None,
     };
-    let creds = Credentials::new(a.access_key_id, a.secret_access_key, a.token, expiry, NAME);
+    let creds = Credentials::builder(a.access_key_id, a.secret_access_key)
+        .session_token(a.token)
+        .expiry(expiry)
+        .provider(NAME)
+        .build();
     Ok(match a.account_id.filter(|x| !x.is_empty()) {
         Some(id) => creds.with_account_id(id),
         None => creds,

@@ -25,16 +25,81 @@ struct Inner {
 ///
 /// ```
 /// use cred_providers::Credentials;
-/// let c = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None, "static");
+/// let c = Credentials::builder("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+///     .session_token("IQoJb3JpZ2luX2VjEXAMPLE".to_string())
+///     .provider("static")
+///     .build();
 /// assert!(!format!("{c:?}").contains("wJalr"));
 /// assert_eq!(c.signing().access_key_id, "AKIDEXAMPLE");
+/// assert_eq!(c.session_token(), Some("IQoJb3JpZ2luX2VjEXAMPLE"));
 /// ```
 #[derive(Clone)]
 pub struct Credentials(Arc<Inner>);
 
+/// Builds [`Credentials`]; from [`Credentials::builder`].
+pub struct CredentialsBuilder(Inner);
+
+impl fmt::Debug for CredentialsBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CredentialsBuilder")
+            .field("access_key_id", &self.0.access_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CredentialsBuilder {
+    /// The session token (a `String`, or an `Option` of one).
+    pub fn session_token(mut self, token: impl Into<Option<String>>) -> Self {
+        self.0.session_token = token.into().map(Zeroizing::new);
+        self
+    }
+
+    /// When they expire (a `SystemTime`, or an `Option` of one).
+    pub fn expiry(mut self, expiry: impl Into<Option<SystemTime>>) -> Self {
+        self.0.expiry = expiry.into();
+        self
+    }
+
+    /// The account they belong to.
+    pub fn account_id(mut self, account_id: impl Into<String>) -> Self {
+        self.0.account_id = Some(account_id.into());
+        self
+    }
+
+    /// Where they came from (`"environment"`, `"profile"`, …; `"static"`
+    /// unless set).
+    pub fn provider(mut self, provider: &'static str) -> Self {
+        self.0.provider = provider;
+        self
+    }
+
+    /// The credentials.
+    pub fn build(self) -> Credentials {
+        Credentials(Arc::new(self.0))
+    }
+}
+
 impl Credentials {
+    /// A builder for credentials with these keys.
+    pub fn builder(
+        access_key_id: impl Into<String>,
+        secret_access_key: impl Into<String>,
+    ) -> CredentialsBuilder {
+        CredentialsBuilder(Inner {
+            access_key_id: access_key_id.into(),
+            secret_access_key: Zeroizing::new(secret_access_key.into()),
+            session_token: None,
+            expiry: None,
+            account_id: None,
+            provider: "static",
+        })
+    }
+
     /// Credentials from their parts; `provider` names where they came from
     /// (`"environment"`, `"profile"`, …).
+    #[deprecated(
+        note = "five positional arguments, two of them Options: use Credentials::builder(id, secret).session_token(…).expiry(…).provider(…).build()"
+    )]
     pub fn new(
         access_key_id: impl Into<String>,
         secret_access_key: impl Into<String>,

@@ -70,13 +70,11 @@ pub fn from_env(env: &dyn Env) -> Result<Credentials, CredentialsError> {
         })?),
         None => None,
     };
-    let creds = Credentials::new(
-        akid,
-        secret,
-        env.non_empty("AWS_SESSION_TOKEN"),
-        expiry,
-        NAME,
-    );
+    let creds = Credentials::builder(akid, secret)
+        .session_token(env.non_empty("AWS_SESSION_TOKEN"))
+        .expiry(expiry)
+        .provider(NAME)
+        .build();
     Ok(match env.non_empty("AWS_ACCOUNT_ID") {
         Some(id) => creds.with_account_id(id),
         None => creds,

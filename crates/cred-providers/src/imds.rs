@@ -192,7 +192,11 @@ pub fn parse_credentials(body: &[u8]) -> Result<Credentials, CredentialsError> {
         ),
         None => None,
     };
-    let creds = Credentials::new(id, secret, a.token, expiry, NAME);
+    let creds = Credentials::builder(id, secret)
+        .session_token(a.token)
+        .expiry(expiry)
+        .provider(NAME)
+        .build();
     Ok(match a.account_id.filter(|x| !x.is_empty()) {
         Some(x) => creds.with_account_id(x),
         None => creds,

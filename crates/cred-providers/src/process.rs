@@ -104,13 +104,11 @@ pub fn parse_output(stdout: &[u8]) -> Result<Credentials, CredentialsError> {
         ),
         None => None,
     };
-    let creds = Credentials::new(
-        out.access_key_id,
-        out.secret_access_key,
-        out.session_token.filter(|t| !t.is_empty()),
-        expiry,
-        NAME,
-    );
+    let creds = Credentials::builder(out.access_key_id, out.secret_access_key)
+        .session_token(out.session_token.filter(|t| !t.is_empty()))
+        .expiry(expiry)
+        .provider(NAME)
+        .build();
     Ok(match out.account_id.filter(|a| !a.is_empty()) {
         Some(a) => creds.with_account_id(a),
         None => creds,

@@ -142,13 +142,10 @@ pub(crate) async fn credentials_in(
             account_id,
             ..
         } => {
-            let creds = Credentials::new(
-                access_key_id,
-                secret_access_key.as_str(),
-                session_token.map(|t| t.as_str().to_string()),
-                None,
-                NAME,
-            );
+            let creds = Credentials::builder(access_key_id, secret_access_key.as_str())
+                .session_token(session_token.map(|t| t.as_str().to_string()))
+                .provider(NAME)
+                .build();
             Arc::new(StaticProvider(match account_id {
                 Some(a) => creds.with_account_id(a),
                 None => creds,

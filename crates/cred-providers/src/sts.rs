@@ -305,13 +305,11 @@ pub fn parse_credentials(
     let expiration = field("Expiration")?;
     let expiry = time::parse_rfc3339(expiration)
         .ok_or_else(|| malformed(status, "Expiration is not RFC 3339"))?;
-    let creds = Credentials::new(
-        field("AccessKeyId")?,
-        field("SecretAccessKey")?,
-        Some(field("SessionToken")?.to_string()),
-        Some(expiry),
-        provider,
-    );
+    let creds = Credentials::builder(field("AccessKeyId")?, field("SecretAccessKey")?)
+        .session_token(Some(field("SessionToken")?.to_string()))
+        .expiry(Some(expiry))
+        .provider(provider)
+        .build();
     // The account is the fifth field of the assumed role's ARN.
     let account = doc
         .descendants()

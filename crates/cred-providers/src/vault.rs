@@ -269,7 +269,10 @@ mod tests {
 
     #[test]
     fn payload_shape() {
-        let creds = Credentials::new("AKID", "secret", Some("TOKEN".into()), None, "t");
+        let creds = Credentials::builder("AKID", "secret")
+            .session_token(Some("TOKEN".into()))
+            .provider("t")
+            .build();
         let mut opts = LoginOptions::new("dev-role");
         opts.server_id = Some("vault.example.com".into());
         let p = login_payload(

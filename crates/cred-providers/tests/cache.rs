@@ -71,13 +71,10 @@ impl ProvideCredentials for Scripted {
             let expiry = self
                 .lifetime
                 .map(|l| self.clock.now() + Duration::from_secs(l));
-            Ok(Credentials::new(
-                format!("AKID{n}"),
-                "secret",
-                None,
-                expiry,
-                "scripted",
-            ))
+            Ok(Credentials::builder(format!("AKID{n}"), "secret")
+                .expiry(expiry)
+                .provider("scripted")
+                .build())
         })
     }
 }

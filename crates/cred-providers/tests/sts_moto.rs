@@ -25,13 +25,9 @@ fn get_caller_identity_with_a_users_keys() {
 
 #[test]
 fn a_wrong_secret_is_signature_does_not_match() {
-    let wrong = Credentials::new(
-        moto().user.access_key_id(),
-        "not-the-secret",
-        None,
-        None,
-        "test",
-    );
+    let wrong = Credentials::builder(moto().user.access_key_id(), "not-the-secret")
+        .provider("test")
+        .build();
     let err = whoami(&wrong).unwrap_err();
     assert_eq!(err.code(), Some("SignatureDoesNotMatch"), "{err}");
 }

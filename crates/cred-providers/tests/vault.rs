@@ -146,7 +146,9 @@ fn vaults_checks_and_stss_answer_are_reported() {
         "{err}"
     );
 
-    let wrong = Credentials::new(moto().user.access_key_id(), "wrong", None, None, "t");
+    let wrong = Credentials::builder(moto().user.access_key_id(), "wrong")
+        .provider("t")
+        .build();
     let err = login(&wrong, &options(Some(SERVER_ID)), &addr).unwrap_err();
     assert!(err.to_string().contains("SignatureDoesNotMatch"), "{err}");
 }

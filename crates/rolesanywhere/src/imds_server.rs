@@ -216,13 +216,11 @@ mod tests {
         let s = ImdsServer::new("reader");
         let t0 = Instant::now();
         let now = SystemTime::now();
-        let creds = Credentials::new(
-            "AKID",
-            "SECRET",
-            Some("TOKEN".into()),
-            Some(now + Duration::from_secs(3600)),
-            "rolesanywhere",
-        );
+        let creds = Credentials::builder("AKID", "SECRET")
+            .session_token(Some("TOKEN".into()))
+            .expiry(Some(now + Duration::from_secs(3600)))
+            .provider("rolesanywhere")
+            .build();
         s.set_credentials(creds, now);
         // No token: 401.
         let r = s.handle(

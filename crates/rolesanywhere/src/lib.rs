@@ -29,13 +29,12 @@
 //!     intermediates: None,
 //!     password: None,
 //! })?;
-//! let params = SessionParams::new(
+//! let params = SessionParams::builder(
 //!     "arn:aws:rolesanywhere:us-east-1:123456789012:trust-anchor/ta",
 //!     "arn:aws:rolesanywhere:us-east-1:123456789012:profile/p",
 //!     "arn:aws:iam::123456789012:role/reader",
-//!     None,
-//!     None,
-//! )?;
+//! )
+//! .build()?;
 //! let time = "20240101T000000Z".parse().unwrap();
 //! let req = create_session_request(&params, &id.certificate, &id.chain, &mut id.signer, time, None)?;
 //! assert_eq!(req.uri().host(), Some("rolesanywhere.us-east-1.amazonaws.com"));

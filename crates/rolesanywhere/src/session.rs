@@ -20,46 +20,83 @@ use crate::cert::{ChainCertificate, EndEntity};
 /// The default session duration, seconds.
 pub const DEFAULT_DURATION_SECONDS: u32 = 3600;
 
-/// What to ask for.
+/// What to ask for: checked when built, read-only afterwards.
+///
+/// ```
+/// use rolesanywhere::SessionParams;
+/// let params = SessionParams::builder(
+///     "arn:aws:rolesanywhere:eu-west-1:123456789012:trust-anchor/ta",
+///     "arn:aws:rolesanywhere:eu-west-1:123456789012:profile/p",
+///     "arn:aws:iam::123456789012:role/app",
+/// )
+/// .duration_seconds(900)
+/// .role_session_name("build-42")
+/// .build()?;
+/// assert_eq!(params.region(), "eu-west-1");
+/// assert_eq!(params.endpoint(), "https://rolesanywhere.eu-west-1.amazonaws.com");
+/// assert!(SessionParams::builder("arn:aws:rolesanywhere:eu-west-1:1:trust-anchor/ta", "x", "y").build().is_err());
+/// # Ok::<(), rolesanywhere::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionParams {
-    /// The endpoint base URL; `/sessions` is appended.
-    pub endpoint: String,
-    /// The signing region.
-    pub region: String,
-    /// The trust anchor.
-    pub trust_anchor_arn: String,
-    /// The profile.
-    pub profile_arn: String,
-    /// The role.
-    pub role_arn: String,
-    /// 900..=43200 seconds.
-    pub duration_seconds: u32,
-    /// `roleSessionName`, if any.
-    pub role_session_name: Option<String>,
+    endpoint: String,
+    region: String,
+    trust_anchor_arn: String,
+    profile_arn: String,
+    role_arn: String,
+    duration_seconds: u32,
+    role_session_name: Option<String>,
 }
 
-impl SessionParams {
-    /// The session durations the service accepts, in seconds.
-    pub const DURATION_SECONDS: std::ops::RangeInclusive<u32> = 900..=43_200;
+/// Builds [`SessionParams`]; from [`SessionParams::builder`].
+#[derive(Clone, Debug)]
+pub struct SessionParamsBuilder {
+    trust_anchor_arn: String,
+    profile_arn: String,
+    role_arn: String,
+    region: Option<String>,
+    endpoint: Option<String>,
+    duration_seconds: u32,
+    role_session_name: Option<String>,
+}
 
-    /// Parameters with the region taken from the trust anchor ARN (unless
-    /// given) and the public endpoint of that region (unless given).
-    pub fn new(
-        trust_anchor_arn: &str,
-        profile_arn: &str,
-        role_arn: &str,
-        region: Option<&str>,
-        endpoint: Option<&str>,
-    ) -> Result<Self, Error> {
-        let anchor = Arn::parse(trust_anchor_arn, "trust-anchor")?;
-        Arn::parse(profile_arn, "profile")?;
+impl SessionParamsBuilder {
+    /// The signing region (default: the trust anchor's).
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// The endpoint base URL, `/sessions` appended (default: the public
+    /// endpoint of the region).
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// How long the credentials last, 900..=43200 seconds (default 3600).
+    pub fn duration_seconds(mut self, seconds: u32) -> Self {
+        self.duration_seconds = seconds;
+        self
+    }
+
+    /// `roleSessionName`: 2 to 64 letters, digits and `_=,.@-`.
+    pub fn role_session_name(mut self, name: impl Into<String>) -> Self {
+        self.role_session_name = Some(name.into());
+        self
+    }
+
+    /// The parameters, every one checked.
+    pub fn build(self) -> Result<SessionParams, Error> {
+        let anchor = Arn::parse(&self.trust_anchor_arn, "trust-anchor")?;
+        Arn::parse(&self.profile_arn, "profile")?;
+        let role_arn = &self.role_arn;
         if !role_arn.starts_with("arn:") || !role_arn.contains(":role/") {
             return Err(Error::InvalidParameter(format!(
                 "the role ARN {role_arn:?} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
             )));
         }
-        let region = region.unwrap_or(anchor.region).to_string();
+        let region = self.region.as_deref().unwrap_or(anchor.region).to_string();
         if region.is_empty()
             || !region
                 .bytes()
@@ -69,19 +106,112 @@ impl SessionParams {
                 "{region:?} is not a region name"
             )));
         }
-        let endpoint = match endpoint {
+        if !SessionParams::DURATION_SECONDS.contains(&self.duration_seconds) {
+            return Err(Error::InvalidParameter(
+                "the session duration must be 900 to 43200 seconds".into(),
+            ));
+        }
+        if let Some(name) = &self.role_session_name
+            && (name.len() < 2
+                || name.len() > 64
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_=,.@-".contains(&b)))
+        {
+            return Err(Error::InvalidParameter(
+                "the role session name must be 2 to 64 characters of letters, digits and _=,.@-"
+                    .into(),
+            ));
+        }
+        let endpoint = match &self.endpoint {
             Some(e) => e.trim_end_matches('/').to_string(),
             None => default_endpoint(anchor.partition, &region, false),
         };
-        Ok(Self {
+        Ok(SessionParams {
             endpoint,
             region,
-            trust_anchor_arn: trust_anchor_arn.to_string(),
-            profile_arn: profile_arn.to_string(),
-            role_arn: role_arn.to_string(),
+            trust_anchor_arn: self.trust_anchor_arn,
+            profile_arn: self.profile_arn,
+            role_arn: self.role_arn,
+            duration_seconds: self.duration_seconds,
+            role_session_name: self.role_session_name,
+        })
+    }
+}
+
+impl SessionParams {
+    /// The session durations the service accepts, in seconds.
+    pub const DURATION_SECONDS: std::ops::RangeInclusive<u32> = 900..=43_200;
+
+    /// A builder for a session of `role_arn` through `trust_anchor_arn` and
+    /// `profile_arn`.
+    pub fn builder(
+        trust_anchor_arn: impl Into<String>,
+        profile_arn: impl Into<String>,
+        role_arn: impl Into<String>,
+    ) -> SessionParamsBuilder {
+        SessionParamsBuilder {
+            trust_anchor_arn: trust_anchor_arn.into(),
+            profile_arn: profile_arn.into(),
+            role_arn: role_arn.into(),
+            region: None,
+            endpoint: None,
             duration_seconds: DEFAULT_DURATION_SECONDS,
             role_session_name: None,
-        })
+        }
+    }
+
+    /// Parameters with the region taken from the trust anchor ARN (unless
+    /// given) and the public endpoint of that region (unless given).
+    #[deprecated(
+        note = "five positional arguments: use SessionParams::builder(anchor, profile, role).region(…).endpoint(…).build()"
+    )]
+    pub fn new(
+        trust_anchor_arn: &str,
+        profile_arn: &str,
+        role_arn: &str,
+        region: Option<&str>,
+        endpoint: Option<&str>,
+    ) -> Result<Self, Error> {
+        let mut b = Self::builder(trust_anchor_arn, profile_arn, role_arn);
+        b.region = region.map(str::to_string);
+        b.endpoint = endpoint.map(str::to_string);
+        b.build()
+    }
+
+    /// The endpoint base URL (`/sessions` is appended).
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The signing region.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The trust anchor.
+    pub fn trust_anchor_arn(&self) -> &str {
+        &self.trust_anchor_arn
+    }
+
+    /// The profile.
+    pub fn profile_arn(&self) -> &str {
+        &self.profile_arn
+    }
+
+    /// The role.
+    pub fn role_arn(&self) -> &str {
+        &self.role_arn
+    }
+
+    /// How long the credentials last, seconds.
+    pub fn duration_seconds(&self) -> u32 {
+        self.duration_seconds
+    }
+
+    /// `roleSessionName`, if any.
+    pub fn role_session_name(&self) -> Option<&str> {
+        self.role_session_name.as_deref()
     }
 }
 
@@ -149,22 +279,6 @@ pub fn create_session_request(
     time: Timestamp,
     trace: Option<sigv4_core::Trace<'_>>,
 ) -> Result<http::Request<Vec<u8>>, Error> {
-    if !SessionParams::DURATION_SECONDS.contains(&params.duration_seconds) {
-        return Err(Error::InvalidParameter(
-            "the session duration must be 900 to 43200 seconds".into(),
-        ));
-    }
-    if let Some(name) = &params.role_session_name
-        && (name.len() < 2
-            || name.len() > 64
-            || !name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"_=,.@-".contains(&b)))
-    {
-        return Err(Error::InvalidParameter(
-            "the role session name must be 2 to 64 characters of letters, digits and _=,.@-".into(),
-        ));
-    }
     let url = format!(
         "{}/sessions?profileArn={}&roleArn={}&trustAnchorArn={}",
         params.endpoint.trim_end_matches('/'),
@@ -335,11 +449,11 @@ pub fn parse_response(
     }
     let expiry = cred_providers::time::parse_rfc3339(&creds.expiration)
         .ok_or_else(|| Error::response("the response's expiration is not an RFC 3339 time"))?;
-    Ok(cred_providers::Credentials::new(
-        creds.access_key_id,
-        creds.secret_access_key.as_str(),
-        Some(creds.session_token.to_string()),
-        Some(expiry),
-        "rolesanywhere",
-    ))
+    Ok(
+        cred_providers::Credentials::builder(creds.access_key_id, creds.secret_access_key.as_str())
+            .session_token(Some(creds.session_token.to_string()))
+            .expiry(Some(expiry))
+            .provider("rolesanywhere")
+            .build(),
+    )
 }

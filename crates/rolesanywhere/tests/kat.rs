@@ -39,15 +39,11 @@ fn reproduces_the_official_helpers_request() {
         PrivateKey::from_pkcs8(&key_der).unwrap(),
         cert.serial_decimal(),
     );
-    let params = SessionParams {
-        endpoint: s("endpoint"),
-        region: s("region"),
-        trust_anchor_arn: s("trust_anchor_arn"),
-        profile_arn: s("profile_arn"),
-        role_arn: s("role_arn"),
-        duration_seconds: 3600,
-        role_session_name: None,
-    };
+    let params = SessionParams::builder(s("trust_anchor_arn"), s("profile_arn"), s("role_arn"))
+        .region(s("region"))
+        .endpoint(s("endpoint"))
+        .build()
+        .unwrap();
     let (mut creq, mut sts) = (Vec::new(), Vec::new());
     let req = create_session_request(
         &params,

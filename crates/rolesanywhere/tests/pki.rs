@@ -38,7 +38,11 @@ fn source(cert: &str, key: Option<&str>, inter: bool, password: bool) -> Identit
 }
 
 fn params(anchor: &str) -> SessionParams {
-    SessionParams::new(anchor, PROFILE_ARN, ROLE_ARN, None, Some(&fake().url)).unwrap()
+    builder(anchor).build().unwrap()
+}
+
+fn builder(anchor: &str) -> rolesanywhere::session::SessionParamsBuilder {
+    SessionParams::builder(anchor, PROFILE_ARN, ROLE_ARN).endpoint(&fake().url)
 }
 
 fn session(src: &IdentitySource, anchor: &str) -> Result<cred_providers::Credentials, Error> {
@@ -244,9 +248,11 @@ fn ec_parameters_block_before_the_key_is_skipped() {
 #[test]
 fn role_session_name_and_duration_go_in_the_body() {
     let identity = Identity::load(&source("p384.pem", Some("p384.key"), true, false)).unwrap();
-    let mut params = params(ANCHOR_ARN);
-    params.duration_seconds = 900;
-    params.role_session_name = Some("build-42".into());
+    let params = builder(ANCHOR_ARN)
+        .duration_seconds(900)
+        .role_session_name("build-42")
+        .build()
+        .unwrap();
     let provider =
         RolesAnywhereProvider::new(identity, params, Arc::new(BlockingTransport::default()));
     let (result, log) = logged_after(|| pollster::block_on(provider.create_session()));

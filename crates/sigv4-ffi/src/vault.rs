@@ -44,13 +44,10 @@ pub unsafe extern "C" fn sigv4_vault_login_payload(
             opts.sts_region = cred_providers::vault::LoginOptions::region_of_endpoint(e);
         }
         opts.server_id = server_id.map(str::to_string);
-        let owned = cred_providers::Credentials::new(
-            c.access_key_id,
-            c.secret_access_key,
-            c.session_token.map(str::to_string),
-            None,
-            "ffi",
-        );
+        let owned = cred_providers::Credentials::builder(c.access_key_id, c.secret_access_key)
+            .session_token(c.session_token.map(str::to_string))
+            .provider("ffi")
+            .build();
         let now = UNIX_EPOCH + Duration::from_secs(now_unix);
         let payload = cred_providers::vault::login_payload(&opts, &owned, now)
             .map_err(|e| Fail(sigv4_status::InvalidArgument, e.to_string()))?;

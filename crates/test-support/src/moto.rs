@@ -38,7 +38,9 @@ fn iam(url: &str, body: &str) -> String {
         .header("content-type", "application/x-www-form-urlencoded")
         .body(body.as_bytes().to_vec())
         .unwrap();
-    let creds = Credentials::new("AKIDSETUP", "setup", None, None, "test");
+    let creds = Credentials::builder("AKIDSETUP", "setup")
+        .provider("test")
+        .build();
     let params = SigningParams::new("us-east-1", "iam", Timestamp::from(SystemTime::now()));
     let b = body.as_bytes().to_vec();
     sigv4_core::http_sign::sign(
@@ -110,13 +112,12 @@ fn start() -> Moto {
         ),
     );
     Moto {
-        user: Credentials::new(
+        user: Credentials::builder(
             between(&key, "<AccessKeyId>", "</AccessKeyId>"),
             between(&key, "<SecretAccessKey>", "</SecretAccessKey>"),
-            None,
-            None,
-            "test",
-        ),
+        )
+        .provider("test")
+        .build(),
         role_arn: between(&role, "<Arn>", "</Arn>").to_string(),
         url,
         _child: child,

@@ -280,20 +280,23 @@ impl CredArgs {
         let profile = need(&self.profile_arn, "--profile-arn")?;
         let role = need(&self.role_arn, "--role-arn")?;
         let endpoint = self.endpoint.clone().or_else(env_endpoint);
-        let mut params = SessionParams::new(
-            &trust_anchor,
-            &profile,
-            &role,
-            self.region.as_deref(),
-            endpoint.as_deref(),
-        )?;
-        params.duration_seconds = self.session_duration;
-        params.role_session_name = self.role_session_name.clone();
-        if !SessionParams::DURATION_SECONDS.contains(&params.duration_seconds) {
+        if !SessionParams::DURATION_SECONDS.contains(&self.session_duration) {
             return Err(Failure::Usage(
                 "--session-duration must be 900 to 43200 seconds".into(),
             ));
         }
+        let mut builder = SessionParams::builder(trust_anchor, profile, role)
+            .duration_seconds(self.session_duration);
+        if let Some(r) = &self.region {
+            builder = builder.region(r);
+        }
+        if let Some(e) = endpoint {
+            builder = builder.endpoint(e);
+        }
+        if let Some(n) = &self.role_session_name {
+            builder = builder.role_session_name(n);
+        }
+        let params = builder.build()?;
         let identity = Identity::load(&source)?;
         identity.check_validity(SystemTime::now())?;
         let config = TransportConfig {
