@@ -11,7 +11,7 @@ use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 use hmac::{KeyInit, Mac};
 use sha2::Digest;
-use sigv4_core::{Credentials, Payload, Request, Signer, SigningParams, Timestamp, Verifier};
+use sigv4_core::{CredentialsRef, Payload, Request, Signer, SigningParams, Timestamp, Verifier};
 
 /// The request URL.
 pub const URL: &str =
@@ -35,8 +35,8 @@ pub const TOKEN: &str = "IQoJb3JpZ2luX2VjEJr//////////wEaDmFwLW5vcnRoZWFzdC0xIkc
 pub const TIME: u64 = 1_767_225_600;
 
 /// Our credentials.
-pub fn credentials() -> Credentials<'static> {
-    Credentials::new(AKID, SECRET).with_session_token(TOKEN)
+pub fn credentials() -> CredentialsRef<'static> {
+    CredentialsRef::new(AKID, SECRET).with_session_token(TOKEN)
 }
 
 /// Our signing parameters.

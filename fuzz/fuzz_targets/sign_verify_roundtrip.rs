@@ -6,7 +6,7 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use sigv4_core::{
-    Credentials, Payload, Request, Signer, SigningParams, SigningSettings, Timestamp, Verifier,
+    CredentialsRef, Payload, Request, Signer, SigningParams, SigningSettings, Timestamp, Verifier,
     VerifyError, VerifySettings,
 };
 
@@ -129,7 +129,7 @@ fuzz_target!(|input: Input| {
         ..SigningSettings::default()
     };
     let time = Timestamp::from_unix_seconds(u64::from(input.time)).expect("in range");
-    let creds = Credentials::new("AKIDEXAMPLE", "secret");
+    let creds = CredentialsRef::new("AKIDEXAMPLE", "secret");
     let creds = if input.token {
         creds.with_session_token("TOKEN")
     } else {

@@ -26,7 +26,7 @@ fn main() {
         } else if mode == "minimal" {
             let req = sigv4_core::Request::new("GET", "https://example.amazonaws.com/")
                 .unwrap_or_else(|_| unreachable!());
-            let creds = sigv4_core::Credentials::new(sigv4_benches::AKID, sigv4_benches::SECRET);
+            let creds = sigv4_core::CredentialsRef::new(sigv4_benches::AKID, sigv4_benches::SECRET);
             let mut buf = [0u8; 512];
             match signer.sign(&req, &creds, &sigv4_benches::params(), &mut buf) {
                 Ok(o) => o.signature().as_bytes()[0],

@@ -7,7 +7,7 @@ use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use sigv4_core::{Credentials, Request, Signer, SigningParams, Timestamp};
+use sigv4_core::{CredentialsRef, Request, Signer, SigningParams, Timestamp};
 
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
@@ -69,7 +69,7 @@ pub extern "C" fn sigv4_nostd_check() -> i32 {
     let Ok(time) = "20150830T123600Z".parse::<Timestamp>() else {
         return 0;
     };
-    let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    let creds = CredentialsRef::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
     let params = SigningParams::new("us-east-1", "service", time);
     let mut buf = [0u8; 512];
     match Signer::new().sign(&req, &creds, &params, &mut buf) {

@@ -161,8 +161,8 @@ impl Credentials {
     }
 
     /// A borrowed view for signing with `sigv4-core`.
-    pub fn signing(&self) -> sigv4_core::Credentials<'_> {
-        let c = sigv4_core::Credentials::new(self.access_key_id(), self.secret_access_key());
+    pub fn signing(&self) -> sigv4_core::CredentialsRef<'_> {
+        let c = sigv4_core::CredentialsRef::new(self.access_key_id(), self.secret_access_key());
         match self.session_token() {
             Some(t) => c.with_session_token(t),
             None => c,

@@ -11,7 +11,7 @@ use http::header::{HeaderName, HeaderValue};
 
 use crate::owned::{append_query, with_scratch};
 use crate::request::{Header, MAX_HEADERS, Payload, Request, RequestError, Scheme};
-use crate::sign::{Credentials, SignError, Signer, SigningParams};
+use crate::sign::{CredentialsRef, SignError, Signer, SigningParams};
 use crate::time::Timestamp;
 use crate::verify::{Verified, Verifier, VerifyError};
 
@@ -90,10 +90,10 @@ fn view<'a, B>(
 /// # Examples
 ///
 /// ```
-/// use sigv4_core::{Credentials, Payload, Signer, SigningParams};
+/// use sigv4_core::{CredentialsRef, Payload, Signer, SigningParams};
 /// let mut req = http::Request::post("https://example.amazonaws.com/").body(b"hi".to_vec())?;
 /// let body = req.body().clone();
-/// let creds = Credentials::new("AKIDEXAMPLE", "secret");
+/// let creds = CredentialsRef::new("AKIDEXAMPLE", "secret");
 /// let params = SigningParams::new("us-east-1", "service", "20150830T123600Z".parse()?);
 /// sigv4_core::http_sign::sign(&mut Signer::new(), &mut req, Payload::Bytes(&body), &creds, &params)?;
 /// assert!(req.headers()["authorization"].to_str()?.starts_with("AWS4-HMAC-SHA256 "));
@@ -103,7 +103,7 @@ pub fn sign<B>(
     signer: &mut Signer,
     req: &mut http::Request<B>,
     payload: Payload<'_>,
-    credentials: &Credentials<'_>,
+    credentials: &CredentialsRef<'_>,
     params: &SigningParams<'_>,
 ) -> Result<(), HttpError> {
     let add: [(HeaderName, Option<HeaderValue>); 4] = {
@@ -146,7 +146,7 @@ pub fn presign<B>(
     signer: &mut Signer,
     req: &mut http::Request<B>,
     payload: Payload<'_>,
-    credentials: &Credentials<'_>,
+    credentials: &CredentialsRef<'_>,
     params: &SigningParams<'_>,
     expires_secs: u64,
 ) -> Result<(), HttpError> {

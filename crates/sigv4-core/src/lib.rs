@@ -19,9 +19,9 @@
 //! # Example
 //!
 //! ```
-//! use sigv4_core::{Credentials, Payload, Request, Signer, SigningParams, Timestamp};
+//! use sigv4_core::{CredentialsRef, Payload, Request, Signer, SigningParams, Timestamp};
 //!
-//! let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+//! let creds = CredentialsRef::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
 //! let body = br#"{"query":{"match_all":{}}}"#;
 //! let headers = [("content-type", "application/json")];
 //! let req = Request::new("POST", "https://search-d.us-east-1.es.amazonaws.com/idx/_search")?
@@ -81,9 +81,9 @@ pub use owned::{SCRATCH_BYTES, SignedHeaders, SignedQuery, Traced, append_query,
 pub use request::{Header, MAX_HEADERS, Payload, Request, RequestError, Scheme};
 pub use settings::{DEFAULT_UNSIGNED_HEADERS, PathEncoding, SessionTokenMode, SigningSettings};
 #[allow(deprecated)]
-pub use sign::HmacSigner;
+pub use sign::{Credentials, HmacSigner};
 pub use sign::{
-    Credentials, HMAC_SHA256, HeaderSignature, HmacAlgorithm, MAX_EXPIRES, MAX_SIGNATURE_LEN,
+    CredentialsRef, HMAC_SHA256, HeaderSignature, HmacAlgorithm, MAX_EXPIRES, MAX_SIGNATURE_LEN,
     QuerySignature, Scope, SignError, SignatureAlgorithm, Signer, SigningInput, SigningParams,
     StringToSign, Trace, UNSIGNED_PAYLOAD, presign, presign_traced, sign, sign_traced,
 };

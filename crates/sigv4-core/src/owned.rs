@@ -5,7 +5,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::request::Request;
-use crate::sign::{Credentials, SignError, Signer, SigningParams, Trace};
+use crate::sign::{CredentialsRef, SignError, Signer, SigningParams, Trace};
 
 /// The canonical request and string to sign of one signature.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -65,9 +65,9 @@ pub const SCRATCH_BYTES: usize = 2048;
 /// needs (its result cannot borrow the scratch space).
 ///
 /// ```
-/// use sigv4_core::{Credentials, Request, Signer, SigningParams, with_scratch};
+/// use sigv4_core::{CredentialsRef, Request, Signer, SigningParams, with_scratch};
 /// let req = Request::new("GET", "https://example.amazonaws.com/")?;
-/// let creds = Credentials::new("AKIDEXAMPLE", "secret");
+/// let creds = CredentialsRef::new("AKIDEXAMPLE", "secret");
 /// let params = SigningParams::new("us-east-1", "service", "20150830T123600Z".parse()?);
 /// let mut signer = Signer::new();
 /// let auth = with_scratch(|buf| {
@@ -157,7 +157,7 @@ impl Signer {
     pub fn sign_owned(
         &mut self,
         request: &Request<'_>,
-        credentials: &Credentials<'_>,
+        credentials: &CredentialsRef<'_>,
         params: &SigningParams<'_>,
     ) -> Result<SignedHeaders, SignError> {
         with_scratch(|buf| {
@@ -171,7 +171,7 @@ impl Signer {
     pub fn sign_owned_traced(
         &mut self,
         request: &Request<'_>,
-        credentials: &Credentials<'_>,
+        credentials: &CredentialsRef<'_>,
         params: &SigningParams<'_>,
     ) -> Result<(SignedHeaders, Traced), SignError> {
         with_scratch(|buf| {
@@ -186,7 +186,7 @@ impl Signer {
     pub fn presign_owned(
         &mut self,
         request: &Request<'_>,
-        credentials: &Credentials<'_>,
+        credentials: &CredentialsRef<'_>,
         params: &SigningParams<'_>,
         expires_secs: u64,
     ) -> Result<SignedQuery, SignError> {
@@ -201,7 +201,7 @@ impl Signer {
     pub fn presign_owned_traced(
         &mut self,
         request: &Request<'_>,
-        credentials: &Credentials<'_>,
+        credentials: &CredentialsRef<'_>,
         params: &SigningParams<'_>,
         expires_secs: u64,
     ) -> Result<(SignedQuery, Traced), SignError> {

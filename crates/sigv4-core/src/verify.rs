@@ -446,9 +446,9 @@ fn check_body(payload: Payload<'_>, claimed: &str) -> Result<(), VerifyError> {
 /// # Examples
 ///
 /// ```
-/// use sigv4_core::{Credentials, Request, Signer, SigningParams, Timestamp, Verifier, VerifyError};
+/// use sigv4_core::{CredentialsRef, Request, Signer, SigningParams, Timestamp, Verifier, VerifyError};
 /// let now: Timestamp = "20150830T123600Z".parse()?;
-/// let creds = Credentials::new("AKIDEXAMPLE", "secret");
+/// let creds = CredentialsRef::new("AKIDEXAMPLE", "secret");
 /// let mut buf = [0u8; 512];
 /// let req = Request::new("GET", "https://example.amazonaws.com/")?;
 /// let sig = Signer::new().sign(&req, &creds, &SigningParams::new("us-east-1", "es", now), &mut buf)?;

@@ -7,7 +7,7 @@
 
 use proptest::prelude::*;
 use sigv4_core::{
-    CanonicalError, Credentials, Payload, Request, Signer, SigningParams, SigningSettings,
+    CanonicalError, CredentialsRef, Payload, Request, Signer, SigningParams, SigningSettings,
     Timestamp, Verified, Verifier, VerifyError, VerifySettings,
 };
 
@@ -118,7 +118,7 @@ fn sign(how: How) -> Wire {
         .unwrap()
         .with_headers(&sent)
         .with_payload(payload);
-    let creds = Credentials::new(AKID, SECRET).with_session_token(TOKEN);
+    let creds = CredentialsRef::new(AKID, SECRET).with_session_token(TOKEN);
     let mut params = SigningParams::new("eu-west-1", how.service, at());
     params.settings.content_sha256_header = how.content_sha256_header;
     let out = Signer::new().sign_owned(&req, &creds, &params).unwrap();
@@ -137,7 +137,7 @@ fn sign(how: How) -> Wire {
 
 fn presign(expires: u64, service: &'static str) -> Wire {
     let mut req = Request::new("GET", URL).unwrap();
-    let creds = Credentials::new(AKID, SECRET).with_session_token(TOKEN);
+    let creds = CredentialsRef::new(AKID, SECRET).with_session_token(TOKEN);
     let mut params = SigningParams::new("eu-west-1", service, at());
     if service == "s3" {
         // S3 presigned URLs sign UNSIGNED-PAYLOAD.
@@ -257,7 +257,7 @@ fn values_of_a_repeated_header_swapped_are_a_mismatch() {
     let req = Request::new("GET", URL).unwrap().with_headers(&sent);
     let params = SigningParams::new("eu-west-1", "es", at());
     let out = Signer::new()
-        .sign_owned(&req, &Credentials::new(AKID, SECRET), &params)
+        .sign_owned(&req, &CredentialsRef::new(AKID, SECRET), &params)
         .unwrap();
     let mut w = Wire {
         method: "GET".into(),
@@ -621,7 +621,7 @@ proptest! {
         let req = Request::new(method, &url).unwrap().with_headers(&sent).with_payload(Payload::Bytes(&body));
         let mut params = SigningParams::new("us-east-1", "svc", at());
         params.settings.content_sha256_header = hash_header;
-        let creds = Credentials::new(AKID, SECRET);
+        let creds = CredentialsRef::new(AKID, SECRET);
         let out = Signer::new().sign_owned(&req, &creds, &params).unwrap();
         let mut headers: Vec<(String, String)> =
             sent.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();

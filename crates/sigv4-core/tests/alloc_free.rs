@@ -3,7 +3,7 @@
 use core::sync::atomic::{AtomicUsize, Ordering};
 use std::alloc::{GlobalAlloc, Layout, System};
 
-use sigv4_core::{Credentials, Payload, Request, Signer, SigningParams, Timestamp, Verifier};
+use sigv4_core::{CredentialsRef, Payload, Request, Signer, SigningParams, Timestamp, Verifier};
 
 struct Counting;
 
@@ -43,7 +43,7 @@ fn allocations_during(f: impl FnOnce()) -> usize {
 // One test function, so no other test thread allocates while counting.
 #[test]
 fn signing_presigning_and_verifying_allocate_nothing() {
-    let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+    let creds = CredentialsRef::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
         .with_session_token("IQoJb3JpZ2luX2VjEXAMPLETOKEN");
     let now: Timestamp = "20260101T000000Z".parse().unwrap();
     let params = SigningParams::new("ap-northeast-1", "es", now);

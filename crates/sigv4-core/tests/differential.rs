@@ -21,7 +21,7 @@ use aws_sigv4::http_request::{
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 use proptest::prelude::*;
-use sigv4_core::{Credentials, Payload, Request, Signer, SigningParams, Timestamp};
+use sigv4_core::{CredentialsRef, Payload, Request, Signer, SigningParams, Timestamp};
 
 #[derive(Debug, Clone)]
 struct Case {
@@ -166,7 +166,7 @@ fn ours(c: &Case) -> String {
         .unwrap()
         .with_headers(&headers)
         .with_payload(Payload::Bytes(&c.body));
-    let mut creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    let mut creds = CredentialsRef::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
     if let Some(t) = &c.token {
         creds = creds.with_session_token(t);
     }

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use sigv4_core::{
-    Credentials, PathEncoding, Payload, Request, SessionTokenMode, Signer, SigningParams,
+    CredentialsRef, PathEncoding, Payload, Request, SessionTokenMode, Signer, SigningParams,
     Timestamp, Traced,
 };
 
@@ -161,7 +161,7 @@ fn check_case(name: &str, failures: &mut Vec<String>) {
         .with_headers(&headers)
         .with_payload(Payload::Bytes(&parsed.body));
 
-    let mut creds = Credentials::new(&ctx.akid, &ctx.secret);
+    let mut creds = CredentialsRef::new(&ctx.akid, &ctx.secret);
     if let Some(t) = &ctx.token {
         creds = creds.with_session_token(t);
     }
@@ -318,7 +318,7 @@ fn legacy_double_encoding_cases() {
     let request = Request::new(&parsed.method, &url)
         .unwrap()
         .with_headers(&headers);
-    let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    let creds = CredentialsRef::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
     let time: Timestamp = "20210511T154045Z".parse().unwrap();
     let params = SigningParams::new("us-east-2", "lambda", time);
     let (signed, traced) = Signer::new()

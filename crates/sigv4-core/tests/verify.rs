@@ -1,7 +1,7 @@
 //! Verification: what is accepted, and each reason for rejection.
 
 use sigv4_core::{
-    Credentials, Payload, Request, Signer, SigningParams, SigningSettings, Timestamp, Verifier,
+    CredentialsRef, Payload, Request, Signer, SigningParams, SigningSettings, Timestamp, Verifier,
     VerifyError, VerifySettings,
 };
 
@@ -20,7 +20,7 @@ fn lookup(id: &str) -> Option<&'static str> {
 /// headers (with the signer's), body.
 fn signed(at: Timestamp, token: Option<&str>) -> (String, String, Vec<(String, String)>, Vec<u8>) {
     let body = b"{\"k\":\"v\"}".to_vec();
-    let mut creds = Credentials::new("AKIDEXAMPLE", SECRET);
+    let mut creds = CredentialsRef::new("AKIDEXAMPLE", SECRET);
     if let Some(tok) = token {
         creds = creds.with_session_token(tok);
     }
@@ -212,7 +212,7 @@ fn presigned(
     payload: Payload<'_>,
 ) -> String {
     let req = Request::new("GET", URL).unwrap().with_payload(payload);
-    let creds = Credentials::new("AKIDEXAMPLE", SECRET).with_session_token("TOK/EN+=");
+    let creds = CredentialsRef::new("AKIDEXAMPLE", SECRET).with_session_token("TOK/EN+=");
     let service = if settings == SigningSettings::s3() {
         "s3"
     } else {

@@ -4,7 +4,7 @@
 use std::ffi::{CStr, c_char};
 
 use sigv4_core::{
-    Credentials, PathEncoding, Payload, SessionTokenMode, SignError, SigningParams,
+    CredentialsRef, PathEncoding, Payload, SessionTokenMode, SignError, SigningParams,
     SigningSettings, Timestamp,
 };
 
@@ -117,7 +117,7 @@ pub(crate) unsafe fn request_args<'a>(req: *const sigv4_request) -> R<RequestArg
 
 /// # Safety
 /// `c` points to a valid `sigv4_credentials`.
-pub(crate) unsafe fn creds_args<'a>(c: *const sigv4_credentials) -> R<Credentials<'a>> {
+pub(crate) unsafe fn creds_args<'a>(c: *const sigv4_credentials) -> R<CredentialsRef<'a>> {
     let c = nonnull(c, "credentials")?;
     // SAFETY: per the caller's contract.
     let akid = unsafe { str_arg(c.access_key_id, "credentials.access_key_id") }?;
@@ -125,7 +125,7 @@ pub(crate) unsafe fn creds_args<'a>(c: *const sigv4_credentials) -> R<Credential
     let secret = unsafe { str_arg(c.secret_access_key, "credentials.secret_access_key") }?;
     // SAFETY: per the caller's contract.
     let token = unsafe { opt_str_arg(c.session_token, "credentials.session_token") }?;
-    let mut creds = Credentials::new(akid, secret);
+    let mut creds = CredentialsRef::new(akid, secret);
     if let Some(t) = token {
         creds = creds.with_session_token(t);
     }

@@ -6,7 +6,7 @@ use core::fmt;
 use crate::encode::{self, Sink};
 use crate::key::KeyCache;
 
-use super::{Credentials, HMAC_SHA256, Scope, SignError};
+use super::{CredentialsRef, HMAC_SHA256, Scope, SignError};
 
 /// The last step of SigV4: a signature over the string to sign.
 ///
@@ -85,7 +85,7 @@ impl fmt::Debug for HmacAlgorithm<'_> {
 
 impl<'k> HmacAlgorithm<'k> {
     /// A signer for `credentials`, caching the key in `cache`.
-    pub fn new(credentials: &Credentials<'k>, cache: &'k mut KeyCache) -> Self {
+    pub fn new(credentials: &CredentialsRef<'k>, cache: &'k mut KeyCache) -> Self {
         Self {
             access_key_id: credentials.access_key_id,
             secret: credentials.secret_access_key.as_bytes(),

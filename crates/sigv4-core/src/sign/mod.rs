@@ -28,7 +28,9 @@ pub use algorithm::{HmacAlgorithm, SignatureAlgorithm, StringToSign};
 pub(crate) use check::{check_scope, payload_hash};
 pub use error::SignError;
 pub use output::{HeaderSignature, QuerySignature, Trace};
-pub use params::{Credentials, Scope, SigningInput, SigningParams};
+#[allow(deprecated)]
+pub use params::Credentials;
+pub use params::{CredentialsRef, Scope, SigningInput, SigningParams};
 pub use signer::Signer;
 
 use check::check;

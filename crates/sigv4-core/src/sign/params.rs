@@ -7,11 +7,12 @@ use crate::request::Request;
 use crate::settings::SigningSettings;
 use crate::time::{AmzDate, Timestamp};
 
-/// Access key credentials, borrowed for one signature.
+/// Access key credentials, borrowed for one signature (an owned,
+/// expiring `cred_providers::Credentials` hands one out with `signing()`).
 ///
 /// `Debug` shows the access key id only.
 #[derive(Clone, Copy)]
-pub struct Credentials<'a> {
+pub struct CredentialsRef<'a> {
     /// The access key id (`AKIA…`, `ASIA…`).
     pub access_key_id: &'a str,
     /// The secret access key.
@@ -20,7 +21,7 @@ pub struct Credentials<'a> {
     pub session_token: Option<&'a str>,
 }
 
-impl<'a> Credentials<'a> {
+impl<'a> CredentialsRef<'a> {
     /// Long-term credentials without a session token.
     pub fn new(access_key_id: &'a str, secret_access_key: &'a str) -> Self {
         Self {
@@ -37,9 +38,9 @@ impl<'a> Credentials<'a> {
     }
 }
 
-impl fmt::Debug for Credentials<'_> {
+impl fmt::Debug for CredentialsRef<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
+        f.debug_struct("CredentialsRef")
             .field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &"<redacted>")
             .field("session_token", &self.session_token.map(|_| "<redacted>"))
@@ -113,10 +114,10 @@ impl fmt::Display for Scope<'_> {
 /// of [`sign`](crate::sign()) and [`presign`](crate::presign()).
 ///
 /// ```
-/// use sigv4_core::{HmacAlgorithm, KeyCache, Credentials, Request, SigningInput, SigningParams};
+/// use sigv4_core::{HmacAlgorithm, KeyCache, CredentialsRef, Request, SigningInput, SigningParams};
 /// let req = Request::new("GET", "https://example.amazonaws.com/")?;
 /// let params = SigningParams::new("us-east-1", "service", "20150830T123600Z".parse()?);
-/// let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+/// let creds = CredentialsRef::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
 /// let mut cache = KeyCache::new();
 /// let mut buf = [0u8; 512];
 /// let out = sigv4_core::sign(
@@ -154,3 +155,7 @@ impl<'r, 't> SigningInput<'r, 't> {
         self
     }
 }
+
+/// The former name of [`CredentialsRef`].
+#[deprecated(note = "renamed CredentialsRef: `Credentials` is cred_providers' owned type")]
+pub type Credentials<'a> = CredentialsRef<'a>;

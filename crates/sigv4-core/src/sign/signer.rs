@@ -4,7 +4,7 @@ use crate::key::KeyCache;
 use crate::request::Request;
 
 use super::{
-    Credentials, HeaderSignature, HmacAlgorithm, QuerySignature, SignError, SigningInput,
+    CredentialsRef, HeaderSignature, HmacAlgorithm, QuerySignature, SignError, SigningInput,
     SigningParams, Trace,
 };
 
@@ -17,8 +17,8 @@ use super::{
 /// # Examples
 ///
 /// ```
-/// use sigv4_core::{Credentials, Request, Signer, SigningParams};
-/// let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+/// use sigv4_core::{CredentialsRef, Request, Signer, SigningParams};
+/// let creds = CredentialsRef::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
 /// let req = Request::new("GET", "https://example.amazonaws.com/")?;
 /// let params = SigningParams::new("us-east-1", "service", "20150830T123600Z".parse()?);
 /// let mut signer = Signer::new();
@@ -43,11 +43,11 @@ impl Signer {
         }
     }
 
-    /// Signs in the `Authorization` header; see [`sign`].
+    /// Signs in the `Authorization` header; see [`sign`](crate::sign()).
     pub fn sign<'s>(
         &mut self,
         request: &Request<'_>,
-        credentials: &Credentials<'s>,
+        credentials: &CredentialsRef<'s>,
         params: &SigningParams<'_>,
         buf: &'s mut [u8],
     ) -> Result<HeaderSignature<'s>, SignError> {
@@ -59,7 +59,7 @@ impl Signer {
     pub fn sign_traced<'s>(
         &mut self,
         request: &Request<'_>,
-        credentials: &Credentials<'s>,
+        credentials: &CredentialsRef<'s>,
         params: &SigningParams<'_>,
         buf: &'s mut [u8],
         trace: Option<Trace<'_>>,
@@ -70,11 +70,11 @@ impl Signer {
         super::sign_header(&mut alg, &input, buf, trace)
     }
 
-    /// Presigns in the query string; see [`presign`].
+    /// Presigns in the query string; see [`presign`](crate::presign()).
     pub fn presign<'s>(
         &mut self,
         request: &Request<'_>,
-        credentials: &Credentials<'_>,
+        credentials: &CredentialsRef<'_>,
         params: &SigningParams<'_>,
         expires_secs: u64,
         buf: &'s mut [u8],
@@ -87,7 +87,7 @@ impl Signer {
     pub fn presign_traced<'s>(
         &mut self,
         request: &Request<'_>,
-        credentials: &Credentials<'_>,
+        credentials: &CredentialsRef<'_>,
         params: &SigningParams<'_>,
         expires_secs: u64,
         buf: &'s mut [u8],
