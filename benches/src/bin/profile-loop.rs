@@ -1,5 +1,7 @@
 //! Signs the benchmark request in a loop, for profilers:
-//! `valgrind --tool=callgrind target/release/profile-loop 2000`.
+//! `valgrind --tool=callgrind target/release/profile-loop 2000 [MODE]`, MODE
+//! one of sign (default), presign, verify, minimal, key, keyhit, hmacclone,
+//! request, floor. `scripts/callgrind-guard` counts instructions with it.
 
 fn mac_sign(k: &sigv4_core::SigningKey, d: &[u8]) -> u8 {
     k.sign(d)[0]
@@ -14,6 +16,8 @@ fn main() {
     let mut signer = sigv4_core::Signer::new();
     let mut acc = 0u64;
     let mut key_cache = sigv4_core::KeyCache::new();
+    let received = sigv4_benches::Received::new();
+    let mut verifier = sigv4_core::Verifier::default();
     let floor_key = sigv4_core::SigningKey::derive(b"secret", "20260101", "us-east-1", "es");
     let scope = sigv4_core::Scope {
         date: sigv4_benches::params().time.amz_date(),
@@ -43,6 +47,8 @@ fn main() {
             mac_sign(&floor_key, std::hint::black_box(&[0u8; 150]))
         } else if mode == "request" {
             core::hint::black_box(sigv4_benches::request()).host().len() as u8
+        } else if mode == "verify" {
+            received.verify(&mut verifier)
         } else if mode == "floor" {
             let (c, s) = core::hint::black_box((&[1u8; 400][..], &[2u8; 150][..]));
             sigv4_benches::Floor::new().sha2(c, s)
