@@ -233,8 +233,32 @@ impl ProcessProvider {
     }
 }
 
+/// As a provider the command runs on a thread of its own, so that an async
+/// caller's runtime keeps running while it does; the future waits for it
+/// without blocking.
 impl ProvideCredentials for ProcessProvider {
     fn provide_credentials(&self) -> ProvideFuture<'_> {
-        Box::pin(async move { self.credentials() })
+        Box::pin(async move {
+            if let Some(c) = self.lasting.lock().ok().and_then(|g| g.clone()) {
+                return Ok(c);
+            }
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let this = self.clone();
+            let spawned = std::thread::Builder::new()
+                .name("credential_process".into())
+                .spawn(move || {
+                    let _ = tx.send(this.credentials());
+                });
+            match spawned {
+                Ok(_) => rx.await.unwrap_or_else(|_| {
+                    Err(CredentialsError::failed(
+                        NAME,
+                        "the thread running the command stopped",
+                    ))
+                }),
+                // No thread to be had: run it here.
+                Err(_) => self.credentials(),
+            }
+        })
     }
 }

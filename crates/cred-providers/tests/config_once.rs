@@ -177,4 +177,28 @@ mod tokio_chain {
             "a blocking transport stalls the runtime: {during} ticks"
         );
     }
+
+    /// `credential_process` runs on a thread of its own: a slow command does
+    /// not stall the runtime either.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_slow_credential_process_does_not_block_the_runtime() {
+        let home = Home::new("process", "http://127.0.0.1:9");
+        let script = home.0.join("creds.sh");
+        std::fs::write(
+            &script,
+            "sleep 0.4\necho '{\"Version\":1,\"AccessKeyId\":\"ASIAIMDS\",\"SecretAccessKey\":\"s\"}'\n",
+        )
+        .unwrap();
+        std::fs::write(
+            home.0.join(".aws/config"),
+            format!("[default]\ncredential_process = sh {}\n", script.display()),
+        )
+        .unwrap();
+        let chain = DefaultChain::new(home.env(), Arc::new(RealFiles), None, blocking());
+        let during = ticks_during(&chain).await;
+        assert!(
+            during >= 15,
+            "the runtime kept running: {during} ticks in 400 ms"
+        );
+    }
 }
