@@ -54,6 +54,8 @@ pub mod endpoint;
 pub mod env;
 mod environment;
 pub mod imds;
+#[cfg(feature = "oidc")]
+pub mod oidc;
 pub mod process;
 pub mod profile;
 mod profile_provider;

@@ -47,6 +47,7 @@ pub mod credentials_file;
 pub mod identity;
 pub mod imds_server;
 pub mod key;
+pub mod policy;
 pub mod provider;
 pub mod refresh;
 pub mod session;

@@ -799,3 +799,127 @@ fn serve_refreshes_ahead_and_keeps_valid_credentials_through_failures() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// `trust-policy`: the principal tags' values as openssl reads them from
+/// the certificate, the trust anchor as source, and a document moto's IAM
+/// trust-policy validator accepts.
+#[test]
+fn trust_policy_conditions_on_the_certificates_tags() {
+    let cert = p("p256.pem");
+    let out = cmd()
+        .args([
+            "trust-policy",
+            "--certificate",
+            &cert,
+            "--trust-anchor-arn",
+            ANCHOR_ARN,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 1);
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let st = &v["Statement"][0];
+    assert_eq!(st["Principal"]["Service"], "rolesanywhere.amazonaws.com");
+    assert_eq!(
+        st["Action"],
+        serde_json::json!(["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"])
+    );
+    assert_eq!(st["Condition"]["ArnEquals"]["aws:SourceArn"], ANCHOR_ARN);
+    // The subject as openssl prints it: "CN = p256" and "OU = Workloads".
+    let subject = openssl_text(&[
+        "x509",
+        "-in",
+        &cert,
+        "-noout",
+        "-subject",
+        "-nameopt",
+        "sep_multiline",
+    ]);
+    let value = |field: &str| {
+        subject
+            .lines()
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix(&format!("{field}="))
+                    .map(str::to_string)
+            })
+            .unwrap()
+    };
+    let conditions = &st["Condition"]["StringEquals"];
+    assert_eq!(conditions["aws:PrincipalTag/x509Subject/CN"], value("CN"));
+    assert_eq!(conditions["aws:PrincipalTag/x509Subject/OU"], value("OU"));
+    assert_eq!(conditions.as_object().unwrap().len(), 2);
+    let file = pki().path("trust-policy.json");
+    std::fs::write(&file, &text).unwrap();
+    let moto = Command::new("python3")
+        .args([
+            "-c",
+            "import sys; from moto.iam.policy_validation import IAMTrustPolicyDocumentValidator as V; V(open(sys.argv[1]).read()).validate()",
+            file.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        moto.status.success(),
+        "{}",
+        String::from_utf8_lossy(&moto.stderr)
+    );
+
+    // Chosen tags: the first DNS name of the SAN, as openssl lists it.
+    let out = cmd()
+        .args([
+            "trust-policy",
+            "--certificate",
+            &cert,
+            "--trust-anchor-arn",
+            ANCHOR_ARN,
+            "--tag",
+            "x509SAN/DNS",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let san = openssl_text(&["x509", "-in", &cert, "-noout", "-ext", "subjectAltName"]);
+    let first_dns = san
+        .split([',', '\n'])
+        .find_map(|p| p.trim().strip_prefix("DNS:"))
+        .unwrap();
+    assert_eq!(
+        v["Statement"][0]["Condition"]["StringEquals"]["aws:PrincipalTag/x509SAN/DNS"],
+        first_dns
+    );
+
+    // A tag the certificate lacks, a bad anchor, an unreadable file: exit 2.
+    for args in [
+        vec![
+            "--certificate",
+            cert.as_str(),
+            "--trust-anchor-arn",
+            ANCHOR_ARN,
+            "--tag",
+            "x509Subject/Nope",
+        ],
+        vec![
+            "--certificate",
+            cert.as_str(),
+            "--trust-anchor-arn",
+            "arn:aws:iam::1:role/x",
+        ],
+        vec![
+            "--certificate",
+            "/nonexistent.pem",
+            "--trust-anchor-arn",
+            ANCHOR_ARN,
+        ],
+    ] {
+        let out = cmd().arg("trust-policy").args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_error(&out, "");
+    }
+}

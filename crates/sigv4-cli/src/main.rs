@@ -39,6 +39,9 @@ enum Command {
     Whoami(cmd::whoami::WhoamiArgs),
     /// Build HashiCorp Vault's AWS iam login payload, or log in with it.
     VaultLogin(cmd::vault_login::VaultLoginArgs),
+    /// Web identity set-up: an issuer's keys and discovery document, a
+    /// role's trust policy, a local check of a service-account token.
+    Oidc(cmd::oidc::OidcArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
         Command::Whoami(args) => cmd::whoami::run(&args, cli.profile.as_deref()),
         Command::Request(args) => cmd::request::run(&args, cli.profile.as_deref()),
         Command::VaultLogin(args) => cmd::vault_login::run(&args, cli.profile.as_deref()),
+        Command::Oidc(args) => cmd::oidc::run(&args),
     };
     match result {
         Ok(out) => {

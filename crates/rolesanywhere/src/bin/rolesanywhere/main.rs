@@ -36,6 +36,9 @@ pub(crate) enum Failure {
     Usage(String),
     /// The command's own I/O (listening, writing a file or stdout).
     Io(String),
+    /// Input the user must fix, in a command that exits 2 for it
+    /// (`trust-policy`).
+    Input(String),
 }
 
 impl From<Error> for Failure {
@@ -52,9 +55,13 @@ impl std::fmt::Display for Failure {
 
 impl Failure {
     /// The exit status: 1 for every failure after the flags were parsed,
-    /// as `aws_signing_helper` does (clap's own usage errors exit 2).
+    /// as `aws_signing_helper` does (clap's own usage errors exit 2), but 2
+    /// for the unusable input of `trust-policy`, which the helper has not.
     fn exit_code(&self) -> u8 {
-        1
+        match self {
+            Failure::Input(_) => 2,
+            _ => 1,
+        }
     }
 
     /// The one line printed on stderr, naming the flag to fix where there
@@ -71,7 +78,7 @@ impl Failure {
                 format!("{e}; check --pkcs8-password")
             }
             Failure::Lib(e) => e.to_string(),
-            Failure::Usage(m) | Failure::Io(m) => m.clone(),
+            Failure::Usage(m) | Failure::Io(m) | Failure::Input(m) => m.clone(),
         };
         one_line(&text)
     }
@@ -102,6 +109,23 @@ enum Cmd {
     /// Writes credentials into a profile of the shared credentials file and
     /// keeps them fresh.
     Update(UpdateArgs),
+    /// Prints the trust policy of a role for this certificate.
+    TrustPolicy(TrustPolicyArgs),
+}
+
+#[derive(Args)]
+struct TrustPolicyArgs {
+    /// The end-entity certificate (PEM or DER).
+    #[arg(long, value_name = "PATH")]
+    certificate: PathBuf,
+    /// The trust anchor the certificate chains to.
+    #[arg(long, value_name = "ARN")]
+    trust_anchor_arn: String,
+    /// A principal tag to condition on, as read-certificate-data names it
+    /// (x509Subject/CN, x509SAN/DNS, …). Repeatable; default: the
+    /// subject's CN and OU.
+    #[arg(long = "tag", value_name = "NAME")]
+    tags: Vec<String>,
 }
 
 /// Flags of the helper's other key stores: accepted, then refused.
@@ -460,6 +484,17 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 args.port,
                 args.cred.role_arn.as_deref().unwrap_or_default(),
             )
+        }
+        Cmd::TrustPolicy(args) => {
+            let input = |e: Error| Failure::Input(e.to_string());
+            let bytes = Source::Path(args.certificate.clone())
+                .read("certificate")
+                .map_err(input)?;
+            let cert = EndEntity::from_bytes(&bytes).map_err(input)?;
+            let tags: Vec<&str> = args.tags.iter().map(String::as_str).collect();
+            let policy = rolesanywhere::policy::trust_policy(&cert, &args.trust_anchor_arn, &tags)
+                .map_err(input)?;
+            write_out(format!("{policy}\n").as_bytes())
         }
         Cmd::Update(args) => {
             let session = args.cred.session()?;
