@@ -415,8 +415,8 @@ fn keys_discovery_trust_policy_and_token_checks() {
         &[],
         "nbf",
     );
-    // Unusable input.
-    refused(&check("not-a-token", &[]), 1);
+    // Unusable input: a file that holds no token, a key set that is not one.
+    refused(&check("not-a-token", &[]), 2);
     refused(
         &sigv4(&[
             "oidc",

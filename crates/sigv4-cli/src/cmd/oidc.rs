@@ -135,8 +135,12 @@ pub(crate) fn run(args: &OidcArgs) -> Result<String, CliError> {
                 now,
                 leeway: Duration::from_secs(*leeway),
             };
-            let claims = oidc::check_token(&token, &set, &check)
-                .map_err(|e| CliError::with_code(1, format!("invalid token: {e}")))?;
+            // A file that holds no token is unusable input (2); a token
+            // that fails a check is a refusal (1).
+            let claims = oidc::check_token(&token, &set, &check).map_err(|e| match e {
+                oidc::TokenError::Malformed(_) => CliError::input(format!("{token_file}: {e}")),
+                other => CliError::with_code(1, format!("invalid token: {other}")),
+            })?;
             Ok(json(&serde_json::json!({
                 "valid": true,
                 "iss": claims["iss"],
