@@ -53,6 +53,7 @@ pub mod encoding;
 pub mod endpoint;
 pub mod env;
 mod environment;
+pub mod iam_login;
 pub mod imds;
 #[cfg(feature = "oidc")]
 pub mod oidc;

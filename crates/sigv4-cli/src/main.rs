@@ -42,6 +42,11 @@ enum Command {
     /// Web identity set-up: an issuer's keys and discovery document, a
     /// role's trust policy, a local check of a service-account token.
     Oidc(cmd::oidc::OidcArgs),
+    /// Print an EKS token (a kubeconfig exec plugin's ExecCredential).
+    EksToken(cmd::iam_login::EksTokenArgs),
+    /// Check a Vault iam login payload or an EKS token (stdin), then ask
+    /// STS who signed it.
+    VerifyLogin(cmd::iam_login::VerifyLoginArgs),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +59,8 @@ fn main() -> ExitCode {
         Command::Request(args) => cmd::request::run(&args, cli.profile.as_deref()),
         Command::VaultLogin(args) => cmd::vault_login::run(&args, cli.profile.as_deref()),
         Command::Oidc(args) => cmd::oidc::run(&args),
+        Command::EksToken(args) => cmd::iam_login::eks_token(&args, cli.profile.as_deref()),
+        Command::VerifyLogin(args) => cmd::iam_login::verify_login(&args),
     };
     match result {
         Ok(out) => {

@@ -6,6 +6,7 @@ use std::io::Read;
 use crate::CliError;
 
 pub(crate) mod credentials;
+pub(crate) mod iam_login;
 pub(crate) mod oidc;
 pub(crate) mod request;
 pub(crate) mod sign;

@@ -1,0 +1,340 @@
+//! `sigv4 eks-token` and `sigv4 verify-login`: the project's own Vault
+//! payloads checked and then verified by moto's STS (which checks SigV4),
+//! each refusal, and EKS tokens through a loopback STS stand-in that checks
+//! the presigned URL with sigv4-core's verifier (moto does not answer
+//! presigned GET requests).
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, SystemTime};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use cred_providers::vault::{LoginOptions, login_payload};
+use serde_json::Value;
+use sigv4_core::{Payload, Request, Timestamp, Verifier};
+use test_support::http::{Seen, serve_fn, text_response};
+use test_support::moto::moto;
+
+const SERVER_ID: &str = "vault.example.com";
+
+fn sigv4(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sigv4"))
+        .args(args)
+        .env_clear()
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("HOME", "/nonexistent")
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _ = child.stdin.take().unwrap().write_all(stdin);
+    child.wait_with_output().unwrap()
+}
+
+fn user_env() -> Vec<(&'static str, String)> {
+    let u = &moto().user;
+    vec![
+        ("AWS_ACCESS_KEY_ID", u.access_key_id().to_string()),
+        ("AWS_SECRET_ACCESS_KEY", u.secret_access_key().to_string()),
+    ]
+}
+
+fn env_refs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    v.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+fn ok_json(out: &Output) -> Value {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout.clone()).unwrap();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+fn refused(out: &Output, code: i32, want: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{err}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains(want), "{want:?} not in {err:?}");
+}
+
+/// A payload made by the library, as `sigv4 vault-login` makes it, then
+/// changed by `edit` (on the decoded fields).
+fn payload(at: SystemTime, server_id: Option<&str>, edit: impl FnOnce(&mut Value)) -> Vec<u8> {
+    let mut opts = LoginOptions::new("dev");
+    opts.sts_endpoint = moto().url.clone();
+    opts.server_id = server_id.map(str::to_string);
+    let p = login_payload(&opts, &moto().user, at).unwrap();
+    let mut v = serde_json::to_value(&p).unwrap();
+    let mut decoded = serde_json::json!({
+        "url": String::from_utf8(STANDARD.decode(v["iam_request_url"].as_str().unwrap()).unwrap()).unwrap(),
+        "body": String::from_utf8(STANDARD.decode(v["iam_request_body"].as_str().unwrap()).unwrap()).unwrap(),
+        "headers": serde_json::from_slice::<Value>(&STANDARD.decode(v["iam_request_headers"].as_str().unwrap()).unwrap()).unwrap(),
+    });
+    edit(&mut decoded);
+    v["iam_request_url"] = STANDARD.encode(decoded["url"].as_str().unwrap()).into();
+    v["iam_request_body"] = STANDARD.encode(decoded["body"].as_str().unwrap()).into();
+    v["iam_request_headers"] = STANDARD.encode(decoded["headers"].to_string()).into();
+    v.to_string().into_bytes()
+}
+
+#[test]
+fn vault_payloads_are_checked_then_verified_by_sts() {
+    let sts = moto().url.clone();
+    let verify = |stdin: &[u8], extra: &[&str]| {
+        let mut args = vec!["verify-login", "--sts-endpoint", sts.as_str()];
+        args.extend_from_slice(extra);
+        sigv4(&args, &[], stdin)
+    };
+
+    // The CLI's own payload logs in; STS says who it is.
+    let env = user_env();
+    let made = sigv4(
+        &[
+            "vault-login",
+            "--role",
+            "dev",
+            "--server-id",
+            SERVER_ID,
+            "--sts-endpoint",
+            &sts,
+        ],
+        &env_refs(&env),
+        b"",
+    );
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let id = ok_json(&verify(&made.stdout, &["--server-id", SERVER_ID]));
+    assert!(id["arn"].as_str().unwrap().ends_with(":user/alice"), "{id}");
+    assert_eq!(id["role_arn"], Value::Null);
+    assert!(id["account"].as_str().unwrap().len() == 12);
+    assert!(!id["user_id"].as_str().unwrap().is_empty());
+
+    let now = SystemTime::now();
+    ok_json(&verify(
+        &payload(now, Some(SERVER_ID), |_| {}),
+        &["--server-id", SERVER_ID],
+    ));
+    // Each refusal, before STS is asked.
+    refused(
+        &verify(
+            &payload(now, Some(SERVER_ID), |d| {
+                d["body"] = "Action=AssumeRole&Version=2011-06-15".into()
+            }),
+            &["--server-id", SERVER_ID],
+        ),
+        1,
+        "not a GetCallerIdentity request",
+    );
+    refused(
+        &verify(
+            &payload(now, Some(SERVER_ID), |_| {}),
+            &["--server-id", "other.example.com"],
+        ),
+        1,
+        "X-Vault-AWS-IAM-Server-ID",
+    );
+    refused(
+        &verify(&payload(now, None, |_| {}), &["--server-id", SERVER_ID]),
+        1,
+        "X-Vault-AWS-IAM-Server-ID: missing",
+    );
+    refused(
+        &verify(
+            &payload(now - Duration::from_secs(3600), Some(SERVER_ID), |_| {}),
+            &["--server-id", SERVER_ID],
+        ),
+        1,
+        "outside the allowed window",
+    );
+    refused(
+        &verify(
+            &payload(now, Some(SERVER_ID), |d| {
+                d["url"] = "https://evil.example.com/".into()
+            }),
+            &["--server-id", SERVER_ID],
+        ),
+        1,
+        "evil.example.com, which is not an STS endpoint",
+    );
+    refused(
+        &verify(
+            &payload(now, Some(SERVER_ID), |d| {
+                d["headers"]["X-Forwarded-For"] = serde_json::json!(["10.0.0.1"])
+            }),
+            &["--server-id", SERVER_ID],
+        ),
+        1,
+        "X-Forwarded-For is not allowed",
+    );
+    // A signature STS does not accept: STS's own words.
+    let forged = payload(now, Some(SERVER_ID), |d| {
+        let auth = d["headers"]["Authorization"][0]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let flipped = format!(
+            "{}{}",
+            &auth[..auth.len() - 1],
+            if auth.ends_with('0') { '1' } else { '0' }
+        );
+        d["headers"]["Authorization"] = serde_json::json!([flipped]);
+    });
+    refused(&verify(&forged, &["--server-id", SERVER_ID]), 1, "STS:");
+    // Not a login at all: unusable input.
+    refused(&verify(b"{\"nope\": 1}", &[]), 2, "not a login");
+    refused(&verify(b"hello", &[]), 2, "not a login");
+}
+
+/// A loopback STS that answers a presigned GetCallerIdentity after checking
+/// it with sigv4-core's verifier, as an assumed role.
+fn sts_stand_in(secret: &'static str) -> String {
+    let port = serve_fn(move |req: &Seen| {
+        let url = format!("https://sts.eu-west-1.amazonaws.com{}", req.target);
+        let headers: Vec<(&str, &str)> = req
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let Ok(r) = Request::new(&req.method, &url) else {
+            return text_response("400 Bad Request", "bad URL");
+        };
+        let r = r.with_headers(&headers).with_payload(Payload::Bytes(&[]));
+        let now = Timestamp::from(SystemTime::now());
+        match Verifier::default().verify(&r, now, |_| Some(secret)) {
+            Ok(v)
+                if v.presigned
+                    && v.service.as_str() == "sts"
+                    && req.header("x-k8s-aws-id").is_some() =>
+            {
+                text_response(
+                    "200 OK",
+                    "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:sts::123456789012:assumed-role/eks-admins/session-1</Arn><UserId>AROAEXAMPLE:session-1</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>",
+                )
+            }
+            Ok(_) => text_response(
+                "403 Forbidden",
+                "<ErrorResponse><Error><Code>AccessDenied</Code><Message>not an EKS token</Message></Error></ErrorResponse>",
+            ),
+            Err(e) => text_response(
+                "403 Forbidden",
+                &format!(
+                    "<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code><Message>{e}</Message></Error></ErrorResponse>"
+                ),
+            ),
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
+#[test]
+fn eks_tokens_are_made_as_aws_eks_get_token_makes_them_and_verified() {
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "AKIDEKS"),
+        ("AWS_SECRET_ACCESS_KEY", "eks-secret"),
+        ("AWS_REGION", "eu-west-1"),
+    ];
+    let before = SystemTime::now();
+    let cred = ok_json(&sigv4(&["eks-token", "--cluster-name", "prod"], &env, b""));
+    assert_eq!(cred["kind"], "ExecCredential");
+    assert_eq!(cred["apiVersion"], "client.authentication.k8s.io/v1beta1");
+    let token = cred["status"]["token"].as_str().unwrap().to_string();
+    let url = String::from_utf8(
+        URL_SAFE_NO_PAD
+            .decode(token.strip_prefix("k8s-aws-v1.").unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(url.starts_with("https://sts.eu-west-1.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Algorithm=AWS4-HMAC-SHA256"), "{url}");
+    assert!(
+        url.contains("X-Amz-Expires=60&")
+            && url.contains("X-Amz-SignedHeaders=host%3Bx-k8s-aws-id"),
+        "{url}"
+    );
+    assert!(url.contains("%2Feu-west-1%2Fsts%2Faws4_request"), "{url}");
+    assert!(!token.ends_with('='), "no padding");
+    // now + 14 minutes, as %Y-%m-%dT%H:%M:%SZ.
+    let exp = cred["status"]["expirationTimestamp"].as_str().unwrap();
+    assert!(
+        exp.len() == 20 && exp.ends_with('Z') && !exp.contains('.'),
+        "{exp}"
+    );
+    let exp = cred_providers::time::parse_rfc3339(exp).unwrap();
+    let ahead = exp.duration_since(before).unwrap().as_secs();
+    assert!((14 * 60 - 1..=14 * 60 + 5).contains(&ahead), "{ahead}");
+    // Without a region: the global endpoint, signed for us-east-1.
+    let global = ok_json(&sigv4(
+        &["eks-token", "--cluster-name", "prod"],
+        &env[..2],
+        b"",
+    ));
+    let url = String::from_utf8(
+        URL_SAFE_NO_PAD
+            .decode(
+                global["status"]["token"]
+                    .as_str()
+                    .unwrap()
+                    .strip_prefix("k8s-aws-v1.")
+                    .unwrap(),
+            )
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        url.starts_with("https://sts.amazonaws.com/?") && url.contains("%2Fus-east-1%2Fsts%2F"),
+        "{url}"
+    );
+
+    // Verified: checked here, then by the stand-in (which needs the cluster
+    // name back in x-k8s-aws-id for the signature to hold).
+    let sts = sts_stand_in("eks-secret");
+    let verify = |t: &str, cluster: &str| {
+        sigv4(
+            &[
+                "verify-login",
+                "--sts-endpoint",
+                &sts,
+                "--cluster-name",
+                cluster,
+            ],
+            &[],
+            t.as_bytes(),
+        )
+    };
+    let id = ok_json(&verify(&token, "prod"));
+    assert_eq!(id["role_arn"], "arn:aws:iam::123456789012:role/eks-admins");
+    assert_eq!(
+        id["arn"],
+        "arn:aws:sts::123456789012:assumed-role/eks-admins/session-1"
+    );
+    // Another cluster's name: the signature does not hold.
+    refused(&verify(&token, "staging"), 1, "SignatureDoesNotMatch");
+    // A token for another host, or another action, never leaves.
+    let evil = format!(
+        "k8s-aws-v1.{}",
+        URL_SAFE_NO_PAD.encode(url.replace("sts.amazonaws.com", "evil.example.com"))
+    );
+    refused(&verify(&evil, "prod"), 1, "not an STS endpoint");
+    let other = format!(
+        "k8s-aws-v1.{}",
+        URL_SAFE_NO_PAD.encode(url.replace("GetCallerIdentity", "AssumeRole"))
+    );
+    refused(&verify(&other, "prod"), 1, "GetCallerIdentity");
+    refused(&verify("k8s-aws-v1.!!!", "prod"), 2, "not a login");
+    refused(
+        &sigv4(&["eks-token", "--cluster-name", ""], &env, b""),
+        2,
+        "cluster-name",
+    );
+}
