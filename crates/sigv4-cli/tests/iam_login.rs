@@ -338,3 +338,61 @@ fn eks_tokens_are_made_as_aws_eks_get_token_makes_them_and_verified() {
         "cluster-name",
     );
 }
+
+/// `--role-arn`: the role is assumed first (moto's STS, through the SDKs'
+/// endpoint override) and the token is signed with the role's session.
+#[test]
+fn eks_token_with_a_role_signs_with_the_role_session() {
+    let mut env = user_env();
+    env.push(("AWS_ENDPOINT_URL_STS", moto().url.clone()));
+    env.push(("AWS_REGION", "eu-west-1".to_string()));
+    let cred = ok_json(&sigv4(
+        &[
+            "eks-token",
+            "--cluster-name",
+            "prod",
+            "--role-arn",
+            &moto().role_arn,
+        ],
+        &env_refs(&env),
+        b"",
+    ));
+    let token = cred["status"]["token"].as_str().unwrap();
+    let url = String::from_utf8(
+        URL_SAFE_NO_PAD
+            .decode(token.strip_prefix("k8s-aws-v1.").unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    let user_key = moto().user.access_key_id().to_string();
+    assert!(
+        !url.contains(&user_key),
+        "signed with the role's keys, not the user's: {url}"
+    );
+    assert!(
+        url.contains("X-Amz-Security-Token="),
+        "a role session has a token: {url}"
+    );
+    // STS out of reach: the role cannot be assumed; exit 1, nothing printed.
+    // (moto lets anyone assume any role, so a refusal cannot be shown.)
+    let mut down = user_env();
+    down.push(("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9".to_string()));
+    let out = sigv4(
+        &[
+            "eks-token",
+            "--cluster-name",
+            "prod",
+            "--role-arn",
+            &moto().role_arn,
+        ],
+        &env_refs(&down),
+        b"",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+}
