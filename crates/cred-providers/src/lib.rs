@@ -90,6 +90,8 @@ pub use sts_providers::{AssumeRoleProvider, WebIdentityProvider};
 #[cfg(feature = "blocking")]
 pub use transport::BlockingTransport;
 #[cfg(feature = "tokio")]
+pub use transport::StreamingBody;
+#[cfg(feature = "tokio")]
 pub use transport::TokioTransport;
 pub use transport::{
     ClientCertificate, HttpRequest, HttpResponse, ProxySetting, RequestTimeout, TlsSetting,

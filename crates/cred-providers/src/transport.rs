@@ -19,6 +19,10 @@ use std::time::Duration;
 
 /// A request to send.
 pub type HttpRequest = http::Request<Vec<u8>>;
+
+/// A response body that streams in (see `TokioTransport::send_streaming`).
+#[cfg(feature = "tokio")]
+pub type StreamingBody = http_body_util::combinators::BoxBody<bytes::Bytes, TransportError>;
 /// A response, body read in full.
 pub type HttpResponse = http::Response<Vec<u8>>;
 
@@ -505,6 +509,30 @@ impl TokioTransport {
             direct: build(None)?,
             max_body: config.max_body,
         })
+    }
+
+    /// Sends `request` and hands back the response as soon as its head has
+    /// arrived, the body streaming behind it (for proxies; no size limit
+    /// is applied here).
+    pub async fn send_streaming(
+        &self,
+        request: HttpRequest,
+    ) -> Result<http::Response<StreamingBody>, TransportError> {
+        use http_body_util::BodyExt;
+        let client = if may_proxy(request.uri()) {
+            &self.proxied
+        } else {
+            &self.direct
+        };
+        let timeout = RequestTimeout::of(&request);
+        let mut request = reqwest::Request::try_from(request)
+            .map_err(|e| TransportError::Other(e.to_string()))?;
+        if let Some(t) = timeout {
+            *request.timeout_mut() = Some(t);
+        }
+        let response = client.execute(request).await.map_err(convert_reqwest)?;
+        let response: http::Response<reqwest::Body> = response.into();
+        Ok(response.map(|b| b.map_err(convert_reqwest).boxed()))
     }
 
     async fn send_async(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {

@@ -42,6 +42,8 @@ enum Command {
     /// Web identity set-up: an issuer's keys and discovery document, a
     /// role's trust policy, a local check of a service-account token.
     Oidc(cmd::oidc::OidcArgs),
+    /// A local signing proxy for tools that cannot sign SigV4.
+    Proxy(cmd::proxy::ProxyArgs),
     /// Print an EKS token (a kubeconfig exec plugin's ExecCredential).
     EksToken(cmd::iam_login::EksTokenArgs),
     /// Check a Vault iam login payload or an EKS token (stdin), then ask
@@ -59,6 +61,7 @@ fn main() -> ExitCode {
         Command::Request(args) => cmd::request::run(&args, cli.profile.as_deref()),
         Command::VaultLogin(args) => cmd::vault_login::run(&args, cli.profile.as_deref()),
         Command::Oidc(args) => cmd::oidc::run(&args),
+        Command::Proxy(args) => cmd::proxy::run(&args, cli.profile.as_deref()),
         Command::EksToken(args) => cmd::iam_login::eks_token(&args, cli.profile.as_deref()),
         Command::VerifyLogin(args) => cmd::iam_login::verify_login(&args),
     };

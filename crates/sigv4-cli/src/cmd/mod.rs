@@ -8,6 +8,7 @@ use crate::CliError;
 pub(crate) mod credentials;
 pub(crate) mod iam_login;
 pub(crate) mod oidc;
+pub(crate) mod proxy;
 pub(crate) mod request;
 pub(crate) mod sign;
 pub(crate) mod vault_login;
