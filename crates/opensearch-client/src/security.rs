@@ -126,6 +126,8 @@ impl PatchOp {
     }
 
     /// `test` that `path` holds `value` (the whole patch fails otherwise).
+    /// The security plugin (2.19) refuses this operation ("Unsupported
+    /// patch operation: test"); other JSON Patch endpoints may take it.
     pub fn test(path: impl Into<String>, value: impl Serialize) -> Result<Self, Error> {
         Self::with_value(PatchOperation::Test, path, value)
     }
@@ -587,10 +589,19 @@ impl Members {
 
 /// The role-mapping changes of the usual scene — map an IAM role to an
 /// OpenSearch role, or take it away — made without ever replacing a
-/// mapping: entries are appended or removed with JSON Patch, so the users,
+/// mapping: only the one list changes, with JSON Patch, so the users,
 /// backend roles and hosts already mapped (the master user's among them)
 /// stay. Each reads the mapping first and sends nothing when there is
 /// nothing to do.
+///
+/// How the security plugin (2.19) shapes the patches: it stores a mapping
+/// without its empty lists, so appending (`/backend_roles/-`) to an empty
+/// list fails with `Missing field "backend_roles"`; the helpers then add
+/// the list itself. It refuses JSON Patch's `test`, so a removal cannot be
+/// made conditional: it replaces the list with the entries read, less the
+/// one removed (an entry appended by someone else between the read and
+/// the write would be lost; one removed by index could hit the wrong
+/// entry, which is worse).
 impl crate::Client {
     /// The mapping of `role`, or `None` when the role has none.
     pub async fn get_role_mapping(&self, role: &str) -> Result<Option<RoleMapping>, Error> {
@@ -645,6 +656,11 @@ impl crate::Client {
             Some(m) if list.of(&m).iter().any(|x| x == member) => {
                 return Ok(MappingChange::Unchanged);
             }
+            // The plugin stores no empty list: add the list itself.
+            Some(m) if list.of(&m).is_empty() => patch_role_mapping(
+                role,
+                &[PatchOp::add(format!("/{}", list.field()), [member])?],
+            )?,
             // Append: `-` is the end of the list (RFC 6901).
             Some(_) => patch_role_mapping(
                 role,
@@ -671,15 +687,13 @@ impl crate::Client {
         let Some(m) = self.get_role_mapping(role).await? else {
             return Ok(MappingChange::Unchanged);
         };
-        let Some(i) = list.of(&m).iter().position(|x| x == member) else {
+        if !list.of(&m).iter().any(|x| x == member) {
             return Ok(MappingChange::Unchanged);
-        };
-        // `test` first: if the list changed since it was read, the patch
-        // fails instead of removing another entry.
-        let path = format!("/{}/{i}", list.field());
+        }
+        let rest: Vec<&String> = list.of(&m).iter().filter(|x| *x != member).collect();
         let req = patch_role_mapping(
             role,
-            &[PatchOp::test(&path, member)?, PatchOp::remove(path)],
+            &[PatchOp::replace(format!("/{}", list.field()), rest)?],
         )?;
         self.call(&req).await.map(MappingChange::Changed)
     }

@@ -14,6 +14,7 @@
 //! bursts of 429/503.
 
 pub mod engine;
+pub mod real;
 
 use std::collections::VecDeque;
 use std::io::{BufReader, Read, Write};
@@ -260,7 +261,7 @@ fn serve_connection(shared: &Shared, node: usize, stream: TcpStream) {
     }
 }
 
-fn write_response(
+pub(crate) fn write_response(
     w: &mut TcpStream,
     method: &str,
     resp: &Response,
@@ -388,7 +389,7 @@ fn serverless_forbidden() -> Response {
 
 const SIGNATURE_MISMATCH: &str = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
 
-fn verify_sigv4(config: &Config, req: &Recorded) -> Result<Principal, Response> {
+pub(crate) fn verify_sigv4(config: &Config, req: &Seen) -> Result<Principal, Response> {
     let mut builder = http::Request::builder()
         .method(req.method.as_str())
         .uri(req.target.as_str());

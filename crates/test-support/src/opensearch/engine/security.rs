@@ -112,6 +112,19 @@ impl Engine {
             },
             ("PUT", Some(name), Some(body)) => self.put_resource(kind, name, body),
             ("PATCH", name, Some(Value::Array(ops))) => {
+                // As the plugin: three operations only.
+                for op in &ops {
+                    let kind_of_op = op["op"].as_str().unwrap_or_default();
+                    if !matches!(kind_of_op, "add" | "replace" | "remove") {
+                        return security_status(
+                            400,
+                            "BAD_REQUEST",
+                            &format!(
+                                "Unsupported patch operation: {kind_of_op}. Supported are: replace,add,remove"
+                            ),
+                        );
+                    }
+                }
                 let patch: json_patch::Patch = match serde_json::from_value(Value::Array(ops)) {
                     Ok(p) => p,
                     Err(e) => {
@@ -129,8 +142,24 @@ impl Engine {
                         None => return not_found(n),
                     },
                 };
+                // The plugin patches the stored form, which has no empty
+                // lists: appending to an empty one fails.
+                match (name, &mut doc) {
+                    (Some(_), v) => drop_empty_lists(v),
+                    (None, Value::Object(all)) => all.values_mut().for_each(drop_empty_lists),
+                    _ => {}
+                }
                 if let Err(e) = json_patch::patch(&mut doc, &patch) {
-                    return security_status(400, "BAD_REQUEST", &e.to_string());
+                    let message = match e.kind {
+                        json_patch::PatchErrorKind::InvalidPointer => {
+                            let path = e.path.to_string();
+                            let depth = if name.is_some() { 1 } else { 2 };
+                            let field = path.split('/').nth(depth).unwrap_or_default();
+                            format!("Missing field \"{field}\"")
+                        }
+                        _ => e.to_string(),
+                    };
+                    return security_status(400, "BAD_REQUEST", &message);
                 }
                 let entries: Vec<(String, Value)> = match (name, doc) {
                     (None, Value::Object(all)) => all.into_iter().collect(),
@@ -197,6 +226,13 @@ impl Engine {
     }
 
     pub(super) fn put_resource(&mut self, kind: &str, name: &str, mut body: Value) -> Response {
+        // The plugin reads `{}` as no body at all.
+        if body.as_object().is_some_and(Map::is_empty) {
+            return Response::json(
+                400,
+                &json!({"status": "error", "reason": "Request body required for this action."}),
+            );
+        }
         if let Err(resp) = validate(kind, &body) {
             return resp;
         }
@@ -346,4 +382,11 @@ pub(super) fn validate(kind: &str, v: &Value) -> Result<(), Response> {
         ));
     }
     Ok(())
+}
+
+/// Removes the empty lists of a stored resource, as the plugin stores it.
+fn drop_empty_lists(v: &mut Value) {
+    if let Value::Object(fields) = v {
+        fields.retain(|_, f| !matches!(f, Value::Array(a) if a.is_empty()));
+    }
 }
