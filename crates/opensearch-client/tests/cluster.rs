@@ -582,7 +582,7 @@ fn roles_users_and_account(t: &Target) {
     assert!(users[ana_name].password.is_none(), "never returned");
     let _: StatusMessage = run(admin.call(
         &security::patch_users(&[PatchOp::add(
-            &format!("/{ana_name}/attributes"),
+            format!("/{ana_name}/attributes"),
             serde_json::json!({"team": "a"}),
         )
         .unwrap()])
