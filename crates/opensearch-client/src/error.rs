@@ -192,6 +192,28 @@ fn hint(status: &u16, kind: &ApiErrorKind) -> Option<&'static str> {
                 "the security REST API needs an admin-privileged role: call it as the master user, or map the caller to security_manager (all_access alone is not enough)",
             )
         }
+        ApiErrorKind::Core {
+            error_type, reason, ..
+        } if *status == 403
+            && error_type == "security_exception"
+            && reason.starts_with("no permissions for") =>
+        {
+            Some(
+                "the caller is authenticated but none of its roles allows this: map its IAM role ARN (a backend role) or user to a role that does (Client::add_backend_role keeps the rest of the mapping)",
+            )
+        }
+        ApiErrorKind::Security { message, .. }
+            if *status == 400 && message.starts_with("Missing field") =>
+        {
+            Some(
+                "the security plugin stores no empty list, so nothing can be appended to it: add the whole list (path /backend_roles, value [\"…\"]) or use Client::add_backend_role",
+            )
+        }
+        ApiErrorKind::Security { message, .. } if *status == 400 && message == "Weak password" => {
+            Some(
+                "the security plugin scores passwords: use a longer one mixing letters, digits and symbols",
+            )
+        }
         ApiErrorKind::Gateway { message } if message.contains("signature we calculated") => Some(
             "check the signing region and service (es for managed domains, aoss for Serverless) and the clock",
         ),
@@ -227,6 +249,9 @@ struct Body {
     status: Option<serde_json::Value>,
     #[serde(alias = "Message")]
     message: Option<String>,
+    /// The security plugin's other shape: `{"status":"error","reason":…}`
+    /// (a weak password, a missing body).
+    reason: Option<String>,
 }
 
 impl ApiError {
@@ -290,6 +315,11 @@ impl ApiError {
                 ..
             }) => ApiErrorKind::Security { status: s, message },
             Ok(Body {
+                status: Some(serde_json::Value::String(s)),
+                reason: Some(message),
+                ..
+            }) => ApiErrorKind::Security { status: s, message },
+            Ok(Body {
                 message: Some(message),
                 ..
             }) => ApiErrorKind::Gateway { message },
@@ -339,6 +369,37 @@ mod tests {
             br#"{"error":"Incorrect HTTP method for uri","status":405}"#,
         );
         assert_eq!(e.to_string(), "HTTP 400: Incorrect HTTP method for uri");
+    }
+
+    /// The words of a real OpenSearch 2.19 node with the security plugin
+    /// (recorded by the real-node tests), each read and hinted.
+    #[test]
+    fn the_real_plugins_refusals() {
+        let unmapped = br#"{"error":{"root_cause":[{"type":"security_exception","reason":"no permissions for [indices:monitor/settings/get] and User [name=arn:aws:iam::123456789012:role/ec2, backend_roles=[arn:aws:iam::123456789012:role/ec2], requestedTenant=null]"}],"type":"security_exception","reason":"no permissions for [indices:monitor/settings/get] and User [name=arn:aws:iam::123456789012:role/ec2, backend_roles=[arn:aws:iam::123456789012:role/ec2], requestedTenant=null]"},"status":403}"#;
+        let e = ApiError::from_response(403, unmapped);
+        assert_eq!(e.error_type(), Some("security_exception"));
+        assert!(e.hint().unwrap().contains("add_backend_role"));
+        let e = ApiError::from_response(
+            400,
+            br#"{"status":"BAD_REQUEST","message":"Missing field \"backend_roles\""}"#,
+        );
+        assert_eq!(e.security_status(), Some("BAD_REQUEST"));
+        assert!(e.hint().unwrap().contains("no empty list"));
+        let e = ApiError::from_response(400, br#"{"status":"error","reason":"Weak password"}"#);
+        assert_eq!(
+            e.kind,
+            ApiErrorKind::Security {
+                status: "error".into(),
+                message: "Weak password".into()
+            }
+        );
+        assert!(e.hint().is_some());
+        let e = ApiError::from_response(
+            403,
+            br#"{"status":"FORBIDDEN","message":"Resource 'all_access' is static."}"#,
+        );
+        assert_eq!(e.security_status(), Some("FORBIDDEN"));
+        assert_eq!(e.hint(), None);
     }
 
     #[test]

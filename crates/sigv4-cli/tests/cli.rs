@@ -230,12 +230,16 @@ fn http_format_is_the_request_to_send() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "POST /p?q=1 HTTP/1.1", "a body makes it a POST");
     assert_eq!(
-        lines[1], "Host: h.example:8443",
+        lines[1], "Content-Type: application/json",
+        "a JSON body without a type gets one"
+    );
+    assert_eq!(
+        lines[2], "Host: h.example:8443",
         "a non-default port is kept"
     );
-    assert!(lines[2].starts_with("X-Amz-Date: "));
+    assert!(lines[3].starts_with("X-Amz-Date: "));
     assert!(
-        lines[3].starts_with("Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/")
+        lines[4].starts_with("Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/")
     );
     assert!(text.ends_with('\n') && !text.contains('\r'));
     // -d @file drops line breaks, as curl does: verify against that body.

@@ -172,7 +172,7 @@ fn cluster() -> FakeOpenSearch {
             "PATCH",
             "/_plugins/_security/api/rolesmapping/all_access",
             "",
-            format!(r#"[{{"op":"add","path":"/backend_roles/-","value":"{ROLE}"}}]"#).as_bytes(),
+            format!(r#"[{{"op":"add","path":"/backend_roles","value":["{ROLE}"]}}]"#).as_bytes(),
             "",
         );
         (r.status, ())

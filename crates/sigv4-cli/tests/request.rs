@@ -295,7 +295,17 @@ fn opensearch_role_mapping_scenario() {
         ])
     };
     let before = mapping(&get(&master));
-    let patch = format!(r#"[{{"op":"add","path":"/backend_roles/-","value":"{ROLE}"}}]"#);
+    // The plugin stores a mapping without its empty lists: the README adds
+    // the whole list when there is none, and appends otherwise.
+    let existing = before["backend_roles"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let patch = if existing.is_empty() {
+        format!(r#"[{{"op":"add","path":"/backend_roles","value":["{ROLE}"]}}]"#)
+    } else {
+        format!(r#"[{{"op":"add","path":"/backend_roles/-","value":"{ROLE}"}}]"#)
+    };
     let out = sigv4(&[
         "-u",
         &master,
@@ -316,7 +326,7 @@ fn opensearch_role_mapping_scenario() {
     assert!(stdout(&out).contains(r#""status":"OK""#));
     let after = mapping(&get(&master));
     assert_eq!(after["users"], before["users"], "the users stay");
-    let mut roles = before["backend_roles"].as_array().unwrap().clone();
+    let mut roles = existing;
     roles.push(ROLE.into());
     assert_eq!(after["backend_roles"], serde_json::Value::Array(roles));
     let out = sigv4(&[

@@ -12,6 +12,7 @@ pub mod moto;
 pub mod opensearch;
 pub mod pki;
 pub mod rolesanywhere;
+pub mod workload;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

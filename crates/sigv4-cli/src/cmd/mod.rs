@@ -43,7 +43,10 @@ pub(crate) struct CurlArgs {
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
     headers: Vec<String>,
     /// Body text; several are joined with '&'. '@FILE' reads a file without
-    /// its line breaks, as curl does.
+    /// its line breaks, as curl does. Without a Content-Type header, a body
+    /// that starts with '{' or '[' goes as application/json (OpenSearch
+    /// refuses a body without a JSON type), any other as
+    /// application/x-www-form-urlencoded, as curl.
     #[arg(
         short = 'd',
         long = "data",
@@ -51,7 +54,8 @@ pub(crate) struct CurlArgs {
         conflicts_with = "data_binary"
     )]
     data: Vec<String>,
-    /// Body bytes: '@FILE' (or '@-' for stdin) read as they are, or a string.
+    /// Body bytes: '@FILE' (or '@-' for stdin) read as they are, or a string
+    /// (typed as with -d).
     #[arg(long = "data-binary", value_name = "@FILE|STRING")]
     data_binary: Option<String>,
 }
@@ -67,12 +71,19 @@ impl CurlArgs {
     /// Parses the headers and reads the body; with a body and no `-X`, the
     /// method is POST, as in curl.
     pub(crate) fn parse(&self) -> Result<CurlRequest, CliError> {
-        let headers = self
+        let mut headers = self
             .headers
             .iter()
             .map(|h| parse_header(h))
             .collect::<Result<Vec<_>, _>>()?;
         let body = read_body(&self.data, self.data_binary.as_deref())?;
+        if let Some(b) = &body
+            && !headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        {
+            headers.push(("Content-Type".to_string(), default_content_type(b).into()));
+        }
         let method = match (&self.method, &body) {
             (Some(m), _) => m.clone(),
             (None, Some(_)) => "POST".to_string(),
@@ -83,6 +94,15 @@ impl CurlArgs {
             headers,
             body: body.unwrap_or_default(),
         })
+    }
+}
+
+/// The type of a body given without one: JSON when it looks like JSON
+/// (what OpenSearch and the AWS JSON APIs take), else curl's form type.
+fn default_content_type(body: &[u8]) -> &'static str {
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{' | b'[') => "application/json",
+        _ => "application/x-www-form-urlencoded",
     }
 }
 

@@ -314,6 +314,33 @@ fn handle(shared: &Shared, req: &Recorded, peer: &str) -> Response {
         Ok(p) => p,
         Err(resp) => return resp,
     };
+    // Like OpenSearch's REST layer: a body needs a type it reads.
+    if !req.body.is_empty() {
+        let given = req.header("content-type").unwrap_or("");
+        let media = given
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let known = [
+            "application/json",
+            "application/x-ndjson",
+            "application/yaml",
+            "application/smile",
+            "application/cbor",
+            "application/vnd.opensearch+json",
+        ];
+        if !known.contains(&media.as_str()) {
+            return Response::json(
+                406,
+                &serde_json::json!({
+                    "error": format!("Content-Type header [{given}] is not supported"),
+                    "status": 406
+                }),
+            );
+        }
+    }
     let body = if req
         .header("content-encoding")
         .is_some_and(|v| v.eq_ignore_ascii_case("gzip"))

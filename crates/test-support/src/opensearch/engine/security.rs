@@ -193,16 +193,13 @@ impl Engine {
                 }
             }
             ("DELETE", Some(name), _) => {
-                let reserved = match self.store(kind).get(name) {
+                match self.store(kind).get(name) {
                     None => return not_found(name),
-                    Some(v) => v["reserved"].as_bool().unwrap_or(false),
-                };
-                if reserved {
-                    return security_status(
-                        403,
-                        "FORBIDDEN",
-                        &format!("Resource '{name}' is reserved."),
-                    );
+                    Some(v) => {
+                        if let Some(refusal) = locked(name, v) {
+                            return refusal;
+                        }
+                    }
                 }
                 self.store(kind).remove(name);
                 if kind == "internalusers" {
@@ -237,12 +234,8 @@ impl Engine {
             return resp;
         }
         let existing = self.store(kind).get(name).cloned();
-        if existing
-            .as_ref()
-            .and_then(|v| v["reserved"].as_bool())
-            .unwrap_or(false)
-        {
-            return security_status(403, "FORBIDDEN", &format!("Resource '{name}' is reserved."));
+        if let Some(refusal) = existing.as_ref().and_then(|v| locked(name, v)) {
+            return refusal;
         }
         if kind == "internalusers" {
             match body.as_object_mut().and_then(|o| o.remove("password")) {
@@ -389,4 +382,20 @@ fn drop_empty_lists(v: &mut Value) {
     if let Value::Object(fields) = v {
         fields.retain(|_, f| !matches!(f, Value::Array(a) if a.is_empty()));
     }
+}
+
+/// The plugin's refusal to change a static (built-in) or reserved resource.
+fn locked(name: &str, v: &Value) -> Option<Response> {
+    let word = if v["static"].as_bool().unwrap_or(false) {
+        "static"
+    } else if v["reserved"].as_bool().unwrap_or(false) {
+        "reserved"
+    } else {
+        return None;
+    };
+    Some(security_status(
+        403,
+        "FORBIDDEN",
+        &format!("Resource '{name}' is {word}."),
+    ))
 }
