@@ -838,6 +838,82 @@ fn bulk_batches_by_count_and_bytes_and_reports_item_failures(t: &Target) {
         run(c.call(&documents::search(gzipped, &serde_json::json!({"size": 0})).unwrap())).unwrap();
     assert_eq!(found.hits.total.unwrap().value, 200);
 
+    // Per-item 403s: a role that may write to the books index only. The
+    // request is allowed; the item for another index fails on its own.
+    let writer = t.name("books-writer");
+    let secret = t.name("secret");
+    let master = t.master();
+    let role = Role {
+        cluster_permissions: vec!["indices:data/write/bulk".into()],
+        index_permissions: vec![security::IndexPermission {
+            index_patterns: vec![format!("{books}*")],
+            allowed_actions: vec!["crud".into(), "create_index".into()],
+            ..Default::default()
+        }],
+        ..Role::default()
+    };
+    let _: StatusMessage = run(master.call(&security::put_role(&writer, &role).unwrap())).unwrap();
+    let mapping = RoleMapping {
+        backend_roles: vec![t.app_role.clone()],
+        ..RoleMapping::default()
+    };
+    let _: StatusMessage =
+        run(master.call(&security::put_role_mapping(&writer, &mapping).unwrap())).unwrap();
+    let movie = Movie {
+        title: "w".into(),
+        year: 1,
+    };
+    // One other index exists, one does not (the bulk would create it).
+    let existing = t.name("secret-existing");
+    let _: serde_json::Value =
+        run(master.call(&documents::create_index(&existing, &serde_json::json!({})).unwrap()))
+            .unwrap();
+    let app = t.app();
+    let mut ix = BulkIndexer::new(&app, BatchLimits::default());
+    run(ix.index(books, Some("w1"), &movie)).unwrap();
+    run(ix.index(&secret, Some("s1"), &movie)).unwrap();
+    run(ix.create(books, Some("w2"), &movie)).unwrap();
+    run(ix.index(&existing, Some("s2"), &movie)).unwrap();
+    let report = run(ix.finish()).unwrap();
+    assert_eq!(report.succeeded, 2, "{report:?}");
+    let denied: Vec<_> = report
+        .failed
+        .iter()
+        .map(|f| {
+            (
+                f.position,
+                f.status,
+                f.index.as_str(),
+                f.error_type.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        denied,
+        [
+            (1, 403, secret.as_str(), "security_exception"),
+            (3, 403, existing.as_str(), "security_exception")
+        ]
+    );
+    // The plugin's words: creating the missing index is refused first.
+    assert!(
+        report.failed[0]
+            .reason
+            .starts_with("no permissions for [indices:admin/create] and User [name="),
+        "{}",
+        report.failed[0].reason
+    );
+    assert!(
+        report.failed[1]
+            .reason
+            .starts_with("no permissions for [indices:data/write/bulk[s], indices:data/write/index] and User [name="),
+        "{}",
+        report.failed[1].reason
+    );
+    let _: serde_json::Value = run(master.call(&documents::delete_index(&existing))).unwrap();
+    let _: StatusMessage = run(master.call(&security::delete_role_mapping(&writer))).unwrap();
+    let _: StatusMessage = run(master.call(&security::delete_role(&writer))).unwrap();
+
     for index in [books, bytes, gzipped] {
         let _: serde_json::Value = run(c.call(&documents::delete_index(index))).unwrap();
     }

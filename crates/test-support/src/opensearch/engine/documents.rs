@@ -313,8 +313,21 @@ impl Engine {
                     ));
                 }
             };
-            let outcome: (u16, Value) = if !self.index_allowed(&roles, action_name, &index) {
-                let resp = self.no_permissions(p, action_name);
+            // As the plugin does: a missing index is created first (and
+            // that may be what is refused); the item's own action is
+            // named after the shard-level bulk action.
+            let refused = if op != "delete"
+                && !self.indices.contains_key(&index)
+                && !self.index_allowed(&roles, "indices:admin/create", &index)
+            {
+                Some("indices:admin/create".to_string())
+            } else if !self.index_allowed(&roles, action_name, &index) {
+                Some(format!("indices:data/write/bulk[s], {action_name}"))
+            } else {
+                None
+            };
+            let outcome: (u16, Value) = if let Some(action) = refused {
+                let resp = self.no_permissions(p, &action);
                 let v: Value = serde_json::from_slice(&resp.body).unwrap_or_default();
                 (
                     403,
