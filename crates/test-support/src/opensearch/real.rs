@@ -112,6 +112,41 @@ pub fn real_node() -> &'static RealNode {
     })
 }
 
+/// Runs `scripts/opensearch ARG` and returns what it printed on stdout;
+/// panics, naming the step, when it fails.
+fn script(arg: &str) -> String {
+    let out = Command::new(workspace_root().join("scripts/opensearch"))
+        .arg(arg)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("scripts/opensearch could not be run");
+    assert!(out.status.success(), "scripts/opensearch {arg} failed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Starts (or restarts, on the same port and data) a second, data-only
+/// node that joins [`real_node`]'s cluster; returns its URL once the
+/// cluster has two nodes.
+pub fn start_data_node() -> String {
+    let node = real_node();
+    // The script finds the first node by its own files; a node passed in
+    // by URL must be the script's (scripts/test starts it so).
+    let text = script("start-data-node");
+    let url = text
+        .lines()
+        .find_map(|l| l.strip_prefix("OPENSEARCH_DATA_NODE_URL="))
+        .unwrap_or_else(|| panic!("scripts/opensearch printed no data node URL: {text}"))
+        .to_string();
+    assert_ne!(url, node.url);
+    url
+}
+
+/// Kills the data-only node at once (SIGKILL, as a crash would).
+pub fn kill_data_node() {
+    script("kill-data-node");
+}
+
 /// Headers a caller may not send through the gateway: the SigV4 ones it
 /// consumes and the trusted ones it sets.
 fn dropped(name: &str) -> bool {
