@@ -198,8 +198,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def do_POST(self):
-        length = int(self.headers.get("content-length", "0"))
-        body = self.rfile.read(length)
+        if "chunked" in self.headers.get("transfer-encoding", "").lower():
+            # aws_signing_helper (Go's net/http) sends the body chunked.
+            body = self.read_chunked()
+        else:
+            body = self.rfile.read(int(self.headers.get("content-length", "0")))
         if self.path == "/_control":
             with LOCK:
                 STATE.update(json.loads(body))
@@ -217,6 +220,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             entry.update(status=r.status, error=r.message)
             self.log(entry)
             self.reply(r.status, {"message": r.message}, r.kind)
+
+    def read_chunked(self):
+        body = b""
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+            if size == 0:
+                # Trailers, then the empty line.
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass
+                return body
+            body += self.rfile.read(size)
+            self.rfile.readline()
 
     def log(self, entry):
         with LOCK, open(LOG_FILE, "a") as f:

@@ -181,16 +181,30 @@ impl ImdsServer {
                 "the credentials expired and could not be refreshed; see the server's log",
             );
         }
-        let body = serde_json::json!({
-            "Code": "Success",
-            "LastUpdated": format_rfc3339(*updated),
-            "Type": "AWS-HMAC",
-            "AccessKeyId": c.access_key_id(),
-            "SecretAccessKey": c.secret_access_key(),
-            "Token": c.session_token().unwrap_or_default(),
-            "Expiration": c.expiry().map(format_rfc3339).unwrap_or_default(),
-        });
-        let mut r = response(200, body.to_string());
+        // The fields in the order aws_signing_helper's `serve` prints them.
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Document<'a> {
+            access_key_id: &'a str,
+            secret_access_key: &'a str,
+            token: &'a str,
+            code: &'a str,
+            #[serde(rename = "Type")]
+            kind: &'a str,
+            expiration: String,
+            last_updated: String,
+        }
+        let body = serde_json::to_string(&Document {
+            access_key_id: c.access_key_id(),
+            secret_access_key: c.secret_access_key(),
+            token: c.session_token().unwrap_or_default(),
+            code: "Success",
+            kind: "AWS-HMAC",
+            expiration: c.expiry().map(format_rfc3339).unwrap_or_default(),
+            last_updated: format_rfc3339(*updated),
+        })
+        .unwrap_or_default();
+        let mut r = response(200, body);
         r.headers_mut().insert(
             http::header::CONTENT_TYPE,
             http::HeaderValue::from_static("application/json"),

@@ -233,6 +233,7 @@ fn sign_string_signatures_verify_with_openssl() {
             let mut child = cmd()
                 .args([
                     "sign-string",
+                    "-",
                     "--private-key",
                     &p(&format!("{name}.key")),
                     "--digest",

@@ -10,6 +10,7 @@
 pub mod http;
 pub mod moto;
 pub mod opensearch;
+pub mod peers;
 pub mod pki;
 pub mod rolesanywhere;
 pub mod workload;
@@ -84,4 +85,9 @@ pub(crate) fn spawn_python(
         BufReader::new(out).read_line(&mut line).unwrap();
     }
     (child, line.trim().to_string())
+}
+
+/// The workspace root (where `scripts/` lies).
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }

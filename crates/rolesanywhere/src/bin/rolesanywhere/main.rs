@@ -245,7 +245,10 @@ struct CredArgs {
 
 #[derive(Args)]
 struct SignStringArgs {
-    /// The string to sign (default: standard input).
+    /// The string to sign; `-` reads standard input. Without it, the
+    /// official helper's fixed test string is signed: "AWS Roles Anywhere
+    /// Credential Helper Signing Test" || "1" || SHA-256("IAM RA" || the
+    /// public key) (PKCS#1 for RSA, the uncompressed point for EC).
     string: Option<String>,
     #[command(flatten)]
     key: KeyArgs,
@@ -398,9 +401,10 @@ fn sign_string(args: &SignStringArgs) -> Result<Vec<u8>, Failure> {
         }
         (None, None) => return Err(Failure::Usage("--private-key is required".into())),
     };
-    let message: Zeroizing<Vec<u8>> = match &args.string {
+    let message: Zeroizing<Vec<u8>> = match args.string.as_deref() {
+        Some("-") => Source::path("-").read("string to sign")?,
         Some(s) => Zeroizing::new(s.as_bytes().to_vec()),
-        None => Source::path("-").read("string to sign")?,
+        None => Zeroizing::new(fixed_string_to_sign(&key.public_key())),
     };
     let digest = match args.digest.as_str() {
         "SHA384" => Digest::Sha384,
@@ -414,6 +418,17 @@ fn sign_string(args: &SignStringArgs) -> Result<Vec<u8>, Failure> {
         "text" => hex.into_bytes(),
         _ => serde_json::to_string(&hex).unwrap_or_default().into_bytes(),
     })
+}
+
+/// What `aws_signing_helper sign-string` signs (its test string, version
+/// 1): a check that a key signs, comparable across the two tools.
+fn fixed_string_to_sign(public_key: &[u8]) -> Vec<u8> {
+    let mut suffix = ring::digest::Context::new(&ring::digest::SHA256);
+    suffix.update(b"IAM RA");
+    suffix.update(public_key);
+    let mut out = b"AWS Roles Anywhere Credential Helper Signing Test1".to_vec();
+    out.extend_from_slice(suffix.finish().as_ref());
+    out
 }
 
 fn read_certificate_data(args: &ReadArgs) -> Result<String, Failure> {
