@@ -1,0 +1,3 @@
+module sigv4-ffi-go-test
+
+go 1.22
