@@ -15,6 +15,7 @@ use serde_json::Value;
 use sigv4_core::{Payload, Request, Timestamp, Verifier};
 use test_support::http::{Seen, serve_fn, text_response};
 use test_support::moto::moto;
+use test_support::peers::{VaultAwsAuth, VaultConfig};
 
 const SERVER_ID: &str = "vault.example.com";
 
@@ -395,4 +396,157 @@ fn eks_token_with_a_role_signs_with_the_role_session() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.stdout.is_empty());
+}
+
+/// HashiCorp Vault's own AWS auth method (`scripts/peers`), configured as
+/// a Vault operator would: STS and IAM at moto, a server id required, a
+/// role bound to the IAM user alice.
+fn real_vault() -> VaultAwsAuth {
+    let account = moto().role_arn.split(':').nth(4).unwrap().to_string();
+    let bound = format!("arn:aws:iam::{account}:user/alice");
+    VaultAwsAuth::start(&VaultConfig {
+        aws_endpoint: &moto().url,
+        access_key: moto().user.access_key_id(),
+        secret_key: moto().user.secret_access_key(),
+        server_id: SERVER_ID,
+        role: "dev",
+        bound_arn: &bound,
+    })
+}
+
+/// POSTs a login payload to Vault; (status, answer).
+fn vault_login(vault: &VaultAwsAuth, body: &[u8]) -> (u16, Value) {
+    let req = http::Request::post(format!("{}/v1/auth/aws/login", vault.url))
+        .header("content-type", "application/json")
+        .body(body.to_vec())
+        .unwrap();
+    let resp = cred_providers::BlockingTransport::default()
+        .send_blocking(req)
+        .unwrap();
+    (
+        resp.status().as_u16(),
+        serde_json::from_slice(resp.body()).unwrap(),
+    )
+}
+
+/// Vault's one error message.
+fn vault_error(v: &Value) -> &str {
+    v["errors"][0]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error in {v}"))
+}
+
+#[test]
+fn vaults_own_aws_auth_method_accepts_our_logins_and_refuses_the_rest() {
+    let vault = real_vault();
+    let env = user_env();
+    let mut env = env_refs(&env);
+    env.push(("VAULT_ADDR", vault.url.as_str()));
+    let sts = moto().url.clone();
+    let login = |server_id: &str, env: &[(&str, &str)], extra: &[&str]| {
+        let mut args = vec![
+            "vault-login",
+            "--role",
+            "dev",
+            "--sts-endpoint",
+            sts.as_str(),
+            "--login",
+        ];
+        if !server_id.is_empty() {
+            args.extend(["--server-id", server_id]);
+        }
+        args.extend_from_slice(extra);
+        sigv4(&args, env, b"")
+    };
+
+    // `sigv4 vault-login --login`: Vault has STS say who signed, matches
+    // the bound principal and answers with a token for the role.
+    let out = login(SERVER_ID, &env, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["auth"]["client_token"]
+            .as_str()
+            .unwrap()
+            .starts_with("hvs.")
+    );
+    assert_eq!(v["auth"]["policies"], serde_json::json!(["dev"]));
+    assert_eq!(v["auth"]["display_name"], "alice");
+    assert_eq!(v["auth"]["metadata"]["auth_type"], "iam");
+
+    // The library's payload, posted as it is.
+    let (status, v) = vault_login(&vault, &payload(SystemTime::now(), Some(SERVER_ID), |_| {}));
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["auth"]["policies"], serde_json::json!(["dev"]));
+
+    // A wrong or missing server id: Vault's 400, and the CLI shows Vault's
+    // words unchanged.
+    for (id, want) in [
+        (
+            "other.example.com",
+            r#"error validating X-Vault-AWS-IAM-Server-ID header: expected "vault.example.com" but got "other.example.com""#,
+        ),
+        (
+            "",
+            r#"error validating X-Vault-AWS-IAM-Server-ID header: missing header "X-Vault-AWS-IAM-Server-ID""#,
+        ),
+    ] {
+        let body = payload(SystemTime::now(), (!id.is_empty()).then_some(id), |_| {});
+        let (status, v) = vault_login(&vault, &body);
+        assert_eq!((status, vault_error(&v)), (400, want));
+        let out = login(id, &env, &[]);
+        refused(&out, 1, &format!("(HTTP 400): {want}"));
+    }
+
+    // (A body changed after signing into another valid GetCallerIdentity,
+    // and a date 20 minutes old, are Vault's to forward and STS's to
+    // refuse; moto's STS accepts both, so neither refusal can be shown
+    // here. `sigv4 verify-login` checks the date itself.)
+    // A body that is not GetCallerIdentity at all never leaves Vault.
+    let body = payload(SystemTime::now(), Some(SERVER_ID), |d| {
+        d["body"] = "Action=GetSessionToken&Version=2011-06-15".into();
+    });
+    let (status, v) = vault_login(&vault, &body);
+    assert_eq!(
+        (status, vault_error(&v)),
+        (400, "iam request body is invalid")
+    );
+
+    // A principal the role is not bound to: the role `reader`, assumed
+    // from alice through a profile.
+    let dir = std::env::temp_dir().join(format!("vault-reader-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config");
+    let u = &moto().user;
+    std::fs::write(
+        &config,
+        format!(
+            "[profile base]\naws_access_key_id = {}\naws_secret_access_key = {}\n\n[profile reader]\nrole_arn = {}\nsource_profile = base\nregion = us-east-1\n",
+            u.access_key_id(),
+            u.secret_access_key(),
+            moto().role_arn
+        ),
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let reader_env = [
+        ("AWS_CONFIG_FILE", config.as_str()),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+        ("AWS_ENDPOINT_URL_STS", sts.as_str()),
+        ("VAULT_ADDR", vault.url.as_str()),
+    ];
+    let out = login(SERVER_ID, &reader_env, &["--profile", "reader"]);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        err.contains("does not belong to the role") || err.contains("not authorized"),
+        "{err}"
+    );
+    assert!(err.contains("assumed-role/reader"), "{err}");
 }
