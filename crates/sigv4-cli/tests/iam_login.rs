@@ -503,10 +503,27 @@ fn vaults_own_aws_auth_method_accepts_our_logins_and_refuses_the_rest() {
         refused(&out, 1, &format!("(HTTP 400): {want}"));
     }
 
-    // (A body changed after signing into another valid GetCallerIdentity,
-    // and a date 20 minutes old, are Vault's to forward and STS's to
-    // refuse; moto's STS accepts both, so neither refusal can be shown
-    // here. `sigv4 verify-login` checks the date itself.)
+    // A body changed after signing (still a valid GetCallerIdentity):
+    // Vault forwards it, STS refuses the signature, Vault reports it.
+    let body = payload(SystemTime::now(), Some(SERVER_ID), |d| {
+        assert_eq!(d["body"], "Action=GetCallerIdentity&Version=2011-06-15");
+        d["body"] = "Version=2011-06-15&Action=GetCallerIdentity".into();
+    });
+    let (status, v) = vault_login(&vault, &body);
+    // Vault takes only a text/xml answer from STS; moto's refusal is not
+    // one, so Vault's words are those of an unreadable answer (with AWS's
+    // STS: "received error code 403 from STS").
+    assert_eq!(
+        (status, vault_error(&v)),
+        (
+            400,
+            "error making upstream request: body of GetCallerIdentity is invalid"
+        ),
+        "{v}"
+    );
+    // (A date 20 minutes old is STS's to refuse; moto's STS does not check
+    // it, so that refusal cannot be shown here. `sigv4 verify-login` checks
+    // the date itself.)
     // A body that is not GetCallerIdentity at all never leaves Vault.
     let body = payload(SystemTime::now(), Some(SERVER_ID), |d| {
         d["body"] = "Action=GetSessionToken&Version=2011-06-15".into();
