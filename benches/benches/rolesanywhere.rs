@@ -1,6 +1,7 @@
 //! CreateSession signing per key type: the whole request (canonical
-//! request, string to sign, X.509 signature, headers) for RSA-2048, P-256
-//! and P-384, beside the bare signature of each key (the floor).
+//! request, string to sign, X.509 signature, headers) for RSA-2048, P-256,
+//! P-384 and ML-DSA-44/65/87, beside the bare signature of each key (the
+//! floor).
 
 use std::hint::black_box;
 
@@ -20,11 +21,26 @@ fn keys() -> Vec<(&'static str, PrivateKey)> {
     let rsa = PrivateKey::from_bytes(&pem, None).expect("RSA key");
     let p256 = p256::ecdsa::SigningKey::from_slice(&[7u8; 32]).expect("P-256 scalar");
     let p384 = p384::ecdsa::SigningKey::from_slice(&[7u8; 48]).expect("P-384 scalar");
-    vec![
+    let mut keys = vec![
         ("rsa2048", rsa),
         ("p256", PrivateKey::P256(p256)),
         ("p384", PrivateKey::P384(p384)),
-    ]
+    ];
+    // ML-DSA PKCS#8 seed keys: id-ml-dsa-44/65/87 (…3.4.3.17/18/19) and
+    // the seed as `[0] IMPLICIT OCTET STRING`.
+    for (name, last) in [
+        ("ml-dsa-44", 0x11u8),
+        ("ml-dsa-65", 0x12),
+        ("ml-dsa-87", 0x13),
+    ] {
+        let mut der = vec![
+            0x30, 0x34, 0x02, 0x01, 0x00, 0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65,
+            0x03, 0x04, 0x03, last, 0x04, 0x22, 0x80, 0x20,
+        ];
+        der.extend_from_slice(&[7u8; 32]);
+        keys.push((name, PrivateKey::from_pkcs8(&der).expect("ML-DSA seed key")));
+    }
+    keys
 }
 
 fn bench(c: &mut Criterion) {

@@ -33,6 +33,15 @@ pub(crate) mod oid {
     pub(crate) const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
     /// secp384r1.
     pub(crate) const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+    /// id-ml-dsa-44 (FIPS 204).
+    pub(crate) const ML_DSA_44: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.17");
+    /// id-ml-dsa-65.
+    pub(crate) const ML_DSA_65: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.18");
+    /// id-ml-dsa-87.
+    pub(crate) const ML_DSA_87: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.19");
 }
 
 /// The kind of public key a certificate carries.
@@ -44,15 +53,44 @@ pub enum KeyType {
     P256,
     /// ECDSA on P-384 (`AWS4-X509-ECDSA-SHA256`).
     P384,
+    /// ML-DSA-44, FIPS 204 (`AWS4-X509-MLDSA`).
+    MlDsa44,
+    /// ML-DSA-65 (`AWS4-X509-MLDSA`).
+    MlDsa65,
+    /// ML-DSA-87 (`AWS4-X509-MLDSA`).
+    MlDsa87,
 }
 
 impl KeyType {
-    /// `RSA` or `EC`, as `aws_signing_helper read-certificate-data` prints.
+    /// `RSA`, `EC` or `ML-DSA-44` / `-65` / `-87`, as
+    /// `aws_signing_helper read-certificate-data` prints the key type.
     pub fn family(self) -> &'static str {
         match self {
             KeyType::Rsa => "RSA",
             KeyType::P256 | KeyType::P384 => "EC",
+            KeyType::MlDsa44 => "ML-DSA-44",
+            KeyType::MlDsa65 => "ML-DSA-65",
+            KeyType::MlDsa87 => "ML-DSA-87",
         }
+    }
+
+    /// Whether this is an ML-DSA key (no separate digest: it signs the
+    /// string to sign itself).
+    pub fn is_ml_dsa(self) -> bool {
+        matches!(self, KeyType::MlDsa44 | KeyType::MlDsa65 | KeyType::MlDsa87)
+    }
+
+    /// The signing algorithms `read-certificate-data` lists for the key:
+    /// `RSASHA256`…, `ECSHA256`…, or the ML-DSA parameter set alone.
+    pub fn supported_algorithms(self) -> Vec<String> {
+        let family = self.family();
+        if self.is_ml_dsa() {
+            return vec![family.to_string()];
+        }
+        ["SHA256", "SHA384", "SHA512"]
+            .iter()
+            .map(|d| format!("{family}{d}"))
+            .collect()
     }
 }
 
@@ -320,8 +358,14 @@ fn key_type_of(cert: &Certificate) -> Result<KeyType, Error> {
             )),
         };
     }
+    match spki.algorithm.oid {
+        o if o == oid::ML_DSA_44 => return Ok(KeyType::MlDsa44),
+        o if o == oid::ML_DSA_65 => return Ok(KeyType::MlDsa65),
+        o if o == oid::ML_DSA_87 => return Ok(KeyType::MlDsa87),
+        _ => {}
+    }
     Err(Error::certificate(format!(
-        "the certificate's key algorithm {} is not RSA or EC",
+        "the certificate's key algorithm {} is not RSA, EC or ML-DSA",
         spki.algorithm.oid
     )))
 }

@@ -3,10 +3,15 @@
 //! encrypted PKCS#8 (`ENCRYPTED PRIVATE KEY`: PBES2 with PBKDF2 or scrypt and
 //! AES-CBC) with a passphrase, PEM or DER; and PKCS#12 bundles.
 //!
+//! Also ML-DSA-44 / -65 / -87 (FIPS 204) PKCS#8 keys that hold the 32-byte
+//! seed (alone, or with the expanded key, which must then match it).
+//!
 //! RSA signs with ring (PKCS#1 v1.5); ECDSA with the `p256` / `p384`
 //! crates over a prehash, since Roles Anywhere uses SHA-256 on both curves
-//! (ring cannot sign P-384 with SHA-256). No key bytes appear in `Debug` or
-//! in an error.
+//! (ring cannot sign P-384 with SHA-256); ML-DSA with RustCrypto's `ml-dsa`
+//! (pure ML-DSA, empty context, the deterministic variant, as
+//! `aws_signing_helper` signs). No key bytes appear in `Debug` or in an
+//! error.
 
 use p256::pkcs8::DecodePrivateKey;
 use pkcs8::der::Decode;
@@ -46,6 +51,12 @@ pub enum PrivateKey {
     P256(p256::ecdsa::SigningKey),
     /// ECDSA P-384.
     P384(p384::ecdsa::SigningKey),
+    /// ML-DSA-44.
+    MlDsa44(Box<ml_dsa::SigningKey<ml_dsa::MlDsa44>>),
+    /// ML-DSA-65.
+    MlDsa65(Box<ml_dsa::SigningKey<ml_dsa::MlDsa65>>),
+    /// ML-DSA-87.
+    MlDsa87(Box<ml_dsa::SigningKey<ml_dsa::MlDsa87>>),
 }
 
 impl std::fmt::Debug for PrivateKey {
@@ -124,9 +135,100 @@ impl PrivateKey {
                 "EC curve {curve} is not supported; use P-256 or P-384"
             )));
         }
+        for (ml, key_type) in [
+            (oid::ML_DSA_44, KeyType::MlDsa44),
+            (oid::ML_DSA_65, KeyType::MlDsa65),
+            (oid::ML_DSA_87, KeyType::MlDsa87),
+        ] {
+            if alg == ml {
+                return Self::from_ml_dsa(key_type, info.private_key.as_bytes());
+            }
+        }
         Err(Error::key(format!(
-            "key algorithm {alg} is not supported; use RSA or EC (P-256, P-384)"
+            "key algorithm {alg} is not supported; use RSA, EC (P-256, P-384) or ML-DSA"
         )))
+    }
+
+    /// An ML-DSA `privateKey` (RFC 9881): the seed (`[0] IMPLICIT OCTET
+    /// STRING`, 32 bytes), or the seed with the expanded key (`SEQUENCE`).
+    fn from_ml_dsa(key_type: KeyType, private_key: &[u8]) -> Result<Self, Error> {
+        use pkcs8::der::asn1::OctetStringRef;
+        use pkcs8::der::{Reader, SliceReader, Tag, TagNumber, Tagged};
+        let name = key_type.family();
+        let any = pkcs8::der::AnyRef::from_der(private_key).map_err(|e| {
+            Error::key(format!("unreadable {name} private key ({e})")).with_source(e)
+        })?;
+        let (seed, expanded) = match any.tag() {
+            Tag::ContextSpecific {
+                constructed: false,
+                number: TagNumber(0),
+            } => (any.value(), None),
+            Tag::Sequence => {
+                let mut r = SliceReader::new(any.value()).map_err(|e| {
+                    Error::key(format!("unreadable {name} private key ({e})")).with_source(e)
+                })?;
+                let seed = <&OctetStringRef>::decode(&mut r).map_err(|e| {
+                    Error::key(format!("unreadable {name} seed ({e})")).with_source(e)
+                })?;
+                let expanded = <&OctetStringRef>::decode(&mut r).map_err(|e| {
+                    Error::key(format!("unreadable {name} expanded key ({e})")).with_source(e)
+                })?;
+                if !r.is_finished() {
+                    return Err(Error::key(format!(
+                        "trailing data after the {name} private key"
+                    )));
+                }
+                (seed.as_bytes(), Some(expanded.as_bytes()))
+            }
+            Tag::OctetString => {
+                return Err(Error::key(format!(
+                    "the {name} private key holds only the expanded key; give it with its 32-byte seed (the PKCS#8 form OpenSSL 3.5 and later write, and the one aws_signing_helper reads)"
+                )));
+            }
+            other => {
+                return Err(Error::key(format!(
+                    "unrecognised {name} private key form ({other}); expected the 32-byte seed"
+                )));
+            }
+        };
+        let seed: &[u8; 32] = seed.try_into().map_err(|_| {
+            Error::key(format!(
+                "the {name} seed is {} bytes; it must be 32 (a truncated or damaged key file?)",
+                seed.len()
+            ))
+        })?;
+        let seed = ml_dsa::Seed::from(*seed);
+        fn check<P: ml_dsa::MlDsaParams>(
+            key: &ml_dsa::SigningKey<P>,
+            expanded: Option<&[u8]>,
+            name: &str,
+        ) -> Result<(), Error> {
+            #[allow(deprecated)]
+            let derived = key.expanded_key().to_expanded();
+            match expanded {
+                Some(e) if e != derived.as_slice() => Err(Error::key(format!(
+                    "the {name} private key's expanded key does not match its seed"
+                ))),
+                _ => Ok(()),
+            }
+        }
+        Ok(match key_type {
+            KeyType::MlDsa44 => {
+                let k = Box::new(ml_dsa::SigningKey::<ml_dsa::MlDsa44>::from_seed(&seed));
+                check(&k, expanded, name)?;
+                PrivateKey::MlDsa44(k)
+            }
+            KeyType::MlDsa65 => {
+                let k = Box::new(ml_dsa::SigningKey::<ml_dsa::MlDsa65>::from_seed(&seed));
+                check(&k, expanded, name)?;
+                PrivateKey::MlDsa65(k)
+            }
+            _ => {
+                let k = Box::new(ml_dsa::SigningKey::<ml_dsa::MlDsa87>::from_seed(&seed));
+                check(&k, expanded, name)?;
+                PrivateKey::MlDsa87(k)
+            }
+        })
     }
 
     /// A PKCS#1 `RSAPrivateKey`.
@@ -176,21 +278,35 @@ impl PrivateKey {
             PrivateKey::Rsa(_) => KeyType::Rsa,
             PrivateKey::P256(_) => KeyType::P256,
             PrivateKey::P384(_) => KeyType::P384,
+            PrivateKey::MlDsa44(_) => KeyType::MlDsa44,
+            PrivateKey::MlDsa65(_) => KeyType::MlDsa65,
+            PrivateKey::MlDsa87(_) => KeyType::MlDsa87,
         }
     }
 
     /// The public key as a certificate carries it: PKCS#1 `RSAPublicKey`
-    /// for RSA, the uncompressed point for EC.
+    /// for RSA, the uncompressed point for EC, the encoded public key for
+    /// ML-DSA.
     pub fn public_key(&self) -> Vec<u8> {
         match self {
             PrivateKey::Rsa(k) => k.public_key().as_ref().to_vec(),
             PrivateKey::P256(k) => k.verifying_key().to_sec1_point(false).as_bytes().to_vec(),
             PrivateKey::P384(k) => k.verifying_key().to_sec1_point(false).as_bytes().to_vec(),
+            PrivateKey::MlDsa44(k) => ml_dsa::signature::Keypair::verifying_key(k.as_ref())
+                .encode()
+                .to_vec(),
+            PrivateKey::MlDsa65(k) => ml_dsa::signature::Keypair::verifying_key(k.as_ref())
+                .encode()
+                .to_vec(),
+            PrivateKey::MlDsa87(k) => ml_dsa::signature::Keypair::verifying_key(k.as_ref())
+                .encode()
+                .to_vec(),
         }
     }
 
     /// Signs `message` hashed with `digest`: RSA PKCS#1 v1.5, or ECDSA with
-    /// a DER-encoded signature.
+    /// a DER-encoded signature; ML-DSA signs `message` itself (pure
+    /// ML-DSA, empty context, deterministic) and ignores `digest`.
     pub fn sign(&self, message: &[u8], digest: Digest) -> Result<Vec<u8>, Error> {
         match self {
             PrivateKey::Rsa(k) => {
@@ -220,8 +336,21 @@ impl PrivateKey {
                     .map_err(|_| Error::key("ECDSA signing failed with this key"))?;
                 Ok(sig.as_bytes().to_vec())
             }
+            PrivateKey::MlDsa44(k) => ml_dsa_sign(k, message),
+            PrivateKey::MlDsa65(k) => ml_dsa_sign(k, message),
+            PrivateKey::MlDsa87(k) => ml_dsa_sign(k, message),
         }
     }
+}
+
+fn ml_dsa_sign<P: ml_dsa::MlDsaParams>(
+    key: &ml_dsa::SigningKey<P>,
+    message: &[u8],
+) -> Result<Vec<u8>, Error> {
+    key.expanded_key()
+        .sign_deterministic(message, &[])
+        .map(|sig| sig.encode().to_vec())
+        .map_err(|_| Error::key("ML-DSA signing failed with this key"))
 }
 
 /// `Some(blocks)` when the input is PEM, each `(label, der)` in order.

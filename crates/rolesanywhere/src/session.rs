@@ -307,9 +307,9 @@ pub fn create_session_request(
         .with_headers(&headers)
         .with_payload(Payload::Bytes(body.as_bytes()));
     let signing = SigningParams::new(&params.region, "rolesanywhere", time);
-    // The Authorization value is at most ~1.3 KiB (a 4096-bit RSA
-    // signature is 1024 hex digits), whatever the certificate size.
-    let mut buf = vec![0u8; 4096];
+    // The Authorization value: the signature's hex (at most ML-DSA-87's
+    // 9,254 digits) after the algorithm, scope and signed headers.
+    let mut buf = vec![0u8; 2 * sigv4_core::MAX_SIGNATURE_LEN + 1024];
     let input = SigningInput::new(&view, &signing);
     let signed = match trace {
         Some(t) => sigv4_core::sign_traced(signer, &input, &mut buf, t),

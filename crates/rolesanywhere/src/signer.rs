@@ -13,7 +13,8 @@ use crate::key::{Digest, PrivateKey};
 
 /// `AWS4-X509-RSA-SHA256` (RSA PKCS#1 v1.5, SHA-256) or
 /// `AWS4-X509-ECDSA-SHA256` (ECDSA over P-256 or P-384 with SHA-256, DER
-/// signature), by the key's type.
+/// signature) or `AWS4-X509-MLDSA` (pure ML-DSA over the string to sign,
+/// empty context), by the key's type.
 #[derive(Debug)]
 pub struct X509Signer {
     key: PrivateKey,
@@ -40,6 +41,7 @@ pub fn algorithm_name(key_type: KeyType) -> &'static str {
     match key_type {
         KeyType::Rsa => "AWS4-X509-RSA-SHA256",
         KeyType::P256 | KeyType::P384 => "AWS4-X509-ECDSA-SHA256",
+        KeyType::MlDsa44 | KeyType::MlDsa65 | KeyType::MlDsa87 => "AWS4-X509-MLDSA",
     }
 }
 

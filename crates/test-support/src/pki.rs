@@ -3,7 +3,8 @@
 //! keys (key, CSR, then signed by the intermediate), each key also written
 //! in the other forms users hold (PKCS#1 / SEC1, DER, encrypted PKCS#8 with
 //! PBKDF2 and scrypt, a PKCS#12 bundle). Also an unrelated root with its
-//! own leaf, and an expired leaf. Made once per test process.
+//! own leaf, an expired leaf, and ML-DSA-44/65/87 leaves and an ML-DSA CA
+//! (`mldsa_pki.py`). Made once per test process.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -332,6 +333,19 @@ pub fn pki() -> &'static Pki {
             "rogue-root",
         );
         expired_leaf(d);
+        // ML-DSA leaves (and an ML-DSA CA): Python's cryptography, as the
+        // openssl command here (3.0) cannot make them.
+        let out = std::process::Command::new("python3")
+            .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("mldsa_pki.py"))
+            .arg(d)
+            .arg(PASSWORD)
+            .output()
+            .expect("python3 is needed for the ML-DSA certificates");
+        assert!(
+            out.status.success(),
+            "mldsa_pki.py failed (cryptography >= 48 with ML-DSA is needed): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         Pki { dir }
     })
 }

@@ -38,8 +38,10 @@ use sinks::{Encoding, HashTee, HashText, HexSink};
 
 /// The HMAC-SHA256 algorithm name of SigV4.
 pub const HMAC_SHA256: &str = "AWS4-HMAC-SHA256";
-/// The longest raw signature an algorithm may produce (RSA-4096).
-pub const MAX_SIGNATURE_LEN: usize = 512;
+/// The longest raw signature an algorithm may produce: ML-DSA-87's 4,627
+/// bytes (RSA-4096 makes 512). Only a bound: signatures stream into the
+/// output as hex, nothing is buffered.
+pub const MAX_SIGNATURE_LEN: usize = 4627;
 /// The longest presigned URL lifetime AWS accepts: 7 days.
 pub const MAX_EXPIRES: u64 = 604_800;
 /// The payload hash line for an unsigned payload.

@@ -404,7 +404,7 @@ fn sign_string(args: &SignStringArgs) -> Result<Vec<u8>, Failure> {
     let message: Zeroizing<Vec<u8>> = match args.string.as_deref() {
         Some("-") => Source::path("-").read("string to sign")?,
         Some(s) => Zeroizing::new(s.as_bytes().to_vec()),
-        None => Zeroizing::new(fixed_string_to_sign(&key.public_key())),
+        None => Zeroizing::new(fixed_string_to_sign(&key)),
     };
     let digest = match args.digest.as_str() {
         "SHA384" => Digest::Sha384,
@@ -421,13 +421,16 @@ fn sign_string(args: &SignStringArgs) -> Result<Vec<u8>, Failure> {
 }
 
 /// What `aws_signing_helper sign-string` signs (its test string, version
-/// 1): a check that a key signs, comparable across the two tools.
-fn fixed_string_to_sign(public_key: &[u8]) -> Vec<u8> {
-    let mut suffix = ring::digest::Context::new(&ring::digest::SHA256);
-    suffix.update(b"IAM RA");
-    suffix.update(public_key);
+/// 1): a check that a key signs, comparable across the two tools. The
+/// helper appends the public key's digest for RSA and EC keys only.
+fn fixed_string_to_sign(key: &PrivateKey) -> Vec<u8> {
     let mut out = b"AWS Roles Anywhere Credential Helper Signing Test1".to_vec();
-    out.extend_from_slice(suffix.finish().as_ref());
+    if !key.key_type().is_ml_dsa() {
+        let mut suffix = ring::digest::Context::new(&ring::digest::SHA256);
+        suffix.update(b"IAM RA");
+        suffix.update(&key.public_key());
+        out.extend_from_slice(suffix.finish().as_ref());
+    }
     out
 }
 
@@ -456,11 +459,7 @@ fn read_certificate_data(args: &ReadArgs) -> Result<String, Failure> {
         "keyType": family,
         "certificateData": cert.header_value(),
         "serialNumber": cert.serial_decimal(),
-        "supportedAlgorithms": [
-            format!("{family}SHA256"),
-            format!("{family}SHA384"),
-            format!("{family}SHA512"),
-        ],
+        "supportedAlgorithms": cert.key_type().supported_algorithms(),
         "subject": cert.subject(),
         "issuer": cert.issuer(),
         "subjectAlternativeNames": cert.subject_alternative_names(),
