@@ -1,5 +1,6 @@
 //! Loading certificates, chains and keys from untrusted bytes: PEM, DER,
-//! PKCS#1, SEC1, PKCS#8, encrypted PKCS#8 and PKCS#12. Never a panic, and
+//! PKCS#1, SEC1, PKCS#8 (ML-DSA seeds included), encrypted PKCS#8 and
+//! PKCS#12. Never a panic, and
 //! an error never repeats the input.
 #![no_main]
 
