@@ -148,6 +148,31 @@ impl Identity {
         })
     }
 
+    /// A certificate and key on a PKCS#11 token (the certificate may also
+    /// be a file), with the intermediates from `intermediates`. The key
+    /// must be the certificate's; it never leaves the token.
+    #[cfg(feature = "pkcs11")]
+    pub fn load_pkcs11(
+        source: &crate::pkcs11::Pkcs11Source,
+        intermediates: Option<&Source>,
+    ) -> Result<Self, Error> {
+        let (certificate, key) = crate::pkcs11::open(source)?;
+        let mut chain = match intermediates {
+            Some(s) => parse_chain(&s.read("intermediates")?)?,
+            None => Vec::new(),
+        };
+        chain.retain(|c| c.der() != certificate.der());
+        let signer = X509Signer::new(
+            PrivateKey::Pkcs11(Box::new(key)),
+            certificate.serial_decimal(),
+        );
+        Ok(Self {
+            certificate,
+            chain,
+            signer,
+        })
+    }
+
     /// Fails when the certificate is not valid at `now`.
     pub fn check_validity(&self, now: SystemTime) -> Result<(), Error> {
         self.certificate.check_validity(now)

@@ -57,6 +57,9 @@ pub enum PrivateKey {
     MlDsa65(Box<ml_dsa::SigningKey<ml_dsa::MlDsa65>>),
     /// ML-DSA-87.
     MlDsa87(Box<ml_dsa::SigningKey<ml_dsa::MlDsa87>>),
+    /// A key on a PKCS#11 token (it never leaves the token).
+    #[cfg(feature = "pkcs11")]
+    Pkcs11(Box<crate::pkcs11::Pkcs11Key>),
 }
 
 impl std::fmt::Debug for PrivateKey {
@@ -281,6 +284,8 @@ impl PrivateKey {
             PrivateKey::MlDsa44(_) => KeyType::MlDsa44,
             PrivateKey::MlDsa65(_) => KeyType::MlDsa65,
             PrivateKey::MlDsa87(_) => KeyType::MlDsa87,
+            #[cfg(feature = "pkcs11")]
+            PrivateKey::Pkcs11(k) => k.key_type(),
         }
     }
 
@@ -301,6 +306,8 @@ impl PrivateKey {
             PrivateKey::MlDsa87(k) => ml_dsa::signature::Keypair::verifying_key(k.as_ref())
                 .encode()
                 .to_vec(),
+            #[cfg(feature = "pkcs11")]
+            PrivateKey::Pkcs11(k) => k.public_key().to_vec(),
         }
     }
 
@@ -339,6 +346,8 @@ impl PrivateKey {
             PrivateKey::MlDsa44(k) => ml_dsa_sign(k, message),
             PrivateKey::MlDsa65(k) => ml_dsa_sign(k, message),
             PrivateKey::MlDsa87(k) => ml_dsa_sign(k, message),
+            #[cfg(feature = "pkcs11")]
+            PrivateKey::Pkcs11(k) => k.sign(message, digest),
         }
     }
 }

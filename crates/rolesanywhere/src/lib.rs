@@ -47,6 +47,8 @@ pub mod credentials_file;
 pub mod identity;
 pub mod imds_server;
 pub mod key;
+#[cfg(feature = "pkcs11")]
+pub mod pkcs11;
 pub mod policy;
 pub mod provider;
 pub mod refresh;

@@ -187,7 +187,6 @@ fn other_key_store_flags_are_refused_clearly() {
     for flags in [
         vec!["--cert-selector", "Key=x509Subject,Value=CN=a"],
         vec!["--system-store-name", "MY"],
-        vec!["--pkcs11-lib", "/usr/lib/opensc-pkcs11.so"],
         vec!["--reuse-pin"],
         vec!["--tpm-key-password", "x"],
         vec!["--no-tpm-key-password"],
@@ -205,6 +204,15 @@ fn other_key_store_flags_are_refused_clearly() {
         args.extend(flags.iter().map(|s| s.to_string()));
         assert_error(&run(&args), "not supported yet");
     }
+}
+
+#[test]
+fn a_pkcs11_module_with_a_key_file_is_a_clear_usage_error() {
+    // (Keys on tokens are tested in tests/pkcs11.rs.)
+    let mut args = vec!["credential-process".to_string()];
+    args.extend(session_args("rsa.pem", "rsa.key"));
+    args.extend(["--pkcs11-lib".into(), "/usr/lib/opensc-pkcs11.so".into()]);
+    assert_error(&run(&args), "--private-key is a pkcs11: URI");
 }
 
 #[test]

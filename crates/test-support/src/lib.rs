@@ -13,6 +13,7 @@ pub mod opensearch;
 pub mod peers;
 pub mod pki;
 pub mod rolesanywhere;
+pub mod softhsm;
 pub mod workload;
 
 use std::io::{BufRead, BufReader};

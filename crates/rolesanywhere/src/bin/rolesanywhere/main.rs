@@ -18,6 +18,7 @@ use cred_providers::transport::{
 use rolesanywhere::cert::EndEntity;
 use rolesanywhere::identity::{Identity, IdentitySource, Source};
 use rolesanywhere::key::{Digest, PrivateKey, read_pkcs12};
+use rolesanywhere::pkcs11::{CertificateLocation, Pkcs11Source, Pkcs11Uri};
 use rolesanywhere::session::SessionParams;
 use rolesanywhere::{Error, RolesAnywhereProvider};
 use zeroize::Zeroizing;
@@ -137,7 +138,8 @@ struct OtherStores {
     /// (not supported yet) Windows system store name.
     #[arg(long, value_name = "NAME")]
     system_store_name: Option<String>,
-    /// (not supported yet) PKCS#11 library.
+    /// The PKCS#11 module of a smart card or HSM; --certificate and
+    /// --private-key are then pkcs11: URIs (or the certificate a file).
     #[arg(long, value_name = "PATH")]
     pkcs11_lib: Option<String>,
     /// (not supported yet) reuse the PKCS#11 PIN.
@@ -156,14 +158,13 @@ impl OtherStores {
         let used = [
             ("--cert-selector", self.cert_selector.is_some()),
             ("--system-store-name", self.system_store_name.is_some()),
-            ("--pkcs11-lib", self.pkcs11_lib.is_some()),
             ("--reuse-pin", self.reuse_pin),
             ("--tpm-key-password", self.tpm_key_password.is_some()),
             ("--no-tpm-key-password", self.no_tpm_key_password),
         ];
         if let Some((flag, _)) = used.iter().find(|(_, on)| *on) {
             return Err(Failure::Lib(Error::Unsupported(format!(
-                "{flag} is not supported yet: only keys in files (PEM, DER, PKCS#8, PKCS#12) are; use --certificate and --private-key"
+                "{flag} is not supported yet: keys in files (PEM, DER, PKCS#8, PKCS#12) and on PKCS#11 tokens (--pkcs11-lib) are"
             ))));
         }
         Ok(())
@@ -191,6 +192,56 @@ struct KeyArgs {
 }
 
 impl KeyArgs {
+    /// The PKCS#11 source, when the key is on a token.
+    fn pkcs11(&self) -> Result<Option<Pkcs11Source>, Failure> {
+        let uri = |p: &Option<PathBuf>| {
+            p.as_ref()
+                .and_then(|p| p.to_str())
+                .filter(|s| Pkcs11Uri::is_uri(s))
+                .map(str::to_string)
+        };
+        let (cert_uri, key_uri) = (uri(&self.certificate), uri(&self.private_key));
+        let Some(module) = self.other.pkcs11_lib.clone() else {
+            if cert_uri.is_some() || key_uri.is_some() {
+                return Err(Failure::Usage(
+                    "a pkcs11: URI needs --pkcs11-lib, the token's PKCS#11 module".into(),
+                ));
+            }
+            return Ok(None);
+        };
+        self.other.refuse()?;
+        let certificate = match (&cert_uri, &self.certificate, &key_uri) {
+            (Some(u), _, _) => CertificateLocation::Token(Box::new(Pkcs11Uri::parse(u)?)),
+            (None, Some(path), _) => CertificateLocation::File(path.clone()),
+            // Only the key named (sign-string): its certificate is the one
+            // stored beside it, under the same label or id.
+            (None, None, Some(k)) => CertificateLocation::Token(Box::new(Pkcs11Uri::parse(k)?)),
+            (None, None, None) => {
+                return Err(Failure::Usage("--certificate is required".into()));
+            }
+        };
+        if self.private_key.is_some() && key_uri.is_none() {
+            return Err(Failure::Usage(
+                "with --pkcs11-lib, --private-key is a pkcs11: URI (or left out to find the certificate's key)".into(),
+            ));
+        }
+        Ok(Some(Pkcs11Source {
+            module: PathBuf::from(module),
+            certificate,
+            private_key: key_uri.map(|u| Pkcs11Uri::parse(&u)).transpose()?,
+            pin: None,
+        }))
+    }
+
+    /// The identity, from files or a token.
+    fn identity(&self) -> Result<Identity, Failure> {
+        if let Some(p) = self.pkcs11()? {
+            let intermediates = self.intermediates.clone().map(Source::Path);
+            return Ok(Identity::load_pkcs11(&p, intermediates.as_ref())?);
+        }
+        Ok(Identity::load(&self.source()?)?)
+    }
+
     fn source(&self) -> Result<IdentitySource, Failure> {
         self.other.refuse()?;
         let certificate = self
@@ -298,7 +349,6 @@ struct Session {
 
 impl CredArgs {
     fn session(&self) -> Result<Session, Failure> {
-        let source = self.key.source()?;
         let need = |v: &Option<String>, flag: &str| {
             v.clone()
                 .ok_or_else(|| Failure::Usage(format!("{flag} is required")))
@@ -324,7 +374,7 @@ impl CredArgs {
             builder = builder.role_session_name(n);
         }
         let params = builder.build()?;
-        let identity = Identity::load(&source)?;
+        let identity = self.key.identity()?;
         identity.check_validity(SystemTime::now())?;
         let config = TransportConfig {
             tls: if self.no_verify_ssl {
@@ -385,9 +435,14 @@ impl Session {
 }
 
 fn sign_string(args: &SignStringArgs) -> Result<Vec<u8>, Failure> {
-    args.key.other.refuse()?;
     let password = args.key.pkcs8_password.as_deref();
+    let token = args.key.pkcs11()?;
+    args.key.other.refuse()?;
     let key = match (&args.key.private_key, &args.key.certificate) {
+        _ if token.is_some() => {
+            let (_, key) = rolesanywhere::pkcs11::open(token.as_ref().expect("checked"))?;
+            PrivateKey::Pkcs11(Box::new(key))
+        }
         (Some(path), _) => {
             let bytes = Source::Path(path.clone()).read("private key")?;
             PrivateKey::from_bytes(&bytes, password)?

@@ -1,0 +1,553 @@
+//! Keys that never leave their device: a PKCS#11 module (a smart card, an
+//! HSM, SoftHSM) loaded at run time through `cryptoki`, as
+//! `aws_signing_helper --pkcs11-lib` uses it.
+//!
+//! Objects are named by RFC 7512 `pkcs11:` URIs (`token`, `object`, `id`,
+//! `slot-id`, `serial`, `manufacturer`, `model`, `type`, `pin-value`,
+//! `pin-source`). The certificate may be on the token or in a file; the
+//! key is the one the URI names, or else the one with the certificate's
+//! `CKA_ID`, or else the one whose public key is the certificate's. One
+//! session is opened, logged in once and kept for every signature (behind
+//! a lock: a PKCS#11 session serves one call at a time). RSA signs with
+//! `CKM_SHA256_RSA_PKCS`; ECDSA with `CKM_ECDSA` over the SHA-256 prehash,
+//! its `r‖s` turned into DER. There is no export call: the key stays on the
+//! device.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
+use cryptoki::mechanism::Mechanism;
+use cryptoki::object::{Attribute, AttributeType, KeyType as CkKeyType, ObjectClass, ObjectHandle};
+use cryptoki::session::{Session, UserType};
+use cryptoki::slot::Slot;
+use cryptoki::types::AuthPin;
+use zeroize::Zeroizing;
+
+use crate::Error;
+use crate::cert::{EndEntity, KeyType};
+use crate::key::Digest;
+
+/// An RFC 7512 `pkcs11:` URI, parsed (values percent-decoded).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Pkcs11Uri {
+    /// `token`: the token label.
+    pub token: Option<String>,
+    /// `object`: the object label (`CKA_LABEL`).
+    pub object: Option<String>,
+    /// `id`: the object id (`CKA_ID`), as bytes.
+    pub id: Option<Vec<u8>>,
+    /// `slot-id`.
+    pub slot_id: Option<u64>,
+    /// `serial`: the token serial number.
+    pub serial: Option<String>,
+    /// `manufacturer`.
+    pub manufacturer: Option<String>,
+    /// `model`.
+    pub model: Option<String>,
+    /// `type`: `cert`, `private`, …
+    pub object_type: Option<String>,
+    /// `pin-value` (query attribute).
+    pub pin_value: Option<Zeroizing<String>>,
+    /// `pin-source` (query attribute): a file holding the PIN.
+    pub pin_source: Option<String>,
+}
+
+impl std::fmt::Debug for Pkcs11Uri {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pkcs11Uri")
+            .field("token", &self.token)
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("slot_id", &self.slot_id)
+            .field("serial", &self.serial)
+            .field("pin_value", &self.pin_value.as_ref().map(|_| "<redacted>"))
+            .field("pin_source", &self.pin_source)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pkcs11Uri {
+    /// Whether `s` is a `pkcs11:` URI.
+    pub fn is_uri(s: &str) -> bool {
+        s.len() >= 7 && s[..7].eq_ignore_ascii_case("pkcs11:")
+    }
+
+    /// Parses a `pkcs11:` URI. Unknown attributes are refused, so that a
+    /// typo does not pick another object.
+    pub fn parse(uri: &str) -> Result<Self, Error> {
+        if !Self::is_uri(uri) {
+            return Err(Error::InvalidParameter(
+                "a PKCS#11 object must be named by a pkcs11: URI".into(),
+            ));
+        }
+        let rest = &uri[7..];
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let mut out = Pkcs11Uri::default();
+        let attrs = path
+            .split(';')
+            .chain(query.split('&'))
+            .filter(|a| !a.is_empty());
+        for attr in attrs {
+            let (name, value) = attr.split_once('=').ok_or_else(|| {
+                Error::InvalidParameter(format!(
+                    "bad pkcs11: URI attribute {name:?} (expected name=value)",
+                    name = attr.split('=').next().unwrap_or_default()
+                ))
+            })?;
+            let bytes = percent_decode(value).ok_or_else(|| {
+                Error::InvalidParameter(format!("bad percent-encoding in the pkcs11: URI's {name}"))
+            })?;
+            let text = || {
+                String::from_utf8(bytes.clone()).map_err(|_| {
+                    Error::InvalidParameter(format!("the pkcs11: URI's {name} is not UTF-8"))
+                })
+            };
+            match name {
+                "token" => out.token = Some(text()?),
+                "object" => out.object = Some(text()?),
+                "id" => out.id = Some(bytes.clone()),
+                "slot-id" => {
+                    out.slot_id = Some(text()?.parse().map_err(|_| {
+                        Error::InvalidParameter("the pkcs11: URI's slot-id is not a number".into())
+                    })?)
+                }
+                "serial" => out.serial = Some(text()?),
+                "manufacturer" => out.manufacturer = Some(text()?),
+                "model" => out.model = Some(text()?),
+                "type" => out.object_type = Some(text()?),
+                "pin-value" => out.pin_value = Some(Zeroizing::new(text()?)),
+                "pin-source" => out.pin_source = Some(text()?),
+                // Attributes that select nothing here.
+                "library-manufacturer"
+                | "library-description"
+                | "library-version"
+                | "slot-manufacturer"
+                | "slot-description"
+                | "module-name"
+                | "module-path" => {}
+                other => {
+                    return Err(Error::InvalidParameter(format!(
+                        "unknown pkcs11: URI attribute {other:?}"
+                    )));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The PIN the URI gives (`pin-value`, or the first line of the
+    /// `pin-source` file).
+    fn pin(&self) -> Result<Option<Zeroizing<String>>, Error> {
+        if let Some(p) = &self.pin_value {
+            return Ok(Some(p.clone()));
+        }
+        if let Some(src) = &self.pin_source {
+            let path = src.strip_prefix("file:").unwrap_or(src);
+            let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+                Error::InvalidParameter(format!("cannot read the pin-source file {path}: {e}"))
+            })?);
+            let first = text.lines().next().unwrap_or_default();
+            return Ok(Some(Zeroizing::new(first.to_string())));
+        }
+        Ok(None)
+    }
+}
+
+fn percent_decode(s: &str) -> Option<Vec<u8>> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
+fn p11(what: &str) -> impl Fn(cryptoki::error::Error) -> Error + '_ {
+    move |e| Error::key(format!("PKCS#11: {what}: {e}"))
+}
+
+/// A key on a PKCS#11 token, with the open, logged-in session that signs
+/// with it.
+pub struct Pkcs11Key {
+    session: Mutex<Session>,
+    key: ObjectHandle,
+    key_type: KeyType,
+    public_key: Vec<u8>,
+    _module: Pkcs11,
+}
+
+impl std::fmt::Debug for Pkcs11Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Pkcs11Key({:?})", self.key_type)
+    }
+}
+
+impl Pkcs11Key {
+    /// The key type (the certificate's).
+    pub fn key_type(&self) -> KeyType {
+        self.key_type
+    }
+
+    /// The public key as the certificate carries it.
+    pub fn public_key(&self) -> &[u8] {
+        &self.public_key
+    }
+
+    /// Signs `message` on the token (the digest is SHA-256, as Roles
+    /// Anywhere signs; other digests are refused).
+    pub fn sign(&self, message: &[u8], digest: Digest) -> Result<Vec<u8>, Error> {
+        if digest != Digest::Sha256 {
+            return Err(Error::Unsupported(
+                "PKCS#11 keys sign with SHA-256 only".into(),
+            ));
+        }
+        let session = self
+            .session
+            .lock()
+            .map_err(|_| Error::key("PKCS#11: the session lock is poisoned"))?;
+        match self.key_type {
+            KeyType::Rsa => session
+                .sign(&Mechanism::Sha256RsaPkcs, self.key, message)
+                .map_err(p11("RSA signing")),
+            KeyType::P256 | KeyType::P384 => {
+                let hash = ring::digest::digest(&ring::digest::SHA256, message);
+                let raw = session
+                    .sign(&Mechanism::Ecdsa, self.key, hash.as_ref())
+                    .map_err(p11("ECDSA signing"))?;
+                let der = if self.key_type == KeyType::P256 {
+                    p256::ecdsa::Signature::from_slice(&raw).map(|s| s.to_der().as_bytes().to_vec())
+                } else {
+                    p384::ecdsa::Signature::from_slice(&raw).map(|s| s.to_der().as_bytes().to_vec())
+                };
+                der.map_err(|_| Error::key("PKCS#11: the token's ECDSA signature is malformed"))
+            }
+            other => Err(Error::Unsupported(format!(
+                "PKCS#11 keys of type {other:?} are not supported; use RSA or EC"
+            ))),
+        }
+    }
+}
+
+/// Where the certificate of a PKCS#11 identity is.
+#[derive(Clone, Debug)]
+pub enum CertificateLocation {
+    /// On the token.
+    Token(Box<Pkcs11Uri>),
+    /// In a file (PEM or DER).
+    File(PathBuf),
+}
+
+/// What to open: the module, the certificate, and (optionally) the key's
+/// URI and a PIN (when neither URI carries one).
+#[derive(Clone, Debug)]
+pub struct Pkcs11Source {
+    /// The PKCS#11 module (e.g. `/usr/lib/softhsm/libsofthsm2.so`).
+    pub module: PathBuf,
+    /// The certificate.
+    pub certificate: CertificateLocation,
+    /// The private key's URI (default: found from the certificate).
+    pub private_key: Option<Pkcs11Uri>,
+    /// The user PIN, when the URIs carry none.
+    pub pin: Option<Zeroizing<String>>,
+}
+
+fn token_matches(module: &Pkcs11, slot: Slot, uri: &Pkcs11Uri) -> Result<bool, Error> {
+    if uri.slot_id.is_some_and(|id| id != slot.id()) {
+        return Ok(false);
+    }
+    let info = module
+        .get_token_info(slot)
+        .map_err(p11("reading a token's information"))?;
+    let eq = |want: &Option<String>, have: &str| want.as_ref().is_none_or(|w| w == have.trim());
+    Ok(eq(&uri.token, info.label())
+        && eq(&uri.serial, info.serial_number())
+        && eq(&uri.manufacturer, info.manufacturer_id())
+        && eq(&uri.model, info.model()))
+}
+
+fn template(class: ObjectClass, uri: &Pkcs11Uri) -> Vec<Attribute> {
+    let mut t = vec![Attribute::Class(class)];
+    if let Some(l) = &uri.object {
+        t.push(Attribute::Label(l.as_bytes().to_vec()));
+    }
+    if let Some(id) = &uri.id {
+        t.push(Attribute::Id(id.clone()));
+    }
+    t
+}
+
+fn one(found: Vec<ObjectHandle>, what: &str) -> Result<ObjectHandle, Error> {
+    match found.as_slice() {
+        [h] => Ok(*h),
+        [] => Err(Error::key(format!(
+            "PKCS#11: no {what} matches on the token (check the URI's object= / id=)"
+        ))),
+        _ => Err(Error::key(format!(
+            "PKCS#11: {} objects match the {what} URI; name one with object= or id=",
+            found.len()
+        ))),
+    }
+}
+
+fn attribute_bytes(session: &Session, h: ObjectHandle, t: AttributeType) -> Option<Vec<u8>> {
+    session
+        .get_attributes(h, &[t])
+        .ok()?
+        .into_iter()
+        .find_map(|a| match a {
+            Attribute::Value(v)
+            | Attribute::Id(v)
+            | Attribute::Modulus(v)
+            | Attribute::EcPoint(v) => Some(v),
+            _ => None,
+        })
+}
+
+/// Opens the token, finds the certificate and its key, and logs in.
+pub fn open(source: &Pkcs11Source) -> Result<(EndEntity, Pkcs11Key), Error> {
+    let module = load(&source.module)?;
+    let cert_uri = match &source.certificate {
+        CertificateLocation::Token(u) => Some(u.as_ref()),
+        CertificateLocation::File(_) => None,
+    };
+    // The token: the one the URIs name (or the only one there is).
+    let selector = source
+        .private_key
+        .as_ref()
+        .or(cert_uri)
+        .cloned()
+        .unwrap_or_default();
+    let mut slots: Vec<Slot> = Vec::new();
+    for slot in module
+        .get_slots_with_token()
+        .map_err(p11("listing the slots"))?
+    {
+        if token_matches(&module, slot, &selector)? {
+            slots.push(slot);
+        }
+    }
+    let slot = match slots.as_slice() {
+        [s] => *s,
+        [] => {
+            return Err(Error::key(
+                "PKCS#11: no token matches (check token=, serial= or slot-id= in the URI)",
+            ));
+        }
+        _ => {
+            return Err(Error::key(format!(
+                "PKCS#11: {} tokens match; name one with token= or slot-id= in the URI",
+                slots.len()
+            )));
+        }
+    };
+    let session = module
+        .open_ro_session(slot)
+        .map_err(p11("opening a session"))?;
+    let pin = match source
+        .private_key
+        .as_ref()
+        .map(Pkcs11Uri::pin)
+        .transpose()?
+        .flatten()
+    {
+        Some(p) => Some(p),
+        None => match cert_uri.map(Pkcs11Uri::pin).transpose()?.flatten() {
+            Some(p) => Some(p),
+            None => source.pin.clone(),
+        },
+    };
+    let pin = pin.ok_or_else(|| {
+        Error::InvalidParameter(
+            "the token needs its user PIN: give pin-value= (or pin-source=) in the pkcs11: URI"
+                .into(),
+        )
+    })?;
+    session
+        .login(UserType::User, Some(&AuthPin::new(pin.as_str().into())))
+        .map_err(|e| match e {
+            cryptoki::error::Error::Pkcs11(cryptoki::error::RvError::PinIncorrect, _) => {
+                Error::key("PKCS#11: the PIN is incorrect")
+            }
+            other => p11("logging in")(other),
+        })?;
+
+    // The certificate.
+    let (cert_der, cert_id) = match &source.certificate {
+        CertificateLocation::File(path) => (
+            std::fs::read(path).map_err(|e| {
+                Error::key(format!(
+                    "cannot read the certificate file {}: {e}",
+                    path.display()
+                ))
+            })?,
+            None,
+        ),
+        CertificateLocation::Token(uri) => {
+            let h = one(
+                session
+                    .find_objects(&template(ObjectClass::CERTIFICATE, uri))
+                    .map_err(p11("finding the certificate"))?,
+                "certificate",
+            )?;
+            let der = attribute_bytes(&session, h, AttributeType::Value)
+                .ok_or_else(|| Error::key("PKCS#11: the certificate object has no value"))?;
+            (der, attribute_bytes(&session, h, AttributeType::Id))
+        }
+    };
+    let certificate = EndEntity::from_bytes(&cert_der)?;
+    let key_type = certificate.key_type();
+
+    // The key: as named, else by the certificate's CKA_ID, else by the
+    // public key object that is the certificate's.
+    let key = match &source.private_key {
+        Some(uri) => one(
+            session
+                .find_objects(&template(ObjectClass::PRIVATE_KEY, uri))
+                .map_err(p11("finding the private key"))?,
+            "private key",
+        )?,
+        None => {
+            let id = match cert_id {
+                Some(id) => Some(id),
+                None => public_key_id(&session, &certificate),
+            };
+            let id = id.ok_or_else(|| {
+                Error::key("PKCS#11: no key on the token is known to belong to the certificate; name it with --private-key pkcs11:…")
+            })?;
+            one(
+                session
+                    .find_objects(&[
+                        Attribute::Class(ObjectClass::PRIVATE_KEY),
+                        Attribute::Id(id),
+                    ])
+                    .map_err(p11("finding the private key"))?,
+                "private key with the certificate's id",
+            )?
+        }
+    };
+    // The key must be the certificate's: its type, and its public half
+    // when the token holds it.
+    let ck_type = session
+        .get_attributes(key, &[AttributeType::KeyType])
+        .map_err(p11("reading the key type"))?
+        .into_iter()
+        .find_map(|a| match a {
+            Attribute::KeyType(t) => Some(t),
+            _ => None,
+        });
+    let type_fits = match key_type {
+        KeyType::Rsa => ck_type == Some(CkKeyType::RSA),
+        KeyType::P256 | KeyType::P384 => ck_type == Some(CkKeyType::EC),
+        _ => false,
+    };
+    if !type_fits {
+        return Err(Error::KeyMismatch);
+    }
+    if let Some(id) = attribute_bytes(&session, key, AttributeType::Id)
+        && let Some(pub_id) = public_key_id(&session, &certificate)
+        && pub_id != id
+    {
+        return Err(Error::KeyMismatch);
+    }
+    let public_key = certificate.public_key().to_vec();
+    Ok((
+        certificate,
+        Pkcs11Key {
+            session: Mutex::new(session),
+            key,
+            key_type,
+            public_key,
+            _module: module,
+        },
+    ))
+}
+
+/// The `CKA_ID` of the token's public key object that is the
+/// certificate's key (RSA modulus, or EC point), if there is one.
+fn public_key_id(session: &Session, certificate: &EndEntity) -> Option<Vec<u8>> {
+    let objects = session
+        .find_objects(&[Attribute::Class(ObjectClass::PUBLIC_KEY)])
+        .ok()?;
+    let spki_key = certificate.public_key();
+    for h in objects {
+        let matches = match certificate.key_type() {
+            KeyType::Rsa => attribute_bytes(session, h, AttributeType::Modulus).is_some_and(|m| {
+                let m = strip_zeros(&m);
+                rsa_modulus(spki_key).is_some_and(|c| strip_zeros(c) == m)
+            }),
+            _ => attribute_bytes(session, h, AttributeType::EcPoint).is_some_and(|p| {
+                // CKA_EC_POINT is the point, usually wrapped in an OCTET STRING.
+                p == spki_key || p.ends_with(spki_key) && p.len() <= spki_key.len() + 3
+            }),
+        };
+        if matches {
+            return attribute_bytes(session, h, AttributeType::Id);
+        }
+    }
+    None
+}
+
+fn strip_zeros(b: &[u8]) -> &[u8] {
+    let n = b.iter().take_while(|&&x| x == 0).count();
+    &b[n..]
+}
+
+/// The modulus of a PKCS#1 `RSAPublicKey` (`SEQUENCE { modulus, e }`).
+fn rsa_modulus(pkcs1: &[u8]) -> Option<&[u8]> {
+    use pkcs8::der::asn1::UintRef;
+    use pkcs8::der::{AnyRef, Decode, SliceReader};
+    let seq = AnyRef::from_der(pkcs1).ok()?;
+    let mut r = SliceReader::new(seq.value()).ok()?;
+    let modulus = UintRef::decode(&mut r).ok()?;
+    Some(modulus.as_bytes())
+}
+
+fn load(path: &Path) -> Result<Pkcs11, Error> {
+    if !path.exists() {
+        return Err(Error::key(format!(
+            "the PKCS#11 module {} does not exist",
+            path.display()
+        )));
+    }
+    let module = Pkcs11::new(path).map_err(|e| {
+        Error::key(format!(
+            "cannot load the PKCS#11 module {}: {e}",
+            path.display()
+        ))
+    })?;
+    module
+        .initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK))
+        .map_err(p11("initialising the module"))?;
+    Ok(module)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris() {
+        let u = Pkcs11Uri::parse(
+            "pkcs11:token=My%20Token;object=app;id=%01%02;slot-id=7;type=private?pin-value=1234",
+        )
+        .unwrap();
+        assert_eq!(u.token.as_deref(), Some("My Token"));
+        assert_eq!(u.object.as_deref(), Some("app"));
+        assert_eq!(u.id.as_deref(), Some(&[1u8, 2][..]));
+        assert_eq!(u.slot_id, Some(7));
+        assert_eq!(u.pin_value.as_deref().map(String::as_str), Some("1234"));
+        assert!(!format!("{u:?}").contains("1234"), "the PIN is redacted");
+        assert!(Pkcs11Uri::parse("pkcs11:tokn=x").is_err());
+        assert!(Pkcs11Uri::parse("pkcs11:id=%zz").is_err());
+        assert!(Pkcs11Uri::parse("file:x").is_err());
+    }
+}
