@@ -38,25 +38,16 @@ fn cmd() -> Command {
 }
 
 fn session_args(cert: &str, key: &str) -> Vec<String> {
-    [
-        "--certificate",
-        &p(cert),
-        "--private-key",
-        &p(key),
-        "--intermediates",
-        &p("intermediate.pem"),
-        "--trust-anchor-arn",
-        ANCHOR_ARN,
-        "--profile-arn",
-        PROFILE_ARN,
-        "--role-arn",
-        ROLE_ARN,
-        "--endpoint",
-        &fake().url,
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    let mut args = vec![
+        "--certificate".to_string(),
+        p(cert),
+        "--private-key".into(),
+        p(key),
+        "--intermediates".into(),
+        p("intermediate.pem"),
+    ];
+    args.extend(fake().session_args());
+    args
 }
 
 fn run(args: &[String]) -> Output {

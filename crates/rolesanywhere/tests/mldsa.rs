@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 use test_support::pki::{PASSWORD, pki};
-use test_support::rolesanywhere::{ANCHOR_ARN, FakeRolesAnywhere, PROFILE_ARN, ROLE_ARN};
+use test_support::rolesanywhere::FakeRolesAnywhere;
 
 const BIN: &str = env!("CARGO_BIN_EXE_rolesanywhere");
 
@@ -27,25 +27,17 @@ fn run(args: &[String]) -> Output {
 }
 
 fn session(fake: &FakeRolesAnywhere, cert: &str, key: &str, intermediates: &str) -> Vec<String> {
-    [
-        "credential-process",
-        "--certificate",
-        &p(cert),
-        "--private-key",
-        &p(key),
-        "--intermediates",
-        &p(intermediates),
-        "--trust-anchor-arn",
-        ANCHOR_ARN,
-        "--profile-arn",
-        PROFILE_ARN,
-        "--role-arn",
-        ROLE_ARN,
-        "--endpoint",
-        &fake.url,
-    ]
-    .map(String::from)
-    .to_vec()
+    let mut args = vec![
+        "credential-process".to_string(),
+        "--certificate".into(),
+        p(cert),
+        "--private-key".into(),
+        p(key),
+        "--intermediates".into(),
+        p(intermediates),
+    ];
+    args.extend(fake.session_args());
+    args
 }
 
 /// The signature's hex digits in an `Authorization` header.

@@ -44,19 +44,7 @@ fn session_args(fake: &FakeRolesAnywhere, cert: &str, key: &str, chain: bool) ->
     if chain {
         args.extend(["--intermediates".into(), p("intermediate.pem")]);
     }
-    args.extend(
-        [
-            "--trust-anchor-arn",
-            ANCHOR_ARN,
-            "--profile-arn",
-            PROFILE_ARN,
-            "--role-arn",
-            ROLE_ARN,
-            "--endpoint",
-            &fake.url,
-        ]
-        .map(String::from),
-    );
+    args.extend(fake.session_args());
     args
 }
 

@@ -9,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 use test_support::peers::aws_signing_helper;
 use test_support::pki::pki;
-use test_support::rolesanywhere::{ANCHOR_ARN, FakeRolesAnywhere, PROFILE_ARN, ROLE_ARN};
+use test_support::rolesanywhere::FakeRolesAnywhere;
 use test_support::softhsm::{PIN, SoftHsm, TOKEN, softhsm};
 
 const OURS: &str = env!("CARGO_BIN_EXE_rolesanywhere");
@@ -41,21 +41,8 @@ fn session(hsm: &SoftHsm, fake: &FakeRolesAnywhere, key_args: &[String]) -> Vec<
         hsm.module.display().to_string(),
     ];
     args.extend_from_slice(key_args);
-    args.extend(
-        [
-            "--intermediates",
-            &p("intermediate.pem"),
-            "--trust-anchor-arn",
-            ANCHOR_ARN,
-            "--profile-arn",
-            PROFILE_ARN,
-            "--role-arn",
-            ROLE_ARN,
-            "--endpoint",
-            &fake.url,
-        ]
-        .map(String::from),
-    );
+    args.extend(["--intermediates".into(), p("intermediate.pem")]);
+    args.extend(fake.session_args());
     args
 }
 

@@ -52,6 +52,24 @@ impl FakeRolesAnywhere {
         }
     }
 
+    /// The flags that point a `credential-process`-like command at this
+    /// fake: `--trust-anchor-arn`, `--profile-arn`, `--role-arn` and
+    /// `--endpoint`.
+    pub fn session_args(&self) -> Vec<String> {
+        [
+            "--trust-anchor-arn",
+            ANCHOR_ARN,
+            "--profile-arn",
+            PROFILE_ARN,
+            "--role-arn",
+            ROLE_ARN,
+            "--endpoint",
+            &self.url,
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
     /// The logged requests.
     pub fn requests(&self) -> Vec<String> {
         std::fs::read_to_string(&self.log)
