@@ -64,11 +64,6 @@ impl RealNode {
     }
 }
 
-/// The workspace root (where `scripts/` lies).
-fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 /// The node: from `OPENSEARCH_URL` / `OPENSEARCH_CA` when `scripts/test`
 /// started it, otherwise started (or reused) with `scripts/opensearch
 /// start`. Panics, naming what failed, when there is none.
@@ -87,23 +82,8 @@ pub fn real_node() -> &'static RealNode {
                 master_password,
             };
         }
-        let out = Command::new(workspace_root().join("scripts/opensearch"))
-            .arg("start")
-            .stdin(Stdio::null())
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("scripts/opensearch could not be run");
-        assert!(
-            out.status.success(),
-            "scripts/opensearch start failed (a real OpenSearch node is required for these tests)"
-        );
-        let text = String::from_utf8_lossy(&out.stdout);
-        let line = |key: &str| {
-            text.lines()
-                .find_map(|l| l.strip_prefix(key))
-                .unwrap_or_else(|| panic!("scripts/opensearch printed no {key}: {text}"))
-                .to_string()
-        };
+        let text = script("start");
+        let line = |key: &str| printed(&text, key);
         RealNode {
             url: line("OPENSEARCH_URL="),
             ca_pem: line("OPENSEARCH_CA=").into(),
@@ -113,16 +93,28 @@ pub fn real_node() -> &'static RealNode {
 }
 
 /// Runs `scripts/opensearch ARG` and returns what it printed on stdout;
-/// panics, naming the step, when it fails.
+/// panics, naming the step, when it fails (a real OpenSearch node is
+/// required for these tests).
 fn script(arg: &str) -> String {
-    let out = Command::new(workspace_root().join("scripts/opensearch"))
+    let out = Command::new(crate::workspace_root().join("scripts/opensearch"))
         .arg(arg)
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()
         .expect("scripts/opensearch could not be run");
-    assert!(out.status.success(), "scripts/opensearch {arg} failed");
+    assert!(
+        out.status.success(),
+        "scripts/opensearch {arg} failed (a real OpenSearch node is required for these tests)"
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The value of the `KEY=value` line the script printed.
+fn printed(text: &str, key: &str) -> String {
+    text.lines()
+        .find_map(|l| l.strip_prefix(key))
+        .unwrap_or_else(|| panic!("scripts/opensearch printed no {key}: {text}"))
+        .to_string()
 }
 
 /// Starts (or restarts, on the same port and data) a second, data-only
@@ -132,12 +124,7 @@ pub fn start_data_node() -> String {
     let node = real_node();
     // The script finds the first node by its own files; a node passed in
     // by URL must be the script's (scripts/test starts it so).
-    let text = script("start-data-node");
-    let url = text
-        .lines()
-        .find_map(|l| l.strip_prefix("OPENSEARCH_DATA_NODE_URL="))
-        .unwrap_or_else(|| panic!("scripts/opensearch printed no data node URL: {text}"))
-        .to_string();
+    let url = printed(&script("start-data-node"), "OPENSEARCH_DATA_NODE_URL=");
     assert_ne!(url, node.url);
     url
 }
