@@ -408,6 +408,9 @@ pub fn open(source: &Pkcs11Source) -> Result<(EndEntity, Pkcs11Key), Error> {
 
     // The key: as named, else by the certificate's CKA_ID, else by the
     // public key object that is the certificate's.
+    // The token's public key object that is the certificate's, if any:
+    // it finds the key when nothing else names it, and checks the key.
+    let public_id = public_key_id(&session, &certificate);
     let key = match &source.private_key {
         Some(uri) => one(
             session
@@ -416,11 +419,7 @@ pub fn open(source: &Pkcs11Source) -> Result<(EndEntity, Pkcs11Key), Error> {
             "private key",
         )?,
         None => {
-            let id = match cert_id {
-                Some(id) => Some(id),
-                None => public_key_id(&session, &certificate),
-            };
-            let id = id.ok_or_else(|| {
+            let id = cert_id.or_else(|| public_id.clone()).ok_or_else(|| {
                 Error::key("PKCS#11: no key on the token is known to belong to the certificate; name it with --private-key pkcs11:…")
             })?;
             one(
@@ -453,8 +452,8 @@ pub fn open(source: &Pkcs11Source) -> Result<(EndEntity, Pkcs11Key), Error> {
         return Err(Error::KeyMismatch);
     }
     if let Some(id) = attribute_bytes(&session, key, AttributeType::Id)
-        && let Some(pub_id) = public_key_id(&session, &certificate)
-        && pub_id != id
+        && let Some(pub_id) = &public_id
+        && *pub_id != id
     {
         return Err(Error::KeyMismatch);
     }
