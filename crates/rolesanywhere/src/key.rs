@@ -201,36 +201,29 @@ impl PrivateKey {
             ))
         })?;
         let seed = ml_dsa::Seed::from(*seed);
-        fn check<P: ml_dsa::MlDsaParams>(
-            key: &ml_dsa::SigningKey<P>,
+        /// The key from its seed; a stored expanded key must be the one
+        /// the seed derives.
+        fn derive<P: ml_dsa::MlDsaParams>(
+            seed: &ml_dsa::Seed,
             expanded: Option<&[u8]>,
             name: &str,
-        ) -> Result<(), Error> {
-            #[allow(deprecated)]
-            let derived = key.expanded_key().to_expanded();
-            match expanded {
-                Some(e) if e != derived.as_slice() => Err(Error::key(format!(
-                    "the {name} private key's expanded key does not match its seed"
-                ))),
-                _ => Ok(()),
+        ) -> Result<Box<ml_dsa::SigningKey<P>>, Error> {
+            let key = Box::new(ml_dsa::SigningKey::<P>::from_seed(seed));
+            if let Some(e) = expanded {
+                #[allow(deprecated)]
+                let derived = key.expanded_key().to_expanded();
+                if e != derived.as_slice() {
+                    return Err(Error::key(format!(
+                        "the {name} private key's expanded key does not match its seed"
+                    )));
+                }
             }
+            Ok(key)
         }
         Ok(match key_type {
-            KeyType::MlDsa44 => {
-                let k = Box::new(ml_dsa::SigningKey::<ml_dsa::MlDsa44>::from_seed(&seed));
-                check(&k, expanded, name)?;
-                PrivateKey::MlDsa44(k)
-            }
-            KeyType::MlDsa65 => {
-                let k = Box::new(ml_dsa::SigningKey::<ml_dsa::MlDsa65>::from_seed(&seed));
-                check(&k, expanded, name)?;
-                PrivateKey::MlDsa65(k)
-            }
-            _ => {
-                let k = Box::new(ml_dsa::SigningKey::<ml_dsa::MlDsa87>::from_seed(&seed));
-                check(&k, expanded, name)?;
-                PrivateKey::MlDsa87(k)
-            }
+            KeyType::MlDsa44 => PrivateKey::MlDsa44(derive(&seed, expanded, name)?),
+            KeyType::MlDsa65 => PrivateKey::MlDsa65(derive(&seed, expanded, name)?),
+            _ => PrivateKey::MlDsa87(derive(&seed, expanded, name)?),
         })
     }
 
