@@ -29,6 +29,7 @@ use test_support::opensearch::{
     Config, FakeOpenSearch, Fault, IamIdentity, MASTER_PASSWORD, MASTER_USER, Recorded,
     botocore_check,
 };
+use test_support::two_targets;
 
 const APP_ROLE: &str = "arn:aws:iam::123456789012:role/app-on-ec2";
 const APP_KEY: &str = "AKIAAPPEXAMPLE000001";
@@ -204,20 +205,6 @@ impl Target {
             .remove_backend_role("all_access", role_arn)
             .unwrap();
     }
-}
-
-/// Runs `body` on the fake and on the real node.
-macro_rules! two_targets {
-    ($body:ident, $fake:ident, $real:ident) => {
-        #[test]
-        fn $fake() {
-            $body(&Target::fake());
-        }
-        #[test]
-        fn $real() {
-            $body(&Target::real());
-        }
-    };
 }
 
 fn transport(total: Duration) -> Arc<BlockingTransport> {

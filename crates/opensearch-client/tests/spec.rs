@@ -31,6 +31,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use test_support::opensearch::real::{REAL_MASTER_USER, real_node};
 use test_support::opensearch::{Config, FakeOpenSearch, MASTER_PASSWORD, MASTER_USER, engine};
+use test_support::two_targets;
 
 fn spec_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/spec")
@@ -122,19 +123,6 @@ impl Target {
             exchanges: Vec::new(),
         }
     }
-}
-
-macro_rules! two_targets {
-    ($body:ident, $fake:ident, $real:ident) => {
-        #[test]
-        fn $fake() {
-            $body(&Target::fake());
-        }
-        #[test]
-        fn $real() {
-            $body(&Target::real());
-        }
-    };
 }
 
 struct Recorder {

@@ -16,6 +16,23 @@
 pub mod engine;
 pub mod real;
 
+/// Defines two tests running one body on two targets: `$fake` with
+/// `Target::fake()` and `$real` with `Target::real()`, where `Target` is
+/// the calling test file's type for the loopback cluster and the real node.
+#[macro_export]
+macro_rules! two_targets {
+    ($body:ident, $fake:ident, $real:ident) => {
+        #[test]
+        fn $fake() {
+            $body(&Target::fake());
+        }
+        #[test]
+        fn $real() {
+            $body(&Target::real());
+        }
+    };
+}
+
 use std::collections::VecDeque;
 use std::io::{BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
