@@ -377,6 +377,10 @@ fn put_value<S: Sink + ?Sized>(sink: &mut S, value: &[u8]) {
     sink.put(&v[run_start..]);
 }
 
+/// The most headers the signer adds itself: `host`, `x-amz-date`,
+/// `x-amz-region-set`, `x-amz-security-token`, `x-amz-content-sha256`.
+pub(crate) const MAX_EXTRA: usize = 5;
+
 /// The headers to sign, sorted by name (stable, so repeated names keep
 /// their order): the request's own headers that pass a filter, and the
 /// headers the signer adds (already lower-case). Sorting permutes a small
@@ -385,9 +389,9 @@ fn put_value<S: Sink + ?Sized>(sink: &mut S, value: &[u8]) {
 pub(crate) struct HeaderSet<'h, 'a> {
     request: &'h [Header<'a>],
     extra: &'h [Header<'a>],
-    order: [u8; MAX_HEADERS + 4],
+    order: [u8; MAX_HEADERS + MAX_EXTRA],
     /// Per sorted position: [`UPPER`] and/or [`REPEAT`].
-    flags: [u8; MAX_HEADERS + 4],
+    flags: [u8; MAX_HEADERS + MAX_EXTRA],
     len: usize,
 }
 
@@ -398,19 +402,19 @@ const REPEAT: u8 = 2;
 
 impl<'h, 'a> HeaderSet<'h, 'a> {
     /// `request` holds at most [`MAX_HEADERS`] headers and `extra` at most
-    /// four (a [`crate::Request`] cannot hold more); any beyond are ignored.
+    /// [`MAX_EXTRA`] (a [`crate::Request`] cannot hold more); any beyond are ignored.
     pub(crate) fn new(
         request: &'h [Header<'a>],
         extra: &'h [Header<'a>],
         include: impl Fn(&str) -> bool,
     ) -> Self {
         let request = &request[..request.len().min(MAX_HEADERS)];
-        let extra = &extra[..extra.len().min(4)];
+        let extra = &extra[..extra.len().min(MAX_EXTRA)];
         let mut set = Self {
             request,
             extra,
-            order: [0; MAX_HEADERS + 4],
-            flags: [0; MAX_HEADERS + 4],
+            order: [0; MAX_HEADERS + MAX_EXTRA],
+            flags: [0; MAX_HEADERS + MAX_EXTRA],
             len: 0,
         };
         let candidates = request

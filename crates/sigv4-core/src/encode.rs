@@ -310,6 +310,26 @@ pub(crate) fn hex_lower<'o>(bytes: &[u8], out: &'o mut [u8]) -> &'o str {
     core::str::from_utf8(&out[..n]).unwrap_or_default()
 }
 
+/// Decodes lower-case hex into `out`; `None` for an odd length, a
+/// character outside `0-9a-f`, or more bytes than `out` holds.
+#[cfg_attr(not(feature = "sigv4a"), allow(dead_code))]
+pub(crate) fn hex_decode<'o>(hex: &[u8], out: &'o mut [u8]) -> Option<&'o [u8]> {
+    fn nibble(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        }
+    }
+    if !hex.len().is_multiple_of(2) || hex.len() / 2 > out.len() {
+        return None;
+    }
+    for (o, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+        *o = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+    }
+    Some(&out[..hex.len() / 2])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

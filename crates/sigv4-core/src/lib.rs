@@ -49,6 +49,8 @@
 //!   [`SharedKeyCache`].
 //! * `http` (default): sign and verify `http::Request<B>` in place
 //!   ([`http_sign`]).
+//! * `sigv4a`: SigV4a (`AWS4-ECDSA-P256-SHA256`) signing, presigning and
+//!   verification (`sigv4a` module), through the `p256` crate.
 //!
 //! Errors implement `core::error::Error` in every configuration.
 
@@ -63,6 +65,9 @@ mod key;
 mod request;
 mod settings;
 mod sign;
+#[cfg(feature = "sigv4a")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sigv4a")))]
+pub mod sigv4a;
 mod time;
 mod verify;
 
@@ -86,6 +91,10 @@ pub use sign::{
     CredentialsRef, HMAC_SHA256, HeaderSignature, HmacAlgorithm, MAX_EXPIRES, MAX_SIGNATURE_LEN,
     QuerySignature, Scope, SignError, SignatureAlgorithm, Signer, SigningInput, SigningParams,
     StringToSign, Trace, UNSIGNED_PAYLOAD, presign, presign_traced, sign, sign_traced,
+};
+#[cfg(feature = "sigv4a")]
+pub use sigv4a::{
+    ECDSA_P256_SHA256, EcdsaP256Algorithm, SigV4aKey, SigV4aKeyCache, SigV4aPublicKey, SigV4aSigner,
 };
 pub use time::{AmzDate, TimeError, Timestamp};
 pub use verify::{ShortStr, Verified, Verifier, VerifyError, VerifySettings};

@@ -152,64 +152,79 @@ fn owned_query(out: &crate::QuerySignature<'_>) -> SignedQuery {
 }
 
 /// Owned outputs, for callers with an allocator: no buffer to size.
-impl Signer {
-    /// Signs in the `Authorization` header; returns the headers to add.
-    pub fn sign_owned(
-        &mut self,
-        request: &Request<'_>,
-        credentials: &CredentialsRef<'_>,
-        params: &SigningParams<'_>,
-    ) -> Result<SignedHeaders, SignError> {
-        with_scratch(|buf| {
-            self.sign(request, credentials, params, buf)
-                .map(|out| owned_headers(&out))
-        })
-    }
+macro_rules! owned_outputs {
+    ($signer:ty) => {
+        impl $signer {
+            /// Signs in the `Authorization` header; returns the headers to add.
+            pub fn sign_owned(
+                &mut self,
+                request: &Request<'_>,
+                credentials: &CredentialsRef<'_>,
+                params: &SigningParams<'_>,
+            ) -> Result<SignedHeaders, SignError> {
+                with_scratch(|buf| {
+                    self.sign(request, credentials, params, buf)
+                        .map(|out| owned_headers(&out))
+                })
+            }
 
-    /// [`sign_owned`](Self::sign_owned), with the canonical request and
-    /// the string to sign.
-    pub fn sign_owned_traced(
-        &mut self,
-        request: &Request<'_>,
-        credentials: &CredentialsRef<'_>,
-        params: &SigningParams<'_>,
-    ) -> Result<(SignedHeaders, Traced), SignError> {
-        with_scratch(|buf| {
-            traced(|t| {
-                self.sign_traced(request, credentials, params, buf, Some(t))
-                    .map(|out| owned_headers(&out))
-            })
-        })
-    }
+            /// [`sign_owned`](Self::sign_owned), with the canonical request and
+            /// the string to sign.
+            pub fn sign_owned_traced(
+                &mut self,
+                request: &Request<'_>,
+                credentials: &CredentialsRef<'_>,
+                params: &SigningParams<'_>,
+            ) -> Result<(SignedHeaders, Traced), SignError> {
+                with_scratch(|buf| {
+                    traced(|t| {
+                        self.sign_traced(request, credentials, params, buf, Some(t))
+                            .map(|out| owned_headers(&out))
+                    })
+                })
+            }
 
-    /// Presigns; returns the query parameters to append.
-    pub fn presign_owned(
-        &mut self,
-        request: &Request<'_>,
-        credentials: &CredentialsRef<'_>,
-        params: &SigningParams<'_>,
-        expires_secs: u64,
-    ) -> Result<SignedQuery, SignError> {
-        with_scratch(|buf| {
-            self.presign(request, credentials, params, expires_secs, buf)
-                .map(|out| owned_query(&out))
-        })
-    }
+            /// Presigns; returns the query parameters to append.
+            pub fn presign_owned(
+                &mut self,
+                request: &Request<'_>,
+                credentials: &CredentialsRef<'_>,
+                params: &SigningParams<'_>,
+                expires_secs: u64,
+            ) -> Result<SignedQuery, SignError> {
+                with_scratch(|buf| {
+                    self.presign(request, credentials, params, expires_secs, buf)
+                        .map(|out| owned_query(&out))
+                })
+            }
 
-    /// [`presign_owned`](Self::presign_owned), with the canonical request
-    /// and the string to sign.
-    pub fn presign_owned_traced(
-        &mut self,
-        request: &Request<'_>,
-        credentials: &CredentialsRef<'_>,
-        params: &SigningParams<'_>,
-        expires_secs: u64,
-    ) -> Result<(SignedQuery, Traced), SignError> {
-        with_scratch(|buf| {
-            traced(|t| {
-                self.presign_traced(request, credentials, params, expires_secs, buf, Some(t))
-                    .map(|out| owned_query(&out))
-            })
-        })
-    }
+            /// [`presign_owned`](Self::presign_owned), with the canonical request
+            /// and the string to sign.
+            pub fn presign_owned_traced(
+                &mut self,
+                request: &Request<'_>,
+                credentials: &CredentialsRef<'_>,
+                params: &SigningParams<'_>,
+                expires_secs: u64,
+            ) -> Result<(SignedQuery, Traced), SignError> {
+                with_scratch(|buf| {
+                    traced(|t| {
+                        self.presign_traced(
+                            request,
+                            credentials,
+                            params,
+                            expires_secs,
+                            buf,
+                            Some(t),
+                        )
+                        .map(|out| owned_query(&out))
+                    })
+                })
+            }
+        }
+    };
 }
+
+owned_outputs!(Signer);
+#[cfg(feature = "sigv4a")]
+owned_outputs!(crate::SigV4aSigner);

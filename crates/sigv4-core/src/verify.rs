@@ -27,8 +27,12 @@ pub enum VerifyError {
     /// `Authorization` header, presigned parameters or date.
     #[error("malformed signature: {0}")]
     Malformed(&'static str),
-    /// The algorithm is not `AWS4-HMAC-SHA256`.
-    #[error("unsupported signature algorithm: only AWS4-HMAC-SHA256 is verified")]
+    /// The algorithm is neither `AWS4-HMAC-SHA256` nor (with the `sigv4a`
+    /// feature) `AWS4-ECDSA-P256-SHA256`, or it is not the one the
+    /// verification method handles (a public key verifies SigV4a only).
+    #[error(
+        "unsupported signature algorithm: AWS4-HMAC-SHA256 and (with the sigv4a feature) AWS4-ECDSA-P256-SHA256 are verified"
+    )]
     UnsupportedAlgorithm,
     /// The lookup knows no secret for the access key id.
     #[error("unknown access key id")]
@@ -157,7 +161,8 @@ impl<const N: usize> fmt::Display for ShortStr<N> {
 pub struct Verified {
     /// Who signed it.
     pub access_key_id: ShortStr<128>,
-    /// The region of the credential scope.
+    /// The region of the credential scope; for SigV4a, the signed region
+    /// set (`us-east-1`, `us-east-1,us-west-2`, `*`).
     pub region: ShortStr<128>,
     /// The service of the credential scope.
     pub service: ShortStr<128>,
@@ -169,6 +174,8 @@ pub struct Verified {
     /// the settings allow it): the body is then **not** authenticated.
     /// False when the body was checked against the signature.
     pub unsigned_payload: bool,
+    /// True for a SigV4a (`AWS4-ECDSA-P256-SHA256`) signature.
+    pub sigv4a: bool,
 }
 
 impl Verified {
@@ -176,7 +183,11 @@ impl Verified {
     pub fn scope(&self) -> Scope<'_> {
         Scope {
             date: self.signed_at.amz_date(),
-            region: self.region.as_str(),
+            region: if self.sigv4a {
+                ""
+            } else {
+                self.region.as_str()
+            },
             service: self.service.as_str(),
         }
     }
@@ -184,6 +195,7 @@ impl Verified {
 
 /// The parts of a signature, before any check.
 struct Parsed<'p> {
+    sigv4a: bool,
     credential: [ShortStr<128>; 5],
     signed_headers: &'p str,
     signature: &'p [u8],
@@ -193,9 +205,48 @@ struct Parsed<'p> {
 
 const MALFORMED_CREDENTIAL: VerifyError =
     VerifyError::Malformed("Credential must be ACCESS_KEY/YYYYMMDD/region/service/aws4_request");
+const MALFORMED_CREDENTIAL_V4A: VerifyError =
+    VerifyError::Malformed("SigV4a Credential must be ACCESS_KEY/YYYYMMDD/service/aws4_request");
 
+/// Which algorithm a request names, if it is one this build verifies.
+fn algorithm(name: impl Iterator<Item = u8> + Clone) -> Result<bool, VerifyError> {
+    if name.clone().eq(HMAC_SHA256.bytes()) {
+        return Ok(false);
+    }
+    #[cfg(feature = "sigv4a")]
+    if name.eq(crate::sigv4a::ECDSA_P256_SHA256.bytes()) {
+        return Ok(true);
+    }
+    Err(VerifyError::UnsupportedAlgorithm)
+}
+
+/// Splits the credential into id, date, region, service, terminator; a
+/// SigV4a credential has no region (it comes back empty).
 fn split_credential(
     cred: impl Iterator<Item = u8> + Clone,
+    sigv4a: bool,
+) -> Result<[ShortStr<128>; 5], VerifyError> {
+    if sigv4a {
+        let [id, date, service, end, _] =
+            split_credential_parts(cred, 4).map_err(|_| MALFORMED_CREDENTIAL_V4A)?;
+        if check_scope("r", service.as_str()).is_err() {
+            return Err(MALFORMED_CREDENTIAL_V4A);
+        }
+        let empty = ShortStr::from_bytes([]).ok_or(MALFORMED_CREDENTIAL_V4A)?;
+        return Ok([id, date, empty, service, end]);
+    }
+    let parts = split_credential_parts(cred, 5)?;
+    if check_scope(parts[2].as_str(), parts[3].as_str()).is_err() {
+        return Err(MALFORMED_CREDENTIAL);
+    }
+    Ok(parts)
+}
+
+/// Splits into exactly `n` `/`-separated parts: a non-empty id, an
+/// 8-digit date, …, `aws4_request` last.
+fn split_credential_parts(
+    cred: impl Iterator<Item = u8> + Clone,
+    n: usize,
 ) -> Result<[ShortStr<128>; 5], VerifyError> {
     let mut parts = [ShortStr::<128>::from_bytes([]).ok_or(MALFORMED_CREDENTIAL)?; 5];
     let mut idx = 0;
@@ -212,11 +263,7 @@ fn split_credential(
             len += 1;
         }
     }
-    if idx != 5
-        || parts[0].len == 0
-        || parts[1].len != 8
-        || parts[4].as_str() != "aws4_request"
-        || check_scope(parts[2].as_str(), parts[3].as_str()).is_err()
+    if idx != n || parts[0].len == 0 || parts[1].len != 8 || parts[n - 1].as_str() != "aws4_request"
     {
         return Err(MALFORMED_CREDENTIAL);
     }
@@ -252,9 +299,7 @@ fn parse_header<'p>(auth: &'p str, request: &Request<'p>) -> Result<Parsed<'p>, 
     let (alg, rest) = auth.split_once(' ').ok_or(VerifyError::Malformed(
         "Authorization must be 'ALGORITHM Credential=…, SignedHeaders=…, Signature=…'",
     ))?;
-    if alg != HMAC_SHA256 {
-        return Err(VerifyError::UnsupportedAlgorithm);
-    }
+    let sigv4a = algorithm(alg.bytes())?;
     let (mut cred, mut signed, mut sig) = (None, None, None);
     for part in rest.split(',') {
         let (k, v) = part
@@ -288,7 +333,8 @@ fn parse_header<'p>(auth: &'p str, request: &Request<'p>) -> Result<Parsed<'p>, 
             "X-Amz-Date must be YYYYMMDDTHHMMSSZ",
         ))?;
     Ok(Parsed {
-        credential: split_credential(cred.bytes())?,
+        sigv4a,
+        credential: split_credential(cred.bytes(), sigv4a)?,
         signed_headers: signed,
         signature: sig.as_bytes(),
         signed_at,
@@ -316,10 +362,8 @@ fn parse_presigned<'p>(
             "presigned URL lacks an X-Amz-* parameter",
         ))
     };
-    if !Decoded::new(get("X-Amz-Algorithm")?).eq(HMAC_SHA256.bytes()) {
-        return Err(VerifyError::UnsupportedAlgorithm);
-    }
-    let credential = split_credential(Decoded::new(get("X-Amz-Credential")?))?;
+    let sigv4a = algorithm(Decoded::new(get("X-Amz-Algorithm")?))?;
+    let credential = split_credential(Decoded::new(get("X-Amz-Credential")?), sigv4a)?;
     let date: ShortStr<16> = ShortStr::from_bytes(Decoded::new(get("X-Amz-Date")?)).ok_or(
         VerifyError::Malformed("X-Amz-Date must be YYYYMMDDTHHMMSSZ"),
     )?;
@@ -343,6 +387,7 @@ fn parse_presigned<'p>(
     let signed_headers = core::str::from_utf8(&list_buf[..n])
         .map_err(|_| VerifyError::Malformed("X-Amz-SignedHeaders is not UTF-8"))?;
     Ok(Parsed {
+        sigv4a,
         credential,
         signed_headers,
         signature: get("X-Amz-Signature")?,
@@ -470,6 +515,54 @@ pub struct Verifier<'a> {
     /// What is accepted.
     pub settings: VerifySettings<'a>,
     cache: KeyCache,
+    #[cfg(feature = "sigv4a")]
+    v4a_cache: crate::SigV4aKeyCache,
+}
+
+/// The key a signature is checked with.
+enum KeyFor<K> {
+    /// The secret access key (either algorithm).
+    Secret(K),
+    /// A SigV4a public key.
+    #[cfg(feature = "sigv4a")]
+    Public(crate::SigV4aPublicKey),
+}
+
+/// The signed region set of a SigV4a request: the `X-Amz-Region-Set`
+/// query parameter of a presigned URL (part of the canonical query), or
+/// the header, which must be among the signed ones.
+fn region_set(request: &Request<'_>, parsed: &Parsed<'_>) -> Result<ShortStr<128>, VerifyError> {
+    const BAD: VerifyError = VerifyError::Malformed(
+        "X-Amz-Region-Set must be '*' or comma-separated regions of at most 128 bytes",
+    );
+    let set = if parsed.expires.is_some() {
+        let mut found = None;
+        for p in canonical::params(request.query().as_bytes()) {
+            if key_is(&p, "X-Amz-Region-Set") && found.replace(p.value).is_some() {
+                return Err(VerifyError::Malformed("repeated X-Amz-Region-Set"));
+            }
+        }
+        let value = found.ok_or(VerifyError::Malformed(
+            "a SigV4a presigned URL needs X-Amz-Region-Set",
+        ))?;
+        ShortStr::from_bytes(Decoded::new(value)).ok_or(BAD)?
+    } else {
+        if !parsed
+            .signed_headers
+            .split(';')
+            .any(|n| n == "x-amz-region-set")
+        {
+            return Err(VerifyError::Malformed(
+                "a SigV4a request must sign its X-Amz-Region-Set header",
+            ));
+        }
+        let value = request
+            .header_value("x-amz-region-set")
+            .ok_or(VerifyError::Malformed("missing X-Amz-Region-Set header"))?;
+        ShortStr::from_bytes(value.trim_matches([' ', '\t']).bytes()).ok_or(BAD)?
+    };
+    crate::sign::check_region_set(set.as_str()).map_err(|_| BAD)?;
+    Ok(set)
 }
 
 impl<'a> Verifier<'a> {
@@ -478,6 +571,8 @@ impl<'a> Verifier<'a> {
         Self {
             settings,
             cache: KeyCache::new(),
+            #[cfg(feature = "sigv4a")]
+            v4a_cache: crate::SigV4aKeyCache::new(),
         }
     }
 
@@ -506,6 +601,43 @@ impl<'a> Verifier<'a> {
         now: Timestamp,
         lookup: impl FnOnce(&str) -> Option<K>,
     ) -> Result<Verified, VerifyError> {
+        self.verify_inner(request, now, |id, _| {
+            lookup(id)
+                .map(KeyFor::Secret)
+                .ok_or(VerifyError::UnknownAccessKey)
+        })
+    }
+
+    /// Verifies a SigV4a request with the signer's public key instead of
+    /// its secret: `lookup` gives the public key of an access key id (from
+    /// [`SigV4aKey::public_key`](crate::SigV4aKey::public_key), stored when
+    /// the key was issued). What a success proves is as for
+    /// [`verify`](Self::verify); an `AWS4-HMAC-SHA256` request is
+    /// [`VerifyError::UnsupportedAlgorithm`], since no public key checks it.
+    #[cfg(feature = "sigv4a")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "sigv4a")))]
+    pub fn verify_with_public_key(
+        &mut self,
+        request: &Request<'_>,
+        now: Timestamp,
+        lookup: impl FnOnce(&str) -> Option<crate::SigV4aPublicKey>,
+    ) -> Result<Verified, VerifyError> {
+        self.verify_inner(request, now, |id, sigv4a| {
+            if !sigv4a {
+                return Err(VerifyError::UnsupportedAlgorithm);
+            }
+            lookup(id)
+                .map(KeyFor::<[u8; 0]>::Public)
+                .ok_or(VerifyError::UnknownAccessKey)
+        })
+    }
+
+    fn verify_inner<K: AsRef<[u8]>>(
+        &mut self,
+        request: &Request<'_>,
+        now: Timestamp,
+        resolve: impl FnOnce(&str, bool) -> Result<KeyFor<K>, VerifyError>,
+    ) -> Result<Verified, VerifyError> {
         request.validate_headers()?;
         let mut list_buf = [0u8; 1024];
         let auth = request.header_value("authorization");
@@ -513,15 +645,31 @@ impl<'a> Verifier<'a> {
             Some(a) => parse_header(a, request)?,
             None => parse_presigned(request, &mut list_buf)?,
         };
-        let [akid, date, region, service, _] = parsed.credential;
+        let sigv4a = parsed.sigv4a;
+        let [akid, date, mut region, service, _] = parsed.credential;
+        if sigv4a {
+            region = region_set(request, &parsed)?;
+        }
         if parsed.signed_at.amz_date().date() != date.as_str() {
             return Err(VerifyError::Malformed(
                 "credential date does not match X-Amz-Date",
             ));
         }
-        if !is_hex64(parsed.signature) {
+        if !sigv4a && !is_hex64(parsed.signature) {
             return Err(VerifyError::Malformed(
                 "Signature must be 64 lower-case hex digits",
+            ));
+        }
+        if sigv4a
+            && !(parsed.signature.len().is_multiple_of(2)
+                && (16..=144).contains(&parsed.signature.len())
+                && parsed
+                    .signature
+                    .iter()
+                    .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+        {
+            return Err(VerifyError::Malformed(
+                "a SigV4a Signature must be a DER ECDSA signature in lower-case hex",
             ));
         }
         check_signed_headers(parsed.signed_headers)?;
@@ -539,7 +687,7 @@ impl<'a> Verifier<'a> {
             return Err(VerifyError::Expired);
         }
 
-        let secret = lookup(akid.as_str()).ok_or(VerifyError::UnknownAccessKey)?;
+        let key = resolve(akid.as_str(), sigv4a)?;
 
         let s3 = self.settings.s3_rules_for_s3_scope && service.as_str() == "s3";
         let (signing, unsigned_presigned, allow_unsigned) = if s3 {
@@ -580,15 +728,34 @@ impl<'a> Verifier<'a> {
 
         let scope = Scope {
             date: parsed.signed_at.amz_date(),
-            region: region.as_str(),
+            region: if sigv4a { "" } else { region.as_str() },
             service: service.as_str(),
         };
-        let sts = StringToSign::new(HMAC_SHA256, scope, &creq_hash);
-        let key = self.cache.signing_key(secret.as_ref(), &scope);
-        let expected = key.sign_with(|mac| sts.write(mac));
-        let mut hex = [0u8; 64];
-        let expected_hex = encode::hex_lower(&expected, &mut hex);
-        if !bool::from(expected_hex.as_bytes().ct_eq(parsed.signature)) {
+        let valid = match (key, sigv4a) {
+            (KeyFor::Secret(secret), false) => {
+                let sts = StringToSign::new(HMAC_SHA256, scope, &creq_hash);
+                let key = self.cache.signing_key(secret.as_ref(), &scope);
+                let expected = key.sign_with(|mac| sts.write(mac));
+                let mut hex = [0u8; 64];
+                let expected_hex = encode::hex_lower(&expected, &mut hex);
+                bool::from(expected_hex.as_bytes().ct_eq(parsed.signature))
+            }
+            #[cfg(feature = "sigv4a")]
+            (key, true) => {
+                let sts = StringToSign::new(crate::sigv4a::ECDSA_P256_SHA256, scope, &creq_hash);
+                let public = match key {
+                    KeyFor::Public(p) => p,
+                    KeyFor::Secret(secret) => self
+                        .v4a_cache
+                        .key(akid.as_str(), secret.as_ref())
+                        .map_err(|_| VerifyError::SignatureMismatch)?
+                        .public_key(),
+                };
+                public.verify_sts(&sts, parsed.signature)
+            }
+            _ => return Err(VerifyError::UnsupportedAlgorithm),
+        };
+        if !valid {
             return Err(VerifyError::SignatureMismatch);
         }
         // The signature covers the hash the request claims; the body must
@@ -603,6 +770,7 @@ impl<'a> Verifier<'a> {
             signed_at: parsed.signed_at,
             presigned,
             unsigned_payload: matches!(signed_hash, SignedHash::Unsigned { .. }),
+            sigv4a,
         })
     }
 }

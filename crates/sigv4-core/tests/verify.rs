@@ -163,9 +163,14 @@ fn unknown_keys_and_malformed_headers_are_told_apart() {
         Err(VerifyError::UnknownAccessKey)
     );
     assert_eq!(
-        with_auth(auth.replace("AWS4-HMAC-SHA256", "AWS4-ECDSA-P256-SHA256")),
+        with_auth(auth.replace("AWS4-HMAC-SHA256", "AWS4-HMAC-SHA512")),
         Err(VerifyError::UnsupportedAlgorithm)
     );
+    // SigV4a is verified, and its credential has no region.
+    assert!(matches!(
+        with_auth(auth.replace("AWS4-HMAC-SHA256", "AWS4-ECDSA-P256-SHA256")),
+        Err(VerifyError::Malformed(m)) if m.contains("SigV4a Credential")
+    ));
     for bad in [
         auth.replace("/aws4_request", "/aws5_request"),
         auth.replace("20260101/", "20260102/"),

@@ -28,6 +28,14 @@ pub trait SignatureAlgorithm {
         string_to_sign: &StringToSign<'_>,
         out: &mut dyn Sink,
     ) -> Result<(), SignError>;
+
+    /// True for SigV4a-style algorithms, which sign for a region set: the
+    /// credential scope then has no region, and the region of the
+    /// [`SigningParams`](super::SigningParams) is signed as
+    /// `X-Amz-Region-Set` instead. False by default.
+    fn signs_region_set(&self) -> bool {
+        false
+    }
 }
 
 /// The string to sign, kept as its parts:

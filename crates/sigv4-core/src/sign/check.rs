@@ -31,6 +31,27 @@ pub(crate) fn check_scope(region: &str, service: &str) -> Result<(), SignError> 
     Ok(())
 }
 
+/// A SigV4a region set: `*`, or comma-separated region names (a `*` may
+/// stand for part of a name, as in `us-*`).
+pub(crate) fn check_region_set(set: &str) -> Result<(), SignError> {
+    let ok = (1..=1024).contains(&set.len())
+        && set.split(',').all(|r| {
+            (1..=MAX_NAME).contains(&r.len())
+                && encode::all_bytes(r.as_bytes(), |b| {
+                    b.is_ascii_alphanumeric()
+                        | (b == b'-')
+                        | (b == b'_')
+                        | (b == b'.')
+                        | (b == b'*')
+                })
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(SignError::InvalidRegion)
+    }
+}
+
 pub(super) fn check<A: SignatureAlgorithm + ?Sized>(
     alg: &A,
     request: &Request<'_>,
@@ -38,7 +59,14 @@ pub(super) fn check<A: SignatureAlgorithm + ?Sized>(
     token: Option<&str>,
 ) -> Result<(), SignError> {
     request.validate_headers()?;
-    check_scope(params.region, params.service)?;
+    if alg.signs_region_set() {
+        check_region_set(params.region)?;
+        if !valid_name(params.service) {
+            return Err(SignError::InvalidService);
+        }
+    } else {
+        check_scope(params.region, params.service)?;
+    }
     let name = alg.name();
     if name.len() > MAX_NAME || !printable(name) {
         return Err(SignError::InvalidAlgorithm);

@@ -25,7 +25,7 @@ mod sinks;
 #[allow(deprecated)]
 pub use algorithm::HmacSigner;
 pub use algorithm::{HmacAlgorithm, SignatureAlgorithm, StringToSign};
-pub(crate) use check::{check_scope, payload_hash};
+pub(crate) use check::{check_region_set, check_scope, payload_hash};
 pub use error::SignError;
 pub use output::{HeaderSignature, QuerySignature, Trace};
 #[allow(deprecated)]
@@ -94,7 +94,11 @@ fn start<'p, A: SignatureAlgorithm + ?Sized>(
         date,
         scope: Scope {
             date,
-            region: params.region,
+            region: if alg.signs_region_set() {
+                ""
+            } else {
+                params.region
+            },
             service: params.service,
         },
         payload: payload_hash(request, hash_buf)?,
@@ -186,7 +190,7 @@ pub fn sign_traced<'s, A: SignatureAlgorithm + ?Sized>(
     sign_header(alg, input, buf, Some(trace))
 }
 
-fn sign_header<'s, A: SignatureAlgorithm + ?Sized>(
+pub(crate) fn sign_header<'s, A: SignatureAlgorithm + ?Sized>(
     alg: &mut A,
     input: &SigningInput<'_, 's>,
     buf: &'s mut [u8],
@@ -207,7 +211,8 @@ fn sign_header<'s, A: SignatureAlgorithm + ?Sized>(
     let signed_token = session_token.filter(|_| settings.session_token == SessionTokenMode::Signed);
     let add_sha =
         settings.content_sha256_header && request.header_value("x-amz-content-sha256").is_none();
-    let mut extra: [(&str, &str); 4] = [("", ""); 4];
+    let region_set = alg.signs_region_set();
+    let mut extra: [(&str, &str); 5] = [("", ""); 5];
     let mut n_extra = 0;
     for (wanted, name, value) in [
         (
@@ -216,6 +221,7 @@ fn sign_header<'s, A: SignatureAlgorithm + ?Sized>(
             request.host(),
         ),
         (true, "x-amz-date", date.as_str()),
+        (region_set, "x-amz-region-set", params.region),
         (
             signed_token.is_some(),
             "x-amz-security-token",
@@ -256,15 +262,23 @@ fn sign_header<'s, A: SignatureAlgorithm + ?Sized>(
         request, settings, query, &headers, names, payload, creq_trace,
     )?;
     let sts = StringToSign::new(alg.name(), scope, &creq_hash);
+    // The region set is copied behind the Authorization value, so the
+    // output borrows nothing from `params`.
     let tail = Tail {
         head_len,
         separator: b", Signature=",
-        after: |_: &mut SliceSink<'_>| {},
+        after: |out: &mut SliceSink<'_>| {
+            if region_set {
+                out.put(params.region.as_bytes());
+            }
+        },
     };
     let (text, sig) = sign_into(alg, &sts, sts_trace, buf, tail)?;
+    let (authorization, region_set) = text.split_at(sig.end);
     Ok(HeaderSignature {
-        authorization: text,
+        authorization,
         signature: &text[sig],
+        region_set: (!region_set.is_empty()).then_some(region_set),
         date,
         security_token: session_token,
         content_sha256: add_sha.then(|| HashText::new(payload)),
@@ -333,7 +347,7 @@ pub fn presign_traced<'s, A: SignatureAlgorithm + ?Sized>(
     presign_query(alg, input, expires_secs, buf, Some(trace))
 }
 
-fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
+pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
     alg: &mut A,
     input: &SigningInput<'_, '_>,
     expires_secs: u64,
@@ -379,6 +393,10 @@ fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
     out.put(b"&X-Amz-Expires=");
     let mut digits = [0u8; 20];
     out.put(decimal(expires_secs, &mut digits));
+    if alg.signs_region_set() {
+        out.put(b"&X-Amz-Region-Set=");
+        encode::encode(&mut out, params.region.as_bytes(), false);
+    }
     out.put(b"&X-Amz-SignedHeaders=");
     headers.write_signed_names(&mut Encoding(&mut out));
     let token_param = |out: &mut SliceSink<'_>, token: &str| {

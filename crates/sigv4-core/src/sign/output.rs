@@ -29,6 +29,7 @@ pub struct HeaderSignature<'s> {
     pub(super) authorization: &'s str,
     pub(super) signature: &'s str,
     pub(super) date: AmzDate,
+    pub(super) region_set: Option<&'s str>,
     pub(super) security_token: Option<&'s str>,
     pub(super) content_sha256: Option<HashText>,
 }
@@ -38,6 +39,7 @@ impl fmt::Debug for HeaderSignature<'_> {
         f.debug_struct("HeaderSignature")
             .field("authorization", &self.authorization)
             .field("date", &self.date)
+            .field("region_set", &self.region_set)
             .field("security_token", &self.security_token.map(|_| "<redacted>"))
             .field("content_sha256", &self.content_sha256())
             .finish()
@@ -60,6 +62,11 @@ impl<'s> HeaderSignature<'s> {
         self.date
     }
 
+    /// The `X-Amz-Region-Set` value to add (SigV4a), if any.
+    pub fn region_set(&self) -> Option<&'s str> {
+        self.region_set
+    }
+
     /// The `X-Amz-Security-Token` value to add, if any.
     pub fn security_token(&self) -> Option<&'s str> {
         self.security_token
@@ -72,11 +79,12 @@ impl<'s> HeaderSignature<'s> {
     }
 
     /// Every header to add (replacing any of the same name), in the order
-    /// to send them: `X-Amz-Date`, `X-Amz-Security-Token`,
-    /// `X-Amz-Content-Sha256`, `Authorization`.
+    /// to send them: `X-Amz-Date`, `X-Amz-Region-Set` (SigV4a),
+    /// `X-Amz-Security-Token`, `X-Amz-Content-Sha256`, `Authorization`.
     pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
         [
             Some(("X-Amz-Date", self.date.as_str())),
+            self.region_set.map(|r| ("X-Amz-Region-Set", r)),
             self.security_token.map(|t| ("X-Amz-Security-Token", t)),
             self.content_sha256().map(|h| ("X-Amz-Content-Sha256", h)),
             Some(("Authorization", self.authorization)),

@@ -51,7 +51,8 @@ impl fmt::Debug for CredentialsRef<'_> {
 /// Where, when and how to sign.
 #[derive(Clone, Copy, Debug)]
 pub struct SigningParams<'a> {
-    /// The region, e.g. `us-east-1`.
+    /// The region, e.g. `us-east-1`. For SigV4a, the region set: one
+    /// region, a comma-separated list, or `*`.
     pub region: &'a str,
     /// The signing name of the service, e.g. `es`, `aoss`, `sts`, `s3`.
     pub service: &'a str,
@@ -73,12 +74,13 @@ impl<'a> SigningParams<'a> {
     }
 }
 
-/// The credential scope: `YYYYMMDD/region/service/aws4_request`.
+/// The credential scope: `YYYYMMDD/region/service/aws4_request`, or
+/// SigV4a's `YYYYMMDD/service/aws4_request` when `region` is empty.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Scope<'a> {
     /// The signing time.
     pub date: AmzDate,
-    /// The region.
+    /// The region; empty for a SigV4a scope, which has none.
     pub region: &'a str,
     /// The service.
     pub service: &'a str,
@@ -89,8 +91,10 @@ impl Scope<'_> {
     pub fn write<S: Sink + ?Sized>(&self, sink: &mut S) {
         sink.put(self.date.date().as_bytes());
         sink.put(b"/");
-        sink.put(self.region.as_bytes());
-        sink.put(b"/");
+        if !self.region.is_empty() {
+            sink.put(self.region.as_bytes());
+            sink.put(b"/");
+        }
         sink.put(self.service.as_bytes());
         sink.put(b"/aws4_request");
     }
@@ -98,13 +102,17 @@ impl Scope<'_> {
 
 impl fmt::Display for Scope<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}/{}/{}/aws4_request",
-            self.date.date(),
-            self.region,
-            self.service
-        )
+        if self.region.is_empty() {
+            write!(f, "{}/{}/aws4_request", self.date.date(), self.service)
+        } else {
+            write!(
+                f,
+                "{}/{}/{}/aws4_request",
+                self.date.date(),
+                self.region,
+                self.service
+            )
+        }
     }
 }
 

@@ -1,0 +1,525 @@
+//! SigV4a: `AWS4-ECDSA-P256-SHA256`, the asymmetric variant of SigV4 that
+//! signs once for a set of regions (multi-region access points, global
+//! endpoints).
+//!
+//! The canonical request is SigV4's, with the region set signed in an
+//! `X-Amz-Region-Set` header (or query parameter); the credential scope has
+//! no region (`YYYYMMDD/service/aws4_request`); the signature is a DER
+//! ECDSA P-256 signature over the SHA-256 of the string to sign.
+//!
+//! The key is an ECDSA P-256 private key derived from the access key pair
+//! (NIST SP 800-108, KDF in counter mode, HMAC-SHA256 as the PRF):
+//!
+//! ```text
+//! for counter in 1..=254:
+//!     k0 = HMAC-SHA256("AWS4A" + secret,
+//!             be32(1) || "AWS4-ECDSA-P256-SHA256" || 0x00 || access_key_id || counter || be32(256))
+//!     if k0 <= n - 2: private key = k0 + 1; done
+//! ```
+//!
+//! Derivation costs a P-256 scalar multiplication (for the public key), so
+//! [`SigV4aKeyCache`] keeps the last key, keyed on the access key id and
+//! the secret (compared in constant time) and zeroised when replaced.
+//! Signatures use RFC 6979 deterministic nonces; pass entropy to
+//! [`EcdsaP256Algorithm::with_entropy`] to hedge them.
+
+use core::fmt;
+
+use ecdsa::hazmat::sign_prehashed_rfc6979;
+use ecdsa::signature::hazmat::PrehashVerifier;
+use hmac::{KeyInit, Mac};
+use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
+use p256::elliptic_curve::PrimeField;
+use p256::{FieldBytes, NistP256, NonZeroScalar, Scalar};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::encode::Sink;
+use crate::key::HmacSha256;
+use crate::request::Request;
+use crate::sign::{
+    self, CredentialsRef, HeaderSignature, QuerySignature, SignError, SignatureAlgorithm,
+    SigningInput, SigningParams, StringToSign, Trace,
+};
+
+/// The SigV4a algorithm name.
+pub const ECDSA_P256_SHA256: &str = "AWS4-ECDSA-P256-SHA256";
+
+/// The longest access key id [`SigV4aKeyCache`] stores; longer ids still
+/// sign, deriving the key on every call.
+const MAX_CACHED_ID: usize = 128;
+/// The longest secret [`SigV4aKeyCache`] stores.
+const MAX_CACHED_SECRET: usize = crate::key::MAX_CACHED_SECRET;
+
+/// The group order of P-256 minus one, big-endian: `k0` is usable when it
+/// is below this (that is, `k0 <= n - 2`).
+const N_MINUS_1: [u8; 32] = [
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x50,
+];
+
+/// A SigV4a key pair derived from an access key pair.
+///
+/// `Debug` shows the public key only; the private scalar is zeroised on
+/// drop.
+#[derive(Clone)]
+pub struct SigV4aKey {
+    key: SigningKey,
+}
+
+impl fmt::Debug for SigV4aKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigV4aKey")
+            .field("public_key", &self.public_key())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Big-endian `a < b` over 32 bytes, in constant time.
+fn ct_less_than(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    // Subtract b from a byte by byte; a borrow out of the top byte means a < b.
+    let mut borrow = 0u16;
+    for i in (0..32).rev() {
+        let d = u16::from(a[i])
+            .wrapping_sub(u16::from(b[i]))
+            .wrapping_sub(borrow);
+        borrow = (d >> 8) & 1;
+    }
+    borrow == 1
+}
+
+impl SigV4aKey {
+    /// Derives the key of an access key pair (see the [module](self) docs).
+    pub fn derive(access_key_id: &str, secret_access_key: &[u8]) -> Result<Self, SignError> {
+        // "AWS4A" + secret as the HMAC key: short secrets are copied into a
+        // stack block; longer ones are hashed first, as HMAC itself would.
+        let mac = {
+            let mut key = Zeroizing::new([0u8; 64]);
+            if secret_access_key.len() + 5 <= 64 {
+                key[..5].copy_from_slice(b"AWS4A");
+                key[5..5 + secret_access_key.len()].copy_from_slice(secret_access_key);
+                HmacSha256::new_from_slice(&key[..5 + secret_access_key.len()])
+            } else {
+                let mut h = Sha256::new();
+                h.update(b"AWS4A");
+                h.update(secret_access_key);
+                key[..32].copy_from_slice(&h.finalize());
+                HmacSha256::new_from_slice(&key[..32])
+            }
+            .map_err(|_| SignError::Algorithm("HMAC key"))?
+        };
+        for counter in 1u8..=254 {
+            let mut m = mac.clone();
+            m.update(&1u32.to_be_bytes());
+            m.update(ECDSA_P256_SHA256.as_bytes());
+            m.update(&[0]);
+            m.update(access_key_id.as_bytes());
+            m.update(&[counter]);
+            m.update(&256u32.to_be_bytes());
+            let mut k0 = Zeroizing::new([0u8; 32]);
+            k0.copy_from_slice(&m.finalize().into_bytes());
+            if !ct_less_than(&k0, &N_MINUS_1) {
+                continue;
+            }
+            // k0 < n - 1, so it is a scalar and k0 + 1 is a non-zero one.
+            let repr: FieldBytes = (*k0).into();
+            let Some(k0) = Option::<Scalar>::from(Scalar::from_repr(repr)) else {
+                continue;
+            };
+            let d = Zeroizing::new(k0 + Scalar::ONE);
+            let Some(d) = Option::<NonZeroScalar>::from(NonZeroScalar::new(*d)) else {
+                continue;
+            };
+            return Ok(Self {
+                key: SigningKey::from(d),
+            });
+        }
+        // Each round fails with probability about 2^-32.
+        Err(SignError::Algorithm("no SigV4a key could be derived"))
+    }
+
+    /// The public key, for verifiers that hold no secret.
+    pub fn public_key(&self) -> SigV4aPublicKey {
+        SigV4aPublicKey(*self.key.verifying_key())
+    }
+
+    /// Signs a SHA-256 prehash: a DER signature into `out`, hex-encoded
+    /// by the sink's owner. RFC 6979 nonce, hedged with `entropy` if given.
+    fn sign_prehash(&self, hash: &[u8; 32], entropy: &[u8], out: &mut dyn Sink) {
+        let (sig, _) =
+            sign_prehashed_rfc6979::<NistP256, Sha256>(self.key.as_nonzero_scalar(), hash, entropy);
+        out.put(sig.to_der().as_bytes());
+    }
+
+    /// Signs a string to sign.
+    fn sign_sts(&self, sts: &StringToSign<'_>, entropy: &[u8], out: &mut dyn Sink) {
+        let mut h = HashSink(Sha256::new());
+        sts.write(&mut h);
+        let hash: [u8; 32] = h.0.finalize().into();
+        self.sign_prehash(&hash, entropy, out);
+    }
+}
+
+struct HashSink(Sha256);
+
+impl Sink for HashSink {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+}
+
+/// A SigV4a public key (an ECDSA P-256 point).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct SigV4aPublicKey(VerifyingKey);
+
+impl fmt::Debug for SigV4aPublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut hex = [0u8; 130];
+        let text = crate::encode::hex_lower(&self.to_uncompressed(), &mut hex);
+        write!(f, "SigV4aPublicKey({text})")
+    }
+}
+
+/// Why bytes are not a SigV4a public key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "not a P-256 public key: expected a SEC1 point (65 bytes 04‖X‖Y, or 33 bytes compressed) on the curve"
+)]
+pub struct InvalidPublicKey;
+
+impl SigV4aPublicKey {
+    /// A key from its SEC1 encoding (uncompressed `04‖X‖Y` or compressed).
+    pub fn from_sec1_bytes(bytes: &[u8]) -> Result<Self, InvalidPublicKey> {
+        VerifyingKey::from_sec1_bytes(bytes)
+            .map(Self)
+            .map_err(|_| InvalidPublicKey)
+    }
+
+    /// A key from its affine coordinates, big-endian.
+    pub fn from_coordinates(x: &[u8; 32], y: &[u8; 32]) -> Result<Self, InvalidPublicKey> {
+        let mut sec1 = [0u8; 65];
+        sec1[0] = 4;
+        sec1[1..33].copy_from_slice(x);
+        sec1[33..].copy_from_slice(y);
+        Self::from_sec1_bytes(&sec1)
+    }
+
+    /// The uncompressed SEC1 encoding, `04‖X‖Y`.
+    pub fn to_uncompressed(&self) -> [u8; 65] {
+        let point = self.0.to_sec1_point(false);
+        let mut out = [0u8; 65];
+        out.copy_from_slice(point.as_bytes());
+        out
+    }
+
+    /// Checks a DER signature (as lower-case or upper-case hex) over the
+    /// string to sign.
+    pub(crate) fn verify_sts(&self, sts: &StringToSign<'_>, hex_der: &[u8]) -> bool {
+        let mut der = [0u8; MAX_DER_SIGNATURE];
+        let Some(der) = crate::encode::hex_decode(hex_der, &mut der) else {
+            return false;
+        };
+        let Ok(sig) = Signature::from_der(der) else {
+            return false;
+        };
+        let mut h = HashSink(Sha256::new());
+        sts.write(&mut h);
+        let hash: [u8; 32] = h.0.finalize().into();
+        self.0.verify_prehash(&hash, &sig).is_ok()
+    }
+}
+
+/// The longest DER ECDSA P-256 signature: `30 46 (02 21 00‖r) (02 21 00‖s)`.
+pub(crate) const MAX_DER_SIGNATURE: usize = 72;
+
+struct CacheEntry {
+    id: [u8; MAX_CACHED_ID],
+    id_len: usize,
+    secret: [u8; MAX_CACHED_SECRET],
+    secret_len: usize,
+    /// False when the id or secret was too long to store: never a hit.
+    cacheable: bool,
+    key: SigV4aKey,
+}
+
+impl Drop for CacheEntry {
+    fn drop(&mut self) {
+        self.secret.zeroize();
+    }
+}
+
+/// A one-entry cache of the derived SigV4a key, keyed on the access key id
+/// and the secret (compared in constant time). The stored secret is
+/// zeroised when replaced or dropped, and `Debug` shows nothing of it.
+#[derive(Default)]
+pub struct SigV4aKeyCache {
+    entry: Option<CacheEntry>,
+    hits: u64,
+}
+
+impl fmt::Debug for SigV4aKeyCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigV4aKeyCache")
+            .field("filled", &self.entry.is_some())
+            .field("hits", &self.hits)
+            .finish()
+    }
+}
+
+impl SigV4aKeyCache {
+    /// An empty cache.
+    pub const fn new() -> Self {
+        Self {
+            entry: None,
+            hits: 0,
+        }
+    }
+
+    /// How many lookups were answered from the cache.
+    pub fn hits(&self) -> u64 {
+        self.hits
+    }
+
+    /// The key of this access key pair, derived on a miss.
+    pub fn key(&mut self, access_key_id: &str, secret: &[u8]) -> Result<&SigV4aKey, SignError> {
+        let id = access_key_id.as_bytes();
+        let hit = self.entry.as_ref().is_some_and(|e| {
+            let same_secret: bool = e.secret[..e.secret_len].ct_eq(secret).into();
+            e.cacheable & same_secret & (e.id[..e.id_len] == *id)
+        });
+        if hit {
+            self.hits += 1;
+        } else {
+            let key = SigV4aKey::derive(access_key_id, secret)?;
+            let cacheable = id.len() <= MAX_CACHED_ID && secret.len() <= MAX_CACHED_SECRET;
+            let mut e = CacheEntry {
+                id: [0; MAX_CACHED_ID],
+                id_len: 0,
+                secret: [0; MAX_CACHED_SECRET],
+                secret_len: 0,
+                cacheable,
+                key,
+            };
+            if cacheable {
+                e.id[..id.len()].copy_from_slice(id);
+                e.id_len = id.len();
+                e.secret[..secret.len()].copy_from_slice(secret);
+                e.secret_len = secret.len();
+            }
+            self.entry = Some(e);
+        }
+        self.entry
+            .as_ref()
+            .map(|e| &e.key)
+            .ok_or(SignError::Algorithm("cache"))
+    }
+}
+
+/// The SigV4a last step: ECDSA P-256 over the string to sign, with the key
+/// derived from the access key pair and looked up in a [`SigV4aKeyCache`].
+///
+/// With [`sign`](crate::sign()) and [`presign`](crate::presign()) the
+/// `region` of [`SigningParams`] is the region set: one region, a
+/// comma-separated list (`us-east-1,us-west-2`) or `*`.
+pub struct EcdsaP256Algorithm<'k> {
+    access_key_id: &'k str,
+    secret: &'k [u8],
+    cache: &'k mut SigV4aKeyCache,
+    entropy: [u8; 32],
+    hedged: bool,
+}
+
+impl fmt::Debug for EcdsaP256Algorithm<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EcdsaP256Algorithm")
+            .field("access_key_id", &self.access_key_id)
+            .field("hedged", &self.hedged)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'k> EcdsaP256Algorithm<'k> {
+    /// A signer for `credentials`, caching the derived key in `cache`.
+    /// Nonces are RFC 6979 deterministic: the same request signs to the
+    /// same signature.
+    pub fn new(credentials: &CredentialsRef<'k>, cache: &'k mut SigV4aKeyCache) -> Self {
+        Self {
+            access_key_id: credentials.access_key_id,
+            secret: credentials.secret_access_key.as_bytes(),
+            cache,
+            entropy: [0; 32],
+            hedged: false,
+        }
+    }
+
+    /// Mixes `entropy` (fresh random bytes from the caller's RNG) into the
+    /// nonce (RFC 6979 §3.6), so signatures are randomised; the core has
+    /// no RNG of its own.
+    pub fn with_entropy(mut self, entropy: [u8; 32]) -> Self {
+        self.entropy = entropy;
+        self.hedged = true;
+        self
+    }
+}
+
+impl SignatureAlgorithm for EcdsaP256Algorithm<'_> {
+    fn name(&self) -> &'static str {
+        ECDSA_P256_SHA256
+    }
+
+    fn credential_id(&self) -> &str {
+        self.access_key_id
+    }
+
+    fn signs_region_set(&self) -> bool {
+        true
+    }
+
+    fn sign(
+        &mut self,
+        string_to_sign: &StringToSign<'_>,
+        out: &mut dyn Sink,
+    ) -> Result<(), SignError> {
+        let entropy: &[u8] = if self.hedged { &self.entropy } else { &[] };
+        let key = self.cache.key(self.access_key_id, self.secret)?;
+        key.sign_sts(string_to_sign, entropy, out);
+        Ok(())
+    }
+}
+
+/// The SigV4a signer, with a cached derived key: [`Signer`](crate::Signer)
+/// for `AWS4-ECDSA-P256-SHA256`.
+///
+/// `params.region` is the region set (`us-east-1`, `us-east-1,us-west-2`
+/// or `*`); it is signed in `X-Amz-Region-Set`.
+///
+/// # Examples
+///
+/// ```
+/// use sigv4_core::{CredentialsRef, Request, SigV4aSigner, SigningParams};
+/// let creds = CredentialsRef::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+/// let req = Request::new("GET", "https://example.amazonaws.com/")?;
+/// let params = SigningParams::new("*", "service", "20150830T123600Z".parse()?);
+/// let mut signer = SigV4aSigner::new();
+/// let mut buf = [0u8; 512];
+/// let out = signer.sign(&req, &creds, &params, &mut buf)?;
+/// assert_eq!(out.region_set(), Some("*"));
+/// assert!(out.authorization().starts_with(
+///     "AWS4-ECDSA-P256-SHA256 Credential=AKIDEXAMPLE/20150830/service/aws4_request, \
+///      SignedHeaders=host;x-amz-date;x-amz-region-set, Signature=30"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct SigV4aSigner {
+    cache: SigV4aKeyCache,
+}
+
+impl SigV4aSigner {
+    /// A signer with an empty key cache.
+    pub const fn new() -> Self {
+        Self {
+            cache: SigV4aKeyCache::new(),
+        }
+    }
+
+    /// The derived key of `credentials` (from the cache), e.g. to hand its
+    /// public key to a verifier.
+    pub fn key(&mut self, credentials: &CredentialsRef<'_>) -> Result<&SigV4aKey, SignError> {
+        self.cache.key(
+            credentials.access_key_id,
+            credentials.secret_access_key.as_bytes(),
+        )
+    }
+
+    /// Signs in the `Authorization` header; see [`sign`](crate::sign()).
+    pub fn sign<'s>(
+        &mut self,
+        request: &Request<'_>,
+        credentials: &CredentialsRef<'s>,
+        params: &SigningParams<'_>,
+        buf: &'s mut [u8],
+    ) -> Result<HeaderSignature<'s>, SignError> {
+        self.sign_traced(request, credentials, params, buf, None)
+    }
+
+    /// [`SigV4aSigner::sign`], also writing the canonical request and the
+    /// string to sign to `trace`.
+    pub fn sign_traced<'s>(
+        &mut self,
+        request: &Request<'_>,
+        credentials: &CredentialsRef<'s>,
+        params: &SigningParams<'_>,
+        buf: &'s mut [u8],
+        trace: Option<Trace<'_>>,
+    ) -> Result<HeaderSignature<'s>, SignError> {
+        let mut alg = EcdsaP256Algorithm::new(credentials, &mut self.cache);
+        let mut input = SigningInput::new(request, params);
+        input.session_token = credentials.session_token;
+        sign::sign_header(&mut alg, &input, buf, trace)
+    }
+
+    /// Presigns in the query string; see [`presign`](crate::presign()).
+    pub fn presign<'s>(
+        &mut self,
+        request: &Request<'_>,
+        credentials: &CredentialsRef<'_>,
+        params: &SigningParams<'_>,
+        expires_secs: u64,
+        buf: &'s mut [u8],
+    ) -> Result<QuerySignature<'s>, SignError> {
+        self.presign_traced(request, credentials, params, expires_secs, buf, None)
+    }
+
+    /// [`SigV4aSigner::presign`], also writing the canonical request and
+    /// the string to sign to `trace`.
+    pub fn presign_traced<'s>(
+        &mut self,
+        request: &Request<'_>,
+        credentials: &CredentialsRef<'_>,
+        params: &SigningParams<'_>,
+        expires_secs: u64,
+        buf: &'s mut [u8],
+        trace: Option<Trace<'_>>,
+    ) -> Result<QuerySignature<'s>, SignError> {
+        let mut alg = EcdsaP256Algorithm::new(credentials, &mut self.cache);
+        let mut input = SigningInput::new(request, params);
+        input.session_token = credentials.session_token;
+        sign::presign_query(&mut alg, &input, expires_secs, buf, trace)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comparison_is_big_endian() {
+        let mut a = [0u8; 32];
+        let mut b = [0u8; 32];
+        a[31] = 1;
+        b[0] = 1;
+        assert!(ct_less_than(&a, &b));
+        assert!(!ct_less_than(&b, &a));
+        assert!(!ct_less_than(&a, &a));
+        assert!(ct_less_than(&N_MINUS_1, &[0xff; 32]));
+    }
+
+    #[test]
+    fn cache_keys_on_id_and_secret() {
+        let mut c = SigV4aKeyCache::new();
+        let a = c.key("AKID", b"s1").unwrap().public_key();
+        let b = c.key("AKID", b"s2").unwrap().public_key();
+        assert_ne!(a, b);
+        let b2 = c.key("AKID", b"s2").unwrap().public_key();
+        assert_eq!(b, b2);
+        assert_eq!(c.hits(), 1);
+        let other = c.key("AKID2", b"s2").unwrap().public_key();
+        assert_ne!(b, other);
+        let long = [b'x'; 300];
+        let l1 = c.key("AKID", &long).unwrap().public_key();
+        let l2 = c.key("AKID", &long).unwrap().public_key();
+        assert_eq!(l1, l2);
+        assert_eq!(c.hits(), 1, "over-long secrets are derived every time");
+    }
+}
