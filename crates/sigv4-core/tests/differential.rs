@@ -9,7 +9,12 @@
 //!   `x-amzn-trace-id`, `transfer-encoding` and `authorization`. The
 //!   generator uses neither.
 //!
-//! Cases: 256 by default (`PROPTEST_CASES` overrides).
+//! SigV4a: for random credentials both derive the same key, and since both
+//! use RFC 6979 deterministic nonces (with no extra entropy), both sign
+//! random requests to byte-identical signatures; our verifier accepts
+//! theirs as sent.
+//!
+//! Cases: 256 by default (`PROPTEST_CASES` overrides; SigV4a runs a quarter).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -21,7 +26,10 @@ use aws_sigv4::http_request::{
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 use proptest::prelude::*;
-use sigv4_core::{CredentialsRef, Payload, Request, Signer, SigningParams, Timestamp};
+use sigv4_core::{
+    CredentialsRef, Payload, Request, SigV4aSigner, Signer, SigningParams, Timestamp, Verifier,
+    VerifySettings,
+};
 
 #[derive(Debug, Clone)]
 struct Case {
@@ -239,6 +247,154 @@ proptest! {
     #[test]
     fn same_signature_as_aws_sigv4(c in case()) {
         prop_assert_eq!(ours(&c), theirs(&c), "case: {:#?}", c);
+    }
+}
+
+/// Random SigV4a credentials and a region set.
+#[derive(Debug, Clone)]
+struct V4a {
+    akid: String,
+    secret: String,
+    region_set: String,
+}
+
+fn v4a() -> impl Strategy<Value = V4a> {
+    (
+        "AKIA[A-Z2-7]{16}",
+        "[A-Za-z0-9+/]{40}",
+        prop::sample::select(vec!["us-east-1", "*", "us-east-1,us-west-2", "eu-*"]),
+    )
+        .prop_map(|(akid, secret, set)| V4a {
+            akid,
+            secret,
+            region_set: set.to_string(),
+        })
+}
+
+/// Our SigV4a signature, and the public key we derived.
+fn ours_v4a(c: &Case, k: &V4a) -> (String, Vec<u8>) {
+    let url = url(c);
+    let headers: Vec<(&str, &str)> = c
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let req = Request::new(&c.method, &url)
+        .unwrap()
+        .with_headers(&headers)
+        .with_payload(Payload::Bytes(&c.body));
+    let mut creds = CredentialsRef::new(&k.akid, &k.secret);
+    if let Some(t) = &c.token {
+        creds = creds.with_session_token(t);
+    }
+    let params = SigningParams::new(
+        &k.region_set,
+        "service",
+        Timestamp::from_unix_seconds(c.time).unwrap(),
+    );
+    let mut signer = SigV4aSigner::new();
+    let public = signer.key(&creds).unwrap().public_key().to_uncompressed();
+    let signature = match c.presign {
+        None => signer.sign_owned(&req, &creds, &params).unwrap().signature,
+        Some(e) => {
+            signer
+                .presign_owned(&req, &creds, &params, e)
+                .unwrap()
+                .signature
+        }
+    };
+    (signature, public.to_vec())
+}
+
+/// Theirs: the signature, the public key of the key they derive, and the
+/// request as they would send it (URL, headers).
+fn theirs_v4a(c: &Case, k: &V4a) -> (String, Vec<u8>, String, Vec<(String, String)>) {
+    let identity: Identity =
+        AwsCredentials::new(&k.akid, &k.secret, c.token.clone(), None, "test").into();
+    let mut settings = AwsSettings::default();
+    if let Some(e) = c.presign {
+        settings.signature_location = SignatureLocation::QueryParams;
+        settings.expires_in = Some(Duration::from_secs(e));
+    }
+    let params = aws_sigv4::sign::v4a::SigningParams::builder()
+        .identity(&identity)
+        .region_set(&k.region_set)
+        .name("service")
+        .time(UNIX_EPOCH + Duration::from_secs(c.time))
+        .settings(settings)
+        .build()
+        .unwrap()
+        .into();
+    let signable = SignableRequest::new(
+        &c.method,
+        url(c),
+        c.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+        SignableBody::Bytes(&c.body),
+    )
+    .unwrap();
+    let (instructions, signature) = aws_sign(signable, &params).unwrap().into_parts();
+    let scalar = aws_sigv4::sign::v4a::generate_signing_key(&k.akid, &k.secret);
+    let public = p256::ecdsa::SigningKey::from_slice(scalar.as_ref())
+        .unwrap()
+        .verifying_key()
+        .to_sec1_point(false)
+        .as_bytes()
+        .to_vec();
+    let mut sent_url = url(c);
+    for (name, value) in instructions.params() {
+        let enc = |s: &str| -> String {
+            percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC)
+                .to_string()
+                .replace("%2D", "-")
+                .replace("%5F", "_")
+                .replace("%2E", ".")
+                .replace("%7E", "~")
+        };
+        let sep = if sent_url.contains('?') { '&' } else { '?' };
+        sent_url = format!("{sent_url}{sep}{}={}", enc(name), enc(value));
+    }
+    let mut sent_headers = c.headers.clone();
+    sent_headers.extend(
+        instructions
+            .headers()
+            .map(|(n, v)| (n.to_string(), v.to_string())),
+    );
+    (signature, public, sent_url, sent_headers)
+}
+
+fn v4a_config() -> ProptestConfig {
+    let mut c = config();
+    c.cases = (c.cases / 4).max(1);
+    c
+}
+
+proptest! {
+    #![proptest_config(v4a_config())]
+
+    #[test]
+    fn sigv4a_same_key_and_signature_as_aws_sigv4(c in case(), k in v4a()) {
+        let (our_sig, our_key) = ours_v4a(&c, &k);
+        let (their_sig, their_key, sent_url, sent_headers) = theirs_v4a(&c, &k);
+        prop_assert_eq!(&our_key, &their_key, "derived key; creds {:?}", k);
+        prop_assert_eq!(&our_sig, &their_sig, "case: {:#?} {:?}", c, k);
+
+        // Our verifier accepts their request as sent.
+        let headers: Vec<(&str, &str)> = sent_headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let received = Request::new(&c.method, &sent_url)
+            .unwrap()
+            .with_headers(&headers)
+            .with_payload(Payload::Bytes(&c.body));
+        let now = Timestamp::from_unix_seconds(c.time).unwrap();
+        let settings = VerifySettings { allow_unsigned_payload: true, ..VerifySettings::default() };
+        let verified = Verifier::new(settings)
+            .verify(&received, now, |id| (id == k.akid).then_some(k.secret.as_bytes()));
+        prop_assert!(verified.is_ok(), "{:?} for {:#?}", verified, c);
+        let verified = verified.unwrap();
+        prop_assert!(verified.sigv4a);
+        prop_assert_eq!(verified.region.as_str(), k.region_set.as_str());
     }
 }
 

@@ -199,10 +199,11 @@ fn check_case(version: Version, name: &str, failures: &mut Vec<String>) {
     if let Some(public) = &public {
         let derived = signer_v4a.key(&creds).unwrap().public_key();
         if derived != *public {
-            failures.push(format!("{name}: derived public key {derived:?} is not the suite's"));
+            failures.push(format!(
+                "{name}: derived public key {derived:?} is not the suite's"
+            ));
         }
     }
-
 
     // Header variant.
     let mut header_params = params;
@@ -257,7 +258,9 @@ fn check_case(version: Version, name: &str, failures: &mut Vec<String>) {
                 ("our", signed.signature.clone()),
             ] {
                 if !ecdsa_verifies(public, &sts, &sig) {
-                    failures.push(format!("{name} [header]: {whose} signature does not verify"));
+                    failures.push(format!(
+                        "{name} [header]: {whose} signature does not verify"
+                    ));
                 }
             }
             check_suite_request_verifies(name, &expected, &ctx, public, failures);
@@ -454,9 +457,8 @@ fn check_suite_request_verifies(
     settings.signing.normalize_path = ctx.normalize;
     settings.signing.path_encoding = PathEncoding::Single;
     let mut verifier = Verifier::new(settings);
-    let by_public = verifier.verify_with_public_key(&request, ctx.time, |id| {
-        (id == ctx.akid).then_some(*public)
-    });
+    let by_public = verifier
+        .verify_with_public_key(&request, ctx.time, |id| (id == ctx.akid).then_some(*public));
     let by_secret = verifier.verify(&request, ctx.time, |id| {
         (id == ctx.akid).then_some(ctx.secret.as_bytes())
     });
