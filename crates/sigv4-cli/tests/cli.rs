@@ -573,3 +573,174 @@ fn verify_refuses_an_unsigned_payload_unless_allowed() {
     let v: Value = serde_json::from_slice(&allowed.stdout).unwrap();
     assert_eq!(v["unsigned_payload"], true);
 }
+
+fn suite_v4a(case: &str, file: &str) -> String {
+    let p: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../sigv4-core/testdata/aws-signing-test-suite/v4a")
+        .join(case)
+        .join(file);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn sigv4a_json_matches_the_official_suite() {
+    // Without --region-set the set is the region.
+    let v = json(
+        &with(&[
+            "--sigv4a",
+            "--format",
+            "json",
+            "https://example.amazonaws.com/",
+        ]),
+        CREDS,
+    );
+    assert_eq!(
+        v["canonical_request"],
+        suite_v4a("get-vanilla", "header-canonical-request.txt")
+    );
+    assert_eq!(
+        v["string_to_sign"],
+        suite_v4a("get-vanilla", "header-string-to-sign.txt")
+    );
+    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "authorization",
+            "canonical_request",
+            "headers",
+            "signature",
+            "string_to_sign",
+            "url"
+        ]
+    );
+    assert!(
+        v["authorization"]
+            .as_str()
+            .unwrap()
+            .starts_with("AWS4-ECDSA-P256-SHA256 Credential=AKIDEXAMPLE/20150830/service/aws4_request, SignedHeaders=host;x-amz-date;x-amz-region-set, Signature=30")
+    );
+    let presigned = json(
+        &with(&[
+            "--sigv4a",
+            "--presign",
+            "--format",
+            "json",
+            "https://example.amazonaws.com/",
+        ]),
+        CREDS,
+    );
+    assert_eq!(
+        presigned["canonical_request"],
+        suite_v4a("get-vanilla", "query-canonical-request.txt")
+    );
+    assert_eq!(
+        presigned["string_to_sign"],
+        suite_v4a("get-vanilla", "query-string-to-sign.txt")
+    );
+    // --region-set belongs to --sigv4a.
+    let out = sigv4(
+        &with(&["--region-set", "*", "https://example.amazonaws.com/"]),
+        CREDS,
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn sigv4a_requests_verify_with_the_secret_or_a_public_key() {
+    let dir = std::env::temp_dir().join(format!("sigv4a-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pem = dir.join("public.pem");
+    std::fs::write(&pem, test_support::sigv4a_public_key_pem(AKID, SECRET)).unwrap();
+    let other_pem = dir.join("other.pem");
+    std::fs::write(
+        &other_pem,
+        test_support::sigv4a_public_key_pem(AKID, "another secret"),
+    )
+    .unwrap();
+    let pem = pem.to_str().unwrap();
+    let other_pem = other_pem.to_str().unwrap();
+    let now = "20150830T123700Z";
+
+    for presign in [false, true] {
+        let mut args = with(&["--sigv4a", "--region-set", "us-east-1,us-west-2"]);
+        if presign {
+            args.push("--presign");
+        }
+        args.extend([
+            "--data-binary",
+            "body",
+            "https://example.amazonaws.com/x?a=1",
+        ]);
+        let signed = sigv4(&args, CREDS, b"");
+        assert!(
+            signed.status.success(),
+            "{}",
+            String::from_utf8_lossy(&signed.stderr)
+        );
+        let text = String::from_utf8(signed.stdout.clone()).unwrap();
+        if presign {
+            assert!(
+                text.contains("X-Amz-Region-Set=us-east-1%2Cus-west-2"),
+                "{text}"
+            );
+        } else {
+            assert!(
+                text.contains("X-Amz-Region-Set: us-east-1,us-west-2"),
+                "{text}"
+            );
+        }
+        let verify = |extra: &[&str], env: &[(&str, &str)], body: &str| {
+            let mut a = vec!["verify", "--now", now, "--data-binary", body];
+            a.extend(extra);
+            sigv4(&a, env, &signed.stdout)
+        };
+        for (how, out) in [
+            ("secret", verify(&[], CREDS, "body")),
+            ("public key", verify(&["--public-key", pem], &[], "body")),
+        ] {
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{how} (presign {presign}): {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(summary["algorithm"], "AWS4-ECDSA-P256-SHA256");
+            assert_eq!(summary["region_set"], "us-east-1,us-west-2");
+            assert_eq!(summary["scope"], "20150830/service/aws4_request");
+            assert_eq!(summary["presigned"], presign);
+        }
+        // Another key, another body, another secret: exit 1, one line.
+        let wrong_secret = [
+            ("AWS_ACCESS_KEY_ID", AKID),
+            ("AWS_SECRET_ACCESS_KEY", "another secret"),
+        ];
+        for out in [
+            verify(&["--public-key", other_pem], &[], "body"),
+            verify(&["--public-key", pem], &[], "BODY"),
+            verify(&[], &wrong_secret, "body"),
+        ] {
+            assert_eq!(out.status.code(), Some(1), "presign {presign}");
+            assert!(out.stdout.is_empty());
+            assert_eq!(String::from_utf8(out.stderr).unwrap().lines().count(), 1);
+        }
+    }
+    // A public key cannot check an HMAC signature; a bad PEM is unusable.
+    let hmac = sigv4(&with(&["https://example.amazonaws.com/"]), CREDS, b"");
+    let out = sigv4(
+        &["verify", "--now", now, "--public-key", pem],
+        &[],
+        &hmac.stdout,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let out = sigv4(
+        &["verify", "--now", now, "--public-key", "/nonexistent.pem"],
+        &[],
+        &hmac.stdout,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -92,3 +92,20 @@ pub(crate) fn spawn_python(
 pub fn workspace_root() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
+
+/// The SigV4a public key (PEM) of an access key pair, derived by a Python
+/// script of this crate from the KDF's definition, independently of
+/// `sigv4-core` (needs `python3` with `cryptography`).
+pub fn sigv4a_public_key_pem(access_key_id: &str, secret: &str) -> String {
+    let out = Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("sigv4a_key.py"))
+        .args([access_key_id, secret])
+        .output()
+        .expect("python3 is needed to derive a SigV4a key");
+    assert!(
+        out.status.success(),
+        "sigv4a_key.py failed (python3 with cryptography is needed): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("PEM is ASCII")
+}

@@ -4,7 +4,7 @@
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 use sigv4_core::{
-    Payload, Request, Signer, SigningParams, SigningSettings, Timestamp, append_query,
+    Payload, Request, SigV4aSigner, Signer, SigningParams, SigningSettings, Timestamp, append_query,
 };
 
 use super::{CurlArgs, CurlRequest, chain_credentials, region, set_by_signer};
@@ -27,6 +27,12 @@ pub(crate) struct SignArgs {
     /// Signing region, e.g. us-east-1 (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region).
     #[arg(long, value_name = "REGION")]
     region: Option<String>,
+    /// Sign with SigV4a (AWS4-ECDSA-P256-SHA256) for a region set.
+    #[arg(long)]
+    sigv4a: bool,
+    /// The SigV4a region set: comma-separated regions, or '*' (default: the region).
+    #[arg(long, value_name = "R1,R2|*", requires = "sigv4a")]
+    region_set: Option<String>,
     /// Signing name of the service, e.g. es, aoss, sts, s3.
     #[arg(long, value_name = "SERVICE")]
     service: String,
@@ -73,7 +79,13 @@ fn origin(url: &str) -> &str {
 }
 
 pub(crate) fn run(args: &SignArgs, profile: Option<&str>) -> Result<String, CliError> {
-    let region = region(args.region.as_deref(), profile)?;
+    let region = match &args.region_set {
+        Some(set) if set.is_empty() => {
+            return Err(CliError::input("--region-set must not be empty"));
+        }
+        Some(set) => set.clone(),
+        None => region(args.region.as_deref(), profile)?,
+    };
     if args.service.is_empty() {
         return Err(CliError::input("--service must not be empty"));
     }
@@ -126,14 +138,30 @@ pub(crate) fn run(args: &SignArgs, profile: Option<&str>) -> Result<String, CliE
     };
     let credentials = creds.signing();
 
-    let mut signer = Signer::new();
     // Header signing gives headers to add; presigning, query parameters.
-    let (signed_headers, signed_query, signature, traced) = if args.presign {
-        let (q, t) = signer.presign_owned_traced(&request, &credentials, &params, expires)?;
-        (Vec::new(), q.query, q.signature, t)
-    } else {
-        let (h, t) = signer.sign_owned_traced(&request, &credentials, &params)?;
-        (h.headers, String::new(), h.signature, t)
+    let (signed_headers, signed_query, signature, traced) = match (args.presign, args.sigv4a) {
+        (true, false) => {
+            let (q, t) =
+                Signer::new().presign_owned_traced(&request, &credentials, &params, expires)?;
+            (Vec::new(), q.query, q.signature, t)
+        }
+        (true, true) => {
+            let (q, t) = SigV4aSigner::new().presign_owned_traced(
+                &request,
+                &credentials,
+                &params,
+                expires,
+            )?;
+            (Vec::new(), q.query, q.signature, t)
+        }
+        (false, false) => {
+            let (h, t) = Signer::new().sign_owned_traced(&request, &credentials, &params)?;
+            (h.headers, String::new(), h.signature, t)
+        }
+        (false, true) => {
+            let (h, t) = SigV4aSigner::new().sign_owned_traced(&request, &credentials, &params)?;
+            (h.headers, String::new(), h.signature, t)
+        }
     };
 
     // Every header to send, in order: the caller's, Host, then the signer's.
