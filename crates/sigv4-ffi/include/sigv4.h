@@ -16,7 +16,7 @@
 /*
  The most headers a signature adds.
  */
-#define SIGV4_MAX_SIGNED_HEADERS 4
+#define SIGV4_MAX_SIGNED_HEADERS 5
 
 /*
  What a call returned.
@@ -101,9 +101,9 @@ typedef struct sigv4_owned_credentials sigv4_owned_credentials;
 typedef struct sigv4_provider sigv4_provider;
 
 /*
- A signer that caches the signing key (one HMAC chain per day, region
- and service). Thread-safe: calls on one handle from several threads
- are serialised by a lock.
+ A signer that caches the signing keys (one HMAC chain per day, region
+ and service; the SigV4a key per access key pair). Thread-safe: calls
+ on one handle from several threads are serialised by a lock.
  */
 typedef struct sigv4_signer sigv4_signer;
 
@@ -285,6 +285,11 @@ typedef struct sigv4_verified {
    then not authenticated.
    */
   bool unsigned_payload;
+  /*
+   True for a SigV4a (`AWS4-ECDSA-P256-SHA256`) signature; `region` is
+   then the signed region set (`us-east-1,us-west-2`, `*`).
+   */
+  bool sigv4a;
 } sigv4_verified;
 
 /*
@@ -448,6 +453,40 @@ enum sigv4_status sigv4_presign(const struct sigv4_request *req,
                                 size_t *needed);
 
 /*
+ Signs `req` with SigV4a (`AWS4-ECDSA-P256-SHA256`): as `sigv4_sign`,
+ with `params->region` the region set (`us-east-1`,
+ `us-east-1,us-west-2` or `*`), signed in `X-Amz-Region-Set`, which is
+ among the headers to add. Signatures are deterministic (RFC 6979).
+ Deriving the key costs a P-256 scalar multiplication: a
+ `sigv4_signer` keeps it.
+
+ # Safety
+ As `sigv4_sign`.
+ */
+enum sigv4_status sigv4_sign_v4a(const struct sigv4_request *req,
+                                 const struct sigv4_credentials *creds,
+                                 const struct sigv4_params *params,
+                                 char *buf,
+                                 size_t buf_len,
+                                 size_t *needed,
+                                 struct sigv4_signed_headers *out);
+
+/*
+ Presigns `req` with SigV4a: as `sigv4_presign`, with `params->region`
+ the region set (sent as `X-Amz-Region-Set` in the query).
+
+ # Safety
+ As `sigv4_sign`.
+ */
+enum sigv4_status sigv4_presign_v4a(const struct sigv4_request *req,
+                                    const struct sigv4_credentials *creds,
+                                    const struct sigv4_params *params,
+                                    uint64_t expires_secs,
+                                    char *buf,
+                                    size_t buf_len,
+                                    size_t *needed);
+
+/*
  A new signer; free it with `sigv4_signer_free`. NULL only if a panic
  was caught.
  */
@@ -460,6 +499,36 @@ struct sigv4_signer *sigv4_signer_new(void);
  `signer` came from `sigv4_signer_new` and is not used afterwards.
  */
 void sigv4_signer_free(struct sigv4_signer *signer);
+
+/*
+ `sigv4_sign_v4a` with the signer's key cache.
+
+ # Safety
+ As `sigv4_sign`; `signer` came from `sigv4_signer_new`.
+ */
+enum sigv4_status sigv4_signer_sign_v4a(const struct sigv4_signer *signer,
+                                        const struct sigv4_request *req,
+                                        const struct sigv4_credentials *creds,
+                                        const struct sigv4_params *params,
+                                        char *buf,
+                                        size_t buf_len,
+                                        size_t *needed,
+                                        struct sigv4_signed_headers *out);
+
+/*
+ `sigv4_presign_v4a` with the signer's key cache.
+
+ # Safety
+ As `sigv4_presign`; `signer` came from `sigv4_signer_new`.
+ */
+enum sigv4_status sigv4_signer_presign_v4a(const struct sigv4_signer *signer,
+                                           const struct sigv4_request *req,
+                                           const struct sigv4_credentials *creds,
+                                           const struct sigv4_params *params,
+                                           uint64_t expires_secs,
+                                           char *buf,
+                                           size_t buf_len,
+                                           size_t *needed);
 
 /*
  `sigv4_sign` with the signer's key cache.
@@ -550,6 +619,35 @@ enum sigv4_status sigv4_verify(const struct sigv4_request *req,
                                sigv4_secret_lookup lookup,
                                void *ctx,
                                struct sigv4_verified *out);
+
+/*
+ Verifies a SigV4a request with the signer's public key instead of a
+ secret: `public_key` is its SEC1 encoding (`public_key_len` 65 bytes,
+ `04‖X‖Y`, as `sigv4_v4a_public_key` writes it, or 33 compressed).
+ Otherwise as `sigv4_verify`; a SigV4 (HMAC) request is
+ `SIGV4_STATUS_MALFORMED`, as no public key checks it.
+
+ # Safety
+ As `sigv4_sign`; `public_key` holds `public_key_len` readable bytes.
+ */
+enum sigv4_status sigv4_verify_v4a_public_key(const struct sigv4_request *req,
+                                              uint64_t now_unix,
+                                              sigv4_flags flags,
+                                              const uint8_t *public_key,
+                                              size_t public_key_len,
+                                              struct sigv4_verified *out);
+
+/*
+ Writes the SigV4a public key of `creds` (derived from the access key
+ pair; the session token plays no part) into `out`: 65 bytes, SEC1
+ uncompressed `04‖X‖Y`. A server stores it to verify SigV4a requests
+ without the secret (`sigv4_verify_v4a_public_key`).
+
+ # Safety
+ `creds` is valid as documented on its type; `out` holds 65 writable
+ bytes.
+ */
+enum sigv4_status sigv4_v4a_public_key(const struct sigv4_credentials *creds, uint8_t *out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -4,7 +4,10 @@ use std::ffi::c_char;
 use std::panic::catch_unwind;
 use std::sync::Mutex;
 
-use sigv4_core::{Request, Signer, append_query, with_scratch};
+use sigv4_core::{
+    CredentialsRef, HeaderSignature, QuerySignature, Request, SigV4aSigner, SignError, Signer,
+    SigningParams, append_query, with_scratch,
+};
 
 use crate::args::{creds_args, nonnull, params_args, request_args, sign_error, write_parts};
 use crate::status::{Fail, R, fail, guard, sigv4_status};
@@ -13,11 +16,60 @@ use crate::types::{
     sigv4_signed_headers,
 };
 
+/// SigV4 or SigV4a, with a cached key.
+pub(crate) trait AnySigner {
+    fn sign_with<'s>(
+        &mut self,
+        request: &Request<'_>,
+        credentials: &CredentialsRef<'s>,
+        params: &SigningParams<'_>,
+        buf: &'s mut [u8],
+    ) -> Result<HeaderSignature<'s>, SignError>;
+
+    fn presign_with<'s>(
+        &mut self,
+        request: &Request<'_>,
+        credentials: &CredentialsRef<'_>,
+        params: &SigningParams<'_>,
+        expires_secs: u64,
+        buf: &'s mut [u8],
+    ) -> Result<QuerySignature<'s>, SignError>;
+}
+
+macro_rules! any_signer {
+    ($t:ty) => {
+        impl AnySigner for $t {
+            fn sign_with<'s>(
+                &mut self,
+                request: &Request<'_>,
+                credentials: &CredentialsRef<'s>,
+                params: &SigningParams<'_>,
+                buf: &'s mut [u8],
+            ) -> Result<HeaderSignature<'s>, SignError> {
+                self.sign(request, credentials, params, buf)
+            }
+
+            fn presign_with<'s>(
+                &mut self,
+                request: &Request<'_>,
+                credentials: &CredentialsRef<'_>,
+                params: &SigningParams<'_>,
+                expires_secs: u64,
+                buf: &'s mut [u8],
+            ) -> Result<QuerySignature<'s>, SignError> {
+                self.presign(request, credentials, params, expires_secs, buf)
+            }
+        }
+    };
+}
+any_signer!(Signer);
+any_signer!(SigV4aSigner);
+
 /// # Safety
 /// See `sigv4_sign`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn sign_impl(
-    signer: &mut Signer,
+    signer: &mut impl AnySigner,
     req: *const sigv4_request,
     creds: *const sigv4_credentials,
     params: *const sigv4_params,
@@ -37,29 +89,31 @@ pub(crate) unsafe fn sign_impl(
         .with_headers(&args.headers)
         .with_payload(args.payload);
     with_scratch(|buf| {
-        signer.sign(&request, &creds, &params, buf).map(|signed| {
-            let mut parts = [""; 2 * SIGV4_MAX_SIGNED_HEADERS];
-            let mut count = 0;
-            for (name, value) in signed.headers().take(SIGV4_MAX_SIGNED_HEADERS) {
-                parts[2 * count] = name;
-                parts[2 * count + 1] = value;
-                count += 1;
-            }
-            let mut ptrs = [std::ptr::null(); 2 * SIGV4_MAX_SIGNED_HEADERS];
-            // SAFETY: forwarded contract.
-            unsafe { write_parts(&parts[..2 * count], buf_out, buf_len, needed, &mut ptrs) }?;
-            let mut result = sigv4_signed_headers {
-                count,
-                ..Default::default()
-            };
-            for (i, pair) in ptrs.chunks(2).take(count).enumerate() {
-                result.headers[i] = sigv4_header {
-                    name: pair[0],
-                    value: pair[1],
+        signer
+            .sign_with(&request, &creds, &params, buf)
+            .map(|signed| {
+                let mut parts = [""; 2 * SIGV4_MAX_SIGNED_HEADERS];
+                let mut count = 0;
+                for (name, value) in signed.headers().take(SIGV4_MAX_SIGNED_HEADERS) {
+                    parts[2 * count] = name;
+                    parts[2 * count + 1] = value;
+                    count += 1;
+                }
+                let mut ptrs = [std::ptr::null(); 2 * SIGV4_MAX_SIGNED_HEADERS];
+                // SAFETY: forwarded contract.
+                unsafe { write_parts(&parts[..2 * count], buf_out, buf_len, needed, &mut ptrs) }?;
+                let mut result = sigv4_signed_headers {
+                    count,
+                    ..Default::default()
                 };
-            }
-            Ok(result)
-        })
+                for (i, pair) in ptrs.chunks(2).take(count).enumerate() {
+                    result.headers[i] = sigv4_header {
+                        name: pair[0],
+                        value: pair[1],
+                    };
+                }
+                Ok(result)
+            })
     })
     .map_err(sign_error)?
     .map(|result| {
@@ -72,7 +126,7 @@ pub(crate) unsafe fn sign_impl(
 /// See `sigv4_presign`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn presign_impl(
-    signer: &mut Signer,
+    signer: &mut impl AnySigner,
     req: *const sigv4_request,
     creds: *const sigv4_credentials,
     params: *const sigv4_params,
@@ -91,7 +145,7 @@ pub(crate) unsafe fn presign_impl(
         .with_payload(args.payload);
     let url = with_scratch(|buf| {
         signer
-            .presign(&request, &creds, &params, expires_secs, buf)
+            .presign_with(&request, &creds, &params, expires_secs, buf)
             .map(|signed| append_query(args.url, signed.query()))
     })
     .map_err(sign_error)?;
@@ -156,11 +210,71 @@ pub unsafe extern "C" fn sigv4_presign(
     })
 }
 
-/// A signer that caches the signing key (one HMAC chain per day, region
-/// and service). Thread-safe: calls on one handle from several threads
-/// are serialised by a lock.
+/// Signs `req` with SigV4a (`AWS4-ECDSA-P256-SHA256`): as `sigv4_sign`,
+/// with `params->region` the region set (`us-east-1`,
+/// `us-east-1,us-west-2` or `*`), signed in `X-Amz-Region-Set`, which is
+/// among the headers to add. Signatures are deterministic (RFC 6979).
+/// Deriving the key costs a P-256 scalar multiplication: a
+/// `sigv4_signer` keeps it.
+///
+/// # Safety
+/// As `sigv4_sign`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sigv4_sign_v4a(
+    req: *const sigv4_request,
+    creds: *const sigv4_credentials,
+    params: *const sigv4_params,
+    buf: *mut c_char,
+    buf_len: usize,
+    needed: *mut usize,
+    out: *mut sigv4_signed_headers,
+) -> sigv4_status {
+    guard(|| {
+        let mut signer = SigV4aSigner::new();
+        // SAFETY: forwarded contract.
+        unsafe { sign_impl(&mut signer, req, creds, params, buf, buf_len, needed, out) }
+    })
+}
+
+/// Presigns `req` with SigV4a: as `sigv4_presign`, with `params->region`
+/// the region set (sent as `X-Amz-Region-Set` in the query).
+///
+/// # Safety
+/// As `sigv4_sign`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sigv4_presign_v4a(
+    req: *const sigv4_request,
+    creds: *const sigv4_credentials,
+    params: *const sigv4_params,
+    expires_secs: u64,
+    buf: *mut c_char,
+    buf_len: usize,
+    needed: *mut usize,
+) -> sigv4_status {
+    guard(|| {
+        let mut signer = SigV4aSigner::new();
+        // SAFETY: forwarded contract.
+        unsafe {
+            presign_impl(
+                &mut signer,
+                req,
+                creds,
+                params,
+                expires_secs,
+                buf,
+                buf_len,
+                needed,
+            )
+        }
+    })
+}
+
+/// A signer that caches the signing keys (one HMAC chain per day, region
+/// and service; the SigV4a key per access key pair). Thread-safe: calls
+/// on one handle from several threads are serialised by a lock.
 pub struct sigv4_signer {
     inner: Mutex<Signer>,
+    v4a: Mutex<SigV4aSigner>,
 }
 
 /// A new signer; free it with `sigv4_signer_free`. NULL only if a panic
@@ -170,6 +284,7 @@ pub extern "C" fn sigv4_signer_new() -> *mut sigv4_signer {
     catch_unwind(|| {
         Box::into_raw(Box::new(sigv4_signer {
             inner: Mutex::new(Signer::new()),
+            v4a: Mutex::new(SigV4aSigner::new()),
         }))
     })
     .unwrap_or(std::ptr::null_mut())
@@ -195,6 +310,69 @@ pub(crate) fn lock(signer: *const sigv4_signer) -> R<std::sync::MutexGuard<'stat
     })
 }
 
+fn lock_v4a(signer: *const sigv4_signer) -> R<std::sync::MutexGuard<'static, SigV4aSigner>> {
+    let s: &'static sigv4_signer = nonnull(signer, "signer")?;
+    Ok(match s.v4a.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    })
+}
+
+/// `sigv4_sign_v4a` with the signer's key cache.
+///
+/// # Safety
+/// As `sigv4_sign`; `signer` came from `sigv4_signer_new`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sigv4_signer_sign_v4a(
+    signer: *const sigv4_signer,
+    req: *const sigv4_request,
+    creds: *const sigv4_credentials,
+    params: *const sigv4_params,
+    buf: *mut c_char,
+    buf_len: usize,
+    needed: *mut usize,
+    out: *mut sigv4_signed_headers,
+) -> sigv4_status {
+    guard(|| {
+        let mut s = lock_v4a(signer)?;
+        // SAFETY: forwarded contract.
+        unsafe { sign_impl(&mut *s, req, creds, params, buf, buf_len, needed, out) }
+    })
+}
+
+/// `sigv4_presign_v4a` with the signer's key cache.
+///
+/// # Safety
+/// As `sigv4_presign`; `signer` came from `sigv4_signer_new`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sigv4_signer_presign_v4a(
+    signer: *const sigv4_signer,
+    req: *const sigv4_request,
+    creds: *const sigv4_credentials,
+    params: *const sigv4_params,
+    expires_secs: u64,
+    buf: *mut c_char,
+    buf_len: usize,
+    needed: *mut usize,
+) -> sigv4_status {
+    guard(|| {
+        let mut s = lock_v4a(signer)?;
+        // SAFETY: forwarded contract.
+        unsafe {
+            presign_impl(
+                &mut *s,
+                req,
+                creds,
+                params,
+                expires_secs,
+                buf,
+                buf_len,
+                needed,
+            )
+        }
+    })
+}
+
 /// `sigv4_sign` with the signer's key cache.
 ///
 /// # Safety
@@ -213,7 +391,7 @@ pub unsafe extern "C" fn sigv4_signer_sign(
     guard(|| {
         let mut s = lock(signer)?;
         // SAFETY: forwarded contract.
-        unsafe { sign_impl(&mut s, req, creds, params, buf, buf_len, needed, out) }
+        unsafe { sign_impl(&mut *s, req, creds, params, buf, buf_len, needed, out) }
     })
 }
 
@@ -237,7 +415,7 @@ pub unsafe extern "C" fn sigv4_signer_presign(
         // SAFETY: forwarded contract.
         unsafe {
             presign_impl(
-                &mut s,
+                &mut *s,
                 req,
                 creds,
                 params,

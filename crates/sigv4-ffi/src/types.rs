@@ -128,7 +128,7 @@ pub struct sigv4_params {
 }
 
 /// The most headers a signature adds.
-pub const SIGV4_MAX_SIGNED_HEADERS: usize = 4;
+pub const SIGV4_MAX_SIGNED_HEADERS: usize = 5;
 
 /// The headers to add to the request: `X-Amz-Date`, maybe
 /// `X-Amz-Security-Token` and `X-Amz-Content-Sha256`, then
@@ -160,6 +160,9 @@ pub struct sigv4_verified {
     /// `SIGV4_FLAG_ALLOW_UNSIGNED_PAYLOAD` or an `s3` scope): the body is
     /// then not authenticated.
     pub unsigned_payload: bool,
+    /// True for a SigV4a (`AWS4-ECDSA-P256-SHA256`) signature; `region` is
+    /// then the signed region set (`us-east-1,us-west-2`, `*`).
+    pub sigv4a: bool,
 }
 
 /// Looks up the secret for `access_key_id` (NUL-terminated UTF-8), called

@@ -2,14 +2,17 @@
 
 use std::ffi::{CString, c_char, c_void};
 
-use sigv4_core::{Request, SigningSettings, Timestamp, Verifier, VerifyError, VerifySettings};
+use sigv4_core::{
+    Request, SigV4aKey, SigV4aPublicKey, SigningSettings, Timestamp, Verified, Verifier,
+    VerifyError, VerifySettings,
+};
 use zeroize::Zeroizing;
 
-use crate::args::{apply_path_flags, check_flags, request_args};
+use crate::args::{apply_path_flags, check_flags, creds_args, request_args};
 use crate::status::{Fail, fail, guard, sigv4_status};
 use crate::types::{
-    SIGV4_FLAG_ALLOW_UNSIGNED_PAYLOAD, SIGV4_SECRET_MAX_LEN, VERIFY_FLAGS, sigv4_flags,
-    sigv4_request, sigv4_secret_lookup, sigv4_verified,
+    SIGV4_FLAG_ALLOW_UNSIGNED_PAYLOAD, SIGV4_SECRET_MAX_LEN, VERIFY_FLAGS, sigv4_credentials,
+    sigv4_flags, sigv4_request, sigv4_secret_lookup, sigv4_verified,
 };
 
 pub(crate) fn copy_short(dst: &mut [c_char; 129], s: &str) {
@@ -65,13 +68,7 @@ pub unsafe extern "C" fn sigv4_verify(
             .map_err(|e| Fail(sigv4_status::InvalidArgument, e.to_string()))?
             .with_headers(&args.headers)
             .with_payload(args.payload);
-        let mut signing = SigningSettings::default();
-        apply_path_flags(flags, &mut signing);
-        let mut verifier = Verifier::new(VerifySettings {
-            signing,
-            allow_unsigned_payload: flags & SIGV4_FLAG_ALLOW_UNSIGNED_PAYLOAD != 0,
-            ..VerifySettings::default()
-        });
+        let mut verifier = verifier(flags);
         // Why the lookup gave no secret, when it was not "unknown key".
         let mut lookup_failure: Option<Fail> = None;
         let result = verifier.verify(&request, now, |akid: &str| {
@@ -121,19 +118,108 @@ pub unsafe extern "C" fn sigv4_verify(
                 );
             }
         };
-        let mut v = sigv4_verified {
-            access_key_id: [0; 129],
-            region: [0; 129],
-            service: [0; 129],
-            signed_at_unix: verified.signed_at.unix_seconds(),
-            presigned: verified.presigned,
-            unsigned_payload: verified.unsigned_payload,
-        };
-        copy_short(&mut v.access_key_id, verified.access_key_id.as_str());
-        copy_short(&mut v.region, verified.region.as_str());
-        copy_short(&mut v.service, verified.service.as_str());
         // SAFETY: non-NULL, valid per the contract.
-        unsafe { *out = v };
+        unsafe { *out = verified_out(&verified) };
+        Ok(())
+    })
+}
+
+fn verifier(flags: sigv4_flags) -> Verifier<'static> {
+    let mut signing = SigningSettings::default();
+    apply_path_flags(flags, &mut signing);
+    Verifier::new(VerifySettings {
+        signing,
+        allow_unsigned_payload: flags & SIGV4_FLAG_ALLOW_UNSIGNED_PAYLOAD != 0,
+        ..VerifySettings::default()
+    })
+}
+
+fn verified_out(verified: &Verified) -> sigv4_verified {
+    let mut v = sigv4_verified {
+        access_key_id: [0; 129],
+        region: [0; 129],
+        service: [0; 129],
+        signed_at_unix: verified.signed_at.unix_seconds(),
+        presigned: verified.presigned,
+        unsigned_payload: verified.unsigned_payload,
+        sigv4a: verified.sigv4a,
+    };
+    copy_short(&mut v.access_key_id, verified.access_key_id.as_str());
+    copy_short(&mut v.region, verified.region.as_str());
+    copy_short(&mut v.service, verified.service.as_str());
+    v
+}
+
+/// Verifies a SigV4a request with the signer's public key instead of a
+/// secret: `public_key` is its SEC1 encoding (`public_key_len` 65 bytes,
+/// `04‖X‖Y`, as `sigv4_v4a_public_key` writes it, or 33 compressed).
+/// Otherwise as `sigv4_verify`; a SigV4 (HMAC) request is
+/// `SIGV4_STATUS_MALFORMED`, as no public key checks it.
+///
+/// # Safety
+/// As `sigv4_sign`; `public_key` holds `public_key_len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sigv4_verify_v4a_public_key(
+    req: *const sigv4_request,
+    now_unix: u64,
+    flags: sigv4_flags,
+    public_key: *const u8,
+    public_key_len: usize,
+    out: *mut sigv4_verified,
+) -> sigv4_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let args = unsafe { request_args(req) }?;
+        let flags = check_flags(flags, VERIFY_FLAGS, "flags")?;
+        if public_key.is_null() {
+            return fail(sigv4_status::NullPointer, "public_key is NULL");
+        }
+        if out.is_null() {
+            return fail(sigv4_status::NullPointer, "out is NULL");
+        }
+        // SAFETY: non-NULL, `public_key_len` readable bytes per the contract.
+        let sec1 = unsafe { std::slice::from_raw_parts(public_key, public_key_len) };
+        let key = SigV4aPublicKey::from_sec1_bytes(sec1)
+            .map_err(|e| Fail(sigv4_status::InvalidArgument, format!("public_key: {e}")))?;
+        let now = Timestamp::from_unix_seconds(now_unix)
+            .or_else(|e| fail(sigv4_status::InvalidArgument, format!("now_unix: {e}")))?;
+        let request = Request::new(args.method, args.url)
+            .map_err(|e| Fail(sigv4_status::InvalidArgument, e.to_string()))?
+            .with_headers(&args.headers)
+            .with_payload(args.payload);
+        let verified = verifier(flags)
+            .verify_with_public_key(&request, now, |_| Some(key))
+            .map_err(|e| Fail(verify_status(&e), e.to_string()))?;
+        // SAFETY: non-NULL, valid per the contract.
+        unsafe { *out = verified_out(&verified) };
+        Ok(())
+    })
+}
+
+/// Writes the SigV4a public key of `creds` (derived from the access key
+/// pair; the session token plays no part) into `out`: 65 bytes, SEC1
+/// uncompressed `04‖X‖Y`. A server stores it to verify SigV4a requests
+/// without the secret (`sigv4_verify_v4a_public_key`).
+///
+/// # Safety
+/// `creds` is valid as documented on its type; `out` holds 65 writable
+/// bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sigv4_v4a_public_key(
+    creds: *const sigv4_credentials,
+    out: *mut u8,
+) -> sigv4_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let creds = unsafe { creds_args(creds) }?;
+        if out.is_null() {
+            return fail(sigv4_status::NullPointer, "out is NULL");
+        }
+        let key = SigV4aKey::derive(creds.access_key_id, creds.secret_access_key.as_bytes())
+            .map_err(|e| Fail(sigv4_status::InvalidArgument, e.to_string()))?;
+        let bytes = key.public_key().to_uncompressed();
+        // SAFETY: `out` holds 65 writable bytes per the contract.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), out, bytes.len()) };
         Ok(())
     })
 }

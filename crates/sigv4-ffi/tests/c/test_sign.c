@@ -510,6 +510,117 @@ static void check_flags(void) {
         "token signed by default");
 }
 
+/* Hex digits of "KEY":"…" in a small JSON text into `out`. */
+static void json_hex(const char *json, const char *key, uint8_t *out, size_t n) {
+  char pat[16];
+  snprintf(pat, sizeof pat, "\"%s\":\"", key);
+  const char *p = strstr(json, pat);
+  if (!p) { fprintf(stderr, "no %s in %s\n", key, json); exit(2); }
+  p += strlen(pat);
+  for (size_t i = 0; i < n; i++) {
+    unsigned b;
+    sscanf(p + 2 * i, "%2x", &b);
+    out[i] = (uint8_t)b;
+  }
+}
+
+/* SigV4a: the derived public key is the suite's; sign, presign and verify
+ * (with the secret and with the public key); the suite's own signed
+ * request verifies. */
+static void check_v4a(void) {
+  char v4a_suite[1024];
+  snprintf(v4a_suite, sizeof v4a_suite, "%s/../v4a", suite);
+  const char *saved = suite;
+  suite = v4a_suite;
+  uint8_t want[65] = {4};
+  const char *pk = expected("get-vanilla", "public-key.json");
+  json_hex(pk, "X", want + 1, 32);
+  json_hex(pk, "Y", want + 33, 32);
+  uint8_t pub[65];
+  sigv4_status st = sigv4_v4a_public_key(&CREDS, pub);
+  CHECK(st == SIGV4_STATUS_OK && memcmp(pub, want, 65) == 0, "v4a public key");
+  sigv4_credentials other_creds = {"AKIDEXAMPLE", "another secret", NULL};
+  uint8_t other_pub[65];
+  st = sigv4_v4a_public_key(&other_creds, other_pub);
+  CHECK(st == SIGV4_STATUS_OK && memcmp(other_pub, pub, 65) != 0, "another key");
+
+  sigv4_request req = get_vanilla();
+  sigv4_params params = {"us-east-1", "service", T, 0};
+  char buf[2048];
+  size_t needed;
+  sigv4_signed_headers out;
+  st = sigv4_sign_v4a(&req, &CREDS, &params, buf, sizeof buf, &needed, &out);
+  CHECK(st == SIGV4_STATUS_OK, "sign v4a: %s", sigv4_status_name(st));
+  const char *auth = find(&out, "Authorization");
+  const char *prefix = "AWS4-ECDSA-P256-SHA256 Credential=AKIDEXAMPLE/20150830/service/aws4_request, "
+                       "SignedHeaders=host;x-amz-date;x-amz-region-set, Signature=30";
+  CHECK(auth && strncmp(auth, prefix, strlen(prefix)) == 0, "v4a Authorization %s", auth);
+  CHECK(find(&out, "X-Amz-Region-Set") && strcmp(find(&out, "X-Amz-Region-Set"), "us-east-1") == 0,
+        "X-Amz-Region-Set");
+  /* Deterministic: the handle signs the same. */
+  char auth_copy[512];
+  snprintf(auth_copy, sizeof auth_copy, "%s", auth ? auth : "");
+  sigv4_signer *signer = sigv4_signer_new();
+  char buf2[2048];
+  sigv4_signed_headers out2;
+  st = sigv4_signer_sign_v4a(signer, &req, &CREDS, &params, buf2, sizeof buf2, &needed, &out2);
+  CHECK(st == SIGV4_STATUS_OK && strcmp(find(&out2, "Authorization"), auth_copy) == 0,
+        "handle signs the same");
+
+  sigv4_header all[8];
+  sigv4_request received = req;
+  received.headers = all;
+  received.header_count = received_headers(all, GET_HEADERS, 1, &out);
+  sigv4_verified v;
+  st = sigv4_verify(&received, T, 0, lookup, NULL, &v);
+  CHECK(st == SIGV4_STATUS_OK && v.sigv4a && strcmp(v.region, "us-east-1") == 0 &&
+            strcmp(v.service, "service") == 0,
+        "v4a verify with the secret: %s", sigv4_status_name(st));
+  st = sigv4_verify_v4a_public_key(&received, T, 0, pub, sizeof pub, &v);
+  CHECK(st == SIGV4_STATUS_OK && v.sigv4a, "v4a verify with the public key: %s", sigv4_status_name(st));
+  st = sigv4_verify_v4a_public_key(&received, T, 0, other_pub, sizeof other_pub, &v);
+  CHECK(st == SIGV4_STATUS_SIGNATURE_MISMATCH, "another public key: %s", sigv4_status_name(st));
+  st = sigv4_verify_v4a_public_key(&received, T, 0, pub, 12, &v);
+  CHECK(st == SIGV4_STATUS_INVALID_ARGUMENT, "short public key: %s", sigv4_status_name(st));
+
+  /* The suite's signed request (made by the CRT, random nonce). */
+  char suite_auth[512];
+  const char *signed_req = expected("get-vanilla", "header-signed-request.txt");
+  const char *a = strstr(signed_req, "Authorization:");
+  CHECK(a != NULL, "suite Authorization");
+  if (a) {
+    snprintf(suite_auth, sizeof suite_auth, "%s", a + strlen("Authorization:"));
+    suite_auth[strcspn(suite_auth, "\r\n")] = 0;
+    sigv4_header theirs[] = {{"Host", "example.amazonaws.com"},
+                             {"X-Amz-Date", "20150830T123600Z"},
+                             {"X-Amz-Region-Set", "us-east-1"},
+                             {"Authorization", suite_auth}};
+    received.headers = theirs;
+    received.header_count = 4;
+    st = sigv4_verify_v4a_public_key(&received, T, 0, pub, sizeof pub, &v);
+    CHECK(st == SIGV4_STATUS_OK, "the suite's request: %s", sigv4_status_name(st));
+  }
+
+  /* Presigned, through the handle. */
+  st = sigv4_signer_presign_v4a(signer, &req, &CREDS, &params, 3600, buf, sizeof buf, &needed);
+  CHECK(st == SIGV4_STATUS_OK && strstr(buf, "X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256") &&
+            strstr(buf, "X-Amz-Region-Set=us-east-1"),
+        "presign v4a: %s", buf);
+  sigv4_request presigned = {"GET", buf, GET_HEADERS, 1, SIGV4_PAYLOAD_KIND_BYTES, NULL, 0, NULL};
+  st = sigv4_verify_v4a_public_key(&presigned, T + 60, 0, pub, sizeof pub, &v);
+  CHECK(st == SIGV4_STATUS_OK && v.presigned && v.sigv4a, "presigned v4a verifies: %s",
+        sigv4_status_name(st));
+  sigv4_signer_free(signer);
+
+  /* A public key cannot check SigV4 (HMAC). */
+  st = sigv4_sign(&req, &CREDS, &params, buf, sizeof buf, &needed, &out);
+  received.headers = all;
+  received.header_count = received_headers(all, GET_HEADERS, 1, &out);
+  st = sigv4_verify_v4a_public_key(&received, T, 0, pub, sizeof pub, &v);
+  CHECK(st == SIGV4_STATUS_MALFORMED, "HMAC with a public key: %s", sigv4_status_name(st));
+  suite = saved;
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: %s SUITE_V4_DIR\n", argv[0]);
@@ -534,6 +645,7 @@ int main(int argc, char **argv) {
   check_flags();
   check_provider();
   check_vault();
+  check_v4a();
   printf("c: %d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

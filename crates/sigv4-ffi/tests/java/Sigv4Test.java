@@ -35,13 +35,14 @@ public class Sigv4Test {
             ADDRESS.withName("region"), ADDRESS.withName("service"), JAVA_LONG.withName("time_unix"),
             JAVA_INT.withName("flags"), MemoryLayout.paddingLayout(4));
     static final StructLayout SIGNED_HEADERS = MemoryLayout.structLayout(
-            MemoryLayout.sequenceLayout(4, HEADER).withName("headers"), JAVA_LONG.withName("count"));
+            MemoryLayout.sequenceLayout(5, HEADER).withName("headers"), JAVA_LONG.withName("count"));
     static final StructLayout VERIFIED = MemoryLayout.structLayout(
             MemoryLayout.sequenceLayout(129, JAVA_BYTE).withName("access_key_id"),
             MemoryLayout.sequenceLayout(129, JAVA_BYTE).withName("region"),
             MemoryLayout.sequenceLayout(129, JAVA_BYTE).withName("service"),
             MemoryLayout.paddingLayout(5), JAVA_LONG.withName("signed_at_unix"),
-            JAVA_BOOLEAN.withName("presigned"), JAVA_BOOLEAN.withName("unsigned_payload"), MemoryLayout.paddingLayout(6));
+            JAVA_BOOLEAN.withName("presigned"), JAVA_BOOLEAN.withName("unsigned_payload"), JAVA_BOOLEAN.withName("sigv4a"),
+            MemoryLayout.paddingLayout(5));
 
     static int passed, failed;
     static MethodHandle sign, presign, verify, lastError, statusName, providerDefault, providerCredentials,
@@ -98,7 +99,7 @@ public class Sigv4Test {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("status", Integer.toString(st));
         if (st == OK) {
-            long n = out.get(JAVA_LONG, 64);
+            long n = out.get(JAVA_LONG, SIGNED_HEADERS.byteOffset(MemoryLayout.PathElement.groupElement("count")));
             for (long i = 0; i < n; i++) {
                 headers.put(out.get(ADDRESS, i * 16).reinterpret(4096).getString(0),
                         out.get(ADDRESS, i * 16 + 8).reinterpret(4096).getString(0));

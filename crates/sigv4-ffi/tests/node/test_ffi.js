@@ -37,7 +37,7 @@ const Params = koffi.struct('sigv4_params', {
   flags: 'uint32_t',
 });
 const SignedHeaders = koffi.struct('sigv4_signed_headers', {
-  headers: koffi.array(Header, 4),
+  headers: koffi.array(Header, 5),
   count: 'size_t',
 });
 const Verified = koffi.struct('sigv4_verified', {
@@ -47,6 +47,7 @@ const Verified = koffi.struct('sigv4_verified', {
   signed_at_unix: 'uint64_t',
   presigned: 'bool',
   unsigned_payload: 'bool',
+  sigv4a: 'bool',
 });
 const Lookup = koffi.proto('int32_t sigv4_secret_lookup(void *ctx, const char *akid, void *buf, size_t cap, void *len)');
 koffi.opaque('sigv4_provider');

@@ -62,7 +62,7 @@ class Params(C.Structure):
 
 
 class SignedHeaders(C.Structure):
-    _fields_ = [("headers", Header * 4), ("count", C.c_size_t)]
+    _fields_ = [("headers", Header * 5), ("count", C.c_size_t)]
 
 
 class Verified(C.Structure):
@@ -73,6 +73,7 @@ class Verified(C.Structure):
         ("signed_at_unix", C.c_uint64),
         ("presigned", C.c_bool),
         ("unsigned_payload", C.c_bool),
+        ("sigv4a", C.c_bool),
     ]
 
 
