@@ -49,6 +49,9 @@
 //!   [`SharedKeyCache`].
 //! * `http` (default): sign and verify `http::Request<B>` in place
 //!   ([`http_sign`]).
+//! * `chunked`: S3 streaming uploads (`aws-chunked`): chunk and trailer
+//!   signatures, checksum trailers, an encoder and a verifying decoder
+//!   (`chunked` module).
 //! * `sigv4a`: SigV4a (`AWS4-ECDSA-P256-SHA256`) signing, presigning and
 //!   verification (`sigv4a` module), through the `p256` crate.
 //!
@@ -60,6 +63,9 @@ extern crate alloc;
 extern crate std;
 
 mod canonical;
+#[cfg(feature = "chunked")]
+#[cfg_attr(docsrs, doc(cfg(feature = "chunked")))]
+pub mod chunked;
 mod encode;
 mod key;
 mod request;

@@ -152,6 +152,12 @@ impl SigV4aKey {
         out.put(sig.to_der().as_bytes());
     }
 
+    /// Signs a SHA-256 prehash (RFC 6979 nonce) into a DER buffer.
+    #[cfg_attr(not(feature = "chunked"), allow(dead_code))]
+    pub(crate) fn sign_prehash_into(&self, hash: &[u8; 32], out: &mut DerSink) {
+        self.sign_prehash(hash, &[], out);
+    }
+
     /// Signs a string to sign.
     fn sign_sts(&self, sts: &StringToSign<'_>, entropy: &[u8], out: &mut dyn Sink) {
         let mut h = HashSink(Sha256::new());
@@ -213,9 +219,50 @@ impl SigV4aPublicKey {
         out
     }
 
-    /// Checks a DER signature (as lower-case or upper-case hex) over the
-    /// string to sign.
+    /// Checks a DER signature (lower-case hex) over the string to sign.
     pub(crate) fn verify_sts(&self, sts: &StringToSign<'_>, hex_der: &[u8]) -> bool {
+        let mut h = HashSink(Sha256::new());
+        sts.write(&mut h);
+        let hash: [u8; 32] = h.0.finalize().into();
+        self.verify_prehash_hex(&hash, hex_der)
+    }
+}
+
+/// Collects a DER signature.
+#[cfg_attr(not(feature = "chunked"), allow(dead_code))]
+pub(crate) struct DerSink {
+    buf: [u8; MAX_DER_SIGNATURE],
+    len: usize,
+}
+
+impl Default for DerSink {
+    fn default() -> Self {
+        Self {
+            buf: [0; MAX_DER_SIGNATURE],
+            len: 0,
+        }
+    }
+}
+
+#[cfg_attr(not(feature = "chunked"), allow(dead_code))]
+impl DerSink {
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl Sink for DerSink {
+    fn put(&mut self, bytes: &[u8]) {
+        let end = (self.len + bytes.len()).min(MAX_DER_SIGNATURE);
+        let n = end - self.len;
+        self.buf[self.len..end].copy_from_slice(&bytes[..n]);
+        self.len = end;
+    }
+}
+
+impl SigV4aPublicKey {
+    /// Checks a DER signature, in lower-case hex, over a SHA-256 prehash.
+    pub(crate) fn verify_prehash_hex(&self, hash: &[u8; 32], hex_der: &[u8]) -> bool {
         let mut der = [0u8; MAX_DER_SIGNATURE];
         let Some(der) = crate::encode::hex_decode(hex_der, &mut der) else {
             return false;
@@ -223,10 +270,7 @@ impl SigV4aPublicKey {
         let Ok(sig) = Signature::from_der(der) else {
             return false;
         };
-        let mut h = HashSink(Sha256::new());
-        sts.write(&mut h);
-        let hash: [u8; 32] = h.0.finalize().into();
-        self.0.verify_prehash(&hash, &sig).is_ok()
+        self.0.verify_prehash(hash, &sig).is_ok()
     }
 }
 

@@ -408,8 +408,8 @@ enum SignedHash<'p> {
     /// `UNSIGNED-PAYLOAD`: the body is not authenticated. `presigned_rule`
     /// when it comes from [`VerifySettings::unsigned_presigned_payload`].
     Unsigned { presigned_rule: bool },
-    /// A `STREAMING-…` marker (aws-chunked).
-    Streaming,
+    /// A `STREAMING-…` marker (aws-chunked), as sent.
+    Streaming(&'p str),
 }
 
 const BAD_PRECOMPUTED: VerifyError =
@@ -428,7 +428,7 @@ impl<'p> SignedHash<'p> {
                     presigned_rule: false,
                 })
             } else if v.starts_with("STREAMING-") {
-                Ok(Self::Streaming)
+                Ok(Self::Streaming(v))
             } else if is_hex64(v.as_bytes()) {
                 Ok(Self::Claimed(v))
             } else {
@@ -459,8 +459,7 @@ impl<'p> SignedHash<'p> {
         match *self {
             Self::Claimed(h) | Self::Computed(h) => h,
             Self::Unsigned { .. } => UNSIGNED_PAYLOAD,
-            // Refused before the canonical request is built.
-            Self::Streaming => "STREAMING",
+            Self::Streaming(marker) => marker,
         }
     }
 }
@@ -517,6 +516,82 @@ pub struct Verifier<'a> {
     cache: KeyCache,
     #[cfg(feature = "sigv4a")]
     v4a_cache: crate::SigV4aKeyCache,
+}
+
+/// What a streaming request's body is checked with.
+#[cfg(feature = "chunked")]
+type Seed = Option<crate::chunked::StreamingSeed>;
+#[cfg(not(feature = "chunked"))]
+type Seed = Option<core::convert::Infallible>;
+
+/// The key that checked the request's signature.
+#[cfg_attr(not(feature = "chunked"), allow(dead_code))]
+enum UsedKey {
+    Hmac(crate::key::SigningKey),
+    #[cfg(feature = "sigv4a")]
+    Ecdsa(crate::SigV4aPublicKey),
+}
+
+/// The chunk-checking seed of a verified streaming request.
+#[cfg(feature = "chunked")]
+fn streaming_seed(
+    request: &Request<'_>,
+    marker: &str,
+    used: UsedKey,
+    scope: &Scope<'_>,
+    signature: &[u8],
+    sigv4a: bool,
+) -> Result<Seed, VerifyError> {
+    use crate::chunked::{ChecksumAlgorithm, StreamingMode, StreamingSeed};
+    let (mode, marker_v4a) = StreamingMode::from_content_sha256(marker).ok_or(
+        VerifyError::Malformed("unknown STREAMING-… value in x-amz-content-sha256"),
+    )?;
+    if mode != StreamingMode::UnsignedWithTrailer && marker_v4a != sigv4a {
+        return Err(VerifyError::Malformed(
+            "the STREAMING-… marker is for another algorithm than the signature's",
+        ));
+    }
+    let decoded_length = request
+        .header_value("x-amz-decoded-content-length")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .ok_or(VerifyError::Malformed(
+            "a streaming upload needs x-amz-decoded-content-length",
+        ))?;
+    let checksum = match mode {
+        StreamingMode::Signed => None,
+        _ => Some(
+            request
+                .header_value("x-amz-trailer")
+                .and_then(|v| ChecksumAlgorithm::from_header_name(v.trim()))
+                .ok_or(VerifyError::Malformed(
+                    "a trailer upload needs x-amz-trailer: x-amz-checksum-crc32, -crc32c or -sha256",
+                ))?,
+        ),
+    };
+    let seed = match used {
+        UsedKey::Hmac(key) => {
+            StreamingSeed::hmac(key, scope, signature, mode, checksum, decoded_length)
+        }
+        #[cfg(feature = "sigv4a")]
+        UsedKey::Ecdsa(key) => {
+            StreamingSeed::ecdsa(key, scope, signature, mode, checksum, decoded_length)
+        }
+    };
+    seed.map(Some).ok_or(VerifyError::Malformed(
+        "scope too long for a streaming upload",
+    ))
+}
+
+#[cfg(not(feature = "chunked"))]
+fn streaming_seed(
+    _: &Request<'_>,
+    _: &str,
+    _: UsedKey,
+    _: &Scope<'_>,
+    _: &[u8],
+    _: bool,
+) -> Result<Seed, VerifyError> {
+    Err(VerifyError::StreamingPayload)
 }
 
 /// The key a signature is checked with.
@@ -601,7 +676,38 @@ impl<'a> Verifier<'a> {
         now: Timestamp,
         lookup: impl FnOnce(&str) -> Option<K>,
     ) -> Result<Verified, VerifyError> {
-        self.verify_inner(request, now, |id, _| {
+        self.verify_inner(request, now, false, |id, _| {
+            lookup(id)
+                .map(KeyFor::Secret)
+                .ok_or(VerifyError::UnknownAccessKey)
+        })
+        .map(|(v, _)| v)
+    }
+
+    /// [`verify`](Self::verify) for servers that take S3 streaming uploads
+    /// (`x-amz-content-sha256: STREAMING-…`, `Content-Encoding:
+    /// aws-chunked`): such a request's signature is checked here, and the
+    /// [`StreamingSeed`](crate::chunked::StreamingSeed) returned is what a
+    /// [`ChunkedDecoder`](crate::chunked::ChunkedDecoder) or
+    /// [`VerifiedBody`](crate::chunked::VerifiedBody) checks the body's
+    /// chunks (and trailer) with — the body is **not** authenticated until
+    /// it has been read through one of them to the end. Any other request
+    /// is verified as by [`verify`](Self::verify), body included, and
+    /// comes back without a seed.
+    ///
+    /// A streaming request must declare `x-amz-decoded-content-length`,
+    /// and for the trailer modes `x-amz-trailer` naming a checksum
+    /// (`x-amz-checksum-crc32`, `-crc32c`, `-sha256`); a SigV4a marker
+    /// needs a SigV4a signature and the other way round.
+    #[cfg(feature = "chunked")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "chunked")))]
+    pub fn verify_streaming<K: AsRef<[u8]>>(
+        &mut self,
+        request: &Request<'_>,
+        now: Timestamp,
+        lookup: impl FnOnce(&str) -> Option<K>,
+    ) -> Result<(Verified, Option<crate::chunked::StreamingSeed>), VerifyError> {
+        self.verify_inner(request, now, true, |id, _| {
             lookup(id)
                 .map(KeyFor::Secret)
                 .ok_or(VerifyError::UnknownAccessKey)
@@ -622,7 +728,28 @@ impl<'a> Verifier<'a> {
         now: Timestamp,
         lookup: impl FnOnce(&str) -> Option<crate::SigV4aPublicKey>,
     ) -> Result<Verified, VerifyError> {
-        self.verify_inner(request, now, |id, sigv4a| {
+        self.verify_inner(request, now, false, |id, sigv4a| {
+            if !sigv4a {
+                return Err(VerifyError::UnsupportedAlgorithm);
+            }
+            lookup(id)
+                .map(KeyFor::<[u8; 0]>::Public)
+                .ok_or(VerifyError::UnknownAccessKey)
+        })
+        .map(|(v, _)| v)
+    }
+
+    /// [`verify_streaming`](Self::verify_streaming) with a SigV4a public
+    /// key, as [`verify_with_public_key`](Self::verify_with_public_key).
+    #[cfg(all(feature = "chunked", feature = "sigv4a"))]
+    #[cfg_attr(docsrs, doc(cfg(all(feature = "chunked", feature = "sigv4a"))))]
+    pub fn verify_streaming_with_public_key(
+        &mut self,
+        request: &Request<'_>,
+        now: Timestamp,
+        lookup: impl FnOnce(&str) -> Option<crate::SigV4aPublicKey>,
+    ) -> Result<(Verified, Option<crate::chunked::StreamingSeed>), VerifyError> {
+        self.verify_inner(request, now, true, |id, sigv4a| {
             if !sigv4a {
                 return Err(VerifyError::UnsupportedAlgorithm);
             }
@@ -636,8 +763,9 @@ impl<'a> Verifier<'a> {
         &mut self,
         request: &Request<'_>,
         now: Timestamp,
+        streaming: bool,
         resolve: impl FnOnce(&str, bool) -> Result<KeyFor<K>, VerifyError>,
-    ) -> Result<Verified, VerifyError> {
+    ) -> Result<(Verified, Seed), VerifyError> {
         request.validate_headers()?;
         let mut list_buf = [0u8; 1024];
         let auth = request.header_value("authorization");
@@ -706,7 +834,7 @@ impl<'a> Verifier<'a> {
             SignedHash::Unsigned { presigned_rule } if !(allow_unsigned || presigned_rule) => {
                 return Err(VerifyError::UnsignedPayload);
             }
-            SignedHash::Streaming => return Err(VerifyError::StreamingPayload),
+            SignedHash::Streaming(_) if !streaming => return Err(VerifyError::StreamingPayload),
             _ => {}
         }
 
@@ -731,14 +859,15 @@ impl<'a> Verifier<'a> {
             region: if sigv4a { "" } else { region.as_str() },
             service: service.as_str(),
         };
-        let valid = match (key, sigv4a) {
+        let (valid, used) = match (key, sigv4a) {
             (KeyFor::Secret(secret), false) => {
                 let sts = StringToSign::new(HMAC_SHA256, scope, &creq_hash);
                 let key = self.cache.signing_key(secret.as_ref(), &scope);
                 let expected = key.sign_with(|mac| sts.write(mac));
                 let mut hex = [0u8; 64];
                 let expected_hex = encode::hex_lower(&expected, &mut hex);
-                bool::from(expected_hex.as_bytes().ct_eq(parsed.signature))
+                let valid = bool::from(expected_hex.as_bytes().ct_eq(parsed.signature));
+                (valid, UsedKey::Hmac(key))
             }
             #[cfg(feature = "sigv4a")]
             (key, true) => {
@@ -751,7 +880,10 @@ impl<'a> Verifier<'a> {
                         .map_err(|_| VerifyError::SignatureMismatch)?
                         .public_key(),
                 };
-                public.verify_sts(&sts, parsed.signature)
+                (
+                    public.verify_sts(&sts, parsed.signature),
+                    UsedKey::Ecdsa(public),
+                )
             }
             _ => return Err(VerifyError::UnsupportedAlgorithm),
         };
@@ -763,7 +895,7 @@ impl<'a> Verifier<'a> {
         if let SignedHash::Claimed(claimed) = signed_hash {
             check_body(request.payload(), claimed)?;
         }
-        Ok(Verified {
+        let verified = Verified {
             access_key_id: akid,
             region,
             service,
@@ -771,6 +903,16 @@ impl<'a> Verifier<'a> {
             presigned,
             unsigned_payload: matches!(signed_hash, SignedHash::Unsigned { .. }),
             sigv4a,
-        })
+        };
+        let seed = match signed_hash {
+            SignedHash::Streaming(marker) => {
+                streaming_seed(request, marker, used, &scope, parsed.signature, sigv4a)?
+            }
+            _ => {
+                let _ = used;
+                None
+            }
+        };
+        Ok((verified, seed))
     }
 }

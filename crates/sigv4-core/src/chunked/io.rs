@@ -1,0 +1,226 @@
+//! [`std::io::Read`] adapters: an encoder that turns a body into the
+//! aws-chunked wire form, and a reader that decodes and verifies one.
+
+use std::io::{self, Read};
+use std::vec;
+use std::vec::Vec;
+
+use super::{ChunkError, ChunkSigner, ChunkedDecoder, StreamingSeed};
+
+fn invalid(e: ChunkError) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e)
+}
+
+/// Reads a body from `R` and yields its aws-chunked encoding, one chunk of
+/// `chunk_size` at a time: memory stays at one chunk whatever the body's
+/// length. The body must be exactly the `decoded_length` the request
+/// declared (an [`io::ErrorKind::InvalidData`] error otherwise).
+///
+/// ```
+/// use std::io::Read;
+/// use sigv4_core::chunked::{ChecksumAlgorithm, ChunkSigner, ChunkedEncoder, StreamingMode};
+/// use sigv4_core::{CredentialsRef, SigningParams};
+/// let creds = CredentialsRef::new("AKIDEXAMPLE", "secret");
+/// let params = SigningParams::new("us-east-1", "s3", "20130524T000000Z".parse()?);
+/// let seed = "0".repeat(64); // the request's signature
+/// let signer = ChunkSigner::hmac(&creds, &params, &seed,
+///     StreamingMode::SignedWithTrailer, Some(ChecksumAlgorithm::Crc32))?;
+/// let body = &b"hello world"[..];
+/// let mut wire = Vec::new();
+/// ChunkedEncoder::new(signer, body, 4, body.len() as u64).read_to_end(&mut wire)?;
+/// assert!(wire.starts_with(b"4;chunk-signature="));
+/// assert!(wire.ends_with(b"\r\n\r\n"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct ChunkedEncoder<'k, R> {
+    signer: ChunkSigner<'k>,
+    source: R,
+    chunk: Vec<u8>,
+    /// The framing before the data (or the final text) and its length.
+    head: [u8; 512],
+    head_len: usize,
+    /// Bytes of the current chunk's data.
+    data_len: usize,
+    /// How far the current unit (head, data, CRLF) has been read out.
+    pos: usize,
+    remaining: u64,
+    finished: bool,
+}
+
+impl<'k, R: Read> ChunkedEncoder<'k, R> {
+    /// Encodes `source`, which holds exactly `decoded_length` bytes, in
+    /// chunks of `chunk_size` bytes (at least 1).
+    pub fn new(signer: ChunkSigner<'k>, source: R, chunk_size: usize, decoded_length: u64) -> Self {
+        Self {
+            signer,
+            source,
+            chunk: vec![0; chunk_size.max(1)],
+            head: [0; 512],
+            head_len: 0,
+            data_len: 0,
+            pos: 0,
+            remaining: decoded_length,
+            finished: false,
+        }
+    }
+
+    /// The length of the current unit: head, data, then `\r\n` after data.
+    fn unit_len(&self) -> usize {
+        if self.data_len > 0 {
+            self.head_len + self.data_len + 2
+        } else {
+            self.head_len
+        }
+    }
+
+    /// Reads the next chunk and frames it; false at the end.
+    fn refill(&mut self) -> io::Result<bool> {
+        if self.finished {
+            return Ok(false);
+        }
+        let want = usize::try_from(self.remaining)
+            .unwrap_or(usize::MAX)
+            .min(self.chunk.len());
+        let mut n = 0;
+        while n < want {
+            match self.source.read(&mut self.chunk[n..want]) {
+                Ok(0) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "the body is shorter than the declared decoded length",
+                    ));
+                }
+                Ok(k) => n += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.pos = 0;
+        if n > 0 {
+            self.remaining -= n as u64;
+            let text = self
+                .signer
+                .chunk_header(&self.chunk[..n])
+                .map_err(invalid)?;
+            self.head[..text.len()].copy_from_slice(text.as_bytes());
+            self.head_len = text.len();
+            self.data_len = n;
+        } else {
+            let mut probe = [0u8; 1];
+            if self.source.read(&mut probe)? != 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "the body is longer than the declared decoded length",
+                ));
+            }
+            let text = self.signer.finish().map_err(invalid)?;
+            self.head[..text.len()].copy_from_slice(text.as_bytes());
+            self.head_len = text.len();
+            self.data_len = 0;
+            self.finished = true;
+        }
+        Ok(true)
+    }
+}
+
+impl<R: Read> Read for ChunkedEncoder<'_, R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if out.is_empty() {
+            return Ok(0);
+        }
+        if self.pos >= self.unit_len() && !self.refill()? {
+            return Ok(0);
+        }
+        let (h, d) = (self.head_len, self.data_len);
+        let part: &[u8] = if self.pos < h {
+            &self.head[self.pos..h]
+        } else if self.pos < h + d {
+            &self.chunk[self.pos - h..d]
+        } else {
+            &b"\r\n"[self.pos - h - d..]
+        };
+        let n = part.len().min(out.len());
+        out[..n].copy_from_slice(&part[..n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// Reads an aws-chunked body from `R` and yields the decoded body, each
+/// chunk only after its signature (and, for the last, the trailer) checked
+/// out. A refused body is an [`io::ErrorKind::InvalidData`] error whose
+/// inner error is the [`ChunkError`]; a body that ends early is
+/// [`ChunkError::Truncated`].
+#[derive(Debug)]
+pub struct VerifiedBody<R> {
+    decoder: ChunkedDecoder<Vec<u8>>,
+    source: R,
+    input: Vec<u8>,
+    in_pos: usize,
+    in_len: usize,
+    /// Released bytes not yet read out: a range of the decoder's buffer.
+    out_pos: usize,
+    out_len: usize,
+    eof: bool,
+}
+
+impl<R: Read> VerifiedBody<R> {
+    /// Decodes the body of the request `seed` came from, accepting chunks
+    /// of at most `max_chunk` bytes.
+    pub fn new(seed: StreamingSeed, source: R, max_chunk: usize) -> Self {
+        Self {
+            decoder: ChunkedDecoder::new(seed, vec![0; max_chunk]),
+            source,
+            input: vec![0; 16 * 1024],
+            in_pos: 0,
+            in_len: 0,
+            out_pos: 0,
+            out_len: 0,
+            eof: false,
+        }
+    }
+
+    /// The decoder (its trailer, once the body was read to the end).
+    pub fn decoder(&self) -> &ChunkedDecoder<Vec<u8>> {
+        &self.decoder
+    }
+}
+
+impl<R: Read> Read for VerifiedBody<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.out_pos < self.out_len {
+                let avail = &self.decoder.buf[self.out_pos..self.out_len];
+                let n = avail.len().min(out.len());
+                out[..n].copy_from_slice(&avail[..n]);
+                self.out_pos += n;
+                return Ok(n);
+            }
+            if self.in_pos == self.in_len {
+                if self.eof {
+                    self.decoder.finish().map_err(invalid)?;
+                    return Ok(0);
+                }
+                self.in_pos = 0;
+                self.in_len = loop {
+                    match self.source.read(&mut self.input) {
+                        Ok(n) => break n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(e),
+                    }
+                };
+                self.eof = self.in_len == 0;
+                continue;
+            }
+            let step = self
+                .decoder
+                .decode(&self.input[self.in_pos..self.in_len])
+                .map_err(invalid)?;
+            self.in_pos += step.consumed;
+            // Released bytes always start the decoder's buffer.
+            self.out_pos = 0;
+            self.out_len = step.released.len();
+        }
+    }
+}
