@@ -54,22 +54,35 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        // `sign` may print a binary body (aws-chunked); the rest print text.
         Command::Sign(args) => cmd::sign::run(&args, cli.profile.as_deref()),
-        Command::Verify(args) => cmd::verify::run(&args),
-        Command::Credentials(args) => cmd::credentials::run(&args, cli.profile.as_deref()),
-        Command::Whoami(args) => cmd::whoami::run(&args, cli.profile.as_deref()),
-        Command::Request(args) => cmd::request::run(&args, cli.profile.as_deref()),
-        Command::VaultLogin(args) => cmd::vault_login::run(&args, cli.profile.as_deref()),
-        Command::Oidc(args) => cmd::oidc::run(&args),
-        Command::Proxy(args) => cmd::proxy::run(&args, cli.profile.as_deref()),
-        Command::EksToken(args) => cmd::iam_login::eks_token(&args, cli.profile.as_deref()),
-        Command::VerifyLogin(args) => cmd::iam_login::verify_login(&args),
+        Command::Verify(args) => cmd::verify::run(&args).map(String::into_bytes),
+        Command::Credentials(args) => {
+            cmd::credentials::run(&args, cli.profile.as_deref()).map(String::into_bytes)
+        }
+        Command::Whoami(args) => {
+            cmd::whoami::run(&args, cli.profile.as_deref()).map(String::into_bytes)
+        }
+        Command::Request(args) => {
+            cmd::request::run(&args, cli.profile.as_deref()).map(String::into_bytes)
+        }
+        Command::VaultLogin(args) => {
+            cmd::vault_login::run(&args, cli.profile.as_deref()).map(String::into_bytes)
+        }
+        Command::Oidc(args) => cmd::oidc::run(&args).map(String::into_bytes),
+        Command::Proxy(args) => {
+            cmd::proxy::run(&args, cli.profile.as_deref()).map(String::into_bytes)
+        }
+        Command::EksToken(args) => {
+            cmd::iam_login::eks_token(&args, cli.profile.as_deref()).map(String::into_bytes)
+        }
+        Command::VerifyLogin(args) => cmd::iam_login::verify_login(&args).map(String::into_bytes),
     };
     match result {
         Ok(out) => {
             let mut stdout = std::io::stdout().lock();
             if stdout
-                .write_all(out.as_bytes())
+                .write_all(&out)
                 .and_then(|()| stdout.flush())
                 .is_err()
             {

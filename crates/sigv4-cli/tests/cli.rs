@@ -744,3 +744,214 @@ fn sigv4a_requests_verify_with_the_secret_or_a_public_key() {
     assert_eq!(out.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+const S3_DOC_CREDS: &[(&str, &str)] = &[
+    ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+    (
+        "AWS_SECRET_ACCESS_KEY",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    ),
+];
+
+/// `sign --chunk-size` args for the S3 documentation's chunked upload.
+fn s3_doc_args<'a>(file: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut a = vec![
+        "sign",
+        "--region",
+        "us-east-1",
+        "--service",
+        "s3",
+        "--date",
+        "20130524T000000Z",
+        "-X",
+        "PUT",
+        "-H",
+        "x-amz-storage-class: REDUCED_REDUNDANCY",
+        "-H",
+        "Content-Type:",
+        "--data-binary",
+        file,
+    ];
+    a.extend(extra);
+    a.push("https://s3.amazonaws.com/examplebucket/chunkObject.txt");
+    a
+}
+
+fn split_at_blank_line(out: &[u8]) -> (&[u8], &[u8]) {
+    let i = out.windows(2).position(|w| w == b"\n\n").unwrap();
+    (&out[..i + 1], &out[i + 2..])
+}
+
+#[test]
+fn streaming_upload_is_the_s3_documentation_example_and_verifies() {
+    let dir = std::env::temp_dir().join(format!("sigv4-chunked-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("a.bin");
+    std::fs::write(&file, vec![b'a'; 66_560]).unwrap();
+    let at_file = format!("@{}", file.display());
+
+    let out = sigv4(
+        &s3_doc_args(&at_file, &["--chunk-size", "65536"]),
+        S3_DOC_CREDS,
+        b"",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (head, body) = split_at_blank_line(&out.stdout);
+    let head = String::from_utf8(head.to_vec()).unwrap();
+    assert!(head.contains("content-length: 66824\n"), "{head}");
+    assert!(head.contains("x-amz-decoded-content-length: 66560\n"));
+    assert!(head.contains("content-encoding: aws-chunked\n"));
+    assert!(head.contains("x-amz-content-sha256: STREAMING-AWS4-HMAC-SHA256-PAYLOAD\n"));
+    assert!(
+        head.contains(
+            "Signature=4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9\n"
+        ),
+        "{head}"
+    );
+    // The body exactly as the documentation has it.
+    let mut want = Vec::new();
+    want.extend(b"10000;chunk-signature=ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648\r\n");
+    want.extend(vec![b'a'; 65_536]);
+    want.extend(b"\r\n400;chunk-signature=0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497\r\n");
+    want.extend(vec![b'a'; 1_024]);
+    want.extend(b"\r\n0;chunk-signature=b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9\r\n\r\n");
+    assert!(
+        body == want,
+        "the aws-chunked body differs from the documentation's"
+    );
+
+    let verify = |stdin: &[u8], extra: &[&str], env: &[(&str, &str)]| {
+        let mut a = vec!["verify", "--now", "20130524T000100Z"];
+        a.extend(extra);
+        sigv4(&a, env, stdin)
+    };
+    let ok = verify(&out.stdout, &[], S3_DOC_CREDS);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(summary["decoded_content_length"], 66_560);
+
+    // One byte of the second chunk changed: refused, exit 1, one line.
+    let mut tampered = out.stdout.clone();
+    let n = tampered.len();
+    tampered[n - 200] = b'b';
+    let bad = verify(&tampered, &[], S3_DOC_CREDS);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(bad.stdout.is_empty());
+    let err = String::from_utf8(bad.stderr).unwrap();
+    assert!(err.contains("chunk 1 signature mismatch"), "{err}");
+    assert_eq!(err.lines().count(), 1);
+    // Truncated.
+    let cut = verify(&out.stdout[..out.stdout.len() - 30], &[], S3_DOC_CREDS);
+    assert_eq!(cut.status.code(), Some(1));
+    // A body on stdin and --data-binary too: unusable input.
+    let both = verify(&out.stdout, &["--data-binary", "x"], S3_DOC_CREDS);
+    assert_eq!(both.status.code(), Some(2));
+
+    // Every trailer, signed and unsigned, SigV4 and SigV4a, round trips.
+    let pem = dir.join("public.pem");
+    std::fs::write(
+        &pem,
+        test_support::sigv4a_public_key_pem(S3_DOC_CREDS[0].1, S3_DOC_CREDS[1].1),
+    )
+    .unwrap();
+    let pem = pem.to_str().unwrap().to_string();
+    for trailer in ["crc32", "crc32c", "sha256"] {
+        for extra in [
+            vec!["--chunk-size", "9000", "--trailer", trailer],
+            vec![
+                "--chunk-size",
+                "9000",
+                "--trailer",
+                trailer,
+                "--unsigned-payload",
+            ],
+            vec!["--chunk-size", "9000", "--trailer", trailer, "--sigv4a"],
+        ] {
+            let out = sigv4(&s3_doc_args(&at_file, &extra), S3_DOC_CREDS, b"");
+            assert!(
+                out.status.success(),
+                "{extra:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let (head, body) = split_at_blank_line(&out.stdout);
+            let head = String::from_utf8_lossy(head);
+            assert!(
+                head.contains(&format!("x-amz-trailer: x-amz-checksum-{trailer}\n")),
+                "{head}"
+            );
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length: "))
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert_eq!(
+                len,
+                body.len(),
+                "{extra:?}: content-length is the wire length"
+            );
+            let tail = String::from_utf8_lossy(&body[body.len() - 300..]).into_owned();
+            assert!(
+                tail.contains(&format!("x-amz-checksum-{trailer}:")),
+                "{tail}"
+            );
+            assert_eq!(
+                tail.contains("x-amz-trailer-signature:"),
+                !extra.contains(&"--unsigned-payload")
+            );
+            let ok = verify(&out.stdout, &[], S3_DOC_CREDS);
+            assert_eq!(
+                ok.status.code(),
+                Some(0),
+                "{extra:?}: {}",
+                String::from_utf8_lossy(&ok.stderr)
+            );
+            if extra.contains(&"--sigv4a") {
+                let ok = verify(&out.stdout, &["--public-key", &pem], &[]);
+                assert_eq!(
+                    ok.status.code(),
+                    Some(0),
+                    "{}",
+                    String::from_utf8_lossy(&ok.stderr)
+                );
+                assert!(head.contains("STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER"));
+            }
+            // The checksum line changed.
+            let mut bad = out.stdout.clone();
+            let at = bad
+                .windows(16)
+                .rposition(|w| w == b"x-amz-checksum-c" || w == b"x-amz-checksum-s")
+                .unwrap();
+            let colon = at + bad[at..].iter().position(|&b| b == b':').unwrap();
+            bad[colon + 1] = if bad[colon + 1] == b'A' { b'B' } else { b'A' };
+            assert_eq!(
+                verify(&bad, &[], S3_DOC_CREDS).status.code(),
+                Some(1),
+                "{extra:?}"
+            );
+        }
+    }
+
+    // Usage errors: exit 2, nothing on stdout.
+    for extra in [
+        vec!["--chunk-size", "100", "--unsigned-payload"],
+        vec!["--trailer", "crc32"],
+        vec!["--chunk-size", "0"],
+        vec!["--chunk-size", "100", "--trailer", "md5"],
+        vec!["--chunk-size", "100", "--presign"],
+    ] {
+        let out = sigv4(&s3_doc_args(&at_file, &extra), S3_DOC_CREDS, b"");
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        assert!(out.stdout.is_empty());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -39,7 +39,8 @@ pub(crate) struct CurlArgs {
     /// HTTP method (default: GET, or POST with a body).
     #[arg(short = 'X', long = "request", value_name = "METHOD")]
     method: Option<String>,
-    /// A header to send (and sign), as 'Name: value'. Repeatable.
+    /// A header to send (and sign), as 'Name: value'; 'Name:' leaves the
+    /// header out (as curl), e.g. the default Content-Type. Repeatable.
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
     headers: Vec<String>,
     /// Body text; several are joined with '&'. '@FILE' reads a file without
@@ -84,6 +85,9 @@ impl CurlArgs {
         {
             headers.push(("Content-Type".to_string(), default_content_type(b).into()));
         }
+        // As in curl, `-H 'Name:'` (nothing after the colon) removes the
+        // header, e.g. the default Content-Type.
+        headers.retain(|(_, v)| !v.is_empty());
         let method = match (&self.method, &body) {
             (Some(m), _) => m.clone(),
             (None, Some(_)) => "POST".to_string(),

@@ -1,10 +1,16 @@
 //! `sigv4 sign`: sign or presign a request given curl-style, and print the
 //! request to send (`--format http`) or every stage (`--format json`).
 
+use std::io::Read;
+
 use clap::{Args, ValueEnum};
 use serde::Serialize;
+use sigv4_core::chunked::{
+    ChecksumAlgorithm, ChunkSigner, ChunkedEncoder, StreamingMode, StreamingUpload,
+};
 use sigv4_core::{
-    Payload, Request, SigV4aSigner, Signer, SigningParams, SigningSettings, Timestamp, append_query,
+    CredentialsRef, Payload, Request, SigV4aSigner, Signer, SigningParams, SigningSettings,
+    Timestamp, append_query,
 };
 
 use super::{CurlArgs, CurlRequest, chain_credentials, region, set_by_signer};
@@ -51,6 +57,14 @@ pub(crate) struct SignArgs {
     /// Add and sign X-Amz-Content-Sha256 (required by aoss and s3).
     #[arg(long)]
     content_sha256_header: bool,
+    /// Sign a streaming upload (Content-Encoding: aws-chunked) in chunks
+    /// of N bytes; `--format http` then prints the encoded body after the
+    /// headers.
+    #[arg(long, value_name = "N", conflicts_with = "presign")]
+    chunk_size: Option<usize>,
+    /// Send this checksum of the body as a trailer (with --chunk-size).
+    #[arg(long, value_enum, value_name = "ALG", requires = "chunk_size")]
+    trailer: Option<Trailer>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Http)]
     format: Format,
@@ -58,6 +72,86 @@ pub(crate) struct SignArgs {
     #[arg(value_name = "URL")]
     url: String,
 }
+
+/// The checksum a streaming upload's trailer carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Trailer {
+    /// x-amz-checksum-crc32
+    Crc32,
+    /// x-amz-checksum-crc32c
+    Crc32c,
+    /// x-amz-checksum-sha256
+    Sha256,
+}
+
+impl From<Trailer> for ChecksumAlgorithm {
+    fn from(t: Trailer) -> Self {
+        match t {
+            Trailer::Crc32 => Self::Crc32,
+            Trailer::Crc32c => Self::Crc32c,
+            Trailer::Sha256 => Self::Sha256,
+        }
+    }
+}
+
+/// The streaming upload `--chunk-size` asks for, if any.
+fn streaming(args: &SignArgs, body_len: usize) -> Result<Option<StreamingUpload>, CliError> {
+    let Some(chunk_size) = args.chunk_size else {
+        return Ok(None);
+    };
+    if chunk_size == 0 {
+        return Err(CliError::input("--chunk-size must be at least 1"));
+    }
+    let mode = match (args.unsigned_payload, args.trailer) {
+        (true, None) => {
+            return Err(CliError::input(
+                "--unsigned-payload with --chunk-size needs --trailer (STREAMING-UNSIGNED-PAYLOAD-TRAILER)",
+            ));
+        }
+        (true, Some(_)) => StreamingMode::UnsignedWithTrailer,
+        (false, Some(_)) => StreamingMode::SignedWithTrailer,
+        (false, None) => StreamingMode::Signed,
+    };
+    Ok(Some(StreamingUpload {
+        mode,
+        sigv4a: args.sigv4a,
+        chunk_size,
+        decoded_length: body_len as u64,
+        checksum: args.trailer.map(ChecksumAlgorithm::from),
+    }))
+}
+
+/// Encodes `body` as aws-chunked, chaining from the request's signature.
+fn encode_body(
+    upload: &StreamingUpload,
+    body: &[u8],
+    credentials: &CredentialsRef<'_>,
+    params: &SigningParams<'_>,
+    seed: &str,
+) -> Result<Vec<u8>, CliError> {
+    let fail = |e: sigv4_core::chunked::ChunkError| CliError::input(e);
+    let mut v4a = SigV4aSigner::new();
+    let signer = if upload.sigv4a {
+        let key = v4a.key(credentials)?;
+        ChunkSigner::sigv4a(key, params, seed, upload.mode, upload.checksum).map_err(fail)?
+    } else {
+        ChunkSigner::hmac(credentials, params, seed, upload.mode, upload.checksum).map_err(fail)?
+    };
+    let mut wire = Vec::new();
+    ChunkedEncoder::new(signer, body, upload.chunk_size, body.len() as u64)
+        .read_to_end(&mut wire)
+        .map_err(|e| CliError::with_code(1, format!("cannot encode the body: {e}")))?;
+    Ok(wire)
+}
+
+/// Headers a streaming upload sets itself (the caller's are replaced).
+const SET_BY_STREAMING: &[&str] = &[
+    "content-length",
+    "content-encoding",
+    "x-amz-content-sha256",
+    "x-amz-decoded-content-length",
+    "x-amz-trailer",
+];
 
 #[derive(Serialize)]
 struct JsonOut<'a> {
@@ -78,7 +172,7 @@ fn origin(url: &str) -> &str {
     &url[..end]
 }
 
-pub(crate) fn run(args: &SignArgs, profile: Option<&str>) -> Result<String, CliError> {
+pub(crate) fn run(args: &SignArgs, profile: Option<&str>) -> Result<Vec<u8>, CliError> {
     let region = match &args.region_set {
         Some(set) if set.is_empty() => {
             return Err(CliError::input("--region-set must not be empty"));
@@ -105,9 +199,24 @@ pub(crate) fn run(args: &SignArgs, profile: Option<&str>) -> Result<String, CliE
     };
     let CurlRequest {
         method,
-        headers,
+        mut headers,
         body,
     } = args.curl.parse()?;
+    let upload = streaming(args, body.len())?;
+    if let Some(u) = &upload {
+        headers.retain(|(n, _)| !SET_BY_STREAMING.iter().any(|s| n.eq_ignore_ascii_case(s)));
+        let mut digits = [0u8; 40];
+        headers.extend(
+            u.headers(&mut digits)
+                .into_iter()
+                .flatten()
+                .map(|(n, v)| (n.to_string(), v.to_string())),
+        );
+        headers.push((
+            "x-amz-content-sha256".to_string(),
+            u.content_sha256().to_string(),
+        ));
+    }
     let creds = chain_credentials(profile, 2)?;
 
     let url = args.url.split('#').next().unwrap_or_default();
@@ -194,8 +303,20 @@ pub(crate) fn run(args: &SignArgs, profile: Option<&str>) -> Result<String, CliE
         args.url.clone()
     };
 
+    let wire = match &upload {
+        Some(u) => Some(encode_body(u, &body, &credentials, &params, &signature)?),
+        None => None,
+    };
+
     Ok(match args.format {
-        Format::Http => http_text::render(&method, &target, &out_headers),
+        Format::Http => {
+            let mut out = http_text::render(&method, &target, &out_headers).into_bytes();
+            if let Some(wire) = wire {
+                out.push(b'\n');
+                out.extend(wire);
+            }
+            out
+        }
         Format::Json => {
             let authorization = signed_headers
                 .iter()
@@ -215,7 +336,7 @@ pub(crate) fn run(args: &SignArgs, profile: Option<&str>) -> Result<String, CliE
             let mut s = serde_json::to_string_pretty(&json)
                 .map_err(|e| CliError::with_code(1, format!("cannot render JSON: {e}")))?;
             s.push('\n');
-            s
+            s.into_bytes()
         }
     })
 }
