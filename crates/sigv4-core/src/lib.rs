@@ -52,6 +52,8 @@
 //! * `chunked`: S3 streaming uploads (`aws-chunked`): chunk and trailer
 //!   signatures, checksum trailers, an encoder and a verifying decoder
 //!   (`chunked` module).
+//! * `eventstream`: event-stream message signatures (`:chunk-signature`),
+//!   signed and verified (`eventstream` module).
 //! * `sigv4a`: SigV4a (`AWS4-ECDSA-P256-SHA256`) signing, presigning and
 //!   verification (`sigv4a` module), through the `p256` crate.
 //!
@@ -67,6 +69,9 @@ mod canonical;
 #[cfg_attr(docsrs, doc(cfg(feature = "chunked")))]
 pub mod chunked;
 mod encode;
+#[cfg(feature = "eventstream")]
+#[cfg_attr(docsrs, doc(cfg(feature = "eventstream")))]
+pub mod eventstream;
 mod key;
 mod request;
 mod settings;
