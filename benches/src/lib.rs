@@ -97,6 +97,42 @@ pub fn aws(identity: &Identity) -> String {
     signature
 }
 
+/// Ours: a SigV4a header signature of the same request for the region
+/// set `*`, the key cached in `signer`.
+pub fn ours_v4a(signer: &mut sigv4_core::SigV4aSigner) -> u8 {
+    let req = request();
+    let params = SigningParams {
+        region: "*",
+        ..params()
+    };
+    let mut buf = [0u8; 512];
+    match signer.sign(&req, &credentials(), &params, &mut buf) {
+        Ok(out) => out.signature().as_bytes()[0],
+        Err(_) => 0,
+    }
+}
+
+/// aws-sigv4's SigV4a signature of the same request (it derives the key
+/// on every call: it has no cache for it).
+pub fn aws_v4a(identity: &Identity) -> String {
+    let params = aws_sigv4::sign::v4a::SigningParams::builder()
+        .identity(identity)
+        .region_set("*")
+        .name("es")
+        .time(UNIX_EPOCH + Duration::from_secs(TIME))
+        .settings(AwsSettings::default())
+        .build()
+        .unwrap_or_else(|_| unreachable!())
+        .into();
+    let signable =
+        SignableRequest::new("POST", URL, HEADERS.into_iter(), SignableBody::Bytes(BODY))
+            .unwrap_or_else(|_| unreachable!());
+    let (_, signature) = aws_sigv4::http_request::sign(signable, &params)
+        .unwrap_or_else(|_| unreachable!())
+        .into_parts();
+    signature
+}
+
 /// The aws-sigv4 identity.
 pub fn aws_identity() -> Identity {
     AwsCredentials::new(AKID, SECRET, Some(TOKEN.to_string()), None, "bench").into()

@@ -290,6 +290,7 @@ impl SigText {
 
 /// What chunk signatures chain from: the request's signing time, scope,
 /// key and seed signature.
+#[derive(Clone)]
 struct Chain<'k> {
     date: AmzDate,
     region: ShortName,
@@ -803,6 +804,7 @@ fn write_hex(out: &mut dyn Sink, v: u64) {
 /// What a server needs to check a streaming body: the verified request's
 /// key, scope, time and seed signature, and what the request declared.
 /// Made by [`Verifier::verify_streaming`](crate::Verifier::verify_streaming).
+#[derive(Clone)]
 pub struct StreamingSeed {
     chain: Chain<'static>,
     mode: StreamingMode,
