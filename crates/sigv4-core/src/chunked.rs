@@ -30,7 +30,8 @@
 //! signature before it releases the chunk's bytes, and holds the last
 //! chunk back until the trailer (checksum and signature) has been checked.
 //! With `std`, [`ChunkedEncoder`] and [`VerifiedBody`] wrap them as
-//! [`std::io::Read`]ers.
+//! [`std::io::Read`]ers; with `tokio`, `AsyncChunkedEncoder` and
+//! `AsyncVerifiedBody` as `tokio::io::AsyncRead`ers.
 
 use core::fmt;
 
@@ -1350,3 +1351,8 @@ fn trim(v: &[u8]) -> &[u8] {
 mod io;
 #[cfg(feature = "std")]
 pub use io::{ChunkedEncoder, VerifiedBody};
+#[cfg(feature = "tokio")]
+mod async_io;
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub use async_io::{AsyncChunkedEncoder, AsyncVerifiedBody};

@@ -715,3 +715,133 @@ fn the_plain_verifier_still_refuses_streaming_and_wrong_declarations_are_caught(
             .is_err()
     );
 }
+
+/// An async reader that gives a few bytes at a time and is pending every
+/// other poll (waking itself), as a network body is.
+struct Trickle<'a> {
+    data: &'a [u8],
+    pending: bool,
+}
+
+impl tokio::io::AsyncRead for Trickle<'_> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        self.pending = !self.pending;
+        if self.pending {
+            cx.waker().wake_by_ref();
+            return std::task::Poll::Pending;
+        }
+        let n = self.data.len().min(buf.remaining()).min(7);
+        buf.put_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[test]
+fn async_encoder_and_verified_body_round_trip() {
+    use sigv4_core::chunked::{AsyncChunkedEncoder, AsyncVerifiedBody};
+    use tokio::io::AsyncReadExt;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let data: Vec<u8> = (0..5000u32).map(|i| (i * 7) as u8).collect();
+    for (mode, checksum, sigv4a) in [
+        (StreamingMode::Signed, None, false),
+        (
+            StreamingMode::SignedWithTrailer,
+            Some(ChecksumAlgorithm::Sha256),
+            true,
+        ),
+        (
+            StreamingMode::UnsignedWithTrailer,
+            Some(ChecksumAlgorithm::Crc32),
+            false,
+        ),
+    ] {
+        let upload = StreamingUpload {
+            mode,
+            sigv4a,
+            chunk_size: 1000,
+            decoded_length: 5000,
+            checksum,
+        };
+        // The blocking encoder's output is the reference.
+        let u = client_upload(&data, upload, SECRET);
+        let creds = CredentialsRef::new(AKID, SECRET);
+        let region = if sigv4a { "*" } else { "us-east-1" };
+        let p = params(region);
+        let seed_sig = u
+            .headers
+            .iter()
+            .find(|(n, _)| n == "Authorization")
+            .and_then(|(_, v)| v.split("Signature=").nth(1))
+            .unwrap()
+            .to_string();
+        let mut v4a = SigV4aSigner::new();
+        let signer = if sigv4a {
+            let key = v4a.key(&creds).unwrap();
+            ChunkSigner::sigv4a(key, &p, &seed_sig, mode, checksum).unwrap()
+        } else {
+            ChunkSigner::hmac(&creds, &p, &seed_sig, mode, checksum).unwrap()
+        };
+        let wire = rt.block_on(async {
+            let mut wire = Vec::new();
+            let source = Trickle {
+                data: &data,
+                pending: false,
+            };
+            AsyncChunkedEncoder::new(signer, source, 1000, 5000)
+                .read_to_end(&mut wire)
+                .await
+                .unwrap();
+            wire
+        });
+        if !sigv4a {
+            assert!(
+                wire == u.wire,
+                "{mode:?}: async and blocking encoders differ"
+            );
+        }
+        let decoded = rt.block_on(async {
+            let mut out = Vec::new();
+            let source = Trickle {
+                data: &wire,
+                pending: false,
+            };
+            AsyncVerifiedBody::new(seed_of(&u.headers), source, 1000)
+                .read_to_end(&mut out)
+                .await
+                .map(|_| out)
+        });
+        assert_eq!(decoded.unwrap(), data, "{mode:?}");
+        // Changed: refused, with the ChunkError inside.
+        if mode != StreamingMode::UnsignedWithTrailer {
+            let mut bad = wire.clone();
+            let n = bad.len();
+            bad[n / 2] ^= 1;
+            let err = rt.block_on(async {
+                let mut out = Vec::new();
+                let source = Trickle {
+                    data: &bad,
+                    pending: false,
+                };
+                AsyncVerifiedBody::new(seed_of(&u.headers), source, 1000)
+                    .read_to_end(&mut out)
+                    .await
+                    .unwrap_err()
+            });
+            assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+            assert!(
+                err.get_ref()
+                    .unwrap()
+                    .downcast_ref::<ChunkError>()
+                    .is_some(),
+                "{err}"
+            );
+        }
+    }
+}
