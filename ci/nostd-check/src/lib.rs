@@ -72,10 +72,47 @@ pub extern "C" fn sigv4_nostd_check() -> i32 {
     let creds = CredentialsRef::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
     let params = SigningParams::new("us-east-1", "service", time);
     let mut buf = [0u8; 512];
-    match Signer::new().sign(&req, &creds, &params, &mut buf) {
-        Ok(out) => i32::from(
-            out.signature() == "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
-        ),
-        Err(_) => 0,
-    }
+    let v4 = match Signer::new().sign(&req, &creds, &params, &mut buf) {
+        Ok(out) => {
+            out.signature() == "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
+        }
+        Err(_) => false,
+    };
+    i32::from(v4 && streaming())
+}
+
+#[cfg(not(feature = "streaming"))]
+fn streaming() -> bool {
+    true
+}
+
+/// The suite's SigV4a public key, and the S3 documentation's final chunk
+/// signature (chained from the one before it).
+#[cfg(feature = "streaming")]
+fn streaming() -> bool {
+    use sigv4_core::SigV4aKey;
+    use sigv4_core::chunked::{ChunkSigner, StreamingMode};
+    let Ok(key) = SigV4aKey::derive("AKIDEXAMPLE", b"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+    else {
+        return false;
+    };
+    let public = key.public_key().to_uncompressed();
+    let v4a = public[..4] == [0x04, 0xb6, 0x61, 0x8f];
+    let Ok(time) = "20130524T000000Z".parse::<Timestamp>() else {
+        return false;
+    };
+    let creds = CredentialsRef::new(
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    );
+    let params = SigningParams::new("us-east-1", "s3", time);
+    let previous = "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497";
+    let Ok(mut chunks) = ChunkSigner::hmac(&creds, &params, previous, StreamingMode::Signed, None)
+    else {
+        return false;
+    };
+    let chunked = chunks.finish().is_ok_and(|end| {
+        end == "0;chunk-signature=b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9\r\n\r\n"
+    });
+    v4a && chunked
 }
