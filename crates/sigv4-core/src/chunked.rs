@@ -148,6 +148,7 @@ impl ChecksumAlgorithm {
     }
 }
 
+#[cfg(not(feature = "hw-crc32c"))]
 const CRC32C: crc::Crc<u32, crc::Table<16>> =
     crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISCSI);
 
@@ -160,7 +161,11 @@ pub struct Checksum {
 #[derive(Clone)]
 enum ChecksumState {
     Crc32(crc32fast::Hasher),
+    #[cfg(not(feature = "hw-crc32c"))]
     Crc32c(crc::Digest<'static, u32, crc::Table<16>>),
+    /// The running CRC-32C, in hardware where the CPU has it.
+    #[cfg(feature = "hw-crc32c")]
+    Crc32c(u32),
     Sha256(Sha256),
 }
 
@@ -196,7 +201,10 @@ impl Checksum {
         Self {
             state: match algorithm {
                 ChecksumAlgorithm::Crc32 => ChecksumState::Crc32(crc32fast::Hasher::new()),
+                #[cfg(not(feature = "hw-crc32c"))]
                 ChecksumAlgorithm::Crc32c => ChecksumState::Crc32c(CRC32C.digest()),
+                #[cfg(feature = "hw-crc32c")]
+                ChecksumAlgorithm::Crc32c => ChecksumState::Crc32c(0),
                 ChecksumAlgorithm::Sha256 => ChecksumState::Sha256(Sha256::new()),
             },
         }
@@ -215,7 +223,10 @@ impl Checksum {
     pub fn update(&mut self, data: &[u8]) {
         match &mut self.state {
             ChecksumState::Crc32(h) => h.update(data),
+            #[cfg(not(feature = "hw-crc32c"))]
             ChecksumState::Crc32c(d) => d.update(data),
+            #[cfg(feature = "hw-crc32c")]
+            ChecksumState::Crc32c(c) => *c = crc32c::crc32c_append(*c, data),
             ChecksumState::Sha256(h) => h.update(data),
         }
     }
@@ -228,8 +239,14 @@ impl Checksum {
                 raw[..4].copy_from_slice(&h.clone().finalize().to_be_bytes());
                 &raw[..4]
             }
+            #[cfg(not(feature = "hw-crc32c"))]
             ChecksumState::Crc32c(d) => {
                 raw[..4].copy_from_slice(&d.clone().finalize().to_be_bytes());
+                &raw[..4]
+            }
+            #[cfg(feature = "hw-crc32c")]
+            ChecksumState::Crc32c(c) => {
+                raw[..4].copy_from_slice(&c.to_be_bytes());
                 &raw[..4]
             }
             ChecksumState::Sha256(h) => {
