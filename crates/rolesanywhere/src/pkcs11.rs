@@ -12,6 +12,14 @@
 //! `CKM_SHA256_RSA_PKCS`; ECDSA with `CKM_ECDSA` over the SHA-256 prehash,
 //! its `r‖s` turned into DER. There is no export call: the key stays on the
 //! device.
+//!
+//! The user PIN comes from the URI (`pin-value`, `pin-source`), from
+//! [`Pkcs11Source::pin`], or from [`Pkcs11Source::pin_prompt`] (the CLI asks
+//! on the terminal, without echo; three attempts). A key with
+//! `CKA_ALWAYS_AUTHENTICATE` needs a context-specific login before each
+//! signature: with [`Pkcs11Source::reuse_pin`] the user PIN is tried first,
+//! else (or when it is refused) the prompt asks. A [`CertSelector`] picks the
+//! certificate among the token's by subject, issuer and serial.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -182,6 +190,12 @@ pub struct Pkcs11Key {
     key: ObjectHandle,
     key_type: KeyType,
     public_key: Vec<u8>,
+    /// `CKA_ALWAYS_AUTHENTICATE`: a context-specific login per signature.
+    always_authenticate: bool,
+    /// The user PIN, kept for context-specific logins with `reuse_pin`.
+    user_pin: Zeroizing<String>,
+    reuse_pin: bool,
+    pin_prompt: Option<PinPrompt>,
     _module: Pkcs11,
 }
 
@@ -214,6 +228,9 @@ impl Pkcs11Key {
             .session
             .lock()
             .map_err(|_| Error::key("PKCS#11: the session lock is poisoned"))?;
+        if self.always_authenticate {
+            return self.sign_always_authenticate(&session, message);
+        }
         match self.key_type {
             KeyType::Rsa => session
                 .sign(&Mechanism::Sha256RsaPkcs, self.key, message)
@@ -223,18 +240,93 @@ impl Pkcs11Key {
                 let raw = session
                     .sign(&Mechanism::Ecdsa, self.key, hash.as_ref())
                     .map_err(p11("ECDSA signing"))?;
-                let der = if self.key_type == KeyType::P256 {
-                    p256::ecdsa::Signature::from_slice(&raw).map(|s| s.to_der().as_bytes().to_vec())
-                } else {
-                    p384::ecdsa::Signature::from_slice(&raw).map(|s| s.to_der().as_bytes().to_vec())
-                };
-                der.map_err(|_| Error::key("PKCS#11: the token's ECDSA signature is malformed"))
+                ecdsa_der(self.key_type, &raw)
             }
             other => Err(Error::Unsupported(format!(
                 "PKCS#11 keys of type {other:?} are not supported; use RSA or EC"
             ))),
         }
     }
+}
+
+impl Pkcs11Key {
+    /// A key with `CKA_ALWAYS_AUTHENTICATE`: `C_SignInit`, a
+    /// context-specific login, then the data, as a multi-part operation
+    /// (`CKM_SHA256_RSA_PKCS`, or `CKM_ECDSA_SHA256` where the token has it;
+    /// single-part `CKM_ECDSA` cannot take a login in between through
+    /// `cryptoki`).
+    fn sign_always_authenticate(
+        &self,
+        session: &Session,
+        message: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        let mechanism = match self.key_type {
+            KeyType::Rsa => Mechanism::Sha256RsaPkcs,
+            KeyType::P256 | KeyType::P384 => Mechanism::EcdsaSha256,
+            other => {
+                return Err(Error::Unsupported(format!(
+                    "PKCS#11 keys of type {other:?} are not supported; use RSA or EC"
+                )));
+            }
+        };
+        let mut pins: Vec<(Zeroizing<String>, bool)> = Vec::new();
+        if self.reuse_pin {
+            pins.push((self.user_pin.clone(), false));
+        }
+        let mut asked = 0;
+        let raw = loop {
+            session.sign_init(&mechanism, self.key).map_err(|e| match e {
+                cryptoki::error::Error::Pkcs11(cryptoki::error::RvError::MechanismInvalid, _) => {
+                    Error::Unsupported(
+                        "this token cannot sign with an EC key that has CKA_ALWAYS_AUTHENTICATE (it lacks CKM_ECDSA_SHA256)".into(),
+                    )
+                }
+                other => p11("starting a signature")(other),
+            })?;
+            let pin = match pins.pop() {
+                Some((p, _)) => p,
+                None => {
+                    let Some(prompt) = self.pin_prompt.filter(|_| asked < PIN_ATTEMPTS) else {
+                        // End the operation the token started.
+                        let _ = session.sign_final();
+                        return Err(Error::key(if asked == 0 {
+                            "PKCS#11: the key needs its PIN for every signature (CKA_ALWAYS_AUTHENTICATE): pass --reuse-pin, or run on a terminal to be asked"
+                        } else {
+                            "PKCS#11: the context-specific PIN is incorrect"
+                        }));
+                    };
+                    asked += 1;
+                    prompt("context-specific PIN", asked > 1)?
+                }
+            };
+            match session.login(
+                UserType::ContextSpecific,
+                Some(&AuthPin::new(pin.as_str().into())),
+            ) {
+                Ok(()) => {}
+                Err(cryptoki::error::Error::Pkcs11(cryptoki::error::RvError::PinIncorrect, _)) => {
+                    let _ = session.sign_final();
+                    continue;
+                }
+                Err(e) => return Err(p11("the context-specific login")(e)),
+            }
+            session.sign_update(message).map_err(p11("signing"))?;
+            break session.sign_final().map_err(p11("signing"))?;
+        };
+        match self.key_type {
+            KeyType::Rsa => Ok(raw),
+            _ => ecdsa_der(self.key_type, &raw),
+        }
+    }
+}
+
+fn ecdsa_der(key_type: KeyType, raw: &[u8]) -> Result<Vec<u8>, Error> {
+    let der = if key_type == KeyType::P256 {
+        p256::ecdsa::Signature::from_slice(raw).map(|s| s.to_der().as_bytes().to_vec())
+    } else {
+        p384::ecdsa::Signature::from_slice(raw).map(|s| s.to_der().as_bytes().to_vec())
+    };
+    der.map_err(|_| Error::key("PKCS#11: the token's ECDSA signature is malformed"))
 }
 
 /// Where the certificate of a PKCS#11 identity is.
@@ -244,7 +336,103 @@ pub enum CertificateLocation {
     Token(Box<Pkcs11Uri>),
     /// In a file (PEM or DER).
     File(PathBuf),
+    /// On the token, the one certificate the selector matches.
+    Selected(CertSelector),
 }
+
+/// Picks a certificate by its subject, issuer and serial number, as
+/// `aws_signing_helper --cert-selector` names them: either
+/// `Key=x509Subject,Value=CN=app Key=x509Serial,Value=0A1B` (space
+/// separated) or a JSON array `[{"Key":"x509Issuer","Value":"…"}]`.
+/// Subject and issuer are compared with the RFC 4514 form
+/// `read-certificate-data` prints (`CN=app,O=Example`); the serial is hex.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CertSelector {
+    /// `x509Subject`.
+    pub subject: Option<String>,
+    /// `x509Issuer`.
+    pub issuer: Option<String>,
+    /// `x509Serial`: the serial number in lower-case hex, without leading
+    /// zeros.
+    pub serial: Option<String>,
+}
+
+impl CertSelector {
+    /// Parses the `Key=…,Value=…` form, or a JSON array.
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let bad = |why: &str| Error::InvalidParameter(format!("bad --cert-selector: {why}"));
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        if text.trim_start().starts_with('[') {
+            let v: serde_json::Value =
+                serde_json::from_str(text).map_err(|_| bad("not a JSON array of {Key, Value}"))?;
+            for e in v.as_array().into_iter().flatten() {
+                let (Some(k), Some(val)) = (e["Key"].as_str(), e["Value"].as_str()) else {
+                    return Err(bad("each entry needs a string Key and Value"));
+                };
+                pairs.push((k.to_string(), val.to_string()));
+            }
+        } else {
+            // Entries start at "Key=" (the first, or one after a space), so
+            // values may hold spaces and commas (`O=Example Corp,C=US`).
+            let text = text
+                .trim()
+                .strip_prefix("Key=")
+                .ok_or_else(|| bad("expected Key=NAME,Value=VALUE"))?;
+            for entry in text.split(" Key=") {
+                let (k, v) = entry
+                    .split_once(',')
+                    .ok_or_else(|| bad("expected Key=NAME,Value=VALUE"))?;
+                let v = v
+                    .strip_prefix("Value=")
+                    .ok_or_else(|| bad("expected Value=VALUE"))?;
+                pairs.push((k.trim().to_string(), v.trim().to_string()));
+            }
+        }
+        let mut out = Self::default();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "x509Subject" => out.subject = Some(v),
+                "x509Issuer" => out.issuer = Some(v),
+                "x509Serial" => {
+                    let hex = v.trim_start_matches("0x").to_ascii_lowercase();
+                    if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        return Err(bad("x509Serial must be hex"));
+                    }
+                    let trimmed = hex.trim_start_matches('0');
+                    out.serial = Some(if trimmed.is_empty() { "0" } else { trimmed }.to_string());
+                }
+                other => {
+                    return Err(bad(&format!(
+                        "unknown key {other:?} (x509Subject, x509Issuer or x509Serial)"
+                    )));
+                }
+            }
+        }
+        if out == Self::default() {
+            return Err(bad("it selects nothing"));
+        }
+        Ok(out)
+    }
+
+    fn matches(&self, cert: &EndEntity) -> bool {
+        let eq = |want: &Option<String>, have: String| want.as_ref().is_none_or(|w| *w == have);
+        eq(&self.subject, cert.subject())
+            && eq(&self.issuer, cert.issuer())
+            && eq(
+                &self.serial,
+                cert.serial_hex().trim_start_matches('0').to_string(),
+            )
+    }
+}
+
+/// Asks for a PIN (the CLI: on the terminal, without echo). `what` is
+/// `"user PIN"` or `"context-specific PIN"`; `again` is true after an
+/// incorrect one.
+pub type PinPrompt = fn(what: &str, again: bool) -> Result<Zeroizing<String>, Error>;
+
+/// How many PINs the prompt may try before giving up (tokens lock after a
+/// few wrong ones).
+const PIN_ATTEMPTS: usize = 3;
 
 /// What to open: the module, the certificate, and (optionally) the key's
 /// URI and a PIN (when neither URI carries one).
@@ -258,6 +446,11 @@ pub struct Pkcs11Source {
     pub private_key: Option<Pkcs11Uri>,
     /// The user PIN, when the URIs carry none.
     pub pin: Option<Zeroizing<String>>,
+    /// Asks for a PIN nothing else gives (None: such a token is an error).
+    pub pin_prompt: Option<PinPrompt>,
+    /// For a key with `CKA_ALWAYS_AUTHENTICATE`, try the user PIN as the
+    /// context-specific PIN first (`--reuse-pin`).
+    pub reuse_pin: bool,
 }
 
 fn token_matches(module: &Pkcs11, slot: Slot, uri: &Pkcs11Uri) -> Result<bool, Error> {
@@ -317,7 +510,7 @@ pub fn open(source: &Pkcs11Source) -> Result<(EndEntity, Pkcs11Key), Error> {
     let module = load(&source.module)?;
     let cert_uri = match &source.certificate {
         CertificateLocation::Token(u) => Some(u.as_ref()),
-        CertificateLocation::File(_) => None,
+        CertificateLocation::File(_) | CertificateLocation::Selected(_) => None,
     };
     // The token: the one the URIs name (or the only one there is).
     let selector = source
@@ -365,20 +558,7 @@ pub fn open(source: &Pkcs11Source) -> Result<(EndEntity, Pkcs11Key), Error> {
             None => source.pin.clone(),
         },
     };
-    let pin = pin.ok_or_else(|| {
-        Error::InvalidParameter(
-            "the token needs its user PIN: give pin-value= (or pin-source=) in the pkcs11: URI"
-                .into(),
-        )
-    })?;
-    session
-        .login(UserType::User, Some(&AuthPin::new(pin.as_str().into())))
-        .map_err(|e| match e {
-            cryptoki::error::Error::Pkcs11(cryptoki::error::RvError::PinIncorrect, _) => {
-                Error::key("PKCS#11: the PIN is incorrect")
-            }
-            other => p11("logging in")(other),
-        })?;
+    let pin = login(&session, pin, source.pin_prompt)?;
 
     // The certificate.
     let (cert_der, cert_id) = match &source.certificate {
@@ -391,6 +571,33 @@ pub fn open(source: &Pkcs11Source) -> Result<(EndEntity, Pkcs11Key), Error> {
             })?,
             None,
         ),
+        CertificateLocation::Selected(selector) => {
+            let mut found = Vec::new();
+            for h in session
+                .find_objects(&[Attribute::Class(ObjectClass::CERTIFICATE)])
+                .map_err(p11("listing the certificates"))?
+            {
+                let Some(der) = attribute_bytes(&session, h, AttributeType::Value) else {
+                    continue;
+                };
+                if EndEntity::from_bytes(&der).is_ok_and(|c| selector.matches(&c)) {
+                    found.push((der, attribute_bytes(&session, h, AttributeType::Id)));
+                }
+            }
+            match found.len() {
+                1 => found.remove(0),
+                0 => {
+                    return Err(Error::key(
+                        "PKCS#11: no certificate on the token matches --cert-selector",
+                    ));
+                }
+                n => {
+                    return Err(Error::key(format!(
+                        "PKCS#11: {n} certificates on the token match --cert-selector; add x509Serial (or x509Issuer) to pick one"
+                    )));
+                }
+            }
+        }
         CertificateLocation::Token(uri) => {
             let h = one(
                 session
@@ -411,7 +618,13 @@ pub fn open(source: &Pkcs11Source) -> Result<(EndEntity, Pkcs11Key), Error> {
     // The token's public key object that is the certificate's, if any:
     // it finds the key when nothing else names it, and checks the key.
     let public_id = public_key_id(&session, &certificate);
-    let key = match &source.private_key {
+    // A key URI that names no object (only the token, the PIN) leaves the
+    // key to be found from the certificate.
+    let key_uri = source
+        .private_key
+        .as_ref()
+        .filter(|u| u.object.is_some() || u.id.is_some());
+    let key = match key_uri {
         Some(uri) => one(
             session
                 .find_objects(&template(ObjectClass::PRIVATE_KEY, uri))
@@ -451,13 +664,20 @@ pub fn open(source: &Pkcs11Source) -> Result<(EndEntity, Pkcs11Key), Error> {
     if !type_fits {
         return Err(Error::KeyMismatch);
     }
+    // When the token holds the public half under the key's id, it must be
+    // the certificate's.
     if let Some(id) = attribute_bytes(&session, key, AttributeType::Id)
-        && let Some(pub_id) = &public_id
-        && *pub_id != id
+        && public_key_matches(&session, &certificate, &id) == Some(false)
     {
         return Err(Error::KeyMismatch);
     }
     let public_key = certificate.public_key().to_vec();
+    let always_authenticate = session
+        .get_attributes(key, &[AttributeType::AlwaysAuthenticate])
+        .ok()
+        .into_iter()
+        .flatten()
+        .any(|a| matches!(a, Attribute::AlwaysAuthenticate(true)));
     Ok((
         certificate,
         Pkcs11Key {
@@ -465,34 +685,96 @@ pub fn open(source: &Pkcs11Source) -> Result<(EndEntity, Pkcs11Key), Error> {
             key,
             key_type,
             public_key,
+            always_authenticate,
+            user_pin: pin,
+            reuse_pin: source.reuse_pin,
+            pin_prompt: source.pin_prompt,
             _module: module,
         },
     ))
 }
 
+/// Logs in as the user with `pin`, or with what the prompt gives (three
+/// attempts); returns the PIN that worked.
+fn login(
+    session: &Session,
+    pin: Option<Zeroizing<String>>,
+    prompt: Option<PinPrompt>,
+) -> Result<Zeroizing<String>, Error> {
+    // Ok(false): the PIN is incorrect.
+    let attempt = |pin: &str| match session.login(UserType::User, Some(&AuthPin::new(pin.into()))) {
+        Ok(()) => Ok(true),
+        Err(cryptoki::error::Error::Pkcs11(cryptoki::error::RvError::PinIncorrect, _)) => Ok(false),
+        Err(other) => Err(p11("logging in")(other)),
+    };
+    let incorrect = || Error::key("PKCS#11: the PIN is incorrect");
+    if let Some(pin) = pin {
+        return if attempt(&pin)? {
+            Ok(pin)
+        } else {
+            Err(incorrect())
+        };
+    }
+    let prompt = prompt.ok_or_else(|| {
+        Error::InvalidParameter(
+            "the token needs its user PIN: give pin-value= (or pin-source=) in the pkcs11: URI, or run on a terminal to be asked"
+                .into(),
+        )
+    })?;
+    for n in 0..PIN_ATTEMPTS {
+        let pin = prompt("user PIN", n > 0)?;
+        if attempt(&pin)? {
+            return Ok(pin);
+        }
+    }
+    Err(incorrect())
+}
+
+/// Whether the token's public key objects with `CKA_ID` `id` are the
+/// certificate's key; `None` when it holds none under that id.
+fn public_key_matches(session: &Session, certificate: &EndEntity, id: &[u8]) -> Option<bool> {
+    let objects = session
+        .find_objects(&[
+            Attribute::Class(ObjectClass::PUBLIC_KEY),
+            Attribute::Id(id.to_vec()),
+        ])
+        .ok()?;
+    if objects.is_empty() {
+        return None;
+    }
+    Some(
+        objects
+            .iter()
+            .all(|&h| is_certificate_key(session, certificate, h)),
+    )
+}
+
+/// Whether public key object `h` holds the certificate's key (RSA
+/// modulus, or EC point).
+fn is_certificate_key(session: &Session, certificate: &EndEntity, h: ObjectHandle) -> bool {
+    let spki_key = certificate.public_key();
+    match certificate.key_type() {
+        KeyType::Rsa => attribute_bytes(session, h, AttributeType::Modulus).is_some_and(|m| {
+            let m = strip_zeros(&m);
+            rsa_modulus(spki_key).is_some_and(|c| strip_zeros(c) == m)
+        }),
+        _ => attribute_bytes(session, h, AttributeType::EcPoint).is_some_and(|p| {
+            // CKA_EC_POINT is the point, usually wrapped in an OCTET STRING.
+            p == spki_key || p.ends_with(spki_key) && p.len() <= spki_key.len() + 3
+        }),
+    }
+}
+
 /// The `CKA_ID` of the token's public key object that is the
-/// certificate's key (RSA modulus, or EC point), if there is one.
+/// certificate's key, if there is one.
 fn public_key_id(session: &Session, certificate: &EndEntity) -> Option<Vec<u8>> {
     let objects = session
         .find_objects(&[Attribute::Class(ObjectClass::PUBLIC_KEY)])
         .ok()?;
-    let spki_key = certificate.public_key();
-    for h in objects {
-        let matches = match certificate.key_type() {
-            KeyType::Rsa => attribute_bytes(session, h, AttributeType::Modulus).is_some_and(|m| {
-                let m = strip_zeros(&m);
-                rsa_modulus(spki_key).is_some_and(|c| strip_zeros(c) == m)
-            }),
-            _ => attribute_bytes(session, h, AttributeType::EcPoint).is_some_and(|p| {
-                // CKA_EC_POINT is the point, usually wrapped in an OCTET STRING.
-                p == spki_key || p.ends_with(spki_key) && p.len() <= spki_key.len() + 3
-            }),
-        };
-        if matches {
-            return attribute_bytes(session, h, AttributeType::Id);
-        }
-    }
-    None
+    objects
+        .into_iter()
+        .find(|&h| is_certificate_key(session, certificate, h))
+        .and_then(|h| attribute_bytes(session, h, AttributeType::Id))
 }
 
 fn strip_zeros(b: &[u8]) -> &[u8] {

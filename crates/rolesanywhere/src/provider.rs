@@ -23,6 +23,8 @@ pub struct RolesAnywhereProvider {
     certificate: EndEntity,
     chain: Vec<ChainCertificate>,
     signer: Mutex<Box<dyn SignatureAlgorithm + Send>>,
+    /// The X.509 signer's reason for a failed signature.
+    failure: Option<crate::signer::FailureSlot>,
     params: SessionParams,
     transport: Arc<dyn Transport>,
     clock: Arc<dyn Clock>,
@@ -40,13 +42,16 @@ impl std::fmt::Debug for RolesAnywhereProvider {
 impl RolesAnywhereProvider {
     /// A provider for a loaded identity.
     pub fn new(identity: Identity, params: SessionParams, transport: Arc<dyn Transport>) -> Self {
-        Self::with_signer(
+        let failure = identity.signer.failure_slot();
+        let mut p = Self::with_signer(
             identity.certificate,
             identity.chain,
             Box::new(identity.signer),
             params,
             transport,
-        )
+        );
+        p.failure = Some(failure);
+        p
     }
 
     /// A provider whose key lives elsewhere (a hardware token, a platform
@@ -63,6 +68,7 @@ impl RolesAnywhereProvider {
             certificate,
             chain,
             signer: Mutex::new(signer),
+            failure: None,
             params,
             transport,
             clock: Arc::new(SystemClock),
@@ -106,6 +112,13 @@ impl RolesAnywhereProvider {
             &mut **signer,
             time,
             trace,
+        )
+        .map_err(
+            |e| match (&e, self.failure.as_ref().and_then(|f| f.take())) {
+                // The key's own words beat sigv4-core's fixed text.
+                (Error::Sign(_), Some(reason)) => reason,
+                _ => e,
+            },
         )
     }
 

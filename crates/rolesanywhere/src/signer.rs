@@ -19,6 +19,32 @@ use crate::key::{Digest, PrivateKey};
 pub struct X509Signer {
     key: PrivateKey,
     serial: String,
+    /// Why the last signature failed, in the key's words (sigv4-core's
+    /// `SignError` carries only a fixed text): read by the provider.
+    failure: FailureSlot,
+}
+
+/// Where an [`X509Signer`] leaves why its last signature failed (a token
+/// that wants a PIN, a key that refuses), for whoever holds the signer
+/// behind `dyn SignatureAlgorithm`.
+#[derive(Clone, Debug, Default)]
+pub struct FailureSlot(std::sync::Arc<std::sync::Mutex<Option<crate::Error>>>);
+
+impl FailureSlot {
+    /// Takes the failure left there, if any.
+    pub fn take(&self) -> Option<crate::Error> {
+        match self.0.lock() {
+            Ok(mut g) => g.take(),
+            Err(p) => p.into_inner().take(),
+        }
+    }
+
+    fn put(&self, e: crate::Error) {
+        match self.0.lock() {
+            Ok(mut g) => *g = Some(e),
+            Err(p) => *p.into_inner() = Some(e),
+        }
+    }
 }
 
 impl X509Signer {
@@ -27,7 +53,13 @@ impl X509Signer {
         Self {
             key,
             serial: serial_decimal.to_string(),
+            failure: FailureSlot::default(),
         }
+    }
+
+    /// Where a failed signature's reason is left.
+    pub fn failure_slot(&self) -> FailureSlot {
+        self.failure.clone()
     }
 
     /// The key.
@@ -61,10 +93,10 @@ impl SignatureAlgorithm for X509Signer {
     ) -> Result<(), SignError> {
         let mut message = Vec::with_capacity(256);
         string_to_sign.write(&mut message);
-        let sig = self
-            .key
-            .sign(&message, Digest::Sha256)
-            .map_err(|_| SignError::Algorithm("the X.509 signature failed"))?;
+        let sig = self.key.sign(&message, Digest::Sha256).map_err(|e| {
+            self.failure.put(e);
+            SignError::Algorithm("the X.509 signature failed")
+        })?;
         out.put(&sig);
         Ok(())
     }

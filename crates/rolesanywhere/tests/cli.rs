@@ -175,17 +175,24 @@ fn errors_are_one_line_with_nothing_on_stdout() {
 
 #[test]
 fn other_key_store_flags_are_refused_clearly() {
-    for flags in [
-        vec!["--cert-selector", "Key=x509Subject,Value=CN=a"],
-        vec!["--system-store-name", "MY"],
-        vec!["--reuse-pin"],
-        vec!["--tpm-key-password", "x"],
-        vec!["--no-tpm-key-password"],
+    // With a key file: each flag says what it needs instead.
+    for (flags, want) in [
+        (
+            vec!["--cert-selector", "Key=x509Subject,Value=CN=a"],
+            "PKCS#11 token (--pkcs11-lib)",
+        ),
+        (
+            vec!["--system-store-name", "MY"],
+            "Windows certificate store",
+        ),
+        (vec!["--reuse-pin"], "PKCS#11 token (--pkcs11-lib)"),
+        (vec!["--tpm-key-password", "x"], "not supported yet"),
+        (vec!["--no-tpm-key-password"], "not supported yet"),
     ] {
         let mut args = vec!["credential-process".to_string()];
         args.extend(session_args("rsa.pem", "rsa.key"));
         args.extend(flags.iter().map(|s| s.to_string()));
-        let err = assert_error(&run(&args), "not supported yet");
+        let err = assert_error(&run(&args), want);
         assert!(err.contains(flags[0]), "{err}");
         let mut args = vec![
             "sign-string".to_string(),
@@ -193,7 +200,7 @@ fn other_key_store_flags_are_refused_clearly() {
             p("rsa.key"),
         ];
         args.extend(flags.iter().map(|s| s.to_string()));
-        assert_error(&run(&args), "not supported yet");
+        assert_error(&run(&args), want);
     }
 }
 

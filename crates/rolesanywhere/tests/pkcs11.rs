@@ -22,8 +22,11 @@ fn p(name: &str) -> String {
     pki().path(name).display().to_string()
 }
 
+/// Runs `bin` in a session of its own (`setsid`): without a controlling
+/// terminal, a PIN prompt fails instead of waiting on the developer's.
 fn run(bin: &Path, hsm: &SoftHsm, args: &[String]) -> Output {
-    Command::new(bin)
+    Command::new("setsid")
+        .arg(bin)
         .args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -195,4 +198,226 @@ fn token_errors_are_one_line_and_nothing_is_sent() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs --pkcs11-lib"));
     assert!(fake.requests().is_empty(), "nothing was sent");
+}
+
+/// The subject of a test certificate, as read-certificate-data prints it.
+fn subject(name: &str) -> String {
+    let out = Command::new(OURS)
+        .args([
+            "read-certificate-data",
+            "--certificate",
+            &p(&format!("{name}.pem")),
+        ])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["subject"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn cert_selector_picks_the_certificate_on_the_token() {
+    let _one = TOKEN_IN_USE.lock().unwrap_or_else(|e| e.into_inner());
+    let hsm = softhsm();
+    let fake = FakeRolesAnywhere::start(&pki().path("root.pem"));
+    // The token and its PIN by URI; the certificate by selector.
+    let token = format!("pkcs11:token={TOKEN}?pin-value={PIN}");
+    let dir = std::env::temp_dir().join(format!("cert-selector-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for name in ["p256", "rsa"] {
+        let subject = subject(name);
+        let json = dir.join(format!("{name}.json"));
+        std::fs::write(
+            &json,
+            serde_json::json!([{"Key": "x509Subject", "Value": subject}]).to_string(),
+        )
+        .unwrap();
+        for selector in [
+            format!("Key=x509Subject,Value={subject}"),
+            format!("file://{}", json.display()),
+        ] {
+            let args = session(
+                hsm,
+                &fake,
+                &strings(&["--cert-selector", &selector, "--private-key", &token]),
+            );
+            let out = run(Path::new(OURS), hsm, &args);
+            assert!(
+                out.status.success(),
+                "{name} {selector}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let log = fake.requests();
+            let last: Value = serde_json::from_str(log.last().unwrap()).unwrap();
+            let cert = std::fs::read_to_string(p(&format!("{name}.pem"))).unwrap();
+            let b64: String = cert.lines().filter(|l| !l.starts_with("-----")).collect();
+            assert_eq!(
+                last["headers"]["x-amz-x509"], b64,
+                "{name}: the selected certificate was sent"
+            );
+        }
+    }
+    // All three share the issuer: ambiguous. A serial that is none of them.
+    let issuer = {
+        let out = Command::new(OURS)
+            .args(["read-certificate-data", "--certificate", &p("p256.pem")])
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["issuer"].as_str().unwrap().to_string()
+    };
+    for (selector, want) in [
+        (
+            format!("Key=x509Issuer,Value={issuer}"),
+            "3 certificates on the token match",
+        ),
+        (
+            "Key=x509Serial,Value=0badc0de".to_string(),
+            "no certificate on the token matches",
+        ),
+        ("Key=x509Colour,Value=red".to_string(), "unknown key"),
+    ] {
+        let args = session(
+            hsm,
+            &fake,
+            &strings(&["--cert-selector", &selector, "--private-key", &token]),
+        );
+        let out = run(Path::new(OURS), hsm, &args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{selector}: {err}");
+        assert!(out.stdout.is_empty());
+        assert!(err.contains(want), "{want:?} not in {err:?}");
+    }
+    // The Windows store's flag is refused by name.
+    let args = session(
+        hsm,
+        &fake,
+        &strings(&[
+            "--certificate",
+            &hsm.uri("rsa"),
+            "--system-store-name",
+            "MY",
+        ]),
+    );
+    let out = run(Path::new(OURS), hsm, &args);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Windows"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_key_that_wants_its_pin_for_every_signature_takes_reuse_pin() {
+    let _one = TOKEN_IN_USE.lock().unwrap_or_else(|e| e.into_inner());
+    let hsm = softhsm();
+    let fake = FakeRolesAnywhere::start(&pki().path("root.pem"));
+    let always = format!("pkcs11:token={TOKEN};object=app-always?pin-value={PIN}");
+    let key_args = strings(&["--certificate", &p("rsa.pem"), "--private-key", &always]);
+    // Without --reuse-pin and without a terminal: a clear refusal.
+    let out = run(Path::new(OURS), hsm, &session(hsm, &fake, &key_args));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("context-specific PIN"), "{err}");
+    assert!(out.stdout.is_empty());
+    // With it: the user PIN logs in for each signature.
+    let mut args = session(hsm, &fake, &key_args);
+    args.push("--reuse-pin".into());
+    let out = run(Path::new(OURS), hsm, &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The same key without the attribute signs the same bytes (RSA PKCS#1
+    // v1.5 is deterministic): sign-string through both.
+    let sign = |uri: &str, extra: &[&str]| {
+        let mut a = strings(&[
+            "sign-string",
+            "--pkcs11-lib",
+            &hsm.module.display().to_string(),
+            "--private-key",
+            uri,
+            "--certificate",
+            &p("rsa.pem"),
+            "--format",
+            "text",
+            "hello",
+        ]);
+        a.extend(extra.iter().map(|s| s.to_string()));
+        let out = run(Path::new(OURS), hsm, &a);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    assert_eq!(sign(&always, &["--reuse-pin"]), sign(&hsm.uri("rsa"), &[]));
+}
+
+/// The PIN asked on the terminal: a pseudo-terminal (Python's `pty`)
+/// plays the user, typing a wrong PIN, then the right one; neither is
+/// echoed, and the credentials come out.
+#[test]
+fn the_pin_is_asked_on_the_terminal_without_echo() {
+    let _one = TOKEN_IN_USE.lock().unwrap_or_else(|e| e.into_inner());
+    let hsm = softhsm();
+    let fake = FakeRolesAnywhere::start(&pki().path("root.pem"));
+    let no_pin = format!("pkcs11:token={TOKEN};object=app-p256");
+    let args = session(hsm, &fake, &strings(&["--certificate", &no_pin]));
+    let script = r#"
+import os, pty, sys, json, termios, time
+argv = json.loads(sys.argv[1])
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(argv[0], argv)
+seen = b""
+def until(marker):
+    global seen
+    while marker not in seen:
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            raise SystemExit("EOF before " + marker.decode() + ": " + seen.decode(errors="replace"))
+        seen += chunk
+def echo_off():
+    # The prompt is printed before echo is turned off: type only after.
+    for _ in range(500):
+        if not termios.tcgetattr(fd)[3] & termios.ECHO:
+            return
+        time.sleep(0.01)
+    raise SystemExit("echo stayed on")
+until(b"Please enter your user PIN:")
+echo_off()
+os.write(fd, b"9876\n")
+until(b"Incorrect user PIN. Please re-enter your user PIN:")
+echo_off()
+os.write(fd, b"1234\n")
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    seen += chunk
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(seen.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+"#;
+    let mut argv = vec![OURS.to_string()];
+    argv.extend(args);
+    let out = Command::new("python3")
+        .args(["-c", script, &serde_json::to_string(&argv).unwrap()])
+        .env("SOFTHSM2_CONF", &hsm.conf)
+        .output()
+        .expect("python3 drives the pseudo-terminal");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("\"AccessKeyId\""), "{text}");
+    assert!(
+        !text.contains("9876") && !text.contains("1234"),
+        "a PIN was echoed: {text}"
+    );
 }

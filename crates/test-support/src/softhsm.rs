@@ -126,6 +126,27 @@ pub fn softhsm() -> &'static SoftHsm {
                 );
             }
         }
+        // The RSA key once more, with CKA_ALWAYS_AUTHENTICATE (a PIN for
+        // every signature), as `app-always` (id 04), without a certificate.
+        run(
+            Command::new("pkcs11-tool")
+                .env("SOFTHSM2_CONF", &conf)
+                .arg("--module")
+                .arg(&module)
+                .args(["--token-label", TOKEN, "--login", "--pin", PIN])
+                .arg("--write-object")
+                .arg(dir.join("rsa.key.der"))
+                .args([
+                    "--type",
+                    "privkey",
+                    "--id",
+                    "04",
+                    "--label",
+                    "app-always",
+                    "--always-auth",
+                ]),
+            "pkcs11-tool --write-object --always-auth",
+        );
         SoftHsm { conf, module }
     })
 }

@@ -18,7 +18,7 @@ use cred_providers::transport::{
 use rolesanywhere::cert::EndEntity;
 use rolesanywhere::identity::{Identity, IdentitySource, Source};
 use rolesanywhere::key::{Digest, PrivateKey, read_pkcs12};
-use rolesanywhere::pkcs11::{CertificateLocation, Pkcs11Source, Pkcs11Uri};
+use rolesanywhere::pkcs11::{CertSelector, CertificateLocation, Pkcs11Source, Pkcs11Uri};
 use rolesanywhere::session::SessionParams;
 use rolesanywhere::{Error, RolesAnywhereProvider};
 use zeroize::Zeroizing;
@@ -132,17 +132,20 @@ struct TrustPolicyArgs {
 /// Flags of the helper's other key stores: accepted, then refused.
 #[derive(Args, Default)]
 struct OtherStores {
-    /// (not supported yet) select a certificate from a store.
+    /// Pick the certificate on the PKCS#11 token (--pkcs11-lib) by
+    /// 'Key=x509Subject,Value=… Key=x509Issuer,Value=… Key=x509Serial,Value=HEX'
+    /// or a JSON file (file://PATH) of [{"Key":…,"Value":…}].
     #[arg(long, value_name = "SELECTOR")]
     cert_selector: Option<String>,
-    /// (not supported yet) Windows system store name.
+    /// (Windows only) the system certificate store's name.
     #[arg(long, value_name = "NAME")]
     system_store_name: Option<String>,
     /// The PKCS#11 module of a smart card or HSM; --certificate and
     /// --private-key are then pkcs11: URIs (or the certificate a file).
     #[arg(long, value_name = "PATH")]
     pkcs11_lib: Option<String>,
-    /// (not supported yet) reuse the PKCS#11 PIN.
+    /// For a key with CKA_ALWAYS_AUTHENTICATE, use the user PIN as its
+    /// context-specific PIN (else, or if refused, ask on the terminal).
     #[arg(long)]
     reuse_pin: bool,
     /// (not supported yet) TPM key password.
@@ -154,11 +157,24 @@ struct OtherStores {
 }
 
 impl OtherStores {
-    fn refuse(&self) -> Result<(), Failure> {
-        let used = [
+    /// Refuses the flags of key stores this build does not read;
+    /// `on_token` allows the PKCS#11 ones.
+    fn refuse(&self, on_token: bool) -> Result<(), Failure> {
+        if self.system_store_name.is_some() {
+            return Err(Failure::Lib(Error::Unsupported(
+                "--system-store-name names a Windows certificate store; there is none here (use a key file or --pkcs11-lib)".into(),
+            )));
+        }
+        let token_only = [
             ("--cert-selector", self.cert_selector.is_some()),
-            ("--system-store-name", self.system_store_name.is_some()),
             ("--reuse-pin", self.reuse_pin),
+        ];
+        if let (false, Some((flag, _))) = (on_token, token_only.iter().find(|(_, on)| *on)) {
+            return Err(Failure::Lib(Error::Unsupported(format!(
+                "{flag} applies to keys on a PKCS#11 token (--pkcs11-lib); the system certificate stores it also selects from are Windows/macOS only"
+            ))));
+        }
+        let used = [
             ("--tpm-key-password", self.tpm_key_password.is_some()),
             ("--no-tpm-key-password", self.no_tpm_key_password),
         ];
@@ -169,6 +185,21 @@ impl OtherStores {
         }
         Ok(())
     }
+}
+
+/// Asks for a PIN on the terminal (`/dev/tty`), without echo, as
+/// `aws_signing_helper` does; stdout stays clean for the credentials.
+fn tty_pin(what: &str, again: bool) -> Result<Zeroizing<String>, Error> {
+    let prompt = if again {
+        format!("Incorrect {what}. Please re-enter your {what}: ")
+    } else {
+        format!("Please enter your {what}: ")
+    };
+    rpassword::prompt_password(prompt).map(Zeroizing::new).map_err(|e| {
+        Error::InvalidParameter(format!(
+            "the token needs its {what} and none was given: cannot ask on a terminal ({e}); give pin-value= or pin-source= in the pkcs11: URI"
+        ))
+    })
 }
 
 #[derive(Args)]
@@ -209,8 +240,27 @@ impl KeyArgs {
             }
             return Ok(None);
         };
-        self.other.refuse()?;
+        self.other.refuse(true)?;
+        let selector = match &self.other.cert_selector {
+            None => None,
+            Some(_) if self.certificate.is_some() => {
+                return Err(Failure::Usage(
+                    "--cert-selector cannot go with --certificate".into(),
+                ));
+            }
+            Some(sel) => Some(match sel.strip_prefix("file://") {
+                Some(path) => {
+                    CertSelector::parse(&std::fs::read_to_string(path).map_err(|e| {
+                        Failure::Usage(format!("cannot read the cert selector file {path}: {e}"))
+                    })?)?
+                }
+                None => CertSelector::parse(sel)?,
+            }),
+        };
         let certificate = match (&cert_uri, &self.certificate, &key_uri) {
+            _ if selector.is_some() => {
+                CertificateLocation::Selected(selector.clone().expect("checked"))
+            }
             (Some(u), _, _) => CertificateLocation::Token(Box::new(Pkcs11Uri::parse(u)?)),
             (None, Some(path), _) => CertificateLocation::File(path.clone()),
             // Only the key named (sign-string): its certificate is the one
@@ -230,6 +280,8 @@ impl KeyArgs {
             certificate,
             private_key: key_uri.map(|u| Pkcs11Uri::parse(&u)).transpose()?,
             pin: None,
+            pin_prompt: Some(tty_pin),
+            reuse_pin: self.other.reuse_pin,
         }))
     }
 
@@ -243,7 +295,7 @@ impl KeyArgs {
     }
 
     fn source(&self) -> Result<IdentitySource, Failure> {
-        self.other.refuse()?;
+        self.other.refuse(false)?;
         let certificate = self
             .certificate
             .clone()
@@ -437,7 +489,7 @@ impl Session {
 fn sign_string(args: &SignStringArgs) -> Result<Vec<u8>, Failure> {
     let password = args.key.pkcs8_password.as_deref();
     let token = args.key.pkcs11()?;
-    args.key.other.refuse()?;
+    args.key.other.refuse(token.is_some())?;
     let key = match (&args.key.private_key, &args.key.certificate) {
         _ if token.is_some() => {
             let (_, key) = rolesanywhere::pkcs11::open(token.as_ref().expect("checked"))?;
@@ -490,7 +542,7 @@ fn fixed_string_to_sign(key: &PrivateKey) -> Vec<u8> {
 }
 
 fn read_certificate_data(args: &ReadArgs) -> Result<String, Failure> {
-    args.key.other.refuse()?;
+    args.key.other.refuse(false)?;
     let path = args
         .key
         .certificate
