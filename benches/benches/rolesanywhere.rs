@@ -1,7 +1,9 @@
 //! CreateSession signing per key type: the whole request (canonical
 //! request, string to sign, X.509 signature, headers) for RSA-2048, P-256,
-//! P-384 and ML-DSA-44/65/87, beside the bare signature of each key (the
-//! floor).
+//! P-384 and ML-DSA-44/65/87 in files, and RSA-2048 and P-256 on a SoftHSM2
+//! token (PKCS#11, the session kept open), beside the bare signature of
+//! each key (the floor). The token is made by `test-support` (needs
+//! `softhsm2`, `opensc` and `openssl`, as the tests do).
 
 use std::hint::black_box;
 
@@ -39,6 +41,31 @@ fn keys() -> Vec<(&'static str, PrivateKey)> {
         ];
         der.extend_from_slice(&[7u8; 32]);
         keys.push((name, PrivateKey::from_pkcs8(&der).expect("ML-DSA seed key")));
+    }
+    // The same kinds of key on a PKCS#11 token.
+    let hsm = test_support::softhsm::softhsm();
+    // SAFETY: set before any thread of this benchmark reads it.
+    unsafe { std::env::set_var("SOFTHSM2_CONF", &hsm.conf) };
+    for name in ["rsa", "p256"] {
+        let source = rolesanywhere::pkcs11::Pkcs11Source {
+            module: hsm.module.clone(),
+            certificate: rolesanywhere::pkcs11::CertificateLocation::File(
+                test_support::pki::pki().path(&format!("{name}.pem")),
+            ),
+            private_key: Some(
+                rolesanywhere::pkcs11::Pkcs11Uri::parse(&hsm.uri(name)).expect("URI"),
+            ),
+            pin: None,
+            pin_prompt: None,
+            reuse_pin: false,
+        };
+        let (_, key) = rolesanywhere::pkcs11::open(&source).expect("the SoftHSM2 token");
+        let label = if name == "rsa" {
+            "softhsm-rsa2048"
+        } else {
+            "softhsm-p256"
+        };
+        keys.push((label, PrivateKey::Pkcs11(Box::new(key))));
     }
     keys
 }

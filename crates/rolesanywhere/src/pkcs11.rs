@@ -703,7 +703,12 @@ fn login(
 ) -> Result<Zeroizing<String>, Error> {
     // Ok(false): the PIN is incorrect.
     let attempt = |pin: &str| match session.login(UserType::User, Some(&AuthPin::new(pin.into()))) {
-        Ok(()) => Ok(true),
+        // The login state is the application's: another session of this
+        // process (a second identity on the token) logged in already.
+        Ok(())
+        | Err(cryptoki::error::Error::Pkcs11(cryptoki::error::RvError::UserAlreadyLoggedIn, _)) => {
+            Ok(true)
+        }
         Err(cryptoki::error::Error::Pkcs11(cryptoki::error::RvError::PinIncorrect, _)) => Ok(false),
         Err(other) => Err(p11("logging in")(other)),
     };
@@ -792,12 +797,24 @@ fn rsa_modulus(pkcs1: &[u8]) -> Option<&[u8]> {
     Some(modulus.as_bytes())
 }
 
+/// Loads and initialises a module once per process: a second identity on
+/// the same module (or a re-open) shares it, as `C_Initialize` may be
+/// called only once.
 fn load(path: &Path) -> Result<Pkcs11, Error> {
+    static MODULES: Mutex<Vec<(PathBuf, Pkcs11)>> = Mutex::new(Vec::new());
     if !path.exists() {
         return Err(Error::key(format!(
             "the PKCS#11 module {} does not exist",
             path.display()
         )));
+    }
+    let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let mut modules = match MODULES.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    };
+    if let Some((_, m)) = modules.iter().find(|(p, _)| *p == key) {
+        return Ok(m.clone());
     }
     let module = Pkcs11::new(path).map_err(|e| {
         Error::key(format!(
@@ -805,9 +822,16 @@ fn load(path: &Path) -> Result<Pkcs11, Error> {
             path.display()
         ))
     })?;
-    module
-        .initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK))
-        .map_err(p11("initialising the module"))?;
+    match module.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
+        // Initialised by someone else in this process: share it.
+        Ok(())
+        | Err(cryptoki::error::Error::Pkcs11(
+            cryptoki::error::RvError::CryptokiAlreadyInitialized,
+            _,
+        )) => {}
+        Err(e) => return Err(p11("initialising the module")(e)),
+    }
+    modules.push((key, module.clone()));
     Ok(module)
 }
 
