@@ -421,3 +421,34 @@ sys.exit(os.waitstatus_to_exitcode(status))
         "a PIN was echoed: {text}"
     );
 }
+
+/// Two identities on one module in one process (a server with two roles):
+/// the module is initialised once and the login is shared.
+#[test]
+fn two_identities_on_one_token_in_one_process() {
+    let _one = TOKEN_IN_USE.lock().unwrap_or_else(|e| e.into_inner());
+    let hsm = softhsm();
+    // SAFETY: the tests of this file run one at a time (TOKEN_IN_USE), and
+    // the module reads the variable when it is initialised.
+    unsafe { std::env::set_var("SOFTHSM2_CONF", &hsm.conf) };
+    let open = |name: &str| {
+        let source = rolesanywhere::pkcs11::Pkcs11Source {
+            module: hsm.module.clone(),
+            certificate: rolesanywhere::pkcs11::CertificateLocation::File(
+                pki().path(&format!("{name}.pem")),
+            ),
+            private_key: Some(rolesanywhere::pkcs11::Pkcs11Uri::parse(&hsm.uri(name)).unwrap()),
+            pin: None,
+            pin_prompt: None,
+            reuse_pin: false,
+        };
+        rolesanywhere::pkcs11::open(&source).unwrap().1
+    };
+    let (rsa, p256) = (open("rsa"), open("p256"));
+    for key in [&rsa, &p256, &rsa] {
+        let sig = key
+            .sign(b"hello", rolesanywhere::key::Digest::Sha256)
+            .unwrap();
+        assert!(!sig.is_empty());
+    }
+}
