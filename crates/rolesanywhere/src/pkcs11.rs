@@ -187,7 +187,11 @@ fn p11(what: &str) -> impl Fn(cryptoki::error::Error) -> Error + '_ {
 /// with it.
 pub struct Pkcs11Key {
     session: Mutex<Session>,
-    key: ObjectHandle,
+    key: Mutex<ObjectHandle>,
+    /// What finds the token and the key again after the token was
+    /// removed and put back: its URI selector, the key's `CKA_ID`.
+    token: Pkcs11Uri,
+    key_id: Option<Vec<u8>>,
     key_type: KeyType,
     public_key: Vec<u8>,
     /// `CKA_ALWAYS_AUTHENTICATE`: a context-specific login per signature.
@@ -224,21 +228,86 @@ impl Pkcs11Key {
                 "PKCS#11 keys sign with SHA-256 only".into(),
             ));
         }
-        let session = self
+        let mut session = self
             .session
             .lock()
             .map_err(|_| Error::key("PKCS#11: the session lock is poisoned"))?;
+        let first = self.sign_once(&session, message);
+        if first.is_ok() || !self.recover(&mut session)? {
+            return first;
+        }
+        // The token came back (or its login did): once more.
+        self.sign_once(&session, message)
+    }
+
+    /// After a failed signature: when the session is gone (the token was
+    /// removed and put back) or no longer logged in, opens a new one (or
+    /// logs in again) with the PIN it had and finds the key again. True
+    /// when something was recovered and the signature is worth retrying.
+    fn recover(&self, session: &mut Session) -> Result<bool, Error> {
+        use cryptoki::session::SessionState;
+        match session.get_session_info() {
+            // Logged out: log in again on the same session.
+            Ok(info)
+                if matches!(
+                    info.session_state(),
+                    SessionState::RoPublic | SessionState::RwPublic
+                ) =>
+            {
+                login(session, Some(self.user_pin.clone()), None)?;
+            }
+            Ok(_) => return Ok(false),
+            // The session is gone: a new one on the token found again.
+            Err(_) => {
+                let slot = find_slot(&self._module, &self.token)?;
+                let fresh = self
+                    ._module
+                    .open_ro_session(slot)
+                    .map_err(p11("opening a session again"))?;
+                login(&fresh, Some(self.user_pin.clone()), None)?;
+                *session = fresh;
+            }
+        }
+        // Handles of private objects do not outlive a login: find the key
+        // again by its CKA_ID.
+        let Some(id) = &self.key_id else {
+            return Ok(false);
+        };
+        let key = one(
+            session
+                .find_objects(&[
+                    Attribute::Class(ObjectClass::PRIVATE_KEY),
+                    Attribute::Id(id.clone()),
+                ])
+                .map_err(p11("finding the private key again"))?,
+            "private key",
+        )?;
+        match self.key.lock() {
+            Ok(mut k) => *k = key,
+            Err(p) => *p.into_inner() = key,
+        }
+        Ok(true)
+    }
+
+    fn key_handle(&self) -> ObjectHandle {
+        match self.key.lock() {
+            Ok(k) => *k,
+            Err(p) => *p.into_inner(),
+        }
+    }
+
+    fn sign_once(&self, session: &Session, message: &[u8]) -> Result<Vec<u8>, Error> {
         if self.always_authenticate {
-            return self.sign_always_authenticate(&session, message);
+            return self.sign_always_authenticate(session, message);
         }
         match self.key_type {
             KeyType::Rsa => session
-                .sign(&Mechanism::Sha256RsaPkcs, self.key, message)
+                .sign(&Mechanism::Sha256RsaPkcs, self.key_handle(), message)
                 .map_err(p11("RSA signing")),
             KeyType::P256 | KeyType::P384 => {
                 let hash = ring::digest::digest(&ring::digest::SHA256, message);
                 let raw = session
-                    .sign(&Mechanism::Ecdsa, self.key, hash.as_ref())
+                    .sign(&Mechanism::Ecdsa, self.key_handle(), hash.as_ref())
                     .map_err(p11("ECDSA signing"))?;
                 ecdsa_der(self.key_type, &raw)
             }
@@ -275,7 +344,7 @@ impl Pkcs11Key {
         }
         let mut asked = 0;
         let raw = loop {
-            session.sign_init(&mechanism, self.key).map_err(|e| match e {
+            session.sign_init(&mechanism, self.key_handle()).map_err(|e| match e {
                 cryptoki::error::Error::Pkcs11(cryptoki::error::RvError::MechanismInvalid, _) => {
                     Error::Unsupported(
                         "this token cannot sign with an EC key that has CKA_ALWAYS_AUTHENTICATE (it lacks CKM_ECDSA_SHA256)".into(),
@@ -505,6 +574,29 @@ fn attribute_bytes(session: &Session, h: ObjectHandle, t: AttributeType) -> Opti
         })
 }
 
+/// The one slot whose token the URI selects.
+fn find_slot(module: &Pkcs11, selector: &Pkcs11Uri) -> Result<Slot, Error> {
+    let mut slots: Vec<Slot> = Vec::new();
+    for slot in module
+        .get_slots_with_token()
+        .map_err(p11("listing the slots"))?
+    {
+        if token_matches(module, slot, selector)? {
+            slots.push(slot);
+        }
+    }
+    match slots.as_slice() {
+        [s] => Ok(*s),
+        [] => Err(Error::key(
+            "PKCS#11: no token matches (check token=, serial= or slot-id= in the URI)",
+        )),
+        _ => Err(Error::key(format!(
+            "PKCS#11: {} tokens match; name one with token= or slot-id= in the URI",
+            slots.len()
+        ))),
+    }
+}
+
 /// Opens the token, finds the certificate and its key, and logs in.
 pub fn open(source: &Pkcs11Source) -> Result<(EndEntity, Pkcs11Key), Error> {
     let module = load(&source.module)?;
@@ -519,29 +611,7 @@ pub fn open(source: &Pkcs11Source) -> Result<(EndEntity, Pkcs11Key), Error> {
         .or(cert_uri)
         .cloned()
         .unwrap_or_default();
-    let mut slots: Vec<Slot> = Vec::new();
-    for slot in module
-        .get_slots_with_token()
-        .map_err(p11("listing the slots"))?
-    {
-        if token_matches(&module, slot, &selector)? {
-            slots.push(slot);
-        }
-    }
-    let slot = match slots.as_slice() {
-        [s] => *s,
-        [] => {
-            return Err(Error::key(
-                "PKCS#11: no token matches (check token=, serial= or slot-id= in the URI)",
-            ));
-        }
-        _ => {
-            return Err(Error::key(format!(
-                "PKCS#11: {} tokens match; name one with token= or slot-id= in the URI",
-                slots.len()
-            )));
-        }
-    };
+    let slot = find_slot(&module, &selector)?;
     let session = module
         .open_ro_session(slot)
         .map_err(p11("opening a session"))?;
@@ -681,8 +751,10 @@ pub fn open(source: &Pkcs11Source) -> Result<(EndEntity, Pkcs11Key), Error> {
     Ok((
         certificate,
         Pkcs11Key {
+            key_id: attribute_bytes(&session, key, AttributeType::Id),
             session: Mutex::new(session),
-            key,
+            key: Mutex::new(key),
+            token: selector,
             key_type,
             public_key,
             always_authenticate,

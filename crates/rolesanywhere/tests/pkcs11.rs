@@ -452,3 +452,37 @@ fn two_identities_on_one_token_in_one_process() {
         assert!(!sig.is_empty());
     }
 }
+
+/// A token that lost its login (as after being removed and put back): the
+/// next signature logs in again with the PIN it had, without a restart.
+#[test]
+fn a_lost_login_is_recovered_without_a_restart() {
+    use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
+    let _one = TOKEN_IN_USE.lock().unwrap_or_else(|e| e.into_inner());
+    let hsm = softhsm();
+    // SAFETY: the tests of this file run one at a time (TOKEN_IN_USE).
+    unsafe { std::env::set_var("SOFTHSM2_CONF", &hsm.conf) };
+    let source = rolesanywhere::pkcs11::Pkcs11Source {
+        module: hsm.module.clone(),
+        certificate: rolesanywhere::pkcs11::CertificateLocation::File(pki().path("p256.pem")),
+        private_key: Some(rolesanywhere::pkcs11::Pkcs11Uri::parse(&hsm.uri("p256")).unwrap()),
+        pin: None,
+        pin_prompt: None,
+        reuse_pin: false,
+    };
+    let (_, key) = rolesanywhere::pkcs11::open(&source).unwrap();
+    let sign = || key.sign(b"hello", rolesanywhere::key::Digest::Sha256);
+    sign().unwrap();
+    // Another session of this process logs the application out.
+    let module = Pkcs11::new(&hsm.module).unwrap();
+    let _ = module.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK));
+    let slot = module.get_slots_with_token().unwrap()[0];
+    let other = module.open_ro_session(slot).unwrap();
+    other.logout().unwrap();
+    assert!(
+        other.get_session_info().unwrap().session_state()
+            == cryptoki::session::SessionState::RoPublic,
+        "the logout took"
+    );
+    sign().expect("signing after the token lost its login");
+}
