@@ -37,11 +37,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::encode::Sink;
 use crate::key::HmacSha256;
-use crate::request::Request;
-use crate::sign::{
-    self, CredentialsRef, HeaderSignature, QuerySignature, SignError, SignatureAlgorithm,
-    SigningInput, SigningParams, StringToSign, Trace,
-};
+use crate::sign::{CredentialsRef, SignError, SignatureAlgorithm, StringToSign};
 
 /// The SigV4a algorithm name.
 pub const ECDSA_P256_SHA256: &str = "AWS4-ECDSA-P256-SHA256";
@@ -364,7 +360,7 @@ impl SigV4aKeyCache {
 /// derived from the access key pair and looked up in a [`SigV4aKeyCache`].
 ///
 /// With [`sign`](crate::sign()) and [`presign`](crate::presign()) the
-/// `region` of [`SigningParams`] is the region set: one region, a
+/// `region` of [`SigningParams`](crate::SigningParams) is the region set: one region, a
 /// comma-separated list (`us-east-1,us-west-2`) or `*`.
 pub struct EcdsaP256Algorithm<'k> {
     access_key_id: &'k str,
@@ -476,61 +472,7 @@ impl SigV4aSigner {
         )
     }
 
-    /// Signs in the `Authorization` header; see [`sign`](crate::sign()).
-    pub fn sign<'s>(
-        &mut self,
-        request: &Request<'_>,
-        credentials: &CredentialsRef<'s>,
-        params: &SigningParams<'_>,
-        buf: &'s mut [u8],
-    ) -> Result<HeaderSignature<'s>, SignError> {
-        self.sign_traced(request, credentials, params, buf, None)
-    }
-
-    /// [`SigV4aSigner::sign`], also writing the canonical request and the
-    /// string to sign to `trace`.
-    pub fn sign_traced<'s>(
-        &mut self,
-        request: &Request<'_>,
-        credentials: &CredentialsRef<'s>,
-        params: &SigningParams<'_>,
-        buf: &'s mut [u8],
-        trace: Option<Trace<'_>>,
-    ) -> Result<HeaderSignature<'s>, SignError> {
-        let mut alg = EcdsaP256Algorithm::new(credentials, &mut self.cache);
-        let mut input = SigningInput::new(request, params);
-        input.session_token = credentials.session_token;
-        sign::sign_header(&mut alg, &input, buf, trace)
-    }
-
-    /// Presigns in the query string; see [`presign`](crate::presign()).
-    pub fn presign<'s>(
-        &mut self,
-        request: &Request<'_>,
-        credentials: &CredentialsRef<'_>,
-        params: &SigningParams<'_>,
-        expires_secs: u64,
-        buf: &'s mut [u8],
-    ) -> Result<QuerySignature<'s>, SignError> {
-        self.presign_traced(request, credentials, params, expires_secs, buf, None)
-    }
-
-    /// [`SigV4aSigner::presign`], also writing the canonical request and
-    /// the string to sign to `trace`.
-    pub fn presign_traced<'s>(
-        &mut self,
-        request: &Request<'_>,
-        credentials: &CredentialsRef<'_>,
-        params: &SigningParams<'_>,
-        expires_secs: u64,
-        buf: &'s mut [u8],
-        trace: Option<Trace<'_>>,
-    ) -> Result<QuerySignature<'s>, SignError> {
-        let mut alg = EcdsaP256Algorithm::new(credentials, &mut self.cache);
-        let mut input = SigningInput::new(request, params);
-        input.session_token = credentials.session_token;
-        sign::presign_query(&mut alg, &input, expires_secs, buf, trace)
-    }
+    crate::sign::signer_methods!(EcdsaP256Algorithm);
 }
 
 #[cfg(test)]

@@ -10,11 +10,8 @@ use std::vec::Vec;
 
 use tokio::io::{AsyncRead, ReadBuf};
 
-use super::{ChunkError, ChunkSigner, ChunkedDecoder, StreamingSeed};
-
-fn invalid(e: ChunkError) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, e)
-}
+use super::io::{Feeder, Next, invalid};
+use super::{ChunkSigner, ChunkedDecoder, StreamingSeed};
 
 fn invalid_text(msg: &'static str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, msg)
@@ -167,14 +164,8 @@ impl<R: AsyncRead + Unpin> AsyncRead for AsyncChunkedEncoder<'_, R> {
 /// decoded body, each chunk only once verified.
 #[derive(Debug)]
 pub struct AsyncVerifiedBody<R> {
-    decoder: ChunkedDecoder<Vec<u8>>,
+    feeder: Feeder,
     source: R,
-    input: Vec<u8>,
-    in_pos: usize,
-    in_len: usize,
-    out_pos: usize,
-    out_len: usize,
-    eof: bool,
 }
 
 impl<R: AsyncRead + Unpin> AsyncVerifiedBody<R> {
@@ -182,20 +173,14 @@ impl<R: AsyncRead + Unpin> AsyncVerifiedBody<R> {
     /// of at most `max_chunk` bytes.
     pub fn new(seed: StreamingSeed, source: R, max_chunk: usize) -> Self {
         Self {
-            decoder: ChunkedDecoder::new(seed, vec![0; max_chunk]),
+            feeder: Feeder::new(seed, max_chunk),
             source,
-            input: vec![0; 16 * 1024],
-            in_pos: 0,
-            in_len: 0,
-            out_pos: 0,
-            out_len: 0,
-            eof: false,
         }
     }
 
     /// The decoder (its trailer, once the body was read to the end).
     pub fn decoder(&self) -> &ChunkedDecoder<Vec<u8>> {
-        &self.decoder
+        &self.feeder.decoder
     }
 }
 
@@ -207,32 +192,18 @@ impl<R: AsyncRead + Unpin> AsyncRead for AsyncVerifiedBody<R> {
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         loop {
-            if this.out_pos < this.out_len {
-                let avail = &this.decoder.buf[this.out_pos..this.out_len];
-                let n = avail.len().min(out.remaining());
-                out.put_slice(&avail[..n]);
-                this.out_pos += n;
-                return Poll::Ready(Ok(()));
-            }
-            if this.in_pos == this.in_len {
-                if this.eof {
-                    this.decoder.finish().map_err(invalid)?;
+            match this.feeder.next(out.initialize_unfilled())? {
+                Next::Copied(n) => {
+                    out.advance(n);
                     return Poll::Ready(Ok(()));
                 }
-                let mut buf = ReadBuf::new(&mut this.input);
-                ready!(Pin::new(&mut this.source).poll_read(cx, &mut buf))?;
-                this.in_pos = 0;
-                this.in_len = buf.filled().len();
-                this.eof = this.in_len == 0;
-                continue;
+                Next::NeedInput => {
+                    let mut buf = ReadBuf::new(this.feeder.input_slot());
+                    ready!(Pin::new(&mut this.source).poll_read(cx, &mut buf))?;
+                    let n = buf.filled().len();
+                    this.feeder.filled(n);
+                }
             }
-            let step = this
-                .decoder
-                .decode(&this.input[this.in_pos..this.in_len])
-                .map_err(invalid)?;
-            this.in_pos += step.consumed;
-            this.out_pos = 0;
-            this.out_len = step.released.len();
         }
     }
 }

@@ -7,7 +7,7 @@ use std::vec::Vec;
 
 use super::{ChunkError, ChunkSigner, ChunkedDecoder, StreamingSeed};
 
-fn invalid(e: ChunkError) -> io::Error {
+pub(super) fn invalid(e: ChunkError) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, e)
 }
 
@@ -147,31 +147,32 @@ impl<R: Read> Read for ChunkedEncoder<'_, R> {
     }
 }
 
-/// Reads an aws-chunked body from `R` and yields the decoded body, each
-/// chunk only after its signature (and, for the last, the trailer) checked
-/// out. A refused body is an [`io::ErrorKind::InvalidData`] error whose
-/// inner error is the [`ChunkError`]; a body that ends early is
-/// [`ChunkError::Truncated`].
+/// The decoding half both verifying readers share: the decoder, an input
+/// buffer, and released bytes not yet handed out.
 #[derive(Debug)]
-pub struct VerifiedBody<R> {
-    decoder: ChunkedDecoder<Vec<u8>>,
-    source: R,
+pub(super) struct Feeder {
+    pub(super) decoder: ChunkedDecoder<Vec<u8>>,
     input: Vec<u8>,
     in_pos: usize,
     in_len: usize,
-    /// Released bytes not yet read out: a range of the decoder's buffer.
     out_pos: usize,
     out_len: usize,
     eof: bool,
 }
 
-impl<R: Read> VerifiedBody<R> {
-    /// Decodes the body of the request `seed` came from, accepting chunks
-    /// of at most `max_chunk` bytes.
-    pub fn new(seed: StreamingSeed, source: R, max_chunk: usize) -> Self {
+/// What [`Feeder::next`] did.
+pub(super) enum Next {
+    /// Bytes were copied out (0 only at the end of the body).
+    Copied(usize),
+    /// The input is used up: read more into [`Feeder::input_slot`], then
+    /// call [`Feeder::filled`].
+    NeedInput,
+}
+
+impl Feeder {
+    pub(super) fn new(seed: StreamingSeed, max_chunk: usize) -> Self {
         Self {
             decoder: ChunkedDecoder::new(seed, vec![0; max_chunk]),
-            source,
             input: vec![0; 16 * 1024],
             in_pos: 0,
             in_len: 0,
@@ -181,37 +182,22 @@ impl<R: Read> VerifiedBody<R> {
         }
     }
 
-    /// The decoder (its trailer, once the body was read to the end).
-    pub fn decoder(&self) -> &ChunkedDecoder<Vec<u8>> {
-        &self.decoder
-    }
-}
-
-impl<R: Read> Read for VerifiedBody<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+    /// Copies released bytes into `out`, decoding buffered input as needed.
+    pub(super) fn next(&mut self, out: &mut [u8]) -> io::Result<Next> {
         loop {
             if self.out_pos < self.out_len {
                 let avail = &self.decoder.buf[self.out_pos..self.out_len];
                 let n = avail.len().min(out.len());
                 out[..n].copy_from_slice(&avail[..n]);
                 self.out_pos += n;
-                return Ok(n);
+                return Ok(Next::Copied(n));
             }
             if self.in_pos == self.in_len {
                 if self.eof {
                     self.decoder.finish().map_err(invalid)?;
-                    return Ok(0);
+                    return Ok(Next::Copied(0));
                 }
-                self.in_pos = 0;
-                self.in_len = loop {
-                    match self.source.read(&mut self.input) {
-                        Ok(n) => break n,
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        Err(e) => return Err(e),
-                    }
-                };
-                self.eof = self.in_len == 0;
-                continue;
+                return Ok(Next::NeedInput);
             }
             let step = self
                 .decoder
@@ -221,6 +207,65 @@ impl<R: Read> Read for VerifiedBody<R> {
             // Released bytes always start the decoder's buffer.
             self.out_pos = 0;
             self.out_len = step.released.len();
+        }
+    }
+
+    /// Where the next input is read to.
+    pub(super) fn input_slot(&mut self) -> &mut [u8] {
+        &mut self.input
+    }
+
+    /// `n` bytes were read into the input slot (0: the end of the body).
+    pub(super) fn filled(&mut self, n: usize) {
+        self.in_pos = 0;
+        self.in_len = n;
+        self.eof = n == 0;
+    }
+}
+
+/// Reads an aws-chunked body from `R` and yields the decoded body, each
+/// chunk only after its signature (and, for the last, the trailer) checked
+/// out. A refused body is an [`io::ErrorKind::InvalidData`] error whose
+/// inner error is the [`ChunkError`]; a body that ends early is
+/// [`ChunkError::Truncated`].
+#[derive(Debug)]
+pub struct VerifiedBody<R> {
+    feeder: Feeder,
+    source: R,
+}
+
+impl<R: Read> VerifiedBody<R> {
+    /// Decodes the body of the request `seed` came from, accepting chunks
+    /// of at most `max_chunk` bytes.
+    pub fn new(seed: StreamingSeed, source: R, max_chunk: usize) -> Self {
+        Self {
+            feeder: Feeder::new(seed, max_chunk),
+            source,
+        }
+    }
+
+    /// The decoder (its trailer, once the body was read to the end).
+    pub fn decoder(&self) -> &ChunkedDecoder<Vec<u8>> {
+        &self.feeder.decoder
+    }
+}
+
+impl<R: Read> Read for VerifiedBody<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.feeder.next(out)? {
+                Next::Copied(n) => return Ok(n),
+                Next::NeedInput => {
+                    let n = loop {
+                        match self.source.read(self.feeder.input_slot()) {
+                            Ok(n) => break n,
+                            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                            Err(e) => return Err(e),
+                        }
+                    };
+                    self.feeder.filled(n);
+                }
+            }
         }
     }
 }

@@ -32,6 +32,8 @@ pub use output::{HeaderSignature, QuerySignature, Trace};
 pub use params::Credentials;
 pub use params::{CredentialsRef, Scope, SigningInput, SigningParams};
 pub use signer::Signer;
+#[cfg(feature = "sigv4a")]
+pub(crate) use signer::signer_methods;
 
 use check::check;
 use sinks::{Encoding, HashTee, HashText, HexSink};

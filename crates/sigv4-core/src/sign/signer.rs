@@ -1,12 +1,73 @@
 //! [`Signer`]: the HMAC-SHA256 signer with a cached signing key.
 
 use crate::key::KeyCache;
-use crate::request::Request;
 
-use super::{
-    CredentialsRef, HeaderSignature, HmacAlgorithm, QuerySignature, SignError, SigningInput,
-    SigningParams, Trace,
-};
+use super::HmacAlgorithm;
+
+/// The four signing methods of a signer that keeps its key cache in
+/// `self.cache`, for the algorithm `$alg` (made with
+/// `$alg::new(credentials, &mut self.cache)`).
+macro_rules! signer_methods {
+    ($alg:ident) => {
+        /// Signs in the `Authorization` header; see [`sign`](crate::sign()).
+        pub fn sign<'s>(
+            &mut self,
+            request: &$crate::Request<'_>,
+            credentials: &$crate::CredentialsRef<'s>,
+            params: &$crate::SigningParams<'_>,
+            buf: &'s mut [u8],
+        ) -> Result<$crate::HeaderSignature<'s>, $crate::SignError> {
+            self.sign_traced(request, credentials, params, buf, None)
+        }
+
+        /// [`sign`](Self::sign), also writing the canonical request and
+        /// the string to sign to `trace`.
+        pub fn sign_traced<'s>(
+            &mut self,
+            request: &$crate::Request<'_>,
+            credentials: &$crate::CredentialsRef<'s>,
+            params: &$crate::SigningParams<'_>,
+            buf: &'s mut [u8],
+            trace: Option<$crate::Trace<'_>>,
+        ) -> Result<$crate::HeaderSignature<'s>, $crate::SignError> {
+            let mut alg = $alg::new(credentials, &mut self.cache);
+            let mut input = $crate::SigningInput::new(request, params);
+            input.session_token = credentials.session_token;
+            $crate::sign::sign_header(&mut alg, &input, buf, trace)
+        }
+
+        /// Presigns in the query string; see [`presign`](crate::presign()).
+        pub fn presign<'s>(
+            &mut self,
+            request: &$crate::Request<'_>,
+            credentials: &$crate::CredentialsRef<'_>,
+            params: &$crate::SigningParams<'_>,
+            expires_secs: u64,
+            buf: &'s mut [u8],
+        ) -> Result<$crate::QuerySignature<'s>, $crate::SignError> {
+            self.presign_traced(request, credentials, params, expires_secs, buf, None)
+        }
+
+        /// [`presign`](Self::presign), also writing the canonical request
+        /// and the string to sign to `trace`.
+        pub fn presign_traced<'s>(
+            &mut self,
+            request: &$crate::Request<'_>,
+            credentials: &$crate::CredentialsRef<'_>,
+            params: &$crate::SigningParams<'_>,
+            expires_secs: u64,
+            buf: &'s mut [u8],
+            trace: Option<$crate::Trace<'_>>,
+        ) -> Result<$crate::QuerySignature<'s>, $crate::SignError> {
+            let mut alg = $alg::new(credentials, &mut self.cache);
+            let mut input = $crate::SigningInput::new(request, params);
+            input.session_token = credentials.session_token;
+            $crate::sign::presign_query(&mut alg, &input, expires_secs, buf, trace)
+        }
+    };
+}
+#[cfg_attr(not(feature = "sigv4a"), allow(unused_imports))]
+pub(crate) use signer_methods;
 
 /// The HMAC-SHA256 SigV4 signer, with a cached signing key.
 ///
@@ -43,59 +104,5 @@ impl Signer {
         }
     }
 
-    /// Signs in the `Authorization` header; see [`sign`](crate::sign()).
-    pub fn sign<'s>(
-        &mut self,
-        request: &Request<'_>,
-        credentials: &CredentialsRef<'s>,
-        params: &SigningParams<'_>,
-        buf: &'s mut [u8],
-    ) -> Result<HeaderSignature<'s>, SignError> {
-        self.sign_traced(request, credentials, params, buf, None)
-    }
-
-    /// [`Signer::sign`], also writing the canonical request and the string
-    /// to sign to `trace`.
-    pub fn sign_traced<'s>(
-        &mut self,
-        request: &Request<'_>,
-        credentials: &CredentialsRef<'s>,
-        params: &SigningParams<'_>,
-        buf: &'s mut [u8],
-        trace: Option<Trace<'_>>,
-    ) -> Result<HeaderSignature<'s>, SignError> {
-        let mut alg = HmacAlgorithm::new(credentials, &mut self.cache);
-        let mut input = SigningInput::new(request, params);
-        input.session_token = credentials.session_token;
-        super::sign_header(&mut alg, &input, buf, trace)
-    }
-
-    /// Presigns in the query string; see [`presign`](crate::presign()).
-    pub fn presign<'s>(
-        &mut self,
-        request: &Request<'_>,
-        credentials: &CredentialsRef<'_>,
-        params: &SigningParams<'_>,
-        expires_secs: u64,
-        buf: &'s mut [u8],
-    ) -> Result<QuerySignature<'s>, SignError> {
-        self.presign_traced(request, credentials, params, expires_secs, buf, None)
-    }
-
-    /// [`Signer::presign`], also writing the canonical request and the
-    /// string to sign to `trace`.
-    pub fn presign_traced<'s>(
-        &mut self,
-        request: &Request<'_>,
-        credentials: &CredentialsRef<'_>,
-        params: &SigningParams<'_>,
-        expires_secs: u64,
-        buf: &'s mut [u8],
-        trace: Option<Trace<'_>>,
-    ) -> Result<QuerySignature<'s>, SignError> {
-        let mut alg = HmacAlgorithm::new(credentials, &mut self.cache);
-        let mut input = SigningInput::new(request, params);
-        input.session_token = credentials.session_token;
-        super::presign_query(&mut alg, &input, expires_secs, buf, trace)
-    }
+    signer_methods!(HmacAlgorithm);
 }
