@@ -267,7 +267,7 @@ impl Checksum {
 
 /// The key chunk signatures are made or checked with.
 #[derive(Clone)]
-enum ChunkKey<'k> {
+pub(crate) enum ChunkKey<'k> {
     Hmac(SigningKey),
     #[cfg(feature = "sigv4a")]
     EcdsaSign(&'k crate::SigV4aKey),
@@ -842,46 +842,8 @@ impl fmt::Debug for StreamingSeed {
 }
 
 impl StreamingSeed {
-    /// The seed of a request verified with an HMAC key.
-    pub(crate) fn hmac(
-        key: SigningKey,
-        scope: &Scope<'_>,
-        seed_signature: &[u8],
-        mode: StreamingMode,
-        checksum: Option<ChecksumAlgorithm>,
-        decoded_length: u64,
-    ) -> Option<Self> {
-        Self::new(
-            ChunkKey::Hmac(key),
-            scope,
-            seed_signature,
-            mode,
-            checksum,
-            decoded_length,
-        )
-    }
-
-    /// The seed of a request verified with a SigV4a public key.
-    #[cfg(feature = "sigv4a")]
-    pub(crate) fn ecdsa(
-        key: crate::SigV4aPublicKey,
-        scope: &Scope<'_>,
-        seed_signature: &[u8],
-        mode: StreamingMode,
-        checksum: Option<ChecksumAlgorithm>,
-        decoded_length: u64,
-    ) -> Option<Self> {
-        Self::new(
-            ChunkKey::EcdsaVerify(key),
-            scope,
-            seed_signature,
-            mode,
-            checksum,
-            decoded_length,
-        )
-    }
-
-    fn new(
+    /// The seed of a request verified with `key`.
+    pub(crate) fn new(
         key: ChunkKey<'static>,
         scope: &Scope<'_>,
         seed_signature: &[u8],

@@ -568,15 +568,12 @@ fn streaming_seed(
                 ))?,
         ),
     };
-    let seed = match used {
-        UsedKey::Hmac(key) => {
-            StreamingSeed::hmac(key, scope, signature, mode, checksum, decoded_length)
-        }
+    let key = match used {
+        UsedKey::Hmac(key) => crate::chunked::ChunkKey::Hmac(key),
         #[cfg(feature = "sigv4a")]
-        UsedKey::Ecdsa(key) => {
-            StreamingSeed::ecdsa(key, scope, signature, mode, checksum, decoded_length)
-        }
+        UsedKey::Ecdsa(key) => crate::chunked::ChunkKey::EcdsaVerify(key),
     };
+    let seed = StreamingSeed::new(key, scope, signature, mode, checksum, decoded_length);
     seed.map(Some).ok_or(VerifyError::Malformed(
         "scope too long for a streaming upload",
     ))

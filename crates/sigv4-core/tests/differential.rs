@@ -163,7 +163,14 @@ fn url(c: &Case) -> String {
     }
 }
 
-fn ours(c: &Case) -> String {
+/// Runs `f` on the case as our request, with credentials `akid`/`secret`
+/// (and the case's token) and `region` (a region set for SigV4a).
+fn with_our_request<T>(
+    c: &Case,
+    (akid, secret): (&str, &str),
+    region: &str,
+    f: impl FnOnce(&Request<'_>, &CredentialsRef<'_>, &SigningParams<'_>) -> T,
+) -> T {
     let url = url(c);
     let headers: Vec<(&str, &str)> = c
         .headers
@@ -174,25 +181,49 @@ fn ours(c: &Case) -> String {
         .unwrap()
         .with_headers(&headers)
         .with_payload(Payload::Bytes(&c.body));
-    let mut creds = CredentialsRef::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    let mut creds = CredentialsRef::new(akid, secret);
     if let Some(t) = &c.token {
         creds = creds.with_session_token(t);
     }
-    let params = SigningParams::new(
-        "us-east-1",
-        "service",
-        Timestamp::from_unix_seconds(c.time).unwrap(),
-    );
-    let mut signer = Signer::new();
-    match c.presign {
-        None => signer.sign_owned(&req, &creds, &params).unwrap().signature,
-        Some(e) => {
-            signer
-                .presign_owned(&req, &creds, &params, e)
-                .unwrap()
-                .signature
+    let time = Timestamp::from_unix_seconds(c.time).unwrap();
+    f(&req, &creds, &SigningParams::new(region, "service", time))
+}
+
+fn ours(c: &Case) -> String {
+    let creds = ("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    with_our_request(c, creds, "us-east-1", |req, creds, params| {
+        let mut signer = Signer::new();
+        match c.presign {
+            None => signer.sign_owned(req, creds, params).unwrap().signature,
+            Some(e) => {
+                signer
+                    .presign_owned(req, creds, params, e)
+                    .unwrap()
+                    .signature
+            }
         }
+    })
+}
+
+/// aws-sigv4's settings for the case (header or query signing).
+fn aws_settings(c: &Case) -> AwsSettings {
+    let mut settings = AwsSettings::default();
+    if let Some(e) = c.presign {
+        settings.signature_location = SignatureLocation::QueryParams;
+        settings.expires_in = Some(Duration::from_secs(e));
     }
+    settings
+}
+
+/// The case as aws-sigv4's request.
+fn signable(c: &Case) -> SignableRequest<'_> {
+    SignableRequest::new(
+        &c.method,
+        url(c),
+        c.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+        SignableBody::Bytes(&c.body),
+    )
+    .unwrap()
 }
 
 fn theirs(c: &Case) -> String {
@@ -204,28 +235,16 @@ fn theirs(c: &Case) -> String {
         "test",
     )
     .into();
-    let mut settings = AwsSettings::default();
-    if let Some(e) = c.presign {
-        settings.signature_location = SignatureLocation::QueryParams;
-        settings.expires_in = Some(Duration::from_secs(e));
-    }
     let params = v4::SigningParams::builder()
         .identity(&identity)
         .region("us-east-1")
         .name("service")
         .time(UNIX_EPOCH + Duration::from_secs(c.time))
-        .settings(settings)
+        .settings(aws_settings(c))
         .build()
         .unwrap()
         .into();
-    let signable = SignableRequest::new(
-        &c.method,
-        url(c),
-        c.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
-        SignableBody::Bytes(&c.body),
-    )
-    .unwrap();
-    let (_, signature) = aws_sign(signable, &params).unwrap().into_parts();
+    let (_, signature) = aws_sign(signable(c), &params).unwrap().into_parts();
     signature
 }
 
@@ -273,37 +292,25 @@ fn v4a() -> impl Strategy<Value = V4a> {
 
 /// Our SigV4a signature, and the public key we derived.
 fn ours_v4a(c: &Case, k: &V4a) -> (String, Vec<u8>) {
-    let url = url(c);
-    let headers: Vec<(&str, &str)> = c
-        .headers
-        .iter()
-        .map(|(n, v)| (n.as_str(), v.as_str()))
-        .collect();
-    let req = Request::new(&c.method, &url)
-        .unwrap()
-        .with_headers(&headers)
-        .with_payload(Payload::Bytes(&c.body));
-    let mut creds = CredentialsRef::new(&k.akid, &k.secret);
-    if let Some(t) = &c.token {
-        creds = creds.with_session_token(t);
-    }
-    let params = SigningParams::new(
+    with_our_request(
+        c,
+        (&k.akid, &k.secret),
         &k.region_set,
-        "service",
-        Timestamp::from_unix_seconds(c.time).unwrap(),
-    );
-    let mut signer = SigV4aSigner::new();
-    let public = signer.key(&creds).unwrap().public_key().to_uncompressed();
-    let signature = match c.presign {
-        None => signer.sign_owned(&req, &creds, &params).unwrap().signature,
-        Some(e) => {
-            signer
-                .presign_owned(&req, &creds, &params, e)
-                .unwrap()
-                .signature
-        }
-    };
-    (signature, public.to_vec())
+        |req, creds, params| {
+            let mut signer = SigV4aSigner::new();
+            let public = signer.key(creds).unwrap().public_key().to_uncompressed();
+            let signature = match c.presign {
+                None => signer.sign_owned(req, creds, params).unwrap().signature,
+                Some(e) => {
+                    signer
+                        .presign_owned(req, creds, params, e)
+                        .unwrap()
+                        .signature
+                }
+            };
+            (signature, public.to_vec())
+        },
+    )
 }
 
 /// Theirs: the signature, the public key of the key they derive, and the
@@ -311,28 +318,16 @@ fn ours_v4a(c: &Case, k: &V4a) -> (String, Vec<u8>) {
 fn theirs_v4a(c: &Case, k: &V4a) -> (String, Vec<u8>, String, Vec<(String, String)>) {
     let identity: Identity =
         AwsCredentials::new(&k.akid, &k.secret, c.token.clone(), None, "test").into();
-    let mut settings = AwsSettings::default();
-    if let Some(e) = c.presign {
-        settings.signature_location = SignatureLocation::QueryParams;
-        settings.expires_in = Some(Duration::from_secs(e));
-    }
     let params = aws_sigv4::sign::v4a::SigningParams::builder()
         .identity(&identity)
         .region_set(&k.region_set)
         .name("service")
         .time(UNIX_EPOCH + Duration::from_secs(c.time))
-        .settings(settings)
+        .settings(aws_settings(c))
         .build()
         .unwrap()
         .into();
-    let signable = SignableRequest::new(
-        &c.method,
-        url(c),
-        c.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
-        SignableBody::Bytes(&c.body),
-    )
-    .unwrap();
-    let (instructions, signature) = aws_sign(signable, &params).unwrap().into_parts();
+    let (instructions, signature) = aws_sign(signable(c), &params).unwrap().into_parts();
     let scalar = aws_sigv4::sign::v4a::generate_signing_key(&k.akid, &k.secret);
     let public = p256::ecdsa::SigningKey::from_slice(scalar.as_ref())
         .unwrap()
