@@ -5,17 +5,12 @@
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
-use std::vec;
 use std::vec::Vec;
 
 use tokio::io::{AsyncRead, ReadBuf};
 
-use super::io::{Feeder, Next, invalid};
+use super::io::{Feeder, Framer, Next};
 use super::{ChunkSigner, ChunkedDecoder, StreamingSeed};
-
-fn invalid_text(msg: &'static str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, msg)
-}
 
 /// [`ChunkedEncoder`](super::ChunkedEncoder) for an async body: reads `R`
 /// and yields the aws-chunked encoding, one chunk in memory.
@@ -38,19 +33,8 @@ fn invalid_text(msg: &'static str) -> io::Error {
 /// ```
 #[derive(Debug)]
 pub struct AsyncChunkedEncoder<'k, R> {
-    signer: ChunkSigner<'k>,
+    framer: Framer<'k>,
     source: R,
-    chunk: Vec<u8>,
-    /// Bytes of the chunk being filled from the source.
-    filling: usize,
-    head: [u8; 512],
-    head_len: usize,
-    data_len: usize,
-    pos: usize,
-    /// True while the current unit is being read out.
-    framed: bool,
-    remaining: u64,
-    finished: bool,
 }
 
 impl<'k, R: AsyncRead + Unpin> AsyncChunkedEncoder<'k, R> {
@@ -58,77 +42,9 @@ impl<'k, R: AsyncRead + Unpin> AsyncChunkedEncoder<'k, R> {
     /// chunks of `chunk_size` bytes (at least 1).
     pub fn new(signer: ChunkSigner<'k>, source: R, chunk_size: usize, decoded_length: u64) -> Self {
         Self {
-            signer,
+            framer: Framer::new(signer, chunk_size, decoded_length),
             source,
-            chunk: vec![0; chunk_size.max(1)],
-            filling: 0,
-            head: [0; 512],
-            head_len: 0,
-            data_len: 0,
-            pos: 0,
-            framed: false,
-            remaining: decoded_length,
-            finished: false,
         }
-    }
-
-    fn unit_len(&self) -> usize {
-        if self.data_len > 0 {
-            self.head_len + self.data_len + 2
-        } else {
-            self.head_len
-        }
-    }
-
-    /// Fills and frames the next chunk; `Ready(false)` at the end.
-    fn poll_refill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
-        if self.finished {
-            return Poll::Ready(Ok(false));
-        }
-        let want = usize::try_from(self.remaining)
-            .unwrap_or(usize::MAX)
-            .min(self.chunk.len());
-        while self.filling < want {
-            let mut buf = ReadBuf::new(&mut self.chunk[self.filling..want]);
-            ready!(Pin::new(&mut self.source).poll_read(cx, &mut buf))?;
-            let n = buf.filled().len();
-            if n == 0 {
-                return Poll::Ready(Err(invalid_text(
-                    "the body is shorter than the declared decoded length",
-                )));
-            }
-            self.filling += n;
-        }
-        if want == 0 {
-            // The declared length is reached: the source must be at its end.
-            let mut probe = [0u8; 1];
-            let mut buf = ReadBuf::new(&mut probe);
-            ready!(Pin::new(&mut self.source).poll_read(cx, &mut buf))?;
-            if !buf.filled().is_empty() {
-                return Poll::Ready(Err(invalid_text(
-                    "the body is longer than the declared decoded length",
-                )));
-            }
-            let text = self.signer.finish().map_err(invalid)?;
-            self.head[..text.len()].copy_from_slice(text.as_bytes());
-            self.head_len = text.len();
-            self.data_len = 0;
-            self.finished = true;
-        } else {
-            let n = self.filling;
-            self.remaining -= n as u64;
-            let text = self
-                .signer
-                .chunk_header(&self.chunk[..n])
-                .map_err(invalid)?;
-            self.head[..text.len()].copy_from_slice(text.as_bytes());
-            self.head_len = text.len();
-            self.data_len = n;
-            self.filling = 0;
-        }
-        self.pos = 0;
-        self.framed = true;
-        Poll::Ready(Ok(true))
     }
 }
 
@@ -139,23 +55,28 @@ impl<R: AsyncRead + Unpin> AsyncRead for AsyncChunkedEncoder<'_, R> {
         out: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        if out.remaining() == 0 {
-            return Poll::Ready(Ok(()));
+        let f = &mut this.framer;
+        if out.remaining() > 0 && f.needs_frame() {
+            if f.finished() {
+                return Poll::Ready(Ok(()));
+            }
+            // A partly filled chunk survives a pending read.
+            while !f.unfilled().is_empty() {
+                let mut buf = ReadBuf::new(f.unfilled());
+                ready!(Pin::new(&mut this.source).poll_read(cx, &mut buf))?;
+                let n = buf.filled().len();
+                f.filled(n)?;
+            }
+            if f.at_declared_end() {
+                let mut probe = [0u8; 1];
+                let mut buf = ReadBuf::new(&mut probe);
+                ready!(Pin::new(&mut this.source).poll_read(cx, &mut buf))?;
+                f.probed(buf.filled().len())?;
+            }
+            f.frame()?;
         }
-        if (!this.framed || this.pos >= this.unit_len()) && !ready!(this.poll_refill(cx))? {
-            return Poll::Ready(Ok(()));
-        }
-        let (h, d) = (this.head_len, this.data_len);
-        let part: &[u8] = if this.pos < h {
-            &this.head[this.pos..h]
-        } else if this.pos < h + d {
-            &this.chunk[this.pos - h..d]
-        } else {
-            &b"\r\n"[this.pos - h - d..]
-        };
-        let n = part.len().min(out.remaining());
-        out.put_slice(&part[..n]);
-        this.pos += n;
+        let n = f.copy_out(out.initialize_unfilled());
+        out.advance(n);
         Poll::Ready(Ok(()))
     }
 }

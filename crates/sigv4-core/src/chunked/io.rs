@@ -34,18 +34,8 @@ pub(super) fn invalid(e: ChunkError) -> io::Error {
 /// ```
 #[derive(Debug)]
 pub struct ChunkedEncoder<'k, R> {
-    signer: ChunkSigner<'k>,
+    framer: Framer<'k>,
     source: R,
-    chunk: Vec<u8>,
-    /// The framing before the data (or the final text) and its length.
-    head: [u8; 512],
-    head_len: usize,
-    /// Bytes of the current chunk's data.
-    data_len: usize,
-    /// How far the current unit (head, data, CRLF) has been read out.
-    pos: usize,
-    remaining: u64,
-    finished: bool,
 }
 
 impl<'k, R: Read> ChunkedEncoder<'k, R> {
@@ -53,19 +43,74 @@ impl<'k, R: Read> ChunkedEncoder<'k, R> {
     /// chunks of `chunk_size` bytes (at least 1).
     pub fn new(signer: ChunkSigner<'k>, source: R, chunk_size: usize, decoded_length: u64) -> Self {
         Self {
-            signer,
+            framer: Framer::new(signer, chunk_size, decoded_length),
             source,
+        }
+    }
+}
+
+impl<R: Read> Read for ChunkedEncoder<'_, R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let f = &mut self.framer;
+        if out.is_empty() || !f.needs_frame() {
+            return Ok(f.copy_out(out));
+        }
+        if f.finished() {
+            return Ok(0);
+        }
+        while !f.unfilled().is_empty() {
+            match self.source.read(f.unfilled()) {
+                Ok(n) => f.filled(n)?,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if f.at_declared_end() {
+            let mut probe = [0u8; 1];
+            f.probed(self.source.read(&mut probe)?)?;
+        }
+        f.frame()?;
+        Ok(f.copy_out(out))
+    }
+}
+
+/// The framing half both encoders share: the chunk being filled from the
+/// source, its framing line, and how far the unit (line, data, CRLF) has
+/// been read out.
+#[derive(Debug)]
+pub(super) struct Framer<'k> {
+    signer: ChunkSigner<'k>,
+    chunk: Vec<u8>,
+    /// Bytes of the chunk filled from the source so far.
+    filling: usize,
+    /// The framing before the data (or the final text) and its length.
+    head: [u8; 512],
+    head_len: usize,
+    /// Bytes of the framed chunk's data.
+    data_len: usize,
+    /// How far the framed unit has been read out.
+    pos: usize,
+    framed: bool,
+    remaining: u64,
+    finished: bool,
+}
+
+impl<'k> Framer<'k> {
+    pub(super) fn new(signer: ChunkSigner<'k>, chunk_size: usize, decoded_length: u64) -> Self {
+        Self {
+            signer,
             chunk: vec![0; chunk_size.max(1)],
+            filling: 0,
             head: [0; 512],
             head_len: 0,
             data_len: 0,
             pos: 0,
+            framed: false,
             remaining: decoded_length,
             finished: false,
         }
     }
 
-    /// The length of the current unit: head, data, then `\r\n` after data.
     fn unit_len(&self) -> usize {
         if self.data_len > 0 {
             self.head_len + self.data_len + 2
@@ -74,76 +119,90 @@ impl<'k, R: Read> ChunkedEncoder<'k, R> {
         }
     }
 
-    /// Reads the next chunk and frames it; false at the end.
-    fn refill(&mut self) -> io::Result<bool> {
-        if self.finished {
-            return Ok(false);
-        }
+    /// The framed unit is read out: fill and frame the next one.
+    pub(super) fn needs_frame(&self) -> bool {
+        !self.framed || self.pos >= self.unit_len()
+    }
+
+    /// The end was framed (and read out, once `needs_frame`).
+    pub(super) fn finished(&self) -> bool {
+        self.finished
+    }
+
+    /// What is still to read from the source into the chunk (empty when
+    /// the chunk is full, or the declared length was read).
+    pub(super) fn unfilled(&mut self) -> &mut [u8] {
         let want = usize::try_from(self.remaining)
             .unwrap_or(usize::MAX)
             .min(self.chunk.len());
-        let mut n = 0;
-        while n < want {
-            match self.source.read(&mut self.chunk[n..want]) {
-                Ok(0) => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        "the body is shorter than the declared decoded length",
-                    ));
-                }
-                Ok(k) => n += k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        self.pos = 0;
-        if n > 0 {
-            self.remaining -= n as u64;
-            let text = self
-                .signer
-                .chunk_header(&self.chunk[..n])
-                .map_err(invalid)?;
-            self.head[..text.len()].copy_from_slice(text.as_bytes());
-            self.head_len = text.len();
-            self.data_len = n;
-        } else {
-            let mut probe = [0u8; 1];
-            if self.source.read(&mut probe)? != 0 {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    "the body is longer than the declared decoded length",
-                ));
-            }
-            let text = self.signer.finish().map_err(invalid)?;
-            self.head[..text.len()].copy_from_slice(text.as_bytes());
-            self.head_len = text.len();
-            self.data_len = 0;
-            self.finished = true;
-        }
-        Ok(true)
+        &mut self.chunk[self.filling..want]
     }
-}
 
-impl<R: Read> Read for ChunkedEncoder<'_, R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if out.is_empty() {
-            return Ok(0);
+    /// `n` bytes were read into [`unfilled`](Self::unfilled); 0 is a body
+    /// shorter than declared.
+    pub(super) fn filled(&mut self, n: usize) -> io::Result<()> {
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the body is shorter than the declared decoded length",
+            ));
         }
-        if self.pos >= self.unit_len() && !self.refill()? {
-            return Ok(0);
+        self.filling += n;
+        Ok(())
+    }
+
+    /// The declared length is read and no chunk is pending: the source
+    /// must be at its end (check with [`probed`](Self::probed)).
+    pub(super) fn at_declared_end(&self) -> bool {
+        self.filling == 0 && self.remaining == 0
+    }
+
+    /// A one-byte read after the declared end gave `n` bytes.
+    pub(super) fn probed(&self, n: usize) -> io::Result<()> {
+        if n == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the body is longer than the declared decoded length",
+            ))
         }
+    }
+
+    /// Frames the filled chunk, or the end when the body is all read.
+    pub(super) fn frame(&mut self) -> io::Result<()> {
+        let n = self.filling;
+        let text = if n > 0 {
+            self.remaining -= n as u64;
+            self.signer.chunk_header(&self.chunk[..n])
+        } else {
+            self.finished = true;
+            self.signer.finish()
+        }
+        .map_err(invalid)?;
+        self.head[..text.len()].copy_from_slice(text.as_bytes());
+        self.head_len = text.len();
+        self.data_len = n;
+        self.filling = 0;
+        self.pos = 0;
+        self.framed = true;
+        Ok(())
+    }
+
+    /// Copies the framed unit on from where it was left.
+    pub(super) fn copy_out(&mut self, out: &mut [u8]) -> usize {
         let (h, d) = (self.head_len, self.data_len);
         let part: &[u8] = if self.pos < h {
             &self.head[self.pos..h]
         } else if self.pos < h + d {
             &self.chunk[self.pos - h..d]
         } else {
-            &b"\r\n"[self.pos - h - d..]
+            b"\r\n".get(self.pos - h - d..).unwrap_or_default()
         };
         let n = part.len().min(out.len());
         out[..n].copy_from_slice(&part[..n]);
         self.pos += n;
-        Ok(n)
+        n
     }
 }
 
