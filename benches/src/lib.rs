@@ -88,10 +88,15 @@ pub fn aws(identity: &Identity) -> String {
         .build()
         .unwrap_or_else(|_| unreachable!())
         .into();
+    aws_sign(&params)
+}
+
+/// aws-sigv4's signature of the benchmark request with `params`.
+fn aws_sign(params: &aws_sigv4::http_request::SigningParams<'_>) -> String {
     let signable =
         SignableRequest::new("POST", URL, HEADERS.into_iter(), SignableBody::Bytes(BODY))
             .unwrap_or_else(|_| unreachable!());
-    let (_, signature) = aws_sigv4::http_request::sign(signable, &params)
+    let (_, signature) = aws_sigv4::http_request::sign(signable, params)
         .unwrap_or_else(|_| unreachable!())
         .into_parts();
     signature
@@ -124,13 +129,7 @@ pub fn aws_v4a(identity: &Identity) -> String {
         .build()
         .unwrap_or_else(|_| unreachable!())
         .into();
-    let signable =
-        SignableRequest::new("POST", URL, HEADERS.into_iter(), SignableBody::Bytes(BODY))
-            .unwrap_or_else(|_| unreachable!());
-    let (_, signature) = aws_sigv4::http_request::sign(signable, &params)
-        .unwrap_or_else(|_| unreachable!())
-        .into_parts();
-    signature
+    aws_sign(&params)
 }
 
 /// The aws-sigv4 identity.
