@@ -93,9 +93,8 @@ fn chunked(c: &mut Criterion) {
             ..b::params()
         };
         let mut digits = [0u8; 40];
-        let mut headers: Vec<(&str, &str)> =
+        let headers: Vec<(&str, &str)> =
             upload.headers(&mut digits).into_iter().flatten().collect();
-        headers.push(("x-amz-content-sha256", upload.content_sha256()));
         let req = Request::new("PUT", URL).unwrap().with_headers(&headers);
         let signed = Signer::new().sign_owned(&req, &creds, &params).unwrap();
         let signer =

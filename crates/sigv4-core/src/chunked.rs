@@ -541,12 +541,12 @@ impl StreamingUpload {
         }
     }
 
-    /// The headers a streaming request carries besides
-    /// `x-amz-content-sha256` ([`content_sha256`](Self::content_sha256)):
-    /// `content-encoding: aws-chunked`, `x-amz-decoded-content-length`,
-    /// `content-length` and, for a trailer, `x-amz-trailer`. The decimal
-    /// values are written into `digits`.
-    pub fn headers<'d>(&self, digits: &'d mut [u8; 40]) -> [Option<(&'static str, &'d str)>; 4] {
+    /// The headers a streaming request carries, to sign and send:
+    /// `content-encoding: aws-chunked`, `content-length` (the encoded
+    /// length), `x-amz-decoded-content-length`, `x-amz-content-sha256`
+    /// ([`content_sha256`](Self::content_sha256)) and, for a trailer,
+    /// `x-amz-trailer`. The decimal values are written into `digits`.
+    pub fn headers<'d>(&self, digits: &'d mut [u8; 40]) -> [Option<(&'static str, &'d str)>; 5] {
         let (decoded, encoded) = digits.split_at_mut(20);
         let decoded = decimal(self.decoded_length, decoded);
         let encoded = decimal(self.encoded_length(), encoded);
@@ -554,6 +554,7 @@ impl StreamingUpload {
             Some(("content-encoding", "aws-chunked")),
             Some(("content-length", encoded)),
             Some(("x-amz-decoded-content-length", decoded)),
+            Some(("x-amz-content-sha256", self.content_sha256())),
             self.checksum
                 .filter(|_| self.mode.has_trailer())
                 .map(|c| ("x-amz-trailer", c.header_name())),

@@ -310,9 +310,7 @@ struct Upload {
 fn client_upload(data: &[u8], upload: StreamingUpload, secret: &str) -> Upload {
     let creds = CredentialsRef::new(AKID, secret);
     let mut digits = [0u8; 40];
-    let mut headers: Vec<(&str, &str)> =
-        upload.headers(&mut digits).into_iter().flatten().collect();
-    headers.push(("x-amz-content-sha256", upload.content_sha256()));
+    let headers: Vec<(&str, &str)> = upload.headers(&mut digits).into_iter().flatten().collect();
     let req = Request::new("PUT", URL).unwrap().with_headers(&headers);
     let (signed, signer);
     let mut v4a = SigV4aSigner::new();

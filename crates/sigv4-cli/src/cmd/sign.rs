@@ -212,10 +212,6 @@ pub(crate) fn run(args: &SignArgs, profile: Option<&str>) -> Result<Vec<u8>, Cli
                 .flatten()
                 .map(|(n, v)| (n.to_string(), v.to_string())),
         );
-        headers.push((
-            "x-amz-content-sha256".to_string(),
-            u.content_sha256().to_string(),
-        ));
     }
     let creds = chain_credentials(profile, 2)?;
 
