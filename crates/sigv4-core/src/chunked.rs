@@ -336,16 +336,6 @@ impl ShortName {
     }
 }
 
-#[cfg(feature = "sigv4a")]
-struct HashSink(Sha256);
-
-#[cfg(feature = "sigv4a")]
-impl Sink for HashSink {
-    fn put(&mut self, bytes: &[u8]) {
-        self.0.update(bytes);
-    }
-}
-
 impl Chain<'_> {
     fn sigv4a(&self) -> bool {
         !matches!(self.key, ChunkKey::Hmac(_))
@@ -388,6 +378,14 @@ impl Chain<'_> {
         sink.put(encode::hex_lower(hash, &mut hex).as_bytes());
     }
 
+    /// SHA-256 of the string to sign: what a SigV4a chunk signature signs.
+    #[cfg(feature = "sigv4a")]
+    fn sts_digest(&self, trailer: bool, hash: &[u8; 32]) -> [u8; 32] {
+        let mut h = Sha256::new();
+        self.write_sts(&mut h, trailer, hash);
+        h.finalize().into()
+    }
+
     /// Signs the next chunk (or the trailer) and makes it the previous.
     fn sign_next(&mut self, trailer: bool, hash: &[u8; 32]) -> Result<SigText, SignError> {
         let sig = match &self.key {
@@ -398,13 +396,13 @@ impl Chain<'_> {
             }
             #[cfg(feature = "sigv4a")]
             ChunkKey::EcdsaSign(k) => {
-                let mut h = HashSink(Sha256::new());
-                self.write_sts(&mut h, trailer, hash);
-                let digest: [u8; 32] = h.0.finalize().into();
-                let mut der = crate::sigv4a::DerSink::default();
-                k.sign_prehash_into(&digest, &mut der);
+                let digest = self.sts_digest(trailer, hash);
+                let mut buf = [0u8; crate::sigv4a::MAX_DER_SIGNATURE];
+                let mut der = encode::SliceSink::new(&mut buf);
+                k.sign_prehash(&digest, &[], &mut der);
+                let der_len = der.len();
                 let mut text = [b'*'; SIGV4A_CHUNK_SIGNATURE_LEN];
-                encode::hex_lower(der.bytes(), &mut text);
+                encode::hex_lower(&buf[..der_len], &mut text);
                 SigText::new(&text)
             }
             #[cfg(feature = "sigv4a")]
@@ -433,10 +431,7 @@ impl Chain<'_> {
                 let text = SigText::new(got);
                 match (padded, text) {
                     (true, Some(t)) => {
-                        let mut h = HashSink(Sha256::new());
-                        self.write_sts(&mut h, trailer, hash);
-                        let digest: [u8; 32] = h.0.finalize().into();
-                        public.verify_prehash_hex(&digest, t.unpadded())
+                        public.verify_prehash_hex(&self.sts_digest(trailer, hash), t.unpadded())
                     }
                     _ => false,
                 }

@@ -142,33 +142,23 @@ impl SigV4aKey {
 
     /// Signs a SHA-256 prehash: a DER signature into `out`, hex-encoded
     /// by the sink's owner. RFC 6979 nonce, hedged with `entropy` if given.
-    fn sign_prehash(&self, hash: &[u8; 32], entropy: &[u8], out: &mut dyn Sink) {
+    pub(crate) fn sign_prehash(&self, hash: &[u8; 32], entropy: &[u8], out: &mut dyn Sink) {
         let (sig, _) =
             sign_prehashed_rfc6979::<NistP256, Sha256>(self.key.as_nonzero_scalar(), hash, entropy);
         out.put(sig.to_der().as_bytes());
     }
 
-    /// Signs a SHA-256 prehash (RFC 6979 nonce) into a DER buffer.
-    #[cfg_attr(not(feature = "chunked"), allow(dead_code))]
-    pub(crate) fn sign_prehash_into(&self, hash: &[u8; 32], out: &mut DerSink) {
-        self.sign_prehash(hash, &[], out);
-    }
-
     /// Signs a string to sign.
     fn sign_sts(&self, sts: &StringToSign<'_>, entropy: &[u8], out: &mut dyn Sink) {
-        let mut h = HashSink(Sha256::new());
-        sts.write(&mut h);
-        let hash: [u8; 32] = h.0.finalize().into();
-        self.sign_prehash(&hash, entropy, out);
+        self.sign_prehash(&sts_digest(sts), entropy, out);
     }
 }
 
-struct HashSink(Sha256);
-
-impl Sink for HashSink {
-    fn put(&mut self, bytes: &[u8]) {
-        self.0.update(bytes);
-    }
+/// SHA-256 of the string to sign: what ECDSA signs.
+fn sts_digest(sts: &StringToSign<'_>) -> [u8; 32] {
+    let mut h = Sha256::new();
+    sts.write(&mut h);
+    h.finalize().into()
 }
 
 /// A SigV4a public key (an ECDSA P-256 point).
@@ -217,42 +207,7 @@ impl SigV4aPublicKey {
 
     /// Checks a DER signature (lower-case hex) over the string to sign.
     pub(crate) fn verify_sts(&self, sts: &StringToSign<'_>, hex_der: &[u8]) -> bool {
-        let mut h = HashSink(Sha256::new());
-        sts.write(&mut h);
-        let hash: [u8; 32] = h.0.finalize().into();
-        self.verify_prehash_hex(&hash, hex_der)
-    }
-}
-
-/// Collects a DER signature.
-#[cfg_attr(not(feature = "chunked"), allow(dead_code))]
-pub(crate) struct DerSink {
-    buf: [u8; MAX_DER_SIGNATURE],
-    len: usize,
-}
-
-impl Default for DerSink {
-    fn default() -> Self {
-        Self {
-            buf: [0; MAX_DER_SIGNATURE],
-            len: 0,
-        }
-    }
-}
-
-#[cfg_attr(not(feature = "chunked"), allow(dead_code))]
-impl DerSink {
-    pub(crate) fn bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
-    }
-}
-
-impl Sink for DerSink {
-    fn put(&mut self, bytes: &[u8]) {
-        let end = (self.len + bytes.len()).min(MAX_DER_SIGNATURE);
-        let n = end - self.len;
-        self.buf[self.len..end].copy_from_slice(&bytes[..n]);
-        self.len = end;
+        self.verify_prehash_hex(&sts_digest(sts), hex_der)
     }
 }
 
