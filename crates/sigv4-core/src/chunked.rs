@@ -1194,14 +1194,7 @@ impl<B: AsMut<[u8]> + AsRef<[u8]>> ChunkedDecoder<B> {
     /// The data and its CRLF were read: check the signature, count the
     /// bytes, hold the chunk.
     fn end_chunk(&mut self) -> Result<(), ChunkError> {
-        if self.seed.mode.signed() {
-            let hash: [u8; 32] = core::mem::take(&mut self.chunk_hash).finalize().into();
-            let sig = self.chunk_sig;
-            if !self.seed.chain.verify_next(false, &hash, sig.bytes()) {
-                let index = self.chunk_index;
-                return self.fail(ChunkError::ChunkSignatureMismatch { index });
-            }
-        }
+        self.check_chunk_signature()?;
         let data = &self.buf.as_ref()[..self.filled];
         if let Some(c) = &mut self.checksum {
             c.update(data);
@@ -1212,15 +1205,22 @@ impl<B: AsMut<[u8]> + AsRef<[u8]>> ChunkedDecoder<B> {
         Ok(())
     }
 
-    fn end_final_chunk(&mut self) -> Result<(), ChunkError> {
+    /// Checks the signature of the chunk just read (its data hashed as it
+    /// came; none for the final, empty chunk) in a signed mode.
+    fn check_chunk_signature(&mut self) -> Result<(), ChunkError> {
         if self.seed.mode.signed() {
-            let hash: [u8; 32] = Sha256::digest([]).into();
+            let hash: [u8; 32] = core::mem::take(&mut self.chunk_hash).finalize().into();
             let sig = self.chunk_sig;
             if !self.seed.chain.verify_next(false, &hash, sig.bytes()) {
                 let index = self.chunk_index;
                 return self.fail(ChunkError::ChunkSignatureMismatch { index });
             }
         }
+        Ok(())
+    }
+
+    fn end_final_chunk(&mut self) -> Result<(), ChunkError> {
+        self.check_chunk_signature()?;
         if self.decoded != self.seed.decoded_length {
             let (actual, declared) = (self.decoded, self.seed.decoded_length);
             return self.fail(ChunkError::LengthMismatch { actual, declared });
