@@ -52,6 +52,16 @@ pub(crate) struct RequestArgs<'a> {
     pub(crate) payload: Payload<'a>,
 }
 
+impl RequestArgs<'_> {
+    /// The request they describe.
+    pub(crate) fn request(&self) -> R<sigv4_core::Request<'_>> {
+        Ok(sigv4_core::Request::new(self.method, self.url)
+            .map_err(|e| Fail(sigv4_status::InvalidArgument, e.to_string()))?
+            .with_headers(&self.headers)
+            .with_payload(self.payload))
+    }
+}
+
 /// # Safety
 /// `req` points to a valid `sigv4_request` whose pointers are valid.
 pub(crate) unsafe fn request_args<'a>(req: *const sigv4_request) -> R<RequestArgs<'a>> {

@@ -10,7 +10,7 @@ use sigv4_core::{
 };
 
 use crate::args::{creds_args, nonnull, params_args, request_args, sign_error, write_parts};
-use crate::status::{Fail, R, fail, guard, sigv4_status};
+use crate::status::{R, fail, guard, sigv4_status};
 use crate::types::{
     SIGV4_MAX_SIGNED_HEADERS, sigv4_credentials, sigv4_header, sigv4_params, sigv4_request,
     sigv4_signed_headers,
@@ -84,10 +84,7 @@ pub(crate) unsafe fn sign_impl(
     if out.is_null() {
         return fail(sigv4_status::NullPointer, "out is NULL");
     }
-    let request = Request::new(args.method, args.url)
-        .map_err(|e| Fail(sigv4_status::InvalidArgument, e.to_string()))?
-        .with_headers(&args.headers)
-        .with_payload(args.payload);
+    let request = args.request()?;
     with_scratch(|buf| {
         signer
             .sign_with(&request, &creds, &params, buf)
@@ -139,10 +136,7 @@ pub(crate) unsafe fn presign_impl(
     let (args, creds, mut params) =
         unsafe { (request_args(req)?, creds_args(creds)?, params_args(params)?) };
     params.settings.content_sha256_header = false;
-    let request = Request::new(args.method, args.url)
-        .map_err(|e| Fail(sigv4_status::InvalidArgument, e.to_string()))?
-        .with_headers(&args.headers)
-        .with_payload(args.payload);
+    let request = args.request()?;
     let url = with_scratch(|buf| {
         signer
             .presign_with(&request, &creds, &params, expires_secs, buf)

@@ -9,7 +9,7 @@ use sigv4_core::{
 use zeroize::Zeroizing;
 
 use crate::args::{apply_path_flags, check_flags, creds_args, request_args};
-use crate::status::{Fail, fail, guard, sigv4_status};
+use crate::status::{Fail, R, fail, guard, sigv4_status};
 use crate::types::{
     SIGV4_FLAG_ALLOW_UNSIGNED_PAYLOAD, SIGV4_SECRET_MAX_LEN, VERIFY_FLAGS, sigv4_credentials,
     sigv4_flags, sigv4_request, sigv4_secret_lookup, sigv4_verified,
@@ -52,26 +52,13 @@ pub unsafe extern "C" fn sigv4_verify(
     ctx: *mut c_void,
     out: *mut sigv4_verified,
 ) -> sigv4_status {
-    guard(|| {
-        // SAFETY: forwarded contract.
-        let args = unsafe { request_args(req) }?;
-        let flags = check_flags(flags, VERIFY_FLAGS, "flags")?;
+    let check = |verifier: &mut Verifier<'static>, request: &Request<'_>, now: Timestamp| {
         let Some(lookup) = lookup else {
             return fail(sigv4_status::NullPointer, "lookup is NULL");
         };
-        if out.is_null() {
-            return fail(sigv4_status::NullPointer, "out is NULL");
-        }
-        let now = Timestamp::from_unix_seconds(now_unix)
-            .or_else(|e| fail(sigv4_status::InvalidArgument, format!("now_unix: {e}")))?;
-        let request = Request::new(args.method, args.url)
-            .map_err(|e| Fail(sigv4_status::InvalidArgument, e.to_string()))?
-            .with_headers(&args.headers)
-            .with_payload(args.payload);
-        let mut verifier = verifier(flags);
         // Why the lookup gave no secret, when it was not "unknown key".
         let mut lookup_failure: Option<Fail> = None;
-        let result = verifier.verify(&request, now, |akid: &str| {
+        let result = verifier.verify(request, now, |akid: &str| {
             let akid_c = CString::new(akid).ok()?;
             let mut secret = Zeroizing::new(vec![0u8; SIGV4_SECRET_MAX_LEN]);
             let mut len = 0usize;
@@ -110,14 +97,34 @@ pub unsafe extern "C" fn sigv4_verify(
                 }
             }
         });
-        let verified = match result {
-            Ok(v) => v,
-            Err(e) => {
-                return Err(
-                    lookup_failure.unwrap_or_else(|| Fail(verify_status(&e), e.to_string()))
-                );
-            }
-        };
+        result.map_err(|e| lookup_failure.unwrap_or_else(|| Fail(verify_status(&e), e.to_string())))
+    };
+    // SAFETY: forwarded contract.
+    unsafe { verify_into(req, now_unix, flags, out, check) }
+}
+
+/// What both verify calls do around the check itself: read the request,
+/// flags and time, run `check`, and write its result into `*out`.
+///
+/// # Safety
+/// As `sigv4_verify` for `req` and `out`.
+unsafe fn verify_into(
+    req: *const sigv4_request,
+    now_unix: u64,
+    flags: sigv4_flags,
+    out: *mut sigv4_verified,
+    check: impl FnOnce(&mut Verifier<'static>, &Request<'_>, Timestamp) -> R<Verified>,
+) -> sigv4_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let args = unsafe { request_args(req) }?;
+        let flags = check_flags(flags, VERIFY_FLAGS, "flags")?;
+        if out.is_null() {
+            return fail(sigv4_status::NullPointer, "out is NULL");
+        }
+        let now = Timestamp::from_unix_seconds(now_unix)
+            .or_else(|e| fail(sigv4_status::InvalidArgument, format!("now_unix: {e}")))?;
+        let verified = check(&mut verifier(flags), &args.request()?, now)?;
         // SAFETY: non-NULL, valid per the contract.
         unsafe { *out = verified_out(&verified) };
         Ok(())
@@ -167,33 +174,20 @@ pub unsafe extern "C" fn sigv4_verify_v4a_public_key(
     public_key_len: usize,
     out: *mut sigv4_verified,
 ) -> sigv4_status {
-    guard(|| {
-        // SAFETY: forwarded contract.
-        let args = unsafe { request_args(req) }?;
-        let flags = check_flags(flags, VERIFY_FLAGS, "flags")?;
+    let check = |verifier: &mut Verifier<'static>, request: &Request<'_>, now: Timestamp| {
         if public_key.is_null() {
             return fail(sigv4_status::NullPointer, "public_key is NULL");
-        }
-        if out.is_null() {
-            return fail(sigv4_status::NullPointer, "out is NULL");
         }
         // SAFETY: non-NULL, `public_key_len` readable bytes per the contract.
         let sec1 = unsafe { std::slice::from_raw_parts(public_key, public_key_len) };
         let key = SigV4aPublicKey::from_sec1_bytes(sec1)
             .map_err(|e| Fail(sigv4_status::InvalidArgument, format!("public_key: {e}")))?;
-        let now = Timestamp::from_unix_seconds(now_unix)
-            .or_else(|e| fail(sigv4_status::InvalidArgument, format!("now_unix: {e}")))?;
-        let request = Request::new(args.method, args.url)
-            .map_err(|e| Fail(sigv4_status::InvalidArgument, e.to_string()))?
-            .with_headers(&args.headers)
-            .with_payload(args.payload);
-        let verified = verifier(flags)
-            .verify_with_public_key(&request, now, |_| Some(key))
-            .map_err(|e| Fail(verify_status(&e), e.to_string()))?;
-        // SAFETY: non-NULL, valid per the contract.
-        unsafe { *out = verified_out(&verified) };
-        Ok(())
-    })
+        verifier
+            .verify_with_public_key(request, now, |_| Some(key))
+            .map_err(|e| Fail(verify_status(&e), e.to_string()))
+    };
+    // SAFETY: forwarded contract.
+    unsafe { verify_into(req, now_unix, flags, out, check) }
 }
 
 /// Writes the SigV4a public key of `creds` (derived from the access key
