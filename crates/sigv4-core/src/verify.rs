@@ -16,7 +16,9 @@ use crate::encode::{self, Decoded, Sink};
 use crate::key::KeyCache;
 use crate::request::{Payload, Request};
 use crate::settings::SigningSettings;
-use crate::sign::{HMAC_SHA256, MAX_EXPIRES, Scope, StringToSign, UNSIGNED_PAYLOAD, check_scope};
+use crate::sign::{
+    HMAC_SHA256, MAX_EXPIRES, Scope, StringToSign, UNSIGNED_PAYLOAD, check_scope, check_service,
+};
 use crate::time::Timestamp;
 
 /// Why a request failed verification.
@@ -229,7 +231,7 @@ fn split_credential(
     if sigv4a {
         let [id, date, service, end, _] =
             split_credential_parts(cred, 4).map_err(|_| MALFORMED_CREDENTIAL_V4A)?;
-        if check_scope("r", service.as_str()).is_err() {
+        if check_service(service.as_str()).is_err() {
             return Err(MALFORMED_CREDENTIAL_V4A);
         }
         let empty = ShortStr::from_bytes([]).ok_or(MALFORMED_CREDENTIAL_V4A)?;

@@ -25,10 +25,16 @@ pub(crate) fn check_scope(region: &str, service: &str) -> Result<(), SignError> 
     if !valid_name(region) {
         return Err(SignError::InvalidRegion);
     }
-    if !valid_name(service) {
-        return Err(SignError::InvalidService);
+    check_service(service)
+}
+
+/// The service of a scope (SigV4a's has no region beside it).
+pub(crate) fn check_service(service: &str) -> Result<(), SignError> {
+    if valid_name(service) {
+        Ok(())
+    } else {
+        Err(SignError::InvalidService)
     }
-    Ok(())
 }
 
 /// A SigV4a region set: `*`, or comma-separated region names (a `*` may
@@ -61,9 +67,7 @@ pub(super) fn check<A: SignatureAlgorithm + ?Sized>(
     request.validate_headers()?;
     if alg.signs_region_set() {
         check_region_set(params.region)?;
-        if !valid_name(params.service) {
-            return Err(SignError::InvalidService);
-        }
+        check_service(params.service)?;
     } else {
         check_scope(params.region, params.service)?;
     }

@@ -25,7 +25,7 @@ mod sinks;
 #[allow(deprecated)]
 pub use algorithm::HmacSigner;
 pub use algorithm::{HmacAlgorithm, SignatureAlgorithm, StringToSign};
-pub(crate) use check::{check_region_set, check_scope, payload_hash};
+pub(crate) use check::{check_region_set, check_scope, check_service, payload_hash};
 pub use error::SignError;
 pub use output::{HeaderSignature, QuerySignature, Trace};
 #[allow(deprecated)]
