@@ -116,7 +116,8 @@ struct Chain<'k> {
 }
 
 impl Chain<'_> {
-    fn signature(&mut self, time: Timestamp, inner: &[u8]) -> [u8; 64] {
+    /// The raw signature of `inner` at `time`, over the previous one.
+    fn signature(&mut self, time: Timestamp, inner: &[u8]) -> [u8; 32] {
         let date = time.amz_date();
         let scope = Scope {
             date,
@@ -125,7 +126,7 @@ impl Chain<'_> {
         };
         let key = self.cache.signing_key(self.secret, &scope);
         let date_header = date_header(time);
-        let mac = key.sign_with(|m| {
+        key.sign_with(|m| {
             m.put(b"AWS4-HMAC-SHA256-PAYLOAD\n");
             m.put(date.as_str().as_bytes());
             m.put(b"\n");
@@ -137,10 +138,12 @@ impl Chain<'_> {
             m.put(encode::hex_lower(&Sha256::digest(date_header), &mut hex).as_bytes());
             m.put(b"\n");
             m.put(encode::hex_lower(&Sha256::digest(inner), &mut hex).as_bytes());
-        });
-        let mut hex = [0u8; 64];
-        encode::hex_lower(&mac, &mut hex);
-        hex
+        })
+    }
+
+    /// Makes `signature` the one the next message chains from (as hex).
+    fn advance(&mut self, signature: &[u8; 32]) {
+        encode::hex_lower(signature, &mut self.previous);
     }
 }
 
@@ -227,12 +230,8 @@ impl<'k> EventStreamSigner<'k> {
         if total > MAX_MESSAGE_LEN {
             return Err(EventStreamError::TooLarge);
         }
-        let signature = self.chain.signature(time, inner);
-        self.chain.previous = signature;
-        let mut raw = [0u8; 32];
-        for (o, pair) in raw.iter_mut().zip(signature.chunks_exact(2)) {
-            *o = (nibble(pair[0]) << 4) | nibble(pair[1]);
-        }
+        let raw = self.chain.signature(time, inner);
+        self.chain.advance(&raw);
         let mut head = [0u8; ENVELOPE_HEAD_LEN];
         head[..4].copy_from_slice(&(total as u32).to_be_bytes());
         head[4..8].copy_from_slice(&67u32.to_be_bytes());
@@ -251,15 +250,8 @@ impl<'k> EventStreamSigner<'k> {
         Ok(Envelope {
             head,
             tail: crc.finalize().to_be_bytes(),
-            signature,
+            signature: self.chain.previous,
         })
-    }
-}
-
-fn nibble(c: u8) -> u8 {
-    match c {
-        b'0'..=b'9' => c - b'0',
-        _ => c.wrapping_sub(b'a').wrapping_add(10) & 15,
     }
 }
 
@@ -342,12 +334,10 @@ impl<'k> EventStreamVerifier<'k> {
         let time = Timestamp::from_unix_seconds(secs)
             .map_err(|_| EventStreamError::Malformed(":date out of range"))?;
         let expected = self.chain.signature(time, inner);
-        let mut got = [0u8; 64];
-        encode::hex_lower(sig, &mut got);
-        if !bool::from(expected.ct_eq(&got)) {
+        if !bool::from(expected.ct_eq(sig)) {
             return Err(EventStreamError::SignatureMismatch { index });
         }
-        self.chain.previous = expected;
+        self.chain.advance(&expected);
         self.index += 1;
         self.ended = inner.is_empty();
         Ok(VerifiedMessage {
