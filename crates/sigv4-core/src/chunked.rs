@@ -557,17 +557,9 @@ impl StreamingUpload {
     }
 }
 
-fn decimal(mut v: u64, buf: &mut [u8]) -> &str {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 || i == 0 {
-            break;
-        }
-    }
-    core::str::from_utf8(&buf[i..]).unwrap_or("0")
+/// `v` in decimal, written into `buf` (20 bytes hold any `u64`).
+fn decimal(v: u64, buf: &mut [u8]) -> &str {
+    core::str::from_utf8(crate::sign::decimal(v, buf)).unwrap_or("0")
 }
 
 /// Why a chunked body could not be encoded or was refused.

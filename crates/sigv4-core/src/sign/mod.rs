@@ -437,9 +437,11 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
     })
 }
 
-fn decimal(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
+/// `v` in decimal, written at the end of `buf` (20 bytes hold any `u64`;
+/// a shorter buffer keeps the lowest digits).
+pub(crate) fn decimal(mut v: u64, buf: &mut [u8]) -> &[u8] {
     let mut i = buf.len();
-    loop {
+    while i > 0 {
         i -= 1;
         buf[i] = b'0' + (v % 10) as u8;
         v /= 10;
