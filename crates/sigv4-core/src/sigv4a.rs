@@ -48,13 +48,6 @@ const MAX_CACHED_ID: usize = 128;
 /// The longest secret [`SigV4aKeyCache`] stores.
 const MAX_CACHED_SECRET: usize = crate::key::MAX_CACHED_SECRET;
 
-/// The group order of P-256 minus one, big-endian: `k0` is usable when it
-/// is below this (that is, `k0 <= n - 2`).
-const N_MINUS_1: [u8; 32] = [
-    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x50,
-];
-
 /// A SigV4a key pair derived from an access key pair.
 ///
 /// `Debug` shows the public key only; the private scalar is zeroised on
@@ -70,19 +63,6 @@ impl fmt::Debug for SigV4aKey {
             .field("public_key", &self.public_key())
             .finish_non_exhaustive()
     }
-}
-
-/// Big-endian `a < b` over 32 bytes, in constant time.
-fn ct_less_than(a: &[u8; 32], b: &[u8; 32]) -> bool {
-    // Subtract b from a byte by byte; a borrow out of the top byte means a < b.
-    let mut borrow = 0u16;
-    for i in (0..32).rev() {
-        let d = u16::from(a[i])
-            .wrapping_sub(u16::from(b[i]))
-            .wrapping_sub(borrow);
-        borrow = (d >> 8) & 1;
-    }
-    borrow == 1
 }
 
 impl SigV4aKey {
@@ -115,10 +95,8 @@ impl SigV4aKey {
             m.update(&256u32.to_be_bytes());
             let mut k0 = Zeroizing::new([0u8; 32]);
             k0.copy_from_slice(&m.finalize().into_bytes());
-            if !ct_less_than(&k0, &N_MINUS_1) {
-                continue;
-            }
-            // k0 < n - 1, so it is a scalar and k0 + 1 is a non-zero one.
+            // k0 ≤ n − 2 exactly when k0 is a scalar (k0 < n, checked in
+            // constant time by `from_repr`) and k0 + 1 is not zero mod n.
             let repr: FieldBytes = (*k0).into();
             let Some(k0) = Option::<Scalar>::from(Scalar::from_repr(repr)) else {
                 continue;
@@ -433,18 +411,6 @@ impl SigV4aSigner {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn comparison_is_big_endian() {
-        let mut a = [0u8; 32];
-        let mut b = [0u8; 32];
-        a[31] = 1;
-        b[0] = 1;
-        assert!(ct_less_than(&a, &b));
-        assert!(!ct_less_than(&b, &a));
-        assert!(!ct_less_than(&a, &a));
-        assert!(ct_less_than(&N_MINUS_1, &[0xff; 32]));
-    }
 
     #[test]
     fn cache_keys_on_id_and_secret() {
