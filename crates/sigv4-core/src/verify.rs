@@ -203,6 +203,8 @@ struct Parsed<'p> {
     signature: &'p [u8],
     signed_at: Timestamp,
     expires: Option<u64>,
+    /// A SigV4a presigned URL's `X-Amz-Region-Set`, as sent (encoded).
+    region_set_param: Option<&'p [u8]>,
 }
 
 const MALFORMED_CREDENTIAL: VerifyError =
@@ -341,6 +343,7 @@ fn parse_header<'p>(auth: &'p str, request: &Request<'p>) -> Result<Parsed<'p>, 
         signature: sig.as_bytes(),
         signed_at,
         expires: None,
+        region_set_param: None,
     })
 }
 
@@ -395,6 +398,11 @@ fn parse_presigned<'p>(
         signature: get("X-Amz-Signature")?,
         signed_at,
         expires: Some(expires),
+        region_set_param: if sigv4a {
+            Some(get("X-Amz-Region-Set")?)
+        } else {
+            None
+        },
     })
 }
 
@@ -603,22 +611,14 @@ enum KeyFor<K> {
 }
 
 /// The signed region set of a SigV4a request: the `X-Amz-Region-Set`
-/// query parameter of a presigned URL (part of the canonical query), or
-/// the header, which must be among the signed ones.
+/// query parameter of a presigned URL (read with the other `X-Amz-*`
+/// ones; part of the canonical query), or the header, which must be among
+/// the signed ones.
 fn region_set(request: &Request<'_>, parsed: &Parsed<'_>) -> Result<ShortStr<128>, VerifyError> {
     const BAD: VerifyError = VerifyError::Malformed(
         "X-Amz-Region-Set must be '*' or comma-separated regions of at most 128 bytes",
     );
-    let set = if parsed.expires.is_some() {
-        let mut found = None;
-        for p in canonical::params(request.query().as_bytes()) {
-            if key_is(&p, "X-Amz-Region-Set") && found.replace(p.value).is_some() {
-                return Err(VerifyError::Malformed("repeated X-Amz-Region-Set"));
-            }
-        }
-        let value = found.ok_or(VerifyError::Malformed(
-            "a SigV4a presigned URL needs X-Amz-Region-Set",
-        ))?;
+    let set = if let Some(value) = parsed.region_set_param {
         ShortStr::from_bytes(Decoded::new(value)).ok_or(BAD)?
     } else {
         if !parsed
