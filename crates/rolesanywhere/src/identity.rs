@@ -173,6 +173,34 @@ impl Identity {
         })
     }
 
+    /// A certificate (file or bytes) whose key is in a TPM 2.0, with the
+    /// intermediates from `intermediates`. The key must be the
+    /// certificate's; it never leaves the TPM.
+    #[cfg(feature = "tpm")]
+    pub fn load_tpm(
+        certificate: &Source,
+        key: &crate::tpm::TpmSource,
+        intermediates: Option<&Source>,
+    ) -> Result<Self, Error> {
+        let certificate = EndEntity::from_bytes(&certificate.read("certificate")?)?;
+        let key = crate::tpm::open(key)?;
+        if key.key_type() != certificate.key_type() || key.public_key() != certificate.public_key()
+        {
+            return Err(Error::KeyMismatch);
+        }
+        let mut chain = match intermediates {
+            Some(s) => parse_chain(&s.read("intermediates")?)?,
+            None => Vec::new(),
+        };
+        chain.retain(|c| c.der() != certificate.der());
+        let signer = X509Signer::new(PrivateKey::Tpm(Box::new(key)), certificate.serial_decimal());
+        Ok(Self {
+            certificate,
+            chain,
+            signer,
+        })
+    }
+
     /// Fails when the certificate is not valid at `now`.
     pub fn check_validity(&self, now: SystemTime) -> Result<(), Error> {
         self.certificate.check_validity(now)

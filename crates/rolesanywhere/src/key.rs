@@ -34,7 +34,7 @@ pub enum Digest {
 }
 
 impl Digest {
-    fn ring(self) -> &'static ring::digest::Algorithm {
+    pub(crate) fn ring(self) -> &'static ring::digest::Algorithm {
         match self {
             Digest::Sha256 => &ring::digest::SHA256,
             Digest::Sha384 => &ring::digest::SHA384,
@@ -60,6 +60,9 @@ pub enum PrivateKey {
     /// A key on a PKCS#11 token (it never leaves the token).
     #[cfg(feature = "pkcs11")]
     Pkcs11(Box<crate::pkcs11::Pkcs11Key>),
+    /// A key in a TPM 2.0 (it never leaves the TPM).
+    #[cfg(feature = "tpm")]
+    Tpm(Box<crate::tpm::TpmKey>),
 }
 
 impl std::fmt::Debug for PrivateKey {
@@ -279,6 +282,8 @@ impl PrivateKey {
             PrivateKey::MlDsa87(_) => KeyType::MlDsa87,
             #[cfg(feature = "pkcs11")]
             PrivateKey::Pkcs11(k) => k.key_type(),
+            #[cfg(feature = "tpm")]
+            PrivateKey::Tpm(k) => k.key_type(),
         }
     }
 
@@ -301,6 +306,8 @@ impl PrivateKey {
                 .to_vec(),
             #[cfg(feature = "pkcs11")]
             PrivateKey::Pkcs11(k) => k.public_key().to_vec(),
+            #[cfg(feature = "tpm")]
+            PrivateKey::Tpm(k) => k.public_key().to_vec(),
         }
     }
 
@@ -341,8 +348,22 @@ impl PrivateKey {
             PrivateKey::MlDsa87(k) => ml_dsa_sign(k, message),
             #[cfg(feature = "pkcs11")]
             PrivateKey::Pkcs11(k) => k.sign(message, digest),
+            #[cfg(feature = "tpm")]
+            PrivateKey::Tpm(k) => k.sign(message, digest),
         }
     }
+}
+
+/// An ECDSA signature from a device (`r‖s`, each the curve's size) in
+/// the DER form Roles Anywhere takes.
+#[cfg(any(feature = "pkcs11", feature = "tpm"))]
+pub(crate) fn ecdsa_der(key_type: KeyType, raw: &[u8]) -> Result<Vec<u8>, Error> {
+    let der = if key_type == KeyType::P256 {
+        p256::ecdsa::Signature::from_slice(raw).map(|s| s.to_der().as_bytes().to_vec())
+    } else {
+        p384::ecdsa::Signature::from_slice(raw).map(|s| s.to_der().as_bytes().to_vec())
+    };
+    der.map_err(|_| Error::key("the device's ECDSA signature is malformed"))
 }
 
 fn ml_dsa_sign<P: ml_dsa::MlDsaParams>(
@@ -356,9 +377,9 @@ fn ml_dsa_sign<P: ml_dsa::MlDsaParams>(
 }
 
 /// `Some(blocks)` when the input is PEM, each `(label, der)` in order.
-type PemBlocks = Vec<(String, Zeroizing<Vec<u8>>)>;
+pub(crate) type PemBlocks = Vec<(String, Zeroizing<Vec<u8>>)>;
 
-fn pem_blocks(bytes: &[u8]) -> Result<Option<PemBlocks>, Error> {
+pub(crate) fn pem_blocks(bytes: &[u8]) -> Result<Option<PemBlocks>, Error> {
     const BEGIN: &[u8] = b"-----BEGIN ";
     let Some(mut rest) = find(bytes, BEGIN).map(|i| &bytes[i..]) else {
         return Ok(None);

@@ -4,6 +4,10 @@
 //! * [`identity`] loads the certificate (PEM/DER), intermediates and key
 //!   (RSA PKCS#1/PKCS#8, EC P-256/P-384 SEC1/PKCS#8, encrypted PKCS#8,
 //!   PKCS#12 bundles), and checks the key belongs to the certificate;
+//!   keys that never leave their device come from [`pkcs11`] (smart cards,
+//!   HSMs; feature `pkcs11`) and `tpm` (a TPM 2.0's `TSS2 PRIVATE KEY`
+//!   files and persistent handles; feature `tpm`, which links
+//!   `libtss2-esys`);
 //! * [`signer`] signs with `AWS4-X509-RSA-SHA256` or
 //!   `AWS4-X509-ECDSA-SHA256` behind `sigv4-core`'s `SignatureAlgorithm`;
 //! * [`session`] builds the signed CreateSession request and reads its
@@ -54,6 +58,8 @@ pub mod provider;
 pub mod refresh;
 pub mod session;
 pub mod signer;
+#[cfg(feature = "tpm")]
+pub mod tpm;
 
 pub use identity::{Identity, IdentitySource, Source};
 pub use provider::RolesAnywhereProvider;

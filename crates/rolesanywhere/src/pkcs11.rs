@@ -309,7 +309,7 @@ impl Pkcs11Key {
                 let raw = session
                     .sign(&Mechanism::Ecdsa, self.key_handle(), hash.as_ref())
                     .map_err(p11("ECDSA signing"))?;
-                ecdsa_der(self.key_type, &raw)
+                crate::key::ecdsa_der(self.key_type, &raw)
             }
             other => Err(Error::Unsupported(format!(
                 "PKCS#11 keys of type {other:?} are not supported; use RSA or EC"
@@ -384,18 +384,9 @@ impl Pkcs11Key {
         };
         match self.key_type {
             KeyType::Rsa => Ok(raw),
-            _ => ecdsa_der(self.key_type, &raw),
+            _ => crate::key::ecdsa_der(self.key_type, &raw),
         }
     }
-}
-
-fn ecdsa_der(key_type: KeyType, raw: &[u8]) -> Result<Vec<u8>, Error> {
-    let der = if key_type == KeyType::P256 {
-        p256::ecdsa::Signature::from_slice(raw).map(|s| s.to_der().as_bytes().to_vec())
-    } else {
-        p384::ecdsa::Signature::from_slice(raw).map(|s| s.to_der().as_bytes().to_vec())
-    };
-    der.map_err(|_| Error::key("PKCS#11: the token's ECDSA signature is malformed"))
 }
 
 /// Where the certificate of a PKCS#11 identity is.

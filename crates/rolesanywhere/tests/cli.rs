@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 use cred_providers::{DefaultChain, ImdsProvider, MapEnv, RealFiles, provide_blocking};
 use test_support::pki::{PASSWORD, pki};
-use test_support::rolesanywhere::{ANCHOR_ARN, FakeRolesAnywhere, PROFILE_ARN, ROLE_ARN};
+use test_support::rolesanywhere::{
+    ANCHOR_ARN, FakeRolesAnywhere, PROFILE_ARN, ROLE_ARN, imds_read,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rolesanywhere");
 
@@ -186,8 +188,8 @@ fn other_key_store_flags_are_refused_clearly() {
             "Windows certificate store",
         ),
         (vec!["--reuse-pin"], "PKCS#11 token (--pkcs11-lib)"),
-        (vec!["--tpm-key-password", "x"], "not supported yet"),
-        (vec!["--no-tpm-key-password"], "not supported yet"),
+        (vec!["--tpm-key-password", "x"], "applies to TPM keys"),
+        (vec!["--no-tpm-key-password"], "applies to TPM keys"),
     ] {
         let mut args = vec!["credential-process".to_string()];
         args.extend(session_args("rsa.pem", "rsa.key"));
@@ -694,33 +696,6 @@ fn debug_prints_the_canonical_request_on_stderr_only() {
     assert!(stderr.contains("string to sign:\nAWS4-X509-RSA-SHA256\n"));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(!stderr.contains(v["SecretAccessKey"].as_str().unwrap()));
-}
-
-/// PUT a token, GET the credentials: (status, body).
-fn imds_read(port: u16) -> (u16, String) {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(
-        s,
-        "PUT /latest/api/token HTTP/1.1\r\nHost: x\r\nx-aws-ec2-metadata-token-ttl-seconds: 60\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    let token = out.split("\r\n\r\n").nth(1).unwrap().to_string();
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(
-        s,
-        "GET /latest/meta-data/iam/security-credentials/reader HTTP/1.1\r\nHost: x\r\nx-aws-ec2-metadata-token: {token}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    let status = out[9..12].parse().unwrap();
-    (
-        status,
-        out.split("\r\n\r\n").nth(1).unwrap_or("").to_string(),
-    )
 }
 
 fn akid(body: &str) -> String {

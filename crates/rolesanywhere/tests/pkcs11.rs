@@ -363,52 +363,17 @@ fn the_pin_is_asked_on_the_terminal_without_echo() {
     let fake = FakeRolesAnywhere::start(&pki().path("root.pem"));
     let no_pin = format!("pkcs11:token={TOKEN};object=app-p256");
     let args = session(hsm, &fake, &strings(&["--certificate", &no_pin]));
-    let script = r#"
-import os, pty, sys, json, termios, time
-argv = json.loads(sys.argv[1])
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(argv[0], argv)
-seen = b""
-def until(marker):
-    global seen
-    while marker not in seen:
-        chunk = os.read(fd, 4096)
-        if not chunk:
-            raise SystemExit("EOF before " + marker.decode() + ": " + seen.decode(errors="replace"))
-        seen += chunk
-def echo_off():
-    # The prompt is printed before echo is turned off: type only after.
-    for _ in range(500):
-        if not termios.tcgetattr(fd)[3] & termios.ECHO:
-            return
-        time.sleep(0.01)
-    raise SystemExit("echo stayed on")
-until(b"Please enter your user PIN:")
-echo_off()
-os.write(fd, b"9876\n")
-until(b"Incorrect user PIN. Please re-enter your user PIN:")
-echo_off()
-os.write(fd, b"1234\n")
-while True:
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    seen += chunk
-_, status = os.waitpid(pid, 0)
-sys.stdout.write(seen.decode(errors="replace"))
-sys.exit(os.waitstatus_to_exitcode(status))
-"#;
     let mut argv = vec![OURS.to_string()];
     argv.extend(args);
-    let out = Command::new("python3")
-        .args(["-c", script, &serde_json::to_string(&argv).unwrap()])
-        .env("SOFTHSM2_CONF", &hsm.conf)
-        .output()
-        .expect("python3 drives the pseudo-terminal");
+    let conf = hsm.conf.display().to_string();
+    let out = test_support::run_on_a_terminal(
+        &argv,
+        &[("SOFTHSM2_CONF", &conf)],
+        &[
+            ("Please enter your user PIN:", "9876"),
+            ("Incorrect user PIN. Please re-enter your user PIN:", "1234"),
+        ],
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

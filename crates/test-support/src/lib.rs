@@ -14,6 +14,7 @@ pub mod peers;
 pub mod pki;
 pub mod rolesanywhere;
 pub mod softhsm;
+pub mod swtpm;
 pub mod workload;
 
 use std::io::{BufRead, BufReader};
@@ -108,4 +109,22 @@ pub fn sigv4a_public_key_pem(access_key_id: &str, secret: &str) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("PEM is ASCII")
+}
+
+/// Runs `argv` on a pseudo-terminal (`pty_user.py`) with `envs` added,
+/// typing each answer once its prompt appeared and the terminal's echo is
+/// off: a user at a terminal. The output is what the terminal showed, and
+/// the command's status.
+pub fn run_on_a_terminal(
+    argv: &[String],
+    envs: &[(&str, &str)],
+    answers: &[(&str, &str)],
+) -> std::process::Output {
+    Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("pty_user.py"))
+        .arg(serde_json::to_string(argv).expect("JSON"))
+        .arg(serde_json::to_string(answers).expect("JSON"))
+        .envs(envs.iter().copied())
+        .output()
+        .expect("python3 drives the pseudo-terminal")
 }

@@ -29,7 +29,7 @@ impl Pki {
 }
 
 const CA_EXT: &str = "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign,digitalSignature\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid:always\n";
-const LEAF_EXT: &str = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid:always\nsubjectAltName=DNS:{name}.workloads.example.com,URI:spiffe://example.com/{name},DNS:second.example.com\n";
+pub(crate) const LEAF_EXT: &str = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid:always\nsubjectAltName=DNS:{name}.workloads.example.com,URI:spiffe://example.com/{name},DNS:second.example.com\n";
 
 fn leaf(dir: &Path, name: &str, keygen: &[&str], ca: &str) {
     let key = format!("{name}.key");

@@ -111,3 +111,32 @@ impl Drop for FakeRolesAnywhere {
         let _ = self.child.wait();
     }
 }
+
+/// From `rolesanywhere serve` on `port`: PUT a token, GET the role's
+/// credentials (the role of [`FakeRolesAnywhere::session_args`]):
+/// (status, body).
+pub fn imds_read(port: u16) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "PUT /latest/api/token HTTP/1.1\r\nHost: x\r\nx-aws-ec2-metadata-token-ttl-seconds: 60\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let token = out.split("\r\n\r\n").nth(1).unwrap().to_string();
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "GET /latest/meta-data/iam/security-credentials/reader HTTP/1.1\r\nHost: x\r\nx-aws-ec2-metadata-token: {token}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out[9..12].parse().unwrap();
+    (
+        status,
+        out.split("\r\n\r\n").nth(1).unwrap_or("").to_string(),
+    )
+}

@@ -20,6 +20,8 @@ use rolesanywhere::identity::{Identity, IdentitySource, Source};
 use rolesanywhere::key::{Digest, PrivateKey, read_pkcs12};
 use rolesanywhere::pkcs11::{CertSelector, CertificateLocation, Pkcs11Source, Pkcs11Uri};
 use rolesanywhere::session::SessionParams;
+#[cfg(feature = "tpm")]
+use rolesanywhere::tpm::{TpmKeyLocation, TpmSource};
 use rolesanywhere::{Error, RolesAnywhereProvider};
 use zeroize::Zeroizing;
 
@@ -148,40 +150,56 @@ struct OtherStores {
     /// context-specific PIN (else, or if refused, ask on the terminal).
     #[arg(long)]
     reuse_pin: bool,
-    /// (not supported yet) TPM key password.
+    /// The password of the TPM key (--private-key is a TSS2 PRIVATE KEY
+    /// file or handle:0x81…); asked on the terminal when needed and not
+    /// given.
     #[arg(long, value_name = "PASSWORD")]
     tpm_key_password: Option<String>,
-    /// (not supported yet) the TPM key has no password.
+    /// The TPM key (a persistent handle) has no password.
     #[arg(long)]
     no_tpm_key_password: bool,
 }
 
+/// Which key store the flags are used with.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Store {
+    /// Key files (PEM, DER, PKCS#8, PKCS#12).
+    Files,
+    /// A PKCS#11 token (--pkcs11-lib).
+    Token,
+    /// A TPM 2.0 (a TSS2 PRIVATE KEY file, handle:0x81…).
+    Tpm,
+}
+
 impl OtherStores {
-    /// Refuses the flags of key stores this build does not read;
-    /// `on_token` allows the PKCS#11 ones.
-    fn refuse(&self, on_token: bool) -> Result<(), Failure> {
+    /// Refuses the flags of key stores other than `store`, and those of
+    /// stores that exist only on Windows or macOS.
+    fn refuse(&self, store: Store) -> Result<(), Failure> {
         if self.system_store_name.is_some() {
             return Err(Failure::Lib(Error::Unsupported(
-                "--system-store-name names a Windows certificate store; there is none here (use a key file or --pkcs11-lib)".into(),
+                "--system-store-name names a Windows certificate store; there is none here (use a key file, --pkcs11-lib or a TPM key)".into(),
             )));
         }
         let token_only = [
             ("--cert-selector", self.cert_selector.is_some()),
             ("--reuse-pin", self.reuse_pin),
         ];
-        if let (false, Some((flag, _))) = (on_token, token_only.iter().find(|(_, on)| *on)) {
+        if let (false, Some((flag, _))) =
+            (store == Store::Token, token_only.iter().find(|(_, on)| *on))
+        {
             return Err(Failure::Lib(Error::Unsupported(format!(
                 "{flag} applies to keys on a PKCS#11 token (--pkcs11-lib); the system certificate stores it also selects from are Windows/macOS only"
             ))));
         }
-        let used = [
+        let tpm_only = [
             ("--tpm-key-password", self.tpm_key_password.is_some()),
             ("--no-tpm-key-password", self.no_tpm_key_password),
         ];
-        if let Some((flag, _)) = used.iter().find(|(_, on)| *on) {
-            return Err(Failure::Lib(Error::Unsupported(format!(
-                "{flag} is not supported yet: keys in files (PEM, DER, PKCS#8, PKCS#12) and on PKCS#11 tokens (--pkcs11-lib) are"
-            ))));
+        if let (false, Some((flag, _))) = (store == Store::Tpm, tpm_only.iter().find(|(_, on)| *on))
+        {
+            return Err(Failure::Usage(format!(
+                "{flag} applies to TPM keys (--private-key is a TSS2 PRIVATE KEY file or handle:0x81…)"
+            )));
         }
         Ok(())
     }
@@ -196,10 +214,24 @@ fn tty_pin(what: &str, again: bool) -> Result<Zeroizing<String>, Error> {
         format!("Please enter your {what}: ")
     };
     rpassword::prompt_password(prompt).map(Zeroizing::new).map_err(|e| {
+        let give = if what.contains("TPM") {
+            "give --tpm-key-password (or --no-tpm-key-password if the key has none)"
+        } else {
+            "give pin-value= or pin-source= in the pkcs11: URI"
+        };
         Error::InvalidParameter(format!(
-            "the token needs its {what} and none was given: cannot ask on a terminal ({e}); give pin-value= or pin-source= in the pkcs11: URI"
+            "the key needs its {what} and none was given: cannot ask on a terminal ({e}); {give}"
         ))
     })
+}
+
+#[cfg_attr(not(feature = "tpm"), allow(dead_code))]
+/// A TPM key named by --private-key: a persistent handle, or a file that
+/// holds a TSS2 PRIVATE KEY (read here; standard input is never a TPM
+/// key).
+enum TpmKeyArg {
+    Handle(String),
+    File(Zeroizing<Vec<u8>>),
 }
 
 #[derive(Args)]
@@ -240,7 +272,7 @@ impl KeyArgs {
             }
             return Ok(None);
         };
-        self.other.refuse(true)?;
+        self.other.refuse(Store::Token)?;
         let selector = match &self.other.cert_selector {
             None => None,
             Some(_) if self.certificate.is_some() => {
@@ -285,17 +317,99 @@ impl KeyArgs {
         }))
     }
 
-    /// The identity, from files or a token.
+    /// The TPM key --private-key names, if it is one.
+    fn tpm_key(&self) -> Result<Option<TpmKeyArg>, Failure> {
+        let Some(path) = &self.private_key else {
+            return Ok(None);
+        };
+        if let Some(s) = path.to_str().filter(|s| s.starts_with("handle:")) {
+            return Ok(Some(TpmKeyArg::Handle(s.to_string())));
+        }
+        if path.as_os_str() == "-" || path.to_str().is_some_and(Pkcs11Uri::is_uri) {
+            return Ok(None);
+        }
+        let bytes = Source::Path(path.clone()).read("private key")?;
+        const LABEL: &[u8] = b"-----BEGIN TSS2 PRIVATE KEY-----";
+        Ok(bytes
+            .windows(LABEL.len())
+            .any(|w| w == LABEL)
+            .then_some(TpmKeyArg::File(bytes)))
+    }
+
+    /// The TPM source for `key`.
+    #[cfg(feature = "tpm")]
+    fn tpm(&self, key: TpmKeyArg) -> Result<TpmSource, Failure> {
+        self.other.refuse(Store::Tpm)?;
+        if self.other.pkcs11_lib.is_some() {
+            return Err(Failure::Usage(
+                "--pkcs11-lib cannot go with a TPM key".into(),
+            ));
+        }
+        let key = match key {
+            TpmKeyArg::Handle(h) => match TpmKeyLocation::parse_handle(&h) {
+                Some(parsed) => parsed?,
+                None => return Err(Failure::Usage(format!("bad TPM handle {h:?}"))),
+            },
+            TpmKeyArg::File(bytes) => TpmKeyLocation::KeyFile(bytes),
+        };
+        Ok(TpmSource {
+            key: Some(key),
+            password: self.other.tpm_key_password.clone().map(Zeroizing::new),
+            no_password: self.other.no_tpm_key_password,
+            password_prompt: Some(tty_pin),
+            tcti: None,
+        })
+    }
+
+    /// The certificate (a file) and its key in the TPM.
+    #[cfg(feature = "tpm")]
+    fn tpm_identity(&self, key: TpmKeyArg) -> Result<Identity, Failure> {
+        let tpm = self.tpm(key)?;
+        let certificate = self
+            .certificate
+            .clone()
+            .ok_or_else(|| Failure::Usage("--certificate is required".into()))?;
+        let intermediates = self.intermediates.clone().map(Source::Path);
+        Ok(Identity::load_tpm(
+            &Source::Path(certificate),
+            &tpm,
+            intermediates.as_ref(),
+        )?)
+    }
+
+    /// The TPM key alone (sign-string).
+    #[cfg(feature = "tpm")]
+    fn tpm_private_key(&self, key: TpmKeyArg) -> Result<PrivateKey, Failure> {
+        let source = self.tpm(key)?;
+        Ok(PrivateKey::Tpm(Box::new(rolesanywhere::tpm::open(
+            &source,
+        )?)))
+    }
+
+    #[cfg(not(feature = "tpm"))]
+    fn tpm_identity(&self, _key: TpmKeyArg) -> Result<Identity, Failure> {
+        Err(no_tpm())
+    }
+
+    #[cfg(not(feature = "tpm"))]
+    fn tpm_private_key(&self, _key: TpmKeyArg) -> Result<PrivateKey, Failure> {
+        Err(no_tpm())
+    }
+
+    /// The identity, from files, a token or a TPM.
     fn identity(&self) -> Result<Identity, Failure> {
         if let Some(p) = self.pkcs11()? {
             let intermediates = self.intermediates.clone().map(Source::Path);
             return Ok(Identity::load_pkcs11(&p, intermediates.as_ref())?);
         }
+        if let Some(key) = self.tpm_key()? {
+            return self.tpm_identity(key);
+        }
         Ok(Identity::load(&self.source()?)?)
     }
 
     fn source(&self) -> Result<IdentitySource, Failure> {
-        self.other.refuse(false)?;
+        self.other.refuse(Store::Files)?;
         let certificate = self
             .certificate
             .clone()
@@ -489,12 +603,23 @@ impl Session {
 fn sign_string(args: &SignStringArgs) -> Result<Vec<u8>, Failure> {
     let password = args.key.pkcs8_password.as_deref();
     let token = args.key.pkcs11()?;
-    args.key.other.refuse(token.is_some())?;
+    let tpm = match &token {
+        Some(_) => None,
+        None => args.key.tpm_key()?,
+    };
+    if tpm.is_none() {
+        args.key.other.refuse(if token.is_some() {
+            Store::Token
+        } else {
+            Store::Files
+        })?;
+    }
     let key = match (&args.key.private_key, &args.key.certificate) {
         _ if token.is_some() => {
             let (_, key) = rolesanywhere::pkcs11::open(token.as_ref().expect("checked"))?;
             PrivateKey::Pkcs11(Box::new(key))
         }
+        _ if tpm.is_some() => args.key.tpm_private_key(tpm.expect("checked"))?,
         (Some(path), _) => {
             let bytes = Source::Path(path.clone()).read("private key")?;
             PrivateKey::from_bytes(&bytes, password)?
@@ -541,8 +666,16 @@ fn fixed_string_to_sign(key: &PrivateKey) -> Vec<u8> {
     out
 }
 
+/// The refusal of a build without the `tpm` feature.
+#[cfg(not(feature = "tpm"))]
+fn no_tpm() -> Failure {
+    Failure::Lib(Error::Unsupported(
+        "this rolesanywhere was built without TPM support: install it with --features tpm (which needs libtss2-dev)".into(),
+    ))
+}
+
 fn read_certificate_data(args: &ReadArgs) -> Result<String, Failure> {
-    args.key.other.refuse(false)?;
+    args.key.other.refuse(Store::Files)?;
     let path = args
         .key
         .certificate
@@ -625,6 +758,14 @@ fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 fn main() -> ExitCode {
+    // The TSS library logs TPM errors on stderr itself; the error this
+    // command prints says it in one line. TSS2_LOG set by the user wins.
+    #[cfg(feature = "tpm")]
+    if std::env::var_os("TSS2_LOG").is_none() {
+        // SAFETY: the first statement of main: no other thread exists yet
+        // to read the environment concurrently.
+        unsafe { std::env::set_var("TSS2_LOG", "all+NONE") };
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
