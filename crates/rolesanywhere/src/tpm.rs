@@ -29,6 +29,33 @@
 //! nothing stays resident between signatures, the TPM stays free for the
 //! machine's other users, and a TPM restarted in between is simply opened
 //! again. There is no export call: the private key never leaves the TPM.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use rolesanywhere::identity::{Identity, Source};
+//! use rolesanywhere::session::SessionParams;
+//! use rolesanywhere::tpm::{TpmKeyLocation, TpmSource};
+//! use rolesanywhere::RolesAnywhereProvider;
+//!
+//! let key = TpmSource {
+//!     key: Some(TpmKeyLocation::KeyFile(std::fs::read("/etc/pki/app.tpm.key")?.into())),
+//!     password: None, // the key file says whether it has one
+//!     ..TpmSource::default()
+//! };
+//! let identity = Identity::load_tpm(&Source::path("/etc/pki/app.pem"), &key, None)?;
+//! let params = SessionParams::builder(
+//!     "arn:aws:rolesanywhere:eu-west-1:111122223333:trust-anchor/TA_ID",
+//!     "arn:aws:rolesanywhere:eu-west-1:111122223333:profile/PROFILE_ID",
+//!     "arn:aws:iam::111122223333:role/app",
+//! )
+//! .build()?;
+//! let transport = Arc::new(cred_providers::BlockingTransport::default());
+//! let provider = cred_providers::CachedProvider::new(Arc::new(RolesAnywhereProvider::new(
+//!     identity, params, transport,
+//! )));
+//! let creds = cred_providers::provide_blocking(&provider)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::str::FromStr;
 use std::sync::Mutex;
