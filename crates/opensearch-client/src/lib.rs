@@ -21,6 +21,9 @@
 //!   batches by count and bytes and reports per-item failures) and
 //!   [`security`] (role mappings, roles, internal users, account,
 //!   `authinfo`);
+//! * [`ops`]: a request builder for every operation group of the OpenSearch
+//!   API specification (generated from it; plugin namespaces behind cargo
+//!   features), for everything the curated modules above do not cover;
 //! * [`error::Error`]: the shapes OpenSearch, the security plugin, the
 //!   Amazon gateway and Serverless send, typed, with the server's words and
 //!   a hint for the common mistakes.
@@ -79,6 +82,7 @@ pub mod bulk;
 pub mod client;
 pub mod documents;
 pub mod error;
+pub mod ops;
 mod request;
 pub mod security;
 

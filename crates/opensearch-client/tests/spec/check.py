@@ -52,7 +52,7 @@ def main():
     globals_ = {p["name"] for p in spec["global_parameters"].values()}
 
     def deref(node):
-        while isinstance(node, dict) and "$ref" in node and len(node) == 1:
+        while isinstance(node, dict) and "$ref" in node:
             parts = node["$ref"].lstrip("#/").split("/")
             node = components[parts[1]][parts[2].replace("~1", "/").replace("~0", "~")]
         return node
