@@ -7,7 +7,7 @@
 //! setter, and `tests/spec/check.py` checks what comes out: the method and
 //! path template, that every query parameter is declared, that the body
 //! follows the schema. Every group of the specification must be reached.
-#![cfg(feature = "all-namespaces")]
+#![cfg(all(feature = "all-namespaces", feature = "by-name"))]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

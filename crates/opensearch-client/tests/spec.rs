@@ -29,7 +29,7 @@ use opensearch_client::security::{
 };
 use opensearch_client::{ApiRequest, Client, NodePool};
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use test_support::opensearch::real::{REAL_MASTER_USER, real_node};
 use test_support::opensearch::{Config, FakeOpenSearch, MASTER_PASSWORD, MASTER_USER, engine};
 use test_support::two_targets;
@@ -41,6 +41,7 @@ fn spec_dir() -> PathBuf {
 /// Where the exchanges go: the loopback cluster, or the real node (its
 /// master user, basic auth, TLS trusting its CA). Names are tagged on the
 /// real node, whose state outlives the test.
+#[cfg_attr(not(feature = "by-name"), allow(dead_code))]
 struct Target {
     urls: Vec<String>,
     transport: Arc<BlockingTransport>,
@@ -380,515 +381,530 @@ fn typed_endpoints_follow_the_spec(t: &Target) {
     assert!(summary.starts_with("checked 38 exchanges"), "{summary}");
 }
 
-/// `< 2.13`, `= 2.13`, `>= 2.0`, … against the cluster's version.
-fn version_matches(constraint: &str, version: &str) -> bool {
-    let parse = |v: &str| -> Vec<u32> { v.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
-    let c = constraint.trim();
-    let (op, v) = ["<=", ">=", "<", ">", "="]
-        .iter()
-        .find_map(|op| c.strip_prefix(op).map(|rest| (*op, rest.trim())))
-        .unwrap_or(("=", c));
-    let mut have = parse(version);
-    let mut want = parse(v);
-    have.resize(3, 0);
-    want.resize(3, 0);
-    match op {
-        "<" => have < want,
-        "<=" => have <= want,
-        ">" => have > want,
-        ">=" => have >= want,
-        _ => have[..want.len()] == want[..],
+/// The upstream stories, replayed through the generated builders
+/// (`ops::request_by_name`, feature `by-name`).
+#[cfg(feature = "by-name")]
+mod stories {
+    use super::*;
+    use serde_json::Map;
+
+    /// `< 2.13`, `= 2.13`, `>= 2.0`, … against the cluster's version.
+    fn version_matches(constraint: &str, version: &str) -> bool {
+        let parse =
+            |v: &str| -> Vec<u32> { v.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
+        let c = constraint.trim();
+        let (op, v) = ["<=", ">=", "<", ">", "="]
+            .iter()
+            .find_map(|op| c.strip_prefix(op).map(|rest| (*op, rest.trim())))
+            .unwrap_or(("=", c));
+        let mut have = parse(version);
+        let mut want = parse(v);
+        have.resize(3, 0);
+        want.resize(3, 0);
+        match op {
+            "<" => have < want,
+            "<=" => have <= want,
+            ">" => have > want,
+            ">=" => have >= want,
+            _ => have[..want.len()] == want[..],
+        }
     }
-}
 
-fn param(params: &Map<String, Value>, name: &str) -> String {
-    match &params[name] {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+    fn param(params: &Map<String, Value>, name: &str) -> String {
+        match &params[name] {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }
     }
-}
 
-fn from<T: DeserializeOwned>(payload: Option<&Value>) -> T {
-    serde_json::from_value(payload.cloned().unwrap_or(Value::Null))
-        .unwrap_or_else(|e| panic!("the story's payload does not fit the type: {e}"))
-}
+    fn from<T: DeserializeOwned>(payload: Option<&Value>) -> T {
+        serde_json::from_value(payload.cloned().unwrap_or(Value::Null))
+            .unwrap_or_else(|e| panic!("the story's payload does not fit the type: {e}"))
+    }
 
-/// The typed builder for a story step, with its operation group.
-fn typed(
-    method: &str,
-    path: &str,
-    p: &Map<String, Value>,
-    payload: Option<&Value>,
-) -> Option<(&'static str, ApiRequest)> {
-    const API: &str = "/_plugins/_security/api";
-    let ops = || from::<Vec<PatchOp>>(payload);
-    Some(match (method, path) {
-        ("GET", "/") => ("info", api::info()),
-        ("HEAD", "/") => ("ping", api::ping()),
-        ("POST", "/{index}/_doc") => (
-            "index",
-            documents::index_document(&param(p, "index"), None, &payload?).ok()?,
-        ),
-        ("PUT", "/{index}/_doc/{id}") => (
-            "index",
-            documents::index_document(&param(p, "index"), Some(&param(p, "id")), &payload?).ok()?,
-        ),
-        ("GET", "/{index}/_doc/{id}") => (
-            "get",
-            documents::get_document(&param(p, "index"), &param(p, "id")),
-        ),
-        ("HEAD", "/{index}/_doc/{id}") => (
-            "exists",
-            documents::document_exists(&param(p, "index"), &param(p, "id")),
-        ),
-        ("DELETE", "/{index}/_doc/{id}") => (
-            "delete",
-            documents::delete_document(&param(p, "index"), &param(p, "id")),
-        ),
-        ("POST", "/{index}/_search") => (
-            "search",
-            documents::search(&param(p, "index"), payload?).ok()?,
-        ),
-        ("DELETE", "/{index}") => (
-            "indices.delete",
-            documents::delete_index(&param(p, "index")),
-        ),
-        ("DELETE", _) if !path.contains('{') && !path.starts_with(API) => (
-            "indices.delete",
-            documents::delete_index(path.trim_start_matches('/')),
-        ),
-        ("POST", "/_bulk") => {
-            let lines = payload?.as_array()?;
-            let mut body = BulkBody::new();
-            let mut i = 0;
-            while i < lines.len() {
-                let (action, meta) = lines[i].as_object()?.iter().next()?;
-                let index = meta["_index"].as_str()?;
-                let id = meta["_id"].as_str();
-                match action.as_str() {
-                    "index" => body.index(index, id, &lines[i + 1]).ok()?,
-                    "create" => body.create(index, id, &lines[i + 1]).ok()?,
-                    "delete" => {
-                        body.delete(index, id?).ok()?;
-                        i += 1;
-                        continue;
+    /// The typed builder for a story step, with its operation group.
+    fn typed(
+        method: &str,
+        path: &str,
+        p: &Map<String, Value>,
+        payload: Option<&Value>,
+    ) -> Option<(&'static str, ApiRequest)> {
+        const API: &str = "/_plugins/_security/api";
+        let ops = || from::<Vec<PatchOp>>(payload);
+        Some(match (method, path) {
+            ("GET", "/") => ("info", api::info()),
+            ("HEAD", "/") => ("ping", api::ping()),
+            ("POST", "/{index}/_doc") => (
+                "index",
+                documents::index_document(&param(p, "index"), None, &payload?).ok()?,
+            ),
+            ("PUT", "/{index}/_doc/{id}") => (
+                "index",
+                documents::index_document(&param(p, "index"), Some(&param(p, "id")), &payload?)
+                    .ok()?,
+            ),
+            ("GET", "/{index}/_doc/{id}") => (
+                "get",
+                documents::get_document(&param(p, "index"), &param(p, "id")),
+            ),
+            ("HEAD", "/{index}/_doc/{id}") => (
+                "exists",
+                documents::document_exists(&param(p, "index"), &param(p, "id")),
+            ),
+            ("DELETE", "/{index}/_doc/{id}") => (
+                "delete",
+                documents::delete_document(&param(p, "index"), &param(p, "id")),
+            ),
+            ("POST", "/{index}/_search") => (
+                "search",
+                documents::search(&param(p, "index"), payload?).ok()?,
+            ),
+            ("DELETE", "/{index}") => (
+                "indices.delete",
+                documents::delete_index(&param(p, "index")),
+            ),
+            ("DELETE", _) if !path.contains('{') && !path.starts_with(API) => (
+                "indices.delete",
+                documents::delete_index(path.trim_start_matches('/')),
+            ),
+            ("POST", "/_bulk") => {
+                let lines = payload?.as_array()?;
+                let mut body = BulkBody::new();
+                let mut i = 0;
+                while i < lines.len() {
+                    let (action, meta) = lines[i].as_object()?.iter().next()?;
+                    let index = meta["_index"].as_str()?;
+                    let id = meta["_id"].as_str();
+                    match action.as_str() {
+                        "index" => body.index(index, id, &lines[i + 1]).ok()?,
+                        "create" => body.create(index, id, &lines[i + 1]).ok()?,
+                        "delete" => {
+                            body.delete(index, id?).ok()?;
+                            i += 1;
+                            continue;
+                        }
+                        _ => return None,
+                    }
+                    i += 2;
+                }
+                ("bulk", body.into_request())
+            }
+            ("GET" | "POST", "/_plugins/_security/authinfo") if method == "GET" => {
+                ("security.authinfo", security::authinfo())
+            }
+            ("GET", "/_plugins/_security/api/account") => {
+                ("security.get_account_details", security::get_account())
+            }
+            ("PUT", "/_plugins/_security/api/account") => {
+                let body = payload?;
+                (
+                    "security.change_password",
+                    security::change_password(
+                        &Password::new(body["current_password"].as_str()?),
+                        &Password::new(body["password"].as_str()?),
+                    )
+                    .ok()?,
+                )
+            }
+            _ => {
+                let rest = path.strip_prefix(API)?.trim_start_matches('/');
+                let (kind, name) = match rest.split_once('/') {
+                    Some((k, n)) => (k, Some(param(p, n.trim_matches(|c| c == '{' || c == '}')))),
+                    None => (rest, None),
+                };
+                match (kind, method, name) {
+                    ("roles", "GET", None) => ("security.get_roles", security::get_roles()),
+                    ("roles", "GET", Some(n)) => ("security.get_role", security::get_role(&n)),
+                    ("roles", "PUT", Some(n)) => (
+                        "security.create_role",
+                        security::put_role(&n, &from::<Role>(payload)).ok()?,
+                    ),
+                    ("roles", "PATCH", None) => {
+                        ("security.patch_roles", security::patch_roles(&ops()).ok()?)
+                    }
+                    ("roles", "PATCH", Some(n)) => (
+                        "security.patch_role",
+                        security::patch_role(&n, &ops()).ok()?,
+                    ),
+                    ("roles", "DELETE", Some(n)) => {
+                        ("security.delete_role", security::delete_role(&n))
+                    }
+                    ("rolesmapping", "GET", None) => {
+                        ("security.get_role_mappings", security::get_role_mappings())
+                    }
+                    ("rolesmapping", "GET", Some(n)) => {
+                        ("security.get_role_mapping", security::get_role_mapping(&n))
+                    }
+                    ("rolesmapping", "PUT", Some(n)) => (
+                        "security.create_role_mapping",
+                        security::put_role_mapping(&n, &from::<RoleMapping>(payload)).ok()?,
+                    ),
+                    ("rolesmapping", "PATCH", None) => (
+                        "security.patch_role_mappings",
+                        security::patch_role_mappings(&ops()).ok()?,
+                    ),
+                    ("rolesmapping", "PATCH", Some(n)) => (
+                        "security.patch_role_mapping",
+                        security::patch_role_mapping(&n, &ops()).ok()?,
+                    ),
+                    ("rolesmapping", "DELETE", Some(n)) => (
+                        "security.delete_role_mapping",
+                        security::delete_role_mapping(&n),
+                    ),
+                    ("internalusers", "GET", None) => ("security.get_users", security::get_users()),
+                    ("internalusers", "GET", Some(n)) => {
+                        ("security.get_user", security::get_user(&n))
+                    }
+                    ("internalusers", "PUT", Some(n)) => (
+                        "security.create_user",
+                        security::put_user(&n, &from::<InternalUser>(payload)).ok()?,
+                    ),
+                    ("internalusers", "PATCH", None) => {
+                        ("security.patch_users", security::patch_users(&ops()).ok()?)
+                    }
+                    ("internalusers", "PATCH", Some(n)) => (
+                        "security.patch_user",
+                        security::patch_user(&n, &ops()).ok()?,
+                    ),
+                    ("internalusers", "DELETE", Some(n)) => {
+                        ("security.delete_user", security::delete_user(&n))
                     }
                     _ => return None,
                 }
-                i += 2;
             }
-            ("bulk", body.into_request())
-        }
-        ("GET" | "POST", "/_plugins/_security/authinfo") if method == "GET" => {
-            ("security.authinfo", security::authinfo())
-        }
-        ("GET", "/_plugins/_security/api/account") => {
-            ("security.get_account_details", security::get_account())
-        }
-        ("PUT", "/_plugins/_security/api/account") => {
-            let body = payload?;
-            (
-                "security.change_password",
-                security::change_password(
-                    &Password::new(body["current_password"].as_str()?),
-                    &Password::new(body["password"].as_str()?),
-                )
-                .ok()?,
-            )
-        }
-        _ => {
-            let rest = path.strip_prefix(API)?.trim_start_matches('/');
-            let (kind, name) = match rest.split_once('/') {
-                Some((k, n)) => (k, Some(param(p, n.trim_matches(|c| c == '{' || c == '}')))),
-                None => (rest, None),
-            };
-            match (kind, method, name) {
-                ("roles", "GET", None) => ("security.get_roles", security::get_roles()),
-                ("roles", "GET", Some(n)) => ("security.get_role", security::get_role(&n)),
-                ("roles", "PUT", Some(n)) => (
-                    "security.create_role",
-                    security::put_role(&n, &from::<Role>(payload)).ok()?,
-                ),
-                ("roles", "PATCH", None) => {
-                    ("security.patch_roles", security::patch_roles(&ops()).ok()?)
-                }
-                ("roles", "PATCH", Some(n)) => (
-                    "security.patch_role",
-                    security::patch_role(&n, &ops()).ok()?,
-                ),
-                ("roles", "DELETE", Some(n)) => ("security.delete_role", security::delete_role(&n)),
-                ("rolesmapping", "GET", None) => {
-                    ("security.get_role_mappings", security::get_role_mappings())
-                }
-                ("rolesmapping", "GET", Some(n)) => {
-                    ("security.get_role_mapping", security::get_role_mapping(&n))
-                }
-                ("rolesmapping", "PUT", Some(n)) => (
-                    "security.create_role_mapping",
-                    security::put_role_mapping(&n, &from::<RoleMapping>(payload)).ok()?,
-                ),
-                ("rolesmapping", "PATCH", None) => (
-                    "security.patch_role_mappings",
-                    security::patch_role_mappings(&ops()).ok()?,
-                ),
-                ("rolesmapping", "PATCH", Some(n)) => (
-                    "security.patch_role_mapping",
-                    security::patch_role_mapping(&n, &ops()).ok()?,
-                ),
-                ("rolesmapping", "DELETE", Some(n)) => (
-                    "security.delete_role_mapping",
-                    security::delete_role_mapping(&n),
-                ),
-                ("internalusers", "GET", None) => ("security.get_users", security::get_users()),
-                ("internalusers", "GET", Some(n)) => ("security.get_user", security::get_user(&n)),
-                ("internalusers", "PUT", Some(n)) => (
-                    "security.create_user",
-                    security::put_user(&n, &from::<InternalUser>(payload)).ok()?,
-                ),
-                ("internalusers", "PATCH", None) => {
-                    ("security.patch_users", security::patch_users(&ops()).ok()?)
-                }
-                ("internalusers", "PATCH", Some(n)) => (
-                    "security.patch_user",
-                    security::patch_user(&n, &ops()).ok()?,
-                ),
-                ("internalusers", "DELETE", Some(n)) => {
-                    ("security.delete_user", security::delete_user(&n))
-                }
-                _ => return None,
-            }
-        }
-    })
-}
-
-/// Drops empty arrays, objects and nulls, which the client leaves out
-/// where the stories spell them.
-fn normalise(v: &Value) -> Value {
-    match v {
-        Value::Object(o) => Value::Object(
-            o.iter()
-                .map(|(k, v)| (k.clone(), normalise(v)))
-                .filter(|(_, v)| {
-                    !matches!(v, Value::Null)
-                        && !matches!(v, Value::Array(a) if a.is_empty())
-                        && !matches!(v, Value::Object(o) if o.is_empty())
-                })
-                .collect(),
-        ),
-        Value::Array(a) => Value::Array(a.iter().map(normalise).collect()),
-        other => other.clone(),
-    }
-}
-
-/// True when `want` is part of `have`: object keys and array elements in
-/// place.
-fn contains(have: &Value, want: &Value) -> bool {
-    match (have, want) {
-        (Value::Object(h), Value::Object(w)) => w
-            .iter()
-            .all(|(k, wv)| h.get(k).is_some_and(|hv| contains(hv, wv))),
-        (Value::Array(h), Value::Array(w)) => {
-            w.len() <= h.len() && w.iter().zip(h).all(|(wv, hv)| contains(hv, wv))
-        }
-        (h, w) => h == w,
-    }
-}
-
-#[derive(Default, Debug)]
-struct Tally {
-    /// Steps built by the generated builders (all of them).
-    generated: usize,
-    /// Of those, steps a curated builder also exists for (and agrees).
-    curated: usize,
-    skipped: usize,
-}
-
-/// The spec's operations: (group, method, path template).
-fn spec_operations() -> &'static [(String, String, String)] {
-    static OPS: std::sync::OnceLock<Vec<(String, String, String)>> = std::sync::OnceLock::new();
-    OPS.get_or_init(|| {
-        let spec: Value =
-            serde_json::from_slice(&std::fs::read(spec_dir().join("operations.json")).unwrap())
-                .unwrap();
-        spec["operations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|o| {
-                let s = |k: &str| o[k].as_str().unwrap().to_string();
-                (s("group"), s("method"), s("path"))
-            })
-            .collect()
-    })
-}
-
-/// The operation group of a step, and its parameters: a story names the
-/// path template and the parameters, or (rarely) a literal path, whose
-/// segments then fill the template's holes.
-fn spec_group(
-    method: &str,
-    path: &str,
-    params: &Map<String, Value>,
-) -> (String, Map<String, Value>) {
-    let ops = spec_operations();
-    if let Some((g, _, _)) = ops.iter().find(|(_, m, p)| m == method && p == path) {
-        return (g.clone(), params.clone());
-    }
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    for (g, m, template) in ops {
-        let holes: Vec<&str> = template.trim_matches('/').split('/').collect();
-        if m != method || holes.len() != segments.len() {
-            continue;
-        }
-        let mut filled = params.clone();
-        let fits = holes.iter().zip(&segments).all(|(h, s)| {
-            match h.strip_prefix('{').and_then(|h| h.strip_suffix('}')) {
-                Some(name) => {
-                    filled.insert(name.to_string(), Value::String(s.to_string()));
-                    true
-                }
-                None => h == s,
-            }
-        });
-        if fits {
-            return (g.clone(), filled);
-        }
-    }
-    panic!("{method} {path} is no operation of the spec")
-}
-
-/// Runs one step through the generated builders (`ops::request_by_name`);
-/// where a curated builder exists too, it must build the same method, path
-/// and body. `expect` holds the statuses allowed.
-fn step(r: &mut Recorder, tally: &mut Tally, step: &Value, expect: &[u16], story: &str) {
-    let method = step["method"].as_str().unwrap_or("GET");
-    let path = step["path"].as_str().unwrap();
-    let empty = Map::new();
-    let params = step["parameters"].as_object().unwrap_or(&empty);
-    let payload = step["request"].get("payload");
-    let (group, by_name) = spec_group(method, path, params);
-    let m: http::Method = method.parse().unwrap();
-    let req = opensearch_client::ops::request_by_name(&group, Some(&m), &by_name, payload)
-        .unwrap_or_else(|e| panic!("{story}: {method} {path}: {e}"));
-    tally.generated += 1;
-    let body_of = |req: &ApiRequest| -> Option<Value> {
-        let body = req.body.as_ref()?;
-        Some(if req.content_type == "application/x-ndjson" {
-            Value::Array(
-                body.split(|&c| c == b'\n')
-                    .filter(|l| !l.is_empty())
-                    .map(|l| serde_json::from_slice(l).unwrap())
-                    .collect(),
-            )
-        } else {
-            serde_json::from_slice(body).unwrap()
         })
-    };
-    if let Some(want) = payload {
-        assert_eq!(
-            body_of(&req).as_ref().map(normalise),
-            Some(normalise(want)),
-            "{story}: {method} {path}: the generated body"
-        );
     }
-    if let Some((typed_group, typed_req)) = typed(method, path, params, payload) {
-        tally.curated += 1;
-        assert_eq!(typed_group, group, "{story}: {method} {path}");
-        assert_eq!(
-            (&typed_req.method, &typed_req.path),
-            (&req.method, &req.path),
-            "{story}: the curated and generated builders differ"
-        );
-        if let Some(want) = payload {
-            assert_eq!(
-                body_of(&typed_req).as_ref().map(normalise),
-                Some(normalise(want)),
-                "{story}: {method} {path}: the curated body"
-            );
+
+    /// Drops empty arrays, objects and nulls, which the client leaves out
+    /// where the stories spell them.
+    fn normalise(v: &Value) -> Value {
+        match v {
+            Value::Object(o) => Value::Object(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), normalise(v)))
+                    .filter(|(_, v)| {
+                        !matches!(v, Value::Null)
+                            && !matches!(v, Value::Array(a) if a.is_empty())
+                            && !matches!(v, Value::Object(o) if o.is_empty())
+                    })
+                    .collect(),
+            ),
+            Value::Array(a) => Value::Array(a.iter().map(normalise).collect()),
+            other => other.clone(),
         }
     }
-    let resp = r.send(Some(&group), &req);
-    let status = resp.status().as_u16();
-    assert!(
-        expect.contains(&status),
-        "{story}: {method} {path}: status {status}, the story expects {expect:?}: {}",
-        String::from_utf8_lossy(resp.body())
-    );
-    if let Some(want) = step["response"].get("payload") {
-        let have: Value = serde_json::from_slice(resp.body()).unwrap();
-        assert!(
-            contains(&have, want),
-            "{story}: {method} {path}: {have} does not hold {want}"
-        );
-    }
-}
 
-fn statuses(v: &Value, default: &[u16]) -> Vec<u16> {
-    match v {
-        Value::Array(a) => a
-            .iter()
-            .filter_map(|s| s.as_u64())
-            .map(|s| s as u16)
-            .collect(),
-        Value::Number(n) => vec![n.as_u64().unwrap_or(0) as u16],
-        _ => default.to_vec(),
-    }
-}
-
-two_targets!(
-    upstream_stories_replay,
-    upstream_stories_replay_fake,
-    upstream_stories_replay_real
-);
-
-fn upstream_stories_replay(first: &Target) {
-    let stories: Map<String, Value> =
-        serde_json::from_slice(&std::fs::read(spec_dir().join("stories.json")).unwrap()).unwrap();
-    assert_eq!(stories.len(), 8);
-    let mut all = Vec::new();
-    let mut tally = Tally::default();
-    for (name, story) in &stories {
-        // The rolesmapping story replaces all_access's mapping (the master
-        // user's access included): on the real node it is put back after
-        // each story, even when a step fails.
-        let _restore = first.real.then(|| Restore::all_access(first));
-        // Each story on a fresh cluster, as upstream runs them: a new fake,
-        // or the real node without what the stories create.
-        let fresh;
-        let t = if first.real {
-            clean_slate(first);
-            first
-        } else {
-            fresh = Target::fake();
-            &fresh
-        };
-        let mut r = t.recorder();
-        let none = Vec::new();
-        for s in story["prologues"].as_array().unwrap_or(&none) {
-            step(
-                &mut r,
-                &mut tally,
-                &adapt(t, s),
-                &statuses(&s["status"], &[200, 201]),
-                name,
-            );
+    /// True when `want` is part of `have`: object keys and array elements in
+    /// place.
+    fn contains(have: &Value, want: &Value) -> bool {
+        match (have, want) {
+            (Value::Object(h), Value::Object(w)) => w
+                .iter()
+                .all(|(k, wv)| h.get(k).is_some_and(|hv| contains(hv, wv))),
+            (Value::Array(h), Value::Array(w)) => {
+                w.len() <= h.len() && w.iter().zip(h).all(|(wv, hv)| contains(hv, wv))
+            }
+            (h, w) => h == w,
         }
-        for c in story["chapters"].as_array().unwrap() {
-            if let Some(v) = c["version"].as_str()
-                && !version_matches(v, &t.version)
-            {
-                tally.skipped += 1;
+    }
+
+    #[derive(Default, Debug)]
+    struct Tally {
+        /// Steps built by the generated builders (all of them).
+        generated: usize,
+        /// Of those, steps a curated builder also exists for (and agrees).
+        curated: usize,
+        skipped: usize,
+    }
+
+    /// The spec's operations: (group, method, path template).
+    fn spec_operations() -> &'static [(String, String, String)] {
+        static OPS: std::sync::OnceLock<Vec<(String, String, String)>> = std::sync::OnceLock::new();
+        OPS.get_or_init(|| {
+            let spec: Value =
+                serde_json::from_slice(&std::fs::read(spec_dir().join("operations.json")).unwrap())
+                    .unwrap();
+            spec["operations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| {
+                    let s = |k: &str| o[k].as_str().unwrap().to_string();
+                    (s("group"), s("method"), s("path"))
+                })
+                .collect()
+        })
+    }
+
+    /// The operation group of a step, and its parameters: a story names the
+    /// path template and the parameters, or (rarely) a literal path, whose
+    /// segments then fill the template's holes.
+    fn spec_group(
+        method: &str,
+        path: &str,
+        params: &Map<String, Value>,
+    ) -> (String, Map<String, Value>) {
+        let ops = spec_operations();
+        if let Some((g, _, _)) = ops.iter().find(|(_, m, p)| m == method && p == path) {
+            return (g.clone(), params.clone());
+        }
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        for (g, m, template) in ops {
+            let holes: Vec<&str> = template.trim_matches('/').split('/').collect();
+            if m != method || holes.len() != segments.len() {
                 continue;
             }
-            step(
-                &mut r,
-                &mut tally,
-                &adapt(t, c),
-                &statuses(&c["response"]["status"], &[200]),
-                name,
-            );
-        }
-        for s in story["epilogues"].as_array().unwrap_or(&none) {
-            step(
-                &mut r,
-                &mut tally,
-                &adapt(t, s),
-                &statuses(&s["status"], &[200, 201]),
-                name,
-            );
-        }
-        all.extend(r.exchanges);
-    }
-    // Every step through the generated builders; the curated ones agree
-    // where they exist.
-    assert_eq!(
-        (tally.generated, tally.curated, tally.skipped),
-        (40, 39, 3),
-        "{tally:?}"
-    );
-    let summary = check(&all);
-    assert!(summary.starts_with("checked 40 exchanges"), "{summary}");
-}
-
-/// Upstream runs the stories with the master password
-/// `myStrongPassword123!`; the account story's password change gives it as
-/// the current one.
-fn adapt(t: &Target, step: &Value) -> Value {
-    let mut step = step.clone();
-    if let Some(current) = step
-        .pointer_mut("/request/payload/current_password")
-        .filter(|v| v.as_str() == Some(MASTER_PASSWORD))
-    {
-        *current = Value::String(t.password.clone());
-    }
-    step
-}
-
-/// Removes what the stories create from the real node (left over when an
-/// earlier run failed half-way).
-fn clean_slate(t: &Target) {
-    let client = t.client();
-    for path in [
-        "/movies",
-        "/_plugins/_security/api/rolesmapping/test",
-        "/_plugins/_security/api/internalusers/test",
-        "/_plugins/_security/api/roles/test",
-    ] {
-        let resp = pollster::block_on(client.send(&ApiRequest::new(http::Method::DELETE, path)))
-            .expect("the real node answers");
-        assert!(
-            [200, 404].contains(&resp.status().as_u16()),
-            "DELETE {path}: {}",
-            String::from_utf8_lossy(resp.body())
-        );
-    }
-}
-
-/// Puts a role mapping back as it was (what the plugin computes,
-/// `reserved`/`hidden`/`static`, left out) when dropped.
-struct Restore {
-    client: Client,
-    name: &'static str,
-    mapping: Value,
-}
-
-impl Restore {
-    fn all_access(t: &Target) -> Self {
-        let client = t.client();
-        let mut all: RoleMappings =
-            pollster::block_on(client.call(&security::get_role_mapping("all_access"))).unwrap();
-        let mut mapping = serde_json::to_value(all.remove("all_access").unwrap()).unwrap();
-        if let Some(m) = mapping.as_object_mut() {
-            for computed in ["reserved", "hidden", "static"] {
-                m.remove(computed);
+            let mut filled = params.clone();
+            let fits = holes.iter().zip(&segments).all(|(h, s)| {
+                match h.strip_prefix('{').and_then(|h| h.strip_suffix('}')) {
+                    Some(name) => {
+                        filled.insert(name.to_string(), Value::String(s.to_string()));
+                        true
+                    }
+                    None => h == s,
+                }
+            });
+            if fits {
+                return (g.clone(), filled);
             }
         }
-        Self {
-            client,
-            name: "all_access",
-            mapping,
+        panic!("{method} {path} is no operation of the spec")
+    }
+
+    /// Runs one step through the generated builders (`ops::request_by_name`);
+    /// where a curated builder exists too, it must build the same method, path
+    /// and body. `expect` holds the statuses allowed.
+    fn step(r: &mut Recorder, tally: &mut Tally, step: &Value, expect: &[u16], story: &str) {
+        let method = step["method"].as_str().unwrap_or("GET");
+        let path = step["path"].as_str().unwrap();
+        let empty = Map::new();
+        let params = step["parameters"].as_object().unwrap_or(&empty);
+        let payload = step["request"].get("payload");
+        let (group, by_name) = spec_group(method, path, params);
+        let m: http::Method = method.parse().unwrap();
+        let req = opensearch_client::ops::request_by_name(&group, Some(&m), &by_name, payload)
+            .unwrap_or_else(|e| panic!("{story}: {method} {path}: {e}"));
+        tally.generated += 1;
+        let body_of = |req: &ApiRequest| -> Option<Value> {
+            let body = req.body.as_ref()?;
+            Some(if req.content_type == "application/x-ndjson" {
+                Value::Array(
+                    body.split(|&c| c == b'\n')
+                        .filter(|l| !l.is_empty())
+                        .map(|l| serde_json::from_slice(l).unwrap())
+                        .collect(),
+                )
+            } else {
+                serde_json::from_slice(body).unwrap()
+            })
+        };
+        if let Some(want) = payload {
+            assert_eq!(
+                body_of(&req).as_ref().map(normalise),
+                Some(normalise(want)),
+                "{story}: {method} {path}: the generated body"
+            );
+        }
+        if let Some((typed_group, typed_req)) = typed(method, path, params, payload) {
+            tally.curated += 1;
+            assert_eq!(typed_group, group, "{story}: {method} {path}");
+            assert_eq!(
+                (&typed_req.method, &typed_req.path),
+                (&req.method, &req.path),
+                "{story}: the curated and generated builders differ"
+            );
+            if let Some(want) = payload {
+                assert_eq!(
+                    body_of(&typed_req).as_ref().map(normalise),
+                    Some(normalise(want)),
+                    "{story}: {method} {path}: the curated body"
+                );
+            }
+        }
+        let resp = r.send(Some(&group), &req);
+        let status = resp.status().as_u16();
+        assert!(
+            expect.contains(&status),
+            "{story}: {method} {path}: status {status}, the story expects {expect:?}: {}",
+            String::from_utf8_lossy(resp.body())
+        );
+        if let Some(want) = step["response"].get("payload") {
+            let have: Value = serde_json::from_slice(resp.body()).unwrap();
+            assert!(
+                contains(&have, want),
+                "{story}: {method} {path}: {have} does not hold {want}"
+            );
+        }
+    }
+
+    fn statuses(v: &Value, default: &[u16]) -> Vec<u16> {
+        match v {
+            Value::Array(a) => a
+                .iter()
+                .filter_map(|s| s.as_u64())
+                .map(|s| s as u16)
+                .collect(),
+            Value::Number(n) => vec![n.as_u64().unwrap_or(0) as u16],
+            _ => default.to_vec(),
+        }
+    }
+
+    two_targets!(
+        upstream_stories_replay,
+        upstream_stories_replay_fake,
+        upstream_stories_replay_real
+    );
+
+    fn upstream_stories_replay(first: &Target) {
+        let stories: Map<String, Value> =
+            serde_json::from_slice(&std::fs::read(spec_dir().join("stories.json")).unwrap())
+                .unwrap();
+        assert_eq!(stories.len(), 8);
+        let mut all = Vec::new();
+        let mut tally = Tally::default();
+        for (name, story) in &stories {
+            // The rolesmapping story replaces all_access's mapping (the master
+            // user's access included): on the real node it is put back after
+            // each story, even when a step fails.
+            let _restore = first.real.then(|| Restore::all_access(first));
+            // Each story on a fresh cluster, as upstream runs them: a new fake,
+            // or the real node without what the stories create.
+            let fresh;
+            let t = if first.real {
+                clean_slate(first);
+                first
+            } else {
+                fresh = Target::fake();
+                &fresh
+            };
+            let mut r = t.recorder();
+            let none = Vec::new();
+            for s in story["prologues"].as_array().unwrap_or(&none) {
+                step(
+                    &mut r,
+                    &mut tally,
+                    &adapt(t, s),
+                    &statuses(&s["status"], &[200, 201]),
+                    name,
+                );
+            }
+            for c in story["chapters"].as_array().unwrap() {
+                if let Some(v) = c["version"].as_str()
+                    && !version_matches(v, &t.version)
+                {
+                    tally.skipped += 1;
+                    continue;
+                }
+                step(
+                    &mut r,
+                    &mut tally,
+                    &adapt(t, c),
+                    &statuses(&c["response"]["status"], &[200]),
+                    name,
+                );
+            }
+            for s in story["epilogues"].as_array().unwrap_or(&none) {
+                step(
+                    &mut r,
+                    &mut tally,
+                    &adapt(t, s),
+                    &statuses(&s["status"], &[200, 201]),
+                    name,
+                );
+            }
+            all.extend(r.exchanges);
+        }
+        // Every step through the generated builders; the curated ones agree
+        // where they exist.
+        assert_eq!(
+            (tally.generated, tally.curated, tally.skipped),
+            (40, 39, 3),
+            "{tally:?}"
+        );
+        let summary = check(&all);
+        assert!(summary.starts_with("checked 40 exchanges"), "{summary}");
+    }
+
+    /// Upstream runs the stories with the master password
+    /// `myStrongPassword123!`; the account story's password change gives it as
+    /// the current one.
+    fn adapt(t: &Target, step: &Value) -> Value {
+        let mut step = step.clone();
+        if let Some(current) = step
+            .pointer_mut("/request/payload/current_password")
+            .filter(|v| v.as_str() == Some(MASTER_PASSWORD))
+        {
+            *current = Value::String(t.password.clone());
+        }
+        step
+    }
+
+    /// Removes what the stories create from the real node (left over when an
+    /// earlier run failed half-way).
+    fn clean_slate(t: &Target) {
+        let client = t.client();
+        for path in [
+            "/movies",
+            "/_plugins/_security/api/rolesmapping/test",
+            "/_plugins/_security/api/internalusers/test",
+            "/_plugins/_security/api/roles/test",
+        ] {
+            let resp =
+                pollster::block_on(client.send(&ApiRequest::new(http::Method::DELETE, path)))
+                    .expect("the real node answers");
+            assert!(
+                [200, 404].contains(&resp.status().as_u16()),
+                "DELETE {path}: {}",
+                String::from_utf8_lossy(resp.body())
+            );
+        }
+    }
+
+    /// Puts a role mapping back as it was (what the plugin computes,
+    /// `reserved`/`hidden`/`static`, left out) when dropped.
+    struct Restore {
+        client: Client,
+        name: &'static str,
+        mapping: Value,
+    }
+
+    impl Restore {
+        fn all_access(t: &Target) -> Self {
+            let client = t.client();
+            let mut all: RoleMappings =
+                pollster::block_on(client.call(&security::get_role_mapping("all_access"))).unwrap();
+            let mut mapping = serde_json::to_value(all.remove("all_access").unwrap()).unwrap();
+            if let Some(m) = mapping.as_object_mut() {
+                for computed in ["reserved", "hidden", "static"] {
+                    m.remove(computed);
+                }
+            }
+            Self {
+                client,
+                name: "all_access",
+                mapping,
+            }
+        }
+    }
+
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let req = ApiRequest::new(
+                http::Method::PUT,
+                format!("/_plugins/_security/api/rolesmapping/{}", self.name),
+            )
+            .json(&self.mapping)
+            .unwrap();
+            let resp = pollster::block_on(self.client.send(&req)).unwrap();
+            assert!(
+                resp.status().is_success(),
+                "could not put {} back: {}",
+                self.name,
+                String::from_utf8_lossy(resp.body())
+            );
         }
     }
 }
-
-impl Drop for Restore {
-    fn drop(&mut self) {
-        let req = ApiRequest::new(
-            http::Method::PUT,
-            format!("/_plugins/_security/api/rolesmapping/{}", self.name),
-        )
-        .json(&self.mapping)
-        .unwrap();
-        let resp = pollster::block_on(self.client.send(&req)).unwrap();
-        assert!(
-            resp.status().is_success(),
-            "could not put {} back: {}",
-            self.name,
-            String::from_utf8_lossy(resp.body())
-        );
-    }
-}
-
 #[test]
 fn the_spec_check_catches_a_wrong_request() {
     let t = Target::fake();

@@ -10,13 +10,63 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &[
+    "bulk",
+    "bulk_stream",
+    "clear_scroll",
+    "count",
+    "create",
+    "create_pit",
+    "delete",
+    "delete_all_pits",
+    "delete_by_query",
+    "delete_by_query_rethrottle",
+    "delete_pit",
+    "delete_script",
+    "exists",
+    "exists_source",
+    "explain",
+    "field_caps",
+    "get",
+    "get_all_pits",
+    "get_script",
+    "get_script_context",
+    "get_script_languages",
+    "get_source",
+    "index",
+    "info",
+    "mget",
+    "msearch",
+    "msearch_template",
+    "mtermvectors",
+    "ping",
+    "put_script",
+    "rank_eval",
+    "reindex",
+    "reindex_rethrottle",
+    "render_search_template",
+    "scripts_painless_execute",
+    "scroll",
+    "search",
+    "search_shards",
+    "search_template",
+    "termvectors",
+    "update",
+    "update_by_query",
+    "update_by_query_rethrottle",
+];
 
 /// `bulk`: Allows to perform multiple index/update/delete operations in a single request.
 ///
 /// `PUT /_bulk`, `POST /_bulk`, `PUT /{index}/_bulk`, `POST /{index}/_bulk`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/document-apis/bulk/>.
+#[inline]
 pub fn bulk() -> Bulk {
     Bulk {
         parts: b::Parts::default(),
@@ -32,98 +82,87 @@ pub struct Bulk {
 
 impl Bulk {
     /// Path parameter `index`: Name of the data stream, index, or index alias to perform bulk actions on.
+    #[inline]
     pub fn index(mut self, value: impl Into<String>) -> Self {
         self.parts.path("index", b::List::from(value.into()));
         self
     }
     /// `_source`: `true` or `false` to return the `_source` field or not, or a list of fields to return.
+    #[inline]
     pub fn source(mut self, value: impl Into<String>) -> Self {
         self.parts.query("_source", value.into());
         self
     }
     /// `_source_excludes`: A comma-separated list of source fields to exclude from the response.
+    #[inline]
     pub fn source_excludes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_excludes", value.into().joined());
         self
     }
     /// `_source_includes`: A comma-separated list of source fields to include in the response.
+    #[inline]
     pub fn source_includes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_includes", value.into().joined());
         self
     }
     /// `index`: Name of the data stream, index, or index alias to perform bulk actions on.
+    #[inline]
     pub fn index_param(mut self, value: impl Into<String>) -> Self {
         self.parts.query("index", value.into());
         self
     }
     /// `pipeline`: ID of the pipeline to use to preprocess incoming documents. If the index has a default ingest pipeline specified, then setting the value to `_none` disables the default ingest pipeline for this request. If a final pipeline is configured it will always run, regardless of the value of this parameter.
+    #[inline]
     pub fn pipeline(mut self, value: impl Into<String>) -> Self {
         self.parts.query("pipeline", value.into());
         self
     }
     /// `refresh`: If `true`, OpenSearch refreshes the affected shards to make this operation visible to search, if `wait_for` then wait for a refresh to make this operation visible to search, if `false` do nothing with refreshes. Valid values: `true`, `false`, `wait_for`.
+    #[inline]
     pub fn refresh(mut self, value: impl Into<String>) -> Self {
         self.parts.query("refresh", value.into());
         self
     }
     /// `require_alias`: If `true`, the request's actions must target an index alias.
+    #[inline]
     pub fn require_alias(mut self, value: bool) -> Self {
         self.parts.query("require_alias", value.to_string());
         self
     }
     /// `routing`: A custom value used to route operations to a specific shard.
+    #[inline]
     pub fn routing(mut self, value: impl Into<String>) -> Self {
         self.parts.query("routing", value.into());
         self
     }
     /// `timeout`: Period each action waits for the following operations: automatic index creation, dynamic mapping updates, waiting for active shards.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `type`: Default document type for items which don't provide one.
+    #[inline]
     pub fn r#type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("type", value.into());
         self
     }
     /// `wait_for_active_shards`: The number of shard copies that must be active before proceeding with the operation. Set to all or any positive integer up to the total number of shards in the index (`number_of_replicas+1`).
+    #[inline]
     pub fn wait_for_active_shards(mut self, value: impl Into<String>) -> Self {
         self.parts.query("wait_for_active_shards", value.into());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (POST, PUT); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The body as newline-delimited JSON, one line per item (required).
+    #[inline]
     pub fn ndjson<I, T>(mut self, lines: I) -> Self
     where
         I: IntoIterator<Item = T>,
@@ -133,14 +172,23 @@ impl Bulk {
         self
     }
     /// The body as bytes of a media type the operation takes (`application/x-ndjson`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_BULK)
+    }
+}
+
+impl b::Common for Bulk {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -175,6 +223,7 @@ const GROUP_BULK: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `bulk`.
 pub(super) fn by_name_bulk(
@@ -194,9 +243,6 @@ pub(super) fn by_name_bulk(
     }
     if let Some(v) = b::optional::<b::List>(params, "_source_includes")? {
         b = b.source_includes(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "index")? {
-        b = b.index_param(v);
     }
     if let Some(v) = b::optional::<String>(params, "pipeline")? {
         b = b.pipeline(v);
@@ -237,7 +283,6 @@ pub(super) fn by_name_bulk(
             "_source",
             "_source_excludes",
             "_source_includes",
-            "index",
             "pipeline",
             "refresh",
             "require_alias",
@@ -269,6 +314,7 @@ pub(super) fn by_name_bulk(
 /// `PUT /_bulk/stream`, `POST /_bulk/stream`, `PUT /{index}/_bulk/stream`, `POST /{index}/_bulk/stream`.
 ///
 /// Added in OpenSearch 2.17. Documentation: <https://docs.opensearch.org/latest/api-reference/document-apis/bulk-streaming/>.
+#[inline]
 pub fn bulk_stream() -> BulkStream {
     BulkStream {
         parts: b::Parts::default(),
@@ -284,103 +330,93 @@ pub struct BulkStream {
 
 impl BulkStream {
     /// Path parameter `index`: Name of the data stream, index, or index alias to perform bulk actions on.
+    #[inline]
     pub fn index(mut self, value: impl Into<String>) -> Self {
         self.parts.path("index", b::List::from(value.into()));
         self
     }
     /// `_source`: `true` or `false` to return the `_source` field or not, or a list of fields to return.
+    #[inline]
     pub fn source(mut self, value: impl Into<String>) -> Self {
         self.parts.query("_source", value.into());
         self
     }
     /// `_source_excludes`: A comma-separated list of source fields to exclude from the response.
+    #[inline]
     pub fn source_excludes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_excludes", value.into().joined());
         self
     }
     /// `_source_includes`: A comma-separated list of source fields to include in the response.
+    #[inline]
     pub fn source_includes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_includes", value.into().joined());
         self
     }
     /// `batch_interval`: Specifies for how long bulk operations should be accumulated into a batch before sending the batch to data nodes.
+    #[inline]
     pub fn batch_interval(mut self, value: impl Into<String>) -> Self {
         self.parts.query("batch_interval", value.into());
         self
     }
     /// `batch_size`: Specifies how many bulk operations should be accumulated into a batch before sending the batch to data nodes.
+    #[inline]
     pub fn batch_size(mut self, value: i64) -> Self {
         self.parts.query("batch_size", value.to_string());
         self
     }
     /// `pipeline`: ID of the pipeline to use to preprocess incoming documents. If the index has a default ingest pipeline specified, then setting the value to `_none` disables the default ingest pipeline for this request. If a final pipeline is configured it will always run, regardless of the value of this parameter.
+    #[inline]
     pub fn pipeline(mut self, value: impl Into<String>) -> Self {
         self.parts.query("pipeline", value.into());
         self
     }
     /// `refresh`: If `true`, OpenSearch refreshes the affected shards to make this operation visible to search, if `wait_for` then wait for a refresh to make this operation visible to search, if `false` do nothing with refreshes. Valid values: `true`, `false`, `wait_for`.
+    #[inline]
     pub fn refresh(mut self, value: impl Into<String>) -> Self {
         self.parts.query("refresh", value.into());
         self
     }
     /// `require_alias`: If `true`, the request's actions must target an index alias.
+    #[inline]
     pub fn require_alias(mut self, value: bool) -> Self {
         self.parts.query("require_alias", value.to_string());
         self
     }
     /// `routing`: A custom value used to route operations to a specific shard.
+    #[inline]
     pub fn routing(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("routing", value.into().joined());
         self
     }
     /// `timeout`: Period each action waits for the following operations: automatic index creation, dynamic mapping updates, waiting for active shards.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `type`: Default document type for items which don't provide one.
+    #[inline]
     pub fn r#type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("type", value.into());
         self
     }
     /// `wait_for_active_shards`: The number of shard copies that must be active before proceeding with the operation. Set to all or any positive integer up to the total number of shards in the index (`number_of_replicas+1`).
+    #[inline]
     pub fn wait_for_active_shards(mut self, value: impl Into<String>) -> Self {
         self.parts.query("wait_for_active_shards", value.into());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (POST, PUT); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The body as newline-delimited JSON, one line per item (required).
+    #[inline]
     pub fn ndjson<I, T>(mut self, lines: I) -> Self
     where
         I: IntoIterator<Item = T>,
@@ -390,14 +426,23 @@ impl BulkStream {
         self
     }
     /// The body as bytes of a media type the operation takes (`application/x-ndjson`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_BULK_STREAM)
+    }
+}
+
+impl b::Common for BulkStream {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -432,6 +477,7 @@ const GROUP_BULK_STREAM: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `bulk_stream`.
 pub(super) fn by_name_bulk_stream(
@@ -530,6 +576,7 @@ pub(super) fn by_name_bulk_stream(
 /// `DELETE /_search/scroll`, `DELETE /_search/scroll/{scroll_id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/scroll/>.
+#[inline]
 pub fn clear_scroll() -> ClearScroll {
     ClearScroll {
         parts: b::Parts::default(),
@@ -545,54 +592,35 @@ pub struct ClearScroll {
 
 impl ClearScroll {
     /// Path parameter `scroll_id`: A comma-separated list of scroll IDs to clear. To clear all scroll IDs, use `_all`.
+    #[inline]
     pub fn scroll_id(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("scroll_id", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CLEAR_SCROLL)
+    }
+}
+
+impl b::Common for ClearScroll {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -615,6 +643,7 @@ const GROUP_CLEAR_SCROLL: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `clear_scroll`.
 pub(super) fn by_name_clear_scroll(
@@ -669,6 +698,7 @@ pub(super) fn by_name_clear_scroll(
 /// `GET /_count`, `POST /_count`, `GET /{index}/_count`, `POST /{index}/_count`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/count/>.
+#[inline]
 pub fn count() -> Count {
     Count {
         parts: b::Parts::default(),
@@ -684,132 +714,128 @@ pub struct Count {
 
 impl Count {
     /// Path parameter `index`: A comma-separated list of data streams, indexes, and aliases to search. Supports wildcards (`*`). To search all data streams and indexes, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `analyze_wildcard`: If `true`, wildcard and prefix queries are analyzed. This parameter can only be used when the `q` query string parameter is specified.
+    #[inline]
     pub fn analyze_wildcard(mut self, value: bool) -> Self {
         self.parts.query("analyze_wildcard", value.to_string());
         self
     }
     /// `analyzer`: Analyzer to use for the query string. This parameter can only be used when the `q` query string parameter is specified.
+    #[inline]
     pub fn analyzer(mut self, value: impl Into<String>) -> Self {
         self.parts.query("analyzer", value.into());
         self
     }
     /// `default_operator`: The default operator for query string query: `AND` or `OR`. This parameter can only be used when the `q` query string parameter is specified.
+    #[inline]
     pub fn default_operator(mut self, value: types::Operator) -> Self {
         self.parts
             .query("default_operator", value.as_str().to_string());
         self
     }
     /// `df`: Field to use as default where no field prefix is given in the query string. This parameter can only be used when the `q` query string parameter is specified.
+    #[inline]
     pub fn df(mut self, value: impl Into<String>) -> Self {
         self.parts.query("df", value.into());
         self
     }
     /// `expand_wildcards`: The `expand_wildcards` query parameter.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `ignore_throttled`: If `true`, concrete, expanded or aliased indexes are ignored when frozen.
+    #[inline]
     pub fn ignore_throttled(mut self, value: bool) -> Self {
         self.parts.query("ignore_throttled", value.to_string());
         self
     }
     /// `ignore_unavailable`: If `false`, the request returns an error if it targets a missing or closed index.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `lenient`: If `true`, format-based query failures (such as providing text to a numeric field) in the query string will be ignored.
+    #[inline]
     pub fn lenient(mut self, value: bool) -> Self {
         self.parts.query("lenient", value.to_string());
         self
     }
     /// `min_score`: Sets the minimum `_score` value that documents must have to be included in the result.
+    #[inline]
     pub fn min_score(mut self, value: f64) -> Self {
         self.parts.query("min_score", value.to_string());
         self
     }
     /// `preference`: Specifies the node or shard the operation should be performed on. Random by default.
+    #[inline]
     pub fn preference(mut self, value: impl Into<String>) -> Self {
         self.parts.query("preference", value.into());
         self
     }
     /// `q`: Query in the Lucene query string syntax.
+    #[inline]
     pub fn q(mut self, value: impl Into<String>) -> Self {
         self.parts.query("q", value.into());
         self
     }
     /// `routing`: A custom value used to route operations to a specific shard.
+    #[inline]
     pub fn routing(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("routing", value.into().joined());
         self
     }
     /// `terminate_after`: Maximum number of documents to collect for each shard. If a query reaches this limit, OpenSearch terminates the query early. OpenSearch collects documents before sorting.
+    #[inline]
     pub fn terminate_after(mut self, value: i64) -> Self {
         self.parts.query("terminate_after", value.to_string());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_COUNT)
+    }
+}
+
+impl b::Common for Count {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -844,6 +870,7 @@ const GROUP_COUNT: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `count`.
 pub(super) fn by_name_count(
@@ -954,6 +981,7 @@ pub(super) fn by_name_count(
 /// `PUT /{index}/_create/{id}`, `POST /{index}/_create/{id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/document-apis/index-document/>.
+#[inline]
 pub fn create(index: impl Into<String>, id: impl Into<String>) -> Create {
     let mut parts = b::Parts::default();
     parts.path("index", b::List::from(index.into()));
@@ -970,91 +998,79 @@ pub struct Create {
 
 impl Create {
     /// `pipeline`: ID of the pipeline to use to preprocess incoming documents. If the index has a default ingest pipeline specified, then setting the value to `_none` disables the default ingest pipeline for this request. If a final pipeline is configured it will always run, regardless of the value of this parameter.
+    #[inline]
     pub fn pipeline(mut self, value: impl Into<String>) -> Self {
         self.parts.query("pipeline", value.into());
         self
     }
     /// `refresh`: If `true`, OpenSearch refreshes the affected shards to make this operation visible to search, if `wait_for` then wait for a refresh to make this operation visible to search, if `false` do nothing with refreshes. Valid values: `true`, `false`, `wait_for`.
+    #[inline]
     pub fn refresh(mut self, value: impl Into<String>) -> Self {
         self.parts.query("refresh", value.into());
         self
     }
     /// `routing`: A custom value used to route operations to a specific shard.
+    #[inline]
     pub fn routing(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("routing", value.into().joined());
         self
     }
     /// `timeout`: Period the request waits for the following operations: automatic index creation, dynamic mapping updates, waiting for active shards.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `version`: Explicit version number for concurrency control. The specified version must match the current version of the document for the request to succeed.
+    #[inline]
     pub fn version(mut self, value: i64) -> Self {
         self.parts.query("version", value.to_string());
         self
     }
     /// `version_type`: The specific version type: `external`, `external_gte`.
+    #[inline]
     pub fn version_type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("version_type", value.into());
         self
     }
     /// `wait_for_active_shards`: The number of shard copies that must be active before proceeding with the operation. Set to `all` or any positive integer up to the total number of shards in the index (`number_of_replicas+1`).
+    #[inline]
     pub fn wait_for_active_shards(mut self, value: impl Into<String>) -> Self {
         self.parts.query("wait_for_active_shards", value.into());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (POST, PUT); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CREATE)
+    }
+}
+
+impl b::Common for Create {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1077,6 +1093,7 @@ const GROUP_CREATE: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `create`.
 pub(super) fn by_name_create(
@@ -1160,6 +1177,7 @@ pub(super) fn by_name_create(
 /// `POST /{index}/_search/point_in_time`.
 ///
 /// Added in OpenSearch 2.4. Documentation: <https://docs.opensearch.org/latest/api-reference/search-apis/point-in-time-api/#create-a-pit>.
+#[inline]
 pub fn create_pit(index: impl Into<b::List>, keep_alive: impl Into<String>) -> CreatePit {
     let mut parts = b::Parts::default();
     parts.path("index", index.into());
@@ -1176,75 +1194,60 @@ pub struct CreatePit {
 
 impl CreatePit {
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `allow_partial_pit_creation`: Allow if point in time can be created with partial failures.
+    #[inline]
     pub fn allow_partial_pit_creation(mut self, value: bool) -> Self {
         self.parts
             .query("allow_partial_pit_creation", value.to_string());
         self
     }
     /// `expand_wildcards`: Whether to expand wildcard expression to concrete indexes that are open, closed or both.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `ignore_throttled`: If `true`, concrete, expanded or aliased indexes will be ignored when frozen.
+    #[inline]
     pub fn ignore_throttled(mut self, value: bool) -> Self {
         self.parts.query("ignore_throttled", value.to_string());
         self
     }
     /// `ignore_unavailable`: If `false`, the request returns an error if it targets a missing or closed index.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `preference`: Specify the node or shard the operation should be performed on.
+    #[inline]
     pub fn preference(mut self, value: impl Into<String>) -> Self {
         self.parts.query("preference", value.into());
         self
     }
     /// `routing`: A comma-separated list of specific routing values.
+    #[inline]
     pub fn routing(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("routing", value.into().joined());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CREATE_PIT)
+    }
+}
+
+impl b::Common for CreatePit {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1259,6 +1262,7 @@ const GROUP_CREATE_PIT: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `create_pit`.
 pub(super) fn by_name_create_pit(
@@ -1342,6 +1346,7 @@ pub(super) fn by_name_create_pit(
 /// `DELETE /{index}/_doc/{id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/document-apis/delete-document/>.
+#[inline]
 pub fn delete(index: impl Into<String>, id: impl Into<String>) -> Delete {
     let mut parts = b::Parts::default();
     parts.path("index", b::List::from(index.into()));
@@ -1358,79 +1363,65 @@ pub struct Delete {
 
 impl Delete {
     /// `if_primary_term`: Only perform the operation if the document has this primary term.
+    #[inline]
     pub fn if_primary_term(mut self, value: i64) -> Self {
         self.parts.query("if_primary_term", value.to_string());
         self
     }
     /// `if_seq_no`: Only perform the operation if the document has this sequence number.
+    #[inline]
     pub fn if_seq_no(mut self, value: i64) -> Self {
         self.parts.query("if_seq_no", value.to_string());
         self
     }
     /// `refresh`: If `true`, OpenSearch refreshes the affected shards to make this operation visible to search, if `wait_for` then wait for a refresh to make this operation visible to search, if `false` do nothing with refreshes. Valid values: `true`, `false`, `wait_for`.
+    #[inline]
     pub fn refresh(mut self, value: impl Into<String>) -> Self {
         self.parts.query("refresh", value.into());
         self
     }
     /// `routing`: A custom value used to route operations to a specific shard.
+    #[inline]
     pub fn routing(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("routing", value.into().joined());
         self
     }
     /// `timeout`: Period to wait for active shards.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `version`: Explicit version number for concurrency control. The specified version must match the current version of the document for the request to succeed.
+    #[inline]
     pub fn version(mut self, value: i64) -> Self {
         self.parts.query("version", value.to_string());
         self
     }
     /// `version_type`: The specific version type: `external`, `external_gte`.
+    #[inline]
     pub fn version_type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("version_type", value.into());
         self
     }
     /// `wait_for_active_shards`: The number of shard copies that must be active before proceeding with the operation. Set to `all` or any positive integer up to the total number of shards in the index (`number_of_replicas+1`).
+    #[inline]
     pub fn wait_for_active_shards(mut self, value: impl Into<String>) -> Self {
         self.parts.query("wait_for_active_shards", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE)
+    }
+}
+
+impl b::Common for Delete {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1445,6 +1436,7 @@ const GROUP_DELETE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `delete`.
 pub(super) fn by_name_delete(
@@ -1532,6 +1524,7 @@ pub(super) fn by_name_delete(
 /// `DELETE /_search/point_in_time/_all`.
 ///
 /// Added in OpenSearch 2.4. Documentation: <https://docs.opensearch.org/latest/api-reference/search-apis/point-in-time-api/#delete-pits>.
+#[inline]
 pub fn delete_all_pits() -> DeleteAllPits {
     DeleteAllPits {
         parts: b::Parts::default(),
@@ -1546,40 +1539,18 @@ pub struct DeleteAllPits {
 }
 
 impl DeleteAllPits {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_ALL_PITS)
+    }
+}
+
+impl b::Common for DeleteAllPits {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1594,6 +1565,7 @@ const GROUP_DELETE_ALL_PITS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `delete_all_pits`.
 pub(super) fn by_name_delete_all_pits(
@@ -1636,6 +1608,7 @@ pub(super) fn by_name_delete_all_pits(
 /// `POST /{index}/_delete_by_query`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/document-apis/delete-by-query/>.
+#[inline]
 pub fn delete_by_query(index: impl Into<b::List>) -> DeleteByQuery {
     let mut parts = b::Parts::default();
     parts.path("index", index.into());
@@ -1651,210 +1624,228 @@ pub struct DeleteByQuery {
 
 impl DeleteByQuery {
     /// `_source`: Set to `true` or `false` to return the `_source` field or not, or a list of fields to return.
+    #[inline]
     pub fn source(mut self, value: impl Into<String>) -> Self {
         self.parts.query("_source", value.into());
         self
     }
     /// `_source_excludes`: List of fields to exclude from the returned `_source` field.
+    #[inline]
     pub fn source_excludes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_excludes", value.into().joined());
         self
     }
     /// `_source_includes`: List of fields to extract and return from the `_source` field.
+    #[inline]
     pub fn source_includes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_includes", value.into().joined());
         self
     }
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes. For example, a request targeting `foo*,bar*` returns an error if an index starts with `foo` but no index starts with `bar`.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `analyze_wildcard`: If `true`, wildcard and prefix queries are analyzed.
+    #[inline]
     pub fn analyze_wildcard(mut self, value: bool) -> Self {
         self.parts.query("analyze_wildcard", value.to_string());
         self
     }
     /// `analyzer`: Analyzer to use for the query string.
+    #[inline]
     pub fn analyzer(mut self, value: impl Into<String>) -> Self {
         self.parts.query("analyzer", value.into());
         self
     }
     /// `conflicts`: What to do if delete by query hits version conflicts: `abort` or `proceed`.
+    #[inline]
     pub fn conflicts(mut self, value: impl Into<String>) -> Self {
         self.parts.query("conflicts", value.into());
         self
     }
     /// `default_operator`: The default operator for query string query: `AND` or `OR`.
+    #[inline]
     pub fn default_operator(mut self, value: types::Operator) -> Self {
         self.parts
             .query("default_operator", value.as_str().to_string());
         self
     }
     /// `df`: Field to use as default where no field prefix is given in the query string.
+    #[inline]
     pub fn df(mut self, value: impl Into<String>) -> Self {
         self.parts.query("df", value.into());
         self
     }
     /// `expand_wildcards`: Type of index that wildcard patterns can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams. Supports comma-separated values, such as `open,hidden`. Valid values are: `all`, `open`, `closed`, `hidden`, `none`.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `from`: Starting offset.
+    #[inline]
     pub fn from(mut self, value: i64) -> Self {
         self.parts.query("from", value.to_string());
         self
     }
     /// `ignore_unavailable`: If `false`, the request returns an error if it targets a missing or closed index.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `lenient`: If `true`, format-based query failures (such as providing text to a numeric field) in the query string will be ignored.
+    #[inline]
     pub fn lenient(mut self, value: bool) -> Self {
         self.parts.query("lenient", value.to_string());
         self
     }
     /// `max_docs`: Maximum number of documents to process. Defaults to all documents.
+    #[inline]
     pub fn max_docs(mut self, value: i64) -> Self {
         self.parts.query("max_docs", value.to_string());
         self
     }
     /// `preference`: Specifies the node or shard the operation should be performed on. Random by default.
+    #[inline]
     pub fn preference(mut self, value: impl Into<String>) -> Self {
         self.parts.query("preference", value.into());
         self
     }
     /// `q`: Query in the Lucene query string syntax.
+    #[inline]
     pub fn q(mut self, value: impl Into<String>) -> Self {
         self.parts.query("q", value.into());
         self
     }
     /// `refresh`: If `true`, OpenSearch refreshes all shards involved in the delete by query after the request completes.
+    #[inline]
     pub fn refresh(mut self, value: impl Into<String>) -> Self {
         self.parts.query("refresh", value.into());
         self
     }
     /// `request_cache`: If `true`, the request cache is used for this request. Defaults to the index-level setting.
+    #[inline]
     pub fn request_cache(mut self, value: bool) -> Self {
         self.parts.query("request_cache", value.to_string());
         self
     }
     /// `requests_per_second`: The throttle for this request in sub-requests per second.
+    #[inline]
     pub fn requests_per_second(mut self, value: f64) -> Self {
         self.parts.query("requests_per_second", value.to_string());
         self
     }
     /// `routing`: A custom value used to route operations to a specific shard.
+    #[inline]
     pub fn routing(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("routing", value.into().joined());
         self
     }
     /// `scroll`: Period to retain the search context for scrolling.
+    #[inline]
     pub fn scroll(mut self, value: impl Into<String>) -> Self {
         self.parts.query("scroll", value.into());
         self
     }
     /// `scroll_size`: Size of the scroll request that powers the operation.
+    #[inline]
     pub fn scroll_size(mut self, value: i64) -> Self {
         self.parts.query("scroll_size", value.to_string());
         self
     }
     /// `search_timeout`: Explicit timeout for each search request. Defaults to no timeout.
+    #[inline]
     pub fn search_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("search_timeout", value.into());
         self
     }
     /// `search_type`: The type of the search operation. Available options: `query_then_fetch`, `dfs_query_then_fetch`.
+    #[inline]
     pub fn search_type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("search_type", value.into());
         self
     }
     /// `size`: Deprecated, use `max_docs` instead.
+    #[inline]
     pub fn size(mut self, value: i64) -> Self {
         self.parts.query("size", value.to_string());
         self
     }
     /// `slices`: The number of slices this task should be divided into.
+    #[inline]
     pub fn slices(mut self, value: impl Into<String>) -> Self {
         self.parts.query("slices", value.into());
         self
     }
     /// `sort`: A comma-separated list of &lt;field&gt;:&lt;direction&gt; pairs.
+    #[inline]
     pub fn sort(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("sort", value.into().joined());
         self
     }
     /// `stats`: Specific `tag` of the request for logging and statistical purposes.
+    #[inline]
     pub fn stats(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("stats", value.into().joined());
         self
     }
     /// `terminate_after`: Maximum number of documents to collect for each shard. If a query reaches this limit, OpenSearch terminates the query early. OpenSearch collects documents before sorting. Use with caution. OpenSearch applies this parameter to each shard handling the request. When possible, let OpenSearch perform early termination automatically. Avoid specifying this parameter for requests that target data streams with backing indexes across multiple data tiers.
+    #[inline]
     pub fn terminate_after(mut self, value: i64) -> Self {
         self.parts.query("terminate_after", value.to_string());
         self
     }
     /// `timeout`: Period each deletion request waits for active shards.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `version`: If `true`, returns the document version as part of a hit.
+    #[inline]
     pub fn version(mut self, value: bool) -> Self {
         self.parts.query("version", value.to_string());
         self
     }
     /// `wait_for_active_shards`: The number of shard copies that must be active before proceeding with the operation. Set to all or any positive integer up to the total number of shards in the index (`number_of_replicas+1`).
+    #[inline]
     pub fn wait_for_active_shards(mut self, value: impl Into<String>) -> Self {
         self.parts.query("wait_for_active_shards", value.into());
         self
     }
     /// `wait_for_completion`: If `true`, the request blocks until the operation is complete.
+    #[inline]
     pub fn wait_for_completion(mut self, value: bool) -> Self {
         self.parts.query("wait_for_completion", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_BY_QUERY)
+    }
+}
+
+impl b::Common for DeleteByQuery {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1869,6 +1860,7 @@ const GROUP_DELETE_BY_QUERY: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `delete_by_query`.
 pub(super) fn by_name_delete_by_query(
@@ -2048,6 +2040,7 @@ pub(super) fn by_name_delete_by_query(
 /// `POST /_delete_by_query/{task_id}/_rethrottle`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn delete_by_query_rethrottle(task_id: impl Into<String>) -> DeleteByQueryRethrottle {
     let mut parts = b::Parts::default();
     parts.path("task_id", b::List::from(task_id.into()));
@@ -2063,44 +2056,23 @@ pub struct DeleteByQueryRethrottle {
 
 impl DeleteByQueryRethrottle {
     /// `requests_per_second`: The throttle for this request in sub-requests per second.
+    #[inline]
     pub fn requests_per_second(mut self, value: f64) -> Self {
         self.parts.query("requests_per_second", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_BY_QUERY_RETHROTTLE)
+    }
+}
+
+impl b::Common for DeleteByQueryRethrottle {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2115,6 +2087,7 @@ const GROUP_DELETE_BY_QUERY_RETHROTTLE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `delete_by_query_rethrottle`.
 pub(super) fn by_name_delete_by_query_rethrottle(
@@ -2170,6 +2143,7 @@ pub(super) fn by_name_delete_by_query_rethrottle(
 /// `DELETE /_search/point_in_time`.
 ///
 /// Added in OpenSearch 2.4. Documentation: <https://docs.opensearch.org/latest/api-reference/search-apis/point-in-time-api/#delete-pits>.
+#[inline]
 pub fn delete_pit() -> DeletePit {
     DeletePit {
         parts: b::Parts::default(),
@@ -2184,50 +2158,30 @@ pub struct DeletePit {
 }
 
 impl DeletePit {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_PIT)
+    }
+}
+
+impl b::Common for DeletePit {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2242,6 +2196,7 @@ const GROUP_DELETE_PIT: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `delete_pit`.
 pub(super) fn by_name_delete_pit(
@@ -2284,6 +2239,7 @@ pub(super) fn by_name_delete_pit(
 /// `DELETE /_scripts/{id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/script-apis/delete-script/>.
+#[inline]
 pub fn delete_script(id: impl Into<String>) -> DeleteScript {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -2299,55 +2255,36 @@ pub struct DeleteScript {
 
 impl DeleteScript {
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: Period to wait for a response. If no response is received before the timeout expires, the request fails and returns an error.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_SCRIPT)
+    }
+}
+
+impl b::Common for DeleteScript {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2362,6 +2299,7 @@ const GROUP_DELETE_SCRIPT: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `delete_script`.
 pub(super) fn by_name_delete_script(
@@ -2425,6 +2363,7 @@ pub(super) fn by_name_delete_script(
 /// `HEAD /{index}/_doc/{id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/document-apis/get-documents/>.
+#[inline]
 pub fn exists(index: impl Into<String>, id: impl Into<String>) -> Exists {
     let mut parts = b::Parts::default();
     parts.path("index", b::List::from(index.into()));
@@ -2441,84 +2380,77 @@ pub struct Exists {
 
 impl Exists {
     /// `_source`: `true` or `false` to return the `_source` field or not, or a list of fields to return.
+    #[inline]
     pub fn source(mut self, value: impl Into<String>) -> Self {
         self.parts.query("_source", value.into());
         self
     }
     /// `_source_excludes`: A comma-separated list of source fields to exclude in the response.
+    #[inline]
     pub fn source_excludes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_excludes", value.into().joined());
         self
     }
     /// `_source_includes`: A comma-separated list of source fields to include in the response.
+    #[inline]
     pub fn source_includes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_includes", value.into().joined());
         self
     }
     /// `preference`: Specifies the node or shard the operation should be performed on. Random by default.
+    #[inline]
     pub fn preference(mut self, value: impl Into<String>) -> Self {
         self.parts.query("preference", value.into());
         self
     }
     /// `realtime`: If `true`, the request is real time as opposed to near real time.
+    #[inline]
     pub fn realtime(mut self, value: bool) -> Self {
         self.parts.query("realtime", value.to_string());
         self
     }
     /// `refresh`: If `true`, OpenSearch refreshes all shards involved in the delete by query after the request completes.
+    #[inline]
     pub fn refresh(mut self, value: impl Into<String>) -> Self {
         self.parts.query("refresh", value.into());
         self
     }
     /// `routing`: Target the specified primary shard.
+    #[inline]
     pub fn routing(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("routing", value.into().joined());
         self
     }
     /// `stored_fields`: List of stored fields to return as part of a hit. If no fields are specified, no stored fields are included in the response. If this field is specified, the `_source` parameter defaults to false.
+    #[inline]
     pub fn stored_fields(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("stored_fields", value.into().joined());
         self
     }
     /// `version`: Explicit version number for concurrency control. The specified version must match the current version of the document for the request to succeed.
+    #[inline]
     pub fn version(mut self, value: i64) -> Self {
         self.parts.query("version", value.to_string());
         self
     }
     /// `version_type`: The specific version type: `external`, `external_gte`.
+    #[inline]
     pub fn version_type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("version_type", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_EXISTS)
+    }
+}
+
+impl b::Common for Exists {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2533,6 +2465,7 @@ const GROUP_EXISTS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `exists`.
 pub(super) fn by_name_exists(
@@ -2624,6 +2557,7 @@ pub(super) fn by_name_exists(
 /// `HEAD /{index}/_source/{id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/document-apis/get-documents/>.
+#[inline]
 pub fn exists_source(index: impl Into<String>, id: impl Into<String>) -> ExistsSource {
     let mut parts = b::Parts::default();
     parts.path("index", b::List::from(index.into()));
@@ -2640,79 +2574,71 @@ pub struct ExistsSource {
 
 impl ExistsSource {
     /// `_source`: `true` or `false` to return the `_source` field or not, or a list of fields to return.
+    #[inline]
     pub fn source(mut self, value: impl Into<String>) -> Self {
         self.parts.query("_source", value.into());
         self
     }
     /// `_source_excludes`: A comma-separated list of source fields to exclude in the response.
+    #[inline]
     pub fn source_excludes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_excludes", value.into().joined());
         self
     }
     /// `_source_includes`: A comma-separated list of source fields to include in the response.
+    #[inline]
     pub fn source_includes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_includes", value.into().joined());
         self
     }
     /// `preference`: Specifies the node or shard the operation should be performed on. Random by default.
+    #[inline]
     pub fn preference(mut self, value: impl Into<String>) -> Self {
         self.parts.query("preference", value.into());
         self
     }
     /// `realtime`: If `true`, the request is real time as opposed to near real time.
+    #[inline]
     pub fn realtime(mut self, value: bool) -> Self {
         self.parts.query("realtime", value.to_string());
         self
     }
     /// `refresh`: If `true`, OpenSearch refreshes all shards involved in the delete by query after the request completes.
+    #[inline]
     pub fn refresh(mut self, value: impl Into<String>) -> Self {
         self.parts.query("refresh", value.into());
         self
     }
     /// `routing`: Target the specified primary shard.
+    #[inline]
     pub fn routing(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("routing", value.into().joined());
         self
     }
     /// `version`: Explicit version number for concurrency control. The specified version must match the current version of the document for the request to succeed.
+    #[inline]
     pub fn version(mut self, value: i64) -> Self {
         self.parts.query("version", value.to_string());
         self
     }
     /// `version_type`: The specific version type: `external`, `external_gte`.
+    #[inline]
     pub fn version_type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("version_type", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_EXISTS_SOURCE)
+    }
+}
+
+impl b::Common for ExistsSource {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2727,6 +2653,7 @@ const GROUP_EXISTS_SOURCE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `exists_source`.
 pub(super) fn by_name_exists_source(
@@ -2814,6 +2741,7 @@ pub(super) fn by_name_exists_source(
 /// `GET /{index}/_explain/{id}`, `POST /{index}/_explain/{id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/explain/>.
+#[inline]
 pub fn explain(index: impl Into<String>, id: impl Into<String>) -> Explain {
     let mut parts = b::Parts::default();
     parts.path("index", b::List::from(index.into()));
@@ -2830,112 +2758,110 @@ pub struct Explain {
 
 impl Explain {
     /// `_source`: Set to `true` or `false` to return the `_source` field or not, or a list of fields to return.
+    #[inline]
     pub fn source(mut self, value: impl Into<String>) -> Self {
         self.parts.query("_source", value.into());
         self
     }
     /// `_source_excludes`: A comma-separated list of source fields to exclude from the response.
+    #[inline]
     pub fn source_excludes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_excludes", value.into().joined());
         self
     }
     /// `_source_includes`: A comma-separated list of source fields to include in the response.
+    #[inline]
     pub fn source_includes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_includes", value.into().joined());
         self
     }
     /// `analyze_wildcard`: If `true`, wildcard and prefix queries are analyzed.
+    #[inline]
     pub fn analyze_wildcard(mut self, value: bool) -> Self {
         self.parts.query("analyze_wildcard", value.to_string());
         self
     }
     /// `analyzer`: Analyzer to use for the query string. This parameter can only be used when the `q` query string parameter is specified.
+    #[inline]
     pub fn analyzer(mut self, value: impl Into<String>) -> Self {
         self.parts.query("analyzer", value.into());
         self
     }
     /// `default_operator`: The default operator for query string query: `AND` or `OR`.
+    #[inline]
     pub fn default_operator(mut self, value: types::Operator) -> Self {
         self.parts
             .query("default_operator", value.as_str().to_string());
         self
     }
     /// `df`: Field to use as default where no field prefix is given in the query string.
+    #[inline]
     pub fn df(mut self, value: impl Into<String>) -> Self {
         self.parts.query("df", value.into());
         self
     }
     /// `lenient`: If `true`, format-based query failures (such as providing text to a numeric field) in the query string will be ignored.
+    #[inline]
     pub fn lenient(mut self, value: bool) -> Self {
         self.parts.query("lenient", value.to_string());
         self
     }
     /// `preference`: Specifies the node or shard the operation should be performed on. Random by default.
+    #[inline]
     pub fn preference(mut self, value: impl Into<String>) -> Self {
         self.parts.query("preference", value.into());
         self
     }
     /// `q`: Query in the Lucene query string syntax.
+    #[inline]
     pub fn q(mut self, value: impl Into<String>) -> Self {
         self.parts.query("q", value.into());
         self
     }
     /// `routing`: A custom value used to route operations to a specific shard.
+    #[inline]
     pub fn routing(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("routing", value.into().joined());
         self
     }
     /// `stored_fields`: A comma-separated list of stored fields to return in the response.
+    #[inline]
     pub fn stored_fields(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("stored_fields", value.into().joined());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_EXPLAIN)
+    }
+}
+
+impl b::Common for Explain {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2958,6 +2884,7 @@ const GROUP_EXPLAIN: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `explain`.
 pub(super) fn by_name_explain(
@@ -3057,6 +2984,7 @@ pub(super) fn by_name_explain(
 /// `GET /_field_caps`, `POST /_field_caps`, `GET /{index}/_field_caps`, `POST /{index}/_field_caps`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/mappings/supported-field-types/alias/#using-aliases-in-field-capabilities-api-operations>.
+#[inline]
 pub fn field_caps() -> FieldCaps {
     FieldCaps {
         parts: b::Parts::default(),
@@ -3072,86 +3000,73 @@ pub struct FieldCaps {
 
 impl FieldCaps {
     /// Path parameter `index`: A comma-separated list of data streams, indexes, and aliases used to limit the request. Supports wildcards (\*). To target all data streams and indexes, omit this parameter or use \* or `_all`.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes. For example, a request targeting `foo*,bar*` returns an error if an index starts with foo but no index starts with bar.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `expand_wildcards`: The type of index that wildcard patterns can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams. Supports comma-separated values, such as `open,hidden`.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `fields`: A comma-separated list of fields to retrieve capabilities for. Wildcard (`*`) expressions are supported.
+    #[inline]
     pub fn fields(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("fields", value.into().joined());
         self
     }
     /// `ignore_unavailable`: If `true`, missing or closed indexes are not included in the response.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `include_unmapped`: If `true`, unmapped fields are included in the response.
+    #[inline]
     pub fn include_unmapped(mut self, value: bool) -> Self {
         self.parts.query("include_unmapped", value.to_string());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_FIELD_CAPS)
+    }
+}
+
+impl b::Common for FieldCaps {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3186,6 +3101,7 @@ const GROUP_FIELD_CAPS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `field_caps`.
 pub(super) fn by_name_field_caps(
@@ -3260,6 +3176,7 @@ pub(super) fn by_name_field_caps(
 /// `GET /{index}/_doc/{id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/document-apis/get-documents/>.
+#[inline]
 pub fn get(index: impl Into<String>, id: impl Into<String>) -> Get {
     let mut parts = b::Parts::default();
     parts.path("index", b::List::from(index.into()));
@@ -3276,84 +3193,77 @@ pub struct Get {
 
 impl Get {
     /// `_source`: Set to `true` or `false` to return the `_source` field or not, or a list of fields to return.
+    #[inline]
     pub fn source(mut self, value: impl Into<String>) -> Self {
         self.parts.query("_source", value.into());
         self
     }
     /// `_source_excludes`: A comma-separated list of source fields to exclude in the response.
+    #[inline]
     pub fn source_excludes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_excludes", value.into().joined());
         self
     }
     /// `_source_includes`: A comma-separated list of source fields to include in the response.
+    #[inline]
     pub fn source_includes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_includes", value.into().joined());
         self
     }
     /// `preference`: Specifies the node or shard the operation should be performed on. Random by default.
+    #[inline]
     pub fn preference(mut self, value: impl Into<String>) -> Self {
         self.parts.query("preference", value.into());
         self
     }
     /// `realtime`: If `true`, the request is real time as opposed to near real time.
+    #[inline]
     pub fn realtime(mut self, value: bool) -> Self {
         self.parts.query("realtime", value.to_string());
         self
     }
     /// `refresh`: If `true`, OpenSearch refreshes the affected shards to make this operation visible to search. If `false`, do nothing with refreshes.
+    #[inline]
     pub fn refresh(mut self, value: impl Into<String>) -> Self {
         self.parts.query("refresh", value.into());
         self
     }
     /// `routing`: Target the specified primary shard.
+    #[inline]
     pub fn routing(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("routing", value.into().joined());
         self
     }
     /// `stored_fields`: List of stored fields to return as part of a hit. If no fields are specified, no stored fields are included in the response. If this field is specified, the `_source` parameter defaults to false.
+    #[inline]
     pub fn stored_fields(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("stored_fields", value.into().joined());
         self
     }
     /// `version`: Explicit version number for concurrency control. The specified version must match the current version of the document for the request to succeed.
+    #[inline]
     pub fn version(mut self, value: i64) -> Self {
         self.parts.query("version", value.to_string());
         self
     }
     /// `version_type`: The specific version type: `internal`, `external`, `external_gte`.
+    #[inline]
     pub fn version_type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("version_type", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET)
+    }
+}
+
+impl b::Common for Get {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3368,6 +3278,7 @@ const GROUP_GET: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `get`.
 pub(super) fn by_name_get(
@@ -3459,6 +3370,7 @@ pub(super) fn by_name_get(
 /// `GET /_search/point_in_time/_all`.
 ///
 /// Added in OpenSearch 2.4. Documentation: <https://docs.opensearch.org/latest/api-reference/search-apis/point-in-time-api/#list-all-pits>.
+#[inline]
 pub fn get_all_pits() -> GetAllPits {
     GetAllPits {
         parts: b::Parts::default(),
@@ -3473,40 +3385,18 @@ pub struct GetAllPits {
 }
 
 impl GetAllPits {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_ALL_PITS)
+    }
+}
+
+impl b::Common for GetAllPits {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3521,6 +3411,7 @@ const GROUP_GET_ALL_PITS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `get_all_pits`.
 pub(super) fn by_name_get_all_pits(
@@ -3563,6 +3454,7 @@ pub(super) fn by_name_get_all_pits(
 /// `GET /_scripts/{id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/script-apis/get-stored-script/>.
+#[inline]
 pub fn get_script(id: impl Into<String>) -> GetScript {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -3578,50 +3470,30 @@ pub struct GetScript {
 
 impl GetScript {
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `master_timeout`: Specify timeout for connection to master
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_SCRIPT)
+    }
+}
+
+impl b::Common for GetScript {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3636,6 +3508,7 @@ const GROUP_GET_SCRIPT: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `get_script`.
 pub(super) fn by_name_get_script(
@@ -3695,6 +3568,7 @@ pub(super) fn by_name_get_script(
 /// `GET /_script_context`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/script-apis/get-script-contexts/>.
+#[inline]
 pub fn get_script_context() -> GetScriptContext {
     GetScriptContext {
         parts: b::Parts::default(),
@@ -3709,40 +3583,18 @@ pub struct GetScriptContext {
 }
 
 impl GetScriptContext {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_SCRIPT_CONTEXT)
+    }
+}
+
+impl b::Common for GetScriptContext {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3757,6 +3609,7 @@ const GROUP_GET_SCRIPT_CONTEXT: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `get_script_context`.
 pub(super) fn by_name_get_script_context(
@@ -3799,6 +3652,7 @@ pub(super) fn by_name_get_script_context(
 /// `GET /_script_language`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/script-apis/get-script-language/>.
+#[inline]
 pub fn get_script_languages() -> GetScriptLanguages {
     GetScriptLanguages {
         parts: b::Parts::default(),
@@ -3813,40 +3667,18 @@ pub struct GetScriptLanguages {
 }
 
 impl GetScriptLanguages {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_SCRIPT_LANGUAGES)
+    }
+}
+
+impl b::Common for GetScriptLanguages {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3861,6 +3693,7 @@ const GROUP_GET_SCRIPT_LANGUAGES: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `get_script_languages`.
 pub(super) fn by_name_get_script_languages(
@@ -3903,6 +3736,7 @@ pub(super) fn by_name_get_script_languages(
 /// `GET /{index}/_source/{id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/document-apis/get-documents/>.
+#[inline]
 pub fn get_source(index: impl Into<String>, id: impl Into<String>) -> GetSource {
     let mut parts = b::Parts::default();
     parts.path("index", b::List::from(index.into()));
@@ -3919,79 +3753,71 @@ pub struct GetSource {
 
 impl GetSource {
     /// `_source`: Set to `true` or `false` to return the `_source` field or not, or a list of fields to return.
+    #[inline]
     pub fn source(mut self, value: impl Into<String>) -> Self {
         self.parts.query("_source", value.into());
         self
     }
     /// `_source_excludes`: A comma-separated list of source fields to exclude in the response.
+    #[inline]
     pub fn source_excludes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_excludes", value.into().joined());
         self
     }
     /// `_source_includes`: A comma-separated list of source fields to include in the response.
+    #[inline]
     pub fn source_includes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_includes", value.into().joined());
         self
     }
     /// `preference`: Specifies the node or shard the operation should be performed on. Random by default.
+    #[inline]
     pub fn preference(mut self, value: impl Into<String>) -> Self {
         self.parts.query("preference", value.into());
         self
     }
     /// `realtime`: Boolean) If `true`, the request is real time as opposed to near real time.
+    #[inline]
     pub fn realtime(mut self, value: bool) -> Self {
         self.parts.query("realtime", value.to_string());
         self
     }
     /// `refresh`: If `true`, OpenSearch refreshes the affected shards to make this operation visible to search. If `false`, do nothing with refreshes.
+    #[inline]
     pub fn refresh(mut self, value: impl Into<String>) -> Self {
         self.parts.query("refresh", value.into());
         self
     }
     /// `routing`: Target the specified primary shard.
+    #[inline]
     pub fn routing(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("routing", value.into().joined());
         self
     }
     /// `version`: Explicit version number for concurrency control. The specified version must match the current version of the document for the request to succeed.
+    #[inline]
     pub fn version(mut self, value: i64) -> Self {
         self.parts.query("version", value.to_string());
         self
     }
     /// `version_type`: The specific version type. One of `internal`, `external`, `external_gte`.
+    #[inline]
     pub fn version_type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("version_type", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_SOURCE)
+    }
+}
+
+impl b::Common for GetSource {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -4006,6 +3832,7 @@ const GROUP_GET_SOURCE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `get_source`.
 pub(super) fn by_name_get_source(
@@ -4093,6 +3920,7 @@ pub(super) fn by_name_get_source(
 /// `POST /{index}/_doc`, `PUT /{index}/_doc/{id}`, `POST /{index}/_doc/{id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/document-apis/index-document/>.
+#[inline]
 pub fn index(index: impl Into<String>) -> Index {
     let mut parts = b::Parts::default();
     parts.path("index", b::List::from(index.into()));
@@ -4108,116 +3936,109 @@ pub struct Index {
 
 impl Index {
     /// Path parameter `id`: The unique identifier for the document.
+    #[inline]
     pub fn id(mut self, value: impl Into<String>) -> Self {
         self.parts.path("id", b::List::from(value.into()));
         self
     }
     /// `if_primary_term`: Only perform the operation if the document has this primary term.
+    #[inline]
     pub fn if_primary_term(mut self, value: i64) -> Self {
         self.parts.query("if_primary_term", value.to_string());
         self
     }
     /// `if_seq_no`: Only perform the operation if the document has this sequence number.
+    #[inline]
     pub fn if_seq_no(mut self, value: i64) -> Self {
         self.parts.query("if_seq_no", value.to_string());
         self
     }
     /// `op_type`: Set to create to only index the document if it does not already exist (put if absent). If a document with the specified `_id` already exists, the indexing operation will fail. Same as using the `<index>/_create` endpoint. Valid values: `index`, `create`. If document id is specified, it defaults to `index`. Otherwise, it defaults to `create`.
+    #[inline]
     pub fn op_type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("op_type", value.into());
         self
     }
     /// `pipeline`: ID of the pipeline to use to preprocess incoming documents. If the index has a default ingest pipeline specified, then setting the value to `_none` disables the default ingest pipeline for this request. If a final pipeline is configured it will always run, regardless of the value of this parameter.
+    #[inline]
     pub fn pipeline(mut self, value: impl Into<String>) -> Self {
         self.parts.query("pipeline", value.into());
         self
     }
     /// `refresh`: If `true`, OpenSearch refreshes the affected shards to make this operation visible to search, if `wait_for` then wait for a refresh to make this operation visible to search, if `false` do nothing with refreshes. Valid values: `true`, `false`, `wait_for`.
+    #[inline]
     pub fn refresh(mut self, value: impl Into<String>) -> Self {
         self.parts.query("refresh", value.into());
         self
     }
     /// `require_alias`: If `true`, the destination must be an index alias.
+    #[inline]
     pub fn require_alias(mut self, value: bool) -> Self {
         self.parts.query("require_alias", value.to_string());
         self
     }
     /// `routing`: A custom value used to route operations to a specific shard.
+    #[inline]
     pub fn routing(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("routing", value.into().joined());
         self
     }
     /// `timeout`: Period the request waits for the following operations: automatic index creation, dynamic mapping updates, waiting for active shards.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `version`: Explicit version number for concurrency control. The specified version must match the current version of the document for the request to succeed.
+    #[inline]
     pub fn version(mut self, value: i64) -> Self {
         self.parts.query("version", value.to_string());
         self
     }
     /// `version_type`: The specific version type: `external`, `external_gte`.
+    #[inline]
     pub fn version_type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("version_type", value.into());
         self
     }
     /// `wait_for_active_shards`: The number of shard copies that must be active before proceeding with the operation. Set to all or any positive integer up to the total number of shards in the index (`number_of_replicas+1`).
+    #[inline]
     pub fn wait_for_active_shards(mut self, value: impl Into<String>) -> Self {
         self.parts.query("wait_for_active_shards", value.into());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (POST, PUT); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_INDEX)
+    }
+}
+
+impl b::Common for Index {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -4246,6 +4067,7 @@ const GROUP_INDEX: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `index`.
 pub(super) fn by_name_index(
@@ -4345,6 +4167,7 @@ pub(super) fn by_name_index(
 /// `GET /`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn info() -> Info {
     Info {
         parts: b::Parts::default(),
@@ -4359,40 +4182,18 @@ pub struct Info {
 }
 
 impl Info {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_INFO)
+    }
+}
+
+impl b::Common for Info {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -4407,6 +4208,7 @@ const GROUP_INFO: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `info`.
 pub(super) fn by_name_info(
@@ -4449,6 +4251,7 @@ pub(super) fn by_name_info(
 /// `GET /_mget`, `POST /_mget`, `GET /{index}/_mget`, `POST /{index}/_mget`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/document-apis/multi-get/>.
+#[inline]
 pub fn mget() -> Mget {
     Mget {
         parts: b::Parts::default(),
@@ -4464,96 +4267,91 @@ pub struct Mget {
 
 impl Mget {
     /// Path parameter `index`: The name of the index to retrieve documents from when `ids` are specified, or when a document in the `docs` array does not specify an index.
+    #[inline]
     pub fn index(mut self, value: impl Into<String>) -> Self {
         self.parts.path("index", b::List::from(value.into()));
         self
     }
     /// `_source`: Set to `true` or `false` to return the `_source` field or not, or a list of fields to return.
+    #[inline]
     pub fn source(mut self, value: impl Into<String>) -> Self {
         self.parts.query("_source", value.into());
         self
     }
     /// `_source_excludes`: A comma-separated list of source fields to exclude from the response. You can also use this parameter to exclude fields from the subset specified in `_source_includes` query parameter.
+    #[inline]
     pub fn source_excludes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_excludes", value.into().joined());
         self
     }
     /// `_source_includes`: A comma-separated list of source fields to include in the response. If this parameter is specified, only these source fields are returned. You can exclude fields from this subset using the `_source_excludes` query parameter. If the `_source` parameter is `false`, this parameter is ignored.
+    #[inline]
     pub fn source_includes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_includes", value.into().joined());
         self
     }
     /// `preference`: Specifies the node or shard the operation should be performed on. Random by default.
+    #[inline]
     pub fn preference(mut self, value: impl Into<String>) -> Self {
         self.parts.query("preference", value.into());
         self
     }
     /// `realtime`: If `true`, the request is real time as opposed to near real time.
+    #[inline]
     pub fn realtime(mut self, value: bool) -> Self {
         self.parts.query("realtime", value.to_string());
         self
     }
     /// `refresh`: If `true`, the request refreshes relevant shards before retrieving documents.
+    #[inline]
     pub fn refresh(mut self, value: impl Into<String>) -> Self {
         self.parts.query("refresh", value.into());
         self
     }
     /// `routing`: A custom value used to route operations to a specific shard.
+    #[inline]
     pub fn routing(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("routing", value.into().joined());
         self
     }
     /// `stored_fields`: If `true`, retrieves the document fields stored in the index rather than the document `_source`.
+    #[inline]
     pub fn stored_fields(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("stored_fields", value.into().joined());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_MGET)
+    }
+}
+
+impl b::Common for Mget {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -4588,6 +4386,7 @@ const GROUP_MGET: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `mget`.
 pub(super) fn by_name_mget(
@@ -4670,6 +4469,7 @@ pub(super) fn by_name_mget(
 /// `GET /_msearch`, `POST /_msearch`, `GET /{index}/_msearch`, `POST /{index}/_msearch`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/multi-search/>.
+#[inline]
 pub fn msearch() -> Msearch {
     Msearch {
         parts: b::Parts::default(),
@@ -4685,92 +4485,73 @@ pub struct Msearch {
 
 impl Msearch {
     /// Path parameter `index`: A comma-separated list of data streams, indexes, and index aliases to search.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `allow_partial_results`: Specifies whether to return partial results if there are shard request timeouts or shard failures
+    #[inline]
     pub fn allow_partial_results(mut self, value: bool) -> Self {
         self.parts.query("allow_partial_results", value.to_string());
         self
     }
     /// `ccs_minimize_roundtrips`: If `true`, network round-trips between the coordinating node and remote clusters are minimized for cross-cluster search requests.
+    #[inline]
     pub fn ccs_minimize_roundtrips(mut self, value: bool) -> Self {
         self.parts
             .query("ccs_minimize_roundtrips", value.to_string());
         self
     }
     /// `max_concurrent_searches`: Maximum number of concurrent searches the multi search API can execute.
+    #[inline]
     pub fn max_concurrent_searches(mut self, value: i64) -> Self {
         self.parts
             .query("max_concurrent_searches", value.to_string());
         self
     }
     /// `max_concurrent_shard_requests`: Maximum number of concurrent shard requests that each sub-search request executes per node.
+    #[inline]
     pub fn max_concurrent_shard_requests(mut self, value: i64) -> Self {
         self.parts
             .query("max_concurrent_shard_requests", value.to_string());
         self
     }
     /// `pre_filter_shard_size`: Defines a threshold that enforces a pre-filter roundtrip to prefilter search shards based on query rewriting if the number of shards the search request expands to exceeds the threshold. This filter roundtrip can limit the number of shards significantly if for instance a shard can not match any documents based on its rewrite method i.e., if date filters are mandatory to match but the shard bounds and the query are disjoint.
+    #[inline]
     pub fn pre_filter_shard_size(mut self, value: i64) -> Self {
         self.parts.query("pre_filter_shard_size", value.to_string());
         self
     }
     /// `rest_total_hits_as_int`: If `true`, `hits.total` are returned as an integer in the response. Defaults to false, which returns an object.
+    #[inline]
     pub fn rest_total_hits_as_int(mut self, value: bool) -> Self {
         self.parts
             .query("rest_total_hits_as_int", value.to_string());
         self
     }
     /// `search_type`: Indicates whether global term and document frequencies should be used when scoring returned documents.
+    #[inline]
     pub fn search_type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("search_type", value.into());
         self
     }
     /// `typed_keys`: Specifies whether aggregation and suggester names should be prefixed by their respective types in the response.
+    #[inline]
     pub fn typed_keys(mut self, value: bool) -> Self {
         self.parts.query("typed_keys", value.to_string());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The body as newline-delimited JSON, one line per item (required).
+    #[inline]
     pub fn ndjson<I, T>(mut self, lines: I) -> Self
     where
         I: IntoIterator<Item = T>,
@@ -4780,14 +4561,23 @@ impl Msearch {
         self
     }
     /// The body as bytes of a media type the operation takes (`application/x-ndjson`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_MSEARCH)
+    }
+}
+
+impl b::Common for Msearch {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -4822,6 +4612,7 @@ const GROUP_MSEARCH: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `msearch`.
 pub(super) fn by_name_msearch(
@@ -4908,6 +4699,7 @@ pub(super) fn by_name_msearch(
 /// `GET /_msearch/template`, `POST /_msearch/template`, `GET /{index}/_msearch/template`, `POST /{index}/_msearch/template`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/search-plugins/search-template/>.
+#[inline]
 pub fn msearch_template() -> MsearchTemplate {
     MsearchTemplate {
         parts: b::Parts::default(),
@@ -4923,76 +4715,54 @@ pub struct MsearchTemplate {
 
 impl MsearchTemplate {
     /// Path parameter `index`: A comma-separated list of data streams, indexes, and aliases to search. Supports wildcards (`*`). To search all data streams and indexes, omit this parameter or use `*`.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `ccs_minimize_roundtrips`: If `true`, network round-trips are minimized for cross-cluster search requests.
+    #[inline]
     pub fn ccs_minimize_roundtrips(mut self, value: bool) -> Self {
         self.parts
             .query("ccs_minimize_roundtrips", value.to_string());
         self
     }
     /// `max_concurrent_searches`: Maximum number of concurrent searches the API can run.
+    #[inline]
     pub fn max_concurrent_searches(mut self, value: i64) -> Self {
         self.parts
             .query("max_concurrent_searches", value.to_string());
         self
     }
     /// `rest_total_hits_as_int`: If `true`, the response returns `hits.total` as an integer. If `false`, it returns `hits.total` as an object.
+    #[inline]
     pub fn rest_total_hits_as_int(mut self, value: bool) -> Self {
         self.parts
             .query("rest_total_hits_as_int", value.to_string());
         self
     }
     /// `search_type`: The type of the search operation. Available options: `query_then_fetch`, `dfs_query_then_fetch`.
+    #[inline]
     pub fn search_type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("search_type", value.into());
         self
     }
     /// `typed_keys`: If `true`, the response prefixes aggregation and suggester names with their respective types.
+    #[inline]
     pub fn typed_keys(mut self, value: bool) -> Self {
         self.parts.query("typed_keys", value.to_string());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The body as newline-delimited JSON, one line per item (required).
+    #[inline]
     pub fn ndjson<I, T>(mut self, lines: I) -> Self
     where
         I: IntoIterator<Item = T>,
@@ -5002,14 +4772,23 @@ impl MsearchTemplate {
         self
     }
     /// The body as bytes of a media type the operation takes (`application/x-ndjson`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_MSEARCH_TEMPLATE)
+    }
+}
+
+impl b::Common for MsearchTemplate {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -5044,6 +4823,7 @@ const GROUP_MSEARCH_TEMPLATE: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `msearch_template`.
 pub(super) fn by_name_msearch_template(
@@ -5118,6 +4898,7 @@ pub(super) fn by_name_msearch_template(
 /// `GET /_mtermvectors`, `POST /_mtermvectors`, `GET /{index}/_mtermvectors`, `POST /{index}/_mtermvectors`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn mtermvectors() -> Mtermvectors {
     Mtermvectors {
         parts: b::Parts::default(),
@@ -5133,121 +4914,115 @@ pub struct Mtermvectors {
 
 impl Mtermvectors {
     /// Path parameter `index`: The name of the index that contains the document.
+    #[inline]
     pub fn index(mut self, value: impl Into<String>) -> Self {
         self.parts.path("index", b::List::from(value.into()));
         self
     }
     /// `field_statistics`: If `true`, the response includes the document count, sum of document frequencies, and sum of total term frequencies.
+    #[inline]
     pub fn field_statistics(mut self, value: bool) -> Self {
         self.parts.query("field_statistics", value.to_string());
         self
     }
     /// `fields`: The `fields` query parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("fields", value.into().joined());
         self
     }
     /// `ids`: A comma-separated list of documents IDs. You must provide either the `docs` field in the request body or specify `ids` as a query parameter or in the request body.
+    #[inline]
     pub fn ids(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("ids", value.into().joined());
         self
     }
     /// `offsets`: If `true`, the response includes term offsets.
+    #[inline]
     pub fn offsets(mut self, value: bool) -> Self {
         self.parts.query("offsets", value.to_string());
         self
     }
     /// `payloads`: If `true`, the response includes term payloads.
+    #[inline]
     pub fn payloads(mut self, value: bool) -> Self {
         self.parts.query("payloads", value.to_string());
         self
     }
     /// `positions`: If `true`, the response includes term positions.
+    #[inline]
     pub fn positions(mut self, value: bool) -> Self {
         self.parts.query("positions", value.to_string());
         self
     }
     /// `preference`: Specifies the node or shard on which the operation should be performed. See \[preference query parameter\]({{site.url}}{{site.baseurl}}/api-reference/search-apis/search/\#the-preference-query-parameter) for a list of available options. By default the requests are routed randomly to available shard copies (primary or replica), with no guarantee of consistency across repeated queries.
+    #[inline]
     pub fn preference(mut self, value: impl Into<String>) -> Self {
         self.parts.query("preference", value.into());
         self
     }
     /// `realtime`: If `true`, the request is real time as opposed to near real time.
+    #[inline]
     pub fn realtime(mut self, value: bool) -> Self {
         self.parts.query("realtime", value.to_string());
         self
     }
     /// `routing`: A custom value used to route operations to a specific shard.
+    #[inline]
     pub fn routing(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("routing", value.into().joined());
         self
     }
     /// `term_statistics`: If `true`, the response includes term frequency and document frequency.
+    #[inline]
     pub fn term_statistics(mut self, value: bool) -> Self {
         self.parts.query("term_statistics", value.to_string());
         self
     }
     /// `version`: If `true`, returns the document version as part of a hit.
+    #[inline]
     pub fn version(mut self, value: i64) -> Self {
         self.parts.query("version", value.to_string());
         self
     }
     /// `version_type`: The specific version type.
+    #[inline]
     pub fn version_type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("version_type", value.into());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_MTERMVECTORS)
+    }
+}
+
+impl b::Common for Mtermvectors {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -5282,6 +5057,7 @@ const GROUP_MTERMVECTORS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `mtermvectors`.
 pub(super) fn by_name_mtermvectors(
@@ -5384,6 +5160,7 @@ pub(super) fn by_name_mtermvectors(
 /// `HEAD /`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn ping() -> Ping {
     Ping {
         parts: b::Parts::default(),
@@ -5398,40 +5175,18 @@ pub struct Ping {
 }
 
 impl Ping {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PING)
+    }
+}
+
+impl b::Common for Ping {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -5446,6 +5201,7 @@ const GROUP_PING: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ping`.
 pub(super) fn by_name_ping(
@@ -5488,6 +5244,7 @@ pub(super) fn by_name_ping(
 /// `PUT /_scripts/{id}`, `POST /_scripts/{id}`, `PUT /_scripts/{id}/{context}`, `POST /_scripts/{id}/{context}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/script-apis/create-stored-script/>.
+#[inline]
 pub fn put_script(id: impl Into<String>) -> PutScript {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -5503,82 +5260,68 @@ pub struct PutScript {
 
 impl PutScript {
     /// Path parameter `context`: Context in which the script or search template should run. To prevent errors, the API immediately compiles the script or template in this context.
+    #[inline]
     pub fn context(mut self, value: impl Into<String>) -> Self {
         self.parts.path("context", b::List::from(value.into()));
         self
     }
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `context`: Context in which the script or search template should run. To prevent errors, the API immediately compiles the script or template in this context.
+    #[inline]
     pub fn context_param(mut self, value: impl Into<String>) -> Self {
         self.parts.query("context", value.into());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: Period to wait for a response. If no response is received before the timeout expires, the request fails and returns an error.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (POST, PUT); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PUT_SCRIPT)
+    }
+}
+
+impl b::Common for PutScript {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -5613,6 +5356,7 @@ const GROUP_PUT_SCRIPT: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `put_script`.
 pub(super) fn by_name_put_script(
@@ -5626,9 +5370,6 @@ pub(super) fn by_name_put_script(
     }
     if let Some(v) = b::optional::<String>(params, "cluster_manager_timeout")? {
         b = b.cluster_manager_timeout(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "context")? {
-        b = b.context_param(v);
     }
     if let Some(v) = b::optional::<String>(params, "master_timeout")? {
         b = b.master_timeout(v);
@@ -5656,7 +5397,6 @@ pub(super) fn by_name_put_script(
             "id",
             "context",
             "cluster_manager_timeout",
-            "context",
             "master_timeout",
             "timeout",
             "error_trace",
@@ -5684,6 +5424,7 @@ pub(super) fn by_name_put_script(
 /// `GET /_rank_eval`, `POST /_rank_eval`, `GET /{index}/_rank_eval`, `POST /{index}/_rank_eval`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/rank-eval/>.
+#[inline]
 pub fn rank_eval() -> RankEval {
     RankEval {
         parts: b::Parts::default(),
@@ -5699,81 +5440,67 @@ pub struct RankEval {
 
 impl RankEval {
     /// Path parameter `index`: A comma-separated list of data streams, indexes, and index aliases used to limit the request. Wildcard (`*`) expressions are supported. To target all data streams and indexes in a cluster, omit this parameter or use `_all` or `*`.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes. For example, a request targeting `foo*,bar*` returns an error if an index starts with `foo` but no index starts with `bar`.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `expand_wildcards`: Whether to expand wildcard expression to concrete indexes that are open, closed or both.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `ignore_unavailable`: If `true`, missing or closed indexes are not included in the response.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `search_type`: Search operation type
+    #[inline]
     pub fn search_type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("search_type", value.into());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_RANK_EVAL)
+    }
+}
+
+impl b::Common for RankEval {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -5808,6 +5535,7 @@ const GROUP_RANK_EVAL: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `rank_eval`.
 pub(super) fn by_name_rank_eval(
@@ -5878,6 +5606,7 @@ pub(super) fn by_name_rank_eval(
 /// `POST /_reindex`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/reindex-data/>.
+#[inline]
 pub fn reindex() -> Reindex {
     Reindex {
         parts: b::Parts::default(),
@@ -5893,94 +5622,83 @@ pub struct Reindex {
 
 impl Reindex {
     /// `max_docs`: Maximum number of documents to process. By default, all documents.
+    #[inline]
     pub fn max_docs(mut self, value: i64) -> Self {
         self.parts.query("max_docs", value.to_string());
         self
     }
     /// `refresh`: If `true`, the request refreshes affected shards to make this operation visible to search.
+    #[inline]
     pub fn refresh(mut self, value: impl Into<String>) -> Self {
         self.parts.query("refresh", value.into());
         self
     }
     /// `requests_per_second`: The throttle for this request in sub-requests per second. Defaults to no throttle.
+    #[inline]
     pub fn requests_per_second(mut self, value: f64) -> Self {
         self.parts.query("requests_per_second", value.to_string());
         self
     }
     /// `require_alias`: The `require_alias` query parameter.
+    #[inline]
     pub fn require_alias(mut self, value: bool) -> Self {
         self.parts.query("require_alias", value.to_string());
         self
     }
     /// `scroll`: Specifies how long a consistent view of the index should be maintained for scrolled search.
+    #[inline]
     pub fn scroll(mut self, value: impl Into<String>) -> Self {
         self.parts.query("scroll", value.into());
         self
     }
     /// `slices`: The number of slices this task should be divided into. Defaults to 1 slice, meaning the task isn't sliced into subtasks.
+    #[inline]
     pub fn slices(mut self, value: impl Into<String>) -> Self {
         self.parts.query("slices", value.into());
         self
     }
     /// `timeout`: Period each indexing waits for automatic index creation, dynamic mapping updates, and waiting for active shards.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `wait_for_active_shards`: The number of shard copies that must be active before proceeding with the operation. Set to `all` or any positive integer up to the total number of shards in the index (`number_of_replicas+1`).
+    #[inline]
     pub fn wait_for_active_shards(mut self, value: impl Into<String>) -> Self {
         self.parts.query("wait_for_active_shards", value.into());
         self
     }
     /// `wait_for_completion`: If `true`, the request blocks until the operation is complete.
+    #[inline]
     pub fn wait_for_completion(mut self, value: bool) -> Self {
         self.parts.query("wait_for_completion", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_REINDEX)
+    }
+}
+
+impl b::Common for Reindex {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -5995,6 +5713,7 @@ const GROUP_REINDEX: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `reindex`.
 pub(super) fn by_name_reindex(
@@ -6081,6 +5800,7 @@ pub(super) fn by_name_reindex(
 /// `POST /_reindex/{task_id}/_rethrottle`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn reindex_rethrottle(task_id: impl Into<String>) -> ReindexRethrottle {
     let mut parts = b::Parts::default();
     parts.path("task_id", b::List::from(task_id.into()));
@@ -6096,44 +5816,23 @@ pub struct ReindexRethrottle {
 
 impl ReindexRethrottle {
     /// `requests_per_second`: The throttle for this request in sub-requests per second.
+    #[inline]
     pub fn requests_per_second(mut self, value: f64) -> Self {
         self.parts.query("requests_per_second", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_REINDEX_RETHROTTLE)
+    }
+}
+
+impl b::Common for ReindexRethrottle {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -6148,6 +5847,7 @@ const GROUP_REINDEX_RETHROTTLE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `reindex_rethrottle`.
 pub(super) fn by_name_reindex_rethrottle(
@@ -6203,6 +5903,7 @@ pub(super) fn by_name_reindex_rethrottle(
 /// `GET /_render/template`, `POST /_render/template`, `GET /_render/template/{id}`, `POST /_render/template/{id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/search-plugins/search-template/>.
+#[inline]
 pub fn render_search_template() -> RenderSearchTemplate {
     RenderSearchTemplate {
         parts: b::Parts::default(),
@@ -6218,61 +5919,43 @@ pub struct RenderSearchTemplate {
 
 impl RenderSearchTemplate {
     /// Path parameter `id`: ID of the search template to render. If no `source` is specified, this or the `id` request body parameter is required.
+    #[inline]
     pub fn id(mut self, value: impl Into<String>) -> Self {
         self.parts.path("id", b::List::from(value.into()));
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_RENDER_SEARCH_TEMPLATE)
+    }
+}
+
+impl b::Common for RenderSearchTemplate {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -6307,6 +5990,7 @@ const GROUP_RENDER_SEARCH_TEMPLATE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `render_search_template`.
 pub(super) fn by_name_render_search_template(
@@ -6361,6 +6045,7 @@ pub(super) fn by_name_render_search_template(
 /// `GET /_scripts/painless/_execute`, `POST /_scripts/painless/_execute`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/script-apis/exec-script/>.
+#[inline]
 pub fn scripts_painless_execute() -> ScriptsPainlessExecute {
     ScriptsPainlessExecute {
         parts: b::Parts::default(),
@@ -6375,57 +6060,38 @@ pub struct ScriptsPainlessExecute {
 }
 
 impl ScriptsPainlessExecute {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SCRIPTS_PAINLESS_EXECUTE)
+    }
+}
+
+impl b::Common for ScriptsPainlessExecute {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -6448,6 +6114,7 @@ const GROUP_SCRIPTS_PAINLESS_EXECUTE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `scripts_painless_execute`.
 pub(super) fn by_name_scripts_painless_execute(
@@ -6490,6 +6157,7 @@ pub(super) fn by_name_scripts_painless_execute(
 /// `GET /_search/scroll`, `POST /_search/scroll`, `GET /_search/scroll/{scroll_id}`, `POST /_search/scroll/{scroll_id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/search-apis/scroll/#endpoints>.
+#[inline]
 pub fn scroll() -> Scroll {
     Scroll {
         parts: b::Parts::default(),
@@ -6505,78 +6173,63 @@ pub struct Scroll {
 
 impl Scroll {
     /// Path parameter `scroll_id`: The scroll ID
+    #[inline]
     pub fn scroll_id(mut self, value: impl Into<String>) -> Self {
         self.parts.path("scroll_id", b::List::from(value.into()));
         self
     }
     /// `rest_total_hits_as_int`: If `true`, the API response's `hit.total` property is returned as an integer. If `false`, the API response's `hit.total` property is returned as an object.
+    #[inline]
     pub fn rest_total_hits_as_int(mut self, value: bool) -> Self {
         self.parts
             .query("rest_total_hits_as_int", value.to_string());
         self
     }
     /// `scroll`: Period to retain the search context for scrolling.
+    #[inline]
     pub fn scroll(mut self, value: impl Into<String>) -> Self {
         self.parts.query("scroll", value.into());
         self
     }
     /// `scroll_id`: The scroll ID for scrolled search
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn scroll_id_param(mut self, value: impl Into<String>) -> Self {
         self.parts.query("scroll_id", value.into());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SCROLL)
+    }
+}
+
+impl b::Common for Scroll {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -6611,6 +6264,7 @@ const GROUP_SCROLL: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `scroll`.
 pub(super) fn by_name_scroll(
@@ -6627,9 +6281,6 @@ pub(super) fn by_name_scroll(
     }
     if let Some(v) = b::optional::<String>(params, "scroll")? {
         b = b.scroll(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "scroll_id")? {
-        b = b.scroll_id_param(v);
     }
     if let Some(v) = b::optional::<bool>(params, "error_trace")? {
         b = b.error_trace(v);
@@ -6651,7 +6302,6 @@ pub(super) fn by_name_scroll(
             "scroll_id",
             "rest_total_hits_as_int",
             "scroll",
-            "scroll_id",
             "error_trace",
             "filter_path",
             "human",
@@ -6677,6 +6327,7 @@ pub(super) fn by_name_scroll(
 /// `GET /_search`, `POST /_search`, `GET /{index}/_search`, `POST /{index}/_search`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/search/>.
+#[inline]
 pub fn search() -> Search {
     Search {
         parts: b::Parts::default(),
@@ -6692,302 +6343,337 @@ pub struct Search {
 
 impl Search {
     /// Path parameter `index`: A comma-separated list of data streams, indexes, and aliases to search. Supports wildcards (`*`). To search all data streams and indexes, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `_source`: Indicates which source fields are returned for matching documents. These fields are returned in the `hits._source` property of the search response. Valid values are: `true` to return the entire document source; `false` to not return the document source; `<string>` to return the source fields that are specified as a comma-separated list (supports wildcard (`*`) patterns).
+    #[inline]
     pub fn source(mut self, value: impl Into<String>) -> Self {
         self.parts.query("_source", value.into());
         self
     }
     /// `_source_excludes`: A comma-separated list of source fields to exclude from the response. You can also use this parameter to exclude fields from the subset specified in `_source_includes` query parameter. If the `_source` parameter is `false`, this parameter is ignored.
+    #[inline]
     pub fn source_excludes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_excludes", value.into().joined());
         self
     }
     /// `_source_includes`: A comma-separated list of source fields to include in the response. If this parameter is specified, only these source fields are returned. You can exclude fields from this subset using the `_source_excludes` query parameter. If the `_source` parameter is `false`, this parameter is ignored.
+    #[inline]
     pub fn source_includes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_includes", value.into().joined());
         self
     }
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes. For example, a request targeting `foo*,bar*` returns an error if an index starts with `foo` but no index starts with `bar`.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `allow_partial_search_results`: If `true`, returns partial results if there are shard request timeouts or shard failures. If `false`, returns an error with no partial results.
+    #[inline]
     pub fn allow_partial_search_results(mut self, value: bool) -> Self {
         self.parts
             .query("allow_partial_search_results", value.to_string());
         self
     }
     /// `analyze_wildcard`: If `true`, wildcard and prefix queries are analyzed. This parameter can only be used when the q query string parameter is specified.
+    #[inline]
     pub fn analyze_wildcard(mut self, value: bool) -> Self {
         self.parts.query("analyze_wildcard", value.to_string());
         self
     }
     /// `analyzer`: Analyzer to use for the query string. This parameter can only be used when the q query string parameter is specified.
+    #[inline]
     pub fn analyzer(mut self, value: impl Into<String>) -> Self {
         self.parts.query("analyzer", value.into());
         self
     }
     /// `batched_reduce_size`: The number of shard results that should be reduced at once on the coordinating node. This value should be used as a protection mechanism to reduce the memory overhead per search request if the potential number of shards in the request can be large.
+    #[inline]
     pub fn batched_reduce_size(mut self, value: i64) -> Self {
         self.parts.query("batched_reduce_size", value.to_string());
         self
     }
     /// `cancel_after_time_interval`: The time after which the search request will be canceled. Request-level parameter takes precedence over `cancel_after_time_interval` cluster setting.
+    #[inline]
     pub fn cancel_after_time_interval(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cancel_after_time_interval", value.into());
         self
     }
     /// `ccs_minimize_roundtrips`: If `true`, network round-trips between the coordinating node and the remote clusters are minimized when executing cross-cluster search (CCS) requests.
+    #[inline]
     pub fn ccs_minimize_roundtrips(mut self, value: bool) -> Self {
         self.parts
             .query("ccs_minimize_roundtrips", value.to_string());
         self
     }
     /// `default_operator`: The default operator for query string query: AND or OR. This parameter can only be used when the `q` query string parameter is specified.
+    #[inline]
     pub fn default_operator(mut self, value: types::Operator) -> Self {
         self.parts
             .query("default_operator", value.as_str().to_string());
         self
     }
     /// `df`: Field to use as default where no field prefix is given in the query string. This parameter can only be used when the q query string parameter is specified.
+    #[inline]
     pub fn df(mut self, value: impl Into<String>) -> Self {
         self.parts.query("df", value.into());
         self
     }
     /// `docvalue_fields`: A comma-separated list of fields to return as the docvalue representation for each hit.
+    #[inline]
     pub fn docvalue_fields(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("docvalue_fields", value.into().joined());
         self
     }
     /// `expand_wildcards`: Type of index that wildcard patterns can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams. Supports comma-separated values, such as `open,hidden`.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `explain`: If `true`, returns detailed information about score computation as part of a hit.
+    #[inline]
     pub fn explain(mut self, value: bool) -> Self {
         self.parts.query("explain", value.to_string());
         self
     }
     /// `from`: Starting document offset. Needs to be non-negative. By default, you cannot page through more than 10,000 hits using the `from` and `size` parameters. To page through more hits, use the `search_after` parameter.
+    #[inline]
     pub fn from(mut self, value: i64) -> Self {
         self.parts.query("from", value.to_string());
         self
     }
     /// `ignore_throttled`: If `true`, concrete, expanded or aliased indexes will be ignored when frozen.
+    #[inline]
     pub fn ignore_throttled(mut self, value: bool) -> Self {
         self.parts.query("ignore_throttled", value.to_string());
         self
     }
     /// `ignore_unavailable`: If `false`, the request returns an error if it targets a missing or closed index.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `include_named_queries_score`: Indicates whether `hit.matched_queries` should be rendered as a map that includes the name of the matched query associated with its score (true) or as an array containing the name of the matched queries (false)
+    #[inline]
     pub fn include_named_queries_score(mut self, value: bool) -> Self {
         self.parts
             .query("include_named_queries_score", value.to_string());
         self
     }
     /// `index`: A comma-separated list of data streams, indexes, and aliases to search. Supports wildcards (`*`). To search all data streams and indexes, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn index_param(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("index", value.into().joined());
         self
     }
     /// `lenient`: If `true`, format-based query failures (such as providing text to a numeric field) in the query string will be ignored. This parameter can only be used when the `q` query string parameter is specified.
+    #[inline]
     pub fn lenient(mut self, value: bool) -> Self {
         self.parts.query("lenient", value.to_string());
         self
     }
     /// `max_concurrent_shard_requests`: Defines the number of concurrent shard requests per node this search executes concurrently. This value should be used to limit the impact of the search on the cluster in order to limit the number of concurrent shard requests.
+    #[inline]
     pub fn max_concurrent_shard_requests(mut self, value: i64) -> Self {
         self.parts
             .query("max_concurrent_shard_requests", value.to_string());
         self
     }
     /// `phase_took`: Indicates whether to return phase-level `took` time values in the response.
+    #[inline]
     pub fn phase_took(mut self, value: bool) -> Self {
         self.parts.query("phase_took", value.to_string());
         self
     }
     /// `pre_filter_shard_size`: Defines a threshold that enforces a pre-filter roundtrip to prefilter search shards based on query rewriting if the number of shards the search request expands to exceeds the threshold. This filter roundtrip can limit the number of shards significantly if for instance a shard can not match any documents based on its rewrite method (if date filters are mandatory to match but the shard bounds and the query are disjoint). When unspecified, the pre-filter phase is executed if any of these conditions is met: the request targets more than 128 shards; the request targets one or more read-only index; the primary sort of the query targets an indexed field.
+    #[inline]
     pub fn pre_filter_shard_size(mut self, value: i64) -> Self {
         self.parts.query("pre_filter_shard_size", value.to_string());
         self
     }
     /// `preference`: Nodes and shards used for the search. By default, OpenSearch selects from eligible nodes and shards using adaptive replica selection, accounting for allocation awareness. Valid values are: `_only_local` to run the search only on shards on the local node; `_local` to, if possible, run the search on shards on the local node, or if not, select shards using the default method; `_only_nodes:<node-id>,<node-id>` to run the search on only the specified nodes IDs, where, if suitable shards exist on more than one selected node, use shards on those nodes using the default method, or if none of the specified nodes are available, select shards from any available node using the default method; `_prefer_nodes:<node-id>,<node-id>` to if possible, run the search on the specified nodes IDs, or if not, select shards using the default method; `_shards:<shard>,<shard>` to run the search only on the specified shards; `<custom-string>` (any string that does not start with `_`) to route searches with the same `<custom-string>` to the same shards in the same order.
+    #[inline]
     pub fn preference(mut self, value: impl Into<String>) -> Self {
         self.parts.query("preference", value.into());
         self
     }
     /// `q`: Query in the Lucene query string syntax using query parameter search. Query parameter searches do not support the full OpenSearch Query DSL but are handy for testing.
+    #[inline]
     pub fn q(mut self, value: impl Into<String>) -> Self {
         self.parts.query("q", value.into());
         self
     }
     /// `request_cache`: If `true`, the caching of search results is enabled for requests where `size` is `0`. Defaults to index level settings.
+    #[inline]
     pub fn request_cache(mut self, value: bool) -> Self {
         self.parts.query("request_cache", value.to_string());
         self
     }
     /// `rest_total_hits_as_int`: Indicates whether `hits.total` should be rendered as an integer or an object in the rest search response.
+    #[inline]
     pub fn rest_total_hits_as_int(mut self, value: bool) -> Self {
         self.parts
             .query("rest_total_hits_as_int", value.to_string());
         self
     }
     /// `routing`: A custom value used to route operations to a specific shard.
+    #[inline]
     pub fn routing(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("routing", value.into().joined());
         self
     }
     /// `scroll`: Period to retain the search context for scrolling. See Scroll search results. By default, this value cannot exceed `1d` (24 hours). You can change this limit using the `search.max_keep_alive` cluster-level setting.
+    #[inline]
     pub fn scroll(mut self, value: impl Into<String>) -> Self {
         self.parts.query("scroll", value.into());
         self
     }
     /// `search_pipeline`: Customizable sequence of processing stages applied to search queries.
+    #[inline]
     pub fn search_pipeline(mut self, value: impl Into<String>) -> Self {
         self.parts.query("search_pipeline", value.into());
         self
     }
     /// `search_type`: How distributed term frequencies are calculated for relevance scoring.
+    #[inline]
     pub fn search_type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("search_type", value.into());
         self
     }
     /// `seq_no_primary_term`: If `true`, returns sequence number and primary term of the last modification of each hit.
+    #[inline]
     pub fn seq_no_primary_term(mut self, value: bool) -> Self {
         self.parts.query("seq_no_primary_term", value.to_string());
         self
     }
     /// `size`: Defines the number of hits to return. By default, you cannot page through more than 10,000 hits using the `from` and `size` parameters. To page through more hits, use the `search_after` parameter.
+    #[inline]
     pub fn size(mut self, value: i64) -> Self {
         self.parts.query("size", value.to_string());
         self
     }
     /// `sort`: A comma-separated list of &lt;field&gt;:&lt;direction&gt; pairs.
+    #[inline]
     pub fn sort(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("sort", value.into().joined());
         self
     }
     /// `stats`: Specific `tag` of the request for logging and statistical purposes.
+    #[inline]
     pub fn stats(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("stats", value.into().joined());
         self
     }
     /// `stored_fields`: A comma-separated list of stored fields to return as part of a hit. If no fields are specified, no stored fields are included in the response. If this field is specified, the `_source` parameter defaults to `false`. You can pass `_source: true` to return both source fields and stored fields in the search response.
+    #[inline]
     pub fn stored_fields(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("stored_fields", value.into().joined());
         self
     }
     /// `suggest_field`: Specifies which field to use for suggestions.
+    #[inline]
     pub fn suggest_field(mut self, value: impl Into<String>) -> Self {
         self.parts.query("suggest_field", value.into());
         self
     }
     /// `suggest_mode`: Specifies the suggest mode. This parameter can only be used when the `suggest_field` and `suggest_text` query string parameters are specified.
+    #[inline]
     pub fn suggest_mode(mut self, value: types::SuggestMode) -> Self {
         self.parts.query("suggest_mode", value.as_str().to_string());
         self
     }
     /// `suggest_size`: Number of suggestions to return. This parameter can only be used when the `suggest_field` and `suggest_text` query string parameters are specified.
+    #[inline]
     pub fn suggest_size(mut self, value: i64) -> Self {
         self.parts.query("suggest_size", value.to_string());
         self
     }
     /// `suggest_text`: The source text for which the suggestions should be returned. This parameter can only be used when the `suggest_field` and `suggest_text` query string parameters are specified.
+    #[inline]
     pub fn suggest_text(mut self, value: impl Into<String>) -> Self {
         self.parts.query("suggest_text", value.into());
         self
     }
     /// `terminate_after`: Maximum number of documents to collect for each shard. If a query reaches this limit, OpenSearch terminates the query early. OpenSearch collects documents before sorting. Use with caution. OpenSearch applies this parameter to each shard handling the request. When possible, let OpenSearch perform early termination automatically. Avoid specifying this parameter for requests that target data streams with backing indexes across multiple data tiers. If set to `0` (default), the query does not terminate early.
+    #[inline]
     pub fn terminate_after(mut self, value: i64) -> Self {
         self.parts.query("terminate_after", value.to_string());
         self
     }
     /// `timeout`: Specifies the period of time to wait for a response from each shard. If no response is received before the timeout expires, the request fails and returns an error.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `track_scores`: If `true`, calculate and return document scores, even if the scores are not used for sorting.
+    #[inline]
     pub fn track_scores(mut self, value: bool) -> Self {
         self.parts.query("track_scores", value.to_string());
         self
     }
     /// `track_total_hits`: Number of hits matching the query to count accurately. If `true`, the exact number of hits is returned at the cost of some performance. If `false`, the response does not include the total number of hits matching the query.
+    #[inline]
     pub fn track_total_hits(mut self, value: impl Into<String>) -> Self {
         self.parts.query("track_total_hits", value.into());
         self
     }
     /// `typed_keys`: If `true`, aggregation and suggester names are be prefixed by their respective types in the response.
+    #[inline]
     pub fn typed_keys(mut self, value: bool) -> Self {
         self.parts.query("typed_keys", value.to_string());
         self
     }
     /// `verbose_pipeline`: Enables or disables verbose mode for the search pipeline. When verbose mode is enabled, detailed information about each processor in the search pipeline is included in the search response. This includes the processor name, execution status, input, output, and time taken for processing. This parameter is primarily intended for debugging purposes, allowing users to track how data flows and transforms through the search pipeline.
+    #[inline]
     pub fn verbose_pipeline(mut self, value: bool) -> Self {
         self.parts.query("verbose_pipeline", value.to_string());
         self
     }
     /// `version`: If `true`, returns document version as part of a hit.
+    #[inline]
     pub fn version(mut self, value: bool) -> Self {
         self.parts.query("version", value.to_string());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SEARCH)
+    }
+}
+
+impl b::Common for Search {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -7022,6 +6708,7 @@ const GROUP_SEARCH: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search`.
 pub(super) fn by_name_search(
@@ -7089,9 +6776,6 @@ pub(super) fn by_name_search(
     }
     if let Some(v) = b::optional::<bool>(params, "include_named_queries_score")? {
         b = b.include_named_queries_score(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "index")? {
-        b = b.index_param(v);
     }
     if let Some(v) = b::optional::<bool>(params, "lenient")? {
         b = b.lenient(v);
@@ -7211,7 +6895,6 @@ pub(super) fn by_name_search(
             "ignore_throttled",
             "ignore_unavailable",
             "include_named_queries_score",
-            "index",
             "lenient",
             "max_concurrent_shard_requests",
             "phase_took",
@@ -7264,6 +6947,7 @@ pub(super) fn by_name_search(
 /// `GET /_search_shards`, `POST /_search_shards`, `GET /{index}/_search_shards`, `POST /{index}/_search_shards`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn search_shards() -> SearchShards {
     SearchShards {
         parts: b::Parts::default(),
@@ -7279,91 +6963,79 @@ pub struct SearchShards {
 
 impl SearchShards {
     /// Path parameter `index`: Returns the indexes and shards that a search request would be executed against.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes. For example, a request targeting `foo*,bar*` returns an error if an index starts with `foo` but no index starts with `bar`.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `expand_wildcards`: Type of index that wildcard patterns can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams. Supports comma-separated values, such as `open,hidden`. Valid values are: `all`, `open`, `closed`, `hidden`, `none`.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `ignore_unavailable`: If `false`, the request returns an error if it targets a missing or closed index.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `local`: If `true`, the request retrieves information from the local node only.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `preference`: Specifies the node or shard the operation should be performed on. Random by default.
+    #[inline]
     pub fn preference(mut self, value: impl Into<String>) -> Self {
         self.parts.query("preference", value.into());
         self
     }
     /// `routing`: A custom value used to route operations to a specific shard.
+    #[inline]
     pub fn routing(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("routing", value.into().joined());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SEARCH_SHARDS)
+    }
+}
+
+impl b::Common for SearchShards {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -7398,6 +7070,7 @@ const GROUP_SEARCH_SHARDS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_shards`.
 pub(super) fn by_name_search_shards(
@@ -7476,6 +7149,7 @@ pub(super) fn by_name_search_shards(
 /// `GET /_search/template`, `POST /_search/template`, `GET /{index}/_search/template`, `POST /{index}/_search/template`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/search-plugins/search-template/>.
+#[inline]
 pub fn search_template() -> SearchTemplate {
     SearchTemplate {
         parts: b::Parts::default(),
@@ -7491,138 +7165,135 @@ pub struct SearchTemplate {
 
 impl SearchTemplate {
     /// Path parameter `index`: A comma-separated list of data streams, indexes, and aliases to search. Supports wildcards (\*).
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes. For example, a request targeting `foo*,bar*` returns an error if an index starts with `foo` but no index starts with `bar`.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `ccs_minimize_roundtrips`: If `true`, network round-trips are minimized for cross-cluster search requests.
+    #[inline]
     pub fn ccs_minimize_roundtrips(mut self, value: bool) -> Self {
         self.parts
             .query("ccs_minimize_roundtrips", value.to_string());
         self
     }
     /// `expand_wildcards`: Type of index that wildcard patterns can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams. Supports comma-separated values, such as `open,hidden`. Valid values are: `all`, `open`, `closed`, `hidden`, `none`.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `explain`: If `true`, the response includes additional details about score computation as part of a hit.
+    #[inline]
     pub fn explain(mut self, value: bool) -> Self {
         self.parts.query("explain", value.to_string());
         self
     }
     /// `ignore_throttled`: If `true`, specified concrete, expanded, or aliased indexes are not included in the response when throttled.
+    #[inline]
     pub fn ignore_throttled(mut self, value: bool) -> Self {
         self.parts.query("ignore_throttled", value.to_string());
         self
     }
     /// `ignore_unavailable`: If `false`, the request returns an error if it targets a missing or closed index.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `phase_took`: Indicates whether to return phase-level `took` time values in the response.
+    #[inline]
     pub fn phase_took(mut self, value: bool) -> Self {
         self.parts.query("phase_took", value.to_string());
         self
     }
     /// `preference`: Specifies the node or shard the operation should be performed on. Random by default.
+    #[inline]
     pub fn preference(mut self, value: impl Into<String>) -> Self {
         self.parts.query("preference", value.into());
         self
     }
     /// `profile`: If `true`, the query execution is profiled.
+    #[inline]
     pub fn profile(mut self, value: bool) -> Self {
         self.parts.query("profile", value.to_string());
         self
     }
     /// `rest_total_hits_as_int`: If `true`, `hits.total` are rendered as an integer in the response.
+    #[inline]
     pub fn rest_total_hits_as_int(mut self, value: bool) -> Self {
         self.parts
             .query("rest_total_hits_as_int", value.to_string());
         self
     }
     /// `routing`: A custom value used to route operations to a specific shard.
+    #[inline]
     pub fn routing(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("routing", value.into().joined());
         self
     }
     /// `scroll`: Specifies how long a consistent view of the index should be maintained for scrolled search.
+    #[inline]
     pub fn scroll(mut self, value: impl Into<String>) -> Self {
         self.parts.query("scroll", value.into());
         self
     }
     /// `search_pipeline`: Customizable sequence of processing stages applied to search queries.
+    #[inline]
     pub fn search_pipeline(mut self, value: impl Into<String>) -> Self {
         self.parts.query("search_pipeline", value.into());
         self
     }
     /// `search_type`: The type of the search operation.
+    #[inline]
     pub fn search_type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("search_type", value.into());
         self
     }
     /// `typed_keys`: If `true`, the response prefixes aggregation and suggester names with their respective types.
+    #[inline]
     pub fn typed_keys(mut self, value: bool) -> Self {
         self.parts.query("typed_keys", value.to_string());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SEARCH_TEMPLATE)
+    }
+}
+
+impl b::Common for SearchTemplate {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -7657,6 +7328,7 @@ const GROUP_SEARCH_TEMPLATE: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_template`.
 pub(super) fn by_name_search_template(
@@ -7771,6 +7443,7 @@ pub(super) fn by_name_search_template(
 /// `GET /{index}/_termvectors`, `POST /{index}/_termvectors`, `GET /{index}/_termvectors/{id}`, `POST /{index}/_termvectors/{id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn termvectors(index: impl Into<String>) -> Termvectors {
     let mut parts = b::Parts::default();
     parts.path("index", b::List::from(index.into()));
@@ -7786,116 +7459,109 @@ pub struct Termvectors {
 
 impl Termvectors {
     /// Path parameter `id`: The unique identifier of the document.
+    #[inline]
     pub fn id(mut self, value: impl Into<String>) -> Self {
         self.parts.path("id", b::List::from(value.into()));
         self
     }
     /// `field_statistics`: If `true`, the response includes the document count, sum of document frequencies, and sum of total term frequencies.
+    #[inline]
     pub fn field_statistics(mut self, value: bool) -> Self {
         self.parts.query("field_statistics", value.to_string());
         self
     }
     /// `fields`: The `fields` query parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("fields", value.into().joined());
         self
     }
     /// `offsets`: If `true`, the response includes term offsets.
+    #[inline]
     pub fn offsets(mut self, value: bool) -> Self {
         self.parts.query("offsets", value.to_string());
         self
     }
     /// `payloads`: If `true`, the response includes term payloads.
+    #[inline]
     pub fn payloads(mut self, value: bool) -> Self {
         self.parts.query("payloads", value.to_string());
         self
     }
     /// `positions`: If `true`, the response includes term positions.
+    #[inline]
     pub fn positions(mut self, value: bool) -> Self {
         self.parts.query("positions", value.to_string());
         self
     }
     /// `preference`: Specifies the node or shard on which the operation should be performed. See \[preference query parameter\]({{site.url}}{{site.baseurl}}/api-reference/search-apis/search/\#the-preference-query-parameter) for a list of available options. By default the requests are routed randomly to available shard copies (primary or replica), with no guarantee of consistency across repeated queries.
+    #[inline]
     pub fn preference(mut self, value: impl Into<String>) -> Self {
         self.parts.query("preference", value.into());
         self
     }
     /// `realtime`: If `true`, the request is real time as opposed to near real time.
+    #[inline]
     pub fn realtime(mut self, value: bool) -> Self {
         self.parts.query("realtime", value.to_string());
         self
     }
     /// `routing`: A custom value used to route operations to a specific shard.
+    #[inline]
     pub fn routing(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("routing", value.into().joined());
         self
     }
     /// `term_statistics`: If `true`, the response includes term frequency and document frequency.
+    #[inline]
     pub fn term_statistics(mut self, value: bool) -> Self {
         self.parts.query("term_statistics", value.to_string());
         self
     }
     /// `version`: If `true`, returns the document version as part of a hit.
+    #[inline]
     pub fn version(mut self, value: i64) -> Self {
         self.parts.query("version", value.to_string());
         self
     }
     /// `version_type`: The specific version type.
+    #[inline]
     pub fn version_type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("version_type", value.into());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_TERMVECTORS)
+    }
+}
+
+impl b::Common for Termvectors {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -7930,6 +7596,7 @@ const GROUP_TERMVECTORS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `termvectors`.
 pub(super) fn by_name_termvectors(
@@ -8029,6 +7696,7 @@ pub(super) fn by_name_termvectors(
 /// `POST /{index}/_update/{id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/document-apis/update-document/>.
+#[inline]
 pub fn update(index: impl Into<String>, id: impl Into<String>) -> Update {
     let mut parts = b::Parts::default();
     parts.path("index", b::List::from(index.into()));
@@ -8045,104 +7713,101 @@ pub struct Update {
 
 impl Update {
     /// `_source`: Set to `false` to disable source retrieval. You can also specify a comma-separated list of the fields you want to retrieve.
+    #[inline]
     pub fn source(mut self, value: impl Into<String>) -> Self {
         self.parts.query("_source", value.into());
         self
     }
     /// `_source_excludes`: Specify the source fields you want to exclude.
+    #[inline]
     pub fn source_excludes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_excludes", value.into().joined());
         self
     }
     /// `_source_includes`: Specify the source fields you want to retrieve.
+    #[inline]
     pub fn source_includes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_includes", value.into().joined());
         self
     }
     /// `if_primary_term`: Only perform the operation if the document has this primary term.
+    #[inline]
     pub fn if_primary_term(mut self, value: i64) -> Self {
         self.parts.query("if_primary_term", value.to_string());
         self
     }
     /// `if_seq_no`: Only perform the operation if the document has this sequence number.
+    #[inline]
     pub fn if_seq_no(mut self, value: i64) -> Self {
         self.parts.query("if_seq_no", value.to_string());
         self
     }
     /// `lang`: The script language.
+    #[inline]
     pub fn lang(mut self, value: impl Into<String>) -> Self {
         self.parts.query("lang", value.into());
         self
     }
     /// `refresh`: If 'true', OpenSearch refreshes the affected shards to make this operation visible to search, if `wait_for` then wait for a refresh to make this operation visible to search, if `false` do nothing with refreshes.
+    #[inline]
     pub fn refresh(mut self, value: impl Into<String>) -> Self {
         self.parts.query("refresh", value.into());
         self
     }
     /// `require_alias`: If `true`, the destination must be an index alias.
+    #[inline]
     pub fn require_alias(mut self, value: bool) -> Self {
         self.parts.query("require_alias", value.to_string());
         self
     }
     /// `retry_on_conflict`: Specify how many times should the operation be retried when a conflict occurs.
+    #[inline]
     pub fn retry_on_conflict(mut self, value: i64) -> Self {
         self.parts.query("retry_on_conflict", value.to_string());
         self
     }
     /// `routing`: A custom value used to route operations to a specific shard.
+    #[inline]
     pub fn routing(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("routing", value.into().joined());
         self
     }
     /// `timeout`: Period to wait for dynamic mapping updates and active shards. This guarantees OpenSearch waits for at least the timeout before failing. The actual wait time could be longer, particularly when multiple waits occur.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `wait_for_active_shards`: The number of shard copies that must be active before proceeding with the operations. Set to 'all' or any positive integer up to the total number of shards in the index (number\_of\_replicas+1). Defaults to 1 meaning the primary shard.
+    #[inline]
     pub fn wait_for_active_shards(mut self, value: impl Into<String>) -> Self {
         self.parts.query("wait_for_active_shards", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_UPDATE)
+    }
+}
+
+impl b::Common for Update {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -8157,6 +7822,7 @@ const GROUP_UPDATE: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `update`.
 pub(super) fn by_name_update(
@@ -8256,6 +7922,7 @@ pub(super) fn by_name_update(
 /// `POST /{index}/_update_by_query`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/document-apis/update-by-query/>.
+#[inline]
 pub fn update_by_query(index: impl Into<b::List>) -> UpdateByQuery {
     let mut parts = b::Parts::default();
     parts.path("index", index.into());
@@ -8271,215 +7938,234 @@ pub struct UpdateByQuery {
 
 impl UpdateByQuery {
     /// `_source`: Set to `true` or `false` to return the `_source` field or not, or a list of fields to return.
+    #[inline]
     pub fn source(mut self, value: impl Into<String>) -> Self {
         self.parts.query("_source", value.into());
         self
     }
     /// `_source_excludes`: List of fields to exclude from the returned `_source` field.
+    #[inline]
     pub fn source_excludes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_excludes", value.into().joined());
         self
     }
     /// `_source_includes`: List of fields to extract and return from the `_source` field.
+    #[inline]
     pub fn source_includes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_includes", value.into().joined());
         self
     }
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes. For example, a request targeting `foo*,bar*` returns an error if an index starts with `foo` but no index starts with `bar`.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `analyze_wildcard`: If `true`, wildcard and prefix queries are analyzed.
+    #[inline]
     pub fn analyze_wildcard(mut self, value: bool) -> Self {
         self.parts.query("analyze_wildcard", value.to_string());
         self
     }
     /// `analyzer`: Analyzer to use for the query string.
+    #[inline]
     pub fn analyzer(mut self, value: impl Into<String>) -> Self {
         self.parts.query("analyzer", value.into());
         self
     }
     /// `conflicts`: What to do if update by query hits version conflicts: `abort` or `proceed`.
+    #[inline]
     pub fn conflicts(mut self, value: impl Into<String>) -> Self {
         self.parts.query("conflicts", value.into());
         self
     }
     /// `default_operator`: The default operator for query string query: `AND` or `OR`.
+    #[inline]
     pub fn default_operator(mut self, value: types::Operator) -> Self {
         self.parts
             .query("default_operator", value.as_str().to_string());
         self
     }
     /// `df`: Field to use as default where no field prefix is given in the query string.
+    #[inline]
     pub fn df(mut self, value: impl Into<String>) -> Self {
         self.parts.query("df", value.into());
         self
     }
     /// `expand_wildcards`: Type of index that wildcard patterns can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams. Supports comma-separated values, such as `open,hidden`. Valid values are: `all`, `open`, `closed`, `hidden`, `none`.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `from`: Starting offset.
+    #[inline]
     pub fn from(mut self, value: i64) -> Self {
         self.parts.query("from", value.to_string());
         self
     }
     /// `ignore_unavailable`: If `false`, the request returns an error if it targets a missing or closed index.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `lenient`: If `true`, format-based query failures (such as providing text to a numeric field) in the query string will be ignored.
+    #[inline]
     pub fn lenient(mut self, value: bool) -> Self {
         self.parts.query("lenient", value.to_string());
         self
     }
     /// `max_docs`: Maximum number of documents to process. Defaults to all documents.
+    #[inline]
     pub fn max_docs(mut self, value: i64) -> Self {
         self.parts.query("max_docs", value.to_string());
         self
     }
     /// `pipeline`: ID of the pipeline to use to preprocess incoming documents. If the index has a default ingest pipeline specified, then setting the value to `_none` disables the default ingest pipeline for this request. If a final pipeline is configured it will always run, regardless of the value of this parameter.
+    #[inline]
     pub fn pipeline(mut self, value: impl Into<String>) -> Self {
         self.parts.query("pipeline", value.into());
         self
     }
     /// `preference`: Specifies the node or shard the operation should be performed on. Random by default.
+    #[inline]
     pub fn preference(mut self, value: impl Into<String>) -> Self {
         self.parts.query("preference", value.into());
         self
     }
     /// `q`: Query in the Lucene query string syntax.
+    #[inline]
     pub fn q(mut self, value: impl Into<String>) -> Self {
         self.parts.query("q", value.into());
         self
     }
     /// `refresh`: If `true`, OpenSearch refreshes affected shards to make the operation visible to search.
+    #[inline]
     pub fn refresh(mut self, value: impl Into<String>) -> Self {
         self.parts.query("refresh", value.into());
         self
     }
     /// `request_cache`: If `true`, the request cache is used for this request.
+    #[inline]
     pub fn request_cache(mut self, value: bool) -> Self {
         self.parts.query("request_cache", value.to_string());
         self
     }
     /// `requests_per_second`: The throttle for this request in sub-requests per second.
+    #[inline]
     pub fn requests_per_second(mut self, value: f64) -> Self {
         self.parts.query("requests_per_second", value.to_string());
         self
     }
     /// `routing`: A custom value used to route operations to a specific shard.
+    #[inline]
     pub fn routing(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("routing", value.into().joined());
         self
     }
     /// `scroll`: Period to retain the search context for scrolling.
+    #[inline]
     pub fn scroll(mut self, value: impl Into<String>) -> Self {
         self.parts.query("scroll", value.into());
         self
     }
     /// `scroll_size`: Size of the scroll request that powers the operation.
+    #[inline]
     pub fn scroll_size(mut self, value: i64) -> Self {
         self.parts.query("scroll_size", value.to_string());
         self
     }
     /// `search_timeout`: Explicit timeout for each search request.
+    #[inline]
     pub fn search_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("search_timeout", value.into());
         self
     }
     /// `search_type`: The type of the search operation. Available options: `query_then_fetch`, `dfs_query_then_fetch`.
+    #[inline]
     pub fn search_type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("search_type", value.into());
         self
     }
     /// `size`: Deprecated, use `max_docs` instead.
+    #[inline]
     pub fn size(mut self, value: i64) -> Self {
         self.parts.query("size", value.to_string());
         self
     }
     /// `slices`: The number of slices this task should be divided into.
+    #[inline]
     pub fn slices(mut self, value: impl Into<String>) -> Self {
         self.parts.query("slices", value.into());
         self
     }
     /// `sort`: A comma-separated list of &lt;field&gt;:&lt;direction&gt; pairs.
+    #[inline]
     pub fn sort(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("sort", value.into().joined());
         self
     }
     /// `stats`: Specific `tag` of the request for logging and statistical purposes.
+    #[inline]
     pub fn stats(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("stats", value.into().joined());
         self
     }
     /// `terminate_after`: Maximum number of documents to collect for each shard. If a query reaches this limit, OpenSearch terminates the query early. OpenSearch collects documents before sorting. Use with caution. OpenSearch applies this parameter to each shard handling the request. When possible, let OpenSearch perform early termination automatically. Avoid specifying this parameter for requests that target data streams with backing indexes across multiple data tiers.
+    #[inline]
     pub fn terminate_after(mut self, value: i64) -> Self {
         self.parts.query("terminate_after", value.to_string());
         self
     }
     /// `timeout`: Period each update request waits for the following operations: dynamic mapping updates, waiting for active shards.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `version`: If `true`, returns the document version as part of a hit.
+    #[inline]
     pub fn version(mut self, value: bool) -> Self {
         self.parts.query("version", value.to_string());
         self
     }
     /// `wait_for_active_shards`: The number of shard copies that must be active before proceeding with the operation. Set to `all` or any positive integer up to the total number of shards in the index (`number_of_replicas+1`).
+    #[inline]
     pub fn wait_for_active_shards(mut self, value: impl Into<String>) -> Self {
         self.parts.query("wait_for_active_shards", value.into());
         self
     }
     /// `wait_for_completion`: If `true`, the request blocks until the operation is complete.
+    #[inline]
     pub fn wait_for_completion(mut self, value: bool) -> Self {
         self.parts.query("wait_for_completion", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_UPDATE_BY_QUERY)
+    }
+}
+
+impl b::Common for UpdateByQuery {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -8494,6 +8180,7 @@ const GROUP_UPDATE_BY_QUERY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `update_by_query`.
 pub(super) fn by_name_update_by_query(
@@ -8677,6 +8364,7 @@ pub(super) fn by_name_update_by_query(
 /// `POST /_update_by_query/{task_id}/_rethrottle`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn update_by_query_rethrottle(task_id: impl Into<String>) -> UpdateByQueryRethrottle {
     let mut parts = b::Parts::default();
     parts.path("task_id", b::List::from(task_id.into()));
@@ -8692,44 +8380,23 @@ pub struct UpdateByQueryRethrottle {
 
 impl UpdateByQueryRethrottle {
     /// `requests_per_second`: The throttle for this request in sub-requests per second.
+    #[inline]
     pub fn requests_per_second(mut self, value: f64) -> Self {
         self.parts.query("requests_per_second", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_UPDATE_BY_QUERY_RETHROTTLE)
+    }
+}
+
+impl b::Common for UpdateByQueryRethrottle {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -8744,6 +8411,7 @@ const GROUP_UPDATE_BY_QUERY_RETHROTTLE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `update_by_query_rethrottle`.
 pub(super) fn by_name_update_by_query_rethrottle(

@@ -2,8 +2,6 @@
 //! choice of method and path among a group's alternatives, and the
 //! conversions `request_by_name` makes from JSON.
 
-use serde_json::Value;
-
 use crate::ApiRequest;
 use crate::error::Error;
 use crate::request::segment;
@@ -74,9 +72,67 @@ pub(crate) struct Group {
     pub(crate) body_required: bool,
 }
 
-/// The parameters and body set on a builder.
+/// What every builder takes besides its own parameters: the query
+/// parameters of every operation (`pretty`, `human`, `error_trace`,
+/// `filter_path`) and any other by name.
+///
+/// ```
+/// use opensearch_client::ops::{Common, cat};
+///
+/// let req = cat::indices().pretty(true).param("bytes", "mb").build()?;
+/// assert_eq!(req.path_and_query(), "/_cat/indices?pretty=true&bytes=mb");
+/// # Ok::<(), opensearch_client::error::Error>(())
+/// ```
+pub trait Common: Sized {
+    /// The builder's parameters (the generated code's, not for callers).
+    #[doc(hidden)]
+    fn parts_mut(&mut self) -> &mut Parts;
+
+    /// Any query parameter by name (one the specification does not list).
+    fn param(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.parts_mut().query(name, value.into());
+        self
+    }
+
+    /// `pretty`: whether to pretty-format the returned JSON.
+    fn pretty(mut self, value: bool) -> Self {
+        self.parts_mut().query("pretty", value.to_string());
+        self
+    }
+
+    /// `human`: whether to return human-readable values for statistics.
+    fn human(mut self, value: bool) -> Self {
+        self.parts_mut().query("human", value.to_string());
+        self
+    }
+
+    /// `error_trace`: whether to include the stack trace of returned
+    /// errors.
+    fn error_trace(mut self, value: bool) -> Self {
+        self.parts_mut().query("error_trace", value.to_string());
+        self
+    }
+
+    /// `filter_path`: filters on the response's fields (wildcards; `-`
+    /// excludes).
+    fn filter_path(mut self, value: impl Into<List>) -> Self {
+        let joined = value.into().joined();
+        self.parts_mut().query("filter_path", joined);
+        self
+    }
+
+    /// `source`: the body as a query parameter, for clients that cannot
+    /// send one on GET.
+    fn source(mut self, value: impl Into<String>) -> Self {
+        self.parts_mut().query("source", value.into());
+        self
+    }
+}
+
+/// The parameters and body set on a builder (inside the generated code).
+#[doc(hidden)]
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Parts {
+pub struct Parts {
     path: Vec<(&'static str, List)>,
     query: Vec<(String, String)>,
     body: Option<(&'static str, Vec<u8>)>,
@@ -229,147 +285,160 @@ impl Parts {
     }
 }
 
-/// A JSON value as one of the builders' argument types.
-pub(crate) trait FromJson: Sized {
-    fn from_json(name: &str, v: &Value) -> Result<Self, Error>;
-}
+#[cfg(feature = "by-name")]
+pub(crate) use json::*;
 
-fn wrong(name: &str, want: &str, v: &Value) -> Error {
-    Error::Request(format!("parameter {name}: expected {want}, got {v}"))
-}
+/// What `request_by_name` needs: JSON values read as the builders'
+/// argument types.
+#[cfg(feature = "by-name")]
+mod json {
+    use serde_json::Value;
 
-impl FromJson for String {
-    fn from_json(name: &str, v: &Value) -> Result<Self, Error> {
-        scalar(name, v)
+    use super::List;
+    use crate::error::Error;
+
+    /// A JSON value as one of the builders' argument types.
+    pub(crate) trait FromJson: Sized {
+        fn from_json(name: &str, v: &Value) -> Result<Self, Error>;
     }
-}
 
-impl FromJson for List {
-    fn from_json(name: &str, v: &Value) -> Result<Self, Error> {
+    fn wrong(name: &str, want: &str, v: &Value) -> Error {
+        Error::Request(format!("parameter {name}: expected {want}, got {v}"))
+    }
+
+    impl FromJson for String {
+        fn from_json(name: &str, v: &Value) -> Result<Self, Error> {
+            scalar(name, v)
+        }
+    }
+
+    impl FromJson for List {
+        fn from_json(name: &str, v: &Value) -> Result<Self, Error> {
+            match v {
+                Value::Array(items) => items
+                    .iter()
+                    .map(|i| scalar(name, i))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(List),
+                other => Ok(List(vec![scalar(name, other)?])),
+            }
+        }
+    }
+
+    impl FromJson for bool {
+        fn from_json(name: &str, v: &Value) -> Result<Self, Error> {
+            match v {
+                Value::Bool(b) => Ok(*b),
+                Value::String(s) if s == "true" || s == "false" => Ok(s == "true"),
+                other => Err(wrong(name, "a boolean", other)),
+            }
+        }
+    }
+
+    impl FromJson for i64 {
+        fn from_json(name: &str, v: &Value) -> Result<Self, Error> {
+            match v {
+                Value::Number(n) => n.as_i64().ok_or_else(|| wrong(name, "an integer", v)),
+                Value::String(s) => s.parse().map_err(|_| wrong(name, "an integer", v)),
+                other => Err(wrong(name, "an integer", other)),
+            }
+        }
+    }
+
+    impl FromJson for f64 {
+        fn from_json(name: &str, v: &Value) -> Result<Self, Error> {
+            match v {
+                Value::Number(n) => n.as_f64().ok_or_else(|| wrong(name, "a number", v)),
+                Value::String(s) => s.parse().map_err(|_| wrong(name, "a number", v)),
+                other => Err(wrong(name, "a number", other)),
+            }
+        }
+    }
+
+    /// A string enum of the specification, read from its name.
+    pub(crate) fn enum_from_json<T: std::str::FromStr<Err = String>>(
+        name: &str,
+        v: &Value,
+    ) -> Result<T, Error> {
+        scalar(name, v)?
+            .parse()
+            .map_err(|e| Error::Request(format!("parameter {name}: {e}")))
+    }
+
+    impl<T: std::str::FromStr<Err = String>> FromJson for Vec<T> {
+        fn from_json(name: &str, v: &Value) -> Result<Self, Error> {
+            List::from_json(name, v)?
+                .0
+                .iter()
+                .map(|s| {
+                    s.parse()
+                        .map_err(|e| Error::Request(format!("parameter {name}: {e}")))
+                })
+                .collect()
+        }
+    }
+
+    /// A required parameter.
+    pub(crate) fn required<T: FromJson>(
+        params: &serde_json::Map<String, Value>,
+        name: &str,
+    ) -> Result<T, Error> {
+        let v = params
+            .get(name)
+            .ok_or_else(|| Error::Request(format!("parameter {name} is required")))?;
+        T::from_json(name, v)
+    }
+
+    /// An optional parameter.
+    pub(crate) fn optional<T: FromJson>(
+        params: &serde_json::Map<String, Value>,
+        name: &str,
+    ) -> Result<Option<T>, Error> {
+        params.get(name).map(|v| T::from_json(name, v)).transpose()
+    }
+
+    /// A query parameter's text: strings as they are, numbers and booleans
+    /// as JSON writes them, arrays joined by commas.
+    pub(crate) fn scalar(name: &str, v: &Value) -> Result<String, Error> {
         match v {
-            Value::Array(items) => items
+            Value::String(s) => Ok(s.clone()),
+            Value::Bool(b) => Ok(b.to_string()),
+            Value::Number(n) => Ok(n.to_string()),
+            Value::Array(items) => Ok(items
                 .iter()
                 .map(|i| scalar(name, i))
-                .collect::<Result<Vec<_>, _>>()
-                .map(List),
-            other => Ok(List(vec![scalar(name, other)?])),
+                .collect::<Result<Vec<_>, _>>()?
+                .join(",")),
+            other => Err(wrong(name, "a string, number, boolean or array", other)),
         }
     }
-}
 
-impl FromJson for bool {
-    fn from_json(name: &str, v: &Value) -> Result<Self, Error> {
-        match v {
-            Value::Bool(b) => Ok(*b),
-            Value::String(s) if s == "true" || s == "false" => Ok(s == "true"),
-            other => Err(wrong(name, "a boolean", other)),
+    /// An NDJSON body given as a JSON array of lines.
+    pub(crate) fn lines(body: &Value) -> Result<Vec<Value>, Error> {
+        match body {
+            Value::Array(items) => Ok(items.clone()),
+            other => Err(Error::Request(format!(
+                "an NDJSON body is given as an array of lines, got {other}"
+            ))),
         }
     }
-}
 
-impl FromJson for i64 {
-    fn from_json(name: &str, v: &Value) -> Result<Self, Error> {
-        match v {
-            Value::Number(n) => n.as_i64().ok_or_else(|| wrong(name, "an integer", v)),
-            Value::String(s) => s.parse().map_err(|_| wrong(name, "an integer", v)),
-            other => Err(wrong(name, "an integer", other)),
+    /// A text body (a string); only some plugin namespaces take one.
+    #[allow(dead_code)]
+    pub(crate) fn text(body: &Value) -> Result<Vec<u8>, Error> {
+        match body {
+            Value::String(s) => Ok(s.clone().into_bytes()),
+            other => Ok(other.to_string().into_bytes()),
         }
     }
-}
 
-impl FromJson for f64 {
-    fn from_json(name: &str, v: &Value) -> Result<Self, Error> {
-        match v {
-            Value::Number(n) => n.as_f64().ok_or_else(|| wrong(name, "a number", v)),
-            Value::String(s) => s.parse().map_err(|_| wrong(name, "a number", v)),
-            other => Err(wrong(name, "a number", other)),
-        }
+    /// The error for a method the operation does not have.
+    pub(crate) fn wrong_method(group: &str, method: &http::Method) -> Error {
+        Error::Request(format!("{group} has no {method} path"))
     }
-}
 
-/// A string enum of the specification, read from its name.
-pub(crate) fn enum_from_json<T: std::str::FromStr<Err = String>>(
-    name: &str,
-    v: &Value,
-) -> Result<T, Error> {
-    scalar(name, v)?
-        .parse()
-        .map_err(|e| Error::Request(format!("parameter {name}: {e}")))
-}
-
-impl<T: std::str::FromStr<Err = String>> FromJson for Vec<T> {
-    fn from_json(name: &str, v: &Value) -> Result<Self, Error> {
-        List::from_json(name, v)?
-            .0
-            .iter()
-            .map(|s| {
-                s.parse()
-                    .map_err(|e| Error::Request(format!("parameter {name}: {e}")))
-            })
-            .collect()
+    /// The error for a body given to an operation that takes none.
+    pub(crate) fn no_body(group: &str) -> Error {
+        Error::Request(format!("{group} takes no body"))
     }
-}
-
-/// A required parameter.
-pub(crate) fn required<T: FromJson>(
-    params: &serde_json::Map<String, Value>,
-    name: &str,
-) -> Result<T, Error> {
-    let v = params
-        .get(name)
-        .ok_or_else(|| Error::Request(format!("parameter {name} is required")))?;
-    T::from_json(name, v)
-}
-
-/// An optional parameter.
-pub(crate) fn optional<T: FromJson>(
-    params: &serde_json::Map<String, Value>,
-    name: &str,
-) -> Result<Option<T>, Error> {
-    params.get(name).map(|v| T::from_json(name, v)).transpose()
-}
-
-/// A query parameter's text: strings as they are, numbers and booleans
-/// as JSON writes them, arrays joined by commas.
-pub(crate) fn scalar(name: &str, v: &Value) -> Result<String, Error> {
-    match v {
-        Value::String(s) => Ok(s.clone()),
-        Value::Bool(b) => Ok(b.to_string()),
-        Value::Number(n) => Ok(n.to_string()),
-        Value::Array(items) => Ok(items
-            .iter()
-            .map(|i| scalar(name, i))
-            .collect::<Result<Vec<_>, _>>()?
-            .join(",")),
-        other => Err(wrong(name, "a string, number, boolean or array", other)),
-    }
-}
-
-/// An NDJSON body given as a JSON array of lines.
-pub(crate) fn lines(body: &Value) -> Result<Vec<Value>, Error> {
-    match body {
-        Value::Array(items) => Ok(items.clone()),
-        other => Err(Error::Request(format!(
-            "an NDJSON body is given as an array of lines, got {other}"
-        ))),
-    }
-}
-
-/// A text body (a string); only some plugin namespaces take one.
-#[allow(dead_code)]
-pub(crate) fn text(body: &Value) -> Result<Vec<u8>, Error> {
-    match body {
-        Value::String(s) => Ok(s.clone().into_bytes()),
-        other => Ok(other.to_string().into_bytes()),
-    }
-}
-
-/// The error for a method the operation does not have.
-pub(crate) fn wrong_method(group: &str, method: &http::Method) -> Error {
-    Error::Request(format!("{group} has no {method} path"))
-}
-
-/// The error for a body given to an operation that takes none.
-pub(crate) fn no_body(group: &str) -> Error {
-    Error::Request(format!("{group} takes no body"))
 }

@@ -10,13 +10,44 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &[
+    "cat.aliases",
+    "cat.all_pit_segments",
+    "cat.allocation",
+    "cat.cluster_manager",
+    "cat.count",
+    "cat.fielddata",
+    "cat.health",
+    "cat.help",
+    "cat.indices",
+    "cat.master",
+    "cat.nodeattrs",
+    "cat.nodes",
+    "cat.pending_tasks",
+    "cat.pit_segments",
+    "cat.plugins",
+    "cat.recovery",
+    "cat.repositories",
+    "cat.segment_replication",
+    "cat.segments",
+    "cat.shards",
+    "cat.snapshots",
+    "cat.tasks",
+    "cat.templates",
+    "cat.thread_pool",
+];
 
 /// `cat.aliases`: Shows information about aliases currently configured to indexes, including filter and routing information.
 ///
 /// `GET /_cat/aliases`, `GET /_cat/aliases/{name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cat/cat-aliases/>.
+#[inline]
 pub fn aliases() -> Aliases {
     Aliases {
         parts: b::Parts::default(),
@@ -32,79 +63,65 @@ pub struct Aliases {
 
 impl Aliases {
     /// Path parameter `name`: The `name` path parameter.
+    #[inline]
     pub fn name(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("name", value.into());
         self
     }
     /// `expand_wildcards`: The `expand_wildcards` query parameter.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `format`: A short version of the `Accept` header, such as `json` or `yaml`.
+    #[inline]
     pub fn format(mut self, value: types::ResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `h`: A comma-separated list of column names to display.
+    #[inline]
     pub fn h(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("h", value.into().joined());
         self
     }
     /// `help`: Returns help information.
+    #[inline]
     pub fn help(mut self, value: bool) -> Self {
         self.parts.query("help", value.to_string());
         self
     }
     /// `local`: Whether to return information from the local node only instead of from the cluster manager node.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `s`: A comma-separated list of column names or column aliases to sort by.
+    #[inline]
     pub fn s(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("s", value.into().joined());
         self
     }
     /// `v`: Enables verbose mode, which displays column headers.
+    #[inline]
     pub fn v(mut self, value: bool) -> Self {
         self.parts.query("v", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_ALIASES)
+    }
+}
+
+impl b::Common for Aliases {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -127,6 +144,7 @@ const GROUP_ALIASES: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cat.aliases`.
 pub(super) fn by_name_aliases(
@@ -209,6 +227,7 @@ pub(super) fn by_name_aliases(
 /// `GET /_cat/pit_segments/_all`.
 ///
 /// Added in OpenSearch 2.4. Documentation: <https://docs.opensearch.org/latest/search-plugins/point-in-time-api/>.
+#[inline]
 pub fn all_pit_segments() -> AllPitSegments {
     AllPitSegments {
         parts: b::Parts::default(),
@@ -224,69 +243,53 @@ pub struct AllPitSegments {
 
 impl AllPitSegments {
     /// `bytes`: The units used to display byte values.
+    #[inline]
     pub fn bytes(mut self, value: impl Into<String>) -> Self {
         self.parts.query("bytes", value.into());
         self
     }
     /// `format`: A short version of the `Accept` header, such as `json` or `yaml`.
+    #[inline]
     pub fn format(mut self, value: types::ResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `h`: A comma-separated list of column names to display.
+    #[inline]
     pub fn h(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("h", value.into().joined());
         self
     }
     /// `help`: Returns help information.
+    #[inline]
     pub fn help(mut self, value: bool) -> Self {
         self.parts.query("help", value.to_string());
         self
     }
     /// `s`: A comma-separated list of column names or column aliases to sort by.
+    #[inline]
     pub fn s(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("s", value.into().joined());
         self
     }
     /// `v`: Enables verbose mode, which displays column headers.
+    #[inline]
     pub fn v(mut self, value: bool) -> Self {
         self.parts.query("v", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_ALL_PIT_SEGMENTS)
+    }
+}
+
+impl b::Common for AllPitSegments {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -301,6 +304,7 @@ const GROUP_ALL_PIT_SEGMENTS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cat.all_pit_segments`.
 pub(super) fn by_name_all_pit_segments(
@@ -375,6 +379,7 @@ pub(super) fn by_name_all_pit_segments(
 /// `GET /_cat/allocation`, `GET /_cat/allocation/{node_id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cat/cat-allocation/>.
+#[inline]
 pub fn allocation() -> Allocation {
     Allocation {
         parts: b::Parts::default(),
@@ -390,90 +395,78 @@ pub struct Allocation {
 
 impl Allocation {
     /// Path parameter `node_id`: A comma-separated list of node IDs or names used to limit the returned information.
+    #[inline]
     pub fn node_id(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("node_id", value.into());
         self
     }
     /// `bytes`: The units used to display byte values.
+    #[inline]
     pub fn bytes(mut self, value: impl Into<String>) -> Self {
         self.parts.query("bytes", value.into());
         self
     }
     /// `cluster_manager_timeout`: A timeout for connection to the cluster manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `format`: A short version of the HTTP `Accept` header, such as `json` or `yaml`.
+    #[inline]
     pub fn format(mut self, value: types::ResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `h`: A comma-separated list of column names to display.
+    #[inline]
     pub fn h(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("h", value.into().joined());
         self
     }
     /// `help`: Returns help information.
+    #[inline]
     pub fn help(mut self, value: bool) -> Self {
         self.parts.query("help", value.to_string());
         self
     }
     /// `local`: Returns local information but does not retrieve the state from cluster-manager node.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: A timeout for connection to the cluster manager node.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `s`: A comma-separated list of column names or column aliases to sort by.
+    #[inline]
     pub fn s(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("s", value.into().joined());
         self
     }
     /// `v`: Enables verbose mode, which displays column headers.
+    #[inline]
     pub fn v(mut self, value: bool) -> Self {
         self.parts.query("v", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_ALLOCATION)
+    }
+}
+
+impl b::Common for Allocation {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -496,6 +489,7 @@ const GROUP_ALLOCATION: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cat.allocation`.
 pub(super) fn by_name_allocation(
@@ -586,6 +580,7 @@ pub(super) fn by_name_allocation(
 /// `GET /_cat/cluster_manager`.
 ///
 /// Added in OpenSearch 2.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cat/cat-cluster_manager/>.
+#[inline]
 pub fn cluster_manager() -> ClusterManager {
     ClusterManager {
         parts: b::Parts::default(),
@@ -601,80 +596,66 @@ pub struct ClusterManager {
 
 impl ClusterManager {
     /// `cluster_manager_timeout`: A timeout for connection to the cluster manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `format`: A short version of the HTTP `Accept` header, such as `json` or `yaml`.
+    #[inline]
     pub fn format(mut self, value: types::ResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `h`: A comma-separated list of column names to display.
+    #[inline]
     pub fn h(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("h", value.into().joined());
         self
     }
     /// `help`: Returns help information.
+    #[inline]
     pub fn help(mut self, value: bool) -> Self {
         self.parts.query("help", value.to_string());
         self
     }
     /// `local`: Returns local information but does not retrieve the state from the cluster manager node.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: A timeout for connection to the cluster manager node.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `s`: A comma-separated list of column names or column aliases to sort by.
+    #[inline]
     pub fn s(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("s", value.into().joined());
         self
     }
     /// `v`: Enables verbose mode, which displays column headers.
+    #[inline]
     pub fn v(mut self, value: bool) -> Self {
         self.parts.query("v", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CLUSTER_MANAGER)
+    }
+}
+
+impl b::Common for ClusterManager {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -689,6 +670,7 @@ const GROUP_CLUSTER_MANAGER: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cat.cluster_manager`.
 pub(super) fn by_name_cluster_manager(
@@ -771,6 +753,7 @@ pub(super) fn by_name_cluster_manager(
 /// `GET /_cat/count`, `GET /_cat/count/{index}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cat/cat-count/>.
+#[inline]
 pub fn count() -> Count {
     Count {
         parts: b::Parts::default(),
@@ -786,69 +769,53 @@ pub struct Count {
 
 impl Count {
     /// Path parameter `index`: A comma-separated list of data streams, indexes, and aliases used to limit the request. Supports wildcards (`*`). To target all data streams and indexes, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `format`: A short version of the `Accept` header, such as `json` or `yaml`.
+    #[inline]
     pub fn format(mut self, value: types::ResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `h`: A comma-separated list of column names to display.
+    #[inline]
     pub fn h(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("h", value.into().joined());
         self
     }
     /// `help`: Returns help information.
+    #[inline]
     pub fn help(mut self, value: bool) -> Self {
         self.parts.query("help", value.to_string());
         self
     }
     /// `s`: A comma-separated list of column names or column aliases to sort by.
+    #[inline]
     pub fn s(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("s", value.into().joined());
         self
     }
     /// `v`: Enables verbose mode, which displays column headers.
+    #[inline]
     pub fn v(mut self, value: bool) -> Self {
         self.parts.query("v", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_COUNT)
+    }
+}
+
+impl b::Common for Count {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -871,6 +838,7 @@ const GROUP_COUNT: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cat.count`.
 pub(super) fn by_name_count(
@@ -945,6 +913,7 @@ pub(super) fn by_name_count(
 /// `GET /_cat/fielddata`, `GET /_cat/fielddata/{fields}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cat/cat-field-data/>.
+#[inline]
 pub fn fielddata() -> Fielddata {
     Fielddata {
         parts: b::Parts::default(),
@@ -960,79 +929,65 @@ pub struct Fielddata {
 
 impl Fielddata {
     /// Path parameter `fields`: A comma-separated list of fields used to limit the amount of returned information. To retrieve all fields, omit this parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("fields", value.into());
         self
     }
     /// `bytes`: The units used to display byte values.
+    #[inline]
     pub fn bytes(mut self, value: impl Into<String>) -> Self {
         self.parts.query("bytes", value.into());
         self
     }
     /// `fields`: A comma-separated list of fields used to limit the amount of returned information.
+    #[inline]
     pub fn fields_param(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("fields", value.into().joined());
         self
     }
     /// `format`: A short version of the `Accept` header, such as `json` or `yaml`.
+    #[inline]
     pub fn format(mut self, value: types::ResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `h`: A comma-separated list of column names to display.
+    #[inline]
     pub fn h(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("h", value.into().joined());
         self
     }
     /// `help`: Returns help information.
+    #[inline]
     pub fn help(mut self, value: bool) -> Self {
         self.parts.query("help", value.to_string());
         self
     }
     /// `s`: A comma-separated list of column names or column aliases to sort by.
+    #[inline]
     pub fn s(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("s", value.into().joined());
         self
     }
     /// `v`: Enables verbose mode, which displays column headers.
+    #[inline]
     pub fn v(mut self, value: bool) -> Self {
         self.parts.query("v", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_FIELDDATA)
+    }
+}
+
+impl b::Common for Fielddata {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1055,6 +1010,7 @@ const GROUP_FIELDDATA: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cat.fielddata`.
 pub(super) fn by_name_fielddata(
@@ -1068,9 +1024,6 @@ pub(super) fn by_name_fielddata(
     }
     if let Some(v) = b::optional::<String>(params, "bytes")? {
         b = b.bytes(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "fields")? {
-        b = b.fields_param(v);
     }
     if let Some(v) = b::optional::<types::ResponseFormat>(params, "format")? {
         b = b.format(v);
@@ -1106,7 +1059,6 @@ pub(super) fn by_name_fielddata(
         if ![
             "fields",
             "bytes",
-            "fields",
             "format",
             "h",
             "help",
@@ -1137,6 +1089,7 @@ pub(super) fn by_name_fielddata(
 /// `GET /_cat/health`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cat/cat-health/>.
+#[inline]
 pub fn health() -> Health {
     Health {
         parts: b::Parts::default(),
@@ -1152,74 +1105,59 @@ pub struct Health {
 
 impl Health {
     /// `format`: A short version of the `Accept` header, such as `json` or `yaml`.
+    #[inline]
     pub fn format(mut self, value: types::ResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `h`: A comma-separated list of column names to display.
+    #[inline]
     pub fn h(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("h", value.into().joined());
         self
     }
     /// `help`: Returns help information.
+    #[inline]
     pub fn help(mut self, value: bool) -> Self {
         self.parts.query("help", value.to_string());
         self
     }
     /// `s`: A comma-separated list of column names or column aliases to sort by.
+    #[inline]
     pub fn s(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("s", value.into().joined());
         self
     }
     /// `time`: The unit used to display time values.
+    #[inline]
     pub fn time(mut self, value: impl Into<String>) -> Self {
         self.parts.query("time", value.into());
         self
     }
     /// `ts`: When `true`, returns `HH:MM:SS` and Unix epoch timestamps.
+    #[inline]
     pub fn ts(mut self, value: bool) -> Self {
         self.parts.query("ts", value.to_string());
         self
     }
     /// `v`: Enables verbose mode, which displays column headers.
+    #[inline]
     pub fn v(mut self, value: bool) -> Self {
         self.parts.query("v", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_HEALTH)
+    }
+}
+
+impl b::Common for Health {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1234,6 +1172,7 @@ const GROUP_HEALTH: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cat.health`.
 pub(super) fn by_name_health(
@@ -1312,6 +1251,7 @@ pub(super) fn by_name_health(
 /// `GET /_cat`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cat/index/>.
+#[inline]
 pub fn help() -> Help {
     Help {
         parts: b::Parts::default(),
@@ -1326,40 +1266,18 @@ pub struct Help {
 }
 
 impl Help {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_HELP)
+    }
+}
+
+impl b::Common for Help {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1374,6 +1292,7 @@ const GROUP_HELP: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cat.help`.
 pub(super) fn by_name_help(
@@ -1416,6 +1335,7 @@ pub(super) fn by_name_help(
 /// `GET /_cat/indices`, `GET /_cat/indices/{index}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cat/cat-indices/>.
+#[inline]
 pub fn indices() -> Indices {
     Indices {
         parts: b::Parts::default(),
@@ -1431,116 +1351,109 @@ pub struct Indices {
 
 impl Indices {
     /// Path parameter `index`: A comma-separated list of data streams, indexes, and aliases used to limit the request. Supports wildcards (`*`). To target all data streams and indexes, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `bytes`: The units used to display byte values.
+    #[inline]
     pub fn bytes(mut self, value: impl Into<String>) -> Self {
         self.parts.query("bytes", value.into());
         self
     }
     /// `cluster_manager_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `expand_wildcards`: The `expand_wildcards` query parameter.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `format`: A short version of the `Accept` header, such as `json` or `yaml`.
+    #[inline]
     pub fn format(mut self, value: types::ResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `h`: A comma-separated list of column names to display.
+    #[inline]
     pub fn h(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("h", value.into().joined());
         self
     }
     /// `health`: Limits indexes based on their health status. Supported values are `green`, `yellow`, and `red`.
+    #[inline]
     pub fn health(mut self, value: impl Into<String>) -> Self {
         self.parts.query("health", value.into());
         self
     }
     /// `help`: Returns help information.
+    #[inline]
     pub fn help(mut self, value: bool) -> Self {
         self.parts.query("help", value.to_string());
         self
     }
     /// `include_unloaded_segments`: Whether to include information from segments not loaded into memory.
+    #[inline]
     pub fn include_unloaded_segments(mut self, value: bool) -> Self {
         self.parts
             .query("include_unloaded_segments", value.to_string());
         self
     }
     /// `local`: Returns local information but does not retrieve the state from the cluster manager node.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `pri`: When `true`, returns information only from the primary shards.
+    #[inline]
     pub fn pri(mut self, value: bool) -> Self {
         self.parts.query("pri", value.to_string());
         self
     }
     /// `s`: A comma-separated list of column names or column aliases to sort by.
+    #[inline]
     pub fn s(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("s", value.into().joined());
         self
     }
     /// `time`: Specifies the time units.
+    #[inline]
     pub fn time(mut self, value: impl Into<String>) -> Self {
         self.parts.query("time", value.into());
         self
     }
     /// `v`: Enables verbose mode, which displays column headers.
+    #[inline]
     pub fn v(mut self, value: bool) -> Self {
         self.parts.query("v", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_INDICES)
+    }
+}
+
+impl b::Common for Indices {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1563,6 +1476,7 @@ const GROUP_INDICES: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cat.indices`.
 pub(super) fn by_name_indices(
@@ -1674,6 +1588,7 @@ pub(super) fn by_name_indices(
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cat/cat-cluster_manager/>.
 #[deprecated(note = "To promote inclusive language, use '/_cat/cluster_manager' instead.")]
+#[inline]
 pub fn master() -> Master {
     Master {
         parts: b::Parts::default(),
@@ -1689,80 +1604,66 @@ pub struct Master {
 
 impl Master {
     /// `cluster_manager_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `format`: A short version of the `Accept` header, such as `json` or `yaml`.
+    #[inline]
     pub fn format(mut self, value: types::ResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `h`: A comma-separated list of column names to display.
+    #[inline]
     pub fn h(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("h", value.into().joined());
         self
     }
     /// `help`: Returns help information.
+    #[inline]
     pub fn help(mut self, value: bool) -> Self {
         self.parts.query("help", value.to_string());
         self
     }
     /// `local`: Returns local information but does not retrieve the state from the cluster manager node.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `s`: A comma-separated list of column names or column aliases to sort by.
+    #[inline]
     pub fn s(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("s", value.into().joined());
         self
     }
     /// `v`: Enables verbose mode, which displays column headers.
+    #[inline]
     pub fn v(mut self, value: bool) -> Self {
         self.parts.query("v", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_MASTER)
+    }
+}
+
+impl b::Common for Master {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1777,6 +1678,7 @@ const GROUP_MASTER: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cat.master`.
 pub(super) fn by_name_master(
@@ -1859,6 +1761,7 @@ pub(super) fn by_name_master(
 /// `GET /_cat/nodeattrs`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cat/cat-nodeattrs/>.
+#[inline]
 pub fn nodeattrs() -> Nodeattrs {
     Nodeattrs {
         parts: b::Parts::default(),
@@ -1874,80 +1777,66 @@ pub struct Nodeattrs {
 
 impl Nodeattrs {
     /// `cluster_manager_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `format`: A short version of the `Accept` header, such as `json` or `yaml`.
+    #[inline]
     pub fn format(mut self, value: types::ResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `h`: A comma-separated list of column names to display.
+    #[inline]
     pub fn h(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("h", value.into().joined());
         self
     }
     /// `help`: Returns help information.
+    #[inline]
     pub fn help(mut self, value: bool) -> Self {
         self.parts.query("help", value.to_string());
         self
     }
     /// `local`: Returns local information but does not retrieve the state from the cluster manager node.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `s`: A comma-separated list of column names or column aliases to sort by.
+    #[inline]
     pub fn s(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("s", value.into().joined());
         self
     }
     /// `v`: Enables verbose mode, which displays column headers.
+    #[inline]
     pub fn v(mut self, value: bool) -> Self {
         self.parts.query("v", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_NODEATTRS)
+    }
+}
+
+impl b::Common for Nodeattrs {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1962,6 +1851,7 @@ const GROUP_NODEATTRS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cat.nodeattrs`.
 pub(super) fn by_name_nodeattrs(
@@ -2044,6 +1934,7 @@ pub(super) fn by_name_nodeattrs(
 /// `GET /_cat/nodes`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cat/cat-nodes/>.
+#[inline]
 pub fn nodes() -> Nodes {
     Nodes {
         parts: b::Parts::default(),
@@ -2059,96 +1950,85 @@ pub struct Nodes {
 
 impl Nodes {
     /// `bytes`: The units used to display byte values.
+    #[inline]
     pub fn bytes(mut self, value: impl Into<String>) -> Self {
         self.parts.query("bytes", value.into());
         self
     }
     /// `cluster_manager_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `format`: A short version of the `Accept` header, such as `json` or `yaml`.
+    #[inline]
     pub fn format(mut self, value: types::ResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `full_id`: When `true`, returns the full node ID. When `false`, returns the shortened node ID.
+    #[inline]
     pub fn full_id(mut self, value: impl Into<String>) -> Self {
         self.parts.query("full_id", value.into());
         self
     }
     /// `h`: A comma-separated list of column names to display.
+    #[inline]
     pub fn h(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("h", value.into().joined());
         self
     }
     /// `help`: Returns help information.
+    #[inline]
     pub fn help(mut self, value: bool) -> Self {
         self.parts.query("help", value.to_string());
         self
     }
     /// `local`: Returns local information but does not retrieve the state from the cluster manager node.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `s`: A comma-separated list of column names or column aliases to sort by.
+    #[inline]
     pub fn s(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("s", value.into().joined());
         self
     }
     /// `time`: Specifies the time units, for example, `5d` or `7h`. For more information, see \[Supported units\](<https://docs.opensearch.org/latest/api-reference/units/>).
+    #[inline]
     pub fn time(mut self, value: impl Into<String>) -> Self {
         self.parts.query("time", value.into());
         self
     }
     /// `v`: Enables verbose mode, which displays column headers.
+    #[inline]
     pub fn v(mut self, value: bool) -> Self {
         self.parts.query("v", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_NODES)
+    }
+}
+
+impl b::Common for Nodes {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2163,6 +2043,7 @@ const GROUP_NODES: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cat.nodes`.
 pub(super) fn by_name_nodes(
@@ -2257,6 +2138,7 @@ pub(super) fn by_name_nodes(
 /// `GET /_cat/pending_tasks`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cat/cat-pending-tasks/>.
+#[inline]
 pub fn pending_tasks() -> PendingTasks {
     PendingTasks {
         parts: b::Parts::default(),
@@ -2272,85 +2154,72 @@ pub struct PendingTasks {
 
 impl PendingTasks {
     /// `cluster_manager_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `format`: A short version of the `Accept` header, such as `json` or `yaml`.
+    #[inline]
     pub fn format(mut self, value: types::ResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `h`: A comma-separated list of column names to display.
+    #[inline]
     pub fn h(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("h", value.into().joined());
         self
     }
     /// `help`: Returns help information.
+    #[inline]
     pub fn help(mut self, value: bool) -> Self {
         self.parts.query("help", value.to_string());
         self
     }
     /// `local`: Returns local information but does not retrieve the state from the cluster manager node.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `s`: A comma-separated list of column names or column aliases to sort by.
+    #[inline]
     pub fn s(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("s", value.into().joined());
         self
     }
     /// `time`: Specifies the time units, for example, `5d` or `7h`. For more information, see \[Supported units\](<https://docs.opensearch.org/latest/api-reference/units/>).
+    #[inline]
     pub fn time(mut self, value: impl Into<String>) -> Self {
         self.parts.query("time", value.into());
         self
     }
     /// `v`: Enables verbose mode, which displays column headers.
+    #[inline]
     pub fn v(mut self, value: bool) -> Self {
         self.parts.query("v", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PENDING_TASKS)
+    }
+}
+
+impl b::Common for PendingTasks {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2365,6 +2234,7 @@ const GROUP_PENDING_TASKS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cat.pending_tasks`.
 pub(super) fn by_name_pending_tasks(
@@ -2451,6 +2321,7 @@ pub(super) fn by_name_pending_tasks(
 /// `GET /_cat/pit_segments`.
 ///
 /// Added in OpenSearch 2.4. Documentation: <https://docs.opensearch.org/latest/search-plugins/point-in-time-api/>.
+#[inline]
 pub fn pit_segments() -> PitSegments {
     PitSegments {
         parts: b::Parts::default(),
@@ -2466,79 +2337,65 @@ pub struct PitSegments {
 
 impl PitSegments {
     /// `bytes`: The units used to display byte values.
+    #[inline]
     pub fn bytes(mut self, value: impl Into<String>) -> Self {
         self.parts.query("bytes", value.into());
         self
     }
     /// `format`: A short version of the `Accept` header, such as `json` or `yaml`.
+    #[inline]
     pub fn format(mut self, value: types::ResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `h`: A comma-separated list of column names to display.
+    #[inline]
     pub fn h(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("h", value.into().joined());
         self
     }
     /// `help`: Returns help information.
+    #[inline]
     pub fn help(mut self, value: bool) -> Self {
         self.parts.query("help", value.to_string());
         self
     }
     /// `s`: A comma-separated list of column names or column aliases to sort by.
+    #[inline]
     pub fn s(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("s", value.into().joined());
         self
     }
     /// `v`: Enables verbose mode, which displays column headers.
+    #[inline]
     pub fn v(mut self, value: bool) -> Self {
         self.parts.query("v", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PIT_SEGMENTS)
+    }
+}
+
+impl b::Common for PitSegments {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2553,6 +2410,7 @@ const GROUP_PIT_SEGMENTS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cat.pit_segments`.
 pub(super) fn by_name_pit_segments(
@@ -2627,6 +2485,7 @@ pub(super) fn by_name_pit_segments(
 /// `GET /_cat/plugins`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cat/cat-plugins/>.
+#[inline]
 pub fn plugins() -> Plugins {
     Plugins {
         parts: b::Parts::default(),
@@ -2642,80 +2501,66 @@ pub struct Plugins {
 
 impl Plugins {
     /// `cluster_manager_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `format`: A short version of the `Accept` header, such as `json` or `yaml`.
+    #[inline]
     pub fn format(mut self, value: types::ResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `h`: A comma-separated list of column names to display.
+    #[inline]
     pub fn h(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("h", value.into().joined());
         self
     }
     /// `help`: Returns help information.
+    #[inline]
     pub fn help(mut self, value: bool) -> Self {
         self.parts.query("help", value.to_string());
         self
     }
     /// `local`: Returns local information but does not retrieve the state from the cluster manager node.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `s`: A comma-separated list of column names or column aliases to sort by.
+    #[inline]
     pub fn s(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("s", value.into().joined());
         self
     }
     /// `v`: Enables verbose mode, which displays column headers.
+    #[inline]
     pub fn v(mut self, value: bool) -> Self {
         self.parts.query("v", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PLUGINS)
+    }
+}
+
+impl b::Common for Plugins {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2730,6 +2575,7 @@ const GROUP_PLUGINS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cat.plugins`.
 pub(super) fn by_name_plugins(
@@ -2812,6 +2658,7 @@ pub(super) fn by_name_plugins(
 /// `GET /_cat/recovery`, `GET /_cat/recovery/{index}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cat/cat-plugins/>.
+#[inline]
 pub fn recovery() -> Recovery {
     Recovery {
         parts: b::Parts::default(),
@@ -2827,94 +2674,83 @@ pub struct Recovery {
 
 impl Recovery {
     /// Path parameter `index`: A comma-separated list of data streams, indexes, and aliases used to limit the request. Supports wildcards (`*`). To target all data streams and indexes, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `active_only`: If `true`, the response only includes ongoing shard recoveries.
+    #[inline]
     pub fn active_only(mut self, value: bool) -> Self {
         self.parts.query("active_only", value.to_string());
         self
     }
     /// `bytes`: The units used to display byte values.
+    #[inline]
     pub fn bytes(mut self, value: impl Into<String>) -> Self {
         self.parts.query("bytes", value.into());
         self
     }
     /// `detailed`: When `true`, includes detailed information about shard recoveries.
+    #[inline]
     pub fn detailed(mut self, value: bool) -> Self {
         self.parts.query("detailed", value.to_string());
         self
     }
     /// `format`: A short version of the `Accept` header, such as `json` or `yaml`.
+    #[inline]
     pub fn format(mut self, value: types::ResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `h`: A comma-separated list of column names to display.
+    #[inline]
     pub fn h(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("h", value.into().joined());
         self
     }
     /// `help`: Returns help information.
+    #[inline]
     pub fn help(mut self, value: bool) -> Self {
         self.parts.query("help", value.to_string());
         self
     }
     /// `index`: A comma-separated list of data streams, indexes, and aliases used to limit the request. Supports wildcards (`*`). To target all data streams and indexes, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn index_param(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("index", value.into().joined());
         self
     }
     /// `s`: A comma-separated list of column names or column aliases to sort by.
+    #[inline]
     pub fn s(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("s", value.into().joined());
         self
     }
     /// `time`: Specifies the time units, for example, `5d` or `7h`. For more information, see \[Supported units\](<https://docs.opensearch.org/latest/api-reference/units/>).
+    #[inline]
     pub fn time(mut self, value: impl Into<String>) -> Self {
         self.parts.query("time", value.into());
         self
     }
     /// `v`: Enables verbose mode, which displays column headers.
+    #[inline]
     pub fn v(mut self, value: bool) -> Self {
         self.parts.query("v", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_RECOVERY)
+    }
+}
+
+impl b::Common for Recovery {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2937,6 +2773,7 @@ const GROUP_RECOVERY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cat.recovery`.
 pub(super) fn by_name_recovery(
@@ -2965,9 +2802,6 @@ pub(super) fn by_name_recovery(
     }
     if let Some(v) = b::optional::<bool>(params, "help")? {
         b = b.help(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "index")? {
-        b = b.index_param(v);
     }
     if let Some(v) = b::optional::<b::List>(params, "s")? {
         b = b.s(v);
@@ -3002,7 +2836,6 @@ pub(super) fn by_name_recovery(
             "format",
             "h",
             "help",
-            "index",
             "s",
             "time",
             "v",
@@ -3031,6 +2864,7 @@ pub(super) fn by_name_recovery(
 /// `GET /_cat/repositories`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cat/cat-repositories/>.
+#[inline]
 pub fn repositories() -> Repositories {
     Repositories {
         parts: b::Parts::default(),
@@ -3046,80 +2880,66 @@ pub struct Repositories {
 
 impl Repositories {
     /// `cluster_manager_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `format`: A short version of the `Accept` header, such as `json` or `yaml`.
+    #[inline]
     pub fn format(mut self, value: types::ResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `h`: A comma-separated list of column names to display.
+    #[inline]
     pub fn h(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("h", value.into().joined());
         self
     }
     /// `help`: Returns help information.
+    #[inline]
     pub fn help(mut self, value: bool) -> Self {
         self.parts.query("help", value.to_string());
         self
     }
     /// `local`: Returns local information but does not retrieve the state from the cluster manager node.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `s`: A comma-separated list of column names or column aliases to sort by.
+    #[inline]
     pub fn s(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("s", value.into().joined());
         self
     }
     /// `v`: Enables verbose mode, which displays column headers.
+    #[inline]
     pub fn v(mut self, value: bool) -> Self {
         self.parts.query("v", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_REPOSITORIES)
+    }
+}
+
+impl b::Common for Repositories {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3134,6 +2954,7 @@ const GROUP_REPOSITORIES: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cat.repositories`.
 pub(super) fn by_name_repositories(
@@ -3216,6 +3037,7 @@ pub(super) fn by_name_repositories(
 /// `GET /_cat/segment_replication`, `GET /_cat/segment_replication/{index}`.
 ///
 /// Added in OpenSearch 2.6. Documentation: <https://docs.opensearch.org/latest/api-reference/cat/cat-segment-replication/>.
+#[inline]
 pub fn segment_replication() -> SegmentReplication {
     SegmentReplication {
         parts: b::Parts::default(),
@@ -3231,129 +3053,125 @@ pub struct SegmentReplication {
 
 impl SegmentReplication {
     /// Path parameter `index`: A comma-separated list of data streams, indexes, and aliases used to limit the request. Supports wildcards (`*`). To target all data streams and indexes, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `active_only`: When `true`, the response only includes ongoing segment replication events.
+    #[inline]
     pub fn active_only(mut self, value: bool) -> Self {
         self.parts.query("active_only", value.to_string());
         self
     }
     /// `allow_no_indices`: Whether to ignore the index if a wildcard index expression resolves to no concrete indexes. This includes the `_all` string or when no indexes have been specified.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `bytes`: The units used to display byte values.
+    #[inline]
     pub fn bytes(mut self, value: impl Into<String>) -> Self {
         self.parts.query("bytes", value.into());
         self
     }
     /// `completed_only`: When `true`, the response only includes the last-completed segment replication events.
+    #[inline]
     pub fn completed_only(mut self, value: bool) -> Self {
         self.parts.query("completed_only", value.to_string());
         self
     }
     /// `detailed`: When `true`, the response includes additional metrics for each stage of a segment replication event.
+    #[inline]
     pub fn detailed(mut self, value: bool) -> Self {
         self.parts.query("detailed", value.to_string());
         self
     }
     /// `expand_wildcards`: The `expand_wildcards` query parameter.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `format`: A short version of the `Accept` header, such as `json` or `yaml`.
+    #[inline]
     pub fn format(mut self, value: types::ResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `h`: A comma-separated list of column names to display.
+    #[inline]
     pub fn h(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("h", value.into().joined());
         self
     }
     /// `help`: Returns help information.
+    #[inline]
     pub fn help(mut self, value: bool) -> Self {
         self.parts.query("help", value.to_string());
         self
     }
     /// `ignore_throttled`: Whether specified concrete, expanded, or aliased indexes should be ignored when throttled.
+    #[inline]
     pub fn ignore_throttled(mut self, value: bool) -> Self {
         self.parts.query("ignore_throttled", value.to_string());
         self
     }
     /// `ignore_unavailable`: Whether the specified concrete indexes should be ignored when missing or closed.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `index`: A comma-separated list of data streams, indexes, and aliases used to limit the request. Supports wildcards (`*`). To target all data streams and indexes, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn index_param(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("index", value.into().joined());
         self
     }
     /// `s`: A comma-separated list of column names or column aliases to sort by.
+    #[inline]
     pub fn s(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("s", value.into().joined());
         self
     }
     /// `shards`: A comma-separated list of shards to display.
+    #[inline]
     pub fn shards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("shards", value.into().joined());
         self
     }
     /// `time`: Specifies the time units, for example, `5d` or `7h`. For more information, see \[Supported units\](<https://docs.opensearch.org/latest/api-reference/units/>).
+    #[inline]
     pub fn time(mut self, value: impl Into<String>) -> Self {
         self.parts.query("time", value.into());
         self
     }
     /// `timeout`: The operation timeout.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `v`: Enables verbose mode, which displays column headers.
+    #[inline]
     pub fn v(mut self, value: bool) -> Self {
         self.parts.query("v", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SEGMENT_REPLICATION)
+    }
+}
+
+impl b::Common for SegmentReplication {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3376,6 +3194,7 @@ const GROUP_SEGMENT_REPLICATION: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cat.segment_replication`.
 pub(super) fn by_name_segment_replication(
@@ -3419,9 +3238,6 @@ pub(super) fn by_name_segment_replication(
     }
     if let Some(v) = b::optional::<bool>(params, "ignore_unavailable")? {
         b = b.ignore_unavailable(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "index")? {
-        b = b.index_param(v);
     }
     if let Some(v) = b::optional::<b::List>(params, "s")? {
         b = b.s(v);
@@ -3467,7 +3283,6 @@ pub(super) fn by_name_segment_replication(
             "help",
             "ignore_throttled",
             "ignore_unavailable",
-            "index",
             "s",
             "shards",
             "time",
@@ -3498,6 +3313,7 @@ pub(super) fn by_name_segment_replication(
 /// `GET /_cat/segments`, `GET /_cat/segments/{index}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cat/cat-segments/>.
+#[inline]
 pub fn segments() -> Segments {
     Segments {
         parts: b::Parts::default(),
@@ -3513,85 +3329,72 @@ pub struct Segments {
 
 impl Segments {
     /// Path parameter `index`: A comma-separated list of data streams, indexes, and aliases used to limit the request. Supports wildcards (`*`). To target all data streams and indexes, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `bytes`: The units used to display byte values.
+    #[inline]
     pub fn bytes(mut self, value: impl Into<String>) -> Self {
         self.parts.query("bytes", value.into());
         self
     }
     /// `cluster_manager_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `format`: A short version of the `Accept` header, such as `json` or `yaml`.
+    #[inline]
     pub fn format(mut self, value: types::ResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `h`: A comma-separated list of column names to display.
+    #[inline]
     pub fn h(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("h", value.into().joined());
         self
     }
     /// `help`: Returns help information.
+    #[inline]
     pub fn help(mut self, value: bool) -> Self {
         self.parts.query("help", value.to_string());
         self
     }
     /// `master_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `s`: A comma-separated list of column names or column aliases to sort by.
+    #[inline]
     pub fn s(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("s", value.into().joined());
         self
     }
     /// `v`: Enables verbose mode, which displays column headers.
+    #[inline]
     pub fn v(mut self, value: bool) -> Self {
         self.parts.query("v", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SEGMENTS)
+    }
+}
+
+impl b::Common for Segments {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3614,6 +3417,7 @@ const GROUP_SEGMENTS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cat.segments`.
 pub(super) fn by_name_segments(
@@ -3700,6 +3504,7 @@ pub(super) fn by_name_segments(
 /// `GET /_cat/shards`, `GET /_cat/shards/{index}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cat/cat-shards/>.
+#[inline]
 pub fn shards() -> Shards {
     Shards {
         parts: b::Parts::default(),
@@ -3715,95 +3520,84 @@ pub struct Shards {
 
 impl Shards {
     /// Path parameter `index`: The `index` path parameter.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `bytes`: The units used to display byte values.
+    #[inline]
     pub fn bytes(mut self, value: impl Into<String>) -> Self {
         self.parts.query("bytes", value.into());
         self
     }
     /// `cluster_manager_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `format`: A short version of the `Accept` header, such as `json` or `yaml`.
+    #[inline]
     pub fn format(mut self, value: types::ResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `h`: A comma-separated list of column names to display.
+    #[inline]
     pub fn h(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("h", value.into().joined());
         self
     }
     /// `help`: Returns help information.
+    #[inline]
     pub fn help(mut self, value: bool) -> Self {
         self.parts.query("help", value.to_string());
         self
     }
     /// `local`: Returns local information but does not retrieve the state from the cluster manager node.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `s`: A comma-separated list of column names or column aliases to sort by.
+    #[inline]
     pub fn s(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("s", value.into().joined());
         self
     }
     /// `time`: The `time` query parameter.
+    #[inline]
     pub fn time(mut self, value: impl Into<String>) -> Self {
         self.parts.query("time", value.into());
         self
     }
     /// `v`: Enables verbose mode, which displays column headers.
+    #[inline]
     pub fn v(mut self, value: bool) -> Self {
         self.parts.query("v", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SHARDS)
+    }
+}
+
+impl b::Common for Shards {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3826,6 +3620,7 @@ const GROUP_SHARDS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cat.shards`.
 pub(super) fn by_name_shards(
@@ -3920,6 +3715,7 @@ pub(super) fn by_name_shards(
 /// `GET /_cat/snapshots`, `GET /_cat/snapshots/{repository}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cat/cat-snapshots/>.
+#[inline]
 pub fn snapshots() -> Snapshots {
     Snapshots {
         parts: b::Parts::default(),
@@ -3935,95 +3731,84 @@ pub struct Snapshots {
 
 impl Snapshots {
     /// Path parameter `repository`: A comma-separated list of snapshot repositories used to limit the request. Accepts wildcard expressions. `_all` returns all repositories. If any repository fails during the request, OpenSearch returns an error.
+    #[inline]
     pub fn repository(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("repository", value.into());
         self
     }
     /// `cluster_manager_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `format`: A short version of the `Accept` header, such as `json` or `yaml`.
+    #[inline]
     pub fn format(mut self, value: types::ResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `h`: A comma-separated list of column names to display.
+    #[inline]
     pub fn h(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("h", value.into().joined());
         self
     }
     /// `help`: Returns help information.
+    #[inline]
     pub fn help(mut self, value: bool) -> Self {
         self.parts.query("help", value.to_string());
         self
     }
     /// `ignore_unavailable`: When `true`, the response does not include information from unavailable snapshots.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `master_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `repository`: A comma-separated list of snapshot repositories used to limit the request. Accepts wildcard expressions. `_all` returns all repositories. If any repository fails during the request, OpenSearch returns an error.
+    #[inline]
     pub fn repository_param(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("repository", value.into().joined());
         self
     }
     /// `s`: A comma-separated list of column names or column aliases to sort by.
+    #[inline]
     pub fn s(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("s", value.into().joined());
         self
     }
     /// `time`: Specifies the time units, for example, `5d` or `7h`. For more information, see \[Supported units\](<https://docs.opensearch.org/latest/api-reference/units/>).
+    #[inline]
     pub fn time(mut self, value: impl Into<String>) -> Self {
         self.parts.query("time", value.into());
         self
     }
     /// `v`: Enables verbose mode, which displays column headers.
+    #[inline]
     pub fn v(mut self, value: bool) -> Self {
         self.parts.query("v", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SNAPSHOTS)
+    }
+}
+
+impl b::Common for Snapshots {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -4046,6 +3831,7 @@ const GROUP_SNAPSHOTS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cat.snapshots`.
 pub(super) fn by_name_snapshots(
@@ -4074,9 +3860,6 @@ pub(super) fn by_name_snapshots(
     }
     if let Some(v) = b::optional::<String>(params, "master_timeout")? {
         b = b.master_timeout(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "repository")? {
-        b = b.repository_param(v);
     }
     if let Some(v) = b::optional::<b::List>(params, "s")? {
         b = b.s(v);
@@ -4111,7 +3894,6 @@ pub(super) fn by_name_snapshots(
             "help",
             "ignore_unavailable",
             "master_timeout",
-            "repository",
             "s",
             "time",
             "v",
@@ -4140,6 +3922,7 @@ pub(super) fn by_name_snapshots(
 /// `GET /_cat/tasks`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cat/cat-tasks/>.
+#[inline]
 pub fn tasks() -> Tasks {
     Tasks {
         parts: b::Parts::default(),
@@ -4155,89 +3938,77 @@ pub struct Tasks {
 
 impl Tasks {
     /// `actions`: The task action names used to limit the response.
+    #[inline]
     pub fn actions(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("actions", value.into().joined());
         self
     }
     /// `detailed`: If `true`, the response includes detailed information about shard recoveries.
+    #[inline]
     pub fn detailed(mut self, value: bool) -> Self {
         self.parts.query("detailed", value.to_string());
         self
     }
     /// `format`: A short version of the `Accept` header, such as `json` or `yaml`.
+    #[inline]
     pub fn format(mut self, value: types::ResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `h`: A comma-separated list of column names to display.
+    #[inline]
     pub fn h(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("h", value.into().joined());
         self
     }
     /// `help`: Returns help information.
+    #[inline]
     pub fn help(mut self, value: bool) -> Self {
         self.parts.query("help", value.to_string());
         self
     }
     /// `nodes`: A comma-separated list of node IDs or names used to limit the returned information. Use `_local` to return information from the node to which you're connecting, specify a specific node from which to get information, or keep the parameter empty to get information from all nodes.
+    #[inline]
     pub fn nodes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("nodes", value.into().joined());
         self
     }
     /// `parent_task_id`: The parent task identifier, which is used to limit the response.
+    #[inline]
     pub fn parent_task_id(mut self, value: impl Into<String>) -> Self {
         self.parts.query("parent_task_id", value.into());
         self
     }
     /// `s`: A comma-separated list of column names or column aliases to sort by.
+    #[inline]
     pub fn s(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("s", value.into().joined());
         self
     }
     /// `time`: Specifies the time units, for example, `5d` or `7h`. For more information, see \[Supported units\](<https://docs.opensearch.org/latest/api-reference/units/>).
+    #[inline]
     pub fn time(mut self, value: impl Into<String>) -> Self {
         self.parts.query("time", value.into());
         self
     }
     /// `v`: Enables verbose mode, which displays column headers.
+    #[inline]
     pub fn v(mut self, value: bool) -> Self {
         self.parts.query("v", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_TASKS)
+    }
+}
+
+impl b::Common for Tasks {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -4252,6 +4023,7 @@ const GROUP_TASKS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cat.tasks`.
 pub(super) fn by_name_tasks(
@@ -4342,6 +4114,7 @@ pub(super) fn by_name_tasks(
 /// `GET /_cat/templates`, `GET /_cat/templates/{name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cat/cat-templates/>.
+#[inline]
 pub fn templates() -> Templates {
     Templates {
         parts: b::Parts::default(),
@@ -4357,85 +4130,72 @@ pub struct Templates {
 
 impl Templates {
     /// Path parameter `name`: The name of the template to return. Accepts wildcard expressions. If omitted, all templates are returned.
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.parts.path("name", b::List::from(value.into()));
         self
     }
     /// `cluster_manager_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `format`: A short version of the `Accept` header, such as `json` or `yaml`.
+    #[inline]
     pub fn format(mut self, value: types::ResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `h`: A comma-separated list of column names to display.
+    #[inline]
     pub fn h(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("h", value.into().joined());
         self
     }
     /// `help`: Returns help information.
+    #[inline]
     pub fn help(mut self, value: bool) -> Self {
         self.parts.query("help", value.to_string());
         self
     }
     /// `local`: Returns local information but does not retrieve the state from the cluster manager node.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `s`: A comma-separated list of column names or column aliases to sort by.
+    #[inline]
     pub fn s(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("s", value.into().joined());
         self
     }
     /// `v`: Enables verbose mode, which displays column headers.
+    #[inline]
     pub fn v(mut self, value: bool) -> Self {
         self.parts.query("v", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_TEMPLATES)
+    }
+}
+
+impl b::Common for Templates {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -4458,6 +4218,7 @@ const GROUP_TEMPLATES: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cat.templates`.
 pub(super) fn by_name_templates(
@@ -4544,6 +4305,7 @@ pub(super) fn by_name_templates(
 /// `GET /_cat/thread_pool`, `GET /_cat/thread_pool/{thread_pool_patterns}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cat/cat-thread-pool/>.
+#[inline]
 pub fn thread_pool() -> ThreadPool {
     ThreadPool {
         parts: b::Parts::default(),
@@ -4559,90 +4321,78 @@ pub struct ThreadPool {
 
 impl ThreadPool {
     /// Path parameter `thread_pool_patterns`: A comma-separated list of thread pool names used to limit the request. Accepts wildcard expressions.
+    #[inline]
     pub fn thread_pool_patterns(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("thread_pool_patterns", value.into());
         self
     }
     /// `cluster_manager_timeout`: A timeout for connection to the cluster manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `format`: A short version of the `Accept` header, such as `json` or `yaml`.
+    #[inline]
     pub fn format(mut self, value: types::ResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `h`: A comma-separated list of column names to display.
+    #[inline]
     pub fn h(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("h", value.into().joined());
         self
     }
     /// `help`: Returns help information.
+    #[inline]
     pub fn help(mut self, value: bool) -> Self {
         self.parts.query("help", value.to_string());
         self
     }
     /// `local`: Returns local information but does not retrieve the state from the cluster manager node.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `s`: A comma-separated list of column names or column aliases to sort by.
+    #[inline]
     pub fn s(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("s", value.into().joined());
         self
     }
     /// `size`: The multiplier in which to display values.
+    #[inline]
     pub fn size(mut self, value: i64) -> Self {
         self.parts.query("size", value.to_string());
         self
     }
     /// `v`: Enables verbose mode, which displays column headers.
+    #[inline]
     pub fn v(mut self, value: bool) -> Self {
         self.parts.query("v", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_THREAD_POOL)
+    }
+}
+
+impl b::Common for ThreadPool {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -4665,6 +4415,7 @@ const GROUP_THREAD_POOL: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cat.thread_pool`.
 pub(super) fn by_name_thread_pool(

@@ -10,13 +10,41 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &[
+    "cluster.allocation_explain",
+    "cluster.delete_component_template",
+    "cluster.delete_decommission_awareness",
+    "cluster.delete_voting_config_exclusions",
+    "cluster.delete_weighted_routing",
+    "cluster.exists_component_template",
+    "cluster.get_component_template",
+    "cluster.get_decommission_awareness",
+    "cluster.get_settings",
+    "cluster.get_weighted_routing",
+    "cluster.health",
+    "cluster.pending_tasks",
+    "cluster.post_voting_config_exclusions",
+    "cluster.put_component_template",
+    "cluster.put_decommission_awareness",
+    "cluster.put_settings",
+    "cluster.put_weighted_routing",
+    "cluster.remote_info",
+    "cluster.reroute",
+    "cluster.state",
+    "cluster.stats",
+];
 
 /// `cluster.allocation_explain`: Explains how shards are allocated in the current cluster and provides an explanation for why unassigned shards can't be allocated to a node.
 ///
 /// `GET /_cluster/allocation/explain`, `POST /_cluster/allocation/explain`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cluster-api/cluster-allocation/>.
+#[inline]
 pub fn allocation_explain() -> AllocationExplain {
     AllocationExplain {
         parts: b::Parts::default(),
@@ -32,66 +60,49 @@ pub struct AllocationExplain {
 
 impl AllocationExplain {
     /// `include_disk_info`: When `true`, returns information about disk usage and shard sizes.
+    #[inline]
     pub fn include_disk_info(mut self, value: bool) -> Self {
         self.parts.query("include_disk_info", value.to_string());
         self
     }
     /// `include_yes_decisions`: When `true`, returns any `YES` decisions in the allocation explanation. `YES` decisions indicate when a particular shard allocation attempt was successful for the given node.
+    #[inline]
     pub fn include_yes_decisions(mut self, value: bool) -> Self {
         self.parts.query("include_yes_decisions", value.to_string());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_ALLOCATION_EXPLAIN)
+    }
+}
+
+impl b::Common for AllocationExplain {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -114,6 +125,7 @@ const GROUP_ALLOCATION_EXPLAIN: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cluster.allocation_explain`.
 pub(super) fn by_name_allocation_explain(
@@ -172,6 +184,7 @@ pub(super) fn by_name_allocation_explain(
 /// `DELETE /_component_template/{name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn delete_component_template(name: impl Into<String>) -> DeleteComponentTemplate {
     let mut parts = b::Parts::default();
     parts.path("name", b::List::from(name.into()));
@@ -187,55 +200,36 @@ pub struct DeleteComponentTemplate {
 
 impl DeleteComponentTemplate {
     /// `cluster_manager_timeout`: The amount of time to wait for a response from the cluster manager node. For more information about supported time units, see \[Common parameters\](<https://docs.opensearch.org/latest/api-reference/common-parameters/\#time-units>).
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `master_timeout`: The `master_timeout` query parameter.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: The `timeout` query parameter.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_COMPONENT_TEMPLATE)
+    }
+}
+
+impl b::Common for DeleteComponentTemplate {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -250,6 +244,7 @@ const GROUP_DELETE_COMPONENT_TEMPLATE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cluster.delete_component_template`.
 pub(super) fn by_name_delete_component_template(
@@ -313,6 +308,7 @@ pub(super) fn by_name_delete_component_template(
 /// `DELETE /_cluster/decommission/awareness`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cluster-api/cluster-decommission/#decommissioning-and-recommissioning-a-zone>.
+#[inline]
 pub fn delete_decommission_awareness() -> DeleteDecommissionAwareness {
     DeleteDecommissionAwareness {
         parts: b::Parts::default(),
@@ -327,40 +323,18 @@ pub struct DeleteDecommissionAwareness {
 }
 
 impl DeleteDecommissionAwareness {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_DECOMMISSION_AWARENESS)
+    }
+}
+
+impl b::Common for DeleteDecommissionAwareness {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -375,6 +349,7 @@ const GROUP_DELETE_DECOMMISSION_AWARENESS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cluster.delete_decommission_awareness`.
 pub(super) fn by_name_delete_decommission_awareness(
@@ -417,6 +392,7 @@ pub(super) fn by_name_delete_decommission_awareness(
 /// `DELETE /_cluster/voting_config_exclusions`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn delete_voting_config_exclusions() -> DeleteVotingConfigExclusions {
     DeleteVotingConfigExclusions {
         parts: b::Parts::default(),
@@ -432,44 +408,23 @@ pub struct DeleteVotingConfigExclusions {
 
 impl DeleteVotingConfigExclusions {
     /// `wait_for_removal`: Specifies whether to wait for all excluded nodes to be removed from the cluster before clearing the voting configuration exclusions list. When `true`, all excluded nodes are removed from the cluster before this API takes any action. When `false`, the voting configuration exclusions list is cleared even if some excluded nodes are still in the cluster.
+    #[inline]
     pub fn wait_for_removal(mut self, value: bool) -> Self {
         self.parts.query("wait_for_removal", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_VOTING_CONFIG_EXCLUSIONS)
+    }
+}
+
+impl b::Common for DeleteVotingConfigExclusions {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -484,6 +439,7 @@ const GROUP_DELETE_VOTING_CONFIG_EXCLUSIONS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cluster.delete_voting_config_exclusions`.
 pub(super) fn by_name_delete_voting_config_exclusions(
@@ -541,6 +497,7 @@ pub(super) fn by_name_delete_voting_config_exclusions(
 /// `DELETE /_cluster/routing/awareness/weights`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cluster-api/cluster-awareness/#example-request-deleting-the-configuration>.
+#[inline]
 pub fn delete_weighted_routing() -> DeleteWeightedRouting {
     DeleteWeightedRouting {
         parts: b::Parts::default(),
@@ -555,50 +512,30 @@ pub struct DeleteWeightedRouting {
 }
 
 impl DeleteWeightedRouting {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_WEIGHTED_ROUTING)
+    }
+}
+
+impl b::Common for DeleteWeightedRouting {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -613,6 +550,7 @@ const GROUP_DELETE_WEIGHTED_ROUTING: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cluster.delete_weighted_routing`.
 pub(super) fn by_name_delete_weighted_routing(
@@ -655,6 +593,7 @@ pub(super) fn by_name_delete_weighted_routing(
 /// `HEAD /_component_template/{name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn exists_component_template(name: impl Into<String>) -> ExistsComponentTemplate {
     let mut parts = b::Parts::default();
     parts.path("name", b::List::from(name.into()));
@@ -670,55 +609,36 @@ pub struct ExistsComponentTemplate {
 
 impl ExistsComponentTemplate {
     /// `cluster_manager_timeout`: The amount of time to wait for a response from the cluster manager node. For more information about supported time units, see \[Common parameters\](<https://docs.opensearch.org/latest/api-reference/common-parameters/\#time-units>).
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `local`: When `true`, the request retrieves information from the local node only. When `false`, information is retrieved from the cluster manager node.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: The `master_timeout` query parameter.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_EXISTS_COMPONENT_TEMPLATE)
+    }
+}
+
+impl b::Common for ExistsComponentTemplate {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -733,6 +653,7 @@ const GROUP_EXISTS_COMPONENT_TEMPLATE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cluster.exists_component_template`.
 pub(super) fn by_name_exists_component_template(
@@ -796,6 +717,7 @@ pub(super) fn by_name_exists_component_template(
 /// `GET /_component_template`, `GET /_component_template/{name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn get_component_template() -> GetComponentTemplate {
     GetComponentTemplate {
         parts: b::Parts::default(),
@@ -811,65 +733,48 @@ pub struct GetComponentTemplate {
 
 impl GetComponentTemplate {
     /// Path parameter `name`: The name of the component template to retrieve. Wildcard (`*`) expressions are supported.
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.parts.path("name", b::List::from(value.into()));
         self
     }
     /// `cluster_manager_timeout`: The amount of time to wait for a response from the cluster manager node. For more information about supported time units, see \[Common parameters\](<https://docs.opensearch.org/latest/api-reference/common-parameters/\#time-units>).
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `flat_settings`: Whether to return settings in the flat form, which can improve readability, especially for heavily nested settings. For example, the flat form of `"cluster": { "max_shards_per_node": 500 }` is `"cluster.max_shards_per_node": "500"`.
+    #[inline]
     pub fn flat_settings(mut self, value: bool) -> Self {
         self.parts.query("flat_settings", value.to_string());
         self
     }
     /// `local`: When `true`, the request retrieves information from the local node only. When `false`, information is retrieved from the cluster manager node.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: The `master_timeout` query parameter.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_COMPONENT_TEMPLATE)
+    }
+}
+
+impl b::Common for GetComponentTemplate {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -892,6 +797,7 @@ const GROUP_GET_COMPONENT_TEMPLATE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cluster.get_component_template`.
 pub(super) fn by_name_get_component_template(
@@ -962,6 +868,7 @@ pub(super) fn by_name_get_component_template(
 /// `GET /_cluster/decommission/awareness/{awareness_attribute_name}/_status`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cluster-api/cluster-decommission/#getting-zone-decommission-status>.
+#[inline]
 pub fn get_decommission_awareness(
     awareness_attribute_name: impl Into<String>,
 ) -> GetDecommissionAwareness {
@@ -981,40 +888,18 @@ pub struct GetDecommissionAwareness {
 }
 
 impl GetDecommissionAwareness {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_DECOMMISSION_AWARENESS)
+    }
+}
+
+impl b::Common for GetDecommissionAwareness {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1029,6 +914,7 @@ const GROUP_GET_DECOMMISSION_AWARENESS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cluster.get_decommission_awareness`.
 pub(super) fn by_name_get_decommission_awareness(
@@ -1081,6 +967,7 @@ pub(super) fn by_name_get_decommission_awareness(
 /// `GET /_cluster/settings`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cluster-api/cluster-settings/>.
+#[inline]
 pub fn get_settings() -> GetSettings {
     GetSettings {
         parts: b::Parts::default(),
@@ -1096,65 +983,48 @@ pub struct GetSettings {
 
 impl GetSettings {
     /// `cluster_manager_timeout`: The amount of time to wait for a response from the cluster manager node. For more information about supported time units, see \[Common parameters\](<https://docs.opensearch.org/latest/api-reference/common-parameters/\#time-units>).
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `flat_settings`: Whether to return settings in the flat form, which can improve readability, especially for heavily nested settings. For example, the flat form of `"cluster": { "max_shards_per_node": 500 }` is `"cluster.max_shards_per_node": "500"`.
+    #[inline]
     pub fn flat_settings(mut self, value: bool) -> Self {
         self.parts.query("flat_settings", value.to_string());
         self
     }
     /// `include_defaults`: When `true`, returns default cluster settings from the local node.
+    #[inline]
     pub fn include_defaults(mut self, value: bool) -> Self {
         self.parts.query("include_defaults", value.to_string());
         self
     }
     /// `master_timeout`: The `master_timeout` query parameter.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: The `timeout` query parameter.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_SETTINGS)
+    }
+}
+
+impl b::Common for GetSettings {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1169,6 +1039,7 @@ const GROUP_GET_SETTINGS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cluster.get_settings`.
 pub(super) fn by_name_get_settings(
@@ -1239,6 +1110,7 @@ pub(super) fn by_name_get_settings(
 /// `GET /_cluster/routing/awareness/{attribute}/weights`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cluster-api/cluster-awareness/#example-request-viewing-the-configuration>.
+#[inline]
 pub fn get_weighted_routing(attribute: impl Into<String>) -> GetWeightedRouting {
     let mut parts = b::Parts::default();
     parts.path("attribute", b::List::from(attribute.into()));
@@ -1253,40 +1125,18 @@ pub struct GetWeightedRouting {
 }
 
 impl GetWeightedRouting {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_WEIGHTED_ROUTING)
+    }
+}
+
+impl b::Common for GetWeightedRouting {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1301,6 +1151,7 @@ const GROUP_GET_WEIGHTED_ROUTING: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cluster.get_weighted_routing`.
 pub(super) fn by_name_get_weighted_routing(
@@ -1352,6 +1203,7 @@ pub(super) fn by_name_get_weighted_routing(
 /// `GET /_cluster/health`, `GET /_cluster/health/{index}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cluster-api/cluster-health/>.
+#[inline]
 pub fn health() -> Health {
     Health {
         parts: b::Parts::default(),
@@ -1367,112 +1219,104 @@ pub struct Health {
 
 impl Health {
     /// Path parameter `index`: The `index` path parameter.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `awareness_attribute`: The name of the awareness attribute for which to return the cluster health status (for example, `zone`). Applicable only if `level` is set to `awareness_attributes`.
+    #[inline]
     pub fn awareness_attribute(mut self, value: impl Into<String>) -> Self {
         self.parts.query("awareness_attribute", value.into());
         self
     }
     /// `cluster_manager_timeout`: The amount of time to wait for a response from the cluster manager node. For more information about supported time units, see \[Common parameters\](<https://docs.opensearch.org/latest/api-reference/common-parameters/\#time-units>).
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `expand_wildcards`: The `expand_wildcards` query parameter.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `level`: The `level` query parameter.
+    #[inline]
     pub fn level(mut self, value: types::Level) -> Self {
         self.parts.query("level", value.as_str().to_string());
         self
     }
     /// `local`: Whether to return information from the local node only instead of from the cluster manager node.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: The `master_timeout` query parameter.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: The amount of time to wait for a response from the cluster manager node. For more information about supported time units, see \[Common parameters\](<https://docs.opensearch.org/latest/api-reference/common-parameters/\#time-units>).
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `wait_for_active_shards`: The `wait_for_active_shards` query parameter.
+    #[inline]
     pub fn wait_for_active_shards(mut self, value: impl Into<String>) -> Self {
         self.parts.query("wait_for_active_shards", value.into());
         self
     }
     /// `wait_for_events`: The `wait_for_events` query parameter.
+    #[inline]
     pub fn wait_for_events(mut self, value: impl Into<String>) -> Self {
         self.parts.query("wait_for_events", value.into());
         self
     }
     /// `wait_for_no_initializing_shards`: Whether to wait until there are no initializing shards in the cluster.
+    #[inline]
     pub fn wait_for_no_initializing_shards(mut self, value: bool) -> Self {
         self.parts
             .query("wait_for_no_initializing_shards", value.to_string());
         self
     }
     /// `wait_for_no_relocating_shards`: Whether to wait until there are no relocating shards in the cluster.
+    #[inline]
     pub fn wait_for_no_relocating_shards(mut self, value: bool) -> Self {
         self.parts
             .query("wait_for_no_relocating_shards", value.to_string());
         self
     }
     /// `wait_for_nodes`: Waits until the specified number of nodes (`N`) is available. Accepts `>=N`, `<=N`, `>N`, and `<N`. You can also use `ge(N)`, `le(N)`, `gt(N)`, and `lt(N)` notation.
+    #[inline]
     pub fn wait_for_nodes(mut self, value: impl Into<String>) -> Self {
         self.parts.query("wait_for_nodes", value.into());
         self
     }
     /// `wait_for_status`: Waits until the cluster health reaches the specified status or better.
+    #[inline]
     pub fn wait_for_status(mut self, value: impl Into<String>) -> Self {
         self.parts.query("wait_for_status", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_HEALTH)
+    }
+}
+
+impl b::Common for Health {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1495,6 +1339,7 @@ const GROUP_HEALTH: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cluster.health`.
 pub(super) fn by_name_health(
@@ -1601,6 +1446,7 @@ pub(super) fn by_name_health(
 /// `GET /_cluster/pending_tasks`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn pending_tasks() -> PendingTasks {
     PendingTasks {
         parts: b::Parts::default(),
@@ -1616,55 +1462,36 @@ pub struct PendingTasks {
 
 impl PendingTasks {
     /// `cluster_manager_timeout`: The amount of time to wait for a response from the cluster manager node. For more information about supported time units, see \[Common parameters\](<https://docs.opensearch.org/latest/api-reference/common-parameters/\#time-units>).
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `local`: When `true`, the request retrieves information from the local node only. When `false`, information is retrieved from the cluster manager node.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: The `master_timeout` query parameter.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PENDING_TASKS)
+    }
+}
+
+impl b::Common for PendingTasks {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1679,6 +1506,7 @@ const GROUP_PENDING_TASKS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cluster.pending_tasks`.
 pub(super) fn by_name_pending_tasks(
@@ -1741,6 +1569,7 @@ pub(super) fn by_name_pending_tasks(
 /// `POST /_cluster/voting_config_exclusions`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn post_voting_config_exclusions() -> PostVotingConfigExclusions {
     PostVotingConfigExclusions {
         parts: b::Parts::default(),
@@ -1756,54 +1585,35 @@ pub struct PostVotingConfigExclusions {
 
 impl PostVotingConfigExclusions {
     /// `node_ids`: A comma-separated list of node IDs to exclude from the voting configuration. When using this setting, you cannot also specify `node_names`. Either `node_ids` or `node_names` are required to receive a valid response.
+    #[inline]
     pub fn node_ids(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("node_ids", value.into().joined());
         self
     }
     /// `node_names`: A comma-separated list of node names to exclude from the voting configuration. When using this setting, you cannot also specify `node_ids`. Either `node_ids` or `node_names` are required to receive a valid response.
+    #[inline]
     pub fn node_names(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("node_names", value.into().joined());
         self
     }
     /// `timeout`: When adding a voting configuration exclusion, the API waits for the specified nodes to be excluded from the voting configuration before returning a response. If the timeout expires before the appropriate condition is satisfied, the request fails and returns an error.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_POST_VOTING_CONFIG_EXCLUSIONS)
+    }
+}
+
+impl b::Common for PostVotingConfigExclusions {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1818,6 +1628,7 @@ const GROUP_POST_VOTING_CONFIG_EXCLUSIONS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cluster.post_voting_config_exclusions`.
 pub(super) fn by_name_post_voting_config_exclusions(
@@ -1880,6 +1691,7 @@ pub(super) fn by_name_post_voting_config_exclusions(
 /// `PUT /_component_template/{name}`, `POST /_component_template/{name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/index-templates/#use-component-templates-to-create-an-index-template>.
+#[inline]
 pub fn put_component_template(name: impl Into<String>) -> PutComponentTemplate {
     let mut parts = b::Parts::default();
     parts.path("name", b::List::from(name.into()));
@@ -1895,77 +1707,62 @@ pub struct PutComponentTemplate {
 
 impl PutComponentTemplate {
     /// `cluster_manager_timeout`: The amount of time to wait for a response from the cluster manager node. For more information about supported time units, see \[Common parameters\](<https://docs.opensearch.org/latest/api-reference/common-parameters/\#time-units>).
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `create`: When `true`, this request cannot replace or update existing component templates.
+    #[inline]
     pub fn create(mut self, value: bool) -> Self {
         self.parts.query("create", value.to_string());
         self
     }
     /// `master_timeout`: The `master_timeout` query parameter.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: The `timeout` query parameter.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (POST, PUT); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PUT_COMPONENT_TEMPLATE)
+    }
+}
+
+impl b::Common for PutComponentTemplate {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1988,6 +1785,7 @@ const GROUP_PUT_COMPONENT_TEMPLATE: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cluster.put_component_template`.
 pub(super) fn by_name_put_component_template(
@@ -2055,6 +1853,7 @@ pub(super) fn by_name_put_component_template(
 /// `PUT /_cluster/decommission/awareness/{awareness_attribute_name}/{awareness_attribute_value}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cluster-api/cluster-decommission/#decommissioning-and-recommissioning-a-zone>.
+#[inline]
 pub fn put_decommission_awareness(
     awareness_attribute_name: impl Into<String>,
     awareness_attribute_value: impl Into<String>,
@@ -2079,40 +1878,18 @@ pub struct PutDecommissionAwareness {
 }
 
 impl PutDecommissionAwareness {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PUT_DECOMMISSION_AWARENESS)
+    }
+}
+
+impl b::Common for PutDecommissionAwareness {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2127,6 +1904,7 @@ const GROUP_PUT_DECOMMISSION_AWARENESS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cluster.put_decommission_awareness`.
 pub(super) fn by_name_put_decommission_awareness(
@@ -2182,6 +1960,7 @@ pub(super) fn by_name_put_decommission_awareness(
 /// `PUT /_cluster/settings`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cluster-settings/>.
+#[inline]
 pub fn put_settings() -> PutSettings {
     PutSettings {
         parts: b::Parts::default(),
@@ -2197,70 +1976,54 @@ pub struct PutSettings {
 
 impl PutSettings {
     /// `cluster_manager_timeout`: The amount of time to wait for a response from the cluster manager node. For more information about supported time units, see \[Common parameters\](<https://docs.opensearch.org/latest/api-reference/common-parameters/\#time-units>).
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `flat_settings`: Whether to return settings in the flat form, which can improve readability, especially for heavily nested settings. For example, the flat form of `"cluster": { "max_shards_per_node": 500 }` is `"cluster.max_shards_per_node": "500"`.
+    #[inline]
     pub fn flat_settings(mut self, value: bool) -> Self {
         self.parts.query("flat_settings", value.to_string());
         self
     }
     /// `master_timeout`: The `master_timeout` query parameter.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: The `timeout` query parameter.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PUT_SETTINGS)
+    }
+}
+
+impl b::Common for PutSettings {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2275,6 +2038,7 @@ const GROUP_PUT_SETTINGS: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cluster.put_settings`.
 pub(super) fn by_name_put_settings(
@@ -2341,6 +2105,7 @@ pub(super) fn by_name_put_settings(
 /// `PUT /_cluster/routing/awareness/{attribute}/weights`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cluster-api/cluster-awareness/#example-request-updating-the-configuration>.
+#[inline]
 pub fn put_weighted_routing(attribute: impl Into<String>) -> PutWeightedRouting {
     let mut parts = b::Parts::default();
     parts.path("attribute", b::List::from(attribute.into()));
@@ -2355,50 +2120,30 @@ pub struct PutWeightedRouting {
 }
 
 impl PutWeightedRouting {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PUT_WEIGHTED_ROUTING)
+    }
+}
+
+impl b::Common for PutWeightedRouting {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2413,6 +2158,7 @@ const GROUP_PUT_WEIGHTED_ROUTING: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cluster.put_weighted_routing`.
 pub(super) fn by_name_put_weighted_routing(
@@ -2464,6 +2210,7 @@ pub(super) fn by_name_put_weighted_routing(
 /// `GET /_remote/info`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/remote-info/>.
+#[inline]
 pub fn remote_info() -> RemoteInfo {
     RemoteInfo {
         parts: b::Parts::default(),
@@ -2478,40 +2225,18 @@ pub struct RemoteInfo {
 }
 
 impl RemoteInfo {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_REMOTE_INFO)
+    }
+}
+
+impl b::Common for RemoteInfo {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2526,6 +2251,7 @@ const GROUP_REMOTE_INFO: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cluster.remote_info`.
 pub(super) fn by_name_remote_info(
@@ -2568,6 +2294,7 @@ pub(super) fn by_name_remote_info(
 /// `POST /_cluster/reroute`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn reroute() -> Reroute {
     Reroute {
         parts: b::Parts::default(),
@@ -2583,85 +2310,72 @@ pub struct Reroute {
 
 impl Reroute {
     /// `cluster_manager_timeout`: The amount of time to wait for a response from the cluster manager node. For more information about supported time units, see \[Common parameters\](<https://docs.opensearch.org/latest/api-reference/common-parameters/\#time-units>).
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `dry_run`: When `true`, the request simulates the operation and returns the resulting state.
+    #[inline]
     pub fn dry_run(mut self, value: bool) -> Self {
         self.parts.query("dry_run", value.to_string());
         self
     }
     /// `explain`: When `true`, the response contains an explanation of why reroute certain commands can or cannot be executed.
+    #[inline]
     pub fn explain(mut self, value: bool) -> Self {
         self.parts.query("explain", value.to_string());
         self
     }
     /// `master_timeout`: The `master_timeout` query parameter.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `metric`: Limits the information returned to the specified metrics.
+    #[inline]
     pub fn metric(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("metric", value.into().joined());
         self
     }
     /// `retry_failed`: When `true`, retries shard allocation if it was blocked because of too many subsequent failures.
+    #[inline]
     pub fn retry_failed(mut self, value: bool) -> Self {
         self.parts.query("retry_failed", value.to_string());
         self
     }
     /// `timeout`: The `timeout` query parameter.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_REROUTE)
+    }
+}
+
+impl b::Common for Reroute {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2676,6 +2390,7 @@ const GROUP_REROUTE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cluster.reroute`.
 pub(super) fn by_name_reroute(
@@ -2754,6 +2469,7 @@ pub(super) fn by_name_reroute(
 /// `GET /_cluster/state`, `GET /_cluster/state/{metric}`, `GET /_cluster/state/{metric}/{index}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn state() -> State {
     State {
         parts: b::Parts::default(),
@@ -2769,96 +2485,85 @@ pub struct State {
 
 impl State {
     /// Path parameter `index`: The `index` path parameter.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// Path parameter `metric`: Limits the information returned to only the \[specified metric groups\](<https://docs.opensearch.org/latest/api-reference/cluster-api/cluster-stats/\#metric-groups>).
+    #[inline]
     pub fn metric(mut self, value: impl Into<String>) -> Self {
         self.parts.path("metric", b::List::from(value.into()));
         self
     }
     /// `allow_no_indices`: Whether to ignore a wildcard index expression that resolves into no concrete indexes. This includes the `_all` string or when no indexes have been specified.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `cluster_manager_timeout`: The amount of time to wait for a response from the cluster manager node. For more information about supported time units, see \[Common parameters\](<https://docs.opensearch.org/latest/api-reference/common-parameters/\#time-units>).
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `expand_wildcards`: The `expand_wildcards` query parameter.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `flat_settings`: Whether to return settings in the flat form, which can improve readability, especially for heavily nested settings. For example, the flat form of `"cluster": { "max_shards_per_node": 500 }` is `"cluster.max_shards_per_node": "500"`.
+    #[inline]
     pub fn flat_settings(mut self, value: bool) -> Self {
         self.parts.query("flat_settings", value.to_string());
         self
     }
     /// `ignore_unavailable`: Whether the specified concrete indexes should be ignored when unavailable (missing or closed).
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `local`: Whether to return information from the local node only instead of from the cluster manager node.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: The `master_timeout` query parameter.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `wait_for_metadata_version`: Wait for the metadata version to be equal or greater than the specified metadata version.
+    #[inline]
     pub fn wait_for_metadata_version(mut self, value: i64) -> Self {
         self.parts
             .query("wait_for_metadata_version", value.to_string());
         self
     }
     /// `wait_for_timeout`: The maximum time to wait for `wait_for_metadata_version` before timing out.
+    #[inline]
     pub fn wait_for_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("wait_for_timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_STATE)
+    }
+}
+
+impl b::Common for State {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2887,6 +2592,7 @@ const GROUP_STATE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cluster.state`.
 pub(super) fn by_name_state(
@@ -2981,6 +2687,7 @@ pub(super) fn by_name_state(
 /// `GET /_cluster/stats`, `GET /_cluster/stats/nodes/{node_id}`, `GET /_cluster/stats/{metric}/nodes/{node_id}`, `GET /_cluster/stats/{metric}/{index_metric}/nodes/{node_id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/cluster-api/cluster-stats/>.
+#[inline]
 pub fn stats() -> Stats {
     Stats {
         parts: b::Parts::default(),
@@ -2996,64 +2703,47 @@ pub struct Stats {
 
 impl Stats {
     /// Path parameter `index_metric`: A comma-separated list of \[index metric groups\](<https://docs.opensearch.org/latest/api-reference/cluster-api/cluster-stats/\#index-metric-groups>), for example, `docs,store`.
+    #[inline]
     pub fn index_metric(mut self, value: impl Into<String>) -> Self {
         self.parts.path("index_metric", b::List::from(value.into()));
         self
     }
     /// Path parameter `metric`: Limit the information returned to the specified metrics.
+    #[inline]
     pub fn metric(mut self, value: impl Into<String>) -> Self {
         self.parts.path("metric", b::List::from(value.into()));
         self
     }
     /// Path parameter `node_id`: The `node_id` path parameter.
+    #[inline]
     pub fn node_id(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("node_id", value.into());
         self
     }
     /// `flat_settings`: Whether to return settings in the flat form, which can improve readability, especially for heavily nested settings. For example, the flat form of `"cluster": { "max_shards_per_node": 500 }` is `"cluster.max_shards_per_node": "500"`.
+    #[inline]
     pub fn flat_settings(mut self, value: bool) -> Self {
         self.parts.query("flat_settings", value.to_string());
         self
     }
     /// `timeout`: The amount of time to wait for each node to respond. If a node does not respond before its timeout expires, the response does not include its stats. However, timed out nodes are included in the response's `_nodes.failed` property. Defaults to no timeout.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_STATS)
+    }
+}
+
+impl b::Common for Stats {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3088,6 +2778,7 @@ const GROUP_STATS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `cluster.stats`.
 pub(super) fn by_name_stats(

@@ -10,13 +10,23 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &[
+    "dangling_indices.delete_dangling_index",
+    "dangling_indices.import_dangling_index",
+    "dangling_indices.list_dangling_indices",
+];
 
 /// `dangling_indices.delete_dangling_index`: Deletes the specified dangling index.
 ///
 /// `DELETE /_dangling/{index_uuid}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/index-apis/dangling-index/>.
+#[inline]
 pub fn delete_dangling_index(
     index_uuid: impl Into<String>,
     accept_data_loss: bool,
@@ -36,55 +46,36 @@ pub struct DeleteDanglingIndex {
 
 impl DeleteDanglingIndex {
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `master_timeout`: Specify timeout for connection to cluster manager.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: Explicit operation timeout.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_DANGLING_INDEX)
+    }
+}
+
+impl b::Common for DeleteDanglingIndex {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -99,6 +90,7 @@ const GROUP_DELETE_DANGLING_INDEX: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `dangling_indices.delete_dangling_index`.
 pub(super) fn by_name_delete_dangling_index(
@@ -166,6 +158,7 @@ pub(super) fn by_name_delete_dangling_index(
 /// `POST /_dangling/{index_uuid}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/index-apis/dangling-index/>.
+#[inline]
 pub fn import_dangling_index(
     index_uuid: impl Into<String>,
     accept_data_loss: bool,
@@ -185,55 +178,36 @@ pub struct ImportDanglingIndex {
 
 impl ImportDanglingIndex {
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `master_timeout`: Specify timeout for connection to cluster manager.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: Explicit operation timeout.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_IMPORT_DANGLING_INDEX)
+    }
+}
+
+impl b::Common for ImportDanglingIndex {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -248,6 +222,7 @@ const GROUP_IMPORT_DANGLING_INDEX: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `dangling_indices.import_dangling_index`.
 pub(super) fn by_name_import_dangling_index(
@@ -315,6 +290,7 @@ pub(super) fn by_name_import_dangling_index(
 /// `GET /_dangling`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/index-apis/dangling-index/>.
+#[inline]
 pub fn list_dangling_indices() -> ListDanglingIndices {
     ListDanglingIndices {
         parts: b::Parts::default(),
@@ -329,40 +305,18 @@ pub struct ListDanglingIndices {
 }
 
 impl ListDanglingIndices {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_LIST_DANGLING_INDICES)
+    }
+}
+
+impl b::Common for ListDanglingIndices {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -377,6 +331,7 @@ const GROUP_LIST_DANGLING_INDICES: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `dangling_indices.list_dangling_indices`.
 pub(super) fn by_name_list_dangling_indices(

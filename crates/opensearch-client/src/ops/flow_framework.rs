@@ -10,13 +10,30 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &[
+    "flow_framework.create",
+    "flow_framework.delete",
+    "flow_framework.deprovision",
+    "flow_framework.get",
+    "flow_framework.get_status",
+    "flow_framework.get_steps",
+    "flow_framework.provision",
+    "flow_framework.search",
+    "flow_framework.search_state",
+    "flow_framework.update",
+];
 
 /// `flow_framework.create`: Creates a new workflow template.
 ///
 /// `POST /_plugins/_flow_framework/workflow`.
 ///
 /// Added in OpenSearch 2.12. Documentation: <https://docs.opensearch.org/latest/automating-configurations/api/create-workflow/>.
+#[inline]
 pub fn create() -> Create {
     Create {
         parts: b::Parts::default(),
@@ -32,74 +49,59 @@ pub struct Create {
 
 impl Create {
     /// `provision`: The `provision` query parameter.
+    #[inline]
     pub fn provision(mut self, value: bool) -> Self {
         self.parts.query("provision", value.to_string());
         self
     }
     /// `reprovision`: The `reprovision` query parameter.
+    #[inline]
     pub fn reprovision(mut self, value: bool) -> Self {
         self.parts.query("reprovision", value.to_string());
         self
     }
     /// `update_fields`: The `update_fields` query parameter.
+    #[inline]
     pub fn update_fields(mut self, value: bool) -> Self {
         self.parts.query("update_fields", value.to_string());
         self
     }
     /// `use_case`: Specifies the workflow template to use.
+    #[inline]
     pub fn use_case(mut self, value: impl Into<String>) -> Self {
         self.parts.query("use_case", value.into());
         self
     }
     /// `validation`: The `validation` query parameter.
+    #[inline]
     pub fn validation(mut self, value: impl Into<String>) -> Self {
         self.parts.query("validation", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CREATE)
+    }
+}
+
+impl b::Common for Create {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -114,6 +116,7 @@ const GROUP_CREATE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `flow_framework.create`.
 pub(super) fn by_name_create(
@@ -184,6 +187,7 @@ pub(super) fn by_name_create(
 /// `DELETE /_plugins/_flow_framework/workflow/{workflow_id}`.
 ///
 /// Added in OpenSearch 2.12. Documentation: <https://docs.opensearch.org/latest/automating-configurations/api/delete-workflow/>.
+#[inline]
 pub fn delete(workflow_id: impl Into<String>) -> Delete {
     let mut parts = b::Parts::default();
     parts.path("workflow_id", b::List::from(workflow_id.into()));
@@ -199,44 +203,23 @@ pub struct Delete {
 
 impl Delete {
     /// `clear_status`: The `clear_status` query parameter.
+    #[inline]
     pub fn clear_status(mut self, value: bool) -> Self {
         self.parts.query("clear_status", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE)
+    }
+}
+
+impl b::Common for Delete {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -251,6 +234,7 @@ const GROUP_DELETE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `flow_framework.delete`.
 pub(super) fn by_name_delete(
@@ -306,6 +290,7 @@ pub(super) fn by_name_delete(
 /// `POST /_plugins/_flow_framework/workflow/{workflow_id}/_deprovision`.
 ///
 /// Added in OpenSearch 2.12. Documentation: <https://docs.opensearch.org/latest/automating-configurations/api/deprovision-workflow/>.
+#[inline]
 pub fn deprovision(workflow_id: impl Into<String>) -> Deprovision {
     let mut parts = b::Parts::default();
     parts.path("workflow_id", b::List::from(workflow_id.into()));
@@ -321,44 +306,23 @@ pub struct Deprovision {
 
 impl Deprovision {
     /// `allow_delete`: The `allow_delete` query parameter.
+    #[inline]
     pub fn allow_delete(mut self, value: impl Into<String>) -> Self {
         self.parts.query("allow_delete", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DEPROVISION)
+    }
+}
+
+impl b::Common for Deprovision {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -373,6 +337,7 @@ const GROUP_DEPROVISION: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `flow_framework.deprovision`.
 pub(super) fn by_name_deprovision(
@@ -428,6 +393,7 @@ pub(super) fn by_name_deprovision(
 /// `GET /_plugins/_flow_framework/workflow/{workflow_id}`.
 ///
 /// Added in OpenSearch 2.12. Documentation: <https://docs.opensearch.org/latest/automating-configurations/api/get-workflow/>.
+#[inline]
 pub fn get(workflow_id: impl Into<String>) -> Get {
     let mut parts = b::Parts::default();
     parts.path("workflow_id", b::List::from(workflow_id.into()));
@@ -442,40 +408,18 @@ pub struct Get {
 }
 
 impl Get {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET)
+    }
+}
+
+impl b::Common for Get {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -490,6 +434,7 @@ const GROUP_GET: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `flow_framework.get`.
 pub(super) fn by_name_get(
@@ -541,6 +486,7 @@ pub(super) fn by_name_get(
 /// `GET /_plugins/_flow_framework/workflow/{workflow_id}/_status`.
 ///
 /// Added in OpenSearch 2.12. Documentation: <https://docs.opensearch.org/latest/automating-configurations/api/get-workflow-status/>.
+#[inline]
 pub fn get_status(workflow_id: impl Into<String>) -> GetStatus {
     let mut parts = b::Parts::default();
     parts.path("workflow_id", b::List::from(workflow_id.into()));
@@ -556,44 +502,23 @@ pub struct GetStatus {
 
 impl GetStatus {
     /// `all`: Whether to return all fields in the response.
+    #[inline]
     pub fn all(mut self, value: bool) -> Self {
         self.parts.query("all", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_STATUS)
+    }
+}
+
+impl b::Common for GetStatus {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -608,6 +533,7 @@ const GROUP_GET_STATUS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `flow_framework.get_status`.
 pub(super) fn by_name_get_status(
@@ -663,6 +589,7 @@ pub(super) fn by_name_get_status(
 /// `GET /_plugins/_flow_framework/workflow/_steps`.
 ///
 /// Added in OpenSearch 2.12. Documentation: <https://docs.opensearch.org/latest/automating-configurations/api/get-workflow-steps/>.
+#[inline]
 pub fn get_steps() -> GetSteps {
     GetSteps {
         parts: b::Parts::default(),
@@ -678,44 +605,23 @@ pub struct GetSteps {
 
 impl GetSteps {
     /// `workflow_step`: The `workflow_step` query parameter.
+    #[inline]
     pub fn workflow_step(mut self, value: impl Into<String>) -> Self {
         self.parts.query("workflow_step", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_STEPS)
+    }
+}
+
+impl b::Common for GetSteps {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -730,6 +636,7 @@ const GROUP_GET_STEPS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `flow_framework.get_steps`.
 pub(super) fn by_name_get_steps(
@@ -784,6 +691,7 @@ pub(super) fn by_name_get_steps(
 /// `POST /_plugins/_flow_framework/workflow/{workflow_id}/_provision`.
 ///
 /// Added in OpenSearch 2.12. Documentation: <https://docs.opensearch.org/latest/automating-configurations/api/provision-workflow/>.
+#[inline]
 pub fn provision(workflow_id: impl Into<String>) -> Provision {
     let mut parts = b::Parts::default();
     parts.path("workflow_id", b::List::from(workflow_id.into()));
@@ -798,50 +706,30 @@ pub struct Provision {
 }
 
 impl Provision {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PROVISION)
+    }
+}
+
+impl b::Common for Provision {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -856,6 +744,7 @@ const GROUP_PROVISION: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `flow_framework.provision`.
 pub(super) fn by_name_provision(
@@ -907,6 +796,7 @@ pub(super) fn by_name_provision(
 /// `GET /_plugins/_flow_framework/workflow/_search`, `POST /_plugins/_flow_framework/workflow/_search`.
 ///
 /// Added in OpenSearch 2.12. Documentation: <https://docs.opensearch.org/latest/automating-configurations/api/provision-workflow/>.
+#[inline]
 pub fn search() -> Search {
     Search {
         parts: b::Parts::default(),
@@ -921,57 +811,38 @@ pub struct Search {
 }
 
 impl Search {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SEARCH)
+    }
+}
+
+impl b::Common for Search {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -994,6 +865,7 @@ const GROUP_SEARCH: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `flow_framework.search`.
 pub(super) fn by_name_search(
@@ -1036,6 +908,7 @@ pub(super) fn by_name_search(
 /// `GET /_plugins/_flow_framework/workflow/state/_search`, `POST /_plugins/_flow_framework/workflow/state/_search`.
 ///
 /// Added in OpenSearch 2.12. Documentation: <https://docs.opensearch.org/latest/automating-configurations/api/search-workflow-state/>.
+#[inline]
 pub fn search_state() -> SearchState {
     SearchState {
         parts: b::Parts::default(),
@@ -1050,57 +923,38 @@ pub struct SearchState {
 }
 
 impl SearchState {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SEARCH_STATE)
+    }
+}
+
+impl b::Common for SearchState {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1123,6 +977,7 @@ const GROUP_SEARCH_STATE: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `flow_framework.search_state`.
 pub(super) fn by_name_search_state(
@@ -1165,6 +1020,7 @@ pub(super) fn by_name_search_state(
 /// `PUT /_plugins/_flow_framework/workflow/{workflow_id}`.
 ///
 /// Added in OpenSearch 2.12. Documentation: <https://docs.opensearch.org/latest/automating-configurations/api/create-workflow/>.
+#[inline]
 pub fn update(workflow_id: impl Into<String>) -> Update {
     let mut parts = b::Parts::default();
     parts.path("workflow_id", b::List::from(workflow_id.into()));
@@ -1180,74 +1036,59 @@ pub struct Update {
 
 impl Update {
     /// `provision`: The `provision` query parameter.
+    #[inline]
     pub fn provision(mut self, value: bool) -> Self {
         self.parts.query("provision", value.to_string());
         self
     }
     /// `reprovision`: The `reprovision` query parameter.
+    #[inline]
     pub fn reprovision(mut self, value: bool) -> Self {
         self.parts.query("reprovision", value.to_string());
         self
     }
     /// `update_fields`: The `update_fields` query parameter.
+    #[inline]
     pub fn update_fields(mut self, value: bool) -> Self {
         self.parts.query("update_fields", value.to_string());
         self
     }
     /// `use_case`: Specifies the workflow template to use.
+    #[inline]
     pub fn use_case(mut self, value: impl Into<String>) -> Self {
         self.parts.query("use_case", value.into());
         self
     }
     /// `validation`: The `validation` query parameter.
+    #[inline]
     pub fn validation(mut self, value: impl Into<String>) -> Self {
         self.parts.query("validation", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_UPDATE)
+    }
+}
+
+impl b::Common for Update {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1262,6 +1103,7 @@ const GROUP_UPDATE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `flow_framework.update`.
 pub(super) fn by_name_update(

@@ -10,13 +10,27 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &[
+    "geospatial.delete_ip2geo_datasource",
+    "geospatial.geojson_upload_post",
+    "geospatial.geojson_upload_put",
+    "geospatial.get_ip2geo_datasource",
+    "geospatial.get_upload_stats",
+    "geospatial.put_ip2geo_datasource",
+    "geospatial.put_ip2geo_datasource_settings",
+];
 
 /// `geospatial.delete_ip2geo_datasource`: Delete a specific IP2Geo data source.
 ///
 /// `DELETE /_plugins/geospatial/ip2geo/datasource/{name}`.
 ///
 /// Added in OpenSearch 2.11. Documentation: <https://docs.opensearch.org/latest/ingest-pipelines/processors/ip2geo/#deleting-the-ip2geo-data-source>.
+#[inline]
 pub fn delete_ip2geo_datasource(name: impl Into<String>) -> DeleteIp2geoDatasource {
     let mut parts = b::Parts::default();
     parts.path("name", b::List::from(name.into()));
@@ -31,40 +45,18 @@ pub struct DeleteIp2geoDatasource {
 }
 
 impl DeleteIp2geoDatasource {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_IP2GEO_DATASOURCE)
+    }
+}
+
+impl b::Common for DeleteIp2geoDatasource {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -79,6 +71,7 @@ const GROUP_DELETE_IP2GEO_DATASOURCE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `geospatial.delete_ip2geo_datasource`.
 pub(super) fn by_name_delete_ip2geo_datasource(
@@ -130,6 +123,7 @@ pub(super) fn by_name_delete_ip2geo_datasource(
 /// `POST /_plugins/geospatial/geojson/_upload`.
 ///
 /// Added in OpenSearch 2.11.
+#[inline]
 pub fn geojson_upload_post() -> GeojsonUploadPost {
     GeojsonUploadPost {
         parts: b::Parts::default(),
@@ -144,50 +138,30 @@ pub struct GeojsonUploadPost {
 }
 
 impl GeojsonUploadPost {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GEOJSON_UPLOAD_POST)
+    }
+}
+
+impl b::Common for GeojsonUploadPost {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -202,6 +176,7 @@ const GROUP_GEOJSON_UPLOAD_POST: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `geospatial.geojson_upload_post`.
 pub(super) fn by_name_geojson_upload_post(
@@ -244,6 +219,7 @@ pub(super) fn by_name_geojson_upload_post(
 /// `PUT /_plugins/geospatial/geojson/_upload`.
 ///
 /// Added in OpenSearch 2.11.
+#[inline]
 pub fn geojson_upload_put() -> GeojsonUploadPut {
     GeojsonUploadPut {
         parts: b::Parts::default(),
@@ -258,50 +234,30 @@ pub struct GeojsonUploadPut {
 }
 
 impl GeojsonUploadPut {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GEOJSON_UPLOAD_PUT)
+    }
+}
+
+impl b::Common for GeojsonUploadPut {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -316,6 +272,7 @@ const GROUP_GEOJSON_UPLOAD_PUT: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `geospatial.geojson_upload_put`.
 pub(super) fn by_name_geojson_upload_put(
@@ -358,6 +315,7 @@ pub(super) fn by_name_geojson_upload_put(
 /// `GET /_plugins/geospatial/ip2geo/datasource`, `GET /_plugins/geospatial/ip2geo/datasource/{name}`.
 ///
 /// Added in OpenSearch 2.11. Documentation: <https://docs.opensearch.org/latest/ingest-pipelines/processors/ip2geo/#sending-a-get-request>.
+#[inline]
 pub fn get_ip2geo_datasource() -> GetIp2geoDatasource {
     GetIp2geoDatasource {
         parts: b::Parts::default(),
@@ -373,44 +331,23 @@ pub struct GetIp2geoDatasource {
 
 impl GetIp2geoDatasource {
     /// Path parameter `name`: The `name` path parameter.
+    #[inline]
     pub fn name(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("name", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_IP2GEO_DATASOURCE)
+    }
+}
+
+impl b::Common for GetIp2geoDatasource {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -433,6 +370,7 @@ const GROUP_GET_IP2GEO_DATASOURCE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `geospatial.get_ip2geo_datasource`.
 pub(super) fn by_name_get_ip2geo_datasource(
@@ -487,6 +425,7 @@ pub(super) fn by_name_get_ip2geo_datasource(
 /// `GET /_plugins/geospatial/_upload/stats`.
 ///
 /// Added in OpenSearch 2.11.
+#[inline]
 pub fn get_upload_stats() -> GetUploadStats {
     GetUploadStats {
         parts: b::Parts::default(),
@@ -501,40 +440,18 @@ pub struct GetUploadStats {
 }
 
 impl GetUploadStats {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_UPLOAD_STATS)
+    }
+}
+
+impl b::Common for GetUploadStats {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -549,6 +466,7 @@ const GROUP_GET_UPLOAD_STATS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `geospatial.get_upload_stats`.
 pub(super) fn by_name_get_upload_stats(
@@ -591,6 +509,7 @@ pub(super) fn by_name_get_upload_stats(
 /// `PUT /_plugins/geospatial/ip2geo/datasource/{name}`.
 ///
 /// Added in OpenSearch 2.11. Documentation: <https://docs.opensearch.org/latest/ingest-pipelines/processors/ip2geo/#data-source-options>.
+#[inline]
 pub fn put_ip2geo_datasource(name: impl Into<String>) -> PutIp2geoDatasource {
     let mut parts = b::Parts::default();
     parts.path("name", b::List::from(name.into()));
@@ -605,50 +524,30 @@ pub struct PutIp2geoDatasource {
 }
 
 impl PutIp2geoDatasource {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PUT_IP2GEO_DATASOURCE)
+    }
+}
+
+impl b::Common for PutIp2geoDatasource {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -663,6 +562,7 @@ const GROUP_PUT_IP2GEO_DATASOURCE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `geospatial.put_ip2geo_datasource`.
 pub(super) fn by_name_put_ip2geo_datasource(
@@ -714,6 +614,7 @@ pub(super) fn by_name_put_ip2geo_datasource(
 /// `PUT /_plugins/geospatial/ip2geo/datasource/{name}/_settings`.
 ///
 /// Added in OpenSearch 2.11. Documentation: <https://docs.opensearch.org/latest/ingest-pipelines/processors/ip2geo/#updating-an-ip2geo-data-source>.
+#[inline]
 pub fn put_ip2geo_datasource_settings(name: impl Into<String>) -> PutIp2geoDatasourceSettings {
     let mut parts = b::Parts::default();
     parts.path("name", b::List::from(name.into()));
@@ -728,50 +629,30 @@ pub struct PutIp2geoDatasourceSettings {
 }
 
 impl PutIp2geoDatasourceSettings {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PUT_IP2GEO_DATASOURCE_SETTINGS)
+    }
+}
+
+impl b::Common for PutIp2geoDatasourceSettings {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -786,6 +667,7 @@ const GROUP_PUT_IP2GEO_DATASOURCE_SETTINGS: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `geospatial.put_ip2geo_datasource_settings`.
 pub(super) fn by_name_put_ip2geo_datasource_settings(

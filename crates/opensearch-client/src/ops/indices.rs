@@ -10,13 +10,68 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &[
+    "indices.add_block",
+    "indices.analyze",
+    "indices.clear_cache",
+    "indices.clone",
+    "indices.close",
+    "indices.create",
+    "indices.create_data_stream",
+    "indices.data_streams_stats",
+    "indices.delete",
+    "indices.delete_alias",
+    "indices.delete_data_stream",
+    "indices.delete_index_template",
+    "indices.delete_template",
+    "indices.exists",
+    "indices.exists_alias",
+    "indices.exists_index_template",
+    "indices.exists_template",
+    "indices.flush",
+    "indices.forcemerge",
+    "indices.get",
+    "indices.get_alias",
+    "indices.get_data_stream",
+    "indices.get_field_mapping",
+    "indices.get_index_template",
+    "indices.get_mapping",
+    "indices.get_settings",
+    "indices.get_template",
+    "indices.get_upgrade",
+    "indices.open",
+    "indices.put_alias",
+    "indices.put_index_template",
+    "indices.put_mapping",
+    "indices.put_settings",
+    "indices.put_template",
+    "indices.recovery",
+    "indices.refresh",
+    "indices.resolve_index",
+    "indices.rollover",
+    "indices.segments",
+    "indices.shard_stores",
+    "indices.shrink",
+    "indices.simulate_index_template",
+    "indices.simulate_template",
+    "indices.split",
+    "indices.stats",
+    "indices.update_aliases",
+    "indices.upgrade",
+    "indices.validate_query",
+];
 
 /// `indices.add_block`: Adds a block to an index.
 ///
 /// `PUT /{index}/_block/{block}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn add_block(index: impl Into<b::List>, block: impl Into<String>) -> AddBlock {
     let mut parts = b::Parts::default();
     parts.path("index", index.into());
@@ -33,70 +88,54 @@ pub struct AddBlock {
 
 impl AddBlock {
     /// `allow_no_indices`: Whether to ignore if a wildcard indexes expression resolves into no concrete indexes. (This includes `_all` string or when no indexes have been specified).
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `expand_wildcards`: Whether to expand wildcard expression to concrete indexes that are open, closed or both.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `ignore_unavailable`: Whether specified concrete indexes should be ignored when unavailable (missing or closed).
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `master_timeout`: Specify timeout for connection to cluster manager.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: Explicit operation timeout
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_ADD_BLOCK)
+    }
+}
+
+impl b::Common for AddBlock {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -111,6 +150,7 @@ const GROUP_ADD_BLOCK: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.add_block`.
 pub(super) fn by_name_add_block(
@@ -190,6 +230,7 @@ pub(super) fn by_name_add_block(
 /// `GET /_analyze`, `POST /_analyze`, `GET /{index}/_analyze`, `POST /{index}/_analyze`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/analyze-apis/perform-text-analysis/>.
+#[inline]
 pub fn analyze() -> Analyze {
     Analyze {
         parts: b::Parts::default(),
@@ -205,66 +246,49 @@ pub struct Analyze {
 
 impl Analyze {
     /// Path parameter `index`: Index used to derive the analyzer. If specified, the `analyzer` or field parameter overrides this value. If no index is specified or the index does not have a default analyzer, the analyze API uses the standard analyzer.
+    #[inline]
     pub fn index(mut self, value: impl Into<String>) -> Self {
         self.parts.path("index", b::List::from(value.into()));
         self
     }
     /// `index`: The name of the index to scope the operation.
+    #[inline]
     pub fn index_param(mut self, value: impl Into<String>) -> Self {
         self.parts.query("index", value.into());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_ANALYZE)
+    }
+}
+
+impl b::Common for Analyze {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -299,6 +323,7 @@ const GROUP_ANALYZE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.analyze`.
 pub(super) fn by_name_analyze(
@@ -309,9 +334,6 @@ pub(super) fn by_name_analyze(
     let mut b = analyze();
     if let Some(v) = b::optional::<String>(params, "index")? {
         b = b.index(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "index")? {
-        b = b.index_param(v);
     }
     if let Some(v) = b::optional::<bool>(params, "error_trace")? {
         b = b.error_trace(v);
@@ -330,7 +352,6 @@ pub(super) fn by_name_analyze(
     }
     for (k, v) in params {
         if ![
-            "index",
             "index",
             "error_trace",
             "filter_path",
@@ -357,6 +378,7 @@ pub(super) fn by_name_analyze(
 /// `POST /_cache/clear`, `POST /{index}/_cache/clear`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/index-apis/clear-index-cache/>.
+#[inline]
 pub fn clear_cache() -> ClearCache {
     ClearCache {
         parts: b::Parts::default(),
@@ -372,89 +394,77 @@ pub struct ClearCache {
 
 impl ClearCache {
     /// Path parameter `index`: A comma-separated list of data streams, indexes, and aliases used to limit the request. Supports wildcards (`*`). To target all data streams and indexes, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `expand_wildcards`: Type of index that wildcard patterns can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams. Supports comma-separated values, such as `open,hidden`. Valid values are: `all`, `open`, `closed`, `hidden`, `none`.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `fielddata`: If `true`, clears the fields cache. Use the `fields` parameter to clear the cache of specific fields only.
+    #[inline]
     pub fn fielddata(mut self, value: bool) -> Self {
         self.parts.query("fielddata", value.to_string());
         self
     }
     /// `fields`: A comma-separated list of field names used to limit the `fielddata` parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("fields", value.into().joined());
         self
     }
     /// `file`: If `true`, clears the unused entries from the file cache on nodes with the Search role.
+    #[inline]
     pub fn file(mut self, value: bool) -> Self {
         self.parts.query("file", value.to_string());
         self
     }
     /// `ignore_unavailable`: If `false`, the request returns an error if it targets a missing or closed index.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `index`: A comma-separated list of indexes; use `_all` or empty string to perform the operation on all indexes.
+    #[inline]
     pub fn index_param(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("index", value.into().joined());
         self
     }
     /// `query`: If `true`, clears the query cache.
+    #[inline]
     pub fn query(mut self, value: bool) -> Self {
         self.parts.query("query", value.to_string());
         self
     }
     /// `request`: If `true`, clears the request cache.
+    #[inline]
     pub fn request(mut self, value: bool) -> Self {
         self.parts.query("request", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CLEAR_CACHE)
+    }
+}
+
+impl b::Common for ClearCache {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -477,6 +487,7 @@ const GROUP_CLEAR_CACHE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.clear_cache`.
 pub(super) fn by_name_clear_cache(
@@ -505,9 +516,6 @@ pub(super) fn by_name_clear_cache(
     }
     if let Some(v) = b::optional::<bool>(params, "ignore_unavailable")? {
         b = b.ignore_unavailable(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "index")? {
-        b = b.index_param(v);
     }
     if let Some(v) = b::optional::<bool>(params, "query")? {
         b = b.query(v);
@@ -539,7 +547,6 @@ pub(super) fn by_name_clear_cache(
             "fields",
             "file",
             "ignore_unavailable",
-            "index",
             "query",
             "request",
             "error_trace",
@@ -567,6 +574,7 @@ pub(super) fn by_name_clear_cache(
 /// `PUT /{index}/_clone/{target}`, `POST /{index}/_clone/{target}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/index-apis/clone/>.
+#[inline]
 pub fn clone(index: impl Into<String>, target: impl Into<String>) -> Clone {
     let mut parts = b::Parts::default();
     parts.path("index", b::List::from(index.into()));
@@ -583,87 +591,74 @@ pub struct Clone {
 
 impl Clone {
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `task_execution_timeout`: Explicit task execution timeout, only useful when `wait_for_completion` is false, defaults to `1h`.
+    #[inline]
     pub fn task_execution_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("task_execution_timeout", value.into());
         self
     }
     /// `timeout`: Period to wait for a response. If no response is received before the timeout expires, the request fails and returns an error.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `wait_for_active_shards`: The number of shard copies that must be active before proceeding with the operation. Set to `all` or any positive integer up to the total number of shards in the index (`number_of_replicas+1`).
+    #[inline]
     pub fn wait_for_active_shards(mut self, value: impl Into<String>) -> Self {
         self.parts.query("wait_for_active_shards", value.into());
         self
     }
     /// `wait_for_completion`: Should this request wait until the operation has completed before returning.
+    #[inline]
     pub fn wait_for_completion(mut self, value: bool) -> Self {
         self.parts.query("wait_for_completion", value.to_string());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (POST, PUT); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CLONE)
+    }
+}
+
+impl b::Common for Clone {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -686,6 +681,7 @@ const GROUP_CLONE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.clone`.
 pub(super) fn by_name_clone(
@@ -765,6 +761,7 @@ pub(super) fn by_name_clone(
 /// `POST /{index}/_close`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/index-apis/close-index/>.
+#[inline]
 pub fn close(index: impl Into<b::List>) -> Close {
     let mut parts = b::Parts::default();
     parts.path("index", index.into());
@@ -780,75 +777,60 @@ pub struct Close {
 
 impl Close {
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `expand_wildcards`: Type of index that wildcard patterns can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams. Supports comma-separated values, such as `open,hidden`. Valid values are: `all`, `open`, `closed`, `hidden`, `none`.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `ignore_unavailable`: If `false`, the request returns an error if it targets a missing or closed index.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: Period to wait for a response. If no response is received before the timeout expires, the request fails and returns an error.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `wait_for_active_shards`: The number of shard copies that must be active before proceeding with the operation. Set to `all` or any positive integer up to the total number of shards in the index (`number_of_replicas+1`).
+    #[inline]
     pub fn wait_for_active_shards(mut self, value: impl Into<String>) -> Self {
         self.parts.query("wait_for_active_shards", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CLOSE)
+    }
+}
+
+impl b::Common for Close {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -863,6 +845,7 @@ const GROUP_CLOSE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.close`.
 pub(super) fn by_name_close(
@@ -942,6 +925,7 @@ pub(super) fn by_name_close(
 /// `PUT /{index}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/index-apis/create-index/>.
+#[inline]
 pub fn create(index: impl Into<String>) -> Create {
     let mut parts = b::Parts::default();
     parts.path("index", b::List::from(index.into()));
@@ -957,70 +941,54 @@ pub struct Create {
 
 impl Create {
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: Period to wait for a response. If no response is received before the timeout expires, the request fails and returns an error.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `wait_for_active_shards`: The number of shard copies that must be active before proceeding with the operation. Set to `all` or any positive integer up to the total number of shards in the index (`number_of_replicas+1`).
+    #[inline]
     pub fn wait_for_active_shards(mut self, value: impl Into<String>) -> Self {
         self.parts.query("wait_for_active_shards", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CREATE)
+    }
+}
+
+impl b::Common for Create {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1035,6 +1003,7 @@ const GROUP_CREATE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.create`.
 pub(super) fn by_name_create(
@@ -1102,6 +1071,7 @@ pub(super) fn by_name_create(
 /// `PUT /_data_stream/{name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/data-streams/>.
+#[inline]
 pub fn create_data_stream(name: impl Into<String>) -> CreateDataStream {
     let mut parts = b::Parts::default();
     parts.path("name", b::List::from(name.into()));
@@ -1116,50 +1086,30 @@ pub struct CreateDataStream {
 }
 
 impl CreateDataStream {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CREATE_DATA_STREAM)
+    }
+}
+
+impl b::Common for CreateDataStream {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1174,6 +1124,7 @@ const GROUP_CREATE_DATA_STREAM: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.create_data_stream`.
 pub(super) fn by_name_create_data_stream(
@@ -1225,6 +1176,7 @@ pub(super) fn by_name_create_data_stream(
 /// `GET /_data_stream/_stats`, `GET /_data_stream/{name}/_stats`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/data-streams/>.
+#[inline]
 pub fn data_streams_stats() -> DataStreamsStats {
     DataStreamsStats {
         parts: b::Parts::default(),
@@ -1240,44 +1192,23 @@ pub struct DataStreamsStats {
 
 impl DataStreamsStats {
     /// Path parameter `name`: A comma-separated list of data streams used to limit the request. Wildcard expressions (`*`) are supported. To target all data streams in a cluster, omit this parameter or use `*`.
+    #[inline]
     pub fn name(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("name", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DATA_STREAMS_STATS)
+    }
+}
+
+impl b::Common for DataStreamsStats {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1300,6 +1231,7 @@ const GROUP_DATA_STREAMS_STATS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.data_streams_stats`.
 pub(super) fn by_name_data_streams_stats(
@@ -1354,6 +1286,7 @@ pub(super) fn by_name_data_streams_stats(
 /// `DELETE /{index}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/index-apis/delete-index/>.
+#[inline]
 pub fn delete(index: impl Into<b::List>) -> Delete {
     let mut parts = b::Parts::default();
     parts.path("index", index.into());
@@ -1369,70 +1302,54 @@ pub struct Delete {
 
 impl Delete {
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `expand_wildcards`: Type of index that wildcard patterns can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams. Supports comma-separated values, such as `open,hidden`. Valid values are: `all`, `open`, `closed`, `hidden`, `none`.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `ignore_unavailable`: If `false`, the request returns an error if it targets a missing or closed index.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: Period to wait for a response. If no response is received before the timeout expires, the request fails and returns an error.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE)
+    }
+}
+
+impl b::Common for Delete {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1447,6 +1364,7 @@ const GROUP_DELETE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.delete`.
 pub(super) fn by_name_delete(
@@ -1522,6 +1440,7 @@ pub(super) fn by_name_delete(
 /// `DELETE /{index}/_alias/{name}`, `DELETE /{index}/_aliases/{name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/alias/delete-alias/>.
+#[inline]
 pub fn delete_alias(index: impl Into<b::List>, name: impl Into<b::List>) -> DeleteAlias {
     let mut parts = b::Parts::default();
     parts.path("index", index.into());
@@ -1538,55 +1457,36 @@ pub struct DeleteAlias {
 
 impl DeleteAlias {
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: Period to wait for a response. If no response is received before the timeout expires, the request fails and returns an error.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_ALIAS)
+    }
+}
+
+impl b::Common for DeleteAlias {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1609,6 +1509,7 @@ const GROUP_DELETE_ALIAS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.delete_alias`.
 pub(super) fn by_name_delete_alias(
@@ -1676,6 +1577,7 @@ pub(super) fn by_name_delete_alias(
 /// `DELETE /_data_stream/{name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/data-streams/>.
+#[inline]
 pub fn delete_data_stream(name: impl Into<b::List>) -> DeleteDataStream {
     let mut parts = b::Parts::default();
     parts.path("name", name.into());
@@ -1690,40 +1592,18 @@ pub struct DeleteDataStream {
 }
 
 impl DeleteDataStream {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_DATA_STREAM)
+    }
+}
+
+impl b::Common for DeleteDataStream {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1738,6 +1618,7 @@ const GROUP_DELETE_DATA_STREAM: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.delete_data_stream`.
 pub(super) fn by_name_delete_data_stream(
@@ -1789,6 +1670,7 @@ pub(super) fn by_name_delete_data_stream(
 /// `DELETE /_index_template/{name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/index-templates/#delete-a-template>.
+#[inline]
 pub fn delete_index_template(name: impl Into<String>) -> DeleteIndexTemplate {
     let mut parts = b::Parts::default();
     parts.path("name", b::List::from(name.into()));
@@ -1804,55 +1686,36 @@ pub struct DeleteIndexTemplate {
 
 impl DeleteIndexTemplate {
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: Period to wait for a response. If no response is received before the timeout expires, the request fails and returns an error.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_INDEX_TEMPLATE)
+    }
+}
+
+impl b::Common for DeleteIndexTemplate {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1867,6 +1730,7 @@ const GROUP_DELETE_INDEX_TEMPLATE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.delete_index_template`.
 pub(super) fn by_name_delete_index_template(
@@ -1930,6 +1794,7 @@ pub(super) fn by_name_delete_index_template(
 /// `DELETE /_template/{name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn delete_template(name: impl Into<String>) -> DeleteTemplate {
     let mut parts = b::Parts::default();
     parts.path("name", b::List::from(name.into()));
@@ -1945,55 +1810,36 @@ pub struct DeleteTemplate {
 
 impl DeleteTemplate {
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: Period to wait for a response. If no response is received before the timeout expires, the request fails and returns an error.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_TEMPLATE)
+    }
+}
+
+impl b::Common for DeleteTemplate {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2008,6 +1854,7 @@ const GROUP_DELETE_TEMPLATE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.delete_template`.
 pub(super) fn by_name_delete_template(
@@ -2071,6 +1918,7 @@ pub(super) fn by_name_delete_template(
 /// `HEAD /{index}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/index-apis/exists/>.
+#[inline]
 pub fn exists(index: impl Into<b::List>) -> Exists {
     let mut parts = b::Parts::default();
     parts.path("index", index.into());
@@ -2086,74 +1934,59 @@ pub struct Exists {
 
 impl Exists {
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `expand_wildcards`: Type of index that wildcard patterns can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams. Supports comma-separated values, such as `open,hidden`. Valid values are: `all`, `open`, `closed`, `hidden`, `none`.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `flat_settings`: If `true`, returns settings in flat format.
+    #[inline]
     pub fn flat_settings(mut self, value: bool) -> Self {
         self.parts.query("flat_settings", value.to_string());
         self
     }
     /// `ignore_unavailable`: If `false`, the request returns an error if it targets a missing or closed index.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `include_defaults`: If `true`, return all default settings in the response.
+    #[inline]
     pub fn include_defaults(mut self, value: bool) -> Self {
         self.parts.query("include_defaults", value.to_string());
         self
     }
     /// `local`: If `true`, the request retrieves information from the local node only.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_EXISTS)
+    }
+}
+
+impl b::Common for Exists {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2168,6 +2001,7 @@ const GROUP_EXISTS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.exists`.
 pub(super) fn by_name_exists(
@@ -2247,6 +2081,7 @@ pub(super) fn by_name_exists(
 /// `HEAD /_alias/{name}`, `HEAD /{index}/_alias/{name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn exists_alias(name: impl Into<b::List>) -> ExistsAlias {
     let mut parts = b::Parts::default();
     parts.path("name", name.into());
@@ -2262,64 +2097,47 @@ pub struct ExistsAlias {
 
 impl ExistsAlias {
     /// Path parameter `index`: A comma-separated list of data streams or indexes used to limit the request. Supports wildcards (`*`). To target all data streams and indexes, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `expand_wildcards`: Type of index that wildcard patterns can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams. Supports comma-separated values, such as `open,hidden`. Valid values are: `all`, `open`, `closed`, `hidden`, `none`.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `ignore_unavailable`: If `false`, requests that include a missing data stream or index in the target indexes or data streams return an error.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `local`: If `true`, the request retrieves information from the local node only.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_EXISTS_ALIAS)
+    }
+}
+
+impl b::Common for ExistsAlias {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2342,6 +2160,7 @@ const GROUP_EXISTS_ALIAS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.exists_alias`.
 pub(super) fn by_name_exists_alias(
@@ -2413,6 +2232,7 @@ pub(super) fn by_name_exists_alias(
 /// `HEAD /_index_template/{name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/index-templates/>.
+#[inline]
 pub fn exists_index_template(name: impl Into<String>) -> ExistsIndexTemplate {
     let mut parts = b::Parts::default();
     parts.path("name", b::List::from(name.into()));
@@ -2428,60 +2248,42 @@ pub struct ExistsIndexTemplate {
 
 impl ExistsIndexTemplate {
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `flat_settings`: Return settings in flat format.
+    #[inline]
     pub fn flat_settings(mut self, value: bool) -> Self {
         self.parts.query("flat_settings", value.to_string());
         self
     }
     /// `local`: Return local information, do not retrieve the state from cluster-manager node.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_EXISTS_INDEX_TEMPLATE)
+    }
+}
+
+impl b::Common for ExistsIndexTemplate {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2496,6 +2298,7 @@ const GROUP_EXISTS_INDEX_TEMPLATE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.exists_index_template`.
 pub(super) fn by_name_exists_index_template(
@@ -2563,6 +2366,7 @@ pub(super) fn by_name_exists_index_template(
 /// `HEAD /_template/{name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn exists_template(name: impl Into<b::List>) -> ExistsTemplate {
     let mut parts = b::Parts::default();
     parts.path("name", name.into());
@@ -2578,60 +2382,42 @@ pub struct ExistsTemplate {
 
 impl ExistsTemplate {
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `flat_settings`: Return settings in flat format.
+    #[inline]
     pub fn flat_settings(mut self, value: bool) -> Self {
         self.parts.query("flat_settings", value.to_string());
         self
     }
     /// `local`: Return local information, do not retrieve the state from cluster-manager node.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: Explicit operation timeout for connection to cluster-manager node
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_EXISTS_TEMPLATE)
+    }
+}
+
+impl b::Common for ExistsTemplate {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2646,6 +2432,7 @@ const GROUP_EXISTS_TEMPLATE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.exists_template`.
 pub(super) fn by_name_exists_template(
@@ -2713,6 +2500,7 @@ pub(super) fn by_name_exists_template(
 /// `GET /_flush`, `POST /_flush`, `GET /{index}/_flush`, `POST /{index}/_flush`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn flush() -> Flush {
     Flush {
         parts: b::Parts::default(),
@@ -2728,76 +2516,61 @@ pub struct Flush {
 
 impl Flush {
     /// Path parameter `index`: A comma-separated list of data streams, indexes, and aliases to flush. Supports wildcards (`*`). To flush all data streams and indexes, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `expand_wildcards`: Type of index that wildcard patterns can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams. Supports comma-separated values, such as `open,hidden`. Valid values are: `all`, `open`, `closed`, `hidden`, `none`.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `force`: If `true`, the request forces a flush even if there are no changes to commit to the index.
+    #[inline]
     pub fn force(mut self, value: bool) -> Self {
         self.parts.query("force", value.to_string());
         self
     }
     /// `ignore_unavailable`: If `false`, the request returns an error if it targets a missing or closed index.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `wait_if_ongoing`: If `true`, the flush operation blocks until execution when another flush operation is running. If `false`, OpenSearch returns an error if you request a flush when another flush operation is running.
+    #[inline]
     pub fn wait_if_ongoing(mut self, value: bool) -> Self {
         self.parts.query("wait_if_ongoing", value.to_string());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_FLUSH)
+    }
+}
+
+impl b::Common for Flush {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2832,6 +2605,7 @@ const GROUP_FLUSH: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.flush`.
 pub(super) fn by_name_flush(
@@ -2906,6 +2680,7 @@ pub(super) fn by_name_flush(
 /// `POST /_forcemerge`, `POST /{index}/_forcemerge`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn forcemerge() -> Forcemerge {
     Forcemerge {
         parts: b::Parts::default(),
@@ -2921,84 +2696,71 @@ pub struct Forcemerge {
 
 impl Forcemerge {
     /// Path parameter `index`: A comma-separated list of index names; use `_all` or empty string to perform the operation on all indexes
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `allow_no_indices`: Whether to ignore if a wildcard indexes expression resolves into no concrete indexes. (This includes `_all` string or when no indexes have been specified)
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `expand_wildcards`: Whether to expand wildcard expression to concrete indexes that are open, closed or both.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `flush`: Specify whether the index should be flushed after performing the operation.
+    #[inline]
     pub fn flush(mut self, value: bool) -> Self {
         self.parts.query("flush", value.to_string());
         self
     }
     /// `ignore_unavailable`: Whether specified concrete indexes should be ignored when unavailable (missing or closed)
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `max_num_segments`: The number of larger segments into which smaller segments are merged. Set this parameter to 1 to merge all segments into one segment. The default behavior is to perform the merge as necessary.
+    #[inline]
     pub fn max_num_segments(mut self, value: i64) -> Self {
         self.parts.query("max_num_segments", value.to_string());
         self
     }
     /// `only_expunge_deletes`: Specify whether the operation should only expunge deleted documents
+    #[inline]
     pub fn only_expunge_deletes(mut self, value: bool) -> Self {
         self.parts.query("only_expunge_deletes", value.to_string());
         self
     }
     /// `primary_only`: Specify whether the operation should only perform on primary shards. Defaults to false.
+    #[inline]
     pub fn primary_only(mut self, value: bool) -> Self {
         self.parts.query("primary_only", value.to_string());
         self
     }
     /// `wait_for_completion`: Should the request wait until the force merge is completed.
+    #[inline]
     pub fn wait_for_completion(mut self, value: bool) -> Self {
         self.parts.query("wait_for_completion", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_FORCEMERGE)
+    }
+}
+
+impl b::Common for Forcemerge {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3021,6 +2783,7 @@ const GROUP_FORCEMERGE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.forcemerge`.
 pub(super) fn by_name_forcemerge(
@@ -3107,6 +2870,7 @@ pub(super) fn by_name_forcemerge(
 /// `GET /{index}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/index-apis/get-index/>.
+#[inline]
 pub fn get(index: impl Into<b::List>) -> Get {
     let mut parts = b::Parts::default();
     parts.path("index", index.into());
@@ -3122,80 +2886,66 @@ pub struct Get {
 
 impl Get {
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes. For example, a request targeting foo\*,bar\* returns an error if an index starts with foo but no index starts with bar.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `expand_wildcards`: Type of index that wildcard expressions can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams. Supports comma-separated values, such as `open,hidden`.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `flat_settings`: If `true`, returns settings in flat format.
+    #[inline]
     pub fn flat_settings(mut self, value: bool) -> Self {
         self.parts.query("flat_settings", value.to_string());
         self
     }
     /// `ignore_unavailable`: If `false`, requests that target a missing index return an error.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `include_defaults`: If `true`, return all default settings in the response.
+    #[inline]
     pub fn include_defaults(mut self, value: bool) -> Self {
         self.parts.query("include_defaults", value.to_string());
         self
     }
     /// `local`: If `true`, the request retrieves information from the local node only. Defaults to false, which means information is retrieved from the cluster-manager node.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET)
+    }
+}
+
+impl b::Common for Get {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3210,6 +2960,7 @@ const GROUP_GET: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.get`.
 pub(super) fn by_name_get(
@@ -3293,6 +3044,7 @@ pub(super) fn by_name_get(
 /// `GET /_alias`, `GET /_alias/{name}`, `GET /{index}/_alias`, `GET /{index}/_alias/{name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/index-alias/>.
+#[inline]
 pub fn get_alias() -> GetAlias {
     GetAlias {
         parts: b::Parts::default(),
@@ -3308,69 +3060,53 @@ pub struct GetAlias {
 
 impl GetAlias {
     /// Path parameter `index`: A comma-separated list of data streams or indexes used to limit the request. Supports wildcards (`*`). To target all data streams and indexes, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// Path parameter `name`: A comma-separated list of aliases to retrieve. Supports wildcards (`*`). To retrieve all aliases, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn name(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("name", value.into());
         self
     }
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `expand_wildcards`: Type of index that wildcard patterns can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams. Supports comma-separated values, such as `open,hidden`. Valid values are: `all`, `open`, `closed`, `hidden`, `none`.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `ignore_unavailable`: If `false`, the request returns an error if it targets a missing or closed index.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `local`: If `true`, the request retrieves information from the local node only.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_ALIAS)
+    }
+}
+
+impl b::Common for GetAlias {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3405,6 +3141,7 @@ const GROUP_GET_ALIAS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.get_alias`.
 pub(super) fn by_name_get_alias(
@@ -3479,6 +3216,7 @@ pub(super) fn by_name_get_alias(
 /// `GET /_data_stream`, `GET /_data_stream/{name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/data-streams/>.
+#[inline]
 pub fn get_data_stream() -> GetDataStream {
     GetDataStream {
         parts: b::Parts::default(),
@@ -3494,44 +3232,23 @@ pub struct GetDataStream {
 
 impl GetDataStream {
     /// Path parameter `name`: A comma-separated list of data stream names used to limit the request. Wildcard (`*`) expressions are supported. If omitted, all data streams are returned.
+    #[inline]
     pub fn name(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("name", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_DATA_STREAM)
+    }
+}
+
+impl b::Common for GetDataStream {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3554,6 +3271,7 @@ const GROUP_GET_DATA_STREAM: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.get_data_stream`.
 pub(super) fn by_name_get_data_stream(
@@ -3608,6 +3326,7 @@ pub(super) fn by_name_get_data_stream(
 /// `GET /_mapping/field/{fields}`, `GET /{index}/_mapping/field/{fields}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/field-types/index/>.
+#[inline]
 pub fn get_field_mapping(fields: impl Into<b::List>) -> GetFieldMapping {
     let mut parts = b::Parts::default();
     parts.path("fields", fields.into());
@@ -3623,69 +3342,53 @@ pub struct GetFieldMapping {
 
 impl GetFieldMapping {
     /// Path parameter `index`: A comma-separated list of data streams, indexes, and aliases used to limit the request. Supports wildcards (`*`). To target all data streams and indexes, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `expand_wildcards`: Type of index that wildcard patterns can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams. Supports comma-separated values, such as `open,hidden`. Valid values are: `all`, `open`, `closed`, `hidden`, `none`.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `ignore_unavailable`: If `false`, the request returns an error if it targets a missing or closed index.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `include_defaults`: If `true`, return all default settings in the response.
+    #[inline]
     pub fn include_defaults(mut self, value: bool) -> Self {
         self.parts.query("include_defaults", value.to_string());
         self
     }
     /// `local`: If `true`, the request retrieves information from the local node only.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_FIELD_MAPPING)
+    }
+}
+
+impl b::Common for GetFieldMapping {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3708,6 +3411,7 @@ const GROUP_GET_FIELD_MAPPING: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.get_field_mapping`.
 pub(super) fn by_name_get_field_mapping(
@@ -3783,6 +3487,7 @@ pub(super) fn by_name_get_field_mapping(
 /// `GET /_index_template`, `GET /_index_template/{name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/index-templates/>.
+#[inline]
 pub fn get_index_template() -> GetIndexTemplate {
     GetIndexTemplate {
         parts: b::Parts::default(),
@@ -3798,65 +3503,48 @@ pub struct GetIndexTemplate {
 
 impl GetIndexTemplate {
     /// Path parameter `name`: The name of the index template to retrieve. Wildcard (\*) expressions are supported.
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.parts.path("name", b::List::from(value.into()));
         self
     }
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `flat_settings`: If `true`, returns settings in flat format.
+    #[inline]
     pub fn flat_settings(mut self, value: bool) -> Self {
         self.parts.query("flat_settings", value.to_string());
         self
     }
     /// `local`: If `true`, the request retrieves information from the local node only. Defaults to false, which means information is retrieved from the cluster-manager node.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_INDEX_TEMPLATE)
+    }
+}
+
+impl b::Common for GetIndexTemplate {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3879,6 +3567,7 @@ const GROUP_GET_INDEX_TEMPLATE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.get_index_template`.
 pub(super) fn by_name_get_index_template(
@@ -3949,6 +3638,7 @@ pub(super) fn by_name_get_index_template(
 /// `GET /_mapping`, `GET /{index}/_mapping`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/index-apis/get-mapping/>.
+#[inline]
 pub fn get_mapping() -> GetMapping {
     GetMapping {
         parts: b::Parts::default(),
@@ -3964,80 +3654,66 @@ pub struct GetMapping {
 
 impl GetMapping {
     /// Path parameter `index`: A comma-separated list of data streams, indexes, and aliases used to limit the request. Supports wildcards (`*`). To target all data streams and indexes, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `expand_wildcards`: Type of index that wildcard patterns can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams. Supports comma-separated values, such as `open,hidden`. Valid values are: `all`, `open`, `closed`, `hidden`, `none`.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `ignore_unavailable`: If `false`, the request returns an error if it targets a missing or closed index.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `index`: A comma-separated list of data streams, indexes, and aliases used to limit the request. Supports wildcards (`*`). To target all data streams and indexes, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn index_param(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("index", value.into().joined());
         self
     }
     /// `local`: If `true`, the request retrieves information from the local node only.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_MAPPING)
+    }
+}
+
+impl b::Common for GetMapping {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -4060,6 +3736,7 @@ const GROUP_GET_MAPPING: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.get_mapping`.
 pub(super) fn by_name_get_mapping(
@@ -4082,9 +3759,6 @@ pub(super) fn by_name_get_mapping(
     }
     if let Some(v) = b::optional::<bool>(params, "ignore_unavailable")? {
         b = b.ignore_unavailable(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "index")? {
-        b = b.index_param(v);
     }
     if let Some(v) = b::optional::<bool>(params, "local")? {
         b = b.local(v);
@@ -4114,7 +3788,6 @@ pub(super) fn by_name_get_mapping(
             "cluster_manager_timeout",
             "expand_wildcards",
             "ignore_unavailable",
-            "index",
             "local",
             "master_timeout",
             "error_trace",
@@ -4142,6 +3815,7 @@ pub(super) fn by_name_get_mapping(
 /// `GET /_settings`, `GET /_settings/{name}`, `GET /{index}/_settings`, `GET /{index}/_settings/{name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/index-apis/get-settings/>.
+#[inline]
 pub fn get_settings() -> GetSettings {
     GetSettings {
         parts: b::Parts::default(),
@@ -4157,90 +3831,78 @@ pub struct GetSettings {
 
 impl GetSettings {
     /// Path parameter `index`: A comma-separated list of data streams, indexes, and aliases used to limit the request. Supports wildcards (`*`). To target all data streams and indexes, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// Path parameter `name`: A comma-separated list or wildcard expression of settings to retrieve.
+    #[inline]
     pub fn name(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("name", value.into());
         self
     }
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes. For example, a request targeting `foo*,bar*` returns an error if an index starts with foo but no index starts with `bar`.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `expand_wildcards`: Type of index that wildcard patterns can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams. Supports comma-separated values, such as `open,hidden`.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `flat_settings`: If `true`, returns settings in flat format.
+    #[inline]
     pub fn flat_settings(mut self, value: bool) -> Self {
         self.parts.query("flat_settings", value.to_string());
         self
     }
     /// `ignore_unavailable`: If `false`, the request returns an error if it targets a missing or closed index.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `include_defaults`: If `true`, return all default settings in the response.
+    #[inline]
     pub fn include_defaults(mut self, value: bool) -> Self {
         self.parts.query("include_defaults", value.to_string());
         self
     }
     /// `local`: If `true`, the request retrieves information from the local node only. If `false`, information is retrieved from the cluster-manager node.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_SETTINGS)
+    }
+}
+
+impl b::Common for GetSettings {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -4275,6 +3937,7 @@ const GROUP_GET_SETTINGS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.get_settings`.
 pub(super) fn by_name_get_settings(
@@ -4365,6 +4028,7 @@ pub(super) fn by_name_get_settings(
 /// `GET /_template`, `GET /_template/{name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn get_template() -> GetTemplate {
     GetTemplate {
         parts: b::Parts::default(),
@@ -4380,65 +4044,48 @@ pub struct GetTemplate {
 
 impl GetTemplate {
     /// Path parameter `name`: A comma-separated list of index template names used to limit the request. Wildcard (`*`) expressions are supported. To return all index templates, omit this parameter or use a value of `_all` or `*`.
+    #[inline]
     pub fn name(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("name", value.into());
         self
     }
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `flat_settings`: If `true`, returns settings in flat format.
+    #[inline]
     pub fn flat_settings(mut self, value: bool) -> Self {
         self.parts.query("flat_settings", value.to_string());
         self
     }
     /// `local`: If `true`, the request retrieves information from the local node only.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_TEMPLATE)
+    }
+}
+
+impl b::Common for GetTemplate {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -4461,6 +4108,7 @@ const GROUP_GET_TEMPLATE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.get_template`.
 pub(super) fn by_name_get_template(
@@ -4531,6 +4179,7 @@ pub(super) fn by_name_get_template(
 /// `GET /_upgrade`, `GET /{index}/_upgrade`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn get_upgrade() -> GetUpgrade {
     GetUpgrade {
         parts: b::Parts::default(),
@@ -4546,59 +4195,41 @@ pub struct GetUpgrade {
 
 impl GetUpgrade {
     /// Path parameter `index`: A comma-separated list of indexes; use `_all` or empty string to perform the operation on all indexes.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `allow_no_indices`: Whether to ignore if a wildcard indexes expression resolves into no concrete indexes. (This includes `_all` string or when no indexes have been specified).
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `expand_wildcards`: Whether to expand wildcard expression to concrete indexes that are open, closed or both.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `ignore_unavailable`: Whether specified concrete indexes should be ignored when unavailable (missing or closed).
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_UPGRADE)
+    }
+}
+
+impl b::Common for GetUpgrade {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -4621,6 +4252,7 @@ const GROUP_GET_UPGRADE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.get_upgrade`.
 pub(super) fn by_name_get_upgrade(
@@ -4687,6 +4319,7 @@ pub(super) fn by_name_get_upgrade(
 /// `POST /{index}/_open`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/index-apis/open-index/>.
+#[inline]
 pub fn open(index: impl Into<b::List>) -> Open {
     let mut parts = b::Parts::default();
     parts.path("index", index.into());
@@ -4702,85 +4335,72 @@ pub struct Open {
 
 impl Open {
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `expand_wildcards`: Type of index that wildcard patterns can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams. Supports comma-separated values, such as `open,hidden`. Valid values are: `all`, `open`, `closed`, `hidden`, `none`.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `ignore_unavailable`: If `false`, the request returns an error if it targets a missing or closed index.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `task_execution_timeout`: Explicit task execution timeout, only useful when `wait_for_completion` is false, defaults to `1h`.
+    #[inline]
     pub fn task_execution_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("task_execution_timeout", value.into());
         self
     }
     /// `timeout`: Period to wait for a response. If no response is received before the timeout expires, the request fails and returns an error.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `wait_for_active_shards`: The number of shard copies that must be active before proceeding with the operation. Set to `all` or any positive integer up to the total number of shards in the index (`number_of_replicas+1`).
+    #[inline]
     pub fn wait_for_active_shards(mut self, value: impl Into<String>) -> Self {
         self.parts.query("wait_for_active_shards", value.into());
         self
     }
     /// `wait_for_completion`: Should this request wait until the operation has completed before returning.
+    #[inline]
     pub fn wait_for_completion(mut self, value: bool) -> Self {
         self.parts.query("wait_for_completion", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_OPEN)
+    }
+}
+
+impl b::Common for Open {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -4795,6 +4415,7 @@ const GROUP_OPEN: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.open`.
 pub(super) fn by_name_open(
@@ -4882,6 +4503,7 @@ pub(super) fn by_name_open(
 /// `PUT /_alias`, `PUT /_alias/{name}`, `POST /_alias/{name}`, `PUT /_aliases/{name}`, `POST /_aliases/{name}`, `PUT /{index}/_alias`, `PUT /{index}/_alias/{name}`, `POST /{index}/_alias/{name}`, `PUT /{index}/_aliases`, `PUT /{index}/_aliases/{name}`, `POST /{index}/_aliases/{name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/index-apis/update-alias/>.
+#[inline]
 pub fn put_alias() -> PutAlias {
     PutAlias {
         parts: b::Parts::default(),
@@ -4897,82 +4519,68 @@ pub struct PutAlias {
 
 impl PutAlias {
     /// Path parameter `index`: A comma-separated list of data streams or indexes to add. Supports wildcards (`*`). Wildcard patterns that match both data streams and indexes return an error.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// Path parameter `name`: Alias to update. If the alias doesn't exist, the request creates it. Index alias names support date math.
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.parts.path("name", b::List::from(value.into()));
         self
     }
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: Period to wait for a response. If no response is received before the timeout expires, the request fails and returns an error.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (POST, PUT); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PUT_ALIAS)
+    }
+}
+
+impl b::Common for PutAlias {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -5049,6 +4657,7 @@ const GROUP_PUT_ALIAS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.put_alias`.
 pub(super) fn by_name_put_alias(
@@ -5119,6 +4728,7 @@ pub(super) fn by_name_put_alias(
 /// `PUT /_index_template/{name}`, `POST /_index_template/{name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/index-templates/>.
+#[inline]
 pub fn put_index_template(name: impl Into<String>) -> PutIndexTemplate {
     let mut parts = b::Parts::default();
     parts.path("name", b::List::from(name.into()));
@@ -5134,77 +4744,62 @@ pub struct PutIndexTemplate {
 
 impl PutIndexTemplate {
     /// `cause`: User defined reason for creating/updating the index template.
+    #[inline]
     pub fn cause(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cause", value.into());
         self
     }
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `create`: If `true`, this request cannot replace or update existing index templates.
+    #[inline]
     pub fn create(mut self, value: bool) -> Self {
         self.parts.query("create", value.to_string());
         self
     }
     /// `master_timeout`: Operation timeout for connection to cluster-manager node.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (POST, PUT); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PUT_INDEX_TEMPLATE)
+    }
+}
+
+impl b::Common for PutIndexTemplate {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -5227,6 +4822,7 @@ const GROUP_PUT_INDEX_TEMPLATE: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.put_index_template`.
 pub(super) fn by_name_put_index_template(
@@ -5294,6 +4890,7 @@ pub(super) fn by_name_put_index_template(
 /// `PUT /{index}/_mapping`, `POST /{index}/_mapping`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/index-apis/put-mapping/>.
+#[inline]
 pub fn put_mapping(index: impl Into<b::List>) -> PutMapping {
     let mut parts = b::Parts::default();
     parts.path("index", index.into());
@@ -5309,92 +4906,80 @@ pub struct PutMapping {
 
 impl PutMapping {
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `expand_wildcards`: Type of index that wildcard patterns can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams. Supports comma-separated values, such as `open,hidden`. Valid values are: `all`, `open`, `closed`, `hidden`, `none`.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `ignore_unavailable`: If `false`, the request returns an error if it targets a missing or closed index.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: Period to wait for a response. If no response is received before the timeout expires, the request fails and returns an error.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `write_index_only`: If `true`, the mappings are applied only to the current write index for the target.
+    #[inline]
     pub fn write_index_only(mut self, value: bool) -> Self {
         self.parts.query("write_index_only", value.to_string());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (POST, PUT); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PUT_MAPPING)
+    }
+}
+
+impl b::Common for PutMapping {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -5417,6 +5002,7 @@ const GROUP_PUT_MAPPING: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.put_mapping`.
 pub(super) fn by_name_put_mapping(
@@ -5496,6 +5082,7 @@ pub(super) fn by_name_put_mapping(
 /// `PUT /_settings`, `PUT /{index}/_settings`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/index-apis/update-settings/>.
+#[inline]
 pub fn put_settings() -> PutSettings {
     PutSettings {
         parts: b::Parts::default(),
@@ -5511,95 +5098,84 @@ pub struct PutSettings {
 
 impl PutSettings {
     /// Path parameter `index`: A comma-separated list of data streams, indexes, and aliases used to limit the request. Supports wildcards (`*`). To target all data streams and indexes, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes. For example, a request targeting `foo*,bar*` returns an error if an index starts with `foo` but no index starts with `bar`.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `expand_wildcards`: Type of index that wildcard patterns can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams. Supports comma-separated values, such as `open,hidden`.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `flat_settings`: If `true`, returns settings in flat format.
+    #[inline]
     pub fn flat_settings(mut self, value: bool) -> Self {
         self.parts.query("flat_settings", value.to_string());
         self
     }
     /// `ignore_unavailable`: Whether specified concrete indexes should be ignored when unavailable (missing or closed).
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `preserve_existing`: If `true`, existing index settings remain unchanged.
+    #[inline]
     pub fn preserve_existing(mut self, value: bool) -> Self {
         self.parts.query("preserve_existing", value.to_string());
         self
     }
     /// `timeout`: Period to wait for a response. If no response is received before the timeout expires, the request fails and returns an error.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PUT_SETTINGS)
+    }
+}
+
+impl b::Common for PutSettings {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -5622,6 +5198,7 @@ const GROUP_PUT_SETTINGS: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.put_settings`.
 pub(super) fn by_name_put_settings(
@@ -5708,6 +5285,7 @@ pub(super) fn by_name_put_settings(
 /// `PUT /_template/{name}`, `POST /_template/{name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/index-templates/>.
+#[inline]
 pub fn put_template(name: impl Into<String>) -> PutTemplate {
     let mut parts = b::Parts::default();
     parts.path("name", b::List::from(name.into()));
@@ -5723,77 +5301,62 @@ pub struct PutTemplate {
 
 impl PutTemplate {
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `create`: If `true`, this request cannot replace or update existing index templates.
+    #[inline]
     pub fn create(mut self, value: bool) -> Self {
         self.parts.query("create", value.to_string());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `order`: Order in which OpenSearch applies this template if index matches multiple templates. Templates with lower 'order' values are merged first. Templates with higher 'order' values are merged later, overriding templates with lower values.
+    #[inline]
     pub fn order(mut self, value: i64) -> Self {
         self.parts.query("order", value.to_string());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (POST, PUT); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PUT_TEMPLATE)
+    }
+}
+
+impl b::Common for PutTemplate {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -5816,6 +5379,7 @@ const GROUP_PUT_TEMPLATE: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.put_template`.
 pub(super) fn by_name_put_template(
@@ -5883,6 +5447,7 @@ pub(super) fn by_name_put_template(
 /// `GET /_recovery`, `GET /{index}/_recovery`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn recovery() -> Recovery {
     Recovery {
         parts: b::Parts::default(),
@@ -5898,54 +5463,35 @@ pub struct Recovery {
 
 impl Recovery {
     /// Path parameter `index`: A comma-separated list of data streams, indexes, and aliases used to limit the request. Supports wildcards (`*`). To target all data streams and indexes, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `active_only`: If `true`, the response only includes ongoing shard recoveries.
+    #[inline]
     pub fn active_only(mut self, value: bool) -> Self {
         self.parts.query("active_only", value.to_string());
         self
     }
     /// `detailed`: If `true`, the response includes detailed information about shard recoveries.
+    #[inline]
     pub fn detailed(mut self, value: bool) -> Self {
         self.parts.query("detailed", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_RECOVERY)
+    }
+}
+
+impl b::Common for Recovery {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -5968,6 +5514,7 @@ const GROUP_RECOVERY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.recovery`.
 pub(super) fn by_name_recovery(
@@ -6030,6 +5577,7 @@ pub(super) fn by_name_recovery(
 /// `GET /_refresh`, `POST /_refresh`, `GET /{index}/_refresh`, `POST /{index}/_refresh`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/index-apis/refresh/>.
+#[inline]
 pub fn refresh() -> Refresh {
     Refresh {
         parts: b::Parts::default(),
@@ -6045,66 +5593,49 @@ pub struct Refresh {
 
 impl Refresh {
     /// Path parameter `index`: A comma-separated list of data streams, indexes, and aliases used to limit the request. Supports wildcards (`*`). To target all data streams and indexes, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `expand_wildcards`: Type of index that wildcard patterns can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams. Supports comma-separated values, such as `open,hidden`. Valid values are: `all`, `open`, `closed`, `hidden`, `none`.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `ignore_unavailable`: If `false`, the request returns an error if it targets a missing or closed index.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_REFRESH)
+    }
+}
+
+impl b::Common for Refresh {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -6139,6 +5670,7 @@ const GROUP_REFRESH: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.refresh`.
 pub(super) fn by_name_refresh(
@@ -6205,6 +5737,7 @@ pub(super) fn by_name_refresh(
 /// `GET /_resolve/index/{name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn resolve_index(name: impl Into<b::List>) -> ResolveIndex {
     let mut parts = b::Parts::default();
     parts.path("name", name.into());
@@ -6220,44 +5753,23 @@ pub struct ResolveIndex {
 
 impl ResolveIndex {
     /// `expand_wildcards`: Type of index that wildcard patterns can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams. Supports comma-separated values, such as `open,hidden`. Valid values are: `all`, `open`, `closed`, `hidden`, `none`.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_RESOLVE_INDEX)
+    }
+}
+
+impl b::Common for ResolveIndex {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -6272,6 +5784,7 @@ const GROUP_RESOLVE_INDEX: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.resolve_index`.
 pub(super) fn by_name_resolve_index(
@@ -6327,6 +5840,7 @@ pub(super) fn by_name_resolve_index(
 /// `POST /{alias}/_rollover`, `POST /{alias}/_rollover/{new_index}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/dashboards/im-dashboards/rollover/>.
+#[inline]
 pub fn rollover(alias: impl Into<String>) -> Rollover {
     let mut parts = b::Parts::default();
     parts.path("alias", b::List::from(alias.into()));
@@ -6342,80 +5856,66 @@ pub struct Rollover {
 
 impl Rollover {
     /// Path parameter `new_index`: The name of the index to create. Supports date math. Data streams do not support this parameter.
+    #[inline]
     pub fn new_index(mut self, value: impl Into<String>) -> Self {
         self.parts.path("new_index", b::List::from(value.into()));
         self
     }
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `dry_run`: If `true`, checks whether the current index satisfies the specified conditions but does not perform a rollover.
+    #[inline]
     pub fn dry_run(mut self, value: bool) -> Self {
         self.parts.query("dry_run", value.to_string());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: Period to wait for a response. If no response is received before the timeout expires, the request fails and returns an error.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `wait_for_active_shards`: The number of shard copies that must be active before proceeding with the operation. Set to all or any positive integer up to the total number of shards in the index (`number_of_replicas+1`).
+    #[inline]
     pub fn wait_for_active_shards(mut self, value: impl Into<String>) -> Self {
         self.parts.query("wait_for_active_shards", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_ROLLOVER)
+    }
+}
+
+impl b::Common for Rollover {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -6438,6 +5938,7 @@ const GROUP_ROLLOVER: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.rollover`.
 pub(super) fn by_name_rollover(
@@ -6513,6 +6014,7 @@ pub(super) fn by_name_rollover(
 /// `GET /_segments`, `GET /{index}/_segments`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn segments() -> Segments {
     Segments {
         parts: b::Parts::default(),
@@ -6528,64 +6030,47 @@ pub struct Segments {
 
 impl Segments {
     /// Path parameter `index`: A comma-separated list of data streams, indexes, and aliases used to limit the request. Supports wildcards (`*`). To target all data streams and indexes, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `expand_wildcards`: Type of index that wildcard patterns can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams. Supports comma-separated values, such as `open,hidden`. Valid values are: `all`, `open`, `closed`, `hidden`, `none`.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `ignore_unavailable`: If `false`, the request returns an error if it targets a missing or closed index.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `verbose`: If `true`, the request returns a verbose response.
+    #[inline]
     pub fn verbose(mut self, value: bool) -> Self {
         self.parts.query("verbose", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SEGMENTS)
+    }
+}
+
+impl b::Common for Segments {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -6608,6 +6093,7 @@ const GROUP_SEGMENTS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.segments`.
 pub(super) fn by_name_segments(
@@ -6678,6 +6164,7 @@ pub(super) fn by_name_segments(
 /// `GET /_shard_stores`, `GET /{index}/_shard_stores`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn shard_stores() -> ShardStores {
     ShardStores {
         parts: b::Parts::default(),
@@ -6693,64 +6180,47 @@ pub struct ShardStores {
 
 impl ShardStores {
     /// Path parameter `index`: Limits health reporting to a specific source. Can be a single source or a comma-separated list of sources (comprised of data streams, indexes, and aliases).
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `expand_wildcards`: Type of index that wildcard patterns can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `ignore_unavailable`: If `true`, missing or closed indexes are not included in the response.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `status`: A list of shard health statuses used to limit the request.
+    #[inline]
     pub fn status(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("status", value.into().joined());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SHARD_STORES)
+    }
+}
+
+impl b::Common for ShardStores {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -6773,6 +6243,7 @@ const GROUP_SHARD_STORES: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.shard_stores`.
 pub(super) fn by_name_shard_stores(
@@ -6843,6 +6314,7 @@ pub(super) fn by_name_shard_stores(
 /// `PUT /{index}/_shrink/{target}`, `POST /{index}/_shrink/{target}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/index-apis/shrink-index/>.
+#[inline]
 pub fn shrink(index: impl Into<String>, target: impl Into<String>) -> Shrink {
     let mut parts = b::Parts::default();
     parts.path("index", b::List::from(index.into()));
@@ -6859,92 +6331,80 @@ pub struct Shrink {
 
 impl Shrink {
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `copy_settings`: whether or not to copy settings from the source index.
+    #[inline]
     pub fn copy_settings(mut self, value: bool) -> Self {
         self.parts.query("copy_settings", value.to_string());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `task_execution_timeout`: Explicit task execution timeout, only useful when `wait_for_completion` is false, defaults to `1h`.
+    #[inline]
     pub fn task_execution_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("task_execution_timeout", value.into());
         self
     }
     /// `timeout`: Period to wait for a response. If no response is received before the timeout expires, the request fails and returns an error.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `wait_for_active_shards`: The number of shard copies that must be active before proceeding with the operation. Set to `all` or any positive integer up to the total number of shards in the index (`number_of_replicas+1`).
+    #[inline]
     pub fn wait_for_active_shards(mut self, value: impl Into<String>) -> Self {
         self.parts.query("wait_for_active_shards", value.into());
         self
     }
     /// `wait_for_completion`: Should this request wait until the operation has completed before returning.
+    #[inline]
     pub fn wait_for_completion(mut self, value: bool) -> Self {
         self.parts.query("wait_for_completion", value.to_string());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (POST, PUT); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SHRINK)
+    }
+}
+
+impl b::Common for Shrink {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -6967,6 +6427,7 @@ const GROUP_SHRINK: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.shrink`.
 pub(super) fn by_name_shrink(
@@ -7050,6 +6511,7 @@ pub(super) fn by_name_shrink(
 /// `POST /_index_template/_simulate_index/{name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn simulate_index_template(name: impl Into<String>) -> SimulateIndexTemplate {
     let mut parts = b::Parts::default();
     parts.path("name", b::List::from(name.into()));
@@ -7065,60 +6527,42 @@ pub struct SimulateIndexTemplate {
 
 impl SimulateIndexTemplate {
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SIMULATE_INDEX_TEMPLATE)
+    }
+}
+
+impl b::Common for SimulateIndexTemplate {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -7133,6 +6577,7 @@ const GROUP_SIMULATE_INDEX_TEMPLATE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.simulate_index_template`.
 pub(super) fn by_name_simulate_index_template(
@@ -7192,6 +6637,7 @@ pub(super) fn by_name_simulate_index_template(
 /// `POST /_index_template/_simulate`, `POST /_index_template/_simulate/{name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn simulate_template() -> SimulateTemplate {
     SimulateTemplate {
         parts: b::Parts::default(),
@@ -7207,75 +6653,60 @@ pub struct SimulateTemplate {
 
 impl SimulateTemplate {
     /// Path parameter `name`: The name of the index template to simulate. To test a template configuration before you add it to the cluster, omit this parameter and specify the template configuration in the request body.
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.parts.path("name", b::List::from(value.into()));
         self
     }
     /// `cause`: User defined reason for dry-run creating the new template for simulation purposes.
+    #[inline]
     pub fn cause(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cause", value.into());
         self
     }
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `create`: If `true`, the template passed in the body is only used if no existing templates match the same index patterns. If `false`, the simulation uses the template with the highest priority. Note that the template is not permanently added or updated in either case; it is only used for the simulation.
+    #[inline]
     pub fn create(mut self, value: bool) -> Self {
         self.parts.query("create", value.to_string());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SIMULATE_TEMPLATE)
+    }
+}
+
+impl b::Common for SimulateTemplate {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -7298,6 +6729,7 @@ const GROUP_SIMULATE_TEMPLATE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.simulate_template`.
 pub(super) fn by_name_simulate_template(
@@ -7368,6 +6800,7 @@ pub(super) fn by_name_simulate_template(
 /// `PUT /{index}/_split/{target}`, `POST /{index}/_split/{target}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/index-apis/split/>.
+#[inline]
 pub fn split(index: impl Into<String>, target: impl Into<String>) -> Split {
     let mut parts = b::Parts::default();
     parts.path("index", b::List::from(index.into()));
@@ -7384,92 +6817,80 @@ pub struct Split {
 
 impl Split {
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `copy_settings`: whether or not to copy settings from the source index.
+    #[inline]
     pub fn copy_settings(mut self, value: bool) -> Self {
         self.parts.query("copy_settings", value.to_string());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `task_execution_timeout`: Explicit task execution timeout, only useful when `wait_for_completion` is false, defaults to `1h`.
+    #[inline]
     pub fn task_execution_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("task_execution_timeout", value.into());
         self
     }
     /// `timeout`: Period to wait for a response. If no response is received before the timeout expires, the request fails and returns an error.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `wait_for_active_shards`: The number of shard copies that must be active before proceeding with the operation. Set to `all` or any positive integer up to the total number of shards in the index (`number_of_replicas+1`).
+    #[inline]
     pub fn wait_for_active_shards(mut self, value: impl Into<String>) -> Self {
         self.parts.query("wait_for_active_shards", value.into());
         self
     }
     /// `wait_for_completion`: Should this request wait until the operation has completed before returning.
+    #[inline]
     pub fn wait_for_completion(mut self, value: bool) -> Self {
         self.parts.query("wait_for_completion", value.to_string());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (POST, PUT); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SPLIT)
+    }
+}
+
+impl b::Common for Split {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -7492,6 +6913,7 @@ const GROUP_SPLIT: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.split`.
 pub(super) fn by_name_split(
@@ -7575,6 +6997,7 @@ pub(super) fn by_name_split(
 /// `GET /_stats`, `GET /_stats/{metric}`, `GET /{index}/_stats`, `GET /{index}/_stats/{metric}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn stats() -> Stats {
     Stats {
         parts: b::Parts::default(),
@@ -7590,96 +7013,85 @@ pub struct Stats {
 
 impl Stats {
     /// Path parameter `index`: A comma-separated list of index names; use `_all` or empty string to perform the operation on all indexes
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// Path parameter `metric`: Limit the information returned the specific metrics.
+    #[inline]
     pub fn metric(mut self, value: impl Into<String>) -> Self {
         self.parts.path("metric", b::List::from(value.into()));
         self
     }
     /// `completion_fields`: A comma-separated list or wildcard expressions of fields to include in field data and suggest statistics.
+    #[inline]
     pub fn completion_fields(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("completion_fields", value.into().joined());
         self
     }
     /// `expand_wildcards`: Type of index that wildcard patterns can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams. Supports comma-separated values, such as `open,hidden`.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `fielddata_fields`: A comma-separated list or wildcard expressions of fields to include in field data statistics.
+    #[inline]
     pub fn fielddata_fields(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("fielddata_fields", value.into().joined());
         self
     }
     /// `fields`: A comma-separated list or wildcard expressions of fields to include in the statistics.
+    #[inline]
     pub fn fields(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("fields", value.into().joined());
         self
     }
     /// `forbid_closed_indices`: If `true`, statistics are not collected from closed indexes.
+    #[inline]
     pub fn forbid_closed_indices(mut self, value: bool) -> Self {
         self.parts.query("forbid_closed_indices", value.to_string());
         self
     }
     /// `groups`: A comma-separated list of search groups to include in the search statistics.
+    #[inline]
     pub fn groups(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("groups", value.into().joined());
         self
     }
     /// `include_segment_file_sizes`: If `true`, the call reports the aggregated disk usage of each one of the Lucene index files (only applies if segment stats are requested).
+    #[inline]
     pub fn include_segment_file_sizes(mut self, value: bool) -> Self {
         self.parts
             .query("include_segment_file_sizes", value.to_string());
         self
     }
     /// `include_unloaded_segments`: If `true`, the response includes information from segments that are not loaded into memory.
+    #[inline]
     pub fn include_unloaded_segments(mut self, value: bool) -> Self {
         self.parts
             .query("include_unloaded_segments", value.to_string());
         self
     }
     /// `level`: Indicates whether statistics are aggregated at the cluster, index, or shard level.
+    #[inline]
     pub fn level(mut self, value: types::CommonLevel) -> Self {
         self.parts.query("level", value.as_str().to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_STATS)
+    }
+}
+
+impl b::Common for Stats {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -7714,6 +7126,7 @@ const GROUP_STATS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.stats`.
 pub(super) fn by_name_stats(
@@ -7808,6 +7221,7 @@ pub(super) fn by_name_stats(
 /// `POST /_aliases`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/index-apis/alias/>.
+#[inline]
 pub fn update_aliases() -> UpdateAliases {
     UpdateAliases {
         parts: b::Parts::default(),
@@ -7823,65 +7237,48 @@ pub struct UpdateAliases {
 
 impl UpdateAliases {
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: Period to wait for a response. If no response is received before the timeout expires, the request fails and returns an error.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_UPDATE_ALIASES)
+    }
+}
+
+impl b::Common for UpdateAliases {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -7896,6 +7293,7 @@ const GROUP_UPDATE_ALIASES: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.update_aliases`.
 pub(super) fn by_name_update_aliases(
@@ -7958,6 +7356,7 @@ pub(super) fn by_name_update_aliases(
 /// `POST /_upgrade`, `POST /{index}/_upgrade`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn upgrade() -> Upgrade {
     Upgrade {
         parts: b::Parts::default(),
@@ -7973,69 +7372,53 @@ pub struct Upgrade {
 
 impl Upgrade {
     /// Path parameter `index`: A comma-separated list of indexes; use `_all` or empty string to perform the operation on all indexes.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `allow_no_indices`: Whether to ignore if a wildcard indexes expression resolves into no concrete indexes. (This includes `_all` string or when no indexes have been specified).
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `expand_wildcards`: Whether to expand wildcard expression to concrete indexes that are open, closed or both.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `ignore_unavailable`: Whether specified concrete indexes should be ignored when unavailable (missing or closed).
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `only_ancient_segments`: If `true`, only ancient (an older Lucene major release) segments will be upgraded.
+    #[inline]
     pub fn only_ancient_segments(mut self, value: bool) -> Self {
         self.parts.query("only_ancient_segments", value.to_string());
         self
     }
     /// `wait_for_completion`: Should this request wait until the operation has completed before returning.
+    #[inline]
     pub fn wait_for_completion(mut self, value: bool) -> Self {
         self.parts.query("wait_for_completion", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_UPGRADE)
+    }
+}
+
+impl b::Common for Upgrade {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -8058,6 +7441,7 @@ const GROUP_UPGRADE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.upgrade`.
 pub(super) fn by_name_upgrade(
@@ -8132,6 +7516,7 @@ pub(super) fn by_name_upgrade(
 /// `GET /_validate/query`, `POST /_validate/query`, `GET /{index}/_validate/query`, `POST /{index}/_validate/query`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn validate_query() -> ValidateQuery {
     ValidateQuery {
         parts: b::Parts::default(),
@@ -8147,122 +7532,116 @@ pub struct ValidateQuery {
 
 impl ValidateQuery {
     /// Path parameter `index`: A comma-separated list of data streams, indexes, and aliases to search. Supports wildcards (`*`). To search all data streams or indexes, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `all_shards`: If `true`, the validation is executed on all shards instead of one random shard per index.
+    #[inline]
     pub fn all_shards(mut self, value: bool) -> Self {
         self.parts.query("all_shards", value.to_string());
         self
     }
     /// `allow_no_indices`: If `false`, the request returns an error if any wildcard expression, index alias, or `_all` value targets only missing or closed indexes. This behavior applies even if the request targets other open indexes.
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `analyze_wildcard`: If `true`, wildcard and prefix queries are analyzed.
+    #[inline]
     pub fn analyze_wildcard(mut self, value: bool) -> Self {
         self.parts.query("analyze_wildcard", value.to_string());
         self
     }
     /// `analyzer`: Analyzer to use for the query string. This parameter can only be used when the `q` query string parameter is specified.
+    #[inline]
     pub fn analyzer(mut self, value: impl Into<String>) -> Self {
         self.parts.query("analyzer", value.into());
         self
     }
     /// `default_operator`: The default operator for query string query: `AND` or `OR`.
+    #[inline]
     pub fn default_operator(mut self, value: types::Operator) -> Self {
         self.parts
             .query("default_operator", value.as_str().to_string());
         self
     }
     /// `df`: Field to use as default where no field prefix is given in the query string. This parameter can only be used when the `q` query string parameter is specified.
+    #[inline]
     pub fn df(mut self, value: impl Into<String>) -> Self {
         self.parts.query("df", value.into());
         self
     }
     /// `expand_wildcards`: Type of index that wildcard patterns can match. If the request can target data streams, this argument determines whether wildcard expressions match hidden data streams. Supports comma-separated values, such as `open,hidden`. Valid values are: `all`, `open`, `closed`, `hidden`, `none`.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `explain`: If `true`, the response returns detailed information if an error has occurred.
+    #[inline]
     pub fn explain(mut self, value: bool) -> Self {
         self.parts.query("explain", value.to_string());
         self
     }
     /// `ignore_unavailable`: If `false`, the request returns an error if it targets a missing or closed index.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `lenient`: If `true`, format-based query failures (such as providing text to a numeric field) in the query string will be ignored.
+    #[inline]
     pub fn lenient(mut self, value: bool) -> Self {
         self.parts.query("lenient", value.to_string());
         self
     }
     /// `q`: Query in the Lucene query string syntax.
+    #[inline]
     pub fn q(mut self, value: impl Into<String>) -> Self {
         self.parts.query("q", value.into());
         self
     }
     /// `rewrite`: If `true`, returns a more detailed explanation showing the actual Lucene query that will be executed.
+    #[inline]
     pub fn rewrite(mut self, value: bool) -> Self {
         self.parts.query("rewrite", value.to_string());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_VALIDATE_QUERY)
+    }
+}
+
+impl b::Common for ValidateQuery {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -8297,6 +7676,7 @@ const GROUP_VALIDATE_QUERY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `indices.validate_query`.
 pub(super) fn by_name_validate_query(

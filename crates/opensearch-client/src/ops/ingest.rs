@@ -10,13 +10,25 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &[
+    "ingest.delete_pipeline",
+    "ingest.get_pipeline",
+    "ingest.processor_grok",
+    "ingest.put_pipeline",
+    "ingest.simulate",
+];
 
 /// `ingest.delete_pipeline`: Deletes an ingest pipeline.
 ///
 /// `DELETE /_ingest/pipeline/{id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/ingest-apis/delete-ingest/>.
+#[inline]
 pub fn delete_pipeline(id: impl Into<String>) -> DeletePipeline {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -32,55 +44,36 @@ pub struct DeletePipeline {
 
 impl DeletePipeline {
     /// `cluster_manager_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: The amount of time to wait for a response.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_PIPELINE)
+    }
+}
+
+impl b::Common for DeletePipeline {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -95,6 +88,7 @@ const GROUP_DELETE_PIPELINE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ingest.delete_pipeline`.
 pub(super) fn by_name_delete_pipeline(
@@ -158,6 +152,7 @@ pub(super) fn by_name_delete_pipeline(
 /// `GET /_ingest/pipeline`, `GET /_ingest/pipeline/{id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/ingest-apis/get-ingest/>.
+#[inline]
 pub fn get_pipeline() -> GetPipeline {
     GetPipeline {
         parts: b::Parts::default(),
@@ -173,55 +168,36 @@ pub struct GetPipeline {
 
 impl GetPipeline {
     /// Path parameter `id`: A comma-separated list of pipeline IDs to retrieve. Wildcard (`*`) expressions are supported. To get all ingest pipelines, omit this parameter or use `*`.
+    #[inline]
     pub fn id(mut self, value: impl Into<String>) -> Self {
         self.parts.path("id", b::List::from(value.into()));
         self
     }
     /// `cluster_manager_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_PIPELINE)
+    }
+}
+
+impl b::Common for GetPipeline {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -244,6 +220,7 @@ const GROUP_GET_PIPELINE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ingest.get_pipeline`.
 pub(super) fn by_name_get_pipeline(
@@ -306,6 +283,7 @@ pub(super) fn by_name_get_pipeline(
 /// `GET /_ingest/processor/grok`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn processor_grok() -> ProcessorGrok {
     ProcessorGrok {
         parts: b::Parts::default(),
@@ -321,44 +299,23 @@ pub struct ProcessorGrok {
 
 impl ProcessorGrok {
     /// `s`: Determines how to sort returned grok patterns by key name.
+    #[inline]
     pub fn s(mut self, value: bool) -> Self {
         self.parts.query("s", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PROCESSOR_GROK)
+    }
+}
+
+impl b::Common for ProcessorGrok {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -373,6 +330,7 @@ const GROUP_PROCESSOR_GROK: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ingest.processor_grok`.
 pub(super) fn by_name_processor_grok(
@@ -427,6 +385,7 @@ pub(super) fn by_name_processor_grok(
 /// `PUT /_ingest/pipeline/{id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/ingest-pipelines/create-ingest/>.
+#[inline]
 pub fn put_pipeline(id: impl Into<String>) -> PutPipeline {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -442,65 +401,48 @@ pub struct PutPipeline {
 
 impl PutPipeline {
     /// `cluster_manager_timeout`: The amount of time allowed to establish a connection to the cluster manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: The amount of time to wait for a response.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PUT_PIPELINE)
+    }
+}
+
+impl b::Common for PutPipeline {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -515,6 +457,7 @@ const GROUP_PUT_PIPELINE: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ingest.put_pipeline`.
 pub(super) fn by_name_put_pipeline(
@@ -578,6 +521,7 @@ pub(super) fn by_name_put_pipeline(
 /// `GET /_ingest/pipeline/_simulate`, `POST /_ingest/pipeline/_simulate`, `GET /_ingest/pipeline/{id}/_simulate`, `POST /_ingest/pipeline/{id}/_simulate`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/ingest-apis/simulate-ingest/>.
+#[inline]
 pub fn simulate() -> Simulate {
     Simulate {
         parts: b::Parts::default(),
@@ -593,66 +537,49 @@ pub struct Simulate {
 
 impl Simulate {
     /// Path parameter `id`: The pipeline to test. If you don't specify a `pipeline` in the request body, this parameter is required.
+    #[inline]
     pub fn id(mut self, value: impl Into<String>) -> Self {
         self.parts.path("id", b::List::from(value.into()));
         self
     }
     /// `verbose`: When `true`, the response includes output data for each processor in the pipeline
+    #[inline]
     pub fn verbose(mut self, value: bool) -> Self {
         self.parts.query("verbose", value.to_string());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SIMULATE)
+    }
+}
+
+impl b::Common for Simulate {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -687,6 +614,7 @@ const GROUP_SIMULATE: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ingest.simulate`.
 pub(super) fn by_name_simulate(

@@ -10,13 +10,32 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &[
+    "ism.add_policy",
+    "ism.change_policy",
+    "ism.delete_policy",
+    "ism.exists_policy",
+    "ism.explain_policy",
+    "ism.get_policies",
+    "ism.get_policy",
+    "ism.put_policies",
+    "ism.put_policy",
+    "ism.refresh_search_analyzers",
+    "ism.remove_policy",
+    "ism.retry_index",
+];
 
 /// `ism.add_policy`: Adds a policy to an index.
 ///
 /// `POST /_plugins/_ism/add`, `POST /_plugins/_ism/add/{index}`.
 ///
 /// Documentation: <https://docs.opensearch.org/latest/im-plugin/ism/api/#add-policy>.
+#[inline]
 pub fn add_policy() -> AddPolicy {
     AddPolicy {
         parts: b::Parts::default(),
@@ -32,59 +51,41 @@ pub struct AddPolicy {
 
 impl AddPolicy {
     /// Path parameter `index`: The `index` path parameter.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `index`: The `index` query parameter.
+    #[inline]
     pub fn index_param(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("index", value.into().joined());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_ADD_POLICY)
+    }
+}
+
+impl b::Common for AddPolicy {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -107,6 +108,7 @@ const GROUP_ADD_POLICY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ism.add_policy`.
 pub(super) fn by_name_add_policy(
@@ -117,9 +119,6 @@ pub(super) fn by_name_add_policy(
     let mut b = add_policy();
     if let Some(v) = b::optional::<b::List>(params, "index")? {
         b = b.index(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "index")? {
-        b = b.index_param(v);
     }
     if let Some(v) = b::optional::<bool>(params, "error_trace")? {
         b = b.error_trace(v);
@@ -138,7 +137,6 @@ pub(super) fn by_name_add_policy(
     }
     for (k, v) in params {
         if ![
-            "index",
             "index",
             "error_trace",
             "filter_path",
@@ -165,6 +163,7 @@ pub(super) fn by_name_add_policy(
 /// `POST /_plugins/_ism/change_policy`, `POST /_plugins/_ism/change_policy/{index}`.
 ///
 /// Documentation: <https://docs.opensearch.org/latest/im-plugin/ism/api/#update-managed-index-policy>.
+#[inline]
 pub fn change_policy() -> ChangePolicy {
     ChangePolicy {
         parts: b::Parts::default(),
@@ -180,59 +179,41 @@ pub struct ChangePolicy {
 
 impl ChangePolicy {
     /// Path parameter `index`: The `index` path parameter.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `index`: The `index` query parameter.
+    #[inline]
     pub fn index_param(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("index", value.into().joined());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CHANGE_POLICY)
+    }
+}
+
+impl b::Common for ChangePolicy {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -255,6 +236,7 @@ const GROUP_CHANGE_POLICY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ism.change_policy`.
 pub(super) fn by_name_change_policy(
@@ -265,9 +247,6 @@ pub(super) fn by_name_change_policy(
     let mut b = change_policy();
     if let Some(v) = b::optional::<b::List>(params, "index")? {
         b = b.index(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "index")? {
-        b = b.index_param(v);
     }
     if let Some(v) = b::optional::<bool>(params, "error_trace")? {
         b = b.error_trace(v);
@@ -286,7 +265,6 @@ pub(super) fn by_name_change_policy(
     }
     for (k, v) in params {
         if ![
-            "index",
             "index",
             "error_trace",
             "filter_path",
@@ -313,6 +291,7 @@ pub(super) fn by_name_change_policy(
 /// `DELETE /_plugins/_ism/policies/{policy_id}`.
 ///
 /// Documentation: <https://docs.opensearch.org/latest/im-plugin/ism/api/#delete-policy>.
+#[inline]
 pub fn delete_policy(policy_id: impl Into<String>) -> DeletePolicy {
     let mut parts = b::Parts::default();
     parts.path("policy_id", b::List::from(policy_id.into()));
@@ -327,40 +306,18 @@ pub struct DeletePolicy {
 }
 
 impl DeletePolicy {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_POLICY)
+    }
+}
+
+impl b::Common for DeletePolicy {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -375,6 +332,7 @@ const GROUP_DELETE_POLICY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ism.delete_policy`.
 pub(super) fn by_name_delete_policy(
@@ -426,6 +384,7 @@ pub(super) fn by_name_delete_policy(
 /// `HEAD /_plugins/_ism/policies/{policy_id}`.
 ///
 /// Documentation: <https://docs.opensearch.org/latest/im-plugin/ism/api/#get-policy>.
+#[inline]
 pub fn exists_policy(policy_id: impl Into<String>) -> ExistsPolicy {
     let mut parts = b::Parts::default();
     parts.path("policy_id", b::List::from(policy_id.into()));
@@ -440,40 +399,18 @@ pub struct ExistsPolicy {
 }
 
 impl ExistsPolicy {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_EXISTS_POLICY)
+    }
+}
+
+impl b::Common for ExistsPolicy {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -488,6 +425,7 @@ const GROUP_EXISTS_POLICY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ism.exists_policy`.
 pub(super) fn by_name_exists_policy(
@@ -539,6 +477,7 @@ pub(super) fn by_name_exists_policy(
 /// `GET /_plugins/_ism/explain`, `POST /_plugins/_ism/explain`, `GET /_plugins/_ism/explain/{index}`, `POST /_plugins/_ism/explain/{index}`.
 ///
 /// Documentation: <https://docs.opensearch.org/latest/im-plugin/ism/api/#explain-index>.
+#[inline]
 pub fn explain_policy() -> ExplainPolicy {
     ExplainPolicy {
         parts: b::Parts::default(),
@@ -554,61 +493,43 @@ pub struct ExplainPolicy {
 
 impl ExplainPolicy {
     /// Path parameter `index`: The `index` path parameter.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_EXPLAIN_POLICY)
+    }
+}
+
+impl b::Common for ExplainPolicy {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -643,6 +564,7 @@ const GROUP_EXPLAIN_POLICY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ism.explain_policy`.
 pub(super) fn by_name_explain_policy(
@@ -697,6 +619,7 @@ pub(super) fn by_name_explain_policy(
 /// `GET /_plugins/_ism/policies`.
 ///
 /// Documentation: <https://docs.opensearch.org/latest/im-plugin/ism/api/#get-policy>.
+#[inline]
 pub fn get_policies() -> GetPolicies {
     GetPolicies {
         parts: b::Parts::default(),
@@ -711,40 +634,18 @@ pub struct GetPolicies {
 }
 
 impl GetPolicies {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_POLICIES)
+    }
+}
+
+impl b::Common for GetPolicies {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -759,6 +660,7 @@ const GROUP_GET_POLICIES: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ism.get_policies`.
 pub(super) fn by_name_get_policies(
@@ -801,6 +703,7 @@ pub(super) fn by_name_get_policies(
 /// `GET /_plugins/_ism/policies/{policy_id}`.
 ///
 /// Documentation: <https://docs.opensearch.org/latest/im-plugin/ism/api/#get-policy>.
+#[inline]
 pub fn get_policy(policy_id: impl Into<String>) -> GetPolicy {
     let mut parts = b::Parts::default();
     parts.path("policy_id", b::List::from(policy_id.into()));
@@ -815,40 +718,18 @@ pub struct GetPolicy {
 }
 
 impl GetPolicy {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_POLICY)
+    }
+}
+
+impl b::Common for GetPolicy {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -863,6 +744,7 @@ const GROUP_GET_POLICY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ism.get_policy`.
 pub(super) fn by_name_get_policy(
@@ -914,6 +796,7 @@ pub(super) fn by_name_get_policy(
 /// `PUT /_plugins/_ism/policies`.
 ///
 /// Documentation: <https://docs.opensearch.org/latest/im-plugin/ism/api/#create-policy>.
+#[inline]
 pub fn put_policies(policy_id: impl Into<String>) -> PutPolicies {
     let mut parts = b::Parts::default();
     parts.query("policyID", policy_id.into());
@@ -929,59 +812,41 @@ pub struct PutPolicies {
 
 impl PutPolicies {
     /// `if_primary_term`: Only perform the operation if the document has this primary term.
+    #[inline]
     pub fn if_primary_term(mut self, value: f64) -> Self {
         self.parts.query("if_primary_term", value.to_string());
         self
     }
     /// `if_seq_no`: Only perform the operation if the document has this sequence number.
+    #[inline]
     pub fn if_seq_no(mut self, value: i64) -> Self {
         self.parts.query("if_seq_no", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PUT_POLICIES)
+    }
+}
+
+impl b::Common for PutPolicies {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -996,6 +861,7 @@ const GROUP_PUT_POLICIES: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ism.put_policies`.
 pub(super) fn by_name_put_policies(
@@ -1055,6 +921,7 @@ pub(super) fn by_name_put_policies(
 /// `PUT /_plugins/_ism/policies/{policy_id}`.
 ///
 /// Documentation: <https://docs.opensearch.org/latest/im-plugin/ism/api/#create-policy>.
+#[inline]
 pub fn put_policy(policy_id: impl Into<String>) -> PutPolicy {
     let mut parts = b::Parts::default();
     parts.path("policy_id", b::List::from(policy_id.into()));
@@ -1070,59 +937,41 @@ pub struct PutPolicy {
 
 impl PutPolicy {
     /// `if_primary_term`: Only perform the operation if the document has this primary term.
+    #[inline]
     pub fn if_primary_term(mut self, value: f64) -> Self {
         self.parts.query("if_primary_term", value.to_string());
         self
     }
     /// `if_seq_no`: Only perform the operation if the document has this sequence number.
+    #[inline]
     pub fn if_seq_no(mut self, value: i64) -> Self {
         self.parts.query("if_seq_no", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PUT_POLICY)
+    }
+}
+
+impl b::Common for PutPolicy {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1137,6 +986,7 @@ const GROUP_PUT_POLICY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ism.put_policy`.
 pub(super) fn by_name_put_policy(
@@ -1196,6 +1046,7 @@ pub(super) fn by_name_put_policy(
 /// `POST /_plugins/_refresh_search_analyzers/{index}`.
 ///
 /// Documentation: <https://docs.opensearch.org/latest/im-plugin/refresh-analyzer/>.
+#[inline]
 pub fn refresh_search_analyzers(index: impl Into<b::List>) -> RefreshSearchAnalyzers {
     let mut parts = b::Parts::default();
     parts.path("index", index.into());
@@ -1210,40 +1061,18 @@ pub struct RefreshSearchAnalyzers {
 }
 
 impl RefreshSearchAnalyzers {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_REFRESH_SEARCH_ANALYZERS)
+    }
+}
+
+impl b::Common for RefreshSearchAnalyzers {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1258,6 +1087,7 @@ const GROUP_REFRESH_SEARCH_ANALYZERS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ism.refresh_search_analyzers`.
 pub(super) fn by_name_refresh_search_analyzers(
@@ -1309,6 +1139,7 @@ pub(super) fn by_name_refresh_search_analyzers(
 /// `POST /_plugins/_ism/remove`, `POST /_plugins/_ism/remove/{index}`.
 ///
 /// Documentation: <https://docs.opensearch.org/latest/im-plugin/ism/api/#remove-policy-from-index>.
+#[inline]
 pub fn remove_policy() -> RemovePolicy {
     RemovePolicy {
         parts: b::Parts::default(),
@@ -1324,49 +1155,29 @@ pub struct RemovePolicy {
 
 impl RemovePolicy {
     /// Path parameter `index`: The `index` path parameter.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `index`: The `index` query parameter.
+    #[inline]
     pub fn index_param(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("index", value.into().joined());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_REMOVE_POLICY)
+    }
+}
+
+impl b::Common for RemovePolicy {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1389,6 +1200,7 @@ const GROUP_REMOVE_POLICY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ism.remove_policy`.
 pub(super) fn by_name_remove_policy(
@@ -1399,9 +1211,6 @@ pub(super) fn by_name_remove_policy(
     let mut b = remove_policy();
     if let Some(v) = b::optional::<b::List>(params, "index")? {
         b = b.index(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "index")? {
-        b = b.index_param(v);
     }
     if let Some(v) = b::optional::<bool>(params, "error_trace")? {
         b = b.error_trace(v);
@@ -1420,7 +1229,6 @@ pub(super) fn by_name_remove_policy(
     }
     for (k, v) in params {
         if ![
-            "index",
             "index",
             "error_trace",
             "filter_path",
@@ -1447,6 +1255,7 @@ pub(super) fn by_name_remove_policy(
 /// `POST /_plugins/_ism/retry`, `POST /_plugins/_ism/retry/{index}`.
 ///
 /// Documentation: <https://docs.opensearch.org/latest/im-plugin/ism/api/#retry-failed-index>.
+#[inline]
 pub fn retry_index() -> RetryIndex {
     RetryIndex {
         parts: b::Parts::default(),
@@ -1462,59 +1271,41 @@ pub struct RetryIndex {
 
 impl RetryIndex {
     /// Path parameter `index`: The `index` path parameter.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `index`: The `index` query parameter.
+    #[inline]
     pub fn index_param(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("index", value.into().joined());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_RETRY_INDEX)
+    }
+}
+
+impl b::Common for RetryIndex {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1537,6 +1328,7 @@ const GROUP_RETRY_INDEX: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ism.retry_index`.
 pub(super) fn by_name_retry_index(
@@ -1547,9 +1339,6 @@ pub(super) fn by_name_retry_index(
     let mut b = retry_index();
     if let Some(v) = b::optional::<b::List>(params, "index")? {
         b = b.index(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "index")? {
-        b = b.index_param(v);
     }
     if let Some(v) = b::optional::<bool>(params, "error_trace")? {
         b = b.error_trace(v);
@@ -1568,7 +1357,6 @@ pub(super) fn by_name_retry_index(
     }
     for (k, v) in params {
         if ![
-            "index",
             "index",
             "error_trace",
             "filter_path",

@@ -10,13 +10,26 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &[
+    "knn.delete_model",
+    "knn.get_model",
+    "knn.search_models",
+    "knn.stats",
+    "knn.train_model",
+    "knn.warmup",
+];
 
 /// `knn.delete_model`: Used to delete a particular model in the cluster.
 ///
 /// `DELETE /_plugins/_knn/models/{model_id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/vector-search/api/knn/#delete-a-model>.
+#[inline]
 pub fn delete_model(model_id: impl Into<String>) -> DeleteModel {
     let mut parts = b::Parts::default();
     parts.path("model_id", b::List::from(model_id.into()));
@@ -31,40 +44,18 @@ pub struct DeleteModel {
 }
 
 impl DeleteModel {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_MODEL)
+    }
+}
+
+impl b::Common for DeleteModel {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -79,6 +70,7 @@ const GROUP_DELETE_MODEL: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `knn.delete_model`.
 pub(super) fn by_name_delete_model(
@@ -130,6 +122,7 @@ pub(super) fn by_name_delete_model(
 /// `GET /_plugins/_knn/models/{model_id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/vector-search/api/knn/#get-a-model>.
+#[inline]
 pub fn get_model(model_id: impl Into<String>) -> GetModel {
     let mut parts = b::Parts::default();
     parts.path("model_id", b::List::from(model_id.into()));
@@ -144,40 +137,18 @@ pub struct GetModel {
 }
 
 impl GetModel {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_MODEL)
+    }
+}
+
+impl b::Common for GetModel {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -192,6 +163,7 @@ const GROUP_GET_MODEL: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `knn.get_model`.
 pub(super) fn by_name_get_model(
@@ -243,6 +215,7 @@ pub(super) fn by_name_get_model(
 /// `GET /_plugins/_knn/models/_search`, `POST /_plugins/_knn/models/_search`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/vector-search/api/knn/#search-for-a-model>.
+#[inline]
 pub fn search_models() -> SearchModels {
     SearchModels {
         parts: b::Parts::default(),
@@ -258,266 +231,294 @@ pub struct SearchModels {
 
 impl SearchModels {
     /// `_source`: Set to `true` or `false` to return the `_source` field or not, or a list of fields to return.
+    #[inline]
     pub fn source(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source", value.into().joined());
         self
     }
     /// `_source_excludes`: List of fields to exclude from the returned `_source` field.
+    #[inline]
     pub fn source_excludes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_excludes", value.into().joined());
         self
     }
     /// `_source_includes`: List of fields to extract and return from the `_source` field.
+    #[inline]
     pub fn source_includes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("_source_includes", value.into().joined());
         self
     }
     /// `allow_no_indices`: Whether to ignore if a wildcard indexes expression resolves into no concrete indexes. (This includes `_all` string or when no indexes have been specified).
+    #[inline]
     pub fn allow_no_indices(mut self, value: bool) -> Self {
         self.parts.query("allow_no_indices", value.to_string());
         self
     }
     /// `allow_partial_search_results`: Indicate if an error should be returned if there is a partial search failure or timeout.
+    #[inline]
     pub fn allow_partial_search_results(mut self, value: bool) -> Self {
         self.parts
             .query("allow_partial_search_results", value.to_string());
         self
     }
     /// `analyze_wildcard`: Specify whether wildcard and prefix queries should be analyzed.
+    #[inline]
     pub fn analyze_wildcard(mut self, value: bool) -> Self {
         self.parts.query("analyze_wildcard", value.to_string());
         self
     }
     /// `analyzer`: The analyzer to use for the query string.
+    #[inline]
     pub fn analyzer(mut self, value: impl Into<String>) -> Self {
         self.parts.query("analyzer", value.into());
         self
     }
     /// `batched_reduce_size`: The number of shard results that should be reduced at once on the coordinating node. This value should be used as a protection mechanism to reduce the memory overhead per search request if the potential number of shards in the request can be large.
+    #[inline]
     pub fn batched_reduce_size(mut self, value: i64) -> Self {
         self.parts.query("batched_reduce_size", value.to_string());
         self
     }
     /// `ccs_minimize_roundtrips`: Indicates whether network round-trips should be minimized as part of cross-cluster search requests execution.
+    #[inline]
     pub fn ccs_minimize_roundtrips(mut self, value: bool) -> Self {
         self.parts
             .query("ccs_minimize_roundtrips", value.to_string());
         self
     }
     /// `default_operator`: The default operator for query string query (AND or OR).
+    #[inline]
     pub fn default_operator(mut self, value: types::Operator) -> Self {
         self.parts
             .query("default_operator", value.as_str().to_string());
         self
     }
     /// `df`: The field to use as default where no field prefix is given in the query string.
+    #[inline]
     pub fn df(mut self, value: impl Into<String>) -> Self {
         self.parts.query("df", value.into());
         self
     }
     /// `docvalue_fields`: A comma-separated list of fields to return as the docvalue representation of a field for each hit.
+    #[inline]
     pub fn docvalue_fields(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("docvalue_fields", value.into().joined());
         self
     }
     /// `expand_wildcards`: Whether to expand wildcard expression to concrete indexes that are open, closed or both.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `explain`: Specify whether to return detailed information about score computation as part of a hit.
+    #[inline]
     pub fn explain(mut self, value: bool) -> Self {
         self.parts.query("explain", value.to_string());
         self
     }
     /// `from`: Starting offset.
+    #[inline]
     pub fn from(mut self, value: i64) -> Self {
         self.parts.query("from", value.to_string());
         self
     }
     /// `ignore_throttled`: Whether specified concrete, expanded or aliased indexes should be ignored when throttled.
+    #[inline]
     pub fn ignore_throttled(mut self, value: bool) -> Self {
         self.parts.query("ignore_throttled", value.to_string());
         self
     }
     /// `ignore_unavailable`: Whether specified concrete indexes should be ignored when unavailable (missing or closed).
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `lenient`: Specify whether format-based query failures (such as providing text to a numeric field) should be ignored.
+    #[inline]
     pub fn lenient(mut self, value: bool) -> Self {
         self.parts.query("lenient", value.to_string());
         self
     }
     /// `max_concurrent_shard_requests`: The number of concurrent shard requests per node this search executes concurrently. This value should be used to limit the impact of the search on the cluster in order to limit the number of concurrent shard requests.
+    #[inline]
     pub fn max_concurrent_shard_requests(mut self, value: i64) -> Self {
         self.parts
             .query("max_concurrent_shard_requests", value.to_string());
         self
     }
     /// `pre_filter_shard_size`: Threshold that enforces a pre-filter round-trip to prefilter search shards based on query rewriting if the number of shards the search request expands to exceeds the threshold. This filter round-trip can limit the number of shards significantly if for instance a shard can not match any documents based on its rewrite method, that is if date filters are mandatory to match but the shard bounds and the query are disjoint.
+    #[inline]
     pub fn pre_filter_shard_size(mut self, value: i64) -> Self {
         self.parts.query("pre_filter_shard_size", value.to_string());
         self
     }
     /// `preference`: Specify the node or shard the operation should be performed on.
+    #[inline]
     pub fn preference(mut self, value: impl Into<String>) -> Self {
         self.parts.query("preference", value.into());
         self
     }
     /// `q`: Query in the Lucene query string syntax.
+    #[inline]
     pub fn q(mut self, value: impl Into<String>) -> Self {
         self.parts.query("q", value.into());
         self
     }
     /// `request_cache`: Specify if request cache should be used for this request or not, defaults to index level setting.
+    #[inline]
     pub fn request_cache(mut self, value: bool) -> Self {
         self.parts.query("request_cache", value.to_string());
         self
     }
     /// `rest_total_hits_as_int`: Indicates whether `hits.total` should be rendered as an integer or an object in the rest search response.
+    #[inline]
     pub fn rest_total_hits_as_int(mut self, value: bool) -> Self {
         self.parts
             .query("rest_total_hits_as_int", value.to_string());
         self
     }
     /// `routing`: A comma-separated list of specific routing values.
+    #[inline]
     pub fn routing(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("routing", value.into().joined());
         self
     }
     /// `scroll`: Specify how long a consistent view of the index should be maintained for scrolled search.
+    #[inline]
     pub fn scroll(mut self, value: impl Into<String>) -> Self {
         self.parts.query("scroll", value.into());
         self
     }
     /// `search_type`: Search operation type.
+    #[inline]
     pub fn search_type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("search_type", value.into());
         self
     }
     /// `seq_no_primary_term`: Specify whether to return sequence number and primary term of the last modification of each hit.
+    #[inline]
     pub fn seq_no_primary_term(mut self, value: bool) -> Self {
         self.parts.query("seq_no_primary_term", value.to_string());
         self
     }
     /// `size`: Number of hits to return.
+    #[inline]
     pub fn size(mut self, value: i64) -> Self {
         self.parts.query("size", value.to_string());
         self
     }
     /// `sort`: A comma-separated list of &lt;field&gt;:&lt;direction&gt; pairs.
+    #[inline]
     pub fn sort(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("sort", value.into().joined());
         self
     }
     /// `stats`: Specific 'tag' of the request for logging and statistical purposes.
+    #[inline]
     pub fn stats(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("stats", value.into().joined());
         self
     }
     /// `stored_fields`: A comma-separated list of stored fields to return.
+    #[inline]
     pub fn stored_fields(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("stored_fields", value.into().joined());
         self
     }
     /// `suggest_field`: Specify which field to use for suggestions.
+    #[inline]
     pub fn suggest_field(mut self, value: impl Into<String>) -> Self {
         self.parts.query("suggest_field", value.into());
         self
     }
     /// `suggest_mode`: Specify suggest mode.
+    #[inline]
     pub fn suggest_mode(mut self, value: types::SuggestMode) -> Self {
         self.parts.query("suggest_mode", value.as_str().to_string());
         self
     }
     /// `suggest_size`: How many suggestions to return in response.
+    #[inline]
     pub fn suggest_size(mut self, value: i64) -> Self {
         self.parts.query("suggest_size", value.to_string());
         self
     }
     /// `suggest_text`: The source text for which the suggestions should be returned.
+    #[inline]
     pub fn suggest_text(mut self, value: impl Into<String>) -> Self {
         self.parts.query("suggest_text", value.into());
         self
     }
     /// `terminate_after`: The maximum number of documents to collect for each shard, upon reaching which the query execution will terminate early.
+    #[inline]
     pub fn terminate_after(mut self, value: i64) -> Self {
         self.parts.query("terminate_after", value.to_string());
         self
     }
     /// `timeout`: Operation timeout.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `track_scores`: Whether to calculate and return scores even if they are not used for sorting.
+    #[inline]
     pub fn track_scores(mut self, value: bool) -> Self {
         self.parts.query("track_scores", value.to_string());
         self
     }
     /// `track_total_hits`: Indicate if the number of documents that match the query should be tracked.
+    #[inline]
     pub fn track_total_hits(mut self, value: bool) -> Self {
         self.parts.query("track_total_hits", value.to_string());
         self
     }
     /// `typed_keys`: Specify whether aggregation and suggester names should be prefixed by their respective types in the response.
+    #[inline]
     pub fn typed_keys(mut self, value: bool) -> Self {
         self.parts.query("typed_keys", value.to_string());
         self
     }
     /// `version`: Whether to return document version as part of a hit.
+    #[inline]
     pub fn version(mut self, value: bool) -> Self {
         self.parts.query("version", value.to_string());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SEARCH_MODELS)
+    }
+}
+
+impl b::Common for SearchModels {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -540,6 +541,7 @@ const GROUP_SEARCH_MODELS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `knn.search_models`.
 pub(super) fn by_name_search_models(
@@ -754,6 +756,7 @@ pub(super) fn by_name_search_models(
 /// `GET /_plugins/_knn/stats`, `GET /_plugins/_knn/stats/{stat}`, `GET /_plugins/_knn/{node_id}/stats`, `GET /_plugins/_knn/{node_id}/stats/{stat}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/vector-search/api/knn/#stats>.
+#[inline]
 pub fn stats() -> Stats {
     Stats {
         parts: b::Parts::default(),
@@ -769,54 +772,35 @@ pub struct Stats {
 
 impl Stats {
     /// Path parameter `node_id`: A comma-separated list of node IDs or names to limit the returned information; use `_local` to return information from the node you're connecting to, leave empty to get information from all nodes.
+    #[inline]
     pub fn node_id(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("node_id", value.into());
         self
     }
     /// Path parameter `stat`: A comma-separated list of stats to retrieve; use `_all` or empty string to retrieve all stats.
+    #[inline]
     pub fn stat(mut self, value: impl Into<String>) -> Self {
         self.parts.path("stat", b::List::from(value.into()));
         self
     }
     /// `timeout`: Operation timeout.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_STATS)
+    }
+}
+
+impl b::Common for Stats {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -851,6 +835,7 @@ const GROUP_STATS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `knn.stats`.
 pub(super) fn by_name_stats(
@@ -913,6 +898,7 @@ pub(super) fn by_name_stats(
 /// `POST /_plugins/_knn/models/_train`, `POST /_plugins/_knn/models/{model_id}/_train`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/vector-search/api/knn/#train-a-model>.
+#[inline]
 pub fn train_model() -> TrainModel {
     TrainModel {
         parts: b::Parts::default(),
@@ -928,59 +914,41 @@ pub struct TrainModel {
 
 impl TrainModel {
     /// Path parameter `model_id`: The id of the model.
+    #[inline]
     pub fn model_id(mut self, value: impl Into<String>) -> Self {
         self.parts.path("model_id", b::List::from(value.into()));
         self
     }
     /// `preference`: Preferred node to execute training.
+    #[inline]
     pub fn preference(mut self, value: impl Into<String>) -> Self {
         self.parts.query("preference", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_TRAIN_MODEL)
+    }
+}
+
+impl b::Common for TrainModel {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1003,6 +971,7 @@ const GROUP_TRAIN_MODEL: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `knn.train_model`.
 pub(super) fn by_name_train_model(
@@ -1061,6 +1030,7 @@ pub(super) fn by_name_train_model(
 /// `GET /_plugins/_knn/warmup/{index}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/vector-search/api/knn/#warmup-operation>.
+#[inline]
 pub fn warmup(index: impl Into<b::List>) -> Warmup {
     let mut parts = b::Parts::default();
     parts.path("index", index.into());
@@ -1075,40 +1045,18 @@ pub struct Warmup {
 }
 
 impl Warmup {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_WARMUP)
+    }
+}
+
+impl b::Common for Warmup {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1123,6 +1071,7 @@ const GROUP_WARMUP: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `knn.warmup`.
 pub(super) fn by_name_warmup(

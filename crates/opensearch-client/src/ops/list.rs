@@ -10,13 +10,19 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &["list.help", "list.indices", "list.shards"];
 
 /// `list.help`: Returns help for the List APIs.
 ///
 /// `GET /_list`.
 ///
 /// Added in OpenSearch 2.18. Documentation: <https://docs.opensearch.org/latest/api-reference/list/index/>.
+#[inline]
 pub fn help() -> Help {
     Help {
         parts: b::Parts::default(),
@@ -31,40 +37,18 @@ pub struct Help {
 }
 
 impl Help {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_HELP)
+    }
+}
+
+impl b::Common for Help {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -79,6 +63,7 @@ const GROUP_HELP: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `list.help`.
 pub(super) fn by_name_help(
@@ -121,6 +106,7 @@ pub(super) fn by_name_help(
 /// `GET /_list/indices`, `GET /_list/indices/{index}`.
 ///
 /// Added in OpenSearch 2.18. Documentation: <https://docs.opensearch.org/latest/api-reference/list/list-indices/>.
+#[inline]
 pub fn indices() -> Indices {
     Indices {
         parts: b::Parts::default(),
@@ -136,131 +122,127 @@ pub struct Indices {
 
 impl Indices {
     /// Path parameter `index`: A comma-separated list of data streams, indexes, and aliases used to limit the request. Supports wildcards (`*`). To target all data streams and indexes, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `bytes`: The unit used to display byte values.
+    #[inline]
     pub fn bytes(mut self, value: impl Into<String>) -> Self {
         self.parts.query("bytes", value.into());
         self
     }
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `expand_wildcards`: The type of index that wildcard patterns can match.
+    #[inline]
     pub fn expand_wildcards(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("expand_wildcards", value.into().joined());
         self
     }
     /// `format`: A short version of the Accept header, such as `JSON`, `YAML`.
+    #[inline]
     pub fn format(mut self, value: types::ListCommonResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `h`: A comma-separated list of column names to display.
+    #[inline]
     pub fn h(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("h", value.into().joined());
         self
     }
     /// `health`: The health status used to limit returned indexes. By default, the response includes indexes of any health status.
+    #[inline]
     pub fn health(mut self, value: impl Into<String>) -> Self {
         self.parts.query("health", value.into());
         self
     }
     /// `help`: Return help information.
+    #[inline]
     pub fn help(mut self, value: bool) -> Self {
         self.parts.query("help", value.to_string());
         self
     }
     /// `include_unloaded_segments`: If `true`, the response includes information from segments that are not loaded into memory.
+    #[inline]
     pub fn include_unloaded_segments(mut self, value: bool) -> Self {
         self.parts
             .query("include_unloaded_segments", value.to_string());
         self
     }
     /// `local`: Return local information, do not retrieve the state from cluster-manager node.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: Operation timeout for connection to cluster-manager node.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `next_token`: Token to retrieve next page of indexes.
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.parts.query("next_token", value.into());
         self
     }
     /// `pri`: If `true`, the response only includes information from primary shards.
+    #[inline]
     pub fn pri(mut self, value: bool) -> Self {
         self.parts.query("pri", value.to_string());
         self
     }
     /// `s`: A comma-separated list of column names or column aliases to sort by.
+    #[inline]
     pub fn s(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("s", value.into().joined());
         self
     }
     /// `size`: Maximum number of indexes to be displayed in a page.
+    #[inline]
     pub fn size(mut self, value: i64) -> Self {
         self.parts.query("size", value.to_string());
         self
     }
     /// `sort`: Defines order in which indexes will be displayed. Accepted values are `asc` and `desc`. If `desc`, most recently created indexes would be displayed first.
+    #[inline]
     pub fn sort(mut self, value: types::SortOrder) -> Self {
         self.parts.query("sort", value.as_str().to_string());
         self
     }
     /// `time`: The unit used to display time values.
+    #[inline]
     pub fn time(mut self, value: impl Into<String>) -> Self {
         self.parts.query("time", value.into());
         self
     }
     /// `v`: Verbose mode. Display column headers.
+    #[inline]
     pub fn v(mut self, value: bool) -> Self {
         self.parts.query("v", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_INDICES)
+    }
+}
+
+impl b::Common for Indices {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -283,6 +265,7 @@ const GROUP_INDICES: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `list.indices`.
 pub(super) fn by_name_indices(
@@ -405,6 +388,7 @@ pub(super) fn by_name_indices(
 /// `GET /_list/shards`, `GET /_list/shards/{index}`.
 ///
 /// Added in OpenSearch 2.18. Documentation: <https://docs.opensearch.org/latest/api-reference/list/list-shards/>.
+#[inline]
 pub fn shards() -> Shards {
     Shards {
         parts: b::Parts::default(),
@@ -420,110 +404,102 @@ pub struct Shards {
 
 impl Shards {
     /// Path parameter `index`: A comma-separated list of data streams, indexes, and aliases used to limit the request. Supports wildcards (`*`). To target all data streams and indexes, omit this parameter or use `*` or `_all`.
+    #[inline]
     pub fn index(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("index", value.into());
         self
     }
     /// `bytes`: The unit used to display byte values.
+    #[inline]
     pub fn bytes(mut self, value: impl Into<String>) -> Self {
         self.parts.query("bytes", value.into());
         self
     }
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `format`: A short version of the Accept header, such as `JSON`, `YAML`.
+    #[inline]
     pub fn format(mut self, value: types::ListCommonResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `h`: A comma-separated list of column names to display.
+    #[inline]
     pub fn h(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("h", value.into().joined());
         self
     }
     /// `help`: Return help information.
+    #[inline]
     pub fn help(mut self, value: bool) -> Self {
         self.parts.query("help", value.to_string());
         self
     }
     /// `local`: Return local information, do not retrieve the state from cluster-manager node.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: Operation timeout for connection to cluster-manager node.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `next_token`: Token to retrieve next page of shards.
+    #[inline]
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.parts.query("next_token", value.into());
         self
     }
     /// `s`: A comma-separated list of column names or column aliases to sort by.
+    #[inline]
     pub fn s(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("s", value.into().joined());
         self
     }
     /// `size`: Maximum number of shards to be displayed in a page.
+    #[inline]
     pub fn size(mut self, value: i64) -> Self {
         self.parts.query("size", value.to_string());
         self
     }
     /// `sort`: Defines order in which shards will be displayed. Accepted values are `asc` and `desc`. If `desc`, most recently created shards would be displayed first.
+    #[inline]
     pub fn sort(mut self, value: types::SortOrder) -> Self {
         self.parts.query("sort", value.as_str().to_string());
         self
     }
     /// `time`: The unit in which to display time values.
+    #[inline]
     pub fn time(mut self, value: impl Into<String>) -> Self {
         self.parts.query("time", value.into());
         self
     }
     /// `v`: Verbose mode. Display column headers.
+    #[inline]
     pub fn v(mut self, value: bool) -> Self {
         self.parts.query("v", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SHARDS)
+    }
+}
+
+impl b::Common for Shards {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -546,6 +522,7 @@ const GROUP_SHARDS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `list.shards`.
 pub(super) fn by_name_shards(

@@ -10,13 +10,46 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &[
+    "ltr.add_features_to_set",
+    "ltr.add_features_to_set_by_query",
+    "ltr.cache_stats",
+    "ltr.clear_cache",
+    "ltr.create_default_store",
+    "ltr.create_feature",
+    "ltr.create_featureset",
+    "ltr.create_model",
+    "ltr.create_model_from_set",
+    "ltr.create_store",
+    "ltr.delete_default_store",
+    "ltr.delete_feature",
+    "ltr.delete_featureset",
+    "ltr.delete_model",
+    "ltr.delete_store",
+    "ltr.get_feature",
+    "ltr.get_featureset",
+    "ltr.get_model",
+    "ltr.get_store",
+    "ltr.list_stores",
+    "ltr.search_features",
+    "ltr.search_featuresets",
+    "ltr.search_models",
+    "ltr.stats",
+    "ltr.update_feature",
+    "ltr.update_featureset",
+];
 
 /// `ltr.add_features_to_set`: Add features to an existing feature set in the default feature store.
 ///
 /// `POST /_ltr/_featureset/{name}/_addfeatures`, `POST /_ltr/{store}/_featureset/{name}/_addfeatures`.
 ///
 /// Added in OpenSearch 2.19.
+#[inline]
 pub fn add_features_to_set(name: impl Into<String>) -> AddFeaturesToSet {
     let mut parts = b::Parts::default();
     parts.path("name", b::List::from(name.into()));
@@ -32,69 +65,53 @@ pub struct AddFeaturesToSet {
 
 impl AddFeaturesToSet {
     /// Path parameter `store`: The name of the feature store.
+    #[inline]
     pub fn store(mut self, value: impl Into<String>) -> Self {
         self.parts.path("store", b::List::from(value.into()));
         self
     }
     /// `merge`: Whether to merge the feature list or append only.
+    #[inline]
     pub fn merge(mut self, value: bool) -> Self {
         self.parts.query("merge", value.to_string());
         self
     }
     /// `routing`: Specific routing value.
+    #[inline]
     pub fn routing(mut self, value: impl Into<String>) -> Self {
         self.parts.query("routing", value.into());
         self
     }
     /// `version`: Version check to ensure feature set is modified with expected version.
+    #[inline]
     pub fn version(mut self, value: i64) -> Self {
         self.parts.query("version", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required): The features to add to the feature set.
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_ADD_FEATURES_TO_SET)
+    }
+}
+
+impl b::Common for AddFeaturesToSet {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -117,6 +134,7 @@ const GROUP_ADD_FEATURES_TO_SET: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.add_features_to_set`.
 pub(super) fn by_name_add_features_to_set(
@@ -184,6 +202,7 @@ pub(super) fn by_name_add_features_to_set(
 /// `POST /_ltr/_featureset/{name}/_addfeatures/{query}`, `POST /_ltr/{store}/_featureset/{name}/_addfeatures/{query}`.
 ///
 /// Added in OpenSearch 2.19.
+#[inline]
 pub fn add_features_to_set_by_query(
     name: impl Into<String>,
     query: impl Into<String>,
@@ -203,59 +222,41 @@ pub struct AddFeaturesToSetByQuery {
 
 impl AddFeaturesToSetByQuery {
     /// Path parameter `store`: The name of the feature store.
+    #[inline]
     pub fn store(mut self, value: impl Into<String>) -> Self {
         self.parts.path("store", b::List::from(value.into()));
         self
     }
     /// `merge`: Whether to merge the feature list or append only.
+    #[inline]
     pub fn merge(mut self, value: bool) -> Self {
         self.parts.query("merge", value.to_string());
         self
     }
     /// `routing`: Specific routing value.
+    #[inline]
     pub fn routing(mut self, value: impl Into<String>) -> Self {
         self.parts.query("routing", value.into());
         self
     }
     /// `version`: Version check to ensure feature set is modified with expected version.
+    #[inline]
     pub fn version(mut self, value: i64) -> Self {
         self.parts.query("version", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_ADD_FEATURES_TO_SET_BY_QUERY)
+    }
+}
+
+impl b::Common for AddFeaturesToSetByQuery {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -278,6 +279,7 @@ const GROUP_ADD_FEATURES_TO_SET_BY_QUERY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.add_features_to_set_by_query`.
 pub(super) fn by_name_add_features_to_set_by_query(
@@ -349,6 +351,7 @@ pub(super) fn by_name_add_features_to_set_by_query(
 /// `GET /_ltr/_cachestats`.
 ///
 /// Added in OpenSearch 2.19.
+#[inline]
 pub fn cache_stats() -> CacheStats {
     CacheStats {
         parts: b::Parts::default(),
@@ -363,40 +366,18 @@ pub struct CacheStats {
 }
 
 impl CacheStats {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CACHE_STATS)
+    }
+}
+
+impl b::Common for CacheStats {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -411,6 +392,7 @@ const GROUP_CACHE_STATS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.cache_stats`.
 pub(super) fn by_name_cache_stats(
@@ -453,6 +435,7 @@ pub(super) fn by_name_cache_stats(
 /// `POST /_ltr/_clearcache`, `POST /_ltr/{store}/_clearcache`.
 ///
 /// Added in OpenSearch 2.19.
+#[inline]
 pub fn clear_cache() -> ClearCache {
     ClearCache {
         parts: b::Parts::default(),
@@ -468,44 +451,23 @@ pub struct ClearCache {
 
 impl ClearCache {
     /// Path parameter `store`: The name of the feature store for which to clear the cache.
+    #[inline]
     pub fn store(mut self, value: impl Into<String>) -> Self {
         self.parts.path("store", b::List::from(value.into()));
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CLEAR_CACHE)
+    }
+}
+
+impl b::Common for ClearCache {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -528,6 +490,7 @@ const GROUP_CLEAR_CACHE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.clear_cache`.
 pub(super) fn by_name_clear_cache(
@@ -582,6 +545,7 @@ pub(super) fn by_name_clear_cache(
 /// `PUT /_ltr`.
 ///
 /// Added in OpenSearch 2.17.1.
+#[inline]
 pub fn create_default_store() -> CreateDefaultStore {
     CreateDefaultStore {
         parts: b::Parts::default(),
@@ -596,40 +560,18 @@ pub struct CreateDefaultStore {
 }
 
 impl CreateDefaultStore {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CREATE_DEFAULT_STORE)
+    }
+}
+
+impl b::Common for CreateDefaultStore {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -644,6 +586,7 @@ const GROUP_CREATE_DEFAULT_STORE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.create_default_store`.
 pub(super) fn by_name_create_default_store(
@@ -686,6 +629,7 @@ pub(super) fn by_name_create_default_store(
 /// `PUT /_ltr/_feature/{id}`, `PUT /_ltr/{store}/_feature/{id}`.
 ///
 /// Added in OpenSearch 2.19.
+#[inline]
 pub fn create_feature(id: impl Into<String>) -> CreateFeature {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -701,59 +645,41 @@ pub struct CreateFeature {
 
 impl CreateFeature {
     /// Path parameter `store`: The name of the feature store.
+    #[inline]
     pub fn store(mut self, value: impl Into<String>) -> Self {
         self.parts.path("store", b::List::from(value.into()));
         self
     }
     /// `routing`: Specific routing value.
+    #[inline]
     pub fn routing(mut self, value: impl Into<String>) -> Self {
         self.parts.query("routing", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required): The feature definition.
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CREATE_FEATURE)
+    }
+}
+
+impl b::Common for CreateFeature {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -776,6 +702,7 @@ const GROUP_CREATE_FEATURE: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.create_feature`.
 pub(super) fn by_name_create_feature(
@@ -835,6 +762,7 @@ pub(super) fn by_name_create_feature(
 /// `PUT /_ltr/_featureset/{id}`, `PUT /_ltr/{store}/_featureset/{id}`.
 ///
 /// Added in OpenSearch 2.19.
+#[inline]
 pub fn create_featureset(id: impl Into<String>) -> CreateFeatureset {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -850,59 +778,41 @@ pub struct CreateFeatureset {
 
 impl CreateFeatureset {
     /// Path parameter `store`: The name of the feature store.
+    #[inline]
     pub fn store(mut self, value: impl Into<String>) -> Self {
         self.parts.path("store", b::List::from(value.into()));
         self
     }
     /// `routing`: Specific routing value.
+    #[inline]
     pub fn routing(mut self, value: impl Into<String>) -> Self {
         self.parts.query("routing", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required): The feature set definition.
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CREATE_FEATURESET)
+    }
+}
+
+impl b::Common for CreateFeatureset {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -925,6 +835,7 @@ const GROUP_CREATE_FEATURESET: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.create_featureset`.
 pub(super) fn by_name_create_featureset(
@@ -984,6 +895,7 @@ pub(super) fn by_name_create_featureset(
 /// `PUT /_ltr/_model/{id}`, `PUT /_ltr/{store}/_model/{id}`.
 ///
 /// Added in OpenSearch 2.19.
+#[inline]
 pub fn create_model(id: impl Into<String>) -> CreateModel {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -999,59 +911,41 @@ pub struct CreateModel {
 
 impl CreateModel {
     /// Path parameter `store`: The name of the feature store.
+    #[inline]
     pub fn store(mut self, value: impl Into<String>) -> Self {
         self.parts.path("store", b::List::from(value.into()));
         self
     }
     /// `routing`: Specific routing value.
+    #[inline]
     pub fn routing(mut self, value: impl Into<String>) -> Self {
         self.parts.query("routing", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required): The model definition.
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CREATE_MODEL)
+    }
+}
+
+impl b::Common for CreateModel {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1074,6 +968,7 @@ const GROUP_CREATE_MODEL: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.create_model`.
 pub(super) fn by_name_create_model(
@@ -1133,6 +1028,7 @@ pub(super) fn by_name_create_model(
 /// `POST /_ltr/_featureset/{name}/_createmodel`, `POST /_ltr/{store}/_featureset/{name}/_createmodel`.
 ///
 /// Added in OpenSearch 2.19.
+#[inline]
 pub fn create_model_from_set(name: impl Into<String>) -> CreateModelFromSet {
     let mut parts = b::Parts::default();
     parts.path("name", b::List::from(name.into()));
@@ -1148,59 +1044,41 @@ pub struct CreateModelFromSet {
 
 impl CreateModelFromSet {
     /// Path parameter `store`: The name of the feature store.
+    #[inline]
     pub fn store(mut self, value: impl Into<String>) -> Self {
         self.parts.path("store", b::List::from(value.into()));
         self
     }
     /// `routing`: Specific routing value.
+    #[inline]
     pub fn routing(mut self, value: impl Into<String>) -> Self {
         self.parts.query("routing", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required): The model definition for creating from a feature set.
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CREATE_MODEL_FROM_SET)
+    }
+}
+
+impl b::Common for CreateModelFromSet {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1223,6 +1101,7 @@ const GROUP_CREATE_MODEL_FROM_SET: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.create_model_from_set`.
 pub(super) fn by_name_create_model_from_set(
@@ -1282,6 +1161,7 @@ pub(super) fn by_name_create_model_from_set(
 /// `PUT /_ltr/{store}`.
 ///
 /// Added in OpenSearch 2.17.1.
+#[inline]
 pub fn create_store(store: impl Into<String>) -> CreateStore {
     let mut parts = b::Parts::default();
     parts.path("store", b::List::from(store.into()));
@@ -1296,40 +1176,18 @@ pub struct CreateStore {
 }
 
 impl CreateStore {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CREATE_STORE)
+    }
+}
+
+impl b::Common for CreateStore {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1344,6 +1202,7 @@ const GROUP_CREATE_STORE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.create_store`.
 pub(super) fn by_name_create_store(
@@ -1395,6 +1254,7 @@ pub(super) fn by_name_create_store(
 /// `DELETE /_ltr`.
 ///
 /// Added in OpenSearch 2.17.1.
+#[inline]
 pub fn delete_default_store() -> DeleteDefaultStore {
     DeleteDefaultStore {
         parts: b::Parts::default(),
@@ -1409,40 +1269,18 @@ pub struct DeleteDefaultStore {
 }
 
 impl DeleteDefaultStore {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_DEFAULT_STORE)
+    }
+}
+
+impl b::Common for DeleteDefaultStore {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1457,6 +1295,7 @@ const GROUP_DELETE_DEFAULT_STORE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.delete_default_store`.
 pub(super) fn by_name_delete_default_store(
@@ -1499,6 +1338,7 @@ pub(super) fn by_name_delete_default_store(
 /// `DELETE /_ltr/_feature/{id}`, `DELETE /_ltr/{store}/_feature/{id}`.
 ///
 /// Added in OpenSearch 2.19.
+#[inline]
 pub fn delete_feature(id: impl Into<String>) -> DeleteFeature {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -1514,44 +1354,23 @@ pub struct DeleteFeature {
 
 impl DeleteFeature {
     /// Path parameter `store`: The name of the feature store.
+    #[inline]
     pub fn store(mut self, value: impl Into<String>) -> Self {
         self.parts.path("store", b::List::from(value.into()));
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_FEATURE)
+    }
+}
+
+impl b::Common for DeleteFeature {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1574,6 +1393,7 @@ const GROUP_DELETE_FEATURE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.delete_feature`.
 pub(super) fn by_name_delete_feature(
@@ -1629,6 +1449,7 @@ pub(super) fn by_name_delete_feature(
 /// `DELETE /_ltr/_featureset/{id}`, `DELETE /_ltr/{store}/_featureset/{id}`.
 ///
 /// Added in OpenSearch 2.19.
+#[inline]
 pub fn delete_featureset(id: impl Into<String>) -> DeleteFeatureset {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -1644,44 +1465,23 @@ pub struct DeleteFeatureset {
 
 impl DeleteFeatureset {
     /// Path parameter `store`: The name of the feature store.
+    #[inline]
     pub fn store(mut self, value: impl Into<String>) -> Self {
         self.parts.path("store", b::List::from(value.into()));
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_FEATURESET)
+    }
+}
+
+impl b::Common for DeleteFeatureset {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1704,6 +1504,7 @@ const GROUP_DELETE_FEATURESET: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.delete_featureset`.
 pub(super) fn by_name_delete_featureset(
@@ -1759,6 +1560,7 @@ pub(super) fn by_name_delete_featureset(
 /// `DELETE /_ltr/_model/{id}`, `DELETE /_ltr/{store}/_model/{id}`.
 ///
 /// Added in OpenSearch 2.19.
+#[inline]
 pub fn delete_model(id: impl Into<String>) -> DeleteModel {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -1774,44 +1576,23 @@ pub struct DeleteModel {
 
 impl DeleteModel {
     /// Path parameter `store`: The name of the feature store.
+    #[inline]
     pub fn store(mut self, value: impl Into<String>) -> Self {
         self.parts.path("store", b::List::from(value.into()));
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_MODEL)
+    }
+}
+
+impl b::Common for DeleteModel {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1834,6 +1615,7 @@ const GROUP_DELETE_MODEL: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.delete_model`.
 pub(super) fn by_name_delete_model(
@@ -1889,6 +1671,7 @@ pub(super) fn by_name_delete_model(
 /// `DELETE /_ltr/{store}`.
 ///
 /// Added in OpenSearch 2.17.1.
+#[inline]
 pub fn delete_store(store: impl Into<String>) -> DeleteStore {
     let mut parts = b::Parts::default();
     parts.path("store", b::List::from(store.into()));
@@ -1903,40 +1686,18 @@ pub struct DeleteStore {
 }
 
 impl DeleteStore {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_STORE)
+    }
+}
+
+impl b::Common for DeleteStore {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1951,6 +1712,7 @@ const GROUP_DELETE_STORE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.delete_store`.
 pub(super) fn by_name_delete_store(
@@ -2002,6 +1764,7 @@ pub(super) fn by_name_delete_store(
 /// `GET /_ltr/_feature/{id}`, `GET /_ltr/{store}/_feature/{id}`.
 ///
 /// Added in OpenSearch 2.19.
+#[inline]
 pub fn get_feature(id: impl Into<String>) -> GetFeature {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -2017,44 +1780,23 @@ pub struct GetFeature {
 
 impl GetFeature {
     /// Path parameter `store`: The name of the feature store.
+    #[inline]
     pub fn store(mut self, value: impl Into<String>) -> Self {
         self.parts.path("store", b::List::from(value.into()));
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_FEATURE)
+    }
+}
+
+impl b::Common for GetFeature {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2077,6 +1819,7 @@ const GROUP_GET_FEATURE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.get_feature`.
 pub(super) fn by_name_get_feature(
@@ -2132,6 +1875,7 @@ pub(super) fn by_name_get_feature(
 /// `GET /_ltr/_featureset/{id}`, `GET /_ltr/{store}/_featureset/{id}`.
 ///
 /// Added in OpenSearch 2.19.
+#[inline]
 pub fn get_featureset(id: impl Into<String>) -> GetFeatureset {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -2147,44 +1891,23 @@ pub struct GetFeatureset {
 
 impl GetFeatureset {
     /// Path parameter `store`: The name of the feature store.
+    #[inline]
     pub fn store(mut self, value: impl Into<String>) -> Self {
         self.parts.path("store", b::List::from(value.into()));
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_FEATURESET)
+    }
+}
+
+impl b::Common for GetFeatureset {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2207,6 +1930,7 @@ const GROUP_GET_FEATURESET: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.get_featureset`.
 pub(super) fn by_name_get_featureset(
@@ -2262,6 +1986,7 @@ pub(super) fn by_name_get_featureset(
 /// `GET /_ltr/_model/{id}`, `GET /_ltr/{store}/_model/{id}`.
 ///
 /// Added in OpenSearch 2.19.
+#[inline]
 pub fn get_model(id: impl Into<String>) -> GetModel {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -2277,44 +2002,23 @@ pub struct GetModel {
 
 impl GetModel {
     /// Path parameter `store`: The name of the feature store.
+    #[inline]
     pub fn store(mut self, value: impl Into<String>) -> Self {
         self.parts.path("store", b::List::from(value.into()));
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_MODEL)
+    }
+}
+
+impl b::Common for GetModel {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2337,6 +2041,7 @@ const GROUP_GET_MODEL: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.get_model`.
 pub(super) fn by_name_get_model(
@@ -2392,6 +2097,7 @@ pub(super) fn by_name_get_model(
 /// `GET /_ltr/{store}`.
 ///
 /// Added in OpenSearch 2.17.1.
+#[inline]
 pub fn get_store(store: impl Into<String>) -> GetStore {
     let mut parts = b::Parts::default();
     parts.path("store", b::List::from(store.into()));
@@ -2406,40 +2112,18 @@ pub struct GetStore {
 }
 
 impl GetStore {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_STORE)
+    }
+}
+
+impl b::Common for GetStore {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2454,6 +2138,7 @@ const GROUP_GET_STORE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.get_store`.
 pub(super) fn by_name_get_store(
@@ -2505,6 +2190,7 @@ pub(super) fn by_name_get_store(
 /// `GET /_ltr`.
 ///
 /// Added in OpenSearch 2.17.1.
+#[inline]
 pub fn list_stores() -> ListStores {
     ListStores {
         parts: b::Parts::default(),
@@ -2519,40 +2205,18 @@ pub struct ListStores {
 }
 
 impl ListStores {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_LIST_STORES)
+    }
+}
+
+impl b::Common for ListStores {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2567,6 +2231,7 @@ const GROUP_LIST_STORES: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.list_stores`.
 pub(super) fn by_name_list_stores(
@@ -2609,6 +2274,7 @@ pub(super) fn by_name_list_stores(
 /// `GET /_ltr/_feature`, `GET /_ltr/{store}/_feature`.
 ///
 /// Added in OpenSearch 2.19.
+#[inline]
 pub fn search_features() -> SearchFeatures {
     SearchFeatures {
         parts: b::Parts::default(),
@@ -2624,59 +2290,41 @@ pub struct SearchFeatures {
 
 impl SearchFeatures {
     /// Path parameter `store`: The name of the feature store.
+    #[inline]
     pub fn store(mut self, value: impl Into<String>) -> Self {
         self.parts.path("store", b::List::from(value.into()));
         self
     }
     /// `from`: The offset from the first result (for pagination).
+    #[inline]
     pub fn from(mut self, value: i64) -> Self {
         self.parts.query("from", value.to_string());
         self
     }
     /// `prefix`: A name prefix to filter features by.
+    #[inline]
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.parts.query("prefix", value.into());
         self
     }
     /// `size`: The number of features to return.
+    #[inline]
     pub fn size(mut self, value: i64) -> Self {
         self.parts.query("size", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SEARCH_FEATURES)
+    }
+}
+
+impl b::Common for SearchFeatures {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2699,6 +2347,7 @@ const GROUP_SEARCH_FEATURES: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.search_features`.
 pub(super) fn by_name_search_features(
@@ -2765,6 +2414,7 @@ pub(super) fn by_name_search_features(
 /// `GET /_ltr/_featureset`, `GET /_ltr/{store}/_featureset`.
 ///
 /// Added in OpenSearch 2.19.
+#[inline]
 pub fn search_featuresets() -> SearchFeaturesets {
     SearchFeaturesets {
         parts: b::Parts::default(),
@@ -2780,59 +2430,41 @@ pub struct SearchFeaturesets {
 
 impl SearchFeaturesets {
     /// Path parameter `store`: The name of the feature store.
+    #[inline]
     pub fn store(mut self, value: impl Into<String>) -> Self {
         self.parts.path("store", b::List::from(value.into()));
         self
     }
     /// `from`: The offset from the first result (for pagination).
+    #[inline]
     pub fn from(mut self, value: i64) -> Self {
         self.parts.query("from", value.to_string());
         self
     }
     /// `prefix`: A name prefix to filter feature sets by.
+    #[inline]
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.parts.query("prefix", value.into());
         self
     }
     /// `size`: The number of feature sets to return.
+    #[inline]
     pub fn size(mut self, value: i64) -> Self {
         self.parts.query("size", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SEARCH_FEATURESETS)
+    }
+}
+
+impl b::Common for SearchFeaturesets {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2855,6 +2487,7 @@ const GROUP_SEARCH_FEATURESETS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.search_featuresets`.
 pub(super) fn by_name_search_featuresets(
@@ -2921,6 +2554,7 @@ pub(super) fn by_name_search_featuresets(
 /// `GET /_ltr/_model`, `GET /_ltr/{store}/_model`.
 ///
 /// Added in OpenSearch 2.19.
+#[inline]
 pub fn search_models() -> SearchModels {
     SearchModels {
         parts: b::Parts::default(),
@@ -2936,59 +2570,41 @@ pub struct SearchModels {
 
 impl SearchModels {
     /// Path parameter `store`: The name of the feature store.
+    #[inline]
     pub fn store(mut self, value: impl Into<String>) -> Self {
         self.parts.path("store", b::List::from(value.into()));
         self
     }
     /// `from`: The offset from the first result (for pagination).
+    #[inline]
     pub fn from(mut self, value: i64) -> Self {
         self.parts.query("from", value.to_string());
         self
     }
     /// `prefix`: A name prefix to filter models by.
+    #[inline]
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.parts.query("prefix", value.into());
         self
     }
     /// `size`: The number of models to return.
+    #[inline]
     pub fn size(mut self, value: i64) -> Self {
         self.parts.query("size", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SEARCH_MODELS)
+    }
+}
+
+impl b::Common for SearchModels {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3011,6 +2627,7 @@ const GROUP_SEARCH_MODELS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.search_models`.
 pub(super) fn by_name_search_models(
@@ -3077,6 +2694,7 @@ pub(super) fn by_name_search_models(
 /// `GET /_plugins/_ltr/stats`, `GET /_plugins/_ltr/stats/{stat}`, `GET /_plugins/_ltr/{node_id}/stats`, `GET /_plugins/_ltr/{node_id}/stats/{stat}`.
 ///
 /// Added in OpenSearch 2.19.
+#[inline]
 pub fn stats() -> Stats {
     Stats {
         parts: b::Parts::default(),
@@ -3092,54 +2710,35 @@ pub struct Stats {
 
 impl Stats {
     /// Path parameter `node_id`: A comma-separated list of node IDs or names to limit the returned information; use `_local` to return information from the node you're connecting to, leave empty to get information from all nodes.
+    #[inline]
     pub fn node_id(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("node_id", value.into());
         self
     }
     /// Path parameter `stat`: A comma-separated list of stats to retrieve; use `_all` or empty string to retrieve all stats.
+    #[inline]
     pub fn stat(mut self, value: impl Into<String>) -> Self {
         self.parts.path("stat", b::List::from(value.into()));
         self
     }
     /// `timeout`: The time in milliseconds to wait for a response.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_STATS)
+    }
+}
+
+impl b::Common for Stats {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3174,6 +2773,7 @@ const GROUP_STATS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.stats`.
 pub(super) fn by_name_stats(
@@ -3236,6 +2836,7 @@ pub(super) fn by_name_stats(
 /// `POST /_ltr/_feature/{id}`, `POST /_ltr/{store}/_feature/{id}`.
 ///
 /// Added in OpenSearch 2.19.
+#[inline]
 pub fn update_feature(id: impl Into<String>) -> UpdateFeature {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -3251,59 +2852,41 @@ pub struct UpdateFeature {
 
 impl UpdateFeature {
     /// Path parameter `store`: The name of the feature store.
+    #[inline]
     pub fn store(mut self, value: impl Into<String>) -> Self {
         self.parts.path("store", b::List::from(value.into()));
         self
     }
     /// `routing`: Specific routing value.
+    #[inline]
     pub fn routing(mut self, value: impl Into<String>) -> Self {
         self.parts.query("routing", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required): The updated feature definition.
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_UPDATE_FEATURE)
+    }
+}
+
+impl b::Common for UpdateFeature {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3326,6 +2909,7 @@ const GROUP_UPDATE_FEATURE: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.update_feature`.
 pub(super) fn by_name_update_feature(
@@ -3385,6 +2969,7 @@ pub(super) fn by_name_update_feature(
 /// `POST /_ltr/_featureset/{id}`, `POST /_ltr/{store}/_featureset/{id}`.
 ///
 /// Added in OpenSearch 2.19.
+#[inline]
 pub fn update_featureset(id: impl Into<String>) -> UpdateFeatureset {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -3400,59 +2985,41 @@ pub struct UpdateFeatureset {
 
 impl UpdateFeatureset {
     /// Path parameter `store`: The name of the feature store.
+    #[inline]
     pub fn store(mut self, value: impl Into<String>) -> Self {
         self.parts.path("store", b::List::from(value.into()));
         self
     }
     /// `routing`: Specific routing value.
+    #[inline]
     pub fn routing(mut self, value: impl Into<String>) -> Self {
         self.parts.query("routing", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required): The updated feature set definition.
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_UPDATE_FEATURESET)
+    }
+}
+
+impl b::Common for UpdateFeatureset {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3475,6 +3042,7 @@ const GROUP_UPDATE_FEATURESET: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ltr.update_featureset`.
 pub(super) fn by_name_update_featureset(

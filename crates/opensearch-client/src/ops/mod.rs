@@ -19,7 +19,8 @@
 //!
 //! Namespaces of OpenSearch itself are always compiled; each plugin's is
 //! behind a cargo feature of its name (`security`, `ism`, `knn`, `ml`,
-//! `sql`, …; `all-namespaces` for all).
+//! `sql`, …; `all-namespaces` for all). The `by-name` feature adds
+//! `request_by_name`, which builds any operation from JSON parameters.
 //!
 //! ```
 //! use opensearch_client::ops::{api, indices};
@@ -42,8 +43,9 @@
 mod builder;
 pub mod types;
 
-pub use builder::List;
+pub use builder::{Common, List};
 
+#[cfg(feature = "by-name")]
 use crate::{ApiRequest, error::Error};
 
 pub mod api;
@@ -106,6 +108,72 @@ pub mod ubi;
 #[cfg(feature = "wlm")]
 pub mod wlm;
 
+/// The operation groups this build has builders for (the plugin
+/// namespaces whose feature is on), by their specification names.
+pub fn groups() -> Vec<&'static str> {
+    let mut all = Vec::new();
+    all.extend_from_slice(api::GROUPS);
+    #[cfg(feature = "asynchronous_search")]
+    all.extend_from_slice(asynchronous_search::GROUPS);
+    all.extend_from_slice(cat::GROUPS);
+    all.extend_from_slice(cluster::GROUPS);
+    all.extend_from_slice(dangling_indices::GROUPS);
+    #[cfg(feature = "flow_framework")]
+    all.extend_from_slice(flow_framework::GROUPS);
+    #[cfg(feature = "geospatial")]
+    all.extend_from_slice(geospatial::GROUPS);
+    all.extend_from_slice(indices::GROUPS);
+    all.extend_from_slice(ingest::GROUPS);
+    all.extend_from_slice(ingestion::GROUPS);
+    #[cfg(feature = "insights")]
+    all.extend_from_slice(insights::GROUPS);
+    #[cfg(feature = "ism")]
+    all.extend_from_slice(ism::GROUPS);
+    #[cfg(feature = "knn")]
+    all.extend_from_slice(knn::GROUPS);
+    all.extend_from_slice(list::GROUPS);
+    #[cfg(feature = "ltr")]
+    all.extend_from_slice(ltr::GROUPS);
+    #[cfg(feature = "ml")]
+    all.extend_from_slice(ml::GROUPS);
+    #[cfg(feature = "neural")]
+    all.extend_from_slice(neural::GROUPS);
+    all.extend_from_slice(nodes::GROUPS);
+    #[cfg(feature = "notifications")]
+    all.extend_from_slice(notifications::GROUPS);
+    #[cfg(feature = "observability")]
+    all.extend_from_slice(observability::GROUPS);
+    #[cfg(feature = "ppl")]
+    all.extend_from_slice(ppl::GROUPS);
+    #[cfg(feature = "query")]
+    all.extend_from_slice(query::GROUPS);
+    all.extend_from_slice(remote_store::GROUPS);
+    #[cfg(feature = "replication")]
+    all.extend_from_slice(replication::GROUPS);
+    #[cfg(feature = "rollups")]
+    all.extend_from_slice(rollups::GROUPS);
+    all.extend_from_slice(search_pipeline::GROUPS);
+    #[cfg(feature = "search_relevance")]
+    all.extend_from_slice(search_relevance::GROUPS);
+    #[cfg(feature = "security")]
+    all.extend_from_slice(security::GROUPS);
+    #[cfg(feature = "security_analytics")]
+    all.extend_from_slice(security_analytics::GROUPS);
+    #[cfg(feature = "sm")]
+    all.extend_from_slice(sm::GROUPS);
+    all.extend_from_slice(snapshot::GROUPS);
+    #[cfg(feature = "sql")]
+    all.extend_from_slice(sql::GROUPS);
+    all.extend_from_slice(tasks::GROUPS);
+    #[cfg(feature = "transforms")]
+    all.extend_from_slice(transforms::GROUPS);
+    #[cfg(feature = "ubi")]
+    all.extend_from_slice(ubi::GROUPS);
+    #[cfg(feature = "wlm")]
+    all.extend_from_slice(wlm::GROUPS);
+    all
+}
+
 /// Builds the request of operation group `group` (`"indices.put_alias"`)
 /// from parameters by name, path and query alike, as JSON values (strings,
 /// numbers, booleans, arrays for lists), a body, and the method if it
@@ -121,6 +189,7 @@ pub mod wlm;
 /// assert_eq!(req.path_and_query(), "/movies/_search?size=3");
 /// # Ok::<(), opensearch_client::error::Error>(())
 /// ```
+#[cfg(feature = "by-name")]
 pub fn request_by_name(
     group: &str,
     method: Option<&http::Method>,

@@ -10,13 +10,19 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &["neural.stats"];
 
 /// `neural.stats`: Provides information about the current status of the neural-search plugin.
 ///
 /// `GET /_plugins/_neural/stats`, `GET /_plugins/_neural/stats/{stat}`, `GET /_plugins/_neural/{node_id}/stats`, `GET /_plugins/_neural/{node_id}/stats/{stat}`.
 ///
 /// Added in OpenSearch 3.0.
+#[inline]
 pub fn stats() -> Stats {
     Stats {
         parts: b::Parts::default(),
@@ -32,75 +38,60 @@ pub struct Stats {
 
 impl Stats {
     /// Path parameter `node_id`: A comma-separated list of node IDs or names to limit the returned information; leave empty to get information from all nodes.
+    #[inline]
     pub fn node_id(mut self, value: impl Into<String>) -> Self {
         self.parts.path("node_id", b::List::from(value.into()));
         self
     }
     /// Path parameter `stat`: A comma-separated list of stats to retrieve; use empty string to retrieve all stats.
+    #[inline]
     pub fn stat(mut self, value: impl Into<String>) -> Self {
         self.parts.path("stat", b::List::from(value.into()));
         self
     }
     /// `flat_stat_paths`: Whether to return stats in the flat form, which can improve readability, especially for heavily nested stats. For example, the flat form of `"processors": { "ingest": { "text_embedding_executions": 20181212 } }` is `"processors.ingest.text_embedding_executions": "20181212"`.
+    #[inline]
     pub fn flat_stat_paths(mut self, value: bool) -> Self {
         self.parts.query("flat_stat_paths", value.to_string());
         self
     }
     /// `include_all_nodes`: When `true` includes aggregated statistics across all nodes in the `all_nodes` category. When `false`, excludes the `all_nodes` category from the response.
+    #[inline]
     pub fn include_all_nodes(mut self, value: bool) -> Self {
         self.parts.query("include_all_nodes", value.to_string());
         self
     }
     /// `include_individual_nodes`: When `true` includes statistics for individual nodes in the `nodes` category. When `false`, excludes the `nodes` category from the response.
+    #[inline]
     pub fn include_individual_nodes(mut self, value: bool) -> Self {
         self.parts
             .query("include_individual_nodes", value.to_string());
         self
     }
     /// `include_info`: When `true` includes cluster-wide information in the `info` category. When `false`, excludes the `info` category from the response.
+    #[inline]
     pub fn include_info(mut self, value: bool) -> Self {
         self.parts.query("include_info", value.to_string());
         self
     }
     /// `include_metadata`: Whether to return stat metadata instead of the raw stat value, includes additional information about the stat. These can include things like type hints, time since last stats being recorded, or recent rolling interval values
+    #[inline]
     pub fn include_metadata(mut self, value: bool) -> Self {
         self.parts.query("include_metadata", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_STATS)
+    }
+}
+
+impl b::Common for Stats {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -135,6 +126,7 @@ const GROUP_STATS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `neural.stats`.
 pub(super) fn by_name_stats(

@@ -10,13 +10,25 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &[
+    "nodes.hot_threads",
+    "nodes.info",
+    "nodes.reload_secure_settings",
+    "nodes.stats",
+    "nodes.usage",
+];
 
 /// `nodes.hot_threads`: Returns information about hot threads on each node in the cluster.
 ///
 /// `GET /_cluster/nodes/hot_threads`, `GET /_cluster/nodes/{node_id}/hot_threads`, `GET /_nodes/hot_threads`, `GET /_nodes/{node_id}/hot_threads`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/nodes-apis/nodes-hot-threads/>.
+#[inline]
 pub fn hot_threads() -> HotThreads {
     HotThreads {
         parts: b::Parts::default(),
@@ -32,74 +44,59 @@ pub struct HotThreads {
 
 impl HotThreads {
     /// Path parameter `node_id`: A comma-separated list of node IDs or names to limit the returned information; use `_local` to return information from the node you're connecting to, leave empty to get information from all nodes.
+    #[inline]
     pub fn node_id(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("node_id", value.into());
         self
     }
     /// `ignore_idle_threads`: Whether to show threads that are in known-idle places, such as waiting on a socket select or pulling from an empty task queue.
+    #[inline]
     pub fn ignore_idle_threads(mut self, value: bool) -> Self {
         self.parts.query("ignore_idle_threads", value.to_string());
         self
     }
     /// `interval`: The time interval between thread stack trace samples.
+    #[inline]
     pub fn interval(mut self, value: impl Into<String>) -> Self {
         self.parts.query("interval", value.into());
         self
     }
     /// `snapshots`: The number of thread stack trace samples to collect.
+    #[inline]
     pub fn snapshots(mut self, value: i64) -> Self {
         self.parts.query("snapshots", value.to_string());
         self
     }
     /// `threads`: The number of threads to provide information for.
+    #[inline]
     pub fn threads(mut self, value: i64) -> Self {
         self.parts.query("threads", value.to_string());
         self
     }
     /// `timeout`: The amount of time to wait for a response. If no response is received before the timeout expires, the request fails and returns an error.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `type`: The type to sample.
+    #[inline]
     pub fn r#type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("type", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_HOT_THREADS)
+    }
+}
+
+impl b::Common for HotThreads {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -134,6 +131,7 @@ const GROUP_HOT_THREADS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `nodes.hot_threads`.
 pub(super) fn by_name_hot_threads(
@@ -212,6 +210,7 @@ pub(super) fn by_name_hot_threads(
 /// `GET /_nodes`, `GET /_nodes/{node_id_or_metric}`, `GET /_nodes/{node_id}/{metric}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/nodes-apis/nodes-info/>.
+#[inline]
 pub fn info() -> Info {
     Info {
         parts: b::Parts::default(),
@@ -227,64 +226,47 @@ pub struct Info {
 
 impl Info {
     /// Path parameter `metric`: Limits the information returned to the specific metrics. Supports a comma-separated list, such as `http,ingest`.
+    #[inline]
     pub fn metric(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("metric", value.into());
         self
     }
     /// Path parameter `node_id`: A comma-separated list of node IDs or names used to limit returned information.
+    #[inline]
     pub fn node_id(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("node_id", value.into());
         self
     }
     /// Path parameter `node_id_or_metric`: Limits the information returned to a list of node IDs or specific metrics. Supports a comma-separated list, such as `node1,node2` or `http,ingest`.
+    #[inline]
     pub fn node_id_or_metric(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("node_id_or_metric", value.into());
         self
     }
     /// `flat_settings`: When `true`, returns settings in flat format.
+    #[inline]
     pub fn flat_settings(mut self, value: bool) -> Self {
         self.parts.query("flat_settings", value.to_string());
         self
     }
     /// `timeout`: The amount of time to wait for a response. If no response is received before the timeout expires, the request fails and returns an error.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_INFO)
+    }
+}
+
+impl b::Common for Info {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -313,6 +295,7 @@ const GROUP_INFO: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `nodes.info`.
 pub(super) fn by_name_info(
@@ -383,6 +366,7 @@ pub(super) fn by_name_info(
 /// `POST /_nodes/reload_secure_settings`, `POST /_nodes/{node_id}/reload_secure_settings`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/nodes-apis/nodes-reload-secure/>.
+#[inline]
 pub fn reload_secure_settings() -> ReloadSecureSettings {
     ReloadSecureSettings {
         parts: b::Parts::default(),
@@ -398,59 +382,41 @@ pub struct ReloadSecureSettings {
 
 impl ReloadSecureSettings {
     /// Path parameter `node_id`: The names of particular nodes in the cluster to target.
+    #[inline]
     pub fn node_id(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("node_id", value.into());
         self
     }
     /// `timeout`: The amount of time to wait for a response. If no response is received before the timeout expires, the request fails and returns an error.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_RELOAD_SECURE_SETTINGS)
+    }
+}
+
+impl b::Common for ReloadSecureSettings {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -473,6 +439,7 @@ const GROUP_RELOAD_SECURE_SETTINGS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `nodes.reload_secure_settings`.
 pub(super) fn by_name_reload_secure_settings(
@@ -531,6 +498,7 @@ pub(super) fn by_name_reload_secure_settings(
 /// `GET /_nodes/stats`, `GET /_nodes/stats/{metric}`, `GET /_nodes/stats/{metric}/{index_metric}`, `GET /_nodes/{node_id}/stats`, `GET /_nodes/{node_id}/stats/{metric}`, `GET /_nodes/{node_id}/stats/{metric}/{index_metric}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/nodes-apis/nodes-usage/>.
+#[inline]
 pub fn stats() -> Stats {
     Stats {
         parts: b::Parts::default(),
@@ -546,95 +514,84 @@ pub struct Stats {
 
 impl Stats {
     /// Path parameter `index_metric`: Limit the information returned for indexes metric to the specified index metrics. It can be used only if indexes (or all) metric is specified.
+    #[inline]
     pub fn index_metric(mut self, value: impl Into<String>) -> Self {
         self.parts.path("index_metric", b::List::from(value.into()));
         self
     }
     /// Path parameter `metric`: Limit the information returned to the specified metrics.
+    #[inline]
     pub fn metric(mut self, value: impl Into<String>) -> Self {
         self.parts.path("metric", b::List::from(value.into()));
         self
     }
     /// Path parameter `node_id`: A comma-separated list of node IDs or names used to limit returned information.
+    #[inline]
     pub fn node_id(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("node_id", value.into());
         self
     }
     /// `completion_fields`: A comma-separated list or wildcard expressions of fields to include in field data and suggest statistics.
+    #[inline]
     pub fn completion_fields(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("completion_fields", value.into().joined());
         self
     }
     /// `fielddata_fields`: A comma-separated list or wildcard expressions of fields to include in field data statistics.
+    #[inline]
     pub fn fielddata_fields(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("fielddata_fields", value.into().joined());
         self
     }
     /// `fields`: A comma-separated list or wildcard expressions of fields to include in the statistics.
+    #[inline]
     pub fn fields(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("fields", value.into().joined());
         self
     }
     /// `groups`: A comma-separated list of search groups to include in the search statistics.
+    #[inline]
     pub fn groups(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("groups", value.into().joined());
         self
     }
     /// `include_segment_file_sizes`: When `true`, reports the aggregated disk usage of each one of the Lucene index files (only applies if segment stats are requested).
+    #[inline]
     pub fn include_segment_file_sizes(mut self, value: bool) -> Self {
         self.parts
             .query("include_segment_file_sizes", value.to_string());
         self
     }
     /// `level`: Indicates whether statistics are aggregated at the cluster, index, or shard level.
+    #[inline]
     pub fn level(mut self, value: types::CommonLevel) -> Self {
         self.parts.query("level", value.as_str().to_string());
         self
     }
     /// `timeout`: The amount of time to wait for a response. If no response is received before the timeout expires, the request fails and returns an error.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `types`: A comma-separated list of document types for the indexing index metric.
+    #[inline]
     pub fn types(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("types", value.into().joined());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_STATS)
+    }
+}
+
+impl b::Common for Stats {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -681,6 +638,7 @@ const GROUP_STATS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `nodes.stats`.
 pub(super) fn by_name_stats(
@@ -775,6 +733,7 @@ pub(super) fn by_name_stats(
 /// `GET /_nodes/usage`, `GET /_nodes/usage/{metric}`, `GET /_nodes/{node_id}/usage`, `GET /_nodes/{node_id}/usage/{metric}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn usage() -> Usage {
     Usage {
         parts: b::Parts::default(),
@@ -790,54 +749,35 @@ pub struct Usage {
 
 impl Usage {
     /// Path parameter `metric`: Limits the information returned to the specific metrics. A comma-separated list of the following options: `_all`, `rest_actions`.
+    #[inline]
     pub fn metric(mut self, value: impl Into<String>) -> Self {
         self.parts.path("metric", b::List::from(value.into()));
         self
     }
     /// Path parameter `node_id`: A comma-separated list of node IDs or names to limit the returned information; use `_local` to return information from the node you're connecting to, leave empty to get information from all nodes
+    #[inline]
     pub fn node_id(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("node_id", value.into());
         self
     }
     /// `timeout`: Period to wait for a response. If no response is received before the timeout expires, the request fails and returns an error.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_USAGE)
+    }
+}
+
+impl b::Common for Usage {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -872,6 +812,7 @@ const GROUP_USAGE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `nodes.usage`.
 pub(super) fn by_name_usage(

@@ -10,13 +10,29 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &[
+    "notifications.create_config",
+    "notifications.delete_config",
+    "notifications.delete_configs",
+    "notifications.get_config",
+    "notifications.get_configs",
+    "notifications.list_channels",
+    "notifications.list_features",
+    "notifications.send_test",
+    "notifications.update_config",
+];
 
 /// `notifications.create_config`: Create channel configuration.
 ///
 /// `POST /_plugins/_notifications/configs`.
 ///
 /// Added in OpenSearch 2.0. Documentation: <https://docs.opensearch.org/latest/observing-your-data/notifications/api/#create-channel-configuration>.
+#[inline]
 pub fn create_config() -> CreateConfig {
     CreateConfig {
         parts: b::Parts::default(),
@@ -31,50 +47,30 @@ pub struct CreateConfig {
 }
 
 impl CreateConfig {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CREATE_CONFIG)
+    }
+}
+
+impl b::Common for CreateConfig {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -89,6 +85,7 @@ const GROUP_CREATE_CONFIG: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `notifications.create_config`.
 pub(super) fn by_name_create_config(
@@ -131,6 +128,7 @@ pub(super) fn by_name_create_config(
 /// `DELETE /_plugins/_notifications/configs/{config_id}`.
 ///
 /// Added in OpenSearch 2.0. Documentation: <https://docs.opensearch.org/latest/observing-your-data/notifications/api/#delete-channel-configuration>.
+#[inline]
 pub fn delete_config(config_id: impl Into<String>) -> DeleteConfig {
     let mut parts = b::Parts::default();
     parts.path("config_id", b::List::from(config_id.into()));
@@ -145,40 +143,18 @@ pub struct DeleteConfig {
 }
 
 impl DeleteConfig {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_CONFIG)
+    }
+}
+
+impl b::Common for DeleteConfig {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -193,6 +169,7 @@ const GROUP_DELETE_CONFIG: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `notifications.delete_config`.
 pub(super) fn by_name_delete_config(
@@ -244,6 +221,7 @@ pub(super) fn by_name_delete_config(
 /// `DELETE /_plugins/_notifications/configs`.
 ///
 /// Added in OpenSearch 2.2. Documentation: <https://docs.opensearch.org/latest/observing-your-data/notifications/api/#delete-channel-configuration>.
+#[inline]
 pub fn delete_configs(config_id: impl Into<String>) -> DeleteConfigs {
     let mut parts = b::Parts::default();
     parts.query("config_id", config_id.into());
@@ -259,44 +237,23 @@ pub struct DeleteConfigs {
 
 impl DeleteConfigs {
     /// `config_id_list`: A comma-separated list of channel IDs to delete.
+    #[inline]
     pub fn config_id_list(mut self, value: impl Into<String>) -> Self {
         self.parts.query("config_id_list", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_CONFIGS)
+    }
+}
+
+impl b::Common for DeleteConfigs {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -311,6 +268,7 @@ const GROUP_DELETE_CONFIGS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `notifications.delete_configs`.
 pub(super) fn by_name_delete_configs(
@@ -366,6 +324,7 @@ pub(super) fn by_name_delete_configs(
 /// `GET /_plugins/_notifications/configs/{config_id}`.
 ///
 /// Added in OpenSearch 2.0.
+#[inline]
 pub fn get_config(config_id: impl Into<String>) -> GetConfig {
     let mut parts = b::Parts::default();
     parts.path("config_id", b::List::from(config_id.into()));
@@ -380,40 +339,18 @@ pub struct GetConfig {
 }
 
 impl GetConfig {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_CONFIG)
+    }
+}
+
+impl b::Common for GetConfig {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -428,6 +365,7 @@ const GROUP_GET_CONFIG: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `notifications.get_config`.
 pub(super) fn by_name_get_config(
@@ -479,6 +417,7 @@ pub(super) fn by_name_get_config(
 /// `GET /_plugins/_notifications/configs`.
 ///
 /// Added in OpenSearch 2.0. Documentation: <https://docs.opensearch.org/latest/observing-your-data/notifications/api/#list-all-notification-configurations>.
+#[inline]
 pub fn get_configs() -> GetConfigs {
     GetConfigs {
         parts: b::Parts::default(),
@@ -494,74 +433,88 @@ pub struct GetConfigs {
 
 impl GetConfigs {
     /// `chime.url`: The `chime.url` query parameter.
+    #[inline]
     pub fn chime_url(mut self, value: impl Into<String>) -> Self {
         self.parts.query("chime.url", value.into());
         self
     }
     /// `chime.url.keyword`: The `chime.url.keyword` query parameter.
+    #[inline]
     pub fn chime_url_keyword(mut self, value: impl Into<String>) -> Self {
         self.parts.query("chime.url.keyword", value.into());
         self
     }
     /// `config_id`: Notification configuration ID.
+    #[inline]
     pub fn config_id(mut self, value: impl Into<String>) -> Self {
         self.parts.query("config_id", value.into());
         self
     }
     /// `config_id_list`: Notification configuration IDs.
+    #[inline]
     pub fn config_id_list(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("config_id_list", value.into().joined());
         self
     }
     /// `config_type`: Type of notification configuration.
+    #[inline]
     pub fn config_type(mut self, value: types::NotificationConfigType) -> Self {
         self.parts.query("config_type", value.as_str().to_string());
         self
     }
     /// `created_time_ms`: The `created_time_ms` query parameter.
+    #[inline]
     pub fn created_time_ms(mut self, value: i64) -> Self {
         self.parts.query("created_time_ms", value.to_string());
         self
     }
     /// `description`: The `description` query parameter.
+    #[inline]
     pub fn description(mut self, value: impl Into<String>) -> Self {
         self.parts.query("description", value.into());
         self
     }
     /// `description.keyword`: The `description.keyword` query parameter.
+    #[inline]
     pub fn description_keyword(mut self, value: impl Into<String>) -> Self {
         self.parts.query("description.keyword", value.into());
         self
     }
     /// `email.email_account_id`: The `email.email_account_id` query parameter.
+    #[inline]
     pub fn email_email_account_id(mut self, value: impl Into<String>) -> Self {
         self.parts.query("email.email_account_id", value.into());
         self
     }
     /// `email.email_group_id_list`: The `email.email_group_id_list` query parameter.
+    #[inline]
     pub fn email_email_group_id_list(mut self, value: impl Into<String>) -> Self {
         self.parts.query("email.email_group_id_list", value.into());
         self
     }
     /// `email.recipient_list.recipient`: The `email.recipient_list.recipient` query parameter.
+    #[inline]
     pub fn email_recipient_list_recipient(mut self, value: impl Into<String>) -> Self {
         self.parts
             .query("email.recipient_list.recipient", value.into());
         self
     }
     /// `email.recipient_list.recipient.keyword`: The `email.recipient_list.recipient.keyword` query parameter.
+    #[inline]
     pub fn email_recipient_list_recipient_keyword(mut self, value: impl Into<String>) -> Self {
         self.parts
             .query("email.recipient_list.recipient.keyword", value.into());
         self
     }
     /// `email_group.recipient_list.recipient`: The `email_group.recipient_list.recipient` query parameter.
+    #[inline]
     pub fn email_group_recipient_list_recipient(mut self, value: impl Into<String>) -> Self {
         self.parts
             .query("email_group.recipient_list.recipient", value.into());
         self
     }
     /// `email_group.recipient_list.recipient.keyword`: The `email_group.recipient_list.recipient.keyword` query parameter.
+    #[inline]
     pub fn email_group_recipient_list_recipient_keyword(
         mut self,
         value: impl Into<String>,
@@ -571,183 +524,189 @@ impl GetConfigs {
         self
     }
     /// `is_enabled`: The `is_enabled` query parameter.
+    #[inline]
     pub fn is_enabled(mut self, value: bool) -> Self {
         self.parts.query("is_enabled", value.to_string());
         self
     }
     /// `last_updated_time_ms`: The `last_updated_time_ms` query parameter.
+    #[inline]
     pub fn last_updated_time_ms(mut self, value: i64) -> Self {
         self.parts.query("last_updated_time_ms", value.to_string());
         self
     }
     /// `microsoft_teams.url`: The `microsoft_teams.url` query parameter.
+    #[inline]
     pub fn microsoft_teams_url(mut self, value: impl Into<String>) -> Self {
         self.parts.query("microsoft_teams.url", value.into());
         self
     }
     /// `microsoft_teams.url.keyword`: The `microsoft_teams.url.keyword` query parameter.
+    #[inline]
     pub fn microsoft_teams_url_keyword(mut self, value: impl Into<String>) -> Self {
         self.parts
             .query("microsoft_teams.url.keyword", value.into());
         self
     }
     /// `name`: The `name` query parameter.
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.parts.query("name", value.into());
         self
     }
     /// `name.keyword`: The `name.keyword` query parameter.
+    #[inline]
     pub fn name_keyword(mut self, value: impl Into<String>) -> Self {
         self.parts.query("name.keyword", value.into());
         self
     }
     /// `query`: The `query` query parameter.
+    #[inline]
     pub fn query(mut self, value: impl Into<String>) -> Self {
         self.parts.query("query", value.into());
         self
     }
     /// `ses_account.from_address`: The `ses_account.from_address` query parameter.
+    #[inline]
     pub fn ses_account_from_address(mut self, value: impl Into<String>) -> Self {
         self.parts.query("ses_account.from_address", value.into());
         self
     }
     /// `ses_account.from_address.keyword`: The `ses_account.from_address.keyword` query parameter.
+    #[inline]
     pub fn ses_account_from_address_keyword(mut self, value: impl Into<String>) -> Self {
         self.parts
             .query("ses_account.from_address.keyword", value.into());
         self
     }
     /// `ses_account.region`: The `ses_account.region` query parameter.
+    #[inline]
     pub fn ses_account_region(mut self, value: impl Into<String>) -> Self {
         self.parts.query("ses_account.region", value.into());
         self
     }
     /// `ses_account.role_arn`: The `ses_account.role_arn` query parameter.
+    #[inline]
     pub fn ses_account_role_arn(mut self, value: impl Into<String>) -> Self {
         self.parts.query("ses_account.role_arn", value.into());
         self
     }
     /// `ses_account.role_arn.keyword`: The `ses_account.role_arn.keyword` query parameter.
+    #[inline]
     pub fn ses_account_role_arn_keyword(mut self, value: impl Into<String>) -> Self {
         self.parts
             .query("ses_account.role_arn.keyword", value.into());
         self
     }
     /// `slack.url`: The `slack.url` query parameter.
+    #[inline]
     pub fn slack_url(mut self, value: impl Into<String>) -> Self {
         self.parts.query("slack.url", value.into());
         self
     }
     /// `slack.url.keyword`: The `slack.url.keyword` query parameter.
+    #[inline]
     pub fn slack_url_keyword(mut self, value: impl Into<String>) -> Self {
         self.parts.query("slack.url.keyword", value.into());
         self
     }
     /// `smtp_account.from_address`: The `smtp_account.from_address` query parameter.
+    #[inline]
     pub fn smtp_account_from_address(mut self, value: impl Into<String>) -> Self {
         self.parts.query("smtp_account.from_address", value.into());
         self
     }
     /// `smtp_account.from_address.keyword`: The `smtp_account.from_address.keyword` query parameter.
+    #[inline]
     pub fn smtp_account_from_address_keyword(mut self, value: impl Into<String>) -> Self {
         self.parts
             .query("smtp_account.from_address.keyword", value.into());
         self
     }
     /// `smtp_account.host`: The `smtp_account.host` query parameter.
+    #[inline]
     pub fn smtp_account_host(mut self, value: impl Into<String>) -> Self {
         self.parts.query("smtp_account.host", value.into());
         self
     }
     /// `smtp_account.host.keyword`: The `smtp_account.host.keyword` query parameter.
+    #[inline]
     pub fn smtp_account_host_keyword(mut self, value: impl Into<String>) -> Self {
         self.parts.query("smtp_account.host.keyword", value.into());
         self
     }
     /// `smtp_account.method`: The `smtp_account.method` query parameter.
+    #[inline]
     pub fn smtp_account_method(mut self, value: impl Into<String>) -> Self {
         self.parts.query("smtp_account.method", value.into());
         self
     }
     /// `sns.role_arn`: The `sns.role_arn` query parameter.
+    #[inline]
     pub fn sns_role_arn(mut self, value: impl Into<String>) -> Self {
         self.parts.query("sns.role_arn", value.into());
         self
     }
     /// `sns.role_arn.keyword`: The `sns.role_arn.keyword` query parameter.
+    #[inline]
     pub fn sns_role_arn_keyword(mut self, value: impl Into<String>) -> Self {
         self.parts.query("sns.role_arn.keyword", value.into());
         self
     }
     /// `sns.topic_arn`: The `sns.topic_arn` query parameter.
+    #[inline]
     pub fn sns_topic_arn(mut self, value: impl Into<String>) -> Self {
         self.parts.query("sns.topic_arn", value.into());
         self
     }
     /// `sns.topic_arn.keyword`: The `sns.topic_arn.keyword` query parameter.
+    #[inline]
     pub fn sns_topic_arn_keyword(mut self, value: impl Into<String>) -> Self {
         self.parts.query("sns.topic_arn.keyword", value.into());
         self
     }
     /// `text_query`: The `text_query` query parameter.
+    #[inline]
     pub fn text_query(mut self, value: impl Into<String>) -> Self {
         self.parts.query("text_query", value.into());
         self
     }
     /// `webhook.url`: The `webhook.url` query parameter.
+    #[inline]
     pub fn webhook_url(mut self, value: impl Into<String>) -> Self {
         self.parts.query("webhook.url", value.into());
         self
     }
     /// `webhook.url.keyword`: The `webhook.url.keyword` query parameter.
+    #[inline]
     pub fn webhook_url_keyword(mut self, value: impl Into<String>) -> Self {
         self.parts.query("webhook.url.keyword", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_CONFIGS)
+    }
+}
+
+impl b::Common for GetConfigs {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -762,6 +721,7 @@ const GROUP_GET_CONFIGS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `notifications.get_configs`.
 pub(super) fn by_name_get_configs(
@@ -973,6 +933,7 @@ pub(super) fn by_name_get_configs(
 /// `GET /_plugins/_notifications/channels`.
 ///
 /// Added in OpenSearch 2.0. Documentation: <https://docs.opensearch.org/latest/observing-your-data/notifications/api/#list-all-notification-channels>.
+#[inline]
 pub fn list_channels() -> ListChannels {
     ListChannels {
         parts: b::Parts::default(),
@@ -987,40 +948,18 @@ pub struct ListChannels {
 }
 
 impl ListChannels {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_LIST_CHANNELS)
+    }
+}
+
+impl b::Common for ListChannels {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1035,6 +974,7 @@ const GROUP_LIST_CHANNELS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `notifications.list_channels`.
 pub(super) fn by_name_list_channels(
@@ -1077,6 +1017,7 @@ pub(super) fn by_name_list_channels(
 /// `GET /_plugins/_notifications/features`.
 ///
 /// Added in OpenSearch 2.0. Documentation: <https://docs.opensearch.org/latest/observing-your-data/notifications/api/#list-supported-channel-configurations>.
+#[inline]
 pub fn list_features() -> ListFeatures {
     ListFeatures {
         parts: b::Parts::default(),
@@ -1091,40 +1032,18 @@ pub struct ListFeatures {
 }
 
 impl ListFeatures {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_LIST_FEATURES)
+    }
+}
+
+impl b::Common for ListFeatures {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1139,6 +1058,7 @@ const GROUP_LIST_FEATURES: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `notifications.list_features`.
 pub(super) fn by_name_list_features(
@@ -1181,6 +1101,7 @@ pub(super) fn by_name_list_features(
 /// `GET /_plugins/_notifications/feature/test/{config_id}`, `POST /_plugins/_notifications/feature/test/{config_id}`.
 ///
 /// Added in OpenSearch 2.0. Documentation: <https://docs.opensearch.org/latest/observing-your-data/notifications/api/#send-test-notification>.
+#[inline]
 pub fn send_test(config_id: impl Into<String>) -> SendTest {
     let mut parts = b::Parts::default();
     parts.path("config_id", b::List::from(config_id.into()));
@@ -1195,47 +1116,26 @@ pub struct SendTest {
 }
 
 impl SendTest {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SEND_TEST)
+    }
+}
+
+impl b::Common for SendTest {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1258,6 +1158,7 @@ const GROUP_SEND_TEST: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `notifications.send_test`.
 pub(super) fn by_name_send_test(
@@ -1309,6 +1210,7 @@ pub(super) fn by_name_send_test(
 /// `PUT /_plugins/_notifications/configs/{config_id}`.
 ///
 /// Added in OpenSearch 2.0. Documentation: <https://docs.opensearch.org/latest/observing-your-data/notifications/api/#update-channel-configuration>.
+#[inline]
 pub fn update_config(config_id: impl Into<String>) -> UpdateConfig {
     let mut parts = b::Parts::default();
     parts.path("config_id", b::List::from(config_id.into()));
@@ -1323,50 +1225,30 @@ pub struct UpdateConfig {
 }
 
 impl UpdateConfig {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_UPDATE_CONFIG)
+    }
+}
+
+impl b::Common for UpdateConfig {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1381,6 +1263,7 @@ const GROUP_UPDATE_CONFIG: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `notifications.update_config`.
 pub(super) fn by_name_update_config(

@@ -10,13 +10,24 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &[
+    "ppl.explain",
+    "ppl.get_stats",
+    "ppl.post_stats",
+    "ppl.query",
+];
 
 /// `ppl.explain`: Returns the execution plan for a PPL query.
 ///
 /// `POST /_plugins/_ppl/_explain`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/search-plugins/sql/sql-ppl-api/>.
+#[inline]
 pub fn explain() -> Explain {
     Explain {
         parts: b::Parts::default(),
@@ -32,59 +43,41 @@ pub struct Explain {
 
 impl Explain {
     /// `format`: Specifies the response format (JSON, YAML).
+    #[inline]
     pub fn format(mut self, value: types::PplCommonResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `sanitize`: Whether to escape special characters in the results.
+    #[inline]
     pub fn sanitize(mut self, value: bool) -> Self {
         self.parts.query("sanitize", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required): Contains the PPL query to explain.
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_EXPLAIN)
+    }
+}
+
+impl b::Common for Explain {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -99,6 +92,7 @@ const GROUP_EXPLAIN: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ppl.explain`.
 pub(super) fn by_name_explain(
@@ -157,6 +151,7 @@ pub(super) fn by_name_explain(
 /// `GET /_plugins/_ppl/stats`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/search-plugins/sql/monitoring/>.
+#[inline]
 pub fn get_stats() -> GetStats {
     GetStats {
         parts: b::Parts::default(),
@@ -172,49 +167,29 @@ pub struct GetStats {
 
 impl GetStats {
     /// `format`: Specifies the response format (JSON, YAML).
+    #[inline]
     pub fn format(mut self, value: types::PplCommonResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `sanitize`: Whether to escape special characters in the results.
+    #[inline]
     pub fn sanitize(mut self, value: bool) -> Self {
         self.parts.query("sanitize", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_STATS)
+    }
+}
+
+impl b::Common for GetStats {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -229,6 +204,7 @@ const GROUP_GET_STATS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ppl.get_stats`.
 pub(super) fn by_name_get_stats(
@@ -287,6 +263,7 @@ pub(super) fn by_name_get_stats(
 /// `POST /_plugins/_ppl/stats`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/search-plugins/sql/monitoring/>.
+#[inline]
 pub fn post_stats() -> PostStats {
     PostStats {
         parts: b::Parts::default(),
@@ -302,59 +279,41 @@ pub struct PostStats {
 
 impl PostStats {
     /// `format`: Specifies the response format (JSON, YAML).
+    #[inline]
     pub fn format(mut self, value: types::PplCommonResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `sanitize`: Whether to escape special characters in the results.
+    #[inline]
     pub fn sanitize(mut self, value: bool) -> Self {
         self.parts.query("sanitize", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required): Defines the statistics collection parameters.
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_POST_STATS)
+    }
+}
+
+impl b::Common for PostStats {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -369,6 +328,7 @@ const GROUP_POST_STATS: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ppl.post_stats`.
 pub(super) fn by_name_post_stats(
@@ -427,6 +387,7 @@ pub(super) fn by_name_post_stats(
 /// `POST /_plugins/_ppl`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/search-plugins/sql/sql-ppl-api/>.
+#[inline]
 pub fn query() -> Query {
     Query {
         parts: b::Parts::default(),
@@ -442,59 +403,41 @@ pub struct Query {
 
 impl Query {
     /// `format`: Specifies the response format (JSON OR YAML).
+    #[inline]
     pub fn format(mut self, value: types::PplCommonResponseFormat) -> Self {
         self.parts.query("format", value.as_str().to_string());
         self
     }
     /// `sanitize`: Whether to sanitize special characters in the results.
+    #[inline]
     pub fn sanitize(mut self, value: bool) -> Self {
         self.parts.query("sanitize", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required): Contains the PPL query to execute.
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_QUERY)
+    }
+}
+
+impl b::Common for Query {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -509,6 +452,7 @@ const GROUP_QUERY: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `ppl.query`.
 pub(super) fn by_name_query(

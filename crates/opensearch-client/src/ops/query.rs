@@ -10,13 +10,25 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &[
+    "query.datasource_delete",
+    "query.datasource_retrieve",
+    "query.datasources_create",
+    "query.datasources_list",
+    "query.datasources_update",
+];
 
 /// `query.datasource_delete`: Deletes a specific data source by name.
 ///
 /// `DELETE /_plugins/_query/_datasources/{datasource_name}`.
 ///
 /// Added in OpenSearch 2.7.
+#[inline]
 pub fn datasource_delete(datasource_name: impl Into<String>) -> DatasourceDelete {
     let mut parts = b::Parts::default();
     parts.path("datasource_name", b::List::from(datasource_name.into()));
@@ -31,40 +43,18 @@ pub struct DatasourceDelete {
 }
 
 impl DatasourceDelete {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DATASOURCE_DELETE)
+    }
+}
+
+impl b::Common for DatasourceDelete {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -79,6 +69,7 @@ const GROUP_DATASOURCE_DELETE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `query.datasource_delete`.
 pub(super) fn by_name_datasource_delete(
@@ -130,6 +121,7 @@ pub(super) fn by_name_datasource_delete(
 /// `GET /_plugins/_query/_datasources/{datasource_name}`.
 ///
 /// Added in OpenSearch 2.7.
+#[inline]
 pub fn datasource_retrieve(datasource_name: impl Into<String>) -> DatasourceRetrieve {
     let mut parts = b::Parts::default();
     parts.path("datasource_name", b::List::from(datasource_name.into()));
@@ -144,40 +136,18 @@ pub struct DatasourceRetrieve {
 }
 
 impl DatasourceRetrieve {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DATASOURCE_RETRIEVE)
+    }
+}
+
+impl b::Common for DatasourceRetrieve {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -192,6 +162,7 @@ const GROUP_DATASOURCE_RETRIEVE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `query.datasource_retrieve`.
 pub(super) fn by_name_datasource_retrieve(
@@ -243,6 +214,7 @@ pub(super) fn by_name_datasource_retrieve(
 /// `POST /_plugins/_query/_datasources`.
 ///
 /// Added in OpenSearch 2.7.
+#[inline]
 pub fn datasources_create() -> DatasourcesCreate {
     DatasourcesCreate {
         parts: b::Parts::default(),
@@ -257,50 +229,30 @@ pub struct DatasourcesCreate {
 }
 
 impl DatasourcesCreate {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional): The data source configuration to create.
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DATASOURCES_CREATE)
+    }
+}
+
+impl b::Common for DatasourcesCreate {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -315,6 +267,7 @@ const GROUP_DATASOURCES_CREATE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `query.datasources_create`.
 pub(super) fn by_name_datasources_create(
@@ -357,6 +310,7 @@ pub(super) fn by_name_datasources_create(
 /// `GET /_plugins/_query/_datasources`.
 ///
 /// Added in OpenSearch 2.7.
+#[inline]
 pub fn datasources_list() -> DatasourcesList {
     DatasourcesList {
         parts: b::Parts::default(),
@@ -371,40 +325,18 @@ pub struct DatasourcesList {
 }
 
 impl DatasourcesList {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DATASOURCES_LIST)
+    }
+}
+
+impl b::Common for DatasourcesList {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -419,6 +351,7 @@ const GROUP_DATASOURCES_LIST: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `query.datasources_list`.
 pub(super) fn by_name_datasources_list(
@@ -461,6 +394,7 @@ pub(super) fn by_name_datasources_list(
 /// `PUT /_plugins/_query/_datasources`.
 ///
 /// Added in OpenSearch 2.7.
+#[inline]
 pub fn datasources_update() -> DatasourcesUpdate {
     DatasourcesUpdate {
         parts: b::Parts::default(),
@@ -475,50 +409,30 @@ pub struct DatasourcesUpdate {
 }
 
 impl DatasourcesUpdate {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional): The updated data source configuration.
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DATASOURCES_UPDATE)
+    }
+}
+
+impl b::Common for DatasourcesUpdate {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -533,6 +447,7 @@ const GROUP_DATASOURCES_UPDATE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `query.datasources_update`.
 pub(super) fn by_name_datasources_update(

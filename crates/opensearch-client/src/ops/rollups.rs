@@ -10,13 +10,26 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &[
+    "rollups.delete",
+    "rollups.explain",
+    "rollups.get",
+    "rollups.put",
+    "rollups.start",
+    "rollups.stop",
+];
 
 /// `rollups.delete`: Deletes an index rollup job configuration.
 ///
 /// `DELETE /_plugins/_rollup/jobs/{id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/index-rollups/rollup-api/#delete-an-index-rollup-job>.
+#[inline]
 pub fn delete(id: impl Into<String>) -> Delete {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -31,40 +44,18 @@ pub struct Delete {
 }
 
 impl Delete {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE)
+    }
+}
+
+impl b::Common for Delete {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -79,6 +70,7 @@ const GROUP_DELETE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `rollups.delete`.
 pub(super) fn by_name_delete(
@@ -130,6 +122,7 @@ pub(super) fn by_name_delete(
 /// `GET /_plugins/_rollup/jobs/{id}/_explain`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/index-rollups/rollup-api/#explain-an-index-rollup-job>.
+#[inline]
 pub fn explain(id: impl Into<String>) -> Explain {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -144,40 +137,18 @@ pub struct Explain {
 }
 
 impl Explain {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_EXPLAIN)
+    }
+}
+
+impl b::Common for Explain {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -192,6 +163,7 @@ const GROUP_EXPLAIN: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `rollups.explain`.
 pub(super) fn by_name_explain(
@@ -243,6 +215,7 @@ pub(super) fn by_name_explain(
 /// `GET /_plugins/_rollup/jobs/{id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/index-rollups/rollup-api/#get-an-index-rollup-job>.
+#[inline]
 pub fn get(id: impl Into<String>) -> Get {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -257,40 +230,18 @@ pub struct Get {
 }
 
 impl Get {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET)
+    }
+}
+
+impl b::Common for Get {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -305,6 +256,7 @@ const GROUP_GET: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `rollups.get`.
 pub(super) fn by_name_get(
@@ -356,6 +308,7 @@ pub(super) fn by_name_get(
 /// `PUT /_plugins/_rollup/jobs/{id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/index-rollups/rollup-api/#create-or-update-an-index-rollup-job>.
+#[inline]
 pub fn put(id: impl Into<String>) -> Put {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -371,59 +324,41 @@ pub struct Put {
 
 impl Put {
     /// `if_primary_term`: Only performs the operation if the document has the specified primary term.
+    #[inline]
     pub fn if_primary_term(mut self, value: f64) -> Self {
         self.parts.query("if_primary_term", value.to_string());
         self
     }
     /// `if_seq_no`: Only performs the operation if the document has the specified sequence number.
+    #[inline]
     pub fn if_seq_no(mut self, value: i64) -> Self {
         self.parts.query("if_seq_no", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional): Updates the rollup job configuration.
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PUT)
+    }
+}
+
+impl b::Common for Put {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -438,6 +373,7 @@ const GROUP_PUT: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `rollups.put`.
 pub(super) fn by_name_put(
@@ -497,6 +433,7 @@ pub(super) fn by_name_put(
 /// `POST /_plugins/_rollup/jobs/{id}/_start`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/index-rollups/rollup-api/#start-or-stop-an-index-rollup-job>.
+#[inline]
 pub fn start(id: impl Into<String>) -> Start {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -511,40 +448,18 @@ pub struct Start {
 }
 
 impl Start {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_START)
+    }
+}
+
+impl b::Common for Start {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -559,6 +474,7 @@ const GROUP_START: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `rollups.start`.
 pub(super) fn by_name_start(
@@ -610,6 +526,7 @@ pub(super) fn by_name_start(
 /// `POST /_plugins/_rollup/jobs/{id}/_stop`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/index-rollups/rollup-api/#start-or-stop-an-index-rollup-job>.
+#[inline]
 pub fn stop(id: impl Into<String>) -> Stop {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -624,40 +541,18 @@ pub struct Stop {
 }
 
 impl Stop {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_STOP)
+    }
+}
+
+impl b::Common for Stop {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -672,6 +567,7 @@ const GROUP_STOP: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `rollups.stop`.
 pub(super) fn by_name_stop(

@@ -10,13 +10,23 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &[
+    "search_pipeline.delete",
+    "search_pipeline.get",
+    "search_pipeline.put",
+];
 
 /// `search_pipeline.delete`: Deletes the specified search pipeline.
 ///
 /// `DELETE /_search/pipeline/{id}`.
 ///
 /// Added in OpenSearch 2.9.
+#[inline]
 pub fn delete(id: impl Into<String>) -> Delete {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -32,49 +42,29 @@ pub struct Delete {
 
 impl Delete {
     /// `cluster_manager_timeout`: Operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `timeout`: Operation timeout.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE)
+    }
+}
+
+impl b::Common for Delete {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -89,6 +79,7 @@ const GROUP_DELETE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_pipeline.delete`.
 pub(super) fn by_name_delete(
@@ -148,6 +139,7 @@ pub(super) fn by_name_delete(
 /// `GET /_search/pipeline`, `GET /_search/pipeline/{id}`.
 ///
 /// Added in OpenSearch 2.9.
+#[inline]
 pub fn get() -> Get {
     Get {
         parts: b::Parts::default(),
@@ -163,49 +155,29 @@ pub struct Get {
 
 impl Get {
     /// Path parameter `id`: Comma-separated list of search pipeline ids. Wildcards supported.
+    #[inline]
     pub fn id(mut self, value: impl Into<String>) -> Self {
         self.parts.path("id", b::List::from(value.into()));
         self
     }
     /// `cluster_manager_timeout`: operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET)
+    }
+}
+
+impl b::Common for Get {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -228,6 +200,7 @@ const GROUP_GET: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_pipeline.get`.
 pub(super) fn by_name_get(
@@ -286,6 +259,7 @@ pub(super) fn by_name_get(
 /// `PUT /_search/pipeline/{id}`.
 ///
 /// Added in OpenSearch 2.9. Documentation: <https://docs.opensearch.org/latest/search-plugins/search-pipelines/creating-search-pipeline/>.
+#[inline]
 pub fn put(id: impl Into<String>) -> Put {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -301,59 +275,41 @@ pub struct Put {
 
 impl Put {
     /// `cluster_manager_timeout`: operation timeout for connection to cluster-manager node.
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `timeout`: Operation timeout.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PUT)
+    }
+}
+
+impl b::Common for Put {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -368,6 +324,7 @@ const GROUP_PUT: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_pipeline.put`.
 pub(super) fn by_name_put(

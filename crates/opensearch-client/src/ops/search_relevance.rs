@@ -10,13 +10,42 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &[
+    "search_relevance.delete_experiments",
+    "search_relevance.delete_judgments",
+    "search_relevance.delete_query_sets",
+    "search_relevance.delete_scheduled_experiments",
+    "search_relevance.delete_search_configurations",
+    "search_relevance.experiments_search",
+    "search_relevance.get_experiments",
+    "search_relevance.get_judgments",
+    "search_relevance.get_node_stats",
+    "search_relevance.get_query_sets",
+    "search_relevance.get_scheduled_experiments",
+    "search_relevance.get_search_configurations",
+    "search_relevance.get_stats",
+    "search_relevance.judgments_search",
+    "search_relevance.post_query_sets",
+    "search_relevance.post_scheduled_experiments",
+    "search_relevance.put_experiments",
+    "search_relevance.put_judgments",
+    "search_relevance.put_query_sets",
+    "search_relevance.put_search_configurations",
+    "search_relevance.query_sets_search",
+    "search_relevance.search_configurations_search",
+];
 
 /// `search_relevance.delete_experiments`: Deletes a specified experiment.
 ///
 /// `DELETE /_plugins/_search_relevance/experiments/{experiment_id}`.
 ///
 /// Added in OpenSearch 3.1.
+#[inline]
 pub fn delete_experiments(experiment_id: impl Into<String>) -> DeleteExperiments {
     let mut parts = b::Parts::default();
     parts.path("experiment_id", b::List::from(experiment_id.into()));
@@ -31,40 +60,18 @@ pub struct DeleteExperiments {
 }
 
 impl DeleteExperiments {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_EXPERIMENTS)
+    }
+}
+
+impl b::Common for DeleteExperiments {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -79,6 +86,7 @@ const GROUP_DELETE_EXPERIMENTS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_relevance.delete_experiments`.
 pub(super) fn by_name_delete_experiments(
@@ -130,6 +138,7 @@ pub(super) fn by_name_delete_experiments(
 /// `DELETE /_plugins/_search_relevance/judgments/{judgment_id}`.
 ///
 /// Added in OpenSearch 3.1.
+#[inline]
 pub fn delete_judgments(judgment_id: impl Into<String>) -> DeleteJudgments {
     let mut parts = b::Parts::default();
     parts.path("judgment_id", b::List::from(judgment_id.into()));
@@ -144,40 +153,18 @@ pub struct DeleteJudgments {
 }
 
 impl DeleteJudgments {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_JUDGMENTS)
+    }
+}
+
+impl b::Common for DeleteJudgments {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -192,6 +179,7 @@ const GROUP_DELETE_JUDGMENTS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_relevance.delete_judgments`.
 pub(super) fn by_name_delete_judgments(
@@ -243,6 +231,7 @@ pub(super) fn by_name_delete_judgments(
 /// `DELETE /_plugins/_search_relevance/query_sets/{query_set_id}`.
 ///
 /// Added in OpenSearch 3.1.
+#[inline]
 pub fn delete_query_sets(query_set_id: impl Into<String>) -> DeleteQuerySets {
     let mut parts = b::Parts::default();
     parts.path("query_set_id", b::List::from(query_set_id.into()));
@@ -257,40 +246,18 @@ pub struct DeleteQuerySets {
 }
 
 impl DeleteQuerySets {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_QUERY_SETS)
+    }
+}
+
+impl b::Common for DeleteQuerySets {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -305,6 +272,7 @@ const GROUP_DELETE_QUERY_SETS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_relevance.delete_query_sets`.
 pub(super) fn by_name_delete_query_sets(
@@ -356,6 +324,7 @@ pub(super) fn by_name_delete_query_sets(
 /// `DELETE /_plugins/_search_relevance/experiments/schedule/{experiment_id}`.
 ///
 /// Added in OpenSearch 3.4.
+#[inline]
 pub fn delete_scheduled_experiments(
     experiment_id: impl Into<String>,
 ) -> DeleteScheduledExperiments {
@@ -372,40 +341,18 @@ pub struct DeleteScheduledExperiments {
 }
 
 impl DeleteScheduledExperiments {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_SCHEDULED_EXPERIMENTS)
+    }
+}
+
+impl b::Common for DeleteScheduledExperiments {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -420,6 +367,7 @@ const GROUP_DELETE_SCHEDULED_EXPERIMENTS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_relevance.delete_scheduled_experiments`.
 pub(super) fn by_name_delete_scheduled_experiments(
@@ -474,6 +422,7 @@ pub(super) fn by_name_delete_scheduled_experiments(
 /// `DELETE /_plugins/_search_relevance/search_configurations/{search_configuration_id}`.
 ///
 /// Added in OpenSearch 3.1.
+#[inline]
 pub fn delete_search_configurations(
     search_configuration_id: impl Into<String>,
 ) -> DeleteSearchConfigurations {
@@ -493,40 +442,18 @@ pub struct DeleteSearchConfigurations {
 }
 
 impl DeleteSearchConfigurations {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_SEARCH_CONFIGURATIONS)
+    }
+}
+
+impl b::Common for DeleteSearchConfigurations {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -541,6 +468,7 @@ const GROUP_DELETE_SEARCH_CONFIGURATIONS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_relevance.delete_search_configurations`.
 pub(super) fn by_name_delete_search_configurations(
@@ -596,6 +524,7 @@ pub(super) fn by_name_delete_search_configurations(
 /// `GET /_plugins/_search_relevance/experiments/_search`, `POST /_plugins/_search_relevance/experiments/_search`.
 ///
 /// Added in OpenSearch 3.5.
+#[inline]
 pub fn experiments_search() -> ExperimentsSearch {
     ExperimentsSearch {
         parts: b::Parts::default(),
@@ -610,57 +539,38 @@ pub struct ExperimentsSearch {
 }
 
 impl ExperimentsSearch {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_EXPERIMENTS_SEARCH)
+    }
+}
+
+impl b::Common for ExperimentsSearch {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -683,6 +593,7 @@ const GROUP_EXPERIMENTS_SEARCH: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_relevance.experiments_search`.
 pub(super) fn by_name_experiments_search(
@@ -725,6 +636,7 @@ pub(super) fn by_name_experiments_search(
 /// `GET /_plugins/_search_relevance/experiments`, `GET /_plugins/_search_relevance/experiments/{experiment_id}`.
 ///
 /// Added in OpenSearch 3.1.
+#[inline]
 pub fn get_experiments() -> GetExperiments {
     GetExperiments {
         parts: b::Parts::default(),
@@ -740,45 +652,24 @@ pub struct GetExperiments {
 
 impl GetExperiments {
     /// Path parameter `experiment_id`: The experiment id
+    #[inline]
     pub fn experiment_id(mut self, value: impl Into<String>) -> Self {
         self.parts
             .path("experiment_id", b::List::from(value.into()));
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_EXPERIMENTS)
+    }
+}
+
+impl b::Common for GetExperiments {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -801,6 +692,7 @@ const GROUP_GET_EXPERIMENTS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_relevance.get_experiments`.
 pub(super) fn by_name_get_experiments(
@@ -855,6 +747,7 @@ pub(super) fn by_name_get_experiments(
 /// `GET /_plugins/_search_relevance/judgments`, `GET /_plugins/_search_relevance/judgments/{judgment_id}`.
 ///
 /// Added in OpenSearch 3.1.
+#[inline]
 pub fn get_judgments() -> GetJudgments {
     GetJudgments {
         parts: b::Parts::default(),
@@ -870,44 +763,23 @@ pub struct GetJudgments {
 
 impl GetJudgments {
     /// Path parameter `judgment_id`: The judgment id
+    #[inline]
     pub fn judgment_id(mut self, value: impl Into<String>) -> Self {
         self.parts.path("judgment_id", b::List::from(value.into()));
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_JUDGMENTS)
+    }
+}
+
+impl b::Common for GetJudgments {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -930,6 +802,7 @@ const GROUP_GET_JUDGMENTS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_relevance.get_judgments`.
 pub(super) fn by_name_get_judgments(
@@ -984,6 +857,7 @@ pub(super) fn by_name_get_judgments(
 /// `GET /_plugins/_search_relevance/{node_id}/stats`, `GET /_plugins/_search_relevance/{node_id}/stats/{stat}`.
 ///
 /// Added in OpenSearch 3.1.
+#[inline]
 pub fn get_node_stats(node_id: impl Into<String>) -> GetNodeStats {
     let mut parts = b::Parts::default();
     parts.path("node_id", b::List::from(node_id.into()));
@@ -999,69 +873,53 @@ pub struct GetNodeStats {
 
 impl GetNodeStats {
     /// Path parameter `stat`: The statistic to return
+    #[inline]
     pub fn stat(mut self, value: impl Into<String>) -> Self {
         self.parts.path("stat", b::List::from(value.into()));
         self
     }
     /// `flat_stat_paths`: Requests flattened stat paths as keys
+    #[inline]
     pub fn flat_stat_paths(mut self, value: impl Into<String>) -> Self {
         self.parts.query("flat_stat_paths", value.into());
         self
     }
     /// `include_all_nodes`: Whether to include all nodes
+    #[inline]
     pub fn include_all_nodes(mut self, value: impl Into<String>) -> Self {
         self.parts.query("include_all_nodes", value.into());
         self
     }
     /// `include_individual_nodes`: Whether to include individual nodes
+    #[inline]
     pub fn include_individual_nodes(mut self, value: impl Into<String>) -> Self {
         self.parts.query("include_individual_nodes", value.into());
         self
     }
     /// `include_info`: Whether to include info
+    #[inline]
     pub fn include_info(mut self, value: impl Into<String>) -> Self {
         self.parts.query("include_info", value.into());
         self
     }
     /// `include_metadata`: Whether to include metadata
+    #[inline]
     pub fn include_metadata(mut self, value: impl Into<String>) -> Self {
         self.parts.query("include_metadata", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_NODE_STATS)
+    }
+}
+
+impl b::Common for GetNodeStats {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1084,6 +942,7 @@ const GROUP_GET_NODE_STATS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_relevance.get_node_stats`.
 pub(super) fn by_name_get_node_stats(
@@ -1159,6 +1018,7 @@ pub(super) fn by_name_get_node_stats(
 /// `GET /_plugins/_search_relevance/query_sets`, `GET /_plugins/_search_relevance/query_sets/{query_set_id}`.
 ///
 /// Added in OpenSearch 3.1.
+#[inline]
 pub fn get_query_sets() -> GetQuerySets {
     GetQuerySets {
         parts: b::Parts::default(),
@@ -1174,44 +1034,23 @@ pub struct GetQuerySets {
 
 impl GetQuerySets {
     /// Path parameter `query_set_id`: The query set id
+    #[inline]
     pub fn query_set_id(mut self, value: impl Into<String>) -> Self {
         self.parts.path("query_set_id", b::List::from(value.into()));
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_QUERY_SETS)
+    }
+}
+
+impl b::Common for GetQuerySets {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1234,6 +1073,7 @@ const GROUP_GET_QUERY_SETS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_relevance.get_query_sets`.
 pub(super) fn by_name_get_query_sets(
@@ -1288,6 +1128,7 @@ pub(super) fn by_name_get_query_sets(
 /// `GET /_plugins/_search_relevance/experiments/schedule`, `GET /_plugins/_search_relevance/experiments/schedule/{experiment_id}`.
 ///
 /// Added in OpenSearch 3.4.
+#[inline]
 pub fn get_scheduled_experiments() -> GetScheduledExperiments {
     GetScheduledExperiments {
         parts: b::Parts::default(),
@@ -1303,45 +1144,24 @@ pub struct GetScheduledExperiments {
 
 impl GetScheduledExperiments {
     /// Path parameter `experiment_id`: The experiment id
+    #[inline]
     pub fn experiment_id(mut self, value: impl Into<String>) -> Self {
         self.parts
             .path("experiment_id", b::List::from(value.into()));
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_SCHEDULED_EXPERIMENTS)
+    }
+}
+
+impl b::Common for GetScheduledExperiments {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1364,6 +1184,7 @@ const GROUP_GET_SCHEDULED_EXPERIMENTS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_relevance.get_scheduled_experiments`.
 pub(super) fn by_name_get_scheduled_experiments(
@@ -1421,6 +1242,7 @@ pub(super) fn by_name_get_scheduled_experiments(
 /// `GET /_plugins/_search_relevance/search_configurations`, `GET /_plugins/_search_relevance/search_configurations/{search_configuration_id}`.
 ///
 /// Added in OpenSearch 3.1.
+#[inline]
 pub fn get_search_configurations() -> GetSearchConfigurations {
     GetSearchConfigurations {
         parts: b::Parts::default(),
@@ -1436,45 +1258,24 @@ pub struct GetSearchConfigurations {
 
 impl GetSearchConfigurations {
     /// Path parameter `search_configuration_id`: The search configuration id
+    #[inline]
     pub fn search_configuration_id(mut self, value: impl Into<String>) -> Self {
         self.parts
             .path("search_configuration_id", b::List::from(value.into()));
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_SEARCH_CONFIGURATIONS)
+    }
+}
+
+impl b::Common for GetSearchConfigurations {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1497,6 +1298,7 @@ const GROUP_GET_SEARCH_CONFIGURATIONS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_relevance.get_search_configurations`.
 pub(super) fn by_name_get_search_configurations(
@@ -1554,6 +1356,7 @@ pub(super) fn by_name_get_search_configurations(
 /// `GET /_plugins/_search_relevance/stats`, `GET /_plugins/_search_relevance/stats/{stat}`.
 ///
 /// Added in OpenSearch 3.1.
+#[inline]
 pub fn get_stats() -> GetStats {
     GetStats {
         parts: b::Parts::default(),
@@ -1569,69 +1372,53 @@ pub struct GetStats {
 
 impl GetStats {
     /// Path parameter `stat`: The statistic to return
+    #[inline]
     pub fn stat(mut self, value: impl Into<String>) -> Self {
         self.parts.path("stat", b::List::from(value.into()));
         self
     }
     /// `flat_stat_paths`: Requests flattened stat paths as keys
+    #[inline]
     pub fn flat_stat_paths(mut self, value: impl Into<String>) -> Self {
         self.parts.query("flat_stat_paths", value.into());
         self
     }
     /// `include_all_nodes`: Whether to include all nodes
+    #[inline]
     pub fn include_all_nodes(mut self, value: impl Into<String>) -> Self {
         self.parts.query("include_all_nodes", value.into());
         self
     }
     /// `include_individual_nodes`: Whether to include individual nodes
+    #[inline]
     pub fn include_individual_nodes(mut self, value: impl Into<String>) -> Self {
         self.parts.query("include_individual_nodes", value.into());
         self
     }
     /// `include_info`: Whether to include info
+    #[inline]
     pub fn include_info(mut self, value: impl Into<String>) -> Self {
         self.parts.query("include_info", value.into());
         self
     }
     /// `include_metadata`: Whether to include metadata
+    #[inline]
     pub fn include_metadata(mut self, value: impl Into<String>) -> Self {
         self.parts.query("include_metadata", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_STATS)
+    }
+}
+
+impl b::Common for GetStats {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1654,6 +1441,7 @@ const GROUP_GET_STATS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_relevance.get_stats`.
 pub(super) fn by_name_get_stats(
@@ -1728,6 +1516,7 @@ pub(super) fn by_name_get_stats(
 /// `GET /_plugins/_search_relevance/judgments/_search`, `POST /_plugins/_search_relevance/judgments/_search`.
 ///
 /// Added in OpenSearch 3.5.
+#[inline]
 pub fn judgments_search() -> JudgmentsSearch {
     JudgmentsSearch {
         parts: b::Parts::default(),
@@ -1742,57 +1531,38 @@ pub struct JudgmentsSearch {
 }
 
 impl JudgmentsSearch {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_JUDGMENTS_SEARCH)
+    }
+}
+
+impl b::Common for JudgmentsSearch {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1815,6 +1585,7 @@ const GROUP_JUDGMENTS_SEARCH: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_relevance.judgments_search`.
 pub(super) fn by_name_judgments_search(
@@ -1857,6 +1628,7 @@ pub(super) fn by_name_judgments_search(
 /// `POST /_plugins/_search_relevance/query_sets`.
 ///
 /// Added in OpenSearch 3.1.
+#[inline]
 pub fn post_query_sets() -> PostQuerySets {
     PostQuerySets {
         parts: b::Parts::default(),
@@ -1871,50 +1643,30 @@ pub struct PostQuerySets {
 }
 
 impl PostQuerySets {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_POST_QUERY_SETS)
+    }
+}
+
+impl b::Common for PostQuerySets {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1929,6 +1681,7 @@ const GROUP_POST_QUERY_SETS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_relevance.post_query_sets`.
 pub(super) fn by_name_post_query_sets(
@@ -1971,6 +1724,7 @@ pub(super) fn by_name_post_query_sets(
 /// `POST /_plugins/_search_relevance/experiments/schedule`.
 ///
 /// Added in OpenSearch 3.4.
+#[inline]
 pub fn post_scheduled_experiments() -> PostScheduledExperiments {
     PostScheduledExperiments {
         parts: b::Parts::default(),
@@ -1985,50 +1739,30 @@ pub struct PostScheduledExperiments {
 }
 
 impl PostScheduledExperiments {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_POST_SCHEDULED_EXPERIMENTS)
+    }
+}
+
+impl b::Common for PostScheduledExperiments {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2043,6 +1777,7 @@ const GROUP_POST_SCHEDULED_EXPERIMENTS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_relevance.post_scheduled_experiments`.
 pub(super) fn by_name_post_scheduled_experiments(
@@ -2088,6 +1823,7 @@ pub(super) fn by_name_post_scheduled_experiments(
 /// `PUT /_plugins/_search_relevance/experiments`.
 ///
 /// Added in OpenSearch 3.1.
+#[inline]
 pub fn put_experiments() -> PutExperiments {
     PutExperiments {
         parts: b::Parts::default(),
@@ -2102,50 +1838,30 @@ pub struct PutExperiments {
 }
 
 impl PutExperiments {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PUT_EXPERIMENTS)
+    }
+}
+
+impl b::Common for PutExperiments {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2160,6 +1876,7 @@ const GROUP_PUT_EXPERIMENTS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_relevance.put_experiments`.
 pub(super) fn by_name_put_experiments(
@@ -2202,6 +1919,7 @@ pub(super) fn by_name_put_experiments(
 /// `PUT /_plugins/_search_relevance/judgments`.
 ///
 /// Added in OpenSearch 3.1.
+#[inline]
 pub fn put_judgments() -> PutJudgments {
     PutJudgments {
         parts: b::Parts::default(),
@@ -2216,50 +1934,30 @@ pub struct PutJudgments {
 }
 
 impl PutJudgments {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PUT_JUDGMENTS)
+    }
+}
+
+impl b::Common for PutJudgments {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2274,6 +1972,7 @@ const GROUP_PUT_JUDGMENTS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_relevance.put_judgments`.
 pub(super) fn by_name_put_judgments(
@@ -2316,6 +2015,7 @@ pub(super) fn by_name_put_judgments(
 /// `PUT /_plugins/_search_relevance/query_sets`.
 ///
 /// Added in OpenSearch 3.1.
+#[inline]
 pub fn put_query_sets() -> PutQuerySets {
     PutQuerySets {
         parts: b::Parts::default(),
@@ -2330,50 +2030,30 @@ pub struct PutQuerySets {
 }
 
 impl PutQuerySets {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PUT_QUERY_SETS)
+    }
+}
+
+impl b::Common for PutQuerySets {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2388,6 +2068,7 @@ const GROUP_PUT_QUERY_SETS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_relevance.put_query_sets`.
 pub(super) fn by_name_put_query_sets(
@@ -2430,6 +2111,7 @@ pub(super) fn by_name_put_query_sets(
 /// `PUT /_plugins/_search_relevance/search_configurations`.
 ///
 /// Added in OpenSearch 3.1.
+#[inline]
 pub fn put_search_configurations() -> PutSearchConfigurations {
     PutSearchConfigurations {
         parts: b::Parts::default(),
@@ -2444,50 +2126,30 @@ pub struct PutSearchConfigurations {
 }
 
 impl PutSearchConfigurations {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PUT_SEARCH_CONFIGURATIONS)
+    }
+}
+
+impl b::Common for PutSearchConfigurations {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2502,6 +2164,7 @@ const GROUP_PUT_SEARCH_CONFIGURATIONS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_relevance.put_search_configurations`.
 pub(super) fn by_name_put_search_configurations(
@@ -2547,6 +2210,7 @@ pub(super) fn by_name_put_search_configurations(
 /// `GET /_plugins/_search_relevance/query_sets/_search`, `POST /_plugins/_search_relevance/query_sets/_search`.
 ///
 /// Added in OpenSearch 3.5.
+#[inline]
 pub fn query_sets_search() -> QuerySetsSearch {
     QuerySetsSearch {
         parts: b::Parts::default(),
@@ -2561,57 +2225,38 @@ pub struct QuerySetsSearch {
 }
 
 impl QuerySetsSearch {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_QUERY_SETS_SEARCH)
+    }
+}
+
+impl b::Common for QuerySetsSearch {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2634,6 +2279,7 @@ const GROUP_QUERY_SETS_SEARCH: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_relevance.query_sets_search`.
 pub(super) fn by_name_query_sets_search(
@@ -2676,6 +2322,7 @@ pub(super) fn by_name_query_sets_search(
 /// `GET /_plugins/_search_relevance/search_configurations/_search`, `POST /_plugins/_search_relevance/search_configurations/_search`.
 ///
 /// Added in OpenSearch 3.5.
+#[inline]
 pub fn search_configurations_search() -> SearchConfigurationsSearch {
     SearchConfigurationsSearch {
         parts: b::Parts::default(),
@@ -2690,57 +2337,38 @@ pub struct SearchConfigurationsSearch {
 }
 
 impl SearchConfigurationsSearch {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SEARCH_CONFIGURATIONS_SEARCH)
+    }
+}
+
+impl b::Common for SearchConfigurationsSearch {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2763,6 +2391,7 @@ const GROUP_SEARCH_CONFIGURATIONS_SEARCH: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `search_relevance.search_configurations_search`.
 pub(super) fn by_name_search_configurations_search(

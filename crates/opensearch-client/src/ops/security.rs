@@ -10,13 +10,97 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &[
+    "security.authinfo",
+    "security.authtoken",
+    "security.cache",
+    "security.change_password",
+    "security.config_upgrade_check",
+    "security.config_upgrade_perform",
+    "security.create_action_group",
+    "security.create_allowlist",
+    "security.create_role",
+    "security.create_role_mapping",
+    "security.create_tenant",
+    "security.create_update_tenancy_config",
+    "security.create_user",
+    "security.create_user_legacy",
+    "security.delete_action_group",
+    "security.delete_distinguished_name",
+    "security.delete_role",
+    "security.delete_role_mapping",
+    "security.delete_tenant",
+    "security.delete_user",
+    "security.delete_user_legacy",
+    "security.flush_cache",
+    "security.generate_obo_token",
+    "security.generate_user_token",
+    "security.generate_user_token_legacy",
+    "security.get_account_details",
+    "security.get_action_group",
+    "security.get_action_groups",
+    "security.get_all_certificates",
+    "security.get_allowlist",
+    "security.get_audit_configuration",
+    "security.get_certificates",
+    "security.get_configuration",
+    "security.get_dashboards_info",
+    "security.get_distinguished_name",
+    "security.get_distinguished_names",
+    "security.get_node_certificates",
+    "security.get_permissions_info",
+    "security.get_role",
+    "security.get_role_mapping",
+    "security.get_role_mappings",
+    "security.get_roles",
+    "security.get_sslinfo",
+    "security.get_tenancy_config",
+    "security.get_tenant",
+    "security.get_tenants",
+    "security.get_user",
+    "security.get_user_legacy",
+    "security.get_users",
+    "security.get_users_legacy",
+    "security.health",
+    "security.migrate",
+    "security.patch_action_group",
+    "security.patch_action_groups",
+    "security.patch_allowlist",
+    "security.patch_audit_configuration",
+    "security.patch_configuration",
+    "security.patch_distinguished_name",
+    "security.patch_distinguished_names",
+    "security.patch_role",
+    "security.patch_role_mapping",
+    "security.patch_role_mappings",
+    "security.patch_roles",
+    "security.patch_tenant",
+    "security.patch_tenants",
+    "security.patch_user",
+    "security.patch_users",
+    "security.post_dashboards_info",
+    "security.reload_http_certificates",
+    "security.reload_transport_certificates",
+    "security.tenant_info",
+    "security.update_audit_configuration",
+    "security.update_configuration",
+    "security.update_distinguished_name",
+    "security.validate",
+    "security.who_am_i",
+    "security.who_am_i_protected",
+];
 
 /// `security.authinfo`: Returns or updates authentication information for the currently authenticated user.
 ///
 /// `GET /_plugins/_security/authinfo`, `POST /_plugins/_security/authinfo`.
 ///
 /// Added in OpenSearch 1.0.
+#[inline]
 pub fn authinfo() -> Authinfo {
     Authinfo {
         parts: b::Parts::default(),
@@ -32,56 +116,37 @@ pub struct Authinfo {
 
 impl Authinfo {
     /// `auth_type`: The type of the current authentication request.
+    #[inline]
     pub fn auth_type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("auth_type", value.into());
         self
     }
     /// `verbose`: Whether to return a verbose response.
+    #[inline]
     pub fn verbose(mut self, value: bool) -> Self {
         self.parts.query("verbose", value.to_string());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_AUTHINFO)
+    }
+}
+
+impl b::Common for Authinfo {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -104,6 +169,7 @@ const GROUP_AUTHINFO: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.authinfo`.
 pub(super) fn by_name_authinfo(
@@ -162,6 +228,7 @@ pub(super) fn by_name_authinfo(
 /// `POST /_plugins/_security/api/authtoken`.
 ///
 /// Added in OpenSearch 1.0.
+#[inline]
 pub fn authtoken() -> Authtoken {
     Authtoken {
         parts: b::Parts::default(),
@@ -176,40 +243,18 @@ pub struct Authtoken {
 }
 
 impl Authtoken {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_AUTHTOKEN)
+    }
+}
+
+impl b::Common for Authtoken {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -224,6 +269,7 @@ const GROUP_AUTHTOKEN: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.authtoken`.
 pub(super) fn by_name_authtoken(
@@ -266,6 +312,7 @@ pub(super) fn by_name_authtoken(
 /// `GET /_plugins/_security/api/cache`, `PUT /_plugins/_security/api/cache`, `POST /_plugins/_security/api/cache`.
 ///
 /// Added in OpenSearch 1.0.
+#[inline]
 pub fn cache() -> Cache {
     Cache {
         parts: b::Parts::default(),
@@ -280,47 +327,26 @@ pub struct Cache {
 }
 
 impl Cache {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST, PUT); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CACHE)
+    }
+}
+
+impl b::Common for Cache {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -349,6 +375,7 @@ const GROUP_CACHE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.cache`.
 pub(super) fn by_name_cache(
@@ -391,6 +418,7 @@ pub(super) fn by_name_cache(
 /// `PUT /_plugins/_security/api/account`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#change-password>.
+#[inline]
 pub fn change_password() -> ChangePassword {
     ChangePassword {
         parts: b::Parts::default(),
@@ -405,50 +433,30 @@ pub struct ChangePassword {
 }
 
 impl ChangePassword {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CHANGE_PASSWORD)
+    }
+}
+
+impl b::Common for ChangePassword {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -463,6 +471,7 @@ const GROUP_CHANGE_PASSWORD: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.change_password`.
 pub(super) fn by_name_change_password(
@@ -505,6 +514,7 @@ pub(super) fn by_name_change_password(
 /// `GET /_plugins/_security/api/_upgrade_check`.
 ///
 /// Added in OpenSearch 2.14. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#configuration-upgrade-check>.
+#[inline]
 pub fn config_upgrade_check() -> ConfigUpgradeCheck {
     ConfigUpgradeCheck {
         parts: b::Parts::default(),
@@ -519,40 +529,18 @@ pub struct ConfigUpgradeCheck {
 }
 
 impl ConfigUpgradeCheck {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CONFIG_UPGRADE_CHECK)
+    }
+}
+
+impl b::Common for ConfigUpgradeCheck {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -567,6 +555,7 @@ const GROUP_CONFIG_UPGRADE_CHECK: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.config_upgrade_check`.
 pub(super) fn by_name_config_upgrade_check(
@@ -609,6 +598,7 @@ pub(super) fn by_name_config_upgrade_check(
 /// `POST /_plugins/_security/api/_upgrade_perform`.
 ///
 /// Added in OpenSearch 2.14. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#configuration-upgrade>.
+#[inline]
 pub fn config_upgrade_perform() -> ConfigUpgradePerform {
     ConfigUpgradePerform {
         parts: b::Parts::default(),
@@ -623,50 +613,30 @@ pub struct ConfigUpgradePerform {
 }
 
 impl ConfigUpgradePerform {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CONFIG_UPGRADE_PERFORM)
+    }
+}
+
+impl b::Common for ConfigUpgradePerform {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -681,6 +651,7 @@ const GROUP_CONFIG_UPGRADE_PERFORM: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.config_upgrade_perform`.
 pub(super) fn by_name_config_upgrade_perform(
@@ -723,6 +694,7 @@ pub(super) fn by_name_config_upgrade_perform(
 /// `PUT /_plugins/_security/api/actiongroups/{action_group}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#create-action-group>.
+#[inline]
 pub fn create_action_group(action_group: impl Into<String>) -> CreateActionGroup {
     let mut parts = b::Parts::default();
     parts.path("action_group", b::List::from(action_group.into()));
@@ -737,50 +709,30 @@ pub struct CreateActionGroup {
 }
 
 impl CreateActionGroup {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CREATE_ACTION_GROUP)
+    }
+}
+
+impl b::Common for CreateActionGroup {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -795,6 +747,7 @@ const GROUP_CREATE_ACTION_GROUP: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.create_action_group`.
 pub(super) fn by_name_create_action_group(
@@ -846,6 +799,7 @@ pub(super) fn by_name_create_action_group(
 /// `PUT /_plugins/_security/api/allowlist`.
 ///
 /// Added in OpenSearch 2.1. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#access-control-for-the-api>.
+#[inline]
 pub fn create_allowlist() -> CreateAllowlist {
     CreateAllowlist {
         parts: b::Parts::default(),
@@ -860,50 +814,30 @@ pub struct CreateAllowlist {
 }
 
 impl CreateAllowlist {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CREATE_ALLOWLIST)
+    }
+}
+
+impl b::Common for CreateAllowlist {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -918,6 +852,7 @@ const GROUP_CREATE_ALLOWLIST: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.create_allowlist`.
 pub(super) fn by_name_create_allowlist(
@@ -960,6 +895,7 @@ pub(super) fn by_name_create_allowlist(
 /// `PUT /_plugins/_security/api/roles/{role}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#create-role>.
+#[inline]
 pub fn create_role(role: impl Into<String>) -> CreateRole {
     let mut parts = b::Parts::default();
     parts.path("role", b::List::from(role.into()));
@@ -974,50 +910,30 @@ pub struct CreateRole {
 }
 
 impl CreateRole {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CREATE_ROLE)
+    }
+}
+
+impl b::Common for CreateRole {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1032,6 +948,7 @@ const GROUP_CREATE_ROLE: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.create_role`.
 pub(super) fn by_name_create_role(
@@ -1083,6 +1000,7 @@ pub(super) fn by_name_create_role(
 /// `PUT /_plugins/_security/api/rolesmapping/{role}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#create-role-mapping>.
+#[inline]
 pub fn create_role_mapping(role: impl Into<String>) -> CreateRoleMapping {
     let mut parts = b::Parts::default();
     parts.path("role", b::List::from(role.into()));
@@ -1097,50 +1015,30 @@ pub struct CreateRoleMapping {
 }
 
 impl CreateRoleMapping {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CREATE_ROLE_MAPPING)
+    }
+}
+
+impl b::Common for CreateRoleMapping {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1155,6 +1053,7 @@ const GROUP_CREATE_ROLE_MAPPING: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.create_role_mapping`.
 pub(super) fn by_name_create_role_mapping(
@@ -1206,6 +1105,7 @@ pub(super) fn by_name_create_role_mapping(
 /// `PUT /_plugins/_security/api/tenants/{tenant}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#create-tenant>.
+#[inline]
 pub fn create_tenant(tenant: impl Into<String>) -> CreateTenant {
     let mut parts = b::Parts::default();
     parts.path("tenant", b::List::from(tenant.into()));
@@ -1220,50 +1120,30 @@ pub struct CreateTenant {
 }
 
 impl CreateTenant {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CREATE_TENANT)
+    }
+}
+
+impl b::Common for CreateTenant {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1278,6 +1158,7 @@ const GROUP_CREATE_TENANT: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.create_tenant`.
 pub(super) fn by_name_create_tenant(
@@ -1329,6 +1210,7 @@ pub(super) fn by_name_create_tenant(
 /// `PUT /_plugins/_security/api/tenancy/config`.
 ///
 /// Added in OpenSearch 2.7. Documentation: <https://docs.opensearch.org/latest/security/multi-tenancy/dynamic-config/#configuring-multi-tenancy-with-the-rest-api>.
+#[inline]
 pub fn create_update_tenancy_config() -> CreateUpdateTenancyConfig {
     CreateUpdateTenancyConfig {
         parts: b::Parts::default(),
@@ -1343,50 +1225,30 @@ pub struct CreateUpdateTenancyConfig {
 }
 
 impl CreateUpdateTenancyConfig {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CREATE_UPDATE_TENANCY_CONFIG)
+    }
+}
+
+impl b::Common for CreateUpdateTenancyConfig {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1401,6 +1263,7 @@ const GROUP_CREATE_UPDATE_TENANCY_CONFIG: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.create_update_tenancy_config`.
 pub(super) fn by_name_create_update_tenancy_config(
@@ -1443,6 +1306,7 @@ pub(super) fn by_name_create_update_tenancy_config(
 /// `PUT /_plugins/_security/api/internalusers/{username}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#create-user>.
+#[inline]
 pub fn create_user(username: impl Into<String>) -> CreateUser {
     let mut parts = b::Parts::default();
     parts.path("username", b::List::from(username.into()));
@@ -1457,50 +1321,30 @@ pub struct CreateUser {
 }
 
 impl CreateUser {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CREATE_USER)
+    }
+}
+
+impl b::Common for CreateUser {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1515,6 +1359,7 @@ const GROUP_CREATE_USER: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.create_user`.
 pub(super) fn by_name_create_user(
@@ -1566,6 +1411,7 @@ pub(super) fn by_name_create_user(
 /// `PUT /_plugins/_security/api/user/{username}`.
 ///
 /// Added in OpenSearch 1.0.
+#[inline]
 pub fn create_user_legacy(username: impl Into<String>) -> CreateUserLegacy {
     let mut parts = b::Parts::default();
     parts.path("username", b::List::from(username.into()));
@@ -1580,50 +1426,30 @@ pub struct CreateUserLegacy {
 }
 
 impl CreateUserLegacy {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CREATE_USER_LEGACY)
+    }
+}
+
+impl b::Common for CreateUserLegacy {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1638,6 +1464,7 @@ const GROUP_CREATE_USER_LEGACY: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.create_user_legacy`.
 pub(super) fn by_name_create_user_legacy(
@@ -1689,6 +1516,7 @@ pub(super) fn by_name_create_user_legacy(
 /// `DELETE /_plugins/_security/api/actiongroups/{action_group}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#delete-action-group>.
+#[inline]
 pub fn delete_action_group(action_group: impl Into<String>) -> DeleteActionGroup {
     let mut parts = b::Parts::default();
     parts.path("action_group", b::List::from(action_group.into()));
@@ -1703,40 +1531,18 @@ pub struct DeleteActionGroup {
 }
 
 impl DeleteActionGroup {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_ACTION_GROUP)
+    }
+}
+
+impl b::Common for DeleteActionGroup {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1751,6 +1557,7 @@ const GROUP_DELETE_ACTION_GROUP: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.delete_action_group`.
 pub(super) fn by_name_delete_action_group(
@@ -1802,6 +1609,7 @@ pub(super) fn by_name_delete_action_group(
 /// `DELETE /_plugins/_security/api/nodesdn/{cluster_name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#delete-distinguished-names>.
+#[inline]
 pub fn delete_distinguished_name(cluster_name: impl Into<String>) -> DeleteDistinguishedName {
     let mut parts = b::Parts::default();
     parts.path("cluster_name", b::List::from(cluster_name.into()));
@@ -1816,40 +1624,18 @@ pub struct DeleteDistinguishedName {
 }
 
 impl DeleteDistinguishedName {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_DISTINGUISHED_NAME)
+    }
+}
+
+impl b::Common for DeleteDistinguishedName {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1864,6 +1650,7 @@ const GROUP_DELETE_DISTINGUISHED_NAME: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.delete_distinguished_name`.
 pub(super) fn by_name_delete_distinguished_name(
@@ -1915,6 +1702,7 @@ pub(super) fn by_name_delete_distinguished_name(
 /// `DELETE /_plugins/_security/api/roles/{role}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#delete-role>.
+#[inline]
 pub fn delete_role(role: impl Into<String>) -> DeleteRole {
     let mut parts = b::Parts::default();
     parts.path("role", b::List::from(role.into()));
@@ -1929,40 +1717,18 @@ pub struct DeleteRole {
 }
 
 impl DeleteRole {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_ROLE)
+    }
+}
+
+impl b::Common for DeleteRole {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1977,6 +1743,7 @@ const GROUP_DELETE_ROLE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.delete_role`.
 pub(super) fn by_name_delete_role(
@@ -2028,6 +1795,7 @@ pub(super) fn by_name_delete_role(
 /// `DELETE /_plugins/_security/api/rolesmapping/{role}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#delete-role-mapping>.
+#[inline]
 pub fn delete_role_mapping(role: impl Into<String>) -> DeleteRoleMapping {
     let mut parts = b::Parts::default();
     parts.path("role", b::List::from(role.into()));
@@ -2042,40 +1810,18 @@ pub struct DeleteRoleMapping {
 }
 
 impl DeleteRoleMapping {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_ROLE_MAPPING)
+    }
+}
+
+impl b::Common for DeleteRoleMapping {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2090,6 +1836,7 @@ const GROUP_DELETE_ROLE_MAPPING: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.delete_role_mapping`.
 pub(super) fn by_name_delete_role_mapping(
@@ -2141,6 +1888,7 @@ pub(super) fn by_name_delete_role_mapping(
 /// `DELETE /_plugins/_security/api/tenants/{tenant}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#delete-action-group>.
+#[inline]
 pub fn delete_tenant(tenant: impl Into<String>) -> DeleteTenant {
     let mut parts = b::Parts::default();
     parts.path("tenant", b::List::from(tenant.into()));
@@ -2155,40 +1903,18 @@ pub struct DeleteTenant {
 }
 
 impl DeleteTenant {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_TENANT)
+    }
+}
+
+impl b::Common for DeleteTenant {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2203,6 +1929,7 @@ const GROUP_DELETE_TENANT: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.delete_tenant`.
 pub(super) fn by_name_delete_tenant(
@@ -2254,6 +1981,7 @@ pub(super) fn by_name_delete_tenant(
 /// `DELETE /_plugins/_security/api/internalusers/{username}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#delete-user>.
+#[inline]
 pub fn delete_user(username: impl Into<String>) -> DeleteUser {
     let mut parts = b::Parts::default();
     parts.path("username", b::List::from(username.into()));
@@ -2268,40 +1996,18 @@ pub struct DeleteUser {
 }
 
 impl DeleteUser {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_USER)
+    }
+}
+
+impl b::Common for DeleteUser {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2316,6 +2022,7 @@ const GROUP_DELETE_USER: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.delete_user`.
 pub(super) fn by_name_delete_user(
@@ -2367,6 +2074,7 @@ pub(super) fn by_name_delete_user(
 /// `DELETE /_plugins/_security/api/user/{username}`.
 ///
 /// Added in OpenSearch 1.0.
+#[inline]
 pub fn delete_user_legacy(username: impl Into<String>) -> DeleteUserLegacy {
     let mut parts = b::Parts::default();
     parts.path("username", b::List::from(username.into()));
@@ -2381,40 +2089,18 @@ pub struct DeleteUserLegacy {
 }
 
 impl DeleteUserLegacy {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_USER_LEGACY)
+    }
+}
+
+impl b::Common for DeleteUserLegacy {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2429,6 +2115,7 @@ const GROUP_DELETE_USER_LEGACY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.delete_user_legacy`.
 pub(super) fn by_name_delete_user_legacy(
@@ -2480,6 +2167,7 @@ pub(super) fn by_name_delete_user_legacy(
 /// `DELETE /_plugins/_security/api/cache`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#flush-cache>.
+#[inline]
 pub fn flush_cache() -> FlushCache {
     FlushCache {
         parts: b::Parts::default(),
@@ -2494,40 +2182,18 @@ pub struct FlushCache {
 }
 
 impl FlushCache {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_FLUSH_CACHE)
+    }
+}
+
+impl b::Common for FlushCache {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2542,6 +2208,7 @@ const GROUP_FLUSH_CACHE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.flush_cache`.
 pub(super) fn by_name_flush_cache(
@@ -2584,6 +2251,7 @@ pub(super) fn by_name_flush_cache(
 /// `POST /_plugins/_security/api/generateonbehalfoftoken`.
 ///
 /// Added in OpenSearch 2.12. Documentation: <https://docs.opensearch.org/latest/security/access-control/authentication-tokens/#api-endpoint>.
+#[inline]
 pub fn generate_obo_token() -> GenerateOboToken {
     GenerateOboToken {
         parts: b::Parts::default(),
@@ -2598,50 +2266,30 @@ pub struct GenerateOboToken {
 }
 
 impl GenerateOboToken {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GENERATE_OBO_TOKEN)
+    }
+}
+
+impl b::Common for GenerateOboToken {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2656,6 +2304,7 @@ const GROUP_GENERATE_OBO_TOKEN: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.generate_obo_token`.
 pub(super) fn by_name_generate_obo_token(
@@ -2698,6 +2347,7 @@ pub(super) fn by_name_generate_obo_token(
 /// `POST /_plugins/_security/api/internalusers/{username}/authtoken`.
 ///
 /// Added in OpenSearch 2.7.
+#[inline]
 pub fn generate_user_token(username: impl Into<String>) -> GenerateUserToken {
     let mut parts = b::Parts::default();
     parts.path("username", b::List::from(username.into()));
@@ -2712,40 +2362,18 @@ pub struct GenerateUserToken {
 }
 
 impl GenerateUserToken {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GENERATE_USER_TOKEN)
+    }
+}
+
+impl b::Common for GenerateUserToken {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2760,6 +2388,7 @@ const GROUP_GENERATE_USER_TOKEN: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.generate_user_token`.
 pub(super) fn by_name_generate_user_token(
@@ -2811,6 +2440,7 @@ pub(super) fn by_name_generate_user_token(
 /// `POST /_plugins/_security/api/user/{username}/authtoken`.
 ///
 /// Added in OpenSearch 2.7.
+#[inline]
 pub fn generate_user_token_legacy(username: impl Into<String>) -> GenerateUserTokenLegacy {
     let mut parts = b::Parts::default();
     parts.path("username", b::List::from(username.into()));
@@ -2825,40 +2455,18 @@ pub struct GenerateUserTokenLegacy {
 }
 
 impl GenerateUserTokenLegacy {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GENERATE_USER_TOKEN_LEGACY)
+    }
+}
+
+impl b::Common for GenerateUserTokenLegacy {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2873,6 +2481,7 @@ const GROUP_GENERATE_USER_TOKEN_LEGACY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.generate_user_token_legacy`.
 pub(super) fn by_name_generate_user_token_legacy(
@@ -2924,6 +2533,7 @@ pub(super) fn by_name_generate_user_token_legacy(
 /// `GET /_plugins/_security/api/account`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#get-account-details>.
+#[inline]
 pub fn get_account_details() -> GetAccountDetails {
     GetAccountDetails {
         parts: b::Parts::default(),
@@ -2938,40 +2548,18 @@ pub struct GetAccountDetails {
 }
 
 impl GetAccountDetails {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_ACCOUNT_DETAILS)
+    }
+}
+
+impl b::Common for GetAccountDetails {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -2986,6 +2574,7 @@ const GROUP_GET_ACCOUNT_DETAILS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.get_account_details`.
 pub(super) fn by_name_get_account_details(
@@ -3028,6 +2617,7 @@ pub(super) fn by_name_get_account_details(
 /// `GET /_plugins/_security/api/actiongroups/{action_group}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#get-action-group>.
+#[inline]
 pub fn get_action_group(action_group: impl Into<String>) -> GetActionGroup {
     let mut parts = b::Parts::default();
     parts.path("action_group", b::List::from(action_group.into()));
@@ -3042,40 +2632,18 @@ pub struct GetActionGroup {
 }
 
 impl GetActionGroup {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_ACTION_GROUP)
+    }
+}
+
+impl b::Common for GetActionGroup {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3090,6 +2658,7 @@ const GROUP_GET_ACTION_GROUP: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.get_action_group`.
 pub(super) fn by_name_get_action_group(
@@ -3141,6 +2710,7 @@ pub(super) fn by_name_get_action_group(
 /// `GET /_plugins/_security/api/actiongroups`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#get-action-groups>.
+#[inline]
 pub fn get_action_groups() -> GetActionGroups {
     GetActionGroups {
         parts: b::Parts::default(),
@@ -3155,40 +2725,18 @@ pub struct GetActionGroups {
 }
 
 impl GetActionGroups {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_ACTION_GROUPS)
+    }
+}
+
+impl b::Common for GetActionGroups {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3203,6 +2751,7 @@ const GROUP_GET_ACTION_GROUPS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.get_action_groups`.
 pub(super) fn by_name_get_action_groups(
@@ -3245,6 +2794,7 @@ pub(super) fn by_name_get_action_groups(
 /// `GET /_plugins/_security/api/certificates`.
 ///
 /// Added in OpenSearch 2.15.
+#[inline]
 pub fn get_all_certificates() -> GetAllCertificates {
     GetAllCertificates {
         parts: b::Parts::default(),
@@ -3260,49 +2810,29 @@ pub struct GetAllCertificates {
 
 impl GetAllCertificates {
     /// `cert_type`: The type of certificates (`HTTP`, `TRANSPORT`, or `ALL`) to retrieve from all nodes.
+    #[inline]
     pub fn cert_type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cert_type", value.into());
         self
     }
     /// `timeout`: The maximum duration, in seconds, to spend retrieving certificates from all nodes before a timeout.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_ALL_CERTIFICATES)
+    }
+}
+
+impl b::Common for GetAllCertificates {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3317,6 +2847,7 @@ const GROUP_GET_ALL_CERTIFICATES: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.get_all_certificates`.
 pub(super) fn by_name_get_all_certificates(
@@ -3375,6 +2906,7 @@ pub(super) fn by_name_get_all_certificates(
 /// `GET /_plugins/_security/api/allowlist`.
 ///
 /// Added in OpenSearch 2.1. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#access-control-for-the-api>.
+#[inline]
 pub fn get_allowlist() -> GetAllowlist {
     GetAllowlist {
         parts: b::Parts::default(),
@@ -3389,40 +2921,18 @@ pub struct GetAllowlist {
 }
 
 impl GetAllowlist {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_ALLOWLIST)
+    }
+}
+
+impl b::Common for GetAllowlist {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3437,6 +2947,7 @@ const GROUP_GET_ALLOWLIST: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.get_allowlist`.
 pub(super) fn by_name_get_allowlist(
@@ -3479,6 +2990,7 @@ pub(super) fn by_name_get_allowlist(
 /// `GET /_plugins/_security/api/audit`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#audit-logs>.
+#[inline]
 pub fn get_audit_configuration() -> GetAuditConfiguration {
     GetAuditConfiguration {
         parts: b::Parts::default(),
@@ -3493,40 +3005,18 @@ pub struct GetAuditConfiguration {
 }
 
 impl GetAuditConfiguration {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_AUDIT_CONFIGURATION)
+    }
+}
+
+impl b::Common for GetAuditConfiguration {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3541,6 +3031,7 @@ const GROUP_GET_AUDIT_CONFIGURATION: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.get_audit_configuration`.
 pub(super) fn by_name_get_audit_configuration(
@@ -3583,6 +3074,7 @@ pub(super) fn by_name_get_audit_configuration(
 /// `GET /_plugins/_security/api/ssl/certs`.
 ///
 /// Added in OpenSearch 2.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#get-certificates>.
+#[inline]
 pub fn get_certificates() -> GetCertificates {
     GetCertificates {
         parts: b::Parts::default(),
@@ -3597,40 +3089,18 @@ pub struct GetCertificates {
 }
 
 impl GetCertificates {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_CERTIFICATES)
+    }
+}
+
+impl b::Common for GetCertificates {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3645,6 +3115,7 @@ const GROUP_GET_CERTIFICATES: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.get_certificates`.
 pub(super) fn by_name_get_certificates(
@@ -3687,6 +3158,7 @@ pub(super) fn by_name_get_certificates(
 /// `GET /_plugins/_security/api/securityconfig`.
 ///
 /// Added in OpenSearch 2.10. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#get-configuration>.
+#[inline]
 pub fn get_configuration() -> GetConfiguration {
     GetConfiguration {
         parts: b::Parts::default(),
@@ -3701,40 +3173,18 @@ pub struct GetConfiguration {
 }
 
 impl GetConfiguration {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_CONFIGURATION)
+    }
+}
+
+impl b::Common for GetConfiguration {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3749,6 +3199,7 @@ const GROUP_GET_CONFIGURATION: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.get_configuration`.
 pub(super) fn by_name_get_configuration(
@@ -3791,6 +3242,7 @@ pub(super) fn by_name_get_configuration(
 /// `GET /_plugins/_security/dashboardsinfo`.
 ///
 /// Added in OpenSearch 1.0.
+#[inline]
 pub fn get_dashboards_info() -> GetDashboardsInfo {
     GetDashboardsInfo {
         parts: b::Parts::default(),
@@ -3805,40 +3257,18 @@ pub struct GetDashboardsInfo {
 }
 
 impl GetDashboardsInfo {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_DASHBOARDS_INFO)
+    }
+}
+
+impl b::Common for GetDashboardsInfo {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3853,6 +3283,7 @@ const GROUP_GET_DASHBOARDS_INFO: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.get_dashboards_info`.
 pub(super) fn by_name_get_dashboards_info(
@@ -3895,6 +3326,7 @@ pub(super) fn by_name_get_dashboards_info(
 /// `GET /_plugins/_security/api/nodesdn/{cluster_name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#get-distinguished-names>.
+#[inline]
 pub fn get_distinguished_name(cluster_name: impl Into<String>) -> GetDistinguishedName {
     let mut parts = b::Parts::default();
     parts.path("cluster_name", b::List::from(cluster_name.into()));
@@ -3910,44 +3342,23 @@ pub struct GetDistinguishedName {
 
 impl GetDistinguishedName {
     /// `show_all`: Whether to include or exclude any static node's DN settings from the final result.
+    #[inline]
     pub fn show_all(mut self, value: bool) -> Self {
         self.parts.query("show_all", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_DISTINGUISHED_NAME)
+    }
+}
+
+impl b::Common for GetDistinguishedName {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -3962,6 +3373,7 @@ const GROUP_GET_DISTINGUISHED_NAME: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.get_distinguished_name`.
 pub(super) fn by_name_get_distinguished_name(
@@ -4017,6 +3429,7 @@ pub(super) fn by_name_get_distinguished_name(
 /// `GET /_plugins/_security/api/nodesdn`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#get-distinguished-names>.
+#[inline]
 pub fn get_distinguished_names() -> GetDistinguishedNames {
     GetDistinguishedNames {
         parts: b::Parts::default(),
@@ -4032,44 +3445,23 @@ pub struct GetDistinguishedNames {
 
 impl GetDistinguishedNames {
     /// `show_all`: Whether to include or exclude any static node's DN settings from the final result.
+    #[inline]
     pub fn show_all(mut self, value: bool) -> Self {
         self.parts.query("show_all", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_DISTINGUISHED_NAMES)
+    }
+}
+
+impl b::Common for GetDistinguishedNames {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -4084,6 +3476,7 @@ const GROUP_GET_DISTINGUISHED_NAMES: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.get_distinguished_names`.
 pub(super) fn by_name_get_distinguished_names(
@@ -4138,6 +3531,7 @@ pub(super) fn by_name_get_distinguished_names(
 /// `GET /_plugins/_security/api/certificates/{node_id}`.
 ///
 /// Added in OpenSearch 2.15.
+#[inline]
 pub fn get_node_certificates(node_id: impl Into<String>) -> GetNodeCertificates {
     let mut parts = b::Parts::default();
     parts.path("node_id", b::List::from(node_id.into()));
@@ -4153,49 +3547,29 @@ pub struct GetNodeCertificates {
 
 impl GetNodeCertificates {
     /// `cert_type`: The type of certificates (`HTTP`, `TRANSPORT`, or `ALL`) to retrieve from a node.
+    #[inline]
     pub fn cert_type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cert_type", value.into());
         self
     }
     /// `timeout`: The maximum duration, in seconds, to spend retrieving certificates from all nodes before a timeout.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_NODE_CERTIFICATES)
+    }
+}
+
+impl b::Common for GetNodeCertificates {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -4210,6 +3584,7 @@ const GROUP_GET_NODE_CERTIFICATES: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.get_node_certificates`.
 pub(super) fn by_name_get_node_certificates(
@@ -4269,6 +3644,7 @@ pub(super) fn by_name_get_node_certificates(
 /// `GET /_plugins/_security/api/permissionsinfo`.
 ///
 /// Added in OpenSearch 1.0.
+#[inline]
 pub fn get_permissions_info() -> GetPermissionsInfo {
     GetPermissionsInfo {
         parts: b::Parts::default(),
@@ -4283,40 +3659,18 @@ pub struct GetPermissionsInfo {
 }
 
 impl GetPermissionsInfo {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_PERMISSIONS_INFO)
+    }
+}
+
+impl b::Common for GetPermissionsInfo {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -4331,6 +3685,7 @@ const GROUP_GET_PERMISSIONS_INFO: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.get_permissions_info`.
 pub(super) fn by_name_get_permissions_info(
@@ -4373,6 +3728,7 @@ pub(super) fn by_name_get_permissions_info(
 /// `GET /_plugins/_security/api/roles/{role}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#get-role>.
+#[inline]
 pub fn get_role(role: impl Into<String>) -> GetRole {
     let mut parts = b::Parts::default();
     parts.path("role", b::List::from(role.into()));
@@ -4387,40 +3743,18 @@ pub struct GetRole {
 }
 
 impl GetRole {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_ROLE)
+    }
+}
+
+impl b::Common for GetRole {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -4435,6 +3769,7 @@ const GROUP_GET_ROLE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.get_role`.
 pub(super) fn by_name_get_role(
@@ -4486,6 +3821,7 @@ pub(super) fn by_name_get_role(
 /// `GET /_plugins/_security/api/rolesmapping/{role}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#get-role-mapping>.
+#[inline]
 pub fn get_role_mapping(role: impl Into<String>) -> GetRoleMapping {
     let mut parts = b::Parts::default();
     parts.path("role", b::List::from(role.into()));
@@ -4500,40 +3836,18 @@ pub struct GetRoleMapping {
 }
 
 impl GetRoleMapping {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_ROLE_MAPPING)
+    }
+}
+
+impl b::Common for GetRoleMapping {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -4548,6 +3862,7 @@ const GROUP_GET_ROLE_MAPPING: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.get_role_mapping`.
 pub(super) fn by_name_get_role_mapping(
@@ -4599,6 +3914,7 @@ pub(super) fn by_name_get_role_mapping(
 /// `GET /_plugins/_security/api/rolesmapping`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#get-role-mappings>.
+#[inline]
 pub fn get_role_mappings() -> GetRoleMappings {
     GetRoleMappings {
         parts: b::Parts::default(),
@@ -4613,40 +3929,18 @@ pub struct GetRoleMappings {
 }
 
 impl GetRoleMappings {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_ROLE_MAPPINGS)
+    }
+}
+
+impl b::Common for GetRoleMappings {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -4661,6 +3955,7 @@ const GROUP_GET_ROLE_MAPPINGS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.get_role_mappings`.
 pub(super) fn by_name_get_role_mappings(
@@ -4703,6 +3998,7 @@ pub(super) fn by_name_get_role_mappings(
 /// `GET /_plugins/_security/api/roles`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#get-roles>.
+#[inline]
 pub fn get_roles() -> GetRoles {
     GetRoles {
         parts: b::Parts::default(),
@@ -4717,40 +4013,18 @@ pub struct GetRoles {
 }
 
 impl GetRoles {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_ROLES)
+    }
+}
+
+impl b::Common for GetRoles {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -4765,6 +4039,7 @@ const GROUP_GET_ROLES: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.get_roles`.
 pub(super) fn by_name_get_roles(
@@ -4807,6 +4082,7 @@ pub(super) fn by_name_get_roles(
 /// `GET /_opendistro/_security/sslinfo`.
 ///
 /// Added in OpenSearch 1.0.
+#[inline]
 pub fn get_sslinfo() -> GetSslinfo {
     GetSslinfo {
         parts: b::Parts::default(),
@@ -4822,44 +4098,23 @@ pub struct GetSslinfo {
 
 impl GetSslinfo {
     /// `show_dn`: Whether to include all domain names in the response.
+    #[inline]
     pub fn show_dn(mut self, value: impl Into<String>) -> Self {
         self.parts.query("show_dn", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_SSLINFO)
+    }
+}
+
+impl b::Common for GetSslinfo {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -4874,6 +4129,7 @@ const GROUP_GET_SSLINFO: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.get_sslinfo`.
 pub(super) fn by_name_get_sslinfo(
@@ -4928,6 +4184,7 @@ pub(super) fn by_name_get_sslinfo(
 /// `GET /_plugins/_security/api/tenancy/config`.
 ///
 /// Added in OpenSearch 2.7. Documentation: <https://docs.opensearch.org/latest/security/multi-tenancy/dynamic-config/#configuring-multi-tenancy-with-the-rest-api>.
+#[inline]
 pub fn get_tenancy_config() -> GetTenancyConfig {
     GetTenancyConfig {
         parts: b::Parts::default(),
@@ -4942,40 +4199,18 @@ pub struct GetTenancyConfig {
 }
 
 impl GetTenancyConfig {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_TENANCY_CONFIG)
+    }
+}
+
+impl b::Common for GetTenancyConfig {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -4990,6 +4225,7 @@ const GROUP_GET_TENANCY_CONFIG: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.get_tenancy_config`.
 pub(super) fn by_name_get_tenancy_config(
@@ -5032,6 +4268,7 @@ pub(super) fn by_name_get_tenancy_config(
 /// `GET /_plugins/_security/api/tenants/{tenant}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#get-tenant>.
+#[inline]
 pub fn get_tenant(tenant: impl Into<String>) -> GetTenant {
     let mut parts = b::Parts::default();
     parts.path("tenant", b::List::from(tenant.into()));
@@ -5046,40 +4283,18 @@ pub struct GetTenant {
 }
 
 impl GetTenant {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_TENANT)
+    }
+}
+
+impl b::Common for GetTenant {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -5094,6 +4309,7 @@ const GROUP_GET_TENANT: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.get_tenant`.
 pub(super) fn by_name_get_tenant(
@@ -5145,6 +4361,7 @@ pub(super) fn by_name_get_tenant(
 /// `GET /_plugins/_security/api/tenants`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#get-tenants>.
+#[inline]
 pub fn get_tenants() -> GetTenants {
     GetTenants {
         parts: b::Parts::default(),
@@ -5159,40 +4376,18 @@ pub struct GetTenants {
 }
 
 impl GetTenants {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_TENANTS)
+    }
+}
+
+impl b::Common for GetTenants {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -5207,6 +4402,7 @@ const GROUP_GET_TENANTS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.get_tenants`.
 pub(super) fn by_name_get_tenants(
@@ -5249,6 +4445,7 @@ pub(super) fn by_name_get_tenants(
 /// `GET /_plugins/_security/api/internalusers/{username}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#get-user>.
+#[inline]
 pub fn get_user(username: impl Into<String>) -> GetUser {
     let mut parts = b::Parts::default();
     parts.path("username", b::List::from(username.into()));
@@ -5263,40 +4460,18 @@ pub struct GetUser {
 }
 
 impl GetUser {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_USER)
+    }
+}
+
+impl b::Common for GetUser {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -5311,6 +4486,7 @@ const GROUP_GET_USER: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.get_user`.
 pub(super) fn by_name_get_user(
@@ -5362,6 +4538,7 @@ pub(super) fn by_name_get_user(
 /// `GET /_plugins/_security/api/user/{username}`.
 ///
 /// Added in OpenSearch 1.0.
+#[inline]
 pub fn get_user_legacy(username: impl Into<String>) -> GetUserLegacy {
     let mut parts = b::Parts::default();
     parts.path("username", b::List::from(username.into()));
@@ -5376,40 +4553,18 @@ pub struct GetUserLegacy {
 }
 
 impl GetUserLegacy {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_USER_LEGACY)
+    }
+}
+
+impl b::Common for GetUserLegacy {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -5424,6 +4579,7 @@ const GROUP_GET_USER_LEGACY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.get_user_legacy`.
 pub(super) fn by_name_get_user_legacy(
@@ -5475,6 +4631,7 @@ pub(super) fn by_name_get_user_legacy(
 /// `GET /_plugins/_security/api/internalusers`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#get-users>.
+#[inline]
 pub fn get_users() -> GetUsers {
     GetUsers {
         parts: b::Parts::default(),
@@ -5489,40 +4646,18 @@ pub struct GetUsers {
 }
 
 impl GetUsers {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_USERS)
+    }
+}
+
+impl b::Common for GetUsers {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -5537,6 +4672,7 @@ const GROUP_GET_USERS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.get_users`.
 pub(super) fn by_name_get_users(
@@ -5579,6 +4715,7 @@ pub(super) fn by_name_get_users(
 /// `GET /_plugins/_security/api/user`.
 ///
 /// Added in OpenSearch 1.0.
+#[inline]
 pub fn get_users_legacy() -> GetUsersLegacy {
     GetUsersLegacy {
         parts: b::Parts::default(),
@@ -5593,40 +4730,18 @@ pub struct GetUsersLegacy {
 }
 
 impl GetUsersLegacy {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_USERS_LEGACY)
+    }
+}
+
+impl b::Common for GetUsersLegacy {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -5641,6 +4756,7 @@ const GROUP_GET_USERS_LEGACY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.get_users_legacy`.
 pub(super) fn by_name_get_users_legacy(
@@ -5683,6 +4799,7 @@ pub(super) fn by_name_get_users_legacy(
 /// `GET /_plugins/_security/health`, `POST /_plugins/_security/health`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#health-check>.
+#[inline]
 pub fn health() -> Health {
     Health {
         parts: b::Parts::default(),
@@ -5698,51 +4815,31 @@ pub struct Health {
 
 impl Health {
     /// `mode`: A flag that determines whether to consider the security status before returning a response for a health query response. For example, `strict` mode indicates service should check the Security plugin status.
+    #[inline]
     pub fn mode(mut self, value: impl Into<String>) -> Self {
         self.parts.query("mode", value.into());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_HEALTH)
+    }
+}
+
+impl b::Common for Health {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -5765,6 +4862,7 @@ const GROUP_HEALTH: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.health`.
 pub(super) fn by_name_health(
@@ -5819,6 +4917,7 @@ pub(super) fn by_name_health(
 /// `POST /_plugins/_security/api/migrate`.
 ///
 /// Added in OpenSearch 1.0.
+#[inline]
 pub fn migrate() -> Migrate {
     Migrate {
         parts: b::Parts::default(),
@@ -5833,40 +4932,18 @@ pub struct Migrate {
 }
 
 impl Migrate {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_MIGRATE)
+    }
+}
+
+impl b::Common for Migrate {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -5881,6 +4958,7 @@ const GROUP_MIGRATE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.migrate`.
 pub(super) fn by_name_migrate(
@@ -5923,6 +5001,7 @@ pub(super) fn by_name_migrate(
 /// `PATCH /_plugins/_security/api/actiongroups/{action_group}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#patch-action-group>.
+#[inline]
 pub fn patch_action_group(action_group: impl Into<String>) -> PatchActionGroup {
     let mut parts = b::Parts::default();
     parts.path("action_group", b::List::from(action_group.into()));
@@ -5937,50 +5016,30 @@ pub struct PatchActionGroup {
 }
 
 impl PatchActionGroup {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PATCH_ACTION_GROUP)
+    }
+}
+
+impl b::Common for PatchActionGroup {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -5995,6 +5054,7 @@ const GROUP_PATCH_ACTION_GROUP: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.patch_action_group`.
 pub(super) fn by_name_patch_action_group(
@@ -6046,6 +5106,7 @@ pub(super) fn by_name_patch_action_group(
 /// `PATCH /_plugins/_security/api/actiongroups`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#patch-action-groups>.
+#[inline]
 pub fn patch_action_groups() -> PatchActionGroups {
     PatchActionGroups {
         parts: b::Parts::default(),
@@ -6060,50 +5121,30 @@ pub struct PatchActionGroups {
 }
 
 impl PatchActionGroups {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PATCH_ACTION_GROUPS)
+    }
+}
+
+impl b::Common for PatchActionGroups {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -6118,6 +5159,7 @@ const GROUP_PATCH_ACTION_GROUPS: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.patch_action_groups`.
 pub(super) fn by_name_patch_action_groups(
@@ -6160,6 +5202,7 @@ pub(super) fn by_name_patch_action_groups(
 /// `PATCH /_plugins/_security/api/allowlist`.
 ///
 /// Added in OpenSearch 2.1. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#access-control-for-the-api>.
+#[inline]
 pub fn patch_allowlist() -> PatchAllowlist {
     PatchAllowlist {
         parts: b::Parts::default(),
@@ -6174,50 +5217,30 @@ pub struct PatchAllowlist {
 }
 
 impl PatchAllowlist {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PATCH_ALLOWLIST)
+    }
+}
+
+impl b::Common for PatchAllowlist {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -6232,6 +5255,7 @@ const GROUP_PATCH_ALLOWLIST: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.patch_allowlist`.
 pub(super) fn by_name_patch_allowlist(
@@ -6274,6 +5298,7 @@ pub(super) fn by_name_patch_allowlist(
 /// `PATCH /_plugins/_security/api/audit`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#audit-logs>.
+#[inline]
 pub fn patch_audit_configuration() -> PatchAuditConfiguration {
     PatchAuditConfiguration {
         parts: b::Parts::default(),
@@ -6288,50 +5313,30 @@ pub struct PatchAuditConfiguration {
 }
 
 impl PatchAuditConfiguration {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PATCH_AUDIT_CONFIGURATION)
+    }
+}
+
+impl b::Common for PatchAuditConfiguration {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -6346,6 +5351,7 @@ const GROUP_PATCH_AUDIT_CONFIGURATION: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.patch_audit_configuration`.
 pub(super) fn by_name_patch_audit_configuration(
@@ -6388,6 +5394,7 @@ pub(super) fn by_name_patch_audit_configuration(
 /// `PATCH /_plugins/_security/api/securityconfig`.
 ///
 /// Added in OpenSearch 2.10. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#patch-configuration>.
+#[inline]
 pub fn patch_configuration() -> PatchConfiguration {
     PatchConfiguration {
         parts: b::Parts::default(),
@@ -6402,50 +5409,30 @@ pub struct PatchConfiguration {
 }
 
 impl PatchConfiguration {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PATCH_CONFIGURATION)
+    }
+}
+
+impl b::Common for PatchConfiguration {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -6460,6 +5447,7 @@ const GROUP_PATCH_CONFIGURATION: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.patch_configuration`.
 pub(super) fn by_name_patch_configuration(
@@ -6502,6 +5490,7 @@ pub(super) fn by_name_patch_configuration(
 /// `PATCH /_plugins/_security/api/nodesdn/{cluster_name}`.
 ///
 /// Added in OpenSearch 1.0.
+#[inline]
 pub fn patch_distinguished_name(cluster_name: impl Into<String>) -> PatchDistinguishedName {
     let mut parts = b::Parts::default();
     parts.path("cluster_name", b::List::from(cluster_name.into()));
@@ -6516,50 +5505,30 @@ pub struct PatchDistinguishedName {
 }
 
 impl PatchDistinguishedName {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PATCH_DISTINGUISHED_NAME)
+    }
+}
+
+impl b::Common for PatchDistinguishedName {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -6574,6 +5543,7 @@ const GROUP_PATCH_DISTINGUISHED_NAME: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.patch_distinguished_name`.
 pub(super) fn by_name_patch_distinguished_name(
@@ -6625,6 +5595,7 @@ pub(super) fn by_name_patch_distinguished_name(
 /// `PATCH /_plugins/_security/api/nodesdn`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#update-all-distinguished-names>.
+#[inline]
 pub fn patch_distinguished_names() -> PatchDistinguishedNames {
     PatchDistinguishedNames {
         parts: b::Parts::default(),
@@ -6639,50 +5610,30 @@ pub struct PatchDistinguishedNames {
 }
 
 impl PatchDistinguishedNames {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PATCH_DISTINGUISHED_NAMES)
+    }
+}
+
+impl b::Common for PatchDistinguishedNames {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -6697,6 +5648,7 @@ const GROUP_PATCH_DISTINGUISHED_NAMES: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.patch_distinguished_names`.
 pub(super) fn by_name_patch_distinguished_names(
@@ -6739,6 +5691,7 @@ pub(super) fn by_name_patch_distinguished_names(
 /// `PATCH /_plugins/_security/api/roles/{role}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#patch-role>.
+#[inline]
 pub fn patch_role(role: impl Into<String>) -> PatchRole {
     let mut parts = b::Parts::default();
     parts.path("role", b::List::from(role.into()));
@@ -6753,50 +5706,30 @@ pub struct PatchRole {
 }
 
 impl PatchRole {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PATCH_ROLE)
+    }
+}
+
+impl b::Common for PatchRole {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -6811,6 +5744,7 @@ const GROUP_PATCH_ROLE: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.patch_role`.
 pub(super) fn by_name_patch_role(
@@ -6862,6 +5796,7 @@ pub(super) fn by_name_patch_role(
 /// `PATCH /_plugins/_security/api/rolesmapping/{role}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#patch-role-mapping>.
+#[inline]
 pub fn patch_role_mapping(role: impl Into<String>) -> PatchRoleMapping {
     let mut parts = b::Parts::default();
     parts.path("role", b::List::from(role.into()));
@@ -6876,50 +5811,30 @@ pub struct PatchRoleMapping {
 }
 
 impl PatchRoleMapping {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PATCH_ROLE_MAPPING)
+    }
+}
+
+impl b::Common for PatchRoleMapping {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -6934,6 +5849,7 @@ const GROUP_PATCH_ROLE_MAPPING: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.patch_role_mapping`.
 pub(super) fn by_name_patch_role_mapping(
@@ -6985,6 +5901,7 @@ pub(super) fn by_name_patch_role_mapping(
 /// `PATCH /_plugins/_security/api/rolesmapping`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#patch-role-mappings>.
+#[inline]
 pub fn patch_role_mappings() -> PatchRoleMappings {
     PatchRoleMappings {
         parts: b::Parts::default(),
@@ -6999,50 +5916,30 @@ pub struct PatchRoleMappings {
 }
 
 impl PatchRoleMappings {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PATCH_ROLE_MAPPINGS)
+    }
+}
+
+impl b::Common for PatchRoleMappings {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -7057,6 +5954,7 @@ const GROUP_PATCH_ROLE_MAPPINGS: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.patch_role_mappings`.
 pub(super) fn by_name_patch_role_mappings(
@@ -7099,6 +5997,7 @@ pub(super) fn by_name_patch_role_mappings(
 /// `PATCH /_plugins/_security/api/roles`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#patch-roles>.
+#[inline]
 pub fn patch_roles() -> PatchRoles {
     PatchRoles {
         parts: b::Parts::default(),
@@ -7113,50 +6012,30 @@ pub struct PatchRoles {
 }
 
 impl PatchRoles {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PATCH_ROLES)
+    }
+}
+
+impl b::Common for PatchRoles {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -7171,6 +6050,7 @@ const GROUP_PATCH_ROLES: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.patch_roles`.
 pub(super) fn by_name_patch_roles(
@@ -7213,6 +6093,7 @@ pub(super) fn by_name_patch_roles(
 /// `PATCH /_plugins/_security/api/tenants/{tenant}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#patch-tenant>.
+#[inline]
 pub fn patch_tenant(tenant: impl Into<String>) -> PatchTenant {
     let mut parts = b::Parts::default();
     parts.path("tenant", b::List::from(tenant.into()));
@@ -7227,50 +6108,30 @@ pub struct PatchTenant {
 }
 
 impl PatchTenant {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PATCH_TENANT)
+    }
+}
+
+impl b::Common for PatchTenant {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -7285,6 +6146,7 @@ const GROUP_PATCH_TENANT: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.patch_tenant`.
 pub(super) fn by_name_patch_tenant(
@@ -7336,6 +6198,7 @@ pub(super) fn by_name_patch_tenant(
 /// `PATCH /_plugins/_security/api/tenants`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#patch-tenants>.
+#[inline]
 pub fn patch_tenants() -> PatchTenants {
     PatchTenants {
         parts: b::Parts::default(),
@@ -7350,50 +6213,30 @@ pub struct PatchTenants {
 }
 
 impl PatchTenants {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PATCH_TENANTS)
+    }
+}
+
+impl b::Common for PatchTenants {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -7408,6 +6251,7 @@ const GROUP_PATCH_TENANTS: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.patch_tenants`.
 pub(super) fn by_name_patch_tenants(
@@ -7450,6 +6294,7 @@ pub(super) fn by_name_patch_tenants(
 /// `PATCH /_plugins/_security/api/internalusers/{username}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#patch-user>.
+#[inline]
 pub fn patch_user(username: impl Into<String>) -> PatchUser {
     let mut parts = b::Parts::default();
     parts.path("username", b::List::from(username.into()));
@@ -7464,50 +6309,30 @@ pub struct PatchUser {
 }
 
 impl PatchUser {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PATCH_USER)
+    }
+}
+
+impl b::Common for PatchUser {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -7522,6 +6347,7 @@ const GROUP_PATCH_USER: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.patch_user`.
 pub(super) fn by_name_patch_user(
@@ -7573,6 +6399,7 @@ pub(super) fn by_name_patch_user(
 /// `PATCH /_plugins/_security/api/internalusers`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#patch-users>.
+#[inline]
 pub fn patch_users() -> PatchUsers {
     PatchUsers {
         parts: b::Parts::default(),
@@ -7587,50 +6414,30 @@ pub struct PatchUsers {
 }
 
 impl PatchUsers {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PATCH_USERS)
+    }
+}
+
+impl b::Common for PatchUsers {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -7645,6 +6452,7 @@ const GROUP_PATCH_USERS: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.patch_users`.
 pub(super) fn by_name_patch_users(
@@ -7687,6 +6495,7 @@ pub(super) fn by_name_patch_users(
 /// `POST /_plugins/_security/dashboardsinfo`.
 ///
 /// Added in OpenSearch 1.0.
+#[inline]
 pub fn post_dashboards_info() -> PostDashboardsInfo {
     PostDashboardsInfo {
         parts: b::Parts::default(),
@@ -7701,40 +6510,18 @@ pub struct PostDashboardsInfo {
 }
 
 impl PostDashboardsInfo {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_POST_DASHBOARDS_INFO)
+    }
+}
+
+impl b::Common for PostDashboardsInfo {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -7749,6 +6536,7 @@ const GROUP_POST_DASHBOARDS_INFO: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.post_dashboards_info`.
 pub(super) fn by_name_post_dashboards_info(
@@ -7791,6 +6579,7 @@ pub(super) fn by_name_post_dashboards_info(
 /// `PUT /_plugins/_security/api/ssl/http/reloadcerts`.
 ///
 /// Added in OpenSearch 2.8. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#reload-http-certificates>.
+#[inline]
 pub fn reload_http_certificates() -> ReloadHttpCertificates {
     ReloadHttpCertificates {
         parts: b::Parts::default(),
@@ -7805,40 +6594,18 @@ pub struct ReloadHttpCertificates {
 }
 
 impl ReloadHttpCertificates {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_RELOAD_HTTP_CERTIFICATES)
+    }
+}
+
+impl b::Common for ReloadHttpCertificates {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -7853,6 +6620,7 @@ const GROUP_RELOAD_HTTP_CERTIFICATES: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.reload_http_certificates`.
 pub(super) fn by_name_reload_http_certificates(
@@ -7895,6 +6663,7 @@ pub(super) fn by_name_reload_http_certificates(
 /// `PUT /_plugins/_security/api/ssl/transport/reloadcerts`.
 ///
 /// Added in OpenSearch 2.8. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#reload-transport-certificates>.
+#[inline]
 pub fn reload_transport_certificates() -> ReloadTransportCertificates {
     ReloadTransportCertificates {
         parts: b::Parts::default(),
@@ -7909,40 +6678,18 @@ pub struct ReloadTransportCertificates {
 }
 
 impl ReloadTransportCertificates {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_RELOAD_TRANSPORT_CERTIFICATES)
+    }
+}
+
+impl b::Common for ReloadTransportCertificates {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -7957,6 +6704,7 @@ const GROUP_RELOAD_TRANSPORT_CERTIFICATES: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.reload_transport_certificates`.
 pub(super) fn by_name_reload_transport_certificates(
@@ -7999,6 +6747,7 @@ pub(super) fn by_name_reload_transport_certificates(
 /// `GET /_plugins/_security/tenantinfo`, `POST /_plugins/_security/tenantinfo`.
 ///
 /// Added in OpenSearch 1.0.
+#[inline]
 pub fn tenant_info() -> TenantInfo {
     TenantInfo {
         parts: b::Parts::default(),
@@ -8013,47 +6762,26 @@ pub struct TenantInfo {
 }
 
 impl TenantInfo {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_TENANT_INFO)
+    }
+}
+
+impl b::Common for TenantInfo {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -8076,6 +6804,7 @@ const GROUP_TENANT_INFO: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.tenant_info`.
 pub(super) fn by_name_tenant_info(
@@ -8118,6 +6847,7 @@ pub(super) fn by_name_tenant_info(
 /// `PUT /_plugins/_security/api/audit/config`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#audit-logs>.
+#[inline]
 pub fn update_audit_configuration() -> UpdateAuditConfiguration {
     UpdateAuditConfiguration {
         parts: b::Parts::default(),
@@ -8132,50 +6862,30 @@ pub struct UpdateAuditConfiguration {
 }
 
 impl UpdateAuditConfiguration {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_UPDATE_AUDIT_CONFIGURATION)
+    }
+}
+
+impl b::Common for UpdateAuditConfiguration {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -8190,6 +6900,7 @@ const GROUP_UPDATE_AUDIT_CONFIGURATION: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.update_audit_configuration`.
 pub(super) fn by_name_update_audit_configuration(
@@ -8232,6 +6943,7 @@ pub(super) fn by_name_update_audit_configuration(
 /// `PUT /_plugins/_security/api/securityconfig/config`.
 ///
 /// Added in OpenSearch 2.10. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#update-configuration>.
+#[inline]
 pub fn update_configuration() -> UpdateConfiguration {
     UpdateConfiguration {
         parts: b::Parts::default(),
@@ -8246,50 +6958,30 @@ pub struct UpdateConfiguration {
 }
 
 impl UpdateConfiguration {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_UPDATE_CONFIGURATION)
+    }
+}
+
+impl b::Common for UpdateConfiguration {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -8304,6 +6996,7 @@ const GROUP_UPDATE_CONFIGURATION: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.update_configuration`.
 pub(super) fn by_name_update_configuration(
@@ -8346,6 +7039,7 @@ pub(super) fn by_name_update_configuration(
 /// `PUT /_plugins/_security/api/nodesdn/{cluster_name}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/security/access-control/api/#update-distinguished-names>.
+#[inline]
 pub fn update_distinguished_name(cluster_name: impl Into<String>) -> UpdateDistinguishedName {
     let mut parts = b::Parts::default();
     parts.path("cluster_name", b::List::from(cluster_name.into()));
@@ -8360,50 +7054,30 @@ pub struct UpdateDistinguishedName {
 }
 
 impl UpdateDistinguishedName {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_UPDATE_DISTINGUISHED_NAME)
+    }
+}
+
+impl b::Common for UpdateDistinguishedName {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -8418,6 +7092,7 @@ const GROUP_UPDATE_DISTINGUISHED_NAME: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.update_distinguished_name`.
 pub(super) fn by_name_update_distinguished_name(
@@ -8469,6 +7144,7 @@ pub(super) fn by_name_update_distinguished_name(
 /// `GET /_plugins/_security/api/validate`.
 ///
 /// Added in OpenSearch 1.0.
+#[inline]
 pub fn validate() -> Validate {
     Validate {
         parts: b::Parts::default(),
@@ -8484,44 +7160,23 @@ pub struct Validate {
 
 impl Validate {
     /// `accept_invalid`: Whether an invalid v6 configuration should be allowed.
+    #[inline]
     pub fn accept_invalid(mut self, value: bool) -> Self {
         self.parts.query("accept_invalid", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_VALIDATE)
+    }
+}
+
+impl b::Common for Validate {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -8536,6 +7191,7 @@ const GROUP_VALIDATE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.validate`.
 pub(super) fn by_name_validate(
@@ -8590,6 +7246,7 @@ pub(super) fn by_name_validate(
 /// `GET /_plugins/_security/whoami`, `POST /_plugins/_security/whoami`.
 ///
 /// Added in OpenSearch 2.0.
+#[inline]
 pub fn who_am_i() -> WhoAmI {
     WhoAmI {
         parts: b::Parts::default(),
@@ -8604,47 +7261,26 @@ pub struct WhoAmI {
 }
 
 impl WhoAmI {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
     /// The method, among those the group offers for the parameters set
     /// (GET, POST); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_WHO_AM_I)
+    }
+}
+
+impl b::Common for WhoAmI {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -8667,6 +7303,7 @@ const GROUP_WHO_AM_I: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.who_am_i`.
 pub(super) fn by_name_who_am_i(
@@ -8709,6 +7346,7 @@ pub(super) fn by_name_who_am_i(
 /// `GET /_plugins/_security/whoamiprotected`.
 ///
 /// Added in OpenSearch 2.11.
+#[inline]
 pub fn who_am_i_protected() -> WhoAmIProtected {
     WhoAmIProtected {
         parts: b::Parts::default(),
@@ -8723,40 +7361,18 @@ pub struct WhoAmIProtected {
 }
 
 impl WhoAmIProtected {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_WHO_AM_I_PROTECTED)
+    }
+}
+
+impl b::Common for WhoAmIProtected {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -8771,6 +7387,7 @@ const GROUP_WHO_AM_I_PROTECTED: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security.who_am_i_protected`.
 pub(super) fn by_name_who_am_i_protected(

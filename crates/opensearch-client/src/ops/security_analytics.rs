@@ -10,13 +10,23 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &[
+    "security_analytics.get_alerts",
+    "security_analytics.get_findings",
+    "security_analytics.search_finding_correlations",
+];
 
 /// `security_analytics.get_alerts`: Retrieve alerts related to a specific detector type or detector ID.
 ///
 /// `GET /_plugins/_security_analytics/alerts`.
 ///
 /// Added in OpenSearch 2.4. Documentation: <https://docs.opensearch.org/latest/security-analytics/api-tools/alert-finding-api/#get-alerts>.
+#[inline]
 pub fn get_alerts() -> GetAlerts {
     GetAlerts {
         parts: b::Parts::default(),
@@ -32,100 +42,90 @@ pub struct GetAlerts {
 
 impl GetAlerts {
     /// `alertState`: Used to filter by alert state. Optional.
+    #[inline]
     pub fn alert_state(mut self, value: types::AlertState) -> Self {
         self.parts.query("alertState", value.as_str().to_string());
         self
     }
     /// `detectorType`: The type of detector used to fetch alerts. Optional when `detector_id` is specified. Otherwise required.
+    #[inline]
     pub fn detector_type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("detectorType", value.into());
         self
     }
     /// `detector_id`: The ID of the detector used to fetch alerts. Optional when `detectorType` is specified. Otherwise required.
+    #[inline]
     pub fn detector_id(mut self, value: impl Into<String>) -> Self {
         self.parts.query("detector_id", value.into());
         self
     }
     /// `endTime`: The end timestamp (in ms) of the time window in which you want to retrieve alerts. Optional.
+    #[inline]
     pub fn end_time(mut self, value: i64) -> Self {
         self.parts.query("endTime", value.to_string());
         self
     }
     /// `missing`: Used to sort by whether the field `missing` exists or not in the documents associated with the alert. Optional.
+    #[inline]
     pub fn missing(mut self, value: impl Into<String>) -> Self {
         self.parts.query("missing", value.into());
         self
     }
     /// `searchString`: The alert attribute you want returned in the search. Optional.
+    #[inline]
     pub fn search_string(mut self, value: impl Into<String>) -> Self {
         self.parts.query("searchString", value.into());
         self
     }
     /// `severityLevel`: Used to filter by alert severity level. Optional.
+    #[inline]
     pub fn severity_level(mut self, value: types::AlertSeverityLevel) -> Self {
         self.parts
             .query("severityLevel", value.as_str().to_string());
         self
     }
     /// `size`: The maximum number of results returned in the response. Optional.
+    #[inline]
     pub fn size(mut self, value: i64) -> Self {
         self.parts.query("size", value.to_string());
         self
     }
     /// `sortOrder`: The order used to sort the list of findings. Possible values are `asc` or `desc`. Optional.
+    #[inline]
     pub fn sort_order(mut self, value: types::SortOrder) -> Self {
         self.parts.query("sortOrder", value.as_str().to_string());
         self
     }
     /// `sortString`: The string used by Security Analytics to sort the alerts. Optional.
+    #[inline]
     pub fn sort_string(mut self, value: impl Into<String>) -> Self {
         self.parts.query("sortString", value.into());
         self
     }
     /// `startIndex`: The pagination index. Optional.
+    #[inline]
     pub fn start_index(mut self, value: i64) -> Self {
         self.parts.query("startIndex", value.to_string());
         self
     }
     /// `startTime`: The beginning timestamp (in ms) of the time window in which you want to retrieve alerts. Optional.
+    #[inline]
     pub fn start_time(mut self, value: i64) -> Self {
         self.parts.query("startTime", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_ALERTS)
+    }
+}
+
+impl b::Common for GetAlerts {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -140,6 +140,7 @@ const GROUP_GET_ALERTS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security_analytics.get_alerts`.
 pub(super) fn by_name_get_alerts(
@@ -238,6 +239,7 @@ pub(super) fn by_name_get_alerts(
 /// `GET /_plugins/_security_analytics/findings/_search`.
 ///
 /// Added in OpenSearch 2.4. Documentation: <https://docs.opensearch.org/latest/security-analytics/api-tools/alert-finding-api/#get-findings>.
+#[inline]
 pub fn get_findings() -> GetFindings {
     GetFindings {
         parts: b::Parts::default(),
@@ -253,105 +255,96 @@ pub struct GetFindings {
 
 impl GetFindings {
     /// `detectionType`: The detection type that dictates the retrieval type for the findings. When the detection type is `threat`, it fetches threat intelligence feeds. When the detection type is `rule`, findings are fetched based on the detector’s rule. Optional.
+    #[inline]
     pub fn detection_type(mut self, value: types::DetectionType) -> Self {
         self.parts
             .query("detectionType", value.as_str().to_string());
         self
     }
     /// `detectorType`: The type of detector used to fetch alerts. Optional when the `detector_id` is specified. Otherwise required.
+    #[inline]
     pub fn detector_type(mut self, value: impl Into<String>) -> Self {
         self.parts.query("detectorType", value.into());
         self
     }
     /// `detector_id`: The ID of the detector used to fetch alerts. Optional when the `detectorType` is specified. Otherwise required.
+    #[inline]
     pub fn detector_id(mut self, value: impl Into<String>) -> Self {
         self.parts.query("detector_id", value.into());
         self
     }
     /// `endTime`: The end timestamp (in ms) of the time window in which you want to retrieve findings. Optional.
+    #[inline]
     pub fn end_time(mut self, value: impl Into<String>) -> Self {
         self.parts.query("endTime", value.into());
         self
     }
     /// `findingIds`: The comma-separated id list of findings for which you want retrieve details. Optional.
+    #[inline]
     pub fn finding_ids(mut self, value: impl Into<String>) -> Self {
         self.parts.query("findingIds", value.into());
         self
     }
     /// `missing`: Used to sort by whether the field `missing` exists or not in the documents associated with the finding. Optional.
+    #[inline]
     pub fn missing(mut self, value: impl Into<String>) -> Self {
         self.parts.query("missing", value.into());
         self
     }
     /// `searchString`: The finding attribute you want returned in the search. To search in a specific index, specify the index name in the request path. For example, to search findings in the indexABC index, use 'searchString=indexABC’. Optional.
+    #[inline]
     pub fn search_string(mut self, value: impl Into<String>) -> Self {
         self.parts.query("searchString", value.into());
         self
     }
     /// `severity`: The rule severity for which retrieve findings. Severity can be `critical`, `high`, `medium`, or `low`. Optional.
+    #[inline]
     pub fn severity(mut self, value: types::RuleSeverity) -> Self {
         self.parts.query("severity", value.as_str().to_string());
         self
     }
     /// `size`: The maximum number of results returned in the response. Optional.
+    #[inline]
     pub fn size(mut self, value: i64) -> Self {
         self.parts.query("size", value.to_string());
         self
     }
     /// `sortOrder`: The order used to sort the list of findings. Possible values are `asc` or `desc`. Optional.
+    #[inline]
     pub fn sort_order(mut self, value: types::SortOrder) -> Self {
         self.parts.query("sortOrder", value.as_str().to_string());
         self
     }
     /// `sortString`: The string used by the Alerting plugin to sort the findings. Optional.
+    #[inline]
     pub fn sort_string(mut self, value: impl Into<String>) -> Self {
         self.parts.query("sortString", value.into());
         self
     }
     /// `startIndex`: The pagination index. Optional.
+    #[inline]
     pub fn start_index(mut self, value: i64) -> Self {
         self.parts.query("startIndex", value.to_string());
         self
     }
     /// `startTime`: The beginning timestamp (in ms) of the time window in which you want to retrieve findings. Optional.
+    #[inline]
     pub fn start_time(mut self, value: i64) -> Self {
         self.parts.query("startTime", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_FINDINGS)
+    }
+}
+
+impl b::Common for GetFindings {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -366,6 +359,7 @@ const GROUP_GET_FINDINGS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security_analytics.get_findings`.
 pub(super) fn by_name_get_findings(
@@ -468,6 +462,7 @@ pub(super) fn by_name_get_findings(
 /// `GET /_plugins/_security_analytics/findings/correlate`.
 ///
 /// Added in OpenSearch 2.7. Documentation: <https://docs.opensearch.org/latest/security-analytics/api-tools/correlation-eng/#list-correlations-for-a-finding-belonging-to-a-log-type>.
+#[inline]
 pub fn search_finding_correlations(
     detector_type: impl Into<String>,
     finding: impl Into<String>,
@@ -487,49 +482,29 @@ pub struct SearchFindingCorrelations {
 
 impl SearchFindingCorrelations {
     /// `nearby_findings`: The number of nearby findings you want to return. Optional.
+    #[inline]
     pub fn nearby_findings(mut self, value: i64) -> Self {
         self.parts.query("nearby_findings", value.to_string());
         self
     }
     /// `time_window`: The time window (in ms) in which all of the correlations must have occurred together. Optional.
+    #[inline]
     pub fn time_window(mut self, value: i64) -> Self {
         self.parts.query("time_window", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SEARCH_FINDING_CORRELATIONS)
+    }
+}
+
+impl b::Common for SearchFindingCorrelations {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -544,6 +519,7 @@ const GROUP_SEARCH_FINDING_CORRELATIONS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `security_analytics.search_finding_correlations`.
 pub(super) fn by_name_search_finding_correlations(

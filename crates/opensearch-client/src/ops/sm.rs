@@ -10,13 +10,28 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &[
+    "sm.create_policy",
+    "sm.delete_policy",
+    "sm.explain_policy",
+    "sm.get_policies",
+    "sm.get_policy",
+    "sm.start_policy",
+    "sm.stop_policy",
+    "sm.update_policy",
+];
 
 /// `sm.create_policy`: Creates a snapshot management policy.
 ///
 /// `POST /_plugins/_sm/policies/{policy_name}`.
 ///
 /// Added in OpenSearch 2.1.
+#[inline]
 pub fn create_policy(policy_name: impl Into<String>) -> CreatePolicy {
     let mut parts = b::Parts::default();
     parts.path("policy_name", b::List::from(policy_name.into()));
@@ -31,50 +46,30 @@ pub struct CreatePolicy {
 }
 
 impl CreatePolicy {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CREATE_POLICY)
+    }
+}
+
+impl b::Common for CreatePolicy {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -89,6 +84,7 @@ const GROUP_CREATE_POLICY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `sm.create_policy`.
 pub(super) fn by_name_create_policy(
@@ -140,6 +136,7 @@ pub(super) fn by_name_create_policy(
 /// `DELETE /_plugins/_sm/policies/{policy_name}`.
 ///
 /// Added in OpenSearch 2.1.
+#[inline]
 pub fn delete_policy(policy_name: impl Into<String>) -> DeletePolicy {
     let mut parts = b::Parts::default();
     parts.path("policy_name", b::List::from(policy_name.into()));
@@ -154,40 +151,18 @@ pub struct DeletePolicy {
 }
 
 impl DeletePolicy {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_POLICY)
+    }
+}
+
+impl b::Common for DeletePolicy {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -202,6 +177,7 @@ const GROUP_DELETE_POLICY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `sm.delete_policy`.
 pub(super) fn by_name_delete_policy(
@@ -253,6 +229,7 @@ pub(super) fn by_name_delete_policy(
 /// `GET /_plugins/_sm/policies/{policy_name}/_explain`.
 ///
 /// Added in OpenSearch 2.1.
+#[inline]
 pub fn explain_policy(policy_name: impl Into<String>) -> ExplainPolicy {
     let mut parts = b::Parts::default();
     parts.path("policy_name", b::List::from(policy_name.into()));
@@ -267,40 +244,18 @@ pub struct ExplainPolicy {
 }
 
 impl ExplainPolicy {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_EXPLAIN_POLICY)
+    }
+}
+
+impl b::Common for ExplainPolicy {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -315,6 +270,7 @@ const GROUP_EXPLAIN_POLICY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `sm.explain_policy`.
 pub(super) fn by_name_explain_policy(
@@ -366,6 +322,7 @@ pub(super) fn by_name_explain_policy(
 /// `GET /_plugins/_sm/policies`.
 ///
 /// Added in OpenSearch 2.1.
+#[inline]
 pub fn get_policies() -> GetPolicies {
     GetPolicies {
         parts: b::Parts::default(),
@@ -381,64 +338,47 @@ pub struct GetPolicies {
 
 impl GetPolicies {
     /// `from`: The starting index from which to retrieve snapshot management policies.
+    #[inline]
     pub fn from(mut self, value: i64) -> Self {
         self.parts.query("from", value.to_string());
         self
     }
     /// `queryString`: The query string to filter the returned snapshot management policies.
+    #[inline]
     pub fn query_string(mut self, value: impl Into<String>) -> Self {
         self.parts.query("queryString", value.into());
         self
     }
     /// `size`: The number of snapshot management policies to return.
+    #[inline]
     pub fn size(mut self, value: i64) -> Self {
         self.parts.query("size", value.to_string());
         self
     }
     /// `sortField`: The name of the field to sort the snapshot management policies by.
+    #[inline]
     pub fn sort_field(mut self, value: impl Into<String>) -> Self {
         self.parts.query("sortField", value.into());
         self
     }
     /// `sortOrder`: The order to sort the snapshot management policies.
+    #[inline]
     pub fn sort_order(mut self, value: types::SortOrder) -> Self {
         self.parts.query("sortOrder", value.as_str().to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_POLICIES)
+    }
+}
+
+impl b::Common for GetPolicies {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -453,6 +393,7 @@ const GROUP_GET_POLICIES: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `sm.get_policies`.
 pub(super) fn by_name_get_policies(
@@ -523,6 +464,7 @@ pub(super) fn by_name_get_policies(
 /// `GET /_plugins/_sm/policies/{policy_name}`.
 ///
 /// Added in OpenSearch 2.1.
+#[inline]
 pub fn get_policy(policy_name: impl Into<String>) -> GetPolicy {
     let mut parts = b::Parts::default();
     parts.path("policy_name", b::List::from(policy_name.into()));
@@ -537,40 +479,18 @@ pub struct GetPolicy {
 }
 
 impl GetPolicy {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_POLICY)
+    }
+}
+
+impl b::Common for GetPolicy {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -585,6 +505,7 @@ const GROUP_GET_POLICY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `sm.get_policy`.
 pub(super) fn by_name_get_policy(
@@ -636,6 +557,7 @@ pub(super) fn by_name_get_policy(
 /// `POST /_plugins/_sm/policies/{policy_name}/_start`.
 ///
 /// Added in OpenSearch 2.1.
+#[inline]
 pub fn start_policy(policy_name: impl Into<String>) -> StartPolicy {
     let mut parts = b::Parts::default();
     parts.path("policy_name", b::List::from(policy_name.into()));
@@ -650,40 +572,18 @@ pub struct StartPolicy {
 }
 
 impl StartPolicy {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_START_POLICY)
+    }
+}
+
+impl b::Common for StartPolicy {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -698,6 +598,7 @@ const GROUP_START_POLICY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `sm.start_policy`.
 pub(super) fn by_name_start_policy(
@@ -749,6 +650,7 @@ pub(super) fn by_name_start_policy(
 /// `POST /_plugins/_sm/policies/{policy_name}/_stop`.
 ///
 /// Added in OpenSearch 2.1.
+#[inline]
 pub fn stop_policy(policy_name: impl Into<String>) -> StopPolicy {
     let mut parts = b::Parts::default();
     parts.path("policy_name", b::List::from(policy_name.into()));
@@ -763,40 +665,18 @@ pub struct StopPolicy {
 }
 
 impl StopPolicy {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_STOP_POLICY)
+    }
+}
+
+impl b::Common for StopPolicy {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -811,6 +691,7 @@ const GROUP_STOP_POLICY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `sm.stop_policy`.
 pub(super) fn by_name_stop_policy(
@@ -862,6 +743,7 @@ pub(super) fn by_name_stop_policy(
 /// `PUT /_plugins/_sm/policies/{policy_name}`.
 ///
 /// Added in OpenSearch 2.1.
+#[inline]
 pub fn update_policy(
     policy_name: impl Into<String>,
     if_primary_term: i64,
@@ -882,50 +764,30 @@ pub struct UpdatePolicy {
 }
 
 impl UpdatePolicy {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_UPDATE_POLICY)
+    }
+}
+
+impl b::Common for UpdatePolicy {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -940,6 +802,7 @@ const GROUP_UPDATE_POLICY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `sm.update_policy`.
 pub(super) fn by_name_update_policy(

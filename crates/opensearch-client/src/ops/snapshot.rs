@@ -10,13 +10,31 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &[
+    "snapshot.cleanup_repository",
+    "snapshot.clone",
+    "snapshot.create",
+    "snapshot.create_repository",
+    "snapshot.delete",
+    "snapshot.delete_repository",
+    "snapshot.get",
+    "snapshot.get_repository",
+    "snapshot.restore",
+    "snapshot.status",
+    "snapshot.verify_repository",
+];
 
 /// `snapshot.cleanup_repository`: Removes any stale data from a snapshot repository.
 ///
 /// `POST /_snapshot/{repository}/_cleanup`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn cleanup_repository(repository: impl Into<String>) -> CleanupRepository {
     let mut parts = b::Parts::default();
     parts.path("repository", b::List::from(repository.into()));
@@ -32,55 +50,36 @@ pub struct CleanupRepository {
 
 impl CleanupRepository {
     /// `cluster_manager_timeout`: The amount of time to wait for a response from the cluster manager node. For more information about supported time units, see \[Common parameters\](<https://docs.opensearch.org/latest/api-reference/common-parameters/\#time-units>).
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: The amount of time to wait for a response.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CLEANUP_REPOSITORY)
+    }
+}
+
+impl b::Common for CleanupRepository {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -95,6 +94,7 @@ const GROUP_CLEANUP_REPOSITORY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `snapshot.cleanup_repository`.
 pub(super) fn by_name_cleanup_repository(
@@ -158,6 +158,7 @@ pub(super) fn by_name_cleanup_repository(
 /// `PUT /_snapshot/{repository}/{snapshot}/_clone/{target_snapshot}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn clone(
     repository: impl Into<String>,
     snapshot: impl Into<String>,
@@ -179,60 +180,42 @@ pub struct Clone {
 
 impl Clone {
     /// `cluster_manager_timeout`: The amount of time to wait for a response from the cluster manager node. For more information about supported time units, see \[Common parameters\](<https://docs.opensearch.org/latest/api-reference/common-parameters/\#time-units>).
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `master_timeout`: Explicit operation timeout for connection to cluster-manager node
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CLONE)
+    }
+}
+
+impl b::Common for Clone {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -247,6 +230,7 @@ const GROUP_CLONE: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `snapshot.clone`.
 pub(super) fn by_name_clone(
@@ -312,6 +296,7 @@ pub(super) fn by_name_clone(
 /// `PUT /_snapshot/{repository}/{snapshot}`, `POST /_snapshot/{repository}/{snapshot}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/snapshots/create-snapshot/>.
+#[inline]
 pub fn create(repository: impl Into<String>, snapshot: impl Into<String>) -> Create {
     let mut parts = b::Parts::default();
     parts.path("repository", b::List::from(repository.into()));
@@ -328,72 +313,56 @@ pub struct Create {
 
 impl Create {
     /// `cluster_manager_timeout`: The amount of time to wait for a response from the cluster manager node. For more information about supported time units, see \[Common parameters\](<https://docs.opensearch.org/latest/api-reference/common-parameters/\#time-units>).
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `wait_for_completion`: When `true`, the request returns a response when the snapshot is complete. When `false`, the request returns a response when the snapshot initializes.
+    #[inline]
     pub fn wait_for_completion(mut self, value: bool) -> Self {
         self.parts.query("wait_for_completion", value.to_string());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (POST, PUT); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CREATE)
+    }
+}
+
+impl b::Common for Create {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -416,6 +385,7 @@ const GROUP_CREATE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `snapshot.create`.
 pub(super) fn by_name_create(
@@ -483,6 +453,7 @@ pub(super) fn by_name_create(
 /// `PUT /_snapshot/{repository}`, `POST /_snapshot/{repository}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/snapshots/create-repository/>.
+#[inline]
 pub fn create_repository(repository: impl Into<String>) -> CreateRepository {
     let mut parts = b::Parts::default();
     parts.path("repository", b::List::from(repository.into()));
@@ -498,77 +469,62 @@ pub struct CreateRepository {
 
 impl CreateRepository {
     /// `cluster_manager_timeout`: The amount of time to wait for a response from the cluster manager node. For more information about supported time units, see \[Common parameters\](<https://docs.opensearch.org/latest/api-reference/common-parameters/\#time-units>).
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `master_timeout`: Explicit operation timeout for connection to cluster-manager node
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: The amount of time to wait for a response.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `verify`: When `true`, verifies the creation of the snapshot repository.
+    #[inline]
     pub fn verify(mut self, value: bool) -> Self {
         self.parts.query("verify", value.to_string());
-        self
-    }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
         self
     }
     /// The method, among those the group offers for the parameters set
     /// (POST, PUT); by default GET without a body, else the first that
     /// takes one.
+    #[inline]
     pub fn method(mut self, method: http::Method) -> Self {
         self.parts.method(method);
         self
     }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (required).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CREATE_REPOSITORY)
+    }
+}
+
+impl b::Common for CreateRepository {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -591,6 +547,7 @@ const GROUP_CREATE_REPOSITORY: b::Group = b::Group {
     body_required: true,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `snapshot.create_repository`.
 pub(super) fn by_name_create_repository(
@@ -658,6 +615,7 @@ pub(super) fn by_name_create_repository(
 /// `DELETE /_snapshot/{repository}/{snapshot}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/snapshots/delete-snapshot/>.
+#[inline]
 pub fn delete(repository: impl Into<String>, snapshot: impl Into<String>) -> Delete {
     let mut parts = b::Parts::default();
     parts.path("repository", b::List::from(repository.into()));
@@ -674,50 +632,30 @@ pub struct Delete {
 
 impl Delete {
     /// `cluster_manager_timeout`: The amount of time to wait for a response from the cluster manager node. For more information about supported time units, see \[Common parameters\](<https://docs.opensearch.org/latest/api-reference/common-parameters/\#time-units>).
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `master_timeout`: Explicit operation timeout for connection to cluster-manager node
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE)
+    }
+}
+
+impl b::Common for Delete {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -732,6 +670,7 @@ const GROUP_DELETE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `snapshot.delete`.
 pub(super) fn by_name_delete(
@@ -795,6 +734,7 @@ pub(super) fn by_name_delete(
 /// `DELETE /_snapshot/{repository}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/snapshots/delete-snapshot-repository/>.
+#[inline]
 pub fn delete_repository(repository: impl Into<b::List>) -> DeleteRepository {
     let mut parts = b::Parts::default();
     parts.path("repository", repository.into());
@@ -810,55 +750,36 @@ pub struct DeleteRepository {
 
 impl DeleteRepository {
     /// `cluster_manager_timeout`: The amount of time to wait for a response from the cluster manager node. For more information about supported time units, see \[Common parameters\](<https://docs.opensearch.org/latest/api-reference/common-parameters/\#time-units>).
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `master_timeout`: Explicit operation timeout for connection to cluster-manager node
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: The amount of time to wait for a response.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE_REPOSITORY)
+    }
+}
+
+impl b::Common for DeleteRepository {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -873,6 +794,7 @@ const GROUP_DELETE_REPOSITORY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `snapshot.delete_repository`.
 pub(super) fn by_name_delete_repository(
@@ -936,6 +858,7 @@ pub(super) fn by_name_delete_repository(
 /// `GET /_snapshot/{repository}/{snapshot}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/>.
+#[inline]
 pub fn get(repository: impl Into<String>, snapshot: impl Into<b::List>) -> Get {
     let mut parts = b::Parts::default();
     parts.path("repository", b::List::from(repository.into()));
@@ -952,60 +875,42 @@ pub struct Get {
 
 impl Get {
     /// `cluster_manager_timeout`: The amount of time to wait for a response from the cluster manager node. For more information about supported time units, see \[Common parameters\](<https://docs.opensearch.org/latest/api-reference/common-parameters/\#time-units>).
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `ignore_unavailable`: When `false`, the request returns an error for any snapshots that are unavailable.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `master_timeout`: Period to wait for a connection to the cluster-manager node. If no response is received before the timeout expires, the request fails and returns an error.
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `verbose`: When `true`, returns additional information about each snapshot, such as the version of OpenSearch which took the snapshot, the start and end times of the snapshot, and the number of shards contained in the snapshot. When `false`, returns only snapshot names and contained indexes. This is useful when the snapshots belong to a cloud-based repository, where each blob read is a cost or performance concern.
+    #[inline]
     pub fn verbose(mut self, value: bool) -> Self {
         self.parts.query("verbose", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET)
+    }
+}
+
+impl b::Common for Get {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1020,6 +925,7 @@ const GROUP_GET: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `snapshot.get`.
 pub(super) fn by_name_get(
@@ -1091,6 +997,7 @@ pub(super) fn by_name_get(
 /// `GET /_snapshot`, `GET /_snapshot/{repository}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/snapshots/get-snapshot-repository/>.
+#[inline]
 pub fn get_repository() -> GetRepository {
     GetRepository {
         parts: b::Parts::default(),
@@ -1106,60 +1013,42 @@ pub struct GetRepository {
 
 impl GetRepository {
     /// Path parameter `repository`: A comma-separated list of repository names.
+    #[inline]
     pub fn repository(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("repository", value.into());
         self
     }
     /// `cluster_manager_timeout`: The amount of time to wait for a response from the cluster manager node. For more information about supported time units, see \[Common parameters\](<https://docs.opensearch.org/latest/api-reference/common-parameters/\#time-units>).
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `local`: Whether to get information from the local node.
+    #[inline]
     pub fn local(mut self, value: bool) -> Self {
         self.parts.query("local", value.to_string());
         self
     }
     /// `master_timeout`: Explicit operation timeout for connection to cluster-manager node
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET_REPOSITORY)
+    }
+}
+
+impl b::Common for GetRepository {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1182,6 +1071,7 @@ const GROUP_GET_REPOSITORY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `snapshot.get_repository`.
 pub(super) fn by_name_get_repository(
@@ -1248,6 +1138,7 @@ pub(super) fn by_name_get_repository(
 /// `POST /_snapshot/{repository}/{snapshot}/_restore`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/snapshots/restore-snapshot/>.
+#[inline]
 pub fn restore(repository: impl Into<String>, snapshot: impl Into<String>) -> Restore {
     let mut parts = b::Parts::default();
     parts.path("repository", b::List::from(repository.into()));
@@ -1264,65 +1155,48 @@ pub struct Restore {
 
 impl Restore {
     /// `cluster_manager_timeout`: The amount of time to wait for a response from the cluster manager node. For more information about supported time units, see \[Common parameters\](<https://docs.opensearch.org/latest/api-reference/common-parameters/\#time-units>).
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `master_timeout`: Explicit operation timeout for connection to cluster-manager node
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `wait_for_completion`: -| Whether to return a response after the restore operation has completed. When `false`, the request returns a response when the restore operation initializes. When `true`, the request returns a response when the restore operation completes.
+    #[inline]
     pub fn wait_for_completion(mut self, value: bool) -> Self {
         self.parts.query("wait_for_completion", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_RESTORE)
+    }
+}
+
+impl b::Common for Restore {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1337,6 +1211,7 @@ const GROUP_RESTORE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `snapshot.restore`.
 pub(super) fn by_name_restore(
@@ -1404,6 +1279,7 @@ pub(super) fn by_name_restore(
 /// `GET /_snapshot/_status`, `GET /_snapshot/{repository}/_status`, `GET /_snapshot/{repository}/{snapshot}/_status`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/snapshots/get-snapshot-status/>.
+#[inline]
 pub fn status() -> Status {
     Status {
         parts: b::Parts::default(),
@@ -1419,65 +1295,48 @@ pub struct Status {
 
 impl Status {
     /// Path parameter `repository`: The name of the repository containing the snapshot.
+    #[inline]
     pub fn repository(mut self, value: impl Into<String>) -> Self {
         self.parts.path("repository", b::List::from(value.into()));
         self
     }
     /// Path parameter `snapshot`: A comma-separated list of snapshot names.
+    #[inline]
     pub fn snapshot(mut self, value: impl Into<b::List>) -> Self {
         self.parts.path("snapshot", value.into());
         self
     }
     /// `cluster_manager_timeout`: The amount of time to wait for a response from the cluster manager node. For more information about supported time units, see \[Common parameters\](<https://docs.opensearch.org/latest/api-reference/common-parameters/\#time-units>).
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `ignore_unavailable`: Whether to ignore any unavailable snapshots, When `false`, a `SnapshotMissingException` is thrown.
+    #[inline]
     pub fn ignore_unavailable(mut self, value: bool) -> Self {
         self.parts.query("ignore_unavailable", value.to_string());
         self
     }
     /// `master_timeout`: Explicit operation timeout for connection to cluster-manager node
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_STATUS)
+    }
+}
+
+impl b::Common for Status {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1506,6 +1365,7 @@ const GROUP_STATUS: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `snapshot.status`.
 pub(super) fn by_name_status(
@@ -1576,6 +1436,7 @@ pub(super) fn by_name_status(
 /// `POST /_snapshot/{repository}/_verify`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/snapshots/verify-snapshot-repository/>.
+#[inline]
 pub fn verify_repository(repository: impl Into<String>) -> VerifyRepository {
     let mut parts = b::Parts::default();
     parts.path("repository", b::List::from(repository.into()));
@@ -1591,55 +1452,36 @@ pub struct VerifyRepository {
 
 impl VerifyRepository {
     /// `cluster_manager_timeout`: The amount of time to wait for a response from the cluster manager node. For more information about supported time units, see \[Common parameters\](<https://docs.opensearch.org/latest/api-reference/common-parameters/\#time-units>).
+    #[inline]
     pub fn cluster_manager_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("cluster_manager_timeout", value.into());
         self
     }
     /// `master_timeout`: Explicit operation timeout for connection to cluster-manager node
     #[deprecated(note = "deprecated by OpenSearch")]
+    #[inline]
     pub fn master_timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("master_timeout", value.into());
         self
     }
     /// `timeout`: The amount of time to wait for a response.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_VERIFY_REPOSITORY)
+    }
+}
+
+impl b::Common for VerifyRepository {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -1654,6 +1496,7 @@ const GROUP_VERIFY_REPOSITORY: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `snapshot.verify_repository`.
 pub(super) fn by_name_verify_repository(

@@ -10,13 +10,19 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &["tasks.cancel", "tasks.get", "tasks.list"];
 
 /// `tasks.cancel`: Cancels a task, if it can be cancelled through an API.
 ///
 /// `POST /_tasks/_cancel`, `POST /_tasks/{task_id}/_cancel`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/tasks/cancel-tasks/>.
+#[inline]
 pub fn cancel() -> Cancel {
     Cancel {
         parts: b::Parts::default(),
@@ -32,64 +38,47 @@ pub struct Cancel {
 
 impl Cancel {
     /// Path parameter `task_id`: The task ID.
+    #[inline]
     pub fn task_id(mut self, value: impl Into<String>) -> Self {
         self.parts.path("task_id", b::List::from(value.into()));
         self
     }
     /// `actions`: A comma-separated list of actions that should be returned. Keep empty to return all.
+    #[inline]
     pub fn actions(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("actions", value.into().joined());
         self
     }
     /// `nodes`: A comma-separated list of node IDs or names used to limit the returned information. Use `_local` to return information from the node you're connecting to, specify the node name to get information from a specific node, or keep the parameter empty to get information from all nodes.
+    #[inline]
     pub fn nodes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("nodes", value.into().joined());
         self
     }
     /// `parent_task_id`: Returns tasks with a specified parent task ID (`node_id:task_number`). Keep empty or set to -1 to return all.
+    #[inline]
     pub fn parent_task_id(mut self, value: impl Into<String>) -> Self {
         self.parts.query("parent_task_id", value.into());
         self
     }
     /// `wait_for_completion`: Waits for the matching task to complete. When `true`, the request is blocked until the task has completed.
+    #[inline]
     pub fn wait_for_completion(mut self, value: bool) -> Self {
         self.parts.query("wait_for_completion", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_CANCEL)
+    }
+}
+
+impl b::Common for Cancel {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -112,6 +101,7 @@ const GROUP_CANCEL: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `tasks.cancel`.
 pub(super) fn by_name_cancel(
@@ -182,6 +172,7 @@ pub(super) fn by_name_cancel(
 /// `GET /_tasks/{task_id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/tasks/>.
+#[inline]
 pub fn get(task_id: impl Into<String>) -> Get {
     let mut parts = b::Parts::default();
     parts.path("task_id", b::List::from(task_id.into()));
@@ -197,49 +188,29 @@ pub struct Get {
 
 impl Get {
     /// `timeout`: The amount of time to wait for a response.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `wait_for_completion`: Waits for the matching task to complete. When `true`, the request is blocked until the task has completed.
+    #[inline]
     pub fn wait_for_completion(mut self, value: bool) -> Self {
         self.parts.query("wait_for_completion", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET)
+    }
+}
+
+impl b::Common for Get {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -254,6 +225,7 @@ const GROUP_GET: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `tasks.get`.
 pub(super) fn by_name_get(
@@ -313,6 +285,7 @@ pub(super) fn by_name_get(
 /// `GET /_tasks`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/api-reference/tasks/>.
+#[inline]
 pub fn list() -> List {
     List {
         parts: b::Parts::default(),
@@ -328,74 +301,59 @@ pub struct List {
 
 impl List {
     /// `actions`: A comma-separated list of actions that should be returned. Keep empty to return all.
+    #[inline]
     pub fn actions(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("actions", value.into().joined());
         self
     }
     /// `detailed`: When `true`, the response includes detailed information about shard recoveries.
+    #[inline]
     pub fn detailed(mut self, value: bool) -> Self {
         self.parts.query("detailed", value.to_string());
         self
     }
     /// `group_by`: Groups tasks by parent/child relationships or nodes.
+    #[inline]
     pub fn group_by(mut self, value: types::GroupBy) -> Self {
         self.parts.query("group_by", value.as_str().to_string());
         self
     }
     /// `nodes`: A comma-separated list of node IDs or names used to limit the returned information. Use `_local` to return information from the node you're connecting to, specify the node name to get information from a specific node, or keep the parameter empty to get information from all nodes.
+    #[inline]
     pub fn nodes(mut self, value: impl Into<b::List>) -> Self {
         self.parts.query("nodes", value.into().joined());
         self
     }
     /// `parent_task_id`: Returns tasks with a specified parent task ID (`node_id:task_number`). Keep empty or set to -1 to return all.
+    #[inline]
     pub fn parent_task_id(mut self, value: impl Into<String>) -> Self {
         self.parts.query("parent_task_id", value.into());
         self
     }
     /// `timeout`: The amount of time to wait for a response.
+    #[inline]
     pub fn timeout(mut self, value: impl Into<String>) -> Self {
         self.parts.query("timeout", value.into());
         self
     }
     /// `wait_for_completion`: Waits for the matching task to complete. When `true`, the request is blocked until the task has completed.
+    #[inline]
     pub fn wait_for_completion(mut self, value: bool) -> Self {
         self.parts.query("wait_for_completion", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_LIST)
+    }
+}
+
+impl b::Common for List {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -410,6 +368,7 @@ const GROUP_LIST: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `tasks.list`.
 pub(super) fn by_name_list(

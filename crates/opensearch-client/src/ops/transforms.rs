@@ -10,13 +10,28 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
+use super::builder::Common as _;
+#[allow(unused_imports)]
 use super::types;
+
+/// The operation groups of this module, by their specification names.
+pub const GROUPS: &[&str] = &[
+    "transforms.delete",
+    "transforms.explain",
+    "transforms.get",
+    "transforms.preview",
+    "transforms.put",
+    "transforms.search",
+    "transforms.start",
+    "transforms.stop",
+];
 
 /// `transforms.delete`: Delete an index transform.
 ///
 /// `DELETE /_plugins/_transform/{id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/index-transforms/transforms-apis/#delete-a-transform-job>.
+#[inline]
 pub fn delete(id: impl Into<String>) -> Delete {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -31,40 +46,18 @@ pub struct Delete {
 }
 
 impl Delete {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_DELETE)
+    }
+}
+
+impl b::Common for Delete {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -79,6 +72,7 @@ const GROUP_DELETE: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `transforms.delete`.
 pub(super) fn by_name_delete(
@@ -130,6 +124,7 @@ pub(super) fn by_name_delete(
 /// `GET /_plugins/_transform/{id}/_explain`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/index-transforms/transforms-apis/#get-the-status-of-a-transform-job>.
+#[inline]
 pub fn explain(id: impl Into<String>) -> Explain {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -144,40 +139,18 @@ pub struct Explain {
 }
 
 impl Explain {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_EXPLAIN)
+    }
+}
+
+impl b::Common for Explain {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -192,6 +165,7 @@ const GROUP_EXPLAIN: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `transforms.explain`.
 pub(super) fn by_name_explain(
@@ -243,6 +217,7 @@ pub(super) fn by_name_explain(
 /// `GET /_plugins/_transform/{id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/index-transforms/transforms-apis/#get-a-transform-jobs-details>.
+#[inline]
 pub fn get(id: impl Into<String>) -> Get {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -257,40 +232,18 @@ pub struct Get {
 }
 
 impl Get {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_GET)
+    }
+}
+
+impl b::Common for Get {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -305,6 +258,7 @@ const GROUP_GET: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `transforms.get`.
 pub(super) fn by_name_get(
@@ -356,6 +310,7 @@ pub(super) fn by_name_get(
 /// `POST /_plugins/_transform/_preview`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/index-transforms/transforms-apis/#preview-a-transform-jobs-results>.
+#[inline]
 pub fn preview() -> Preview {
     Preview {
         parts: b::Parts::default(),
@@ -370,50 +325,30 @@ pub struct Preview {
 }
 
 impl Preview {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PREVIEW)
+    }
+}
+
+impl b::Common for Preview {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -428,6 +363,7 @@ const GROUP_PREVIEW: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `transforms.preview`.
 pub(super) fn by_name_preview(
@@ -470,6 +406,7 @@ pub(super) fn by_name_preview(
 /// `PUT /_plugins/_transform/{id}`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/index-transforms/transforms-apis/#create-a-transform-job>.
+#[inline]
 pub fn put(id: impl Into<String>) -> Put {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -485,59 +422,41 @@ pub struct Put {
 
 impl Put {
     /// `if_primary_term`: Only perform the operation if the document has this primary term.
+    #[inline]
     pub fn if_primary_term(mut self, value: f64) -> Self {
         self.parts.query("if_primary_term", value.to_string());
         self
     }
     /// `if_seq_no`: Only perform the operation if the document has this sequence number.
+    #[inline]
     pub fn if_seq_no(mut self, value: i64) -> Self {
         self.parts.query("if_seq_no", value.to_string());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The JSON body (optional).
+    #[inline]
     pub fn body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.parts.json(body);
         self
     }
     /// The body as bytes of a media type the operation takes (`application/json`).
+    #[inline]
     pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
         self.parts.bytes(content_type, bytes);
         self
     }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_PUT)
+    }
+}
+
+impl b::Common for Put {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -552,6 +471,7 @@ const GROUP_PUT: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `transforms.put`.
 pub(super) fn by_name_put(
@@ -611,6 +531,7 @@ pub(super) fn by_name_put(
 /// `GET /_plugins/_transform`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/index-transforms/transforms-apis/#get-a-transform-jobs-details>.
+#[inline]
 pub fn search() -> Search {
     Search {
         parts: b::Parts::default(),
@@ -626,64 +547,47 @@ pub struct Search {
 
 impl Search {
     /// `from`: The starting transform to return. Default is `0`.
+    #[inline]
     pub fn from(mut self, value: f64) -> Self {
         self.parts.query("from", value.to_string());
         self
     }
     /// `search`: The search term to use to filter results.
+    #[inline]
     pub fn search(mut self, value: impl Into<String>) -> Self {
         self.parts.query("search", value.into());
         self
     }
     /// `size`: Specifies the number of transforms to return. Default is `10`.
+    #[inline]
     pub fn size(mut self, value: f64) -> Self {
         self.parts.query("size", value.to_string());
         self
     }
     /// `sortDirection`: Specifies the direction to sort results in. Can be `ASC` or `DESC`. Default is `ASC`.
+    #[inline]
     pub fn sort_direction(mut self, value: impl Into<String>) -> Self {
         self.parts.query("sortDirection", value.into());
         self
     }
     /// `sortField`: The field to sort results with.
+    #[inline]
     pub fn sort_field(mut self, value: impl Into<String>) -> Self {
         self.parts.query("sortField", value.into());
         self
     }
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_SEARCH)
+    }
+}
+
+impl b::Common for Search {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -698,6 +602,7 @@ const GROUP_SEARCH: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `transforms.search`.
 pub(super) fn by_name_search(
@@ -768,6 +673,7 @@ pub(super) fn by_name_search(
 /// `POST /_plugins/_transform/{id}/_start`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/index-transforms/transforms-apis/#start-a-transform-job>.
+#[inline]
 pub fn start(id: impl Into<String>) -> Start {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -782,40 +688,18 @@ pub struct Start {
 }
 
 impl Start {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_START)
+    }
+}
+
+impl b::Common for Start {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -830,6 +714,7 @@ const GROUP_START: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `transforms.start`.
 pub(super) fn by_name_start(
@@ -881,6 +766,7 @@ pub(super) fn by_name_start(
 /// `POST /_plugins/_transform/{id}/_stop`.
 ///
 /// Added in OpenSearch 1.0. Documentation: <https://docs.opensearch.org/latest/im-plugin/index-transforms/transforms-apis/#stop-a-transform-job>.
+#[inline]
 pub fn stop(id: impl Into<String>) -> Stop {
     let mut parts = b::Parts::default();
     parts.path("id", b::List::from(id.into()));
@@ -895,40 +781,18 @@ pub struct Stop {
 }
 
 impl Stop {
-    /// `error_trace`: Whether to include the stack trace of returned errors.
-    pub fn error_trace(mut self, value: bool) -> Self {
-        self.parts.query("error_trace", value.to_string());
-        self
-    }
-    /// `filter_path`: Filters on the response's fields (wildcards; `-` excludes).
-    pub fn filter_path(mut self, value: impl Into<b::List>) -> Self {
-        self.parts.query("filter_path", value.into().joined());
-        self
-    }
-    /// `human`: Whether to return human-readable values for statistics.
-    pub fn human(mut self, value: bool) -> Self {
-        self.parts.query("human", value.to_string());
-        self
-    }
-    /// `pretty`: Whether to pretty-format the returned JSON.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.parts.query("pretty", value.to_string());
-        self
-    }
-    /// `source`: The body as a query parameter, for clients that cannot send one on GET.
-    pub fn source(mut self, value: impl Into<String>) -> Self {
-        self.parts.query("source", value.into());
-        self
-    }
-    /// Any query parameter by name (one the spec does not list yet).
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.parts.query(name, value.into());
-        self
-    }
     /// The request: the method and path are the first of the group's
     /// whose path parameters are exactly those set.
+    #[inline]
     pub fn build(self) -> Result<crate::ApiRequest, crate::error::Error> {
         self.parts.build(&GROUP_STOP)
+    }
+}
+
+impl b::Common for Stop {
+    #[inline]
+    fn parts_mut(&mut self) -> &mut b::Parts {
+        &mut self.parts
     }
 }
 
@@ -943,6 +807,7 @@ const GROUP_STOP: b::Group = b::Group {
     body_required: false,
 };
 
+#[cfg(feature = "by-name")]
 #[allow(deprecated)]
 /// `request_by_name` for `transforms.stop`.
 pub(super) fn by_name_stop(

@@ -2,6 +2,7 @@
 
 //! The string enums of the specification's query parameters.
 
+#[cfg(feature = "security_analytics")]
 /// One of `1`, `2`, `3`, `4`, `5`, `ALL`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AlertSeverityLevel {
@@ -19,8 +20,10 @@ pub enum AlertSeverityLevel {
     ALL,
 }
 
+#[cfg(feature = "security_analytics")]
 impl AlertSeverityLevel {
     /// The value as the API spells it.
+    #[inline]
     pub fn as_str(self) -> &'static str {
         match self {
             AlertSeverityLevel::V1 => "1",
@@ -33,6 +36,8 @@ impl AlertSeverityLevel {
     }
 }
 
+#[cfg(feature = "by-name")]
+#[cfg(feature = "security_analytics")]
 impl std::str::FromStr for AlertSeverityLevel {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -48,11 +53,14 @@ impl std::str::FromStr for AlertSeverityLevel {
     }
 }
 
+#[cfg(feature = "by-name")]
+#[cfg(feature = "security_analytics")]
 impl super::builder::FromJson for AlertSeverityLevel {
     fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
         super::builder::enum_from_json(name, v)
     }
 }
+#[cfg(feature = "security_analytics")]
 /// One of `ACKNOWLEDGED`, `ACTIVE`, `COMPLETED`, `DELETED`, `ERROR`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AlertState {
@@ -68,8 +76,10 @@ pub enum AlertState {
     ERROR,
 }
 
+#[cfg(feature = "security_analytics")]
 impl AlertState {
     /// The value as the API spells it.
+    #[inline]
     pub fn as_str(self) -> &'static str {
         match self {
             AlertState::ACKNOWLEDGED => "ACKNOWLEDGED",
@@ -81,6 +91,8 @@ impl AlertState {
     }
 }
 
+#[cfg(feature = "by-name")]
+#[cfg(feature = "security_analytics")]
 impl std::str::FromStr for AlertState {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -97,2040 +109,9 @@ impl std::str::FromStr for AlertState {
     }
 }
 
+#[cfg(feature = "by-name")]
+#[cfg(feature = "security_analytics")]
 impl super::builder::FromJson for AlertState {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `kb`, `k`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatAllPitSegmentsBytes {
-    /// `kb`
-    Kb,
-    /// `k`
-    K,
-}
-
-impl CatAllPitSegmentsBytes {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatAllPitSegmentsBytes::Kb => "kb",
-            CatAllPitSegmentsBytes::K => "k",
-        }
-    }
-}
-
-impl std::str::FromStr for CatAllPitSegmentsBytes {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "kb" => Ok(CatAllPitSegmentsBytes::Kb),
-            "k" => Ok(CatAllPitSegmentsBytes::K),
-            _ => Err(format!("{s:?} is not one of kb, k")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatAllPitSegmentsBytes {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `mb`, `m`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatAllPitSegmentsBytes2 {
-    /// `mb`
-    Mb,
-    /// `m`
-    M,
-}
-
-impl CatAllPitSegmentsBytes2 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatAllPitSegmentsBytes2::Mb => "mb",
-            CatAllPitSegmentsBytes2::M => "m",
-        }
-    }
-}
-
-impl std::str::FromStr for CatAllPitSegmentsBytes2 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "mb" => Ok(CatAllPitSegmentsBytes2::Mb),
-            "m" => Ok(CatAllPitSegmentsBytes2::M),
-            _ => Err(format!("{s:?} is not one of mb, m")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatAllPitSegmentsBytes2 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `gb`, `g`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatAllPitSegmentsBytes3 {
-    /// `gb`
-    Gb,
-    /// `g`
-    G,
-}
-
-impl CatAllPitSegmentsBytes3 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatAllPitSegmentsBytes3::Gb => "gb",
-            CatAllPitSegmentsBytes3::G => "g",
-        }
-    }
-}
-
-impl std::str::FromStr for CatAllPitSegmentsBytes3 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "gb" => Ok(CatAllPitSegmentsBytes3::Gb),
-            "g" => Ok(CatAllPitSegmentsBytes3::G),
-            _ => Err(format!("{s:?} is not one of gb, g")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatAllPitSegmentsBytes3 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `tb`, `t`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatAllPitSegmentsBytes4 {
-    /// `tb`
-    Tb,
-    /// `t`
-    T,
-}
-
-impl CatAllPitSegmentsBytes4 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatAllPitSegmentsBytes4::Tb => "tb",
-            CatAllPitSegmentsBytes4::T => "t",
-        }
-    }
-}
-
-impl std::str::FromStr for CatAllPitSegmentsBytes4 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "tb" => Ok(CatAllPitSegmentsBytes4::Tb),
-            "t" => Ok(CatAllPitSegmentsBytes4::T),
-            _ => Err(format!("{s:?} is not one of tb, t")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatAllPitSegmentsBytes4 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `pb`, `p`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatAllPitSegmentsBytes5 {
-    /// `pb`
-    Pb,
-    /// `p`
-    P,
-}
-
-impl CatAllPitSegmentsBytes5 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatAllPitSegmentsBytes5::Pb => "pb",
-            CatAllPitSegmentsBytes5::P => "p",
-        }
-    }
-}
-
-impl std::str::FromStr for CatAllPitSegmentsBytes5 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "pb" => Ok(CatAllPitSegmentsBytes5::Pb),
-            "p" => Ok(CatAllPitSegmentsBytes5::P),
-            _ => Err(format!("{s:?} is not one of pb, p")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatAllPitSegmentsBytes5 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `kb`, `k`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatAllocationBytes {
-    /// `kb`
-    Kb,
-    /// `k`
-    K,
-}
-
-impl CatAllocationBytes {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatAllocationBytes::Kb => "kb",
-            CatAllocationBytes::K => "k",
-        }
-    }
-}
-
-impl std::str::FromStr for CatAllocationBytes {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "kb" => Ok(CatAllocationBytes::Kb),
-            "k" => Ok(CatAllocationBytes::K),
-            _ => Err(format!("{s:?} is not one of kb, k")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatAllocationBytes {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `mb`, `m`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatAllocationBytes2 {
-    /// `mb`
-    Mb,
-    /// `m`
-    M,
-}
-
-impl CatAllocationBytes2 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatAllocationBytes2::Mb => "mb",
-            CatAllocationBytes2::M => "m",
-        }
-    }
-}
-
-impl std::str::FromStr for CatAllocationBytes2 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "mb" => Ok(CatAllocationBytes2::Mb),
-            "m" => Ok(CatAllocationBytes2::M),
-            _ => Err(format!("{s:?} is not one of mb, m")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatAllocationBytes2 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `gb`, `g`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatAllocationBytes3 {
-    /// `gb`
-    Gb,
-    /// `g`
-    G,
-}
-
-impl CatAllocationBytes3 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatAllocationBytes3::Gb => "gb",
-            CatAllocationBytes3::G => "g",
-        }
-    }
-}
-
-impl std::str::FromStr for CatAllocationBytes3 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "gb" => Ok(CatAllocationBytes3::Gb),
-            "g" => Ok(CatAllocationBytes3::G),
-            _ => Err(format!("{s:?} is not one of gb, g")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatAllocationBytes3 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `tb`, `t`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatAllocationBytes4 {
-    /// `tb`
-    Tb,
-    /// `t`
-    T,
-}
-
-impl CatAllocationBytes4 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatAllocationBytes4::Tb => "tb",
-            CatAllocationBytes4::T => "t",
-        }
-    }
-}
-
-impl std::str::FromStr for CatAllocationBytes4 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "tb" => Ok(CatAllocationBytes4::Tb),
-            "t" => Ok(CatAllocationBytes4::T),
-            _ => Err(format!("{s:?} is not one of tb, t")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatAllocationBytes4 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `pb`, `p`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatAllocationBytes5 {
-    /// `pb`
-    Pb,
-    /// `p`
-    P,
-}
-
-impl CatAllocationBytes5 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatAllocationBytes5::Pb => "pb",
-            CatAllocationBytes5::P => "p",
-        }
-    }
-}
-
-impl std::str::FromStr for CatAllocationBytes5 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "pb" => Ok(CatAllocationBytes5::Pb),
-            "p" => Ok(CatAllocationBytes5::P),
-            _ => Err(format!("{s:?} is not one of pb, p")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatAllocationBytes5 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `kb`, `k`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatFielddataBytes {
-    /// `kb`
-    Kb,
-    /// `k`
-    K,
-}
-
-impl CatFielddataBytes {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatFielddataBytes::Kb => "kb",
-            CatFielddataBytes::K => "k",
-        }
-    }
-}
-
-impl std::str::FromStr for CatFielddataBytes {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "kb" => Ok(CatFielddataBytes::Kb),
-            "k" => Ok(CatFielddataBytes::K),
-            _ => Err(format!("{s:?} is not one of kb, k")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatFielddataBytes {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `mb`, `m`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatFielddataBytes2 {
-    /// `mb`
-    Mb,
-    /// `m`
-    M,
-}
-
-impl CatFielddataBytes2 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatFielddataBytes2::Mb => "mb",
-            CatFielddataBytes2::M => "m",
-        }
-    }
-}
-
-impl std::str::FromStr for CatFielddataBytes2 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "mb" => Ok(CatFielddataBytes2::Mb),
-            "m" => Ok(CatFielddataBytes2::M),
-            _ => Err(format!("{s:?} is not one of mb, m")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatFielddataBytes2 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `gb`, `g`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatFielddataBytes3 {
-    /// `gb`
-    Gb,
-    /// `g`
-    G,
-}
-
-impl CatFielddataBytes3 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatFielddataBytes3::Gb => "gb",
-            CatFielddataBytes3::G => "g",
-        }
-    }
-}
-
-impl std::str::FromStr for CatFielddataBytes3 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "gb" => Ok(CatFielddataBytes3::Gb),
-            "g" => Ok(CatFielddataBytes3::G),
-            _ => Err(format!("{s:?} is not one of gb, g")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatFielddataBytes3 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `tb`, `t`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatFielddataBytes4 {
-    /// `tb`
-    Tb,
-    /// `t`
-    T,
-}
-
-impl CatFielddataBytes4 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatFielddataBytes4::Tb => "tb",
-            CatFielddataBytes4::T => "t",
-        }
-    }
-}
-
-impl std::str::FromStr for CatFielddataBytes4 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "tb" => Ok(CatFielddataBytes4::Tb),
-            "t" => Ok(CatFielddataBytes4::T),
-            _ => Err(format!("{s:?} is not one of tb, t")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatFielddataBytes4 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `pb`, `p`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatFielddataBytes5 {
-    /// `pb`
-    Pb,
-    /// `p`
-    P,
-}
-
-impl CatFielddataBytes5 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatFielddataBytes5::Pb => "pb",
-            CatFielddataBytes5::P => "p",
-        }
-    }
-}
-
-impl std::str::FromStr for CatFielddataBytes5 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "pb" => Ok(CatFielddataBytes5::Pb),
-            "p" => Ok(CatFielddataBytes5::P),
-            _ => Err(format!("{s:?} is not one of pb, p")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatFielddataBytes5 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `kb`, `k`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatIndicesBytes {
-    /// `kb`
-    Kb,
-    /// `k`
-    K,
-}
-
-impl CatIndicesBytes {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatIndicesBytes::Kb => "kb",
-            CatIndicesBytes::K => "k",
-        }
-    }
-}
-
-impl std::str::FromStr for CatIndicesBytes {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "kb" => Ok(CatIndicesBytes::Kb),
-            "k" => Ok(CatIndicesBytes::K),
-            _ => Err(format!("{s:?} is not one of kb, k")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatIndicesBytes {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `mb`, `m`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatIndicesBytes2 {
-    /// `mb`
-    Mb,
-    /// `m`
-    M,
-}
-
-impl CatIndicesBytes2 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatIndicesBytes2::Mb => "mb",
-            CatIndicesBytes2::M => "m",
-        }
-    }
-}
-
-impl std::str::FromStr for CatIndicesBytes2 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "mb" => Ok(CatIndicesBytes2::Mb),
-            "m" => Ok(CatIndicesBytes2::M),
-            _ => Err(format!("{s:?} is not one of mb, m")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatIndicesBytes2 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `gb`, `g`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatIndicesBytes3 {
-    /// `gb`
-    Gb,
-    /// `g`
-    G,
-}
-
-impl CatIndicesBytes3 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatIndicesBytes3::Gb => "gb",
-            CatIndicesBytes3::G => "g",
-        }
-    }
-}
-
-impl std::str::FromStr for CatIndicesBytes3 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "gb" => Ok(CatIndicesBytes3::Gb),
-            "g" => Ok(CatIndicesBytes3::G),
-            _ => Err(format!("{s:?} is not one of gb, g")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatIndicesBytes3 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `tb`, `t`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatIndicesBytes4 {
-    /// `tb`
-    Tb,
-    /// `t`
-    T,
-}
-
-impl CatIndicesBytes4 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatIndicesBytes4::Tb => "tb",
-            CatIndicesBytes4::T => "t",
-        }
-    }
-}
-
-impl std::str::FromStr for CatIndicesBytes4 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "tb" => Ok(CatIndicesBytes4::Tb),
-            "t" => Ok(CatIndicesBytes4::T),
-            _ => Err(format!("{s:?} is not one of tb, t")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatIndicesBytes4 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `pb`, `p`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatIndicesBytes5 {
-    /// `pb`
-    Pb,
-    /// `p`
-    P,
-}
-
-impl CatIndicesBytes5 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatIndicesBytes5::Pb => "pb",
-            CatIndicesBytes5::P => "p",
-        }
-    }
-}
-
-impl std::str::FromStr for CatIndicesBytes5 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "pb" => Ok(CatIndicesBytes5::Pb),
-            "p" => Ok(CatIndicesBytes5::P),
-            _ => Err(format!("{s:?} is not one of pb, p")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatIndicesBytes5 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `green`, `GREEN`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatIndicesHealth {
-    /// `green`
-    Green,
-    /// `GREEN`
-    GREEN,
-}
-
-impl CatIndicesHealth {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatIndicesHealth::Green => "green",
-            CatIndicesHealth::GREEN => "GREEN",
-        }
-    }
-}
-
-impl std::str::FromStr for CatIndicesHealth {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "green" => Ok(CatIndicesHealth::Green),
-            "GREEN" => Ok(CatIndicesHealth::GREEN),
-            _ => Err(format!("{s:?} is not one of green, GREEN")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatIndicesHealth {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `yellow`, `YELLOW`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatIndicesHealth2 {
-    /// `yellow`
-    Yellow,
-    /// `YELLOW`
-    YELLOW,
-}
-
-impl CatIndicesHealth2 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatIndicesHealth2::Yellow => "yellow",
-            CatIndicesHealth2::YELLOW => "YELLOW",
-        }
-    }
-}
-
-impl std::str::FromStr for CatIndicesHealth2 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "yellow" => Ok(CatIndicesHealth2::Yellow),
-            "YELLOW" => Ok(CatIndicesHealth2::YELLOW),
-            _ => Err(format!("{s:?} is not one of yellow, YELLOW")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatIndicesHealth2 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `red`, `RED`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatIndicesHealth3 {
-    /// `red`
-    Red,
-    /// `RED`
-    RED,
-}
-
-impl CatIndicesHealth3 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatIndicesHealth3::Red => "red",
-            CatIndicesHealth3::RED => "RED",
-        }
-    }
-}
-
-impl std::str::FromStr for CatIndicesHealth3 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "red" => Ok(CatIndicesHealth3::Red),
-            "RED" => Ok(CatIndicesHealth3::RED),
-            _ => Err(format!("{s:?} is not one of red, RED")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatIndicesHealth3 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `kb`, `k`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatNodesBytes {
-    /// `kb`
-    Kb,
-    /// `k`
-    K,
-}
-
-impl CatNodesBytes {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatNodesBytes::Kb => "kb",
-            CatNodesBytes::K => "k",
-        }
-    }
-}
-
-impl std::str::FromStr for CatNodesBytes {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "kb" => Ok(CatNodesBytes::Kb),
-            "k" => Ok(CatNodesBytes::K),
-            _ => Err(format!("{s:?} is not one of kb, k")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatNodesBytes {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `mb`, `m`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatNodesBytes2 {
-    /// `mb`
-    Mb,
-    /// `m`
-    M,
-}
-
-impl CatNodesBytes2 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatNodesBytes2::Mb => "mb",
-            CatNodesBytes2::M => "m",
-        }
-    }
-}
-
-impl std::str::FromStr for CatNodesBytes2 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "mb" => Ok(CatNodesBytes2::Mb),
-            "m" => Ok(CatNodesBytes2::M),
-            _ => Err(format!("{s:?} is not one of mb, m")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatNodesBytes2 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `gb`, `g`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatNodesBytes3 {
-    /// `gb`
-    Gb,
-    /// `g`
-    G,
-}
-
-impl CatNodesBytes3 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatNodesBytes3::Gb => "gb",
-            CatNodesBytes3::G => "g",
-        }
-    }
-}
-
-impl std::str::FromStr for CatNodesBytes3 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "gb" => Ok(CatNodesBytes3::Gb),
-            "g" => Ok(CatNodesBytes3::G),
-            _ => Err(format!("{s:?} is not one of gb, g")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatNodesBytes3 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `tb`, `t`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatNodesBytes4 {
-    /// `tb`
-    Tb,
-    /// `t`
-    T,
-}
-
-impl CatNodesBytes4 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatNodesBytes4::Tb => "tb",
-            CatNodesBytes4::T => "t",
-        }
-    }
-}
-
-impl std::str::FromStr for CatNodesBytes4 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "tb" => Ok(CatNodesBytes4::Tb),
-            "t" => Ok(CatNodesBytes4::T),
-            _ => Err(format!("{s:?} is not one of tb, t")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatNodesBytes4 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `pb`, `p`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatNodesBytes5 {
-    /// `pb`
-    Pb,
-    /// `p`
-    P,
-}
-
-impl CatNodesBytes5 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatNodesBytes5::Pb => "pb",
-            CatNodesBytes5::P => "p",
-        }
-    }
-}
-
-impl std::str::FromStr for CatNodesBytes5 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "pb" => Ok(CatNodesBytes5::Pb),
-            "p" => Ok(CatNodesBytes5::P),
-            _ => Err(format!("{s:?} is not one of pb, p")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatNodesBytes5 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `kb`, `k`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatPitSegmentsBytes {
-    /// `kb`
-    Kb,
-    /// `k`
-    K,
-}
-
-impl CatPitSegmentsBytes {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatPitSegmentsBytes::Kb => "kb",
-            CatPitSegmentsBytes::K => "k",
-        }
-    }
-}
-
-impl std::str::FromStr for CatPitSegmentsBytes {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "kb" => Ok(CatPitSegmentsBytes::Kb),
-            "k" => Ok(CatPitSegmentsBytes::K),
-            _ => Err(format!("{s:?} is not one of kb, k")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatPitSegmentsBytes {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `mb`, `m`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatPitSegmentsBytes2 {
-    /// `mb`
-    Mb,
-    /// `m`
-    M,
-}
-
-impl CatPitSegmentsBytes2 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatPitSegmentsBytes2::Mb => "mb",
-            CatPitSegmentsBytes2::M => "m",
-        }
-    }
-}
-
-impl std::str::FromStr for CatPitSegmentsBytes2 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "mb" => Ok(CatPitSegmentsBytes2::Mb),
-            "m" => Ok(CatPitSegmentsBytes2::M),
-            _ => Err(format!("{s:?} is not one of mb, m")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatPitSegmentsBytes2 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `gb`, `g`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatPitSegmentsBytes3 {
-    /// `gb`
-    Gb,
-    /// `g`
-    G,
-}
-
-impl CatPitSegmentsBytes3 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatPitSegmentsBytes3::Gb => "gb",
-            CatPitSegmentsBytes3::G => "g",
-        }
-    }
-}
-
-impl std::str::FromStr for CatPitSegmentsBytes3 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "gb" => Ok(CatPitSegmentsBytes3::Gb),
-            "g" => Ok(CatPitSegmentsBytes3::G),
-            _ => Err(format!("{s:?} is not one of gb, g")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatPitSegmentsBytes3 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `tb`, `t`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatPitSegmentsBytes4 {
-    /// `tb`
-    Tb,
-    /// `t`
-    T,
-}
-
-impl CatPitSegmentsBytes4 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatPitSegmentsBytes4::Tb => "tb",
-            CatPitSegmentsBytes4::T => "t",
-        }
-    }
-}
-
-impl std::str::FromStr for CatPitSegmentsBytes4 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "tb" => Ok(CatPitSegmentsBytes4::Tb),
-            "t" => Ok(CatPitSegmentsBytes4::T),
-            _ => Err(format!("{s:?} is not one of tb, t")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatPitSegmentsBytes4 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `pb`, `p`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatPitSegmentsBytes5 {
-    /// `pb`
-    Pb,
-    /// `p`
-    P,
-}
-
-impl CatPitSegmentsBytes5 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatPitSegmentsBytes5::Pb => "pb",
-            CatPitSegmentsBytes5::P => "p",
-        }
-    }
-}
-
-impl std::str::FromStr for CatPitSegmentsBytes5 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "pb" => Ok(CatPitSegmentsBytes5::Pb),
-            "p" => Ok(CatPitSegmentsBytes5::P),
-            _ => Err(format!("{s:?} is not one of pb, p")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatPitSegmentsBytes5 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `kb`, `k`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatRecoveryBytes {
-    /// `kb`
-    Kb,
-    /// `k`
-    K,
-}
-
-impl CatRecoveryBytes {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatRecoveryBytes::Kb => "kb",
-            CatRecoveryBytes::K => "k",
-        }
-    }
-}
-
-impl std::str::FromStr for CatRecoveryBytes {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "kb" => Ok(CatRecoveryBytes::Kb),
-            "k" => Ok(CatRecoveryBytes::K),
-            _ => Err(format!("{s:?} is not one of kb, k")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatRecoveryBytes {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `mb`, `m`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatRecoveryBytes2 {
-    /// `mb`
-    Mb,
-    /// `m`
-    M,
-}
-
-impl CatRecoveryBytes2 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatRecoveryBytes2::Mb => "mb",
-            CatRecoveryBytes2::M => "m",
-        }
-    }
-}
-
-impl std::str::FromStr for CatRecoveryBytes2 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "mb" => Ok(CatRecoveryBytes2::Mb),
-            "m" => Ok(CatRecoveryBytes2::M),
-            _ => Err(format!("{s:?} is not one of mb, m")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatRecoveryBytes2 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `gb`, `g`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatRecoveryBytes3 {
-    /// `gb`
-    Gb,
-    /// `g`
-    G,
-}
-
-impl CatRecoveryBytes3 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatRecoveryBytes3::Gb => "gb",
-            CatRecoveryBytes3::G => "g",
-        }
-    }
-}
-
-impl std::str::FromStr for CatRecoveryBytes3 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "gb" => Ok(CatRecoveryBytes3::Gb),
-            "g" => Ok(CatRecoveryBytes3::G),
-            _ => Err(format!("{s:?} is not one of gb, g")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatRecoveryBytes3 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `tb`, `t`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatRecoveryBytes4 {
-    /// `tb`
-    Tb,
-    /// `t`
-    T,
-}
-
-impl CatRecoveryBytes4 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatRecoveryBytes4::Tb => "tb",
-            CatRecoveryBytes4::T => "t",
-        }
-    }
-}
-
-impl std::str::FromStr for CatRecoveryBytes4 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "tb" => Ok(CatRecoveryBytes4::Tb),
-            "t" => Ok(CatRecoveryBytes4::T),
-            _ => Err(format!("{s:?} is not one of tb, t")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatRecoveryBytes4 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `pb`, `p`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatRecoveryBytes5 {
-    /// `pb`
-    Pb,
-    /// `p`
-    P,
-}
-
-impl CatRecoveryBytes5 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatRecoveryBytes5::Pb => "pb",
-            CatRecoveryBytes5::P => "p",
-        }
-    }
-}
-
-impl std::str::FromStr for CatRecoveryBytes5 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "pb" => Ok(CatRecoveryBytes5::Pb),
-            "p" => Ok(CatRecoveryBytes5::P),
-            _ => Err(format!("{s:?} is not one of pb, p")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatRecoveryBytes5 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `kb`, `k`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatSegmentReplicationBytes {
-    /// `kb`
-    Kb,
-    /// `k`
-    K,
-}
-
-impl CatSegmentReplicationBytes {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatSegmentReplicationBytes::Kb => "kb",
-            CatSegmentReplicationBytes::K => "k",
-        }
-    }
-}
-
-impl std::str::FromStr for CatSegmentReplicationBytes {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "kb" => Ok(CatSegmentReplicationBytes::Kb),
-            "k" => Ok(CatSegmentReplicationBytes::K),
-            _ => Err(format!("{s:?} is not one of kb, k")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatSegmentReplicationBytes {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `mb`, `m`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatSegmentReplicationBytes2 {
-    /// `mb`
-    Mb,
-    /// `m`
-    M,
-}
-
-impl CatSegmentReplicationBytes2 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatSegmentReplicationBytes2::Mb => "mb",
-            CatSegmentReplicationBytes2::M => "m",
-        }
-    }
-}
-
-impl std::str::FromStr for CatSegmentReplicationBytes2 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "mb" => Ok(CatSegmentReplicationBytes2::Mb),
-            "m" => Ok(CatSegmentReplicationBytes2::M),
-            _ => Err(format!("{s:?} is not one of mb, m")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatSegmentReplicationBytes2 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `gb`, `g`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatSegmentReplicationBytes3 {
-    /// `gb`
-    Gb,
-    /// `g`
-    G,
-}
-
-impl CatSegmentReplicationBytes3 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatSegmentReplicationBytes3::Gb => "gb",
-            CatSegmentReplicationBytes3::G => "g",
-        }
-    }
-}
-
-impl std::str::FromStr for CatSegmentReplicationBytes3 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "gb" => Ok(CatSegmentReplicationBytes3::Gb),
-            "g" => Ok(CatSegmentReplicationBytes3::G),
-            _ => Err(format!("{s:?} is not one of gb, g")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatSegmentReplicationBytes3 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `tb`, `t`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatSegmentReplicationBytes4 {
-    /// `tb`
-    Tb,
-    /// `t`
-    T,
-}
-
-impl CatSegmentReplicationBytes4 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatSegmentReplicationBytes4::Tb => "tb",
-            CatSegmentReplicationBytes4::T => "t",
-        }
-    }
-}
-
-impl std::str::FromStr for CatSegmentReplicationBytes4 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "tb" => Ok(CatSegmentReplicationBytes4::Tb),
-            "t" => Ok(CatSegmentReplicationBytes4::T),
-            _ => Err(format!("{s:?} is not one of tb, t")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatSegmentReplicationBytes4 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `pb`, `p`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatSegmentReplicationBytes5 {
-    /// `pb`
-    Pb,
-    /// `p`
-    P,
-}
-
-impl CatSegmentReplicationBytes5 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatSegmentReplicationBytes5::Pb => "pb",
-            CatSegmentReplicationBytes5::P => "p",
-        }
-    }
-}
-
-impl std::str::FromStr for CatSegmentReplicationBytes5 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "pb" => Ok(CatSegmentReplicationBytes5::Pb),
-            "p" => Ok(CatSegmentReplicationBytes5::P),
-            _ => Err(format!("{s:?} is not one of pb, p")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatSegmentReplicationBytes5 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `kb`, `k`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatSegmentsBytes {
-    /// `kb`
-    Kb,
-    /// `k`
-    K,
-}
-
-impl CatSegmentsBytes {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatSegmentsBytes::Kb => "kb",
-            CatSegmentsBytes::K => "k",
-        }
-    }
-}
-
-impl std::str::FromStr for CatSegmentsBytes {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "kb" => Ok(CatSegmentsBytes::Kb),
-            "k" => Ok(CatSegmentsBytes::K),
-            _ => Err(format!("{s:?} is not one of kb, k")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatSegmentsBytes {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `mb`, `m`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatSegmentsBytes2 {
-    /// `mb`
-    Mb,
-    /// `m`
-    M,
-}
-
-impl CatSegmentsBytes2 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatSegmentsBytes2::Mb => "mb",
-            CatSegmentsBytes2::M => "m",
-        }
-    }
-}
-
-impl std::str::FromStr for CatSegmentsBytes2 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "mb" => Ok(CatSegmentsBytes2::Mb),
-            "m" => Ok(CatSegmentsBytes2::M),
-            _ => Err(format!("{s:?} is not one of mb, m")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatSegmentsBytes2 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `gb`, `g`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatSegmentsBytes3 {
-    /// `gb`
-    Gb,
-    /// `g`
-    G,
-}
-
-impl CatSegmentsBytes3 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatSegmentsBytes3::Gb => "gb",
-            CatSegmentsBytes3::G => "g",
-        }
-    }
-}
-
-impl std::str::FromStr for CatSegmentsBytes3 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "gb" => Ok(CatSegmentsBytes3::Gb),
-            "g" => Ok(CatSegmentsBytes3::G),
-            _ => Err(format!("{s:?} is not one of gb, g")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatSegmentsBytes3 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `tb`, `t`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatSegmentsBytes4 {
-    /// `tb`
-    Tb,
-    /// `t`
-    T,
-}
-
-impl CatSegmentsBytes4 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatSegmentsBytes4::Tb => "tb",
-            CatSegmentsBytes4::T => "t",
-        }
-    }
-}
-
-impl std::str::FromStr for CatSegmentsBytes4 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "tb" => Ok(CatSegmentsBytes4::Tb),
-            "t" => Ok(CatSegmentsBytes4::T),
-            _ => Err(format!("{s:?} is not one of tb, t")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatSegmentsBytes4 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `pb`, `p`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatSegmentsBytes5 {
-    /// `pb`
-    Pb,
-    /// `p`
-    P,
-}
-
-impl CatSegmentsBytes5 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatSegmentsBytes5::Pb => "pb",
-            CatSegmentsBytes5::P => "p",
-        }
-    }
-}
-
-impl std::str::FromStr for CatSegmentsBytes5 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "pb" => Ok(CatSegmentsBytes5::Pb),
-            "p" => Ok(CatSegmentsBytes5::P),
-            _ => Err(format!("{s:?} is not one of pb, p")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatSegmentsBytes5 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `kb`, `k`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatShardsBytes {
-    /// `kb`
-    Kb,
-    /// `k`
-    K,
-}
-
-impl CatShardsBytes {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatShardsBytes::Kb => "kb",
-            CatShardsBytes::K => "k",
-        }
-    }
-}
-
-impl std::str::FromStr for CatShardsBytes {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "kb" => Ok(CatShardsBytes::Kb),
-            "k" => Ok(CatShardsBytes::K),
-            _ => Err(format!("{s:?} is not one of kb, k")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatShardsBytes {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `mb`, `m`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatShardsBytes2 {
-    /// `mb`
-    Mb,
-    /// `m`
-    M,
-}
-
-impl CatShardsBytes2 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatShardsBytes2::Mb => "mb",
-            CatShardsBytes2::M => "m",
-        }
-    }
-}
-
-impl std::str::FromStr for CatShardsBytes2 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "mb" => Ok(CatShardsBytes2::Mb),
-            "m" => Ok(CatShardsBytes2::M),
-            _ => Err(format!("{s:?} is not one of mb, m")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatShardsBytes2 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `gb`, `g`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatShardsBytes3 {
-    /// `gb`
-    Gb,
-    /// `g`
-    G,
-}
-
-impl CatShardsBytes3 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatShardsBytes3::Gb => "gb",
-            CatShardsBytes3::G => "g",
-        }
-    }
-}
-
-impl std::str::FromStr for CatShardsBytes3 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "gb" => Ok(CatShardsBytes3::Gb),
-            "g" => Ok(CatShardsBytes3::G),
-            _ => Err(format!("{s:?} is not one of gb, g")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatShardsBytes3 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `tb`, `t`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatShardsBytes4 {
-    /// `tb`
-    Tb,
-    /// `t`
-    T,
-}
-
-impl CatShardsBytes4 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatShardsBytes4::Tb => "tb",
-            CatShardsBytes4::T => "t",
-        }
-    }
-}
-
-impl std::str::FromStr for CatShardsBytes4 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "tb" => Ok(CatShardsBytes4::Tb),
-            "t" => Ok(CatShardsBytes4::T),
-            _ => Err(format!("{s:?} is not one of tb, t")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatShardsBytes4 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `pb`, `p`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CatShardsBytes5 {
-    /// `pb`
-    Pb,
-    /// `p`
-    P,
-}
-
-impl CatShardsBytes5 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatShardsBytes5::Pb => "pb",
-            CatShardsBytes5::P => "p",
-        }
-    }
-}
-
-impl std::str::FromStr for CatShardsBytes5 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "pb" => Ok(CatShardsBytes5::Pb),
-            "p" => Ok(CatShardsBytes5::P),
-            _ => Err(format!("{s:?} is not one of pb, p")),
-        }
-    }
-}
-
-impl super::builder::FromJson for CatShardsBytes5 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `green`, `GREEN`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ClusterHealthWaitForStatus {
-    /// `green`
-    Green,
-    /// `GREEN`
-    GREEN,
-}
-
-impl ClusterHealthWaitForStatus {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClusterHealthWaitForStatus::Green => "green",
-            ClusterHealthWaitForStatus::GREEN => "GREEN",
-        }
-    }
-}
-
-impl std::str::FromStr for ClusterHealthWaitForStatus {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "green" => Ok(ClusterHealthWaitForStatus::Green),
-            "GREEN" => Ok(ClusterHealthWaitForStatus::GREEN),
-            _ => Err(format!("{s:?} is not one of green, GREEN")),
-        }
-    }
-}
-
-impl super::builder::FromJson for ClusterHealthWaitForStatus {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `yellow`, `YELLOW`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ClusterHealthWaitForStatus2 {
-    /// `yellow`
-    Yellow,
-    /// `YELLOW`
-    YELLOW,
-}
-
-impl ClusterHealthWaitForStatus2 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClusterHealthWaitForStatus2::Yellow => "yellow",
-            ClusterHealthWaitForStatus2::YELLOW => "YELLOW",
-        }
-    }
-}
-
-impl std::str::FromStr for ClusterHealthWaitForStatus2 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "yellow" => Ok(ClusterHealthWaitForStatus2::Yellow),
-            "YELLOW" => Ok(ClusterHealthWaitForStatus2::YELLOW),
-            _ => Err(format!("{s:?} is not one of yellow, YELLOW")),
-        }
-    }
-}
-
-impl super::builder::FromJson for ClusterHealthWaitForStatus2 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `red`, `RED`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ClusterHealthWaitForStatus3 {
-    /// `red`
-    Red,
-    /// `RED`
-    RED,
-}
-
-impl ClusterHealthWaitForStatus3 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClusterHealthWaitForStatus3::Red => "red",
-            ClusterHealthWaitForStatus3::RED => "RED",
-        }
-    }
-}
-
-impl std::str::FromStr for ClusterHealthWaitForStatus3 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "red" => Ok(ClusterHealthWaitForStatus3::Red),
-            "RED" => Ok(ClusterHealthWaitForStatus3::RED),
-            _ => Err(format!("{s:?} is not one of red, RED")),
-        }
-    }
-}
-
-impl super::builder::FromJson for ClusterHealthWaitForStatus3 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `_all`, `discovery_type`, `fs`, `indices`, `ingest`, `jvm`, `network_types`, `os`, `packaging_types`, `plugins`, `process`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ClusterStatsMetric {
-    /// `_all`
-    UnderscoreAll,
-    /// `discovery_type`
-    DiscoveryType,
-    /// `fs`
-    Fs,
-    /// `indices`
-    Indices,
-    /// `ingest`
-    Ingest,
-    /// `jvm`
-    Jvm,
-    /// `network_types`
-    NetworkTypes,
-    /// `os`
-    Os,
-    /// `packaging_types`
-    PackagingTypes,
-    /// `plugins`
-    Plugins,
-    /// `process`
-    Process,
-}
-
-impl ClusterStatsMetric {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClusterStatsMetric::UnderscoreAll => "_all",
-            ClusterStatsMetric::DiscoveryType => "discovery_type",
-            ClusterStatsMetric::Fs => "fs",
-            ClusterStatsMetric::Indices => "indices",
-            ClusterStatsMetric::Ingest => "ingest",
-            ClusterStatsMetric::Jvm => "jvm",
-            ClusterStatsMetric::NetworkTypes => "network_types",
-            ClusterStatsMetric::Os => "os",
-            ClusterStatsMetric::PackagingTypes => "packaging_types",
-            ClusterStatsMetric::Plugins => "plugins",
-            ClusterStatsMetric::Process => "process",
-        }
-    }
-}
-
-impl std::str::FromStr for ClusterStatsMetric {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "_all" => Ok(ClusterStatsMetric::UnderscoreAll),
-            "discovery_type" => Ok(ClusterStatsMetric::DiscoveryType),
-            "fs" => Ok(ClusterStatsMetric::Fs),
-            "indices" => Ok(ClusterStatsMetric::Indices),
-            "ingest" => Ok(ClusterStatsMetric::Ingest),
-            "jvm" => Ok(ClusterStatsMetric::Jvm),
-            "network_types" => Ok(ClusterStatsMetric::NetworkTypes),
-            "os" => Ok(ClusterStatsMetric::Os),
-            "packaging_types" => Ok(ClusterStatsMetric::PackagingTypes),
-            "plugins" => Ok(ClusterStatsMetric::Plugins),
-            "process" => Ok(ClusterStatsMetric::Process),
-            _ => Err(format!(
-                "{s:?} is not one of _all, discovery_type, fs, indices, ingest, jvm, network_types, os, packaging_types, plugins, process"
-            )),
-        }
-    }
-}
-
-impl super::builder::FromJson for ClusterStatsMetric {
     fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
         super::builder::enum_from_json(name, v)
     }
@@ -2148,6 +129,7 @@ pub enum CommonLevel {
 
 impl CommonLevel {
     /// The value as the API spells it.
+    #[inline]
     pub fn as_str(self) -> &'static str {
         match self {
             CommonLevel::Cluster => "cluster",
@@ -2157,6 +139,7 @@ impl CommonLevel {
     }
 }
 
+#[cfg(feature = "by-name")]
 impl std::str::FromStr for CommonLevel {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -2169,11 +152,13 @@ impl std::str::FromStr for CommonLevel {
     }
 }
 
+#[cfg(feature = "by-name")]
 impl super::builder::FromJson for CommonLevel {
     fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
         super::builder::enum_from_json(name, v)
     }
 }
+#[cfg(feature = "security_analytics")]
 /// One of `rule`, `threat`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DetectionType {
@@ -2183,8 +168,10 @@ pub enum DetectionType {
     Threat,
 }
 
+#[cfg(feature = "security_analytics")]
 impl DetectionType {
     /// The value as the API spells it.
+    #[inline]
     pub fn as_str(self) -> &'static str {
         match self {
             DetectionType::Rule => "rule",
@@ -2193,6 +180,8 @@ impl DetectionType {
     }
 }
 
+#[cfg(feature = "by-name")]
+#[cfg(feature = "security_analytics")]
 impl std::str::FromStr for DetectionType {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -2204,188 +193,9 @@ impl std::str::FromStr for DetectionType {
     }
 }
 
+#[cfg(feature = "by-name")]
+#[cfg(feature = "security_analytics")]
 impl super::builder::FromJson for DetectionType {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `AD_LIBSVM`, `ad_libsvm`, `AGENT`, `agent`, `ANOMALY_LOCALIZATION`, `anomaly_localization`, `BATCH_RCF`, `batch_rcf`, `CONNECTOR`, `connector`, `FIT_RCF`, `fit_rcf`, `KMEANS`, `kmeans`, `LINEAR_REGRESSION`, `linear_regression`, `LOCAL_SAMPLE_CALCULATOR`, `local_sample_calculator`, `LOGISTIC_REGRESSION`, `logistic_regression`, `METRICS_CORRELATION`, `metrics_correlation`, `QUESTION_ANSWERING`, `question_answering`, `RCF_SUMMARIZE`, `rcf_summarize`, `REMOTE`, `remote`, `SAMPLE_ALGO`, `sample_algo`, `SPARSE_ENCODING`, `sparse_encoding`, `SPARSE_TOKENIZE`, `sparse_tokenize`, `TEXT_EMBEDDING`, `text_embedding`, `TEXT_SIMILARITY`, `text_similarity`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum FunctionName {
-    /// `AD_LIBSVM`
-    ADLIBSVM,
-    /// `ad_libsvm`
-    AdLibsvm,
-    /// `AGENT`
-    AGENT,
-    /// `agent`
-    Agent,
-    /// `ANOMALY_LOCALIZATION`
-    ANOMALYLOCALIZATION,
-    /// `anomaly_localization`
-    AnomalyLocalization,
-    /// `BATCH_RCF`
-    BATCHRCF,
-    /// `batch_rcf`
-    BatchRcf,
-    /// `CONNECTOR`
-    CONNECTOR,
-    /// `connector`
-    Connector,
-    /// `FIT_RCF`
-    FITRCF,
-    /// `fit_rcf`
-    FitRcf,
-    /// `KMEANS`
-    KMEANS,
-    /// `kmeans`
-    Kmeans,
-    /// `LINEAR_REGRESSION`
-    LINEARREGRESSION,
-    /// `linear_regression`
-    LinearRegression,
-    /// `LOCAL_SAMPLE_CALCULATOR`
-    LOCALSAMPLECALCULATOR,
-    /// `local_sample_calculator`
-    LocalSampleCalculator,
-    /// `LOGISTIC_REGRESSION`
-    LOGISTICREGRESSION,
-    /// `logistic_regression`
-    LogisticRegression,
-    /// `METRICS_CORRELATION`
-    METRICSCORRELATION,
-    /// `metrics_correlation`
-    MetricsCorrelation,
-    /// `QUESTION_ANSWERING`
-    QUESTIONANSWERING,
-    /// `question_answering`
-    QuestionAnswering,
-    /// `RCF_SUMMARIZE`
-    RCFSUMMARIZE,
-    /// `rcf_summarize`
-    RcfSummarize,
-    /// `REMOTE`
-    REMOTE,
-    /// `remote`
-    Remote,
-    /// `SAMPLE_ALGO`
-    SAMPLEALGO,
-    /// `sample_algo`
-    SampleAlgo,
-    /// `SPARSE_ENCODING`
-    SPARSEENCODING,
-    /// `sparse_encoding`
-    SparseEncoding,
-    /// `SPARSE_TOKENIZE`
-    SPARSETOKENIZE,
-    /// `sparse_tokenize`
-    SparseTokenize,
-    /// `TEXT_EMBEDDING`
-    TEXTEMBEDDING,
-    /// `text_embedding`
-    TextEmbedding,
-    /// `TEXT_SIMILARITY`
-    TEXTSIMILARITY,
-    /// `text_similarity`
-    TextSimilarity,
-}
-
-impl FunctionName {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FunctionName::ADLIBSVM => "AD_LIBSVM",
-            FunctionName::AdLibsvm => "ad_libsvm",
-            FunctionName::AGENT => "AGENT",
-            FunctionName::Agent => "agent",
-            FunctionName::ANOMALYLOCALIZATION => "ANOMALY_LOCALIZATION",
-            FunctionName::AnomalyLocalization => "anomaly_localization",
-            FunctionName::BATCHRCF => "BATCH_RCF",
-            FunctionName::BatchRcf => "batch_rcf",
-            FunctionName::CONNECTOR => "CONNECTOR",
-            FunctionName::Connector => "connector",
-            FunctionName::FITRCF => "FIT_RCF",
-            FunctionName::FitRcf => "fit_rcf",
-            FunctionName::KMEANS => "KMEANS",
-            FunctionName::Kmeans => "kmeans",
-            FunctionName::LINEARREGRESSION => "LINEAR_REGRESSION",
-            FunctionName::LinearRegression => "linear_regression",
-            FunctionName::LOCALSAMPLECALCULATOR => "LOCAL_SAMPLE_CALCULATOR",
-            FunctionName::LocalSampleCalculator => "local_sample_calculator",
-            FunctionName::LOGISTICREGRESSION => "LOGISTIC_REGRESSION",
-            FunctionName::LogisticRegression => "logistic_regression",
-            FunctionName::METRICSCORRELATION => "METRICS_CORRELATION",
-            FunctionName::MetricsCorrelation => "metrics_correlation",
-            FunctionName::QUESTIONANSWERING => "QUESTION_ANSWERING",
-            FunctionName::QuestionAnswering => "question_answering",
-            FunctionName::RCFSUMMARIZE => "RCF_SUMMARIZE",
-            FunctionName::RcfSummarize => "rcf_summarize",
-            FunctionName::REMOTE => "REMOTE",
-            FunctionName::Remote => "remote",
-            FunctionName::SAMPLEALGO => "SAMPLE_ALGO",
-            FunctionName::SampleAlgo => "sample_algo",
-            FunctionName::SPARSEENCODING => "SPARSE_ENCODING",
-            FunctionName::SparseEncoding => "sparse_encoding",
-            FunctionName::SPARSETOKENIZE => "SPARSE_TOKENIZE",
-            FunctionName::SparseTokenize => "sparse_tokenize",
-            FunctionName::TEXTEMBEDDING => "TEXT_EMBEDDING",
-            FunctionName::TextEmbedding => "text_embedding",
-            FunctionName::TEXTSIMILARITY => "TEXT_SIMILARITY",
-            FunctionName::TextSimilarity => "text_similarity",
-        }
-    }
-}
-
-impl std::str::FromStr for FunctionName {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "AD_LIBSVM" => Ok(FunctionName::ADLIBSVM),
-            "ad_libsvm" => Ok(FunctionName::AdLibsvm),
-            "AGENT" => Ok(FunctionName::AGENT),
-            "agent" => Ok(FunctionName::Agent),
-            "ANOMALY_LOCALIZATION" => Ok(FunctionName::ANOMALYLOCALIZATION),
-            "anomaly_localization" => Ok(FunctionName::AnomalyLocalization),
-            "BATCH_RCF" => Ok(FunctionName::BATCHRCF),
-            "batch_rcf" => Ok(FunctionName::BatchRcf),
-            "CONNECTOR" => Ok(FunctionName::CONNECTOR),
-            "connector" => Ok(FunctionName::Connector),
-            "FIT_RCF" => Ok(FunctionName::FITRCF),
-            "fit_rcf" => Ok(FunctionName::FitRcf),
-            "KMEANS" => Ok(FunctionName::KMEANS),
-            "kmeans" => Ok(FunctionName::Kmeans),
-            "LINEAR_REGRESSION" => Ok(FunctionName::LINEARREGRESSION),
-            "linear_regression" => Ok(FunctionName::LinearRegression),
-            "LOCAL_SAMPLE_CALCULATOR" => Ok(FunctionName::LOCALSAMPLECALCULATOR),
-            "local_sample_calculator" => Ok(FunctionName::LocalSampleCalculator),
-            "LOGISTIC_REGRESSION" => Ok(FunctionName::LOGISTICREGRESSION),
-            "logistic_regression" => Ok(FunctionName::LogisticRegression),
-            "METRICS_CORRELATION" => Ok(FunctionName::METRICSCORRELATION),
-            "metrics_correlation" => Ok(FunctionName::MetricsCorrelation),
-            "QUESTION_ANSWERING" => Ok(FunctionName::QUESTIONANSWERING),
-            "question_answering" => Ok(FunctionName::QuestionAnswering),
-            "RCF_SUMMARIZE" => Ok(FunctionName::RCFSUMMARIZE),
-            "rcf_summarize" => Ok(FunctionName::RcfSummarize),
-            "REMOTE" => Ok(FunctionName::REMOTE),
-            "remote" => Ok(FunctionName::Remote),
-            "SAMPLE_ALGO" => Ok(FunctionName::SAMPLEALGO),
-            "sample_algo" => Ok(FunctionName::SampleAlgo),
-            "SPARSE_ENCODING" => Ok(FunctionName::SPARSEENCODING),
-            "sparse_encoding" => Ok(FunctionName::SparseEncoding),
-            "SPARSE_TOKENIZE" => Ok(FunctionName::SPARSETOKENIZE),
-            "sparse_tokenize" => Ok(FunctionName::SparseTokenize),
-            "TEXT_EMBEDDING" => Ok(FunctionName::TEXTEMBEDDING),
-            "text_embedding" => Ok(FunctionName::TextEmbedding),
-            "TEXT_SIMILARITY" => Ok(FunctionName::TEXTSIMILARITY),
-            "text_similarity" => Ok(FunctionName::TextSimilarity),
-            _ => Err(format!(
-                "{s:?} is not one of AD_LIBSVM, ad_libsvm, AGENT, agent, ANOMALY_LOCALIZATION, anomaly_localization, BATCH_RCF, batch_rcf, CONNECTOR, connector, FIT_RCF, fit_rcf, KMEANS, kmeans, LINEAR_REGRESSION, linear_regression, LOCAL_SAMPLE_CALCULATOR, local_sample_calculator, LOGISTIC_REGRESSION, logistic_regression, METRICS_CORRELATION, metrics_correlation, QUESTION_ANSWERING, question_answering, RCF_SUMMARIZE, rcf_summarize, REMOTE, remote, SAMPLE_ALGO, sample_algo, SPARSE_ENCODING, sparse_encoding, SPARSE_TOKENIZE, sparse_tokenize, TEXT_EMBEDDING, text_embedding, TEXT_SIMILARITY, text_similarity"
-            )),
-        }
-    }
-}
-
-impl super::builder::FromJson for FunctionName {
     fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
         super::builder::enum_from_json(name, v)
     }
@@ -2403,6 +213,7 @@ pub enum GroupBy {
 
 impl GroupBy {
     /// The value as the API spells it.
+    #[inline]
     pub fn as_str(self) -> &'static str {
         match self {
             GroupBy::Nodes => "nodes",
@@ -2412,6 +223,7 @@ impl GroupBy {
     }
 }
 
+#[cfg(feature = "by-name")]
 impl std::str::FromStr for GroupBy {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -2424,352 +236,8 @@ impl std::str::FromStr for GroupBy {
     }
 }
 
+#[cfg(feature = "by-name")]
 impl super::builder::FromJson for GroupBy {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `_all`, `analysis`, `completion`, `docs`, `fielddata`, `mappings`, `query_cache`, `segments`, `shards`, `store`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum IndexMetric {
-    /// `_all`
-    UnderscoreAll,
-    /// `analysis`
-    Analysis,
-    /// `completion`
-    Completion,
-    /// `docs`
-    Docs,
-    /// `fielddata`
-    Fielddata,
-    /// `mappings`
-    Mappings,
-    /// `query_cache`
-    QueryCache,
-    /// `segments`
-    Segments,
-    /// `shards`
-    Shards,
-    /// `store`
-    Store,
-}
-
-impl IndexMetric {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IndexMetric::UnderscoreAll => "_all",
-            IndexMetric::Analysis => "analysis",
-            IndexMetric::Completion => "completion",
-            IndexMetric::Docs => "docs",
-            IndexMetric::Fielddata => "fielddata",
-            IndexMetric::Mappings => "mappings",
-            IndexMetric::QueryCache => "query_cache",
-            IndexMetric::Segments => "segments",
-            IndexMetric::Shards => "shards",
-            IndexMetric::Store => "store",
-        }
-    }
-}
-
-impl std::str::FromStr for IndexMetric {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "_all" => Ok(IndexMetric::UnderscoreAll),
-            "analysis" => Ok(IndexMetric::Analysis),
-            "completion" => Ok(IndexMetric::Completion),
-            "docs" => Ok(IndexMetric::Docs),
-            "fielddata" => Ok(IndexMetric::Fielddata),
-            "mappings" => Ok(IndexMetric::Mappings),
-            "query_cache" => Ok(IndexMetric::QueryCache),
-            "segments" => Ok(IndexMetric::Segments),
-            "shards" => Ok(IndexMetric::Shards),
-            "store" => Ok(IndexMetric::Store),
-            _ => Err(format!(
-                "{s:?} is not one of _all, analysis, completion, docs, fielddata, mappings, query_cache, segments, shards, store"
-            )),
-        }
-    }
-}
-
-impl super::builder::FromJson for IndexMetric {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `_all`, `completion`, `docs`, `fielddata`, `flush`, `get`, `indexing`, `merge`, `query_cache`, `recovery`, `refresh`, `request_cache`, `search`, `segments`, `store`, `suggest`, `translog`, `warmer`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum IndicesStatsMetric {
-    /// `_all`
-    UnderscoreAll,
-    /// `completion`
-    Completion,
-    /// `docs`
-    Docs,
-    /// `fielddata`
-    Fielddata,
-    /// `flush`
-    Flush,
-    /// `get`
-    Get,
-    /// `indexing`
-    Indexing,
-    /// `merge`
-    Merge,
-    /// `query_cache`
-    QueryCache,
-    /// `recovery`
-    Recovery,
-    /// `refresh`
-    Refresh,
-    /// `request_cache`
-    RequestCache,
-    /// `search`
-    Search,
-    /// `segments`
-    Segments,
-    /// `store`
-    Store,
-    /// `suggest`
-    Suggest,
-    /// `translog`
-    Translog,
-    /// `warmer`
-    Warmer,
-}
-
-impl IndicesStatsMetric {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IndicesStatsMetric::UnderscoreAll => "_all",
-            IndicesStatsMetric::Completion => "completion",
-            IndicesStatsMetric::Docs => "docs",
-            IndicesStatsMetric::Fielddata => "fielddata",
-            IndicesStatsMetric::Flush => "flush",
-            IndicesStatsMetric::Get => "get",
-            IndicesStatsMetric::Indexing => "indexing",
-            IndicesStatsMetric::Merge => "merge",
-            IndicesStatsMetric::QueryCache => "query_cache",
-            IndicesStatsMetric::Recovery => "recovery",
-            IndicesStatsMetric::Refresh => "refresh",
-            IndicesStatsMetric::RequestCache => "request_cache",
-            IndicesStatsMetric::Search => "search",
-            IndicesStatsMetric::Segments => "segments",
-            IndicesStatsMetric::Store => "store",
-            IndicesStatsMetric::Suggest => "suggest",
-            IndicesStatsMetric::Translog => "translog",
-            IndicesStatsMetric::Warmer => "warmer",
-        }
-    }
-}
-
-impl std::str::FromStr for IndicesStatsMetric {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "_all" => Ok(IndicesStatsMetric::UnderscoreAll),
-            "completion" => Ok(IndicesStatsMetric::Completion),
-            "docs" => Ok(IndicesStatsMetric::Docs),
-            "fielddata" => Ok(IndicesStatsMetric::Fielddata),
-            "flush" => Ok(IndicesStatsMetric::Flush),
-            "get" => Ok(IndicesStatsMetric::Get),
-            "indexing" => Ok(IndicesStatsMetric::Indexing),
-            "merge" => Ok(IndicesStatsMetric::Merge),
-            "query_cache" => Ok(IndicesStatsMetric::QueryCache),
-            "recovery" => Ok(IndicesStatsMetric::Recovery),
-            "refresh" => Ok(IndicesStatsMetric::Refresh),
-            "request_cache" => Ok(IndicesStatsMetric::RequestCache),
-            "search" => Ok(IndicesStatsMetric::Search),
-            "segments" => Ok(IndicesStatsMetric::Segments),
-            "store" => Ok(IndicesStatsMetric::Store),
-            "suggest" => Ok(IndicesStatsMetric::Suggest),
-            "translog" => Ok(IndicesStatsMetric::Translog),
-            "warmer" => Ok(IndicesStatsMetric::Warmer),
-            _ => Err(format!(
-                "{s:?} is not one of _all, completion, docs, fielddata, flush, get, indexing, merge, query_cache, recovery, refresh, request_cache, search, segments, store, suggest, translog, warmer"
-            )),
-        }
-    }
-}
-
-impl super::builder::FromJson for IndicesStatsMetric {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `cache_capacity_reached`, `circuit_breaker_triggered`, `eviction_count`, `faiss_initialized`, `graph_index_errors`, `graph_index_requests`, `graph_memory_usage`, `graph_memory_usage_percentage`, `graph_query_errors`, `graph_query_requests`, `graph_stats`, `hit_count`, `indexing_from_model_degraded`, `indices_in_cache`, `knn_query_requests`, `knn_query_with_filter_requests`, `load_exception_count`, `load_success_count`, `lucene_initialized`, `max_distance_query_requests`, `max_distance_query_with_filter_requests`, `min_score_query_requests`, `min_score_query_with_filter_requests`, `miss_count`, `model_index_status`, `nmslib_initialized`, `script_compilation_errors`, `script_compilations`, `script_query_errors`, `script_query_requests`, `total_load_time`, `training_errors`, `training_memory_usage`, `training_memory_usage_percentage`, `training_requests`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum KnnStatName {
-    /// `cache_capacity_reached`
-    CacheCapacityReached,
-    /// `circuit_breaker_triggered`
-    CircuitBreakerTriggered,
-    /// `eviction_count`
-    EvictionCount,
-    /// `faiss_initialized`
-    FaissInitialized,
-    /// `graph_index_errors`
-    GraphIndexErrors,
-    /// `graph_index_requests`
-    GraphIndexRequests,
-    /// `graph_memory_usage`
-    GraphMemoryUsage,
-    /// `graph_memory_usage_percentage`
-    GraphMemoryUsagePercentage,
-    /// `graph_query_errors`
-    GraphQueryErrors,
-    /// `graph_query_requests`
-    GraphQueryRequests,
-    /// `graph_stats`
-    GraphStats,
-    /// `hit_count`
-    HitCount,
-    /// `indexing_from_model_degraded`
-    IndexingFromModelDegraded,
-    /// `indices_in_cache`
-    IndicesInCache,
-    /// `knn_query_requests`
-    KnnQueryRequests,
-    /// `knn_query_with_filter_requests`
-    KnnQueryWithFilterRequests,
-    /// `load_exception_count`
-    LoadExceptionCount,
-    /// `load_success_count`
-    LoadSuccessCount,
-    /// `lucene_initialized`
-    LuceneInitialized,
-    /// `max_distance_query_requests`
-    MaxDistanceQueryRequests,
-    /// `max_distance_query_with_filter_requests`
-    MaxDistanceQueryWithFilterRequests,
-    /// `min_score_query_requests`
-    MinScoreQueryRequests,
-    /// `min_score_query_with_filter_requests`
-    MinScoreQueryWithFilterRequests,
-    /// `miss_count`
-    MissCount,
-    /// `model_index_status`
-    ModelIndexStatus,
-    /// `nmslib_initialized`
-    NmslibInitialized,
-    /// `script_compilation_errors`
-    ScriptCompilationErrors,
-    /// `script_compilations`
-    ScriptCompilations,
-    /// `script_query_errors`
-    ScriptQueryErrors,
-    /// `script_query_requests`
-    ScriptQueryRequests,
-    /// `total_load_time`
-    TotalLoadTime,
-    /// `training_errors`
-    TrainingErrors,
-    /// `training_memory_usage`
-    TrainingMemoryUsage,
-    /// `training_memory_usage_percentage`
-    TrainingMemoryUsagePercentage,
-    /// `training_requests`
-    TrainingRequests,
-}
-
-impl KnnStatName {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KnnStatName::CacheCapacityReached => "cache_capacity_reached",
-            KnnStatName::CircuitBreakerTriggered => "circuit_breaker_triggered",
-            KnnStatName::EvictionCount => "eviction_count",
-            KnnStatName::FaissInitialized => "faiss_initialized",
-            KnnStatName::GraphIndexErrors => "graph_index_errors",
-            KnnStatName::GraphIndexRequests => "graph_index_requests",
-            KnnStatName::GraphMemoryUsage => "graph_memory_usage",
-            KnnStatName::GraphMemoryUsagePercentage => "graph_memory_usage_percentage",
-            KnnStatName::GraphQueryErrors => "graph_query_errors",
-            KnnStatName::GraphQueryRequests => "graph_query_requests",
-            KnnStatName::GraphStats => "graph_stats",
-            KnnStatName::HitCount => "hit_count",
-            KnnStatName::IndexingFromModelDegraded => "indexing_from_model_degraded",
-            KnnStatName::IndicesInCache => "indices_in_cache",
-            KnnStatName::KnnQueryRequests => "knn_query_requests",
-            KnnStatName::KnnQueryWithFilterRequests => "knn_query_with_filter_requests",
-            KnnStatName::LoadExceptionCount => "load_exception_count",
-            KnnStatName::LoadSuccessCount => "load_success_count",
-            KnnStatName::LuceneInitialized => "lucene_initialized",
-            KnnStatName::MaxDistanceQueryRequests => "max_distance_query_requests",
-            KnnStatName::MaxDistanceQueryWithFilterRequests => {
-                "max_distance_query_with_filter_requests"
-            }
-            KnnStatName::MinScoreQueryRequests => "min_score_query_requests",
-            KnnStatName::MinScoreQueryWithFilterRequests => "min_score_query_with_filter_requests",
-            KnnStatName::MissCount => "miss_count",
-            KnnStatName::ModelIndexStatus => "model_index_status",
-            KnnStatName::NmslibInitialized => "nmslib_initialized",
-            KnnStatName::ScriptCompilationErrors => "script_compilation_errors",
-            KnnStatName::ScriptCompilations => "script_compilations",
-            KnnStatName::ScriptQueryErrors => "script_query_errors",
-            KnnStatName::ScriptQueryRequests => "script_query_requests",
-            KnnStatName::TotalLoadTime => "total_load_time",
-            KnnStatName::TrainingErrors => "training_errors",
-            KnnStatName::TrainingMemoryUsage => "training_memory_usage",
-            KnnStatName::TrainingMemoryUsagePercentage => "training_memory_usage_percentage",
-            KnnStatName::TrainingRequests => "training_requests",
-        }
-    }
-}
-
-impl std::str::FromStr for KnnStatName {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "cache_capacity_reached" => Ok(KnnStatName::CacheCapacityReached),
-            "circuit_breaker_triggered" => Ok(KnnStatName::CircuitBreakerTriggered),
-            "eviction_count" => Ok(KnnStatName::EvictionCount),
-            "faiss_initialized" => Ok(KnnStatName::FaissInitialized),
-            "graph_index_errors" => Ok(KnnStatName::GraphIndexErrors),
-            "graph_index_requests" => Ok(KnnStatName::GraphIndexRequests),
-            "graph_memory_usage" => Ok(KnnStatName::GraphMemoryUsage),
-            "graph_memory_usage_percentage" => Ok(KnnStatName::GraphMemoryUsagePercentage),
-            "graph_query_errors" => Ok(KnnStatName::GraphQueryErrors),
-            "graph_query_requests" => Ok(KnnStatName::GraphQueryRequests),
-            "graph_stats" => Ok(KnnStatName::GraphStats),
-            "hit_count" => Ok(KnnStatName::HitCount),
-            "indexing_from_model_degraded" => Ok(KnnStatName::IndexingFromModelDegraded),
-            "indices_in_cache" => Ok(KnnStatName::IndicesInCache),
-            "knn_query_requests" => Ok(KnnStatName::KnnQueryRequests),
-            "knn_query_with_filter_requests" => Ok(KnnStatName::KnnQueryWithFilterRequests),
-            "load_exception_count" => Ok(KnnStatName::LoadExceptionCount),
-            "load_success_count" => Ok(KnnStatName::LoadSuccessCount),
-            "lucene_initialized" => Ok(KnnStatName::LuceneInitialized),
-            "max_distance_query_requests" => Ok(KnnStatName::MaxDistanceQueryRequests),
-            "max_distance_query_with_filter_requests" => {
-                Ok(KnnStatName::MaxDistanceQueryWithFilterRequests)
-            }
-            "min_score_query_requests" => Ok(KnnStatName::MinScoreQueryRequests),
-            "min_score_query_with_filter_requests" => {
-                Ok(KnnStatName::MinScoreQueryWithFilterRequests)
-            }
-            "miss_count" => Ok(KnnStatName::MissCount),
-            "model_index_status" => Ok(KnnStatName::ModelIndexStatus),
-            "nmslib_initialized" => Ok(KnnStatName::NmslibInitialized),
-            "script_compilation_errors" => Ok(KnnStatName::ScriptCompilationErrors),
-            "script_compilations" => Ok(KnnStatName::ScriptCompilations),
-            "script_query_errors" => Ok(KnnStatName::ScriptQueryErrors),
-            "script_query_requests" => Ok(KnnStatName::ScriptQueryRequests),
-            "total_load_time" => Ok(KnnStatName::TotalLoadTime),
-            "training_errors" => Ok(KnnStatName::TrainingErrors),
-            "training_memory_usage" => Ok(KnnStatName::TrainingMemoryUsage),
-            "training_memory_usage_percentage" => Ok(KnnStatName::TrainingMemoryUsagePercentage),
-            "training_requests" => Ok(KnnStatName::TrainingRequests),
-            _ => Err(format!(
-                "{s:?} is not one of cache_capacity_reached, circuit_breaker_triggered, eviction_count, faiss_initialized, graph_index_errors, graph_index_requests, graph_memory_usage, graph_memory_usage_percentage, graph_query_errors, graph_query_requests, graph_stats, hit_count, indexing_from_model_degraded, indices_in_cache, knn_query_requests, knn_query_with_filter_requests, load_exception_count, load_success_count, lucene_initialized, max_distance_query_requests, max_distance_query_with_filter_requests, min_score_query_requests, min_score_query_with_filter_requests, miss_count, model_index_status, nmslib_initialized, script_compilation_errors, script_compilations, script_query_errors, script_query_requests, total_load_time, training_errors, training_memory_usage, training_memory_usage_percentage, training_requests"
-            )),
-        }
-    }
-}
-
-impl super::builder::FromJson for KnnStatName {
     fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
         super::builder::enum_from_json(name, v)
     }
@@ -2789,6 +257,7 @@ pub enum Level {
 
 impl Level {
     /// The value as the API spells it.
+    #[inline]
     pub fn as_str(self) -> &'static str {
         match self {
             Level::AwarenessAttributes => "awareness_attributes",
@@ -2799,6 +268,7 @@ impl Level {
     }
 }
 
+#[cfg(feature = "by-name")]
 impl std::str::FromStr for Level {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -2814,6 +284,7 @@ impl std::str::FromStr for Level {
     }
 }
 
+#[cfg(feature = "by-name")]
 impl super::builder::FromJson for Level {
     fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
         super::builder::enum_from_json(name, v)
@@ -2836,6 +307,7 @@ pub enum ListCommonResponseFormat {
 
 impl ListCommonResponseFormat {
     /// The value as the API spells it.
+    #[inline]
     pub fn as_str(self) -> &'static str {
         match self {
             ListCommonResponseFormat::Cbor => "cbor",
@@ -2847,6 +319,7 @@ impl ListCommonResponseFormat {
     }
 }
 
+#[cfg(feature = "by-name")]
 impl std::str::FromStr for ListCommonResponseFormat {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -2861,515 +334,13 @@ impl std::str::FromStr for ListCommonResponseFormat {
     }
 }
 
+#[cfg(feature = "by-name")]
 impl super::builder::FromJson for ListCommonResponseFormat {
     fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
         super::builder::enum_from_json(name, v)
     }
 }
-/// One of `kb`, `k`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ListIndicesBytes {
-    /// `kb`
-    Kb,
-    /// `k`
-    K,
-}
-
-impl ListIndicesBytes {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ListIndicesBytes::Kb => "kb",
-            ListIndicesBytes::K => "k",
-        }
-    }
-}
-
-impl std::str::FromStr for ListIndicesBytes {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "kb" => Ok(ListIndicesBytes::Kb),
-            "k" => Ok(ListIndicesBytes::K),
-            _ => Err(format!("{s:?} is not one of kb, k")),
-        }
-    }
-}
-
-impl super::builder::FromJson for ListIndicesBytes {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `mb`, `m`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ListIndicesBytes2 {
-    /// `mb`
-    Mb,
-    /// `m`
-    M,
-}
-
-impl ListIndicesBytes2 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ListIndicesBytes2::Mb => "mb",
-            ListIndicesBytes2::M => "m",
-        }
-    }
-}
-
-impl std::str::FromStr for ListIndicesBytes2 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "mb" => Ok(ListIndicesBytes2::Mb),
-            "m" => Ok(ListIndicesBytes2::M),
-            _ => Err(format!("{s:?} is not one of mb, m")),
-        }
-    }
-}
-
-impl super::builder::FromJson for ListIndicesBytes2 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `gb`, `g`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ListIndicesBytes3 {
-    /// `gb`
-    Gb,
-    /// `g`
-    G,
-}
-
-impl ListIndicesBytes3 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ListIndicesBytes3::Gb => "gb",
-            ListIndicesBytes3::G => "g",
-        }
-    }
-}
-
-impl std::str::FromStr for ListIndicesBytes3 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "gb" => Ok(ListIndicesBytes3::Gb),
-            "g" => Ok(ListIndicesBytes3::G),
-            _ => Err(format!("{s:?} is not one of gb, g")),
-        }
-    }
-}
-
-impl super::builder::FromJson for ListIndicesBytes3 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `tb`, `t`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ListIndicesBytes4 {
-    /// `tb`
-    Tb,
-    /// `t`
-    T,
-}
-
-impl ListIndicesBytes4 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ListIndicesBytes4::Tb => "tb",
-            ListIndicesBytes4::T => "t",
-        }
-    }
-}
-
-impl std::str::FromStr for ListIndicesBytes4 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "tb" => Ok(ListIndicesBytes4::Tb),
-            "t" => Ok(ListIndicesBytes4::T),
-            _ => Err(format!("{s:?} is not one of tb, t")),
-        }
-    }
-}
-
-impl super::builder::FromJson for ListIndicesBytes4 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `pb`, `p`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ListIndicesBytes5 {
-    /// `pb`
-    Pb,
-    /// `p`
-    P,
-}
-
-impl ListIndicesBytes5 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ListIndicesBytes5::Pb => "pb",
-            ListIndicesBytes5::P => "p",
-        }
-    }
-}
-
-impl std::str::FromStr for ListIndicesBytes5 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "pb" => Ok(ListIndicesBytes5::Pb),
-            "p" => Ok(ListIndicesBytes5::P),
-            _ => Err(format!("{s:?} is not one of pb, p")),
-        }
-    }
-}
-
-impl super::builder::FromJson for ListIndicesBytes5 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `green`, `GREEN`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ListIndicesHealth {
-    /// `green`
-    Green,
-    /// `GREEN`
-    GREEN,
-}
-
-impl ListIndicesHealth {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ListIndicesHealth::Green => "green",
-            ListIndicesHealth::GREEN => "GREEN",
-        }
-    }
-}
-
-impl std::str::FromStr for ListIndicesHealth {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "green" => Ok(ListIndicesHealth::Green),
-            "GREEN" => Ok(ListIndicesHealth::GREEN),
-            _ => Err(format!("{s:?} is not one of green, GREEN")),
-        }
-    }
-}
-
-impl super::builder::FromJson for ListIndicesHealth {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `yellow`, `YELLOW`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ListIndicesHealth2 {
-    /// `yellow`
-    Yellow,
-    /// `YELLOW`
-    YELLOW,
-}
-
-impl ListIndicesHealth2 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ListIndicesHealth2::Yellow => "yellow",
-            ListIndicesHealth2::YELLOW => "YELLOW",
-        }
-    }
-}
-
-impl std::str::FromStr for ListIndicesHealth2 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "yellow" => Ok(ListIndicesHealth2::Yellow),
-            "YELLOW" => Ok(ListIndicesHealth2::YELLOW),
-            _ => Err(format!("{s:?} is not one of yellow, YELLOW")),
-        }
-    }
-}
-
-impl super::builder::FromJson for ListIndicesHealth2 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `red`, `RED`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ListIndicesHealth3 {
-    /// `red`
-    Red,
-    /// `RED`
-    RED,
-}
-
-impl ListIndicesHealth3 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ListIndicesHealth3::Red => "red",
-            ListIndicesHealth3::RED => "RED",
-        }
-    }
-}
-
-impl std::str::FromStr for ListIndicesHealth3 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "red" => Ok(ListIndicesHealth3::Red),
-            "RED" => Ok(ListIndicesHealth3::RED),
-            _ => Err(format!("{s:?} is not one of red, RED")),
-        }
-    }
-}
-
-impl super::builder::FromJson for ListIndicesHealth3 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `kb`, `k`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ListShardsBytes {
-    /// `kb`
-    Kb,
-    /// `k`
-    K,
-}
-
-impl ListShardsBytes {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ListShardsBytes::Kb => "kb",
-            ListShardsBytes::K => "k",
-        }
-    }
-}
-
-impl std::str::FromStr for ListShardsBytes {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "kb" => Ok(ListShardsBytes::Kb),
-            "k" => Ok(ListShardsBytes::K),
-            _ => Err(format!("{s:?} is not one of kb, k")),
-        }
-    }
-}
-
-impl super::builder::FromJson for ListShardsBytes {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `mb`, `m`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ListShardsBytes2 {
-    /// `mb`
-    Mb,
-    /// `m`
-    M,
-}
-
-impl ListShardsBytes2 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ListShardsBytes2::Mb => "mb",
-            ListShardsBytes2::M => "m",
-        }
-    }
-}
-
-impl std::str::FromStr for ListShardsBytes2 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "mb" => Ok(ListShardsBytes2::Mb),
-            "m" => Ok(ListShardsBytes2::M),
-            _ => Err(format!("{s:?} is not one of mb, m")),
-        }
-    }
-}
-
-impl super::builder::FromJson for ListShardsBytes2 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `gb`, `g`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ListShardsBytes3 {
-    /// `gb`
-    Gb,
-    /// `g`
-    G,
-}
-
-impl ListShardsBytes3 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ListShardsBytes3::Gb => "gb",
-            ListShardsBytes3::G => "g",
-        }
-    }
-}
-
-impl std::str::FromStr for ListShardsBytes3 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "gb" => Ok(ListShardsBytes3::Gb),
-            "g" => Ok(ListShardsBytes3::G),
-            _ => Err(format!("{s:?} is not one of gb, g")),
-        }
-    }
-}
-
-impl super::builder::FromJson for ListShardsBytes3 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `tb`, `t`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ListShardsBytes4 {
-    /// `tb`
-    Tb,
-    /// `t`
-    T,
-}
-
-impl ListShardsBytes4 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ListShardsBytes4::Tb => "tb",
-            ListShardsBytes4::T => "t",
-        }
-    }
-}
-
-impl std::str::FromStr for ListShardsBytes4 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "tb" => Ok(ListShardsBytes4::Tb),
-            "t" => Ok(ListShardsBytes4::T),
-            _ => Err(format!("{s:?} is not one of tb, t")),
-        }
-    }
-}
-
-impl super::builder::FromJson for ListShardsBytes4 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `pb`, `p`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ListShardsBytes5 {
-    /// `pb`
-    Pb,
-    /// `p`
-    P,
-}
-
-impl ListShardsBytes5 {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ListShardsBytes5::Pb => "pb",
-            ListShardsBytes5::P => "p",
-        }
-    }
-}
-
-impl std::str::FromStr for ListShardsBytes5 {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "pb" => Ok(ListShardsBytes5::Pb),
-            "p" => Ok(ListShardsBytes5::P),
-            _ => Err(format!("{s:?} is not one of pb, p")),
-        }
-    }
-}
-
-impl super::builder::FromJson for ListShardsBytes5 {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `cache`, `request_error_count`, `request_total_count`, `status`, `stores`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum LtrStatName {
-    /// `cache`
-    Cache,
-    /// `request_error_count`
-    RequestErrorCount,
-    /// `request_total_count`
-    RequestTotalCount,
-    /// `status`
-    Status,
-    /// `stores`
-    Stores,
-}
-
-impl LtrStatName {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LtrStatName::Cache => "cache",
-            LtrStatName::RequestErrorCount => "request_error_count",
-            LtrStatName::RequestTotalCount => "request_total_count",
-            LtrStatName::Status => "status",
-            LtrStatName::Stores => "stores",
-        }
-    }
-}
-
-impl std::str::FromStr for LtrStatName {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "cache" => Ok(LtrStatName::Cache),
-            "request_error_count" => Ok(LtrStatName::RequestErrorCount),
-            "request_total_count" => Ok(LtrStatName::RequestTotalCount),
-            "status" => Ok(LtrStatName::Status),
-            "stores" => Ok(LtrStatName::Stores),
-            _ => Err(format!(
-                "{s:?} is not one of cache, request_error_count, request_total_count, status, stores"
-            )),
-        }
-    }
-}
-
-impl super::builder::FromJson for LtrStatName {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
+#[cfg(feature = "ml")]
 /// One of `history`, `long-term`, `sessions`, `working`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MemoryType {
@@ -3383,8 +354,10 @@ pub enum MemoryType {
     Working,
 }
 
+#[cfg(feature = "ml")]
 impl MemoryType {
     /// The value as the API spells it.
+    #[inline]
     pub fn as_str(self) -> &'static str {
         match self {
             MemoryType::History => "history",
@@ -3395,6 +368,8 @@ impl MemoryType {
     }
 }
 
+#[cfg(feature = "by-name")]
+#[cfg(feature = "ml")]
 impl std::str::FromStr for MemoryType {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -3410,76 +385,14 @@ impl std::str::FromStr for MemoryType {
     }
 }
 
+#[cfg(feature = "by-name")]
+#[cfg(feature = "ml")]
 impl super::builder::FromJson for MemoryType {
     fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
         super::builder::enum_from_json(name, v)
     }
 }
-/// One of `_all`, `blocks`, `cluster_manager_node`, `master_node`, `metadata`, `nodes`, `routing_nodes`, `routing_table`, `version`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Metric {
-    /// `_all`
-    UnderscoreAll,
-    /// `blocks`
-    Blocks,
-    /// `cluster_manager_node`
-    ClusterManagerNode,
-    /// `master_node`
-    MasterNode,
-    /// `metadata`
-    Metadata,
-    /// `nodes`
-    Nodes,
-    /// `routing_nodes`
-    RoutingNodes,
-    /// `routing_table`
-    RoutingTable,
-    /// `version`
-    Version,
-}
-
-impl Metric {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Metric::UnderscoreAll => "_all",
-            Metric::Blocks => "blocks",
-            Metric::ClusterManagerNode => "cluster_manager_node",
-            Metric::MasterNode => "master_node",
-            Metric::Metadata => "metadata",
-            Metric::Nodes => "nodes",
-            Metric::RoutingNodes => "routing_nodes",
-            Metric::RoutingTable => "routing_table",
-            Metric::Version => "version",
-        }
-    }
-}
-
-impl std::str::FromStr for Metric {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "_all" => Ok(Metric::UnderscoreAll),
-            "blocks" => Ok(Metric::Blocks),
-            "cluster_manager_node" => Ok(Metric::ClusterManagerNode),
-            "master_node" => Ok(Metric::MasterNode),
-            "metadata" => Ok(Metric::Metadata),
-            "nodes" => Ok(Metric::Nodes),
-            "routing_nodes" => Ok(Metric::RoutingNodes),
-            "routing_table" => Ok(Metric::RoutingTable),
-            "version" => Ok(Metric::Version),
-            _ => Err(format!(
-                "{s:?} is not one of _all, blocks, cluster_manager_node, master_node, metadata, nodes, routing_nodes, routing_table, version"
-            )),
-        }
-    }
-}
-
-impl super::builder::FromJson for Metric {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
+#[cfg(feature = "insights")]
 /// One of `cpu`, `latency`, `memory`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MetricType {
@@ -3491,8 +404,10 @@ pub enum MetricType {
     Memory,
 }
 
+#[cfg(feature = "insights")]
 impl MetricType {
     /// The value as the API spells it.
+    #[inline]
     pub fn as_str(self) -> &'static str {
         match self {
             MetricType::Cpu => "cpu",
@@ -3502,6 +417,8 @@ impl MetricType {
     }
 }
 
+#[cfg(feature = "by-name")]
+#[cfg(feature = "insights")]
 impl std::str::FromStr for MetricType {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -3514,668 +431,14 @@ impl std::str::FromStr for MetricType {
     }
 }
 
+#[cfg(feature = "by-name")]
+#[cfg(feature = "insights")]
 impl super::builder::FromJson for MetricType {
     fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
         super::builder::enum_from_json(name, v)
     }
 }
-/// One of `ml_config_index_status`, `ml_connector_count`, `ml_connector_index_status`, `ml_controller_index_status`, `ml_model_count`, `ml_model_index_status`, `ml_task_index_status`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum MlStatName {
-    /// `ml_config_index_status`
-    MlConfigIndexStatus,
-    /// `ml_connector_count`
-    MlConnectorCount,
-    /// `ml_connector_index_status`
-    MlConnectorIndexStatus,
-    /// `ml_controller_index_status`
-    MlControllerIndexStatus,
-    /// `ml_model_count`
-    MlModelCount,
-    /// `ml_model_index_status`
-    MlModelIndexStatus,
-    /// `ml_task_index_status`
-    MlTaskIndexStatus,
-}
-
-impl MlStatName {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MlStatName::MlConfigIndexStatus => "ml_config_index_status",
-            MlStatName::MlConnectorCount => "ml_connector_count",
-            MlStatName::MlConnectorIndexStatus => "ml_connector_index_status",
-            MlStatName::MlControllerIndexStatus => "ml_controller_index_status",
-            MlStatName::MlModelCount => "ml_model_count",
-            MlStatName::MlModelIndexStatus => "ml_model_index_status",
-            MlStatName::MlTaskIndexStatus => "ml_task_index_status",
-        }
-    }
-}
-
-impl std::str::FromStr for MlStatName {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "ml_config_index_status" => Ok(MlStatName::MlConfigIndexStatus),
-            "ml_connector_count" => Ok(MlStatName::MlConnectorCount),
-            "ml_connector_index_status" => Ok(MlStatName::MlConnectorIndexStatus),
-            "ml_controller_index_status" => Ok(MlStatName::MlControllerIndexStatus),
-            "ml_model_count" => Ok(MlStatName::MlModelCount),
-            "ml_model_index_status" => Ok(MlStatName::MlModelIndexStatus),
-            "ml_task_index_status" => Ok(MlStatName::MlTaskIndexStatus),
-            _ => Err(format!(
-                "{s:?} is not one of ml_config_index_status, ml_connector_count, ml_connector_index_status, ml_controller_index_status, ml_model_count, ml_model_index_status, ml_task_index_status"
-            )),
-        }
-    }
-}
-
-impl super::builder::FromJson for MlStatName {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `cluster_version`, `comb_arithmetic_executions`, `comb_arithmetic_processors`, `comb_geometric_executions`, `comb_geometric_processors`, `comb_harmonic_executions`, `comb_harmonic_processors`, `comb_rrf_executions`, `comb_rrf_processors`, `hybrid_query_requests`, `hybrid_query_with_filter_requests`, `hybrid_query_with_inner_hits_requests`, `hybrid_query_with_pagination_requests`, `neural_query_against_knn_requests`, `neural_query_against_semantic_dense_requests`, `neural_query_against_semantic_sparse_requests`, `neural_query_enricher_executions`, `neural_query_enricher_processors`, `neural_query_requests`, `neural_sparse_query_requests`, `neural_sparse_two_phase_executions`, `neural_sparse_two_phase_processors`, `norm_l2_executions`, `norm_l2_processors`, `norm_minmax_executions`, `norm_minmax_processors`, `norm_zscore_executions`, `norm_zscore_processors`, `normalization_processor_executions`, `normalization_processors`, `rank_based_normalization_processor_executions`, `rank_based_normalization_processors`, `rerank_by_field_executions`, `rerank_by_field_processors`, `rerank_ml_executions`, `rerank_ml_processors`, `semantic_field_chunking_executions`, `semantic_field_executions`, `semantic_highlighting_request_count`, `skip_existing_executions`, `skip_existing_processors`, `sparse_encoding_executions`, `sparse_encoding_processors`, `text_chunking_delimiter_executions`, `text_chunking_delimiter_processors`, `text_chunking_executions`, `text_chunking_fixed_char_length_executions`, `text_chunking_fixed_char_length_processors`, `text_chunking_fixed_token_length_executions`, `text_chunking_fixed_token_length_processors`, `text_chunking_processors`, `text_embedding_executions`, `text_embedding_processors_in_pipelines`, `text_image_embedding_executions`, `text_image_embedding_processors`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum NeuralStatName {
-    /// `cluster_version`
-    ClusterVersion,
-    /// `comb_arithmetic_executions`
-    CombArithmeticExecutions,
-    /// `comb_arithmetic_processors`
-    CombArithmeticProcessors,
-    /// `comb_geometric_executions`
-    CombGeometricExecutions,
-    /// `comb_geometric_processors`
-    CombGeometricProcessors,
-    /// `comb_harmonic_executions`
-    CombHarmonicExecutions,
-    /// `comb_harmonic_processors`
-    CombHarmonicProcessors,
-    /// `comb_rrf_executions`
-    CombRrfExecutions,
-    /// `comb_rrf_processors`
-    CombRrfProcessors,
-    /// `hybrid_query_requests`
-    HybridQueryRequests,
-    /// `hybrid_query_with_filter_requests`
-    HybridQueryWithFilterRequests,
-    /// `hybrid_query_with_inner_hits_requests`
-    HybridQueryWithInnerHitsRequests,
-    /// `hybrid_query_with_pagination_requests`
-    HybridQueryWithPaginationRequests,
-    /// `neural_query_against_knn_requests`
-    NeuralQueryAgainstKnnRequests,
-    /// `neural_query_against_semantic_dense_requests`
-    NeuralQueryAgainstSemanticDenseRequests,
-    /// `neural_query_against_semantic_sparse_requests`
-    NeuralQueryAgainstSemanticSparseRequests,
-    /// `neural_query_enricher_executions`
-    NeuralQueryEnricherExecutions,
-    /// `neural_query_enricher_processors`
-    NeuralQueryEnricherProcessors,
-    /// `neural_query_requests`
-    NeuralQueryRequests,
-    /// `neural_sparse_query_requests`
-    NeuralSparseQueryRequests,
-    /// `neural_sparse_two_phase_executions`
-    NeuralSparseTwoPhaseExecutions,
-    /// `neural_sparse_two_phase_processors`
-    NeuralSparseTwoPhaseProcessors,
-    /// `norm_l2_executions`
-    NormL2Executions,
-    /// `norm_l2_processors`
-    NormL2Processors,
-    /// `norm_minmax_executions`
-    NormMinmaxExecutions,
-    /// `norm_minmax_processors`
-    NormMinmaxProcessors,
-    /// `norm_zscore_executions`
-    NormZscoreExecutions,
-    /// `norm_zscore_processors`
-    NormZscoreProcessors,
-    /// `normalization_processor_executions`
-    NormalizationProcessorExecutions,
-    /// `normalization_processors`
-    NormalizationProcessors,
-    /// `rank_based_normalization_processor_executions`
-    RankBasedNormalizationProcessorExecutions,
-    /// `rank_based_normalization_processors`
-    RankBasedNormalizationProcessors,
-    /// `rerank_by_field_executions`
-    RerankByFieldExecutions,
-    /// `rerank_by_field_processors`
-    RerankByFieldProcessors,
-    /// `rerank_ml_executions`
-    RerankMlExecutions,
-    /// `rerank_ml_processors`
-    RerankMlProcessors,
-    /// `semantic_field_chunking_executions`
-    SemanticFieldChunkingExecutions,
-    /// `semantic_field_executions`
-    SemanticFieldExecutions,
-    /// `semantic_highlighting_request_count`
-    SemanticHighlightingRequestCount,
-    /// `skip_existing_executions`
-    SkipExistingExecutions,
-    /// `skip_existing_processors`
-    SkipExistingProcessors,
-    /// `sparse_encoding_executions`
-    SparseEncodingExecutions,
-    /// `sparse_encoding_processors`
-    SparseEncodingProcessors,
-    /// `text_chunking_delimiter_executions`
-    TextChunkingDelimiterExecutions,
-    /// `text_chunking_delimiter_processors`
-    TextChunkingDelimiterProcessors,
-    /// `text_chunking_executions`
-    TextChunkingExecutions,
-    /// `text_chunking_fixed_char_length_executions`
-    TextChunkingFixedCharLengthExecutions,
-    /// `text_chunking_fixed_char_length_processors`
-    TextChunkingFixedCharLengthProcessors,
-    /// `text_chunking_fixed_token_length_executions`
-    TextChunkingFixedTokenLengthExecutions,
-    /// `text_chunking_fixed_token_length_processors`
-    TextChunkingFixedTokenLengthProcessors,
-    /// `text_chunking_processors`
-    TextChunkingProcessors,
-    /// `text_embedding_executions`
-    TextEmbeddingExecutions,
-    /// `text_embedding_processors_in_pipelines`
-    TextEmbeddingProcessorsInPipelines,
-    /// `text_image_embedding_executions`
-    TextImageEmbeddingExecutions,
-    /// `text_image_embedding_processors`
-    TextImageEmbeddingProcessors,
-}
-
-impl NeuralStatName {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NeuralStatName::ClusterVersion => "cluster_version",
-            NeuralStatName::CombArithmeticExecutions => "comb_arithmetic_executions",
-            NeuralStatName::CombArithmeticProcessors => "comb_arithmetic_processors",
-            NeuralStatName::CombGeometricExecutions => "comb_geometric_executions",
-            NeuralStatName::CombGeometricProcessors => "comb_geometric_processors",
-            NeuralStatName::CombHarmonicExecutions => "comb_harmonic_executions",
-            NeuralStatName::CombHarmonicProcessors => "comb_harmonic_processors",
-            NeuralStatName::CombRrfExecutions => "comb_rrf_executions",
-            NeuralStatName::CombRrfProcessors => "comb_rrf_processors",
-            NeuralStatName::HybridQueryRequests => "hybrid_query_requests",
-            NeuralStatName::HybridQueryWithFilterRequests => "hybrid_query_with_filter_requests",
-            NeuralStatName::HybridQueryWithInnerHitsRequests => {
-                "hybrid_query_with_inner_hits_requests"
-            }
-            NeuralStatName::HybridQueryWithPaginationRequests => {
-                "hybrid_query_with_pagination_requests"
-            }
-            NeuralStatName::NeuralQueryAgainstKnnRequests => "neural_query_against_knn_requests",
-            NeuralStatName::NeuralQueryAgainstSemanticDenseRequests => {
-                "neural_query_against_semantic_dense_requests"
-            }
-            NeuralStatName::NeuralQueryAgainstSemanticSparseRequests => {
-                "neural_query_against_semantic_sparse_requests"
-            }
-            NeuralStatName::NeuralQueryEnricherExecutions => "neural_query_enricher_executions",
-            NeuralStatName::NeuralQueryEnricherProcessors => "neural_query_enricher_processors",
-            NeuralStatName::NeuralQueryRequests => "neural_query_requests",
-            NeuralStatName::NeuralSparseQueryRequests => "neural_sparse_query_requests",
-            NeuralStatName::NeuralSparseTwoPhaseExecutions => "neural_sparse_two_phase_executions",
-            NeuralStatName::NeuralSparseTwoPhaseProcessors => "neural_sparse_two_phase_processors",
-            NeuralStatName::NormL2Executions => "norm_l2_executions",
-            NeuralStatName::NormL2Processors => "norm_l2_processors",
-            NeuralStatName::NormMinmaxExecutions => "norm_minmax_executions",
-            NeuralStatName::NormMinmaxProcessors => "norm_minmax_processors",
-            NeuralStatName::NormZscoreExecutions => "norm_zscore_executions",
-            NeuralStatName::NormZscoreProcessors => "norm_zscore_processors",
-            NeuralStatName::NormalizationProcessorExecutions => {
-                "normalization_processor_executions"
-            }
-            NeuralStatName::NormalizationProcessors => "normalization_processors",
-            NeuralStatName::RankBasedNormalizationProcessorExecutions => {
-                "rank_based_normalization_processor_executions"
-            }
-            NeuralStatName::RankBasedNormalizationProcessors => {
-                "rank_based_normalization_processors"
-            }
-            NeuralStatName::RerankByFieldExecutions => "rerank_by_field_executions",
-            NeuralStatName::RerankByFieldProcessors => "rerank_by_field_processors",
-            NeuralStatName::RerankMlExecutions => "rerank_ml_executions",
-            NeuralStatName::RerankMlProcessors => "rerank_ml_processors",
-            NeuralStatName::SemanticFieldChunkingExecutions => "semantic_field_chunking_executions",
-            NeuralStatName::SemanticFieldExecutions => "semantic_field_executions",
-            NeuralStatName::SemanticHighlightingRequestCount => {
-                "semantic_highlighting_request_count"
-            }
-            NeuralStatName::SkipExistingExecutions => "skip_existing_executions",
-            NeuralStatName::SkipExistingProcessors => "skip_existing_processors",
-            NeuralStatName::SparseEncodingExecutions => "sparse_encoding_executions",
-            NeuralStatName::SparseEncodingProcessors => "sparse_encoding_processors",
-            NeuralStatName::TextChunkingDelimiterExecutions => "text_chunking_delimiter_executions",
-            NeuralStatName::TextChunkingDelimiterProcessors => "text_chunking_delimiter_processors",
-            NeuralStatName::TextChunkingExecutions => "text_chunking_executions",
-            NeuralStatName::TextChunkingFixedCharLengthExecutions => {
-                "text_chunking_fixed_char_length_executions"
-            }
-            NeuralStatName::TextChunkingFixedCharLengthProcessors => {
-                "text_chunking_fixed_char_length_processors"
-            }
-            NeuralStatName::TextChunkingFixedTokenLengthExecutions => {
-                "text_chunking_fixed_token_length_executions"
-            }
-            NeuralStatName::TextChunkingFixedTokenLengthProcessors => {
-                "text_chunking_fixed_token_length_processors"
-            }
-            NeuralStatName::TextChunkingProcessors => "text_chunking_processors",
-            NeuralStatName::TextEmbeddingExecutions => "text_embedding_executions",
-            NeuralStatName::TextEmbeddingProcessorsInPipelines => {
-                "text_embedding_processors_in_pipelines"
-            }
-            NeuralStatName::TextImageEmbeddingExecutions => "text_image_embedding_executions",
-            NeuralStatName::TextImageEmbeddingProcessors => "text_image_embedding_processors",
-        }
-    }
-}
-
-impl std::str::FromStr for NeuralStatName {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "cluster_version" => Ok(NeuralStatName::ClusterVersion),
-            "comb_arithmetic_executions" => Ok(NeuralStatName::CombArithmeticExecutions),
-            "comb_arithmetic_processors" => Ok(NeuralStatName::CombArithmeticProcessors),
-            "comb_geometric_executions" => Ok(NeuralStatName::CombGeometricExecutions),
-            "comb_geometric_processors" => Ok(NeuralStatName::CombGeometricProcessors),
-            "comb_harmonic_executions" => Ok(NeuralStatName::CombHarmonicExecutions),
-            "comb_harmonic_processors" => Ok(NeuralStatName::CombHarmonicProcessors),
-            "comb_rrf_executions" => Ok(NeuralStatName::CombRrfExecutions),
-            "comb_rrf_processors" => Ok(NeuralStatName::CombRrfProcessors),
-            "hybrid_query_requests" => Ok(NeuralStatName::HybridQueryRequests),
-            "hybrid_query_with_filter_requests" => {
-                Ok(NeuralStatName::HybridQueryWithFilterRequests)
-            }
-            "hybrid_query_with_inner_hits_requests" => {
-                Ok(NeuralStatName::HybridQueryWithInnerHitsRequests)
-            }
-            "hybrid_query_with_pagination_requests" => {
-                Ok(NeuralStatName::HybridQueryWithPaginationRequests)
-            }
-            "neural_query_against_knn_requests" => {
-                Ok(NeuralStatName::NeuralQueryAgainstKnnRequests)
-            }
-            "neural_query_against_semantic_dense_requests" => {
-                Ok(NeuralStatName::NeuralQueryAgainstSemanticDenseRequests)
-            }
-            "neural_query_against_semantic_sparse_requests" => {
-                Ok(NeuralStatName::NeuralQueryAgainstSemanticSparseRequests)
-            }
-            "neural_query_enricher_executions" => Ok(NeuralStatName::NeuralQueryEnricherExecutions),
-            "neural_query_enricher_processors" => Ok(NeuralStatName::NeuralQueryEnricherProcessors),
-            "neural_query_requests" => Ok(NeuralStatName::NeuralQueryRequests),
-            "neural_sparse_query_requests" => Ok(NeuralStatName::NeuralSparseQueryRequests),
-            "neural_sparse_two_phase_executions" => {
-                Ok(NeuralStatName::NeuralSparseTwoPhaseExecutions)
-            }
-            "neural_sparse_two_phase_processors" => {
-                Ok(NeuralStatName::NeuralSparseTwoPhaseProcessors)
-            }
-            "norm_l2_executions" => Ok(NeuralStatName::NormL2Executions),
-            "norm_l2_processors" => Ok(NeuralStatName::NormL2Processors),
-            "norm_minmax_executions" => Ok(NeuralStatName::NormMinmaxExecutions),
-            "norm_minmax_processors" => Ok(NeuralStatName::NormMinmaxProcessors),
-            "norm_zscore_executions" => Ok(NeuralStatName::NormZscoreExecutions),
-            "norm_zscore_processors" => Ok(NeuralStatName::NormZscoreProcessors),
-            "normalization_processor_executions" => {
-                Ok(NeuralStatName::NormalizationProcessorExecutions)
-            }
-            "normalization_processors" => Ok(NeuralStatName::NormalizationProcessors),
-            "rank_based_normalization_processor_executions" => {
-                Ok(NeuralStatName::RankBasedNormalizationProcessorExecutions)
-            }
-            "rank_based_normalization_processors" => {
-                Ok(NeuralStatName::RankBasedNormalizationProcessors)
-            }
-            "rerank_by_field_executions" => Ok(NeuralStatName::RerankByFieldExecutions),
-            "rerank_by_field_processors" => Ok(NeuralStatName::RerankByFieldProcessors),
-            "rerank_ml_executions" => Ok(NeuralStatName::RerankMlExecutions),
-            "rerank_ml_processors" => Ok(NeuralStatName::RerankMlProcessors),
-            "semantic_field_chunking_executions" => {
-                Ok(NeuralStatName::SemanticFieldChunkingExecutions)
-            }
-            "semantic_field_executions" => Ok(NeuralStatName::SemanticFieldExecutions),
-            "semantic_highlighting_request_count" => {
-                Ok(NeuralStatName::SemanticHighlightingRequestCount)
-            }
-            "skip_existing_executions" => Ok(NeuralStatName::SkipExistingExecutions),
-            "skip_existing_processors" => Ok(NeuralStatName::SkipExistingProcessors),
-            "sparse_encoding_executions" => Ok(NeuralStatName::SparseEncodingExecutions),
-            "sparse_encoding_processors" => Ok(NeuralStatName::SparseEncodingProcessors),
-            "text_chunking_delimiter_executions" => {
-                Ok(NeuralStatName::TextChunkingDelimiterExecutions)
-            }
-            "text_chunking_delimiter_processors" => {
-                Ok(NeuralStatName::TextChunkingDelimiterProcessors)
-            }
-            "text_chunking_executions" => Ok(NeuralStatName::TextChunkingExecutions),
-            "text_chunking_fixed_char_length_executions" => {
-                Ok(NeuralStatName::TextChunkingFixedCharLengthExecutions)
-            }
-            "text_chunking_fixed_char_length_processors" => {
-                Ok(NeuralStatName::TextChunkingFixedCharLengthProcessors)
-            }
-            "text_chunking_fixed_token_length_executions" => {
-                Ok(NeuralStatName::TextChunkingFixedTokenLengthExecutions)
-            }
-            "text_chunking_fixed_token_length_processors" => {
-                Ok(NeuralStatName::TextChunkingFixedTokenLengthProcessors)
-            }
-            "text_chunking_processors" => Ok(NeuralStatName::TextChunkingProcessors),
-            "text_embedding_executions" => Ok(NeuralStatName::TextEmbeddingExecutions),
-            "text_embedding_processors_in_pipelines" => {
-                Ok(NeuralStatName::TextEmbeddingProcessorsInPipelines)
-            }
-            "text_image_embedding_executions" => Ok(NeuralStatName::TextImageEmbeddingExecutions),
-            "text_image_embedding_processors" => Ok(NeuralStatName::TextImageEmbeddingProcessors),
-            _ => Err(format!(
-                "{s:?} is not one of cluster_version, comb_arithmetic_executions, comb_arithmetic_processors, comb_geometric_executions, comb_geometric_processors, comb_harmonic_executions, comb_harmonic_processors, comb_rrf_executions, comb_rrf_processors, hybrid_query_requests, hybrid_query_with_filter_requests, hybrid_query_with_inner_hits_requests, hybrid_query_with_pagination_requests, neural_query_against_knn_requests, neural_query_against_semantic_dense_requests, neural_query_against_semantic_sparse_requests, neural_query_enricher_executions, neural_query_enricher_processors, neural_query_requests, neural_sparse_query_requests, neural_sparse_two_phase_executions, neural_sparse_two_phase_processors, norm_l2_executions, norm_l2_processors, norm_minmax_executions, norm_minmax_processors, norm_zscore_executions, norm_zscore_processors, normalization_processor_executions, normalization_processors, rank_based_normalization_processor_executions, rank_based_normalization_processors, rerank_by_field_executions, rerank_by_field_processors, rerank_ml_executions, rerank_ml_processors, semantic_field_chunking_executions, semantic_field_executions, semantic_highlighting_request_count, skip_existing_executions, skip_existing_processors, sparse_encoding_executions, sparse_encoding_processors, text_chunking_delimiter_executions, text_chunking_delimiter_processors, text_chunking_executions, text_chunking_fixed_char_length_executions, text_chunking_fixed_char_length_processors, text_chunking_fixed_token_length_executions, text_chunking_fixed_token_length_processors, text_chunking_processors, text_embedding_executions, text_embedding_processors_in_pipelines, text_image_embedding_executions, text_image_embedding_processors"
-            )),
-        }
-    }
-}
-
-impl super::builder::FromJson for NeuralStatName {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `_all`, `completion`, `docs`, `fielddata`, `flush`, `get`, `indexing`, `merge`, `query_cache`, `recovery`, `refresh`, `request_cache`, `search`, `segments`, `store`, `suggest`, `translog`, `warmer`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum NodesStatsIndexMetric {
-    /// `_all`
-    UnderscoreAll,
-    /// `completion`
-    Completion,
-    /// `docs`
-    Docs,
-    /// `fielddata`
-    Fielddata,
-    /// `flush`
-    Flush,
-    /// `get`
-    Get,
-    /// `indexing`
-    Indexing,
-    /// `merge`
-    Merge,
-    /// `query_cache`
-    QueryCache,
-    /// `recovery`
-    Recovery,
-    /// `refresh`
-    Refresh,
-    /// `request_cache`
-    RequestCache,
-    /// `search`
-    Search,
-    /// `segments`
-    Segments,
-    /// `store`
-    Store,
-    /// `suggest`
-    Suggest,
-    /// `translog`
-    Translog,
-    /// `warmer`
-    Warmer,
-}
-
-impl NodesStatsIndexMetric {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NodesStatsIndexMetric::UnderscoreAll => "_all",
-            NodesStatsIndexMetric::Completion => "completion",
-            NodesStatsIndexMetric::Docs => "docs",
-            NodesStatsIndexMetric::Fielddata => "fielddata",
-            NodesStatsIndexMetric::Flush => "flush",
-            NodesStatsIndexMetric::Get => "get",
-            NodesStatsIndexMetric::Indexing => "indexing",
-            NodesStatsIndexMetric::Merge => "merge",
-            NodesStatsIndexMetric::QueryCache => "query_cache",
-            NodesStatsIndexMetric::Recovery => "recovery",
-            NodesStatsIndexMetric::Refresh => "refresh",
-            NodesStatsIndexMetric::RequestCache => "request_cache",
-            NodesStatsIndexMetric::Search => "search",
-            NodesStatsIndexMetric::Segments => "segments",
-            NodesStatsIndexMetric::Store => "store",
-            NodesStatsIndexMetric::Suggest => "suggest",
-            NodesStatsIndexMetric::Translog => "translog",
-            NodesStatsIndexMetric::Warmer => "warmer",
-        }
-    }
-}
-
-impl std::str::FromStr for NodesStatsIndexMetric {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "_all" => Ok(NodesStatsIndexMetric::UnderscoreAll),
-            "completion" => Ok(NodesStatsIndexMetric::Completion),
-            "docs" => Ok(NodesStatsIndexMetric::Docs),
-            "fielddata" => Ok(NodesStatsIndexMetric::Fielddata),
-            "flush" => Ok(NodesStatsIndexMetric::Flush),
-            "get" => Ok(NodesStatsIndexMetric::Get),
-            "indexing" => Ok(NodesStatsIndexMetric::Indexing),
-            "merge" => Ok(NodesStatsIndexMetric::Merge),
-            "query_cache" => Ok(NodesStatsIndexMetric::QueryCache),
-            "recovery" => Ok(NodesStatsIndexMetric::Recovery),
-            "refresh" => Ok(NodesStatsIndexMetric::Refresh),
-            "request_cache" => Ok(NodesStatsIndexMetric::RequestCache),
-            "search" => Ok(NodesStatsIndexMetric::Search),
-            "segments" => Ok(NodesStatsIndexMetric::Segments),
-            "store" => Ok(NodesStatsIndexMetric::Store),
-            "suggest" => Ok(NodesStatsIndexMetric::Suggest),
-            "translog" => Ok(NodesStatsIndexMetric::Translog),
-            "warmer" => Ok(NodesStatsIndexMetric::Warmer),
-            _ => Err(format!(
-                "{s:?} is not one of _all, completion, docs, fielddata, flush, get, indexing, merge, query_cache, recovery, refresh, request_cache, search, segments, store, suggest, translog, warmer"
-            )),
-        }
-    }
-}
-
-impl super::builder::FromJson for NodesStatsIndexMetric {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `_all`, `adaptive_selection`, `admission_control`, `breaker`, `caches`, `cluster_manager_throttling`, `discovery`, `file_cache`, `fs`, `http`, `indexing_pressure`, `indices`, `ingest`, `jvm`, `os`, `process`, `repositories`, `resource_usage_stats`, `script`, `script_cache`, `search_backpressure`, `search_pipeline`, `segment_replication_backpressure`, `shard_indexing_pressure`, `task_cancellation`, `thread_pool`, `transport`, `weighted_routing`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum NodesStatsMetric {
-    /// `_all`
-    UnderscoreAll,
-    /// `adaptive_selection`
-    AdaptiveSelection,
-    /// `admission_control`
-    AdmissionControl,
-    /// `breaker`
-    Breaker,
-    /// `caches`
-    Caches,
-    /// `cluster_manager_throttling`
-    ClusterManagerThrottling,
-    /// `discovery`
-    Discovery,
-    /// `file_cache`
-    FileCache,
-    /// `fs`
-    Fs,
-    /// `http`
-    Http,
-    /// `indexing_pressure`
-    IndexingPressure,
-    /// `indices`
-    Indices,
-    /// `ingest`
-    Ingest,
-    /// `jvm`
-    Jvm,
-    /// `os`
-    Os,
-    /// `process`
-    Process,
-    /// `repositories`
-    Repositories,
-    /// `resource_usage_stats`
-    ResourceUsageStats,
-    /// `script`
-    Script,
-    /// `script_cache`
-    ScriptCache,
-    /// `search_backpressure`
-    SearchBackpressure,
-    /// `search_pipeline`
-    SearchPipeline,
-    /// `segment_replication_backpressure`
-    SegmentReplicationBackpressure,
-    /// `shard_indexing_pressure`
-    ShardIndexingPressure,
-    /// `task_cancellation`
-    TaskCancellation,
-    /// `thread_pool`
-    ThreadPool,
-    /// `transport`
-    Transport,
-    /// `weighted_routing`
-    WeightedRouting,
-}
-
-impl NodesStatsMetric {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NodesStatsMetric::UnderscoreAll => "_all",
-            NodesStatsMetric::AdaptiveSelection => "adaptive_selection",
-            NodesStatsMetric::AdmissionControl => "admission_control",
-            NodesStatsMetric::Breaker => "breaker",
-            NodesStatsMetric::Caches => "caches",
-            NodesStatsMetric::ClusterManagerThrottling => "cluster_manager_throttling",
-            NodesStatsMetric::Discovery => "discovery",
-            NodesStatsMetric::FileCache => "file_cache",
-            NodesStatsMetric::Fs => "fs",
-            NodesStatsMetric::Http => "http",
-            NodesStatsMetric::IndexingPressure => "indexing_pressure",
-            NodesStatsMetric::Indices => "indices",
-            NodesStatsMetric::Ingest => "ingest",
-            NodesStatsMetric::Jvm => "jvm",
-            NodesStatsMetric::Os => "os",
-            NodesStatsMetric::Process => "process",
-            NodesStatsMetric::Repositories => "repositories",
-            NodesStatsMetric::ResourceUsageStats => "resource_usage_stats",
-            NodesStatsMetric::Script => "script",
-            NodesStatsMetric::ScriptCache => "script_cache",
-            NodesStatsMetric::SearchBackpressure => "search_backpressure",
-            NodesStatsMetric::SearchPipeline => "search_pipeline",
-            NodesStatsMetric::SegmentReplicationBackpressure => "segment_replication_backpressure",
-            NodesStatsMetric::ShardIndexingPressure => "shard_indexing_pressure",
-            NodesStatsMetric::TaskCancellation => "task_cancellation",
-            NodesStatsMetric::ThreadPool => "thread_pool",
-            NodesStatsMetric::Transport => "transport",
-            NodesStatsMetric::WeightedRouting => "weighted_routing",
-        }
-    }
-}
-
-impl std::str::FromStr for NodesStatsMetric {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "_all" => Ok(NodesStatsMetric::UnderscoreAll),
-            "adaptive_selection" => Ok(NodesStatsMetric::AdaptiveSelection),
-            "admission_control" => Ok(NodesStatsMetric::AdmissionControl),
-            "breaker" => Ok(NodesStatsMetric::Breaker),
-            "caches" => Ok(NodesStatsMetric::Caches),
-            "cluster_manager_throttling" => Ok(NodesStatsMetric::ClusterManagerThrottling),
-            "discovery" => Ok(NodesStatsMetric::Discovery),
-            "file_cache" => Ok(NodesStatsMetric::FileCache),
-            "fs" => Ok(NodesStatsMetric::Fs),
-            "http" => Ok(NodesStatsMetric::Http),
-            "indexing_pressure" => Ok(NodesStatsMetric::IndexingPressure),
-            "indices" => Ok(NodesStatsMetric::Indices),
-            "ingest" => Ok(NodesStatsMetric::Ingest),
-            "jvm" => Ok(NodesStatsMetric::Jvm),
-            "os" => Ok(NodesStatsMetric::Os),
-            "process" => Ok(NodesStatsMetric::Process),
-            "repositories" => Ok(NodesStatsMetric::Repositories),
-            "resource_usage_stats" => Ok(NodesStatsMetric::ResourceUsageStats),
-            "script" => Ok(NodesStatsMetric::Script),
-            "script_cache" => Ok(NodesStatsMetric::ScriptCache),
-            "search_backpressure" => Ok(NodesStatsMetric::SearchBackpressure),
-            "search_pipeline" => Ok(NodesStatsMetric::SearchPipeline),
-            "segment_replication_backpressure" => {
-                Ok(NodesStatsMetric::SegmentReplicationBackpressure)
-            }
-            "shard_indexing_pressure" => Ok(NodesStatsMetric::ShardIndexingPressure),
-            "task_cancellation" => Ok(NodesStatsMetric::TaskCancellation),
-            "thread_pool" => Ok(NodesStatsMetric::ThreadPool),
-            "transport" => Ok(NodesStatsMetric::Transport),
-            "weighted_routing" => Ok(NodesStatsMetric::WeightedRouting),
-            _ => Err(format!(
-                "{s:?} is not one of _all, adaptive_selection, admission_control, breaker, caches, cluster_manager_throttling, discovery, file_cache, fs, http, indexing_pressure, indices, ingest, jvm, os, process, repositories, resource_usage_stats, script, script_cache, search_backpressure, search_pipeline, segment_replication_backpressure, shard_indexing_pressure, task_cancellation, thread_pool, transport, weighted_routing"
-            )),
-        }
-    }
-}
-
-impl super::builder::FromJson for NodesStatsMetric {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `_all`, `aggregations`, `rest_actions`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum NodesUsageMetric {
-    /// `_all`
-    UnderscoreAll,
-    /// `aggregations`
-    Aggregations,
-    /// `rest_actions`
-    RestActions,
-}
-
-impl NodesUsageMetric {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NodesUsageMetric::UnderscoreAll => "_all",
-            NodesUsageMetric::Aggregations => "aggregations",
-            NodesUsageMetric::RestActions => "rest_actions",
-        }
-    }
-}
-
-impl std::str::FromStr for NodesUsageMetric {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "_all" => Ok(NodesUsageMetric::UnderscoreAll),
-            "aggregations" => Ok(NodesUsageMetric::Aggregations),
-            "rest_actions" => Ok(NodesUsageMetric::RestActions),
-            _ => Err(format!(
-                "{s:?} is not one of _all, aggregations, rest_actions"
-            )),
-        }
-    }
-}
-
-impl super::builder::FromJson for NodesUsageMetric {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
+#[cfg(feature = "notifications")]
 /// One of `chime`, `email`, `email_group`, `microsoft_teams`, `ses_account`, `slack`, `smtp_account`, `sns`, `webhook`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum NotificationConfigType {
@@ -4199,8 +462,10 @@ pub enum NotificationConfigType {
     Webhook,
 }
 
+#[cfg(feature = "notifications")]
 impl NotificationConfigType {
     /// The value as the API spells it.
+    #[inline]
     pub fn as_str(self) -> &'static str {
         match self {
             NotificationConfigType::Chime => "chime",
@@ -4216,6 +481,8 @@ impl NotificationConfigType {
     }
 }
 
+#[cfg(feature = "by-name")]
+#[cfg(feature = "notifications")]
 impl std::str::FromStr for NotificationConfigType {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -4236,6 +503,8 @@ impl std::str::FromStr for NotificationConfigType {
     }
 }
 
+#[cfg(feature = "by-name")]
+#[cfg(feature = "notifications")]
 impl super::builder::FromJson for NotificationConfigType {
     fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
         super::builder::enum_from_json(name, v)
@@ -4256,6 +525,7 @@ pub enum Operator {
 
 impl Operator {
     /// The value as the API spells it.
+    #[inline]
     pub fn as_str(self) -> &'static str {
         match self {
             Operator::And => "and",
@@ -4266,6 +536,7 @@ impl Operator {
     }
 }
 
+#[cfg(feature = "by-name")]
 impl std::str::FromStr for Operator {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -4279,11 +550,13 @@ impl std::str::FromStr for Operator {
     }
 }
 
+#[cfg(feature = "by-name")]
 impl super::builder::FromJson for Operator {
     fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
         super::builder::enum_from_json(name, v)
     }
 }
+#[cfg(feature = "ppl")]
 /// One of `cost`, `csv`, `extended`, `jdbc`, `json`, `raw`, `simple`, `standard`, `viz`, `yaml`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PplCommonResponseFormat {
@@ -4309,8 +582,10 @@ pub enum PplCommonResponseFormat {
     Yaml,
 }
 
+#[cfg(feature = "ppl")]
 impl PplCommonResponseFormat {
     /// The value as the API spells it.
+    #[inline]
     pub fn as_str(self) -> &'static str {
         match self {
             PplCommonResponseFormat::Cost => "cost",
@@ -4327,6 +602,8 @@ impl PplCommonResponseFormat {
     }
 }
 
+#[cfg(feature = "by-name")]
+#[cfg(feature = "ppl")]
 impl std::str::FromStr for PplCommonResponseFormat {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -4348,6 +625,8 @@ impl std::str::FromStr for PplCommonResponseFormat {
     }
 }
 
+#[cfg(feature = "by-name")]
+#[cfg(feature = "ppl")]
 impl super::builder::FromJson for PplCommonResponseFormat {
     fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
         super::builder::enum_from_json(name, v)
@@ -4370,6 +649,7 @@ pub enum ResponseFormat {
 
 impl ResponseFormat {
     /// The value as the API spells it.
+    #[inline]
     pub fn as_str(self) -> &'static str {
         match self {
             ResponseFormat::Cbor => "cbor",
@@ -4381,6 +661,7 @@ impl ResponseFormat {
     }
 }
 
+#[cfg(feature = "by-name")]
 impl std::str::FromStr for ResponseFormat {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -4395,11 +676,13 @@ impl std::str::FromStr for ResponseFormat {
     }
 }
 
+#[cfg(feature = "by-name")]
 impl super::builder::FromJson for ResponseFormat {
     fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
         super::builder::enum_from_json(name, v)
     }
 }
+#[cfg(feature = "security_analytics")]
 /// One of `critical`, `high`, `low`, `medium`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RuleSeverity {
@@ -4413,8 +696,10 @@ pub enum RuleSeverity {
     Medium,
 }
 
+#[cfg(feature = "security_analytics")]
 impl RuleSeverity {
     /// The value as the API spells it.
+    #[inline]
     pub fn as_str(self) -> &'static str {
         match self {
             RuleSeverity::Critical => "critical",
@@ -4425,6 +710,8 @@ impl RuleSeverity {
     }
 }
 
+#[cfg(feature = "by-name")]
+#[cfg(feature = "security_analytics")]
 impl std::str::FromStr for RuleSeverity {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -4438,6 +725,8 @@ impl std::str::FromStr for RuleSeverity {
     }
 }
 
+#[cfg(feature = "by-name")]
+#[cfg(feature = "security_analytics")]
 impl super::builder::FromJson for RuleSeverity {
     fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
         super::builder::enum_from_json(name, v)
@@ -4454,6 +743,7 @@ pub enum SortOrder {
 
 impl SortOrder {
     /// The value as the API spells it.
+    #[inline]
     pub fn as_str(self) -> &'static str {
         match self {
             SortOrder::Asc => "asc",
@@ -4462,6 +752,7 @@ impl SortOrder {
     }
 }
 
+#[cfg(feature = "by-name")]
 impl std::str::FromStr for SortOrder {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -4473,11 +764,13 @@ impl std::str::FromStr for SortOrder {
     }
 }
 
+#[cfg(feature = "by-name")]
 impl super::builder::FromJson for SortOrder {
     fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
         super::builder::enum_from_json(name, v)
     }
 }
+#[cfg(feature = "sql")]
 /// One of `cost`, `csv`, `extended`, `jdbc`, `json`, `raw`, `simple`, `standard`, `viz`, `yaml`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SqlCommonResponseFormat {
@@ -4503,8 +796,10 @@ pub enum SqlCommonResponseFormat {
     Yaml,
 }
 
+#[cfg(feature = "sql")]
 impl SqlCommonResponseFormat {
     /// The value as the API spells it.
+    #[inline]
     pub fn as_str(self) -> &'static str {
         match self {
             SqlCommonResponseFormat::Cost => "cost",
@@ -4521,6 +816,8 @@ impl SqlCommonResponseFormat {
     }
 }
 
+#[cfg(feature = "by-name")]
+#[cfg(feature = "sql")]
 impl std::str::FromStr for SqlCommonResponseFormat {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -4542,6 +839,8 @@ impl std::str::FromStr for SqlCommonResponseFormat {
     }
 }
 
+#[cfg(feature = "by-name")]
+#[cfg(feature = "sql")]
 impl super::builder::FromJson for SqlCommonResponseFormat {
     fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
         super::builder::enum_from_json(name, v)
@@ -4560,6 +859,7 @@ pub enum SuggestMode {
 
 impl SuggestMode {
     /// The value as the API spells it.
+    #[inline]
     pub fn as_str(self) -> &'static str {
         match self {
             SuggestMode::Always => "always",
@@ -4569,6 +869,7 @@ impl SuggestMode {
     }
 }
 
+#[cfg(feature = "by-name")]
 impl std::str::FromStr for SuggestMode {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -4581,120 +882,8 @@ impl std::str::FromStr for SuggestMode {
     }
 }
 
+#[cfg(feature = "by-name")]
 impl super::builder::FromJson for SuggestMode {
-    fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
-        super::builder::enum_from_json(name, v)
-    }
-}
-/// One of `AgentTool`, `CatIndexTool`, `ConnectorTool`, `CreateAnomalyDetectorTool`, `IndexMappingTool`, `ListIndexTool`, `LogPatternTool`, `MLModelTool`, `NeuralSparseSearchTool`, `PPLTool`, `QueryPlanningTool`, `RAGTool`, `ReadFromScratchPadTool`, `SearchAlertsTool`, `SearchAnomalyDetectorsTool`, `SearchAnomalyResultsTool`, `SearchIndexTool`, `SearchMonitorsTool`, `VectorDBTool`, `VisualizationTool`, `WriteToScratchPadTool`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ToolName {
-    /// `AgentTool`
-    AgentTool,
-    /// `CatIndexTool`
-    CatIndexTool,
-    /// `ConnectorTool`
-    ConnectorTool,
-    /// `CreateAnomalyDetectorTool`
-    CreateAnomalyDetectorTool,
-    /// `IndexMappingTool`
-    IndexMappingTool,
-    /// `ListIndexTool`
-    ListIndexTool,
-    /// `LogPatternTool`
-    LogPatternTool,
-    /// `MLModelTool`
-    MLModelTool,
-    /// `NeuralSparseSearchTool`
-    NeuralSparseSearchTool,
-    /// `PPLTool`
-    PPLTool,
-    /// `QueryPlanningTool`
-    QueryPlanningTool,
-    /// `RAGTool`
-    RAGTool,
-    /// `ReadFromScratchPadTool`
-    ReadFromScratchPadTool,
-    /// `SearchAlertsTool`
-    SearchAlertsTool,
-    /// `SearchAnomalyDetectorsTool`
-    SearchAnomalyDetectorsTool,
-    /// `SearchAnomalyResultsTool`
-    SearchAnomalyResultsTool,
-    /// `SearchIndexTool`
-    SearchIndexTool,
-    /// `SearchMonitorsTool`
-    SearchMonitorsTool,
-    /// `VectorDBTool`
-    VectorDBTool,
-    /// `VisualizationTool`
-    VisualizationTool,
-    /// `WriteToScratchPadTool`
-    WriteToScratchPadTool,
-}
-
-impl ToolName {
-    /// The value as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ToolName::AgentTool => "AgentTool",
-            ToolName::CatIndexTool => "CatIndexTool",
-            ToolName::ConnectorTool => "ConnectorTool",
-            ToolName::CreateAnomalyDetectorTool => "CreateAnomalyDetectorTool",
-            ToolName::IndexMappingTool => "IndexMappingTool",
-            ToolName::ListIndexTool => "ListIndexTool",
-            ToolName::LogPatternTool => "LogPatternTool",
-            ToolName::MLModelTool => "MLModelTool",
-            ToolName::NeuralSparseSearchTool => "NeuralSparseSearchTool",
-            ToolName::PPLTool => "PPLTool",
-            ToolName::QueryPlanningTool => "QueryPlanningTool",
-            ToolName::RAGTool => "RAGTool",
-            ToolName::ReadFromScratchPadTool => "ReadFromScratchPadTool",
-            ToolName::SearchAlertsTool => "SearchAlertsTool",
-            ToolName::SearchAnomalyDetectorsTool => "SearchAnomalyDetectorsTool",
-            ToolName::SearchAnomalyResultsTool => "SearchAnomalyResultsTool",
-            ToolName::SearchIndexTool => "SearchIndexTool",
-            ToolName::SearchMonitorsTool => "SearchMonitorsTool",
-            ToolName::VectorDBTool => "VectorDBTool",
-            ToolName::VisualizationTool => "VisualizationTool",
-            ToolName::WriteToScratchPadTool => "WriteToScratchPadTool",
-        }
-    }
-}
-
-impl std::str::FromStr for ToolName {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "AgentTool" => Ok(ToolName::AgentTool),
-            "CatIndexTool" => Ok(ToolName::CatIndexTool),
-            "ConnectorTool" => Ok(ToolName::ConnectorTool),
-            "CreateAnomalyDetectorTool" => Ok(ToolName::CreateAnomalyDetectorTool),
-            "IndexMappingTool" => Ok(ToolName::IndexMappingTool),
-            "ListIndexTool" => Ok(ToolName::ListIndexTool),
-            "LogPatternTool" => Ok(ToolName::LogPatternTool),
-            "MLModelTool" => Ok(ToolName::MLModelTool),
-            "NeuralSparseSearchTool" => Ok(ToolName::NeuralSparseSearchTool),
-            "PPLTool" => Ok(ToolName::PPLTool),
-            "QueryPlanningTool" => Ok(ToolName::QueryPlanningTool),
-            "RAGTool" => Ok(ToolName::RAGTool),
-            "ReadFromScratchPadTool" => Ok(ToolName::ReadFromScratchPadTool),
-            "SearchAlertsTool" => Ok(ToolName::SearchAlertsTool),
-            "SearchAnomalyDetectorsTool" => Ok(ToolName::SearchAnomalyDetectorsTool),
-            "SearchAnomalyResultsTool" => Ok(ToolName::SearchAnomalyResultsTool),
-            "SearchIndexTool" => Ok(ToolName::SearchIndexTool),
-            "SearchMonitorsTool" => Ok(ToolName::SearchMonitorsTool),
-            "VectorDBTool" => Ok(ToolName::VectorDBTool),
-            "VisualizationTool" => Ok(ToolName::VisualizationTool),
-            "WriteToScratchPadTool" => Ok(ToolName::WriteToScratchPadTool),
-            _ => Err(format!(
-                "{s:?} is not one of AgentTool, CatIndexTool, ConnectorTool, CreateAnomalyDetectorTool, IndexMappingTool, ListIndexTool, LogPatternTool, MLModelTool, NeuralSparseSearchTool, PPLTool, QueryPlanningTool, RAGTool, ReadFromScratchPadTool, SearchAlertsTool, SearchAnomalyDetectorsTool, SearchAnomalyResultsTool, SearchIndexTool, SearchMonitorsTool, VectorDBTool, VisualizationTool, WriteToScratchPadTool"
-            )),
-        }
-    }
-}
-
-impl super::builder::FromJson for ToolName {
     fn from_json(name: &str, v: &serde_json::Value) -> Result<Self, crate::error::Error> {
         super::builder::enum_from_json(name, v)
     }
