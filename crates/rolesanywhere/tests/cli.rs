@@ -4,7 +4,6 @@
 //! certificate fields) and the rest of the product (the credential chain
 //! running `credential_process`, the IMDS provider reading `serve`).
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
@@ -12,7 +11,7 @@ use std::sync::Arc;
 use cred_providers::{DefaultChain, ImdsProvider, MapEnv, RealFiles, provide_blocking};
 use test_support::pki::{PASSWORD, pki};
 use test_support::rolesanywhere::{
-    ANCHOR_ARN, FakeRolesAnywhere, PROFILE_ARN, ROLE_ARN, imds_read,
+    ANCHOR_ARN, FakeRolesAnywhere, PROFILE_ARN, ROLE_ARN, imds_read, port_of, start_serve,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_rolesanywhere");
@@ -542,20 +541,9 @@ fn the_chain_runs_it_as_credential_process() {
 fn serve_is_read_by_the_imds_provider() {
     let mut args = vec!["serve".to_string(), "--port".into(), "0".into()];
     args.extend(session_args("rsa.pem", "rsa.trad.pem"));
-    let mut child = cmd()
-        .args(&args)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("rolesanywhere: serving on ")
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .to_string();
+    let mut serve = cmd();
+    serve.args(&args).stdout(Stdio::piped());
+    let (mut child, url) = start_serve(serve);
     let env = MapEnv::new([
         ("AWS_EC2_METADATA_SERVICE_ENDPOINT", url.as_str()),
         ("AWS_CONFIG_FILE", "/nonexistent/config"),
@@ -576,13 +564,7 @@ fn serve_is_read_by_the_imds_provider() {
     assert_eq!(again.access_key_id(), first.access_key_id());
     assert_eq!(fake().requests().len(), n);
     // Without a token: 401.
-    let port: u16 = url
-        .trim_end_matches('/')
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let port = port_of(&url);
     let (status, _) = raw_get(port, "/latest/meta-data/iam/security-credentials/reader");
     assert_eq!(status, 401);
     child.kill().unwrap();
@@ -710,25 +692,10 @@ fn serve_refreshes_ahead_and_keeps_valid_credentials_through_failures() {
     fake().expire_after(6);
     let mut args = vec!["serve".to_string(), "--port".into(), "0".into()];
     args.extend(session_args("p256.pem", "p256.key"));
-    let mut child = cmd()
-        .args(&args)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let port: u16 = line
-        .trim()
-        .trim_end_matches('/')
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    // Drain the rest of stderr so the server never blocks on it.
-    std::thread::spawn(move || for _ in stderr.lines() {});
+    let mut serve = cmd();
+    serve.args(&args).stdout(Stdio::null());
+    let (mut child, url) = start_serve(serve);
+    let port = port_of(&url);
 
     let (status, body) = imds_read(port);
     assert_eq!(status, 200);

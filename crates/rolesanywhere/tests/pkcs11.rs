@@ -83,32 +83,22 @@ fn credentials_from_keys_on_the_token_and_the_same_request_as_the_helper() {
             assert!(v["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
         }
         // The helper on the same token: the same request (same second).
-        let mut same = false;
-        for _ in 0..10 {
-            let before = fake.requests().len();
-            let outs = [Path::new(OURS), aws_signing_helper().as_path()]
-                .map(|bin| run(bin, hsm, &by_cert));
-            for o in &outs {
-                assert!(o.status.success(), "{name}: {o:?}");
-            }
-            let log = fake.requests();
-            let [a, b]: [Value; 2] =
-                [&log[before], &log[before + 1]].map(|l| serde_json::from_str(l).unwrap());
-            if a["headers"]["x-amz-date"] != b["headers"]["x-amz-date"] {
-                continue;
-            }
-            assert_eq!(a["canonical_request"], b["canonical_request"], "{name}");
-            assert_eq!(a["headers"]["x-amz-x509"], b["headers"]["x-amz-x509"]);
-            if name == "rsa" {
-                assert_eq!(
-                    a["headers"]["authorization"], b["headers"]["authorization"],
-                    "RSA on the token signs the same bytes"
-                );
-            }
-            same = true;
-            break;
+        let (a, b) = fake
+            .same_second_pair(|| {
+                for bin in [Path::new(OURS), aws_signing_helper().as_path()] {
+                    let o = run(bin, hsm, &by_cert);
+                    assert!(o.status.success(), "{name}: {o:?}");
+                }
+            })
+            .unwrap_or_else(|| panic!("{name}: never signed within the same second"));
+        assert_eq!(a["canonical_request"], b["canonical_request"], "{name}");
+        assert_eq!(a["headers"]["x-amz-x509"], b["headers"]["x-amz-x509"]);
+        if name == "rsa" {
+            assert_eq!(
+                a["headers"]["authorization"], b["headers"]["authorization"],
+                "RSA on the token signs the same bytes"
+            );
         }
-        assert!(same, "{name}: never signed within the same second");
     }
 }
 

@@ -4,7 +4,6 @@
 //! verifying CreateSession endpoint.
 #![cfg(feature = "tpm")]
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -12,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use test_support::peers::aws_signing_helper;
 use test_support::pki::pki;
-use test_support::rolesanywhere::{FakeRolesAnywhere, imds_read};
+use test_support::rolesanywhere::{FakeRolesAnywhere, imds_read, port_of, start_serve};
 use test_support::swtpm::{HANDLE, HANDLE_PW, KEY_PASSWORD, Swtpm, swtpm};
 
 const OURS: &str = env!("CARGO_BIN_EXE_rolesanywhere");
@@ -108,31 +107,21 @@ fn credentials_from_tpm_keys_and_the_same_request_as_the_helper() {
         );
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert!(v["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
-        let mut same = false;
-        for _ in 0..10 {
-            let before = fake.requests().len();
-            let outs =
-                [Path::new(OURS), aws_signing_helper().as_path()].map(|bin| run(bin, tpm, &args));
-            for o in &outs {
-                assert!(o.status.success(), "{name}: {o:?}");
-            }
-            let log = fake.requests();
-            let [a, b]: [Value; 2] =
-                [&log[before], &log[before + 1]].map(|l| serde_json::from_str(l).unwrap());
-            if a["headers"]["x-amz-date"] != b["headers"]["x-amz-date"] {
-                continue;
-            }
-            assert_eq!(a["canonical_request"], b["canonical_request"], "{name}");
-            if name.contains("rsa") || name == "tpm-handle-pw" {
-                assert_eq!(
-                    a["headers"]["authorization"], b["headers"]["authorization"],
-                    "{name}: RSA in the TPM signs the same bytes"
-                );
-            }
-            same = true;
-            break;
+        let (a, b) = fake
+            .same_second_pair(|| {
+                for bin in [Path::new(OURS), aws_signing_helper().as_path()] {
+                    let o = run(bin, tpm, &args);
+                    assert!(o.status.success(), "{name}: {o:?}");
+                }
+            })
+            .unwrap_or_else(|| panic!("{name}: never signed within the same second"));
+        assert_eq!(a["canonical_request"], b["canonical_request"], "{name}");
+        if name.contains("rsa") || name == "tpm-handle-pw" {
+            assert_eq!(
+                a["headers"]["authorization"], b["headers"]["authorization"],
+                "{name}: RSA in the TPM signs the same bytes"
+            );
         }
-        assert!(same, "{name}: never signed within the same second");
     }
 }
 
@@ -370,24 +359,10 @@ fn serve_refreshes_with_the_tpm_across_a_reboot() {
     ));
     args.extend(["--intermediates".into(), p("intermediate.pem")]);
     args.extend(fake.session_args());
-    let mut child = command(Path::new(OURS), tpm)
-        .args(&args)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let port: u16 = line
-        .trim()
-        .trim_end_matches('/')
-        .rsplit(':')
-        .next()
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .parse()
-        .unwrap_or_else(|_| panic!("{line:?}"));
-    std::thread::spawn(move || for _ in stderr.lines() {});
+    let mut serve = command(Path::new(OURS), tpm);
+    serve.args(&args).stdout(Stdio::null());
+    let (mut child, url) = start_serve(serve);
+    let port = port_of(&url);
     let akid = |body: &str| {
         let v: Value = serde_json::from_str(body).unwrap();
         v["AccessKeyId"].as_str().unwrap().to_string()

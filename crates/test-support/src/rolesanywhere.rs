@@ -140,3 +140,57 @@ pub fn imds_read(port: u16) -> (u16, String) {
         out.split("\r\n\r\n").nth(1).unwrap_or("").to_string(),
     )
 }
+
+impl FakeRolesAnywhere {
+    /// Runs `send_two` (which makes two CreateSession calls, ours then a
+    /// peer's) until both land in the same second, and returns the two
+    /// logged requests; `None` after ten tries. Requests signed in the same
+    /// second have the same canonical request when the two tools agree.
+    pub fn same_second_pair(
+        &self,
+        mut send_two: impl FnMut(),
+    ) -> Option<(serde_json::Value, serde_json::Value)> {
+        for _ in 0..10 {
+            let before = self.requests().len();
+            send_two();
+            let log = self.requests();
+            let parse = |l: &String| serde_json::from_str::<serde_json::Value>(l).unwrap();
+            let (a, b) = (parse(&log[before]), parse(&log[before + 1]));
+            if a["headers"]["x-amz-date"] == b["headers"]["x-amz-date"] {
+                return Some((a, b));
+            }
+        }
+        None
+    }
+}
+
+/// Starts `rolesanywhere serve` as `cmd` (with `--port 0`), reads the
+/// address from its first line on stderr and drains the rest in a thread
+/// (so the server never blocks on it): the child and the URL
+/// (`http://127.0.0.1:PORT/`).
+pub fn start_serve(mut cmd: std::process::Command) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = cmd
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("rolesanywhere serve starts");
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped"));
+    let mut line = String::new();
+    stderr.read_line(&mut line).expect("the first line");
+    let url = line
+        .trim()
+        .strip_prefix("rolesanywhere: serving on ")
+        .unwrap_or_else(|| panic!("serve did not start: {line:?}"))
+        .to_string();
+    std::thread::spawn(move || for _ in stderr.lines() {});
+    (child, url)
+}
+
+/// The port of a `http://127.0.0.1:PORT/` URL.
+pub fn port_of(url: &str) -> u16 {
+    url.trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {url:?}"))
+}
