@@ -1,9 +1,12 @@
 //! CreateSession signing per key type: the whole request (canonical
 //! request, string to sign, X.509 signature, headers) for RSA-2048, P-256,
 //! P-384 and ML-DSA-44/65/87 in files, and RSA-2048 and P-256 on a SoftHSM2
-//! token (PKCS#11, the session kept open), beside the bare signature of
-//! each key (the floor). The token is made by `test-support` (needs
-//! `softhsm2`, `opensc` and `openssl`, as the tests do).
+//! token (PKCS#11, the session kept open), and — with the `tpm` feature —
+//! RSA-2048 and P-256 in a software TPM (swtpm: key files loaded under a
+//! re-created primary key, and a persistent key), beside the bare
+//! signature of each key (the floor). The token and the TPM are made by
+//! `test-support` (needs `softhsm2`, `opensc`, `openssl`, and for the TPM
+//! `swtpm`, `tpm2-tools` and `tpm2-openssl`, as the tests do).
 
 use std::hint::black_box;
 
@@ -67,6 +70,31 @@ fn keys() -> Vec<(&'static str, PrivateKey)> {
         };
         keys.push((label, PrivateKey::Pkcs11(Box::new(key))));
     }
+    #[cfg(feature = "tpm")]
+    {
+        let tpm = test_support::swtpm::swtpm();
+        let file = |name: &str| {
+            let bytes = std::fs::read(tpm.path(name)).expect("TPM key file");
+            rolesanywhere::tpm::TpmKeyLocation::KeyFile(bytes.into())
+        };
+        let handle = rolesanywhere::tpm::TpmKeyLocation::parse_handle(test_support::swtpm::HANDLE)
+            .expect("a handle")
+            .expect("a persistent handle");
+        for (label, key) in [
+            ("swtpm-rsa2048-file", file("tpm-rsa.key")),
+            ("swtpm-p256-file", file("tpm-p256.key")),
+            ("swtpm-p256-handle", handle),
+        ] {
+            let source = rolesanywhere::tpm::TpmSource {
+                key: Some(key),
+                no_password: true,
+                tcti: Some(tpm.tcti.clone()),
+                ..Default::default()
+            };
+            let key = rolesanywhere::tpm::open(&source).expect("the swtpm key");
+            keys.push((label, PrivateKey::Tpm(Box::new(key))));
+        }
+    }
     keys
 }
 
@@ -84,6 +112,8 @@ fn bench(c: &mut Criterion) {
     let time = "20240101T000000Z".parse().expect("time");
     let mut g = c.benchmark_group("create_session");
     for (name, key) in keys() {
+        // A TPM signature takes milliseconds: fewer samples.
+        g.sample_size(if name.starts_with("swtpm") { 10 } else { 100 });
         let message = [0x5au8; 150];
         g.bench_function(format!("{name}/signature-only"), |b| {
             b.iter(|| key.sign(black_box(&message), Digest::Sha256).expect("sign"))

@@ -125,60 +125,6 @@ const GROUP_ALLOCATION_EXPLAIN: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `cluster.allocation_explain`.
-pub(super) fn by_name_allocation_explain(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = allocation_explain();
-    if let Some(v) = b::optional::<bool>(params, "include_disk_info")? {
-        b = b.include_disk_info(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "include_yes_decisions")? {
-        b = b.include_yes_decisions(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "include_disk_info",
-            "include_yes_decisions",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method {
-        b = b.method(m.clone());
-    }
-    b.build()
-}
-
 /// `cluster.delete_component_template`: Deletes a component template.
 ///
 /// `DELETE /_component_template/{name}`.
@@ -244,65 +190,6 @@ const GROUP_DELETE_COMPONENT_TEMPLATE: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `cluster.delete_component_template`.
-pub(super) fn by_name_delete_component_template(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = delete_component_template(b::required::<String>(params, "name")?);
-    if let Some(v) = b::optional::<String>(params, "cluster_manager_timeout")? {
-        b = b.cluster_manager_timeout(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "master_timeout")? {
-        b = b.master_timeout(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "timeout")? {
-        b = b.timeout(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "name",
-            "cluster_manager_timeout",
-            "master_timeout",
-            "timeout",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("cluster.delete_component_template"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "DELETE") {
-        return Err(b::wrong_method("cluster.delete_component_template", m));
-    }
-    b.build()
-}
-
 /// `cluster.delete_decommission_awareness`: Recommissions a decommissioned zone.
 ///
 /// `DELETE /_cluster/decommission/awareness`.
@@ -348,44 +235,6 @@ const GROUP_DELETE_DECOMMISSION_AWARENESS: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `cluster.delete_decommission_awareness`.
-pub(super) fn by_name_delete_decommission_awareness(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = delete_decommission_awareness();
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if !["error_trace", "filter_path", "human", "pretty", "source"].contains(&k.as_str()) {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("cluster.delete_decommission_awareness"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "DELETE") {
-        return Err(b::wrong_method("cluster.delete_decommission_awareness", m));
-    }
-    b.build()
-}
 
 /// `cluster.delete_voting_config_exclusions`: Clears any cluster voting configuration exclusions.
 ///
@@ -438,59 +287,6 @@ const GROUP_DELETE_VOTING_CONFIG_EXCLUSIONS: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `cluster.delete_voting_config_exclusions`.
-pub(super) fn by_name_delete_voting_config_exclusions(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = delete_voting_config_exclusions();
-    if let Some(v) = b::optional::<bool>(params, "wait_for_removal")? {
-        b = b.wait_for_removal(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "wait_for_removal",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("cluster.delete_voting_config_exclusions"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "DELETE") {
-        return Err(b::wrong_method(
-            "cluster.delete_voting_config_exclusions",
-            m,
-        ));
-    }
-    b.build()
-}
 
 /// `cluster.delete_weighted_routing`: Delete weighted shard routing weights.
 ///
@@ -549,44 +345,6 @@ const GROUP_DELETE_WEIGHTED_ROUTING: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `cluster.delete_weighted_routing`.
-pub(super) fn by_name_delete_weighted_routing(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = delete_weighted_routing();
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if !["error_trace", "filter_path", "human", "pretty", "source"].contains(&k.as_str()) {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "DELETE") {
-        return Err(b::wrong_method("cluster.delete_weighted_routing", m));
-    }
-    b.build()
-}
 
 /// `cluster.exists_component_template`: Returns information about whether a particular component template exist.
 ///
@@ -652,65 +410,6 @@ const GROUP_EXISTS_COMPONENT_TEMPLATE: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `cluster.exists_component_template`.
-pub(super) fn by_name_exists_component_template(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = exists_component_template(b::required::<String>(params, "name")?);
-    if let Some(v) = b::optional::<String>(params, "cluster_manager_timeout")? {
-        b = b.cluster_manager_timeout(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "local")? {
-        b = b.local(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "master_timeout")? {
-        b = b.master_timeout(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "name",
-            "cluster_manager_timeout",
-            "local",
-            "master_timeout",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("cluster.exists_component_template"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "HEAD") {
-        return Err(b::wrong_method("cluster.exists_component_template", m));
-    }
-    b.build()
-}
 
 /// `cluster.get_component_template`: Returns one or more component templates.
 ///
@@ -797,72 +496,6 @@ const GROUP_GET_COMPONENT_TEMPLATE: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `cluster.get_component_template`.
-pub(super) fn by_name_get_component_template(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = get_component_template();
-    if let Some(v) = b::optional::<String>(params, "name")? {
-        b = b.name(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "cluster_manager_timeout")? {
-        b = b.cluster_manager_timeout(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "flat_settings")? {
-        b = b.flat_settings(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "local")? {
-        b = b.local(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "master_timeout")? {
-        b = b.master_timeout(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "name",
-            "cluster_manager_timeout",
-            "flat_settings",
-            "local",
-            "master_timeout",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("cluster.get_component_template"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("cluster.get_component_template", m));
-    }
-    b.build()
-}
-
 /// `cluster.get_decommission_awareness`: Retrieves the decommission status for all zones.
 ///
 /// `GET /_cluster/decommission/awareness/{awareness_attribute_name}/_status`.
@@ -913,54 +546,6 @@ const GROUP_GET_DECOMMISSION_AWARENESS: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `cluster.get_decommission_awareness`.
-pub(super) fn by_name_get_decommission_awareness(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b =
-        get_decommission_awareness(b::required::<String>(params, "awareness_attribute_name")?);
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "awareness_attribute_name",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("cluster.get_decommission_awareness"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("cluster.get_decommission_awareness", m));
-    }
-    b.build()
-}
 
 /// `cluster.get_settings`: Returns cluster settings.
 ///
@@ -1039,72 +624,6 @@ const GROUP_GET_SETTINGS: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `cluster.get_settings`.
-pub(super) fn by_name_get_settings(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = get_settings();
-    if let Some(v) = b::optional::<String>(params, "cluster_manager_timeout")? {
-        b = b.cluster_manager_timeout(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "flat_settings")? {
-        b = b.flat_settings(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "include_defaults")? {
-        b = b.include_defaults(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "master_timeout")? {
-        b = b.master_timeout(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "timeout")? {
-        b = b.timeout(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "cluster_manager_timeout",
-            "flat_settings",
-            "include_defaults",
-            "master_timeout",
-            "timeout",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("cluster.get_settings"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("cluster.get_settings", m));
-    }
-    b.build()
-}
-
 /// `cluster.get_weighted_routing`: Fetches weighted shard routing weights.
 ///
 /// `GET /_cluster/routing/awareness/{attribute}/weights`.
@@ -1150,53 +669,6 @@ const GROUP_GET_WEIGHTED_ROUTING: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `cluster.get_weighted_routing`.
-pub(super) fn by_name_get_weighted_routing(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = get_weighted_routing(b::required::<String>(params, "attribute")?);
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "attribute",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("cluster.get_weighted_routing"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("cluster.get_weighted_routing", m));
-    }
-    b.build()
-}
 
 /// `cluster.health`: Returns basic information about the health of the cluster.
 ///
@@ -1339,108 +811,6 @@ const GROUP_HEALTH: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `cluster.health`.
-pub(super) fn by_name_health(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = health();
-    if let Some(v) = b::optional::<b::List>(params, "index")? {
-        b = b.index(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "awareness_attribute")? {
-        b = b.awareness_attribute(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "cluster_manager_timeout")? {
-        b = b.cluster_manager_timeout(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "expand_wildcards")? {
-        b = b.expand_wildcards(v);
-    }
-    if let Some(v) = b::optional::<types::Level>(params, "level")? {
-        b = b.level(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "local")? {
-        b = b.local(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "master_timeout")? {
-        b = b.master_timeout(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "timeout")? {
-        b = b.timeout(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "wait_for_active_shards")? {
-        b = b.wait_for_active_shards(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "wait_for_events")? {
-        b = b.wait_for_events(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "wait_for_no_initializing_shards")? {
-        b = b.wait_for_no_initializing_shards(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "wait_for_no_relocating_shards")? {
-        b = b.wait_for_no_relocating_shards(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "wait_for_nodes")? {
-        b = b.wait_for_nodes(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "wait_for_status")? {
-        b = b.wait_for_status(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "index",
-            "awareness_attribute",
-            "cluster_manager_timeout",
-            "expand_wildcards",
-            "level",
-            "local",
-            "master_timeout",
-            "timeout",
-            "wait_for_active_shards",
-            "wait_for_events",
-            "wait_for_no_initializing_shards",
-            "wait_for_no_relocating_shards",
-            "wait_for_nodes",
-            "wait_for_status",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("cluster.health"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("cluster.health", m));
-    }
-    b.build()
-}
-
 /// `cluster.pending_tasks`: Returns a list of pending cluster-level tasks, such as index creation, mapping updates, or new allocations.
 ///
 /// `GET /_cluster/pending_tasks`.
@@ -1506,64 +876,6 @@ const GROUP_PENDING_TASKS: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `cluster.pending_tasks`.
-pub(super) fn by_name_pending_tasks(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = pending_tasks();
-    if let Some(v) = b::optional::<String>(params, "cluster_manager_timeout")? {
-        b = b.cluster_manager_timeout(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "local")? {
-        b = b.local(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "master_timeout")? {
-        b = b.master_timeout(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "cluster_manager_timeout",
-            "local",
-            "master_timeout",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("cluster.pending_tasks"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("cluster.pending_tasks", m));
-    }
-    b.build()
-}
-
 /// `cluster.post_voting_config_exclusions`: Updates the cluster voting configuration by excluding certain node IDs or names.
 ///
 /// `POST /_cluster/voting_config_exclusions`.
@@ -1627,64 +939,6 @@ const GROUP_POST_VOTING_CONFIG_EXCLUSIONS: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `cluster.post_voting_config_exclusions`.
-pub(super) fn by_name_post_voting_config_exclusions(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = post_voting_config_exclusions();
-    if let Some(v) = b::optional::<b::List>(params, "node_ids")? {
-        b = b.node_ids(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "node_names")? {
-        b = b.node_names(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "timeout")? {
-        b = b.timeout(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "node_ids",
-            "node_names",
-            "timeout",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("cluster.post_voting_config_exclusions"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "POST") {
-        return Err(b::wrong_method("cluster.post_voting_config_exclusions", m));
-    }
-    b.build()
-}
 
 /// `cluster.put_component_template`: Creates or updates a component template.
 ///
@@ -1785,69 +1039,6 @@ const GROUP_PUT_COMPONENT_TEMPLATE: b::Group = b::Group {
     body_required: true,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `cluster.put_component_template`.
-pub(super) fn by_name_put_component_template(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = put_component_template(b::required::<String>(params, "name")?);
-    if let Some(v) = b::optional::<String>(params, "cluster_manager_timeout")? {
-        b = b.cluster_manager_timeout(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "create")? {
-        b = b.create(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "master_timeout")? {
-        b = b.master_timeout(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "timeout")? {
-        b = b.timeout(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "name",
-            "cluster_manager_timeout",
-            "create",
-            "master_timeout",
-            "timeout",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method {
-        b = b.method(m.clone());
-    }
-    b.build()
-}
-
 /// `cluster.put_decommission_awareness`: Decommissions a cluster zone based on awareness. This can greatly benefit multi-zone deployments, where awareness attributes can aid in applying new upgrades to a cluster in a controlled fashion.
 ///
 /// `PUT /_cluster/decommission/awareness/{awareness_attribute_name}/{awareness_attribute_value}`.
@@ -1903,57 +1094,6 @@ const GROUP_PUT_DECOMMISSION_AWARENESS: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `cluster.put_decommission_awareness`.
-pub(super) fn by_name_put_decommission_awareness(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = put_decommission_awareness(
-        b::required::<String>(params, "awareness_attribute_name")?,
-        b::required::<String>(params, "awareness_attribute_value")?,
-    );
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "awareness_attribute_name",
-            "awareness_attribute_value",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("cluster.put_decommission_awareness"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "PUT") {
-        return Err(b::wrong_method("cluster.put_decommission_awareness", m));
-    }
-    b.build()
-}
 
 /// `cluster.put_settings`: Updates the cluster settings.
 ///
@@ -2038,68 +1178,6 @@ const GROUP_PUT_SETTINGS: b::Group = b::Group {
     body_required: true,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `cluster.put_settings`.
-pub(super) fn by_name_put_settings(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = put_settings();
-    if let Some(v) = b::optional::<String>(params, "cluster_manager_timeout")? {
-        b = b.cluster_manager_timeout(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "flat_settings")? {
-        b = b.flat_settings(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "master_timeout")? {
-        b = b.master_timeout(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "timeout")? {
-        b = b.timeout(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "cluster_manager_timeout",
-            "flat_settings",
-            "master_timeout",
-            "timeout",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "PUT") {
-        return Err(b::wrong_method("cluster.put_settings", m));
-    }
-    b.build()
-}
-
 /// `cluster.put_weighted_routing`: Updates weighted shard routing weights.
 ///
 /// `PUT /_cluster/routing/awareness/{attribute}/weights`.
@@ -2158,53 +1236,6 @@ const GROUP_PUT_WEIGHTED_ROUTING: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `cluster.put_weighted_routing`.
-pub(super) fn by_name_put_weighted_routing(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = put_weighted_routing(b::required::<String>(params, "attribute")?);
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "attribute",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "PUT") {
-        return Err(b::wrong_method("cluster.put_weighted_routing", m));
-    }
-    b.build()
-}
-
 /// `cluster.remote_info`: Returns the information about configured remote clusters.
 ///
 /// `GET /_remote/info`.
@@ -2250,44 +1281,6 @@ const GROUP_REMOTE_INFO: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `cluster.remote_info`.
-pub(super) fn by_name_remote_info(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = remote_info();
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if !["error_trace", "filter_path", "human", "pretty", "source"].contains(&k.as_str()) {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("cluster.remote_info"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("cluster.remote_info", m));
-    }
-    b.build()
-}
 
 /// `cluster.reroute`: Allows to manually change the allocation of individual shards in the cluster.
 ///
@@ -2389,80 +1382,6 @@ const GROUP_REROUTE: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `cluster.reroute`.
-pub(super) fn by_name_reroute(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = reroute();
-    if let Some(v) = b::optional::<String>(params, "cluster_manager_timeout")? {
-        b = b.cluster_manager_timeout(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "dry_run")? {
-        b = b.dry_run(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "explain")? {
-        b = b.explain(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "master_timeout")? {
-        b = b.master_timeout(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "metric")? {
-        b = b.metric(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "retry_failed")? {
-        b = b.retry_failed(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "timeout")? {
-        b = b.timeout(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "cluster_manager_timeout",
-            "dry_run",
-            "explain",
-            "master_timeout",
-            "metric",
-            "retry_failed",
-            "timeout",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "POST") {
-        return Err(b::wrong_method("cluster.reroute", m));
-    }
-    b.build()
-}
 
 /// `cluster.state`: Returns comprehensive information about the state of the cluster.
 ///
@@ -2592,96 +1511,6 @@ const GROUP_STATE: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `cluster.state`.
-pub(super) fn by_name_state(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = state();
-    if let Some(v) = b::optional::<b::List>(params, "index")? {
-        b = b.index(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "metric")? {
-        b = b.metric(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "allow_no_indices")? {
-        b = b.allow_no_indices(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "cluster_manager_timeout")? {
-        b = b.cluster_manager_timeout(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "expand_wildcards")? {
-        b = b.expand_wildcards(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "flat_settings")? {
-        b = b.flat_settings(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "ignore_unavailable")? {
-        b = b.ignore_unavailable(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "local")? {
-        b = b.local(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "master_timeout")? {
-        b = b.master_timeout(v);
-    }
-    if let Some(v) = b::optional::<i64>(params, "wait_for_metadata_version")? {
-        b = b.wait_for_metadata_version(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "wait_for_timeout")? {
-        b = b.wait_for_timeout(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "index",
-            "metric",
-            "allow_no_indices",
-            "cluster_manager_timeout",
-            "expand_wildcards",
-            "flat_settings",
-            "ignore_unavailable",
-            "local",
-            "master_timeout",
-            "wait_for_metadata_version",
-            "wait_for_timeout",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("cluster.state"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("cluster.state", m));
-    }
-    b.build()
-}
-
 /// `cluster.stats`: Returns a high-level overview of cluster statistics.
 ///
 /// `GET /_cluster/stats`, `GET /_cluster/stats/nodes/{node_id}`, `GET /_cluster/stats/{metric}/nodes/{node_id}`, `GET /_cluster/stats/{metric}/{index_metric}/nodes/{node_id}`.
@@ -2777,69 +1606,3 @@ const GROUP_STATS: b::Group = b::Group {
     ],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `cluster.stats`.
-pub(super) fn by_name_stats(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = stats();
-    if let Some(v) = b::optional::<String>(params, "index_metric")? {
-        b = b.index_metric(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "metric")? {
-        b = b.metric(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "node_id")? {
-        b = b.node_id(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "flat_settings")? {
-        b = b.flat_settings(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "timeout")? {
-        b = b.timeout(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "index_metric",
-            "metric",
-            "node_id",
-            "flat_settings",
-            "timeout",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("cluster.stats"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("cluster.stats", m));
-    }
-    b.build()
-}

@@ -88,65 +88,6 @@ const GROUP_DELETE_PIPELINE: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ingest.delete_pipeline`.
-pub(super) fn by_name_delete_pipeline(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = delete_pipeline(b::required::<String>(params, "id")?);
-    if let Some(v) = b::optional::<String>(params, "cluster_manager_timeout")? {
-        b = b.cluster_manager_timeout(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "master_timeout")? {
-        b = b.master_timeout(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "timeout")? {
-        b = b.timeout(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "id",
-            "cluster_manager_timeout",
-            "master_timeout",
-            "timeout",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("ingest.delete_pipeline"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "DELETE") {
-        return Err(b::wrong_method("ingest.delete_pipeline", m));
-    }
-    b.build()
-}
-
 /// `ingest.get_pipeline`: Returns an ingest pipeline.
 ///
 /// `GET /_ingest/pipeline`, `GET /_ingest/pipeline/{id}`.
@@ -220,64 +161,6 @@ const GROUP_GET_PIPELINE: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ingest.get_pipeline`.
-pub(super) fn by_name_get_pipeline(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = get_pipeline();
-    if let Some(v) = b::optional::<String>(params, "id")? {
-        b = b.id(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "cluster_manager_timeout")? {
-        b = b.cluster_manager_timeout(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "master_timeout")? {
-        b = b.master_timeout(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "id",
-            "cluster_manager_timeout",
-            "master_timeout",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("ingest.get_pipeline"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("ingest.get_pipeline", m));
-    }
-    b.build()
-}
-
 /// `ingest.processor_grok`: Returns a list of built-in grok patterns.
 ///
 /// `GET /_ingest/processor/grok`.
@@ -329,56 +212,6 @@ const GROUP_PROCESSOR_GROK: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ingest.processor_grok`.
-pub(super) fn by_name_processor_grok(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = processor_grok();
-    if let Some(v) = b::optional::<bool>(params, "s")? {
-        b = b.s(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "s",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("ingest.processor_grok"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("ingest.processor_grok", m));
-    }
-    b.build()
-}
 
 /// `ingest.put_pipeline`: Creates or updates an ingest pipeline.
 ///
@@ -456,65 +289,6 @@ const GROUP_PUT_PIPELINE: b::Group = b::Group {
     }],
     body_required: true,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ingest.put_pipeline`.
-pub(super) fn by_name_put_pipeline(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = put_pipeline(b::required::<String>(params, "id")?);
-    if let Some(v) = b::optional::<String>(params, "cluster_manager_timeout")? {
-        b = b.cluster_manager_timeout(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "master_timeout")? {
-        b = b.master_timeout(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "timeout")? {
-        b = b.timeout(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "id",
-            "cluster_manager_timeout",
-            "master_timeout",
-            "timeout",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "PUT") {
-        return Err(b::wrong_method("ingest.put_pipeline", m));
-    }
-    b.build()
-}
 
 /// `ingest.simulate`: Simulates an ingest pipeline with example documents.
 ///
@@ -613,57 +387,3 @@ const GROUP_SIMULATE: b::Group = b::Group {
     ],
     body_required: true,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ingest.simulate`.
-pub(super) fn by_name_simulate(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = simulate();
-    if let Some(v) = b::optional::<String>(params, "id")? {
-        b = b.id(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "verbose")? {
-        b = b.verbose(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "id",
-            "verbose",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method {
-        b = b.method(m.clone());
-    }
-    b.build()
-}

@@ -134,69 +134,6 @@ const GROUP_ADD_FEATURES_TO_SET: b::Group = b::Group {
     body_required: true,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.add_features_to_set`.
-pub(super) fn by_name_add_features_to_set(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = add_features_to_set(b::required::<String>(params, "name")?);
-    if let Some(v) = b::optional::<String>(params, "store")? {
-        b = b.store(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "merge")? {
-        b = b.merge(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "routing")? {
-        b = b.routing(v);
-    }
-    if let Some(v) = b::optional::<i64>(params, "version")? {
-        b = b.version(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "name",
-            "store",
-            "merge",
-            "routing",
-            "version",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "POST") {
-        return Err(b::wrong_method("ltr.add_features_to_set", m));
-    }
-    b.build()
-}
-
 /// `ltr.add_features_to_set_by_query`: Add features to an existing feature set in the default feature store.
 ///
 /// `POST /_ltr/_featureset/{name}/_addfeatures/{query}`, `POST /_ltr/{store}/_featureset/{name}/_addfeatures/{query}`.
@@ -279,73 +216,6 @@ const GROUP_ADD_FEATURES_TO_SET_BY_QUERY: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.add_features_to_set_by_query`.
-pub(super) fn by_name_add_features_to_set_by_query(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = add_features_to_set_by_query(
-        b::required::<String>(params, "name")?,
-        b::required::<String>(params, "query")?,
-    );
-    if let Some(v) = b::optional::<String>(params, "store")? {
-        b = b.store(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "merge")? {
-        b = b.merge(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "routing")? {
-        b = b.routing(v);
-    }
-    if let Some(v) = b::optional::<i64>(params, "version")? {
-        b = b.version(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "name",
-            "query",
-            "store",
-            "merge",
-            "routing",
-            "version",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("ltr.add_features_to_set_by_query"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "POST") {
-        return Err(b::wrong_method("ltr.add_features_to_set_by_query", m));
-    }
-    b.build()
-}
-
 /// `ltr.cache_stats`: Retrieves cache statistics for all feature stores.
 ///
 /// `GET /_ltr/_cachestats`.
@@ -391,44 +261,6 @@ const GROUP_CACHE_STATS: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.cache_stats`.
-pub(super) fn by_name_cache_stats(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = cache_stats();
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if !["error_trace", "filter_path", "human", "pretty", "source"].contains(&k.as_str()) {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("ltr.cache_stats"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("ltr.cache_stats", m));
-    }
-    b.build()
-}
 
 /// `ltr.clear_cache`: Clears the store caches.
 ///
@@ -490,56 +322,6 @@ const GROUP_CLEAR_CACHE: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.clear_cache`.
-pub(super) fn by_name_clear_cache(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = clear_cache();
-    if let Some(v) = b::optional::<String>(params, "store")? {
-        b = b.store(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "store",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("ltr.clear_cache"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "POST") {
-        return Err(b::wrong_method("ltr.clear_cache", m));
-    }
-    b.build()
-}
-
 /// `ltr.create_default_store`: Creates the default feature store.
 ///
 /// `PUT /_ltr`.
@@ -585,44 +367,6 @@ const GROUP_CREATE_DEFAULT_STORE: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.create_default_store`.
-pub(super) fn by_name_create_default_store(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = create_default_store();
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if !["error_trace", "filter_path", "human", "pretty", "source"].contains(&k.as_str()) {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("ltr.create_default_store"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "PUT") {
-        return Err(b::wrong_method("ltr.create_default_store", m));
-    }
-    b.build()
-}
 
 /// `ltr.create_feature`: Create or update a feature in the default feature store.
 ///
@@ -702,61 +446,6 @@ const GROUP_CREATE_FEATURE: b::Group = b::Group {
     body_required: true,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.create_feature`.
-pub(super) fn by_name_create_feature(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = create_feature(b::required::<String>(params, "id")?);
-    if let Some(v) = b::optional::<String>(params, "store")? {
-        b = b.store(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "routing")? {
-        b = b.routing(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "id",
-            "store",
-            "routing",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "PUT") {
-        return Err(b::wrong_method("ltr.create_feature", m));
-    }
-    b.build()
-}
-
 /// `ltr.create_featureset`: Create or update a feature set in the default feature store.
 ///
 /// `PUT /_ltr/_featureset/{id}`, `PUT /_ltr/{store}/_featureset/{id}`.
@@ -834,61 +523,6 @@ const GROUP_CREATE_FEATURESET: b::Group = b::Group {
     ],
     body_required: true,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.create_featureset`.
-pub(super) fn by_name_create_featureset(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = create_featureset(b::required::<String>(params, "id")?);
-    if let Some(v) = b::optional::<String>(params, "store")? {
-        b = b.store(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "routing")? {
-        b = b.routing(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "id",
-            "store",
-            "routing",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "PUT") {
-        return Err(b::wrong_method("ltr.create_featureset", m));
-    }
-    b.build()
-}
 
 /// `ltr.create_model`: Create or update a model in the default feature store.
 ///
@@ -968,61 +602,6 @@ const GROUP_CREATE_MODEL: b::Group = b::Group {
     body_required: true,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.create_model`.
-pub(super) fn by_name_create_model(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = create_model(b::required::<String>(params, "id")?);
-    if let Some(v) = b::optional::<String>(params, "store")? {
-        b = b.store(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "routing")? {
-        b = b.routing(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "id",
-            "store",
-            "routing",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "PUT") {
-        return Err(b::wrong_method("ltr.create_model", m));
-    }
-    b.build()
-}
-
 /// `ltr.create_model_from_set`: Create a model from an existing feature set in the default feature store.
 ///
 /// `POST /_ltr/_featureset/{name}/_createmodel`, `POST /_ltr/{store}/_featureset/{name}/_createmodel`.
@@ -1101,61 +680,6 @@ const GROUP_CREATE_MODEL_FROM_SET: b::Group = b::Group {
     body_required: true,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.create_model_from_set`.
-pub(super) fn by_name_create_model_from_set(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = create_model_from_set(b::required::<String>(params, "name")?);
-    if let Some(v) = b::optional::<String>(params, "store")? {
-        b = b.store(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "routing")? {
-        b = b.routing(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "name",
-            "store",
-            "routing",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "POST") {
-        return Err(b::wrong_method("ltr.create_model_from_set", m));
-    }
-    b.build()
-}
-
 /// `ltr.create_store`: Creates a new feature store with the specified name.
 ///
 /// `PUT /_ltr/{store}`.
@@ -1202,53 +726,6 @@ const GROUP_CREATE_STORE: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.create_store`.
-pub(super) fn by_name_create_store(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = create_store(b::required::<String>(params, "store")?);
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "store",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("ltr.create_store"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "PUT") {
-        return Err(b::wrong_method("ltr.create_store", m));
-    }
-    b.build()
-}
-
 /// `ltr.delete_default_store`: Deletes the default feature store.
 ///
 /// `DELETE /_ltr`.
@@ -1294,44 +771,6 @@ const GROUP_DELETE_DEFAULT_STORE: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.delete_default_store`.
-pub(super) fn by_name_delete_default_store(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = delete_default_store();
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if !["error_trace", "filter_path", "human", "pretty", "source"].contains(&k.as_str()) {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("ltr.delete_default_store"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "DELETE") {
-        return Err(b::wrong_method("ltr.delete_default_store", m));
-    }
-    b.build()
-}
 
 /// `ltr.delete_feature`: Delete a feature from the default feature store.
 ///
@@ -1393,57 +832,6 @@ const GROUP_DELETE_FEATURE: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.delete_feature`.
-pub(super) fn by_name_delete_feature(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = delete_feature(b::required::<String>(params, "id")?);
-    if let Some(v) = b::optional::<String>(params, "store")? {
-        b = b.store(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "id",
-            "store",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("ltr.delete_feature"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "DELETE") {
-        return Err(b::wrong_method("ltr.delete_feature", m));
-    }
-    b.build()
-}
-
 /// `ltr.delete_featureset`: Delete a feature set from the default feature store.
 ///
 /// `DELETE /_ltr/_featureset/{id}`, `DELETE /_ltr/{store}/_featureset/{id}`.
@@ -1503,57 +891,6 @@ const GROUP_DELETE_FEATURESET: b::Group = b::Group {
     ],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.delete_featureset`.
-pub(super) fn by_name_delete_featureset(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = delete_featureset(b::required::<String>(params, "id")?);
-    if let Some(v) = b::optional::<String>(params, "store")? {
-        b = b.store(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "id",
-            "store",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("ltr.delete_featureset"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "DELETE") {
-        return Err(b::wrong_method("ltr.delete_featureset", m));
-    }
-    b.build()
-}
 
 /// `ltr.delete_model`: Delete a model from the default feature store.
 ///
@@ -1615,57 +952,6 @@ const GROUP_DELETE_MODEL: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.delete_model`.
-pub(super) fn by_name_delete_model(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = delete_model(b::required::<String>(params, "id")?);
-    if let Some(v) = b::optional::<String>(params, "store")? {
-        b = b.store(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "id",
-            "store",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("ltr.delete_model"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "DELETE") {
-        return Err(b::wrong_method("ltr.delete_model", m));
-    }
-    b.build()
-}
-
 /// `ltr.delete_store`: Deletes a feature store with the specified name.
 ///
 /// `DELETE /_ltr/{store}`.
@@ -1711,53 +997,6 @@ const GROUP_DELETE_STORE: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.delete_store`.
-pub(super) fn by_name_delete_store(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = delete_store(b::required::<String>(params, "store")?);
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "store",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("ltr.delete_store"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "DELETE") {
-        return Err(b::wrong_method("ltr.delete_store", m));
-    }
-    b.build()
-}
 
 /// `ltr.get_feature`: Get a feature from the default feature store.
 ///
@@ -1819,57 +1058,6 @@ const GROUP_GET_FEATURE: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.get_feature`.
-pub(super) fn by_name_get_feature(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = get_feature(b::required::<String>(params, "id")?);
-    if let Some(v) = b::optional::<String>(params, "store")? {
-        b = b.store(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "id",
-            "store",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("ltr.get_feature"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("ltr.get_feature", m));
-    }
-    b.build()
-}
-
 /// `ltr.get_featureset`: Get a feature set from the default feature store.
 ///
 /// `GET /_ltr/_featureset/{id}`, `GET /_ltr/{store}/_featureset/{id}`.
@@ -1929,57 +1117,6 @@ const GROUP_GET_FEATURESET: b::Group = b::Group {
     ],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.get_featureset`.
-pub(super) fn by_name_get_featureset(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = get_featureset(b::required::<String>(params, "id")?);
-    if let Some(v) = b::optional::<String>(params, "store")? {
-        b = b.store(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "id",
-            "store",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("ltr.get_featureset"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("ltr.get_featureset", m));
-    }
-    b.build()
-}
 
 /// `ltr.get_model`: Get a model from the default feature store.
 ///
@@ -2041,57 +1178,6 @@ const GROUP_GET_MODEL: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.get_model`.
-pub(super) fn by_name_get_model(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = get_model(b::required::<String>(params, "id")?);
-    if let Some(v) = b::optional::<String>(params, "store")? {
-        b = b.store(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "id",
-            "store",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("ltr.get_model"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("ltr.get_model", m));
-    }
-    b.build()
-}
-
 /// `ltr.get_store`: Checks if a store exists.
 ///
 /// `GET /_ltr/{store}`.
@@ -2138,53 +1224,6 @@ const GROUP_GET_STORE: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.get_store`.
-pub(super) fn by_name_get_store(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = get_store(b::required::<String>(params, "store")?);
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "store",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("ltr.get_store"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("ltr.get_store", m));
-    }
-    b.build()
-}
-
 /// `ltr.list_stores`: Lists all available feature stores.
 ///
 /// `GET /_ltr`.
@@ -2230,44 +1269,6 @@ const GROUP_LIST_STORES: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.list_stores`.
-pub(super) fn by_name_list_stores(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = list_stores();
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if !["error_trace", "filter_path", "human", "pretty", "source"].contains(&k.as_str()) {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("ltr.list_stores"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("ltr.list_stores", m));
-    }
-    b.build()
-}
 
 /// `ltr.search_features`: Search for features in a feature store.
 ///
@@ -2347,68 +1348,6 @@ const GROUP_SEARCH_FEATURES: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.search_features`.
-pub(super) fn by_name_search_features(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = search_features();
-    if let Some(v) = b::optional::<String>(params, "store")? {
-        b = b.store(v);
-    }
-    if let Some(v) = b::optional::<i64>(params, "from")? {
-        b = b.from(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "prefix")? {
-        b = b.prefix(v);
-    }
-    if let Some(v) = b::optional::<i64>(params, "size")? {
-        b = b.size(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "store",
-            "from",
-            "prefix",
-            "size",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("ltr.search_features"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("ltr.search_features", m));
-    }
-    b.build()
-}
-
 /// `ltr.search_featuresets`: Search for feature sets in a feature store.
 ///
 /// `GET /_ltr/_featureset`, `GET /_ltr/{store}/_featureset`.
@@ -2487,68 +1426,6 @@ const GROUP_SEARCH_FEATURESETS: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.search_featuresets`.
-pub(super) fn by_name_search_featuresets(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = search_featuresets();
-    if let Some(v) = b::optional::<String>(params, "store")? {
-        b = b.store(v);
-    }
-    if let Some(v) = b::optional::<i64>(params, "from")? {
-        b = b.from(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "prefix")? {
-        b = b.prefix(v);
-    }
-    if let Some(v) = b::optional::<i64>(params, "size")? {
-        b = b.size(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "store",
-            "from",
-            "prefix",
-            "size",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("ltr.search_featuresets"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("ltr.search_featuresets", m));
-    }
-    b.build()
-}
-
 /// `ltr.search_models`: Search for models in a feature store.
 ///
 /// `GET /_ltr/_model`, `GET /_ltr/{store}/_model`.
@@ -2626,68 +1503,6 @@ const GROUP_SEARCH_MODELS: b::Group = b::Group {
     ],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.search_models`.
-pub(super) fn by_name_search_models(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = search_models();
-    if let Some(v) = b::optional::<String>(params, "store")? {
-        b = b.store(v);
-    }
-    if let Some(v) = b::optional::<i64>(params, "from")? {
-        b = b.from(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "prefix")? {
-        b = b.prefix(v);
-    }
-    if let Some(v) = b::optional::<i64>(params, "size")? {
-        b = b.size(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "store",
-            "from",
-            "prefix",
-            "size",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("ltr.search_models"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("ltr.search_models", m));
-    }
-    b.build()
-}
 
 /// `ltr.stats`: Provides information about the current status of the LTR plugin.
 ///
@@ -2773,64 +1588,6 @@ const GROUP_STATS: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.stats`.
-pub(super) fn by_name_stats(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = stats();
-    if let Some(v) = b::optional::<b::List>(params, "node_id")? {
-        b = b.node_id(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "stat")? {
-        b = b.stat(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "timeout")? {
-        b = b.timeout(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "node_id",
-            "stat",
-            "timeout",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("ltr.stats"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("ltr.stats", m));
-    }
-    b.build()
-}
-
 /// `ltr.update_feature`: Update a feature in the default feature store.
 ///
 /// `POST /_ltr/_feature/{id}`, `POST /_ltr/{store}/_feature/{id}`.
@@ -2909,61 +1666,6 @@ const GROUP_UPDATE_FEATURE: b::Group = b::Group {
     body_required: true,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.update_feature`.
-pub(super) fn by_name_update_feature(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = update_feature(b::required::<String>(params, "id")?);
-    if let Some(v) = b::optional::<String>(params, "store")? {
-        b = b.store(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "routing")? {
-        b = b.routing(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "id",
-            "store",
-            "routing",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "POST") {
-        return Err(b::wrong_method("ltr.update_feature", m));
-    }
-    b.build()
-}
-
 /// `ltr.update_featureset`: Update a feature set in the default feature store.
 ///
 /// `POST /_ltr/_featureset/{id}`, `POST /_ltr/{store}/_featureset/{id}`.
@@ -3041,58 +1743,3 @@ const GROUP_UPDATE_FEATURESET: b::Group = b::Group {
     ],
     body_required: true,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `ltr.update_featureset`.
-pub(super) fn by_name_update_featureset(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = update_featureset(b::required::<String>(params, "id")?);
-    if let Some(v) = b::optional::<String>(params, "store")? {
-        b = b.store(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "routing")? {
-        b = b.routing(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "id",
-            "store",
-            "routing",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "POST") {
-        return Err(b::wrong_method("ltr.update_featureset", m));
-    }
-    b.build()
-}

@@ -41,6 +41,8 @@
 //! ```
 
 mod builder;
+#[cfg(feature = "by-name")]
+mod by_name;
 pub mod types;
 
 pub use builder::{Common, List};
@@ -198,984 +200,984 @@ pub fn request_by_name(
 ) -> Result<ApiRequest, Error> {
     match group {
         #[cfg(feature = "asynchronous_search")]
-        "asynchronous_search.delete" => asynchronous_search::by_name_delete(method, params, body),
+        "asynchronous_search.delete" => by_name::asynchronous_search_delete(method, params, body),
         #[cfg(feature = "asynchronous_search")]
-        "asynchronous_search.get" => asynchronous_search::by_name_get(method, params, body),
+        "asynchronous_search.get" => by_name::asynchronous_search_get(method, params, body),
         #[cfg(feature = "asynchronous_search")]
-        "asynchronous_search.search" => asynchronous_search::by_name_search(method, params, body),
+        "asynchronous_search.search" => by_name::asynchronous_search_search(method, params, body),
         #[cfg(feature = "asynchronous_search")]
-        "asynchronous_search.stats" => asynchronous_search::by_name_stats(method, params, body),
-        "bulk" => api::by_name_bulk(method, params, body),
-        "bulk_stream" => api::by_name_bulk_stream(method, params, body),
-        "cat.aliases" => cat::by_name_aliases(method, params, body),
-        "cat.all_pit_segments" => cat::by_name_all_pit_segments(method, params, body),
-        "cat.allocation" => cat::by_name_allocation(method, params, body),
-        "cat.cluster_manager" => cat::by_name_cluster_manager(method, params, body),
-        "cat.count" => cat::by_name_count(method, params, body),
-        "cat.fielddata" => cat::by_name_fielddata(method, params, body),
-        "cat.health" => cat::by_name_health(method, params, body),
-        "cat.help" => cat::by_name_help(method, params, body),
-        "cat.indices" => cat::by_name_indices(method, params, body),
-        "cat.master" => cat::by_name_master(method, params, body),
-        "cat.nodeattrs" => cat::by_name_nodeattrs(method, params, body),
-        "cat.nodes" => cat::by_name_nodes(method, params, body),
-        "cat.pending_tasks" => cat::by_name_pending_tasks(method, params, body),
-        "cat.pit_segments" => cat::by_name_pit_segments(method, params, body),
-        "cat.plugins" => cat::by_name_plugins(method, params, body),
-        "cat.recovery" => cat::by_name_recovery(method, params, body),
-        "cat.repositories" => cat::by_name_repositories(method, params, body),
-        "cat.segment_replication" => cat::by_name_segment_replication(method, params, body),
-        "cat.segments" => cat::by_name_segments(method, params, body),
-        "cat.shards" => cat::by_name_shards(method, params, body),
-        "cat.snapshots" => cat::by_name_snapshots(method, params, body),
-        "cat.tasks" => cat::by_name_tasks(method, params, body),
-        "cat.templates" => cat::by_name_templates(method, params, body),
-        "cat.thread_pool" => cat::by_name_thread_pool(method, params, body),
-        "clear_scroll" => api::by_name_clear_scroll(method, params, body),
-        "cluster.allocation_explain" => cluster::by_name_allocation_explain(method, params, body),
+        "asynchronous_search.stats" => by_name::asynchronous_search_stats(method, params, body),
+        "bulk" => by_name::api_bulk(method, params, body),
+        "bulk_stream" => by_name::api_bulk_stream(method, params, body),
+        "cat.aliases" => by_name::cat_aliases(method, params, body),
+        "cat.all_pit_segments" => by_name::cat_all_pit_segments(method, params, body),
+        "cat.allocation" => by_name::cat_allocation(method, params, body),
+        "cat.cluster_manager" => by_name::cat_cluster_manager(method, params, body),
+        "cat.count" => by_name::cat_count(method, params, body),
+        "cat.fielddata" => by_name::cat_fielddata(method, params, body),
+        "cat.health" => by_name::cat_health(method, params, body),
+        "cat.help" => by_name::cat_help(method, params, body),
+        "cat.indices" => by_name::cat_indices(method, params, body),
+        "cat.master" => by_name::cat_master(method, params, body),
+        "cat.nodeattrs" => by_name::cat_nodeattrs(method, params, body),
+        "cat.nodes" => by_name::cat_nodes(method, params, body),
+        "cat.pending_tasks" => by_name::cat_pending_tasks(method, params, body),
+        "cat.pit_segments" => by_name::cat_pit_segments(method, params, body),
+        "cat.plugins" => by_name::cat_plugins(method, params, body),
+        "cat.recovery" => by_name::cat_recovery(method, params, body),
+        "cat.repositories" => by_name::cat_repositories(method, params, body),
+        "cat.segment_replication" => by_name::cat_segment_replication(method, params, body),
+        "cat.segments" => by_name::cat_segments(method, params, body),
+        "cat.shards" => by_name::cat_shards(method, params, body),
+        "cat.snapshots" => by_name::cat_snapshots(method, params, body),
+        "cat.tasks" => by_name::cat_tasks(method, params, body),
+        "cat.templates" => by_name::cat_templates(method, params, body),
+        "cat.thread_pool" => by_name::cat_thread_pool(method, params, body),
+        "clear_scroll" => by_name::api_clear_scroll(method, params, body),
+        "cluster.allocation_explain" => by_name::cluster_allocation_explain(method, params, body),
         "cluster.delete_component_template" => {
-            cluster::by_name_delete_component_template(method, params, body)
+            by_name::cluster_delete_component_template(method, params, body)
         }
         "cluster.delete_decommission_awareness" => {
-            cluster::by_name_delete_decommission_awareness(method, params, body)
+            by_name::cluster_delete_decommission_awareness(method, params, body)
         }
         "cluster.delete_voting_config_exclusions" => {
-            cluster::by_name_delete_voting_config_exclusions(method, params, body)
+            by_name::cluster_delete_voting_config_exclusions(method, params, body)
         }
         "cluster.delete_weighted_routing" => {
-            cluster::by_name_delete_weighted_routing(method, params, body)
+            by_name::cluster_delete_weighted_routing(method, params, body)
         }
         "cluster.exists_component_template" => {
-            cluster::by_name_exists_component_template(method, params, body)
+            by_name::cluster_exists_component_template(method, params, body)
         }
         "cluster.get_component_template" => {
-            cluster::by_name_get_component_template(method, params, body)
+            by_name::cluster_get_component_template(method, params, body)
         }
         "cluster.get_decommission_awareness" => {
-            cluster::by_name_get_decommission_awareness(method, params, body)
+            by_name::cluster_get_decommission_awareness(method, params, body)
         }
-        "cluster.get_settings" => cluster::by_name_get_settings(method, params, body),
+        "cluster.get_settings" => by_name::cluster_get_settings(method, params, body),
         "cluster.get_weighted_routing" => {
-            cluster::by_name_get_weighted_routing(method, params, body)
+            by_name::cluster_get_weighted_routing(method, params, body)
         }
-        "cluster.health" => cluster::by_name_health(method, params, body),
-        "cluster.pending_tasks" => cluster::by_name_pending_tasks(method, params, body),
+        "cluster.health" => by_name::cluster_health(method, params, body),
+        "cluster.pending_tasks" => by_name::cluster_pending_tasks(method, params, body),
         "cluster.post_voting_config_exclusions" => {
-            cluster::by_name_post_voting_config_exclusions(method, params, body)
+            by_name::cluster_post_voting_config_exclusions(method, params, body)
         }
         "cluster.put_component_template" => {
-            cluster::by_name_put_component_template(method, params, body)
+            by_name::cluster_put_component_template(method, params, body)
         }
         "cluster.put_decommission_awareness" => {
-            cluster::by_name_put_decommission_awareness(method, params, body)
+            by_name::cluster_put_decommission_awareness(method, params, body)
         }
-        "cluster.put_settings" => cluster::by_name_put_settings(method, params, body),
+        "cluster.put_settings" => by_name::cluster_put_settings(method, params, body),
         "cluster.put_weighted_routing" => {
-            cluster::by_name_put_weighted_routing(method, params, body)
+            by_name::cluster_put_weighted_routing(method, params, body)
         }
-        "cluster.remote_info" => cluster::by_name_remote_info(method, params, body),
-        "cluster.reroute" => cluster::by_name_reroute(method, params, body),
-        "cluster.state" => cluster::by_name_state(method, params, body),
-        "cluster.stats" => cluster::by_name_stats(method, params, body),
-        "count" => api::by_name_count(method, params, body),
-        "create" => api::by_name_create(method, params, body),
-        "create_pit" => api::by_name_create_pit(method, params, body),
+        "cluster.remote_info" => by_name::cluster_remote_info(method, params, body),
+        "cluster.reroute" => by_name::cluster_reroute(method, params, body),
+        "cluster.state" => by_name::cluster_state(method, params, body),
+        "cluster.stats" => by_name::cluster_stats(method, params, body),
+        "count" => by_name::api_count(method, params, body),
+        "create" => by_name::api_create(method, params, body),
+        "create_pit" => by_name::api_create_pit(method, params, body),
         "dangling_indices.delete_dangling_index" => {
-            dangling_indices::by_name_delete_dangling_index(method, params, body)
+            by_name::dangling_indices_delete_dangling_index(method, params, body)
         }
         "dangling_indices.import_dangling_index" => {
-            dangling_indices::by_name_import_dangling_index(method, params, body)
+            by_name::dangling_indices_import_dangling_index(method, params, body)
         }
         "dangling_indices.list_dangling_indices" => {
-            dangling_indices::by_name_list_dangling_indices(method, params, body)
+            by_name::dangling_indices_list_dangling_indices(method, params, body)
         }
-        "delete" => api::by_name_delete(method, params, body),
-        "delete_all_pits" => api::by_name_delete_all_pits(method, params, body),
-        "delete_by_query" => api::by_name_delete_by_query(method, params, body),
+        "delete" => by_name::api_delete(method, params, body),
+        "delete_all_pits" => by_name::api_delete_all_pits(method, params, body),
+        "delete_by_query" => by_name::api_delete_by_query(method, params, body),
         "delete_by_query_rethrottle" => {
-            api::by_name_delete_by_query_rethrottle(method, params, body)
+            by_name::api_delete_by_query_rethrottle(method, params, body)
         }
-        "delete_pit" => api::by_name_delete_pit(method, params, body),
-        "delete_script" => api::by_name_delete_script(method, params, body),
-        "exists" => api::by_name_exists(method, params, body),
-        "exists_source" => api::by_name_exists_source(method, params, body),
-        "explain" => api::by_name_explain(method, params, body),
-        "field_caps" => api::by_name_field_caps(method, params, body),
+        "delete_pit" => by_name::api_delete_pit(method, params, body),
+        "delete_script" => by_name::api_delete_script(method, params, body),
+        "exists" => by_name::api_exists(method, params, body),
+        "exists_source" => by_name::api_exists_source(method, params, body),
+        "explain" => by_name::api_explain(method, params, body),
+        "field_caps" => by_name::api_field_caps(method, params, body),
         #[cfg(feature = "flow_framework")]
-        "flow_framework.create" => flow_framework::by_name_create(method, params, body),
+        "flow_framework.create" => by_name::flow_framework_create(method, params, body),
         #[cfg(feature = "flow_framework")]
-        "flow_framework.delete" => flow_framework::by_name_delete(method, params, body),
+        "flow_framework.delete" => by_name::flow_framework_delete(method, params, body),
         #[cfg(feature = "flow_framework")]
-        "flow_framework.deprovision" => flow_framework::by_name_deprovision(method, params, body),
+        "flow_framework.deprovision" => by_name::flow_framework_deprovision(method, params, body),
         #[cfg(feature = "flow_framework")]
-        "flow_framework.get" => flow_framework::by_name_get(method, params, body),
+        "flow_framework.get" => by_name::flow_framework_get(method, params, body),
         #[cfg(feature = "flow_framework")]
-        "flow_framework.get_status" => flow_framework::by_name_get_status(method, params, body),
+        "flow_framework.get_status" => by_name::flow_framework_get_status(method, params, body),
         #[cfg(feature = "flow_framework")]
-        "flow_framework.get_steps" => flow_framework::by_name_get_steps(method, params, body),
+        "flow_framework.get_steps" => by_name::flow_framework_get_steps(method, params, body),
         #[cfg(feature = "flow_framework")]
-        "flow_framework.provision" => flow_framework::by_name_provision(method, params, body),
+        "flow_framework.provision" => by_name::flow_framework_provision(method, params, body),
         #[cfg(feature = "flow_framework")]
-        "flow_framework.search" => flow_framework::by_name_search(method, params, body),
+        "flow_framework.search" => by_name::flow_framework_search(method, params, body),
         #[cfg(feature = "flow_framework")]
-        "flow_framework.search_state" => flow_framework::by_name_search_state(method, params, body),
+        "flow_framework.search_state" => by_name::flow_framework_search_state(method, params, body),
         #[cfg(feature = "flow_framework")]
-        "flow_framework.update" => flow_framework::by_name_update(method, params, body),
+        "flow_framework.update" => by_name::flow_framework_update(method, params, body),
         #[cfg(feature = "geospatial")]
         "geospatial.delete_ip2geo_datasource" => {
-            geospatial::by_name_delete_ip2geo_datasource(method, params, body)
+            by_name::geospatial_delete_ip2geo_datasource(method, params, body)
         }
         #[cfg(feature = "geospatial")]
         "geospatial.geojson_upload_post" => {
-            geospatial::by_name_geojson_upload_post(method, params, body)
+            by_name::geospatial_geojson_upload_post(method, params, body)
         }
         #[cfg(feature = "geospatial")]
         "geospatial.geojson_upload_put" => {
-            geospatial::by_name_geojson_upload_put(method, params, body)
+            by_name::geospatial_geojson_upload_put(method, params, body)
         }
         #[cfg(feature = "geospatial")]
         "geospatial.get_ip2geo_datasource" => {
-            geospatial::by_name_get_ip2geo_datasource(method, params, body)
+            by_name::geospatial_get_ip2geo_datasource(method, params, body)
         }
         #[cfg(feature = "geospatial")]
-        "geospatial.get_upload_stats" => geospatial::by_name_get_upload_stats(method, params, body),
+        "geospatial.get_upload_stats" => by_name::geospatial_get_upload_stats(method, params, body),
         #[cfg(feature = "geospatial")]
         "geospatial.put_ip2geo_datasource" => {
-            geospatial::by_name_put_ip2geo_datasource(method, params, body)
+            by_name::geospatial_put_ip2geo_datasource(method, params, body)
         }
         #[cfg(feature = "geospatial")]
         "geospatial.put_ip2geo_datasource_settings" => {
-            geospatial::by_name_put_ip2geo_datasource_settings(method, params, body)
+            by_name::geospatial_put_ip2geo_datasource_settings(method, params, body)
         }
-        "get" => api::by_name_get(method, params, body),
-        "get_all_pits" => api::by_name_get_all_pits(method, params, body),
-        "get_script" => api::by_name_get_script(method, params, body),
-        "get_script_context" => api::by_name_get_script_context(method, params, body),
-        "get_script_languages" => api::by_name_get_script_languages(method, params, body),
-        "get_source" => api::by_name_get_source(method, params, body),
-        "index" => api::by_name_index(method, params, body),
-        "indices.add_block" => indices::by_name_add_block(method, params, body),
-        "indices.analyze" => indices::by_name_analyze(method, params, body),
-        "indices.clear_cache" => indices::by_name_clear_cache(method, params, body),
-        "indices.clone" => indices::by_name_clone(method, params, body),
-        "indices.close" => indices::by_name_close(method, params, body),
-        "indices.create" => indices::by_name_create(method, params, body),
-        "indices.create_data_stream" => indices::by_name_create_data_stream(method, params, body),
-        "indices.data_streams_stats" => indices::by_name_data_streams_stats(method, params, body),
-        "indices.delete" => indices::by_name_delete(method, params, body),
-        "indices.delete_alias" => indices::by_name_delete_alias(method, params, body),
-        "indices.delete_data_stream" => indices::by_name_delete_data_stream(method, params, body),
+        "get" => by_name::api_get(method, params, body),
+        "get_all_pits" => by_name::api_get_all_pits(method, params, body),
+        "get_script" => by_name::api_get_script(method, params, body),
+        "get_script_context" => by_name::api_get_script_context(method, params, body),
+        "get_script_languages" => by_name::api_get_script_languages(method, params, body),
+        "get_source" => by_name::api_get_source(method, params, body),
+        "index" => by_name::api_index(method, params, body),
+        "indices.add_block" => by_name::indices_add_block(method, params, body),
+        "indices.analyze" => by_name::indices_analyze(method, params, body),
+        "indices.clear_cache" => by_name::indices_clear_cache(method, params, body),
+        "indices.clone" => by_name::indices_clone(method, params, body),
+        "indices.close" => by_name::indices_close(method, params, body),
+        "indices.create" => by_name::indices_create(method, params, body),
+        "indices.create_data_stream" => by_name::indices_create_data_stream(method, params, body),
+        "indices.data_streams_stats" => by_name::indices_data_streams_stats(method, params, body),
+        "indices.delete" => by_name::indices_delete(method, params, body),
+        "indices.delete_alias" => by_name::indices_delete_alias(method, params, body),
+        "indices.delete_data_stream" => by_name::indices_delete_data_stream(method, params, body),
         "indices.delete_index_template" => {
-            indices::by_name_delete_index_template(method, params, body)
+            by_name::indices_delete_index_template(method, params, body)
         }
-        "indices.delete_template" => indices::by_name_delete_template(method, params, body),
-        "indices.exists" => indices::by_name_exists(method, params, body),
-        "indices.exists_alias" => indices::by_name_exists_alias(method, params, body),
+        "indices.delete_template" => by_name::indices_delete_template(method, params, body),
+        "indices.exists" => by_name::indices_exists(method, params, body),
+        "indices.exists_alias" => by_name::indices_exists_alias(method, params, body),
         "indices.exists_index_template" => {
-            indices::by_name_exists_index_template(method, params, body)
+            by_name::indices_exists_index_template(method, params, body)
         }
-        "indices.exists_template" => indices::by_name_exists_template(method, params, body),
-        "indices.flush" => indices::by_name_flush(method, params, body),
-        "indices.forcemerge" => indices::by_name_forcemerge(method, params, body),
-        "indices.get" => indices::by_name_get(method, params, body),
-        "indices.get_alias" => indices::by_name_get_alias(method, params, body),
-        "indices.get_data_stream" => indices::by_name_get_data_stream(method, params, body),
-        "indices.get_field_mapping" => indices::by_name_get_field_mapping(method, params, body),
-        "indices.get_index_template" => indices::by_name_get_index_template(method, params, body),
-        "indices.get_mapping" => indices::by_name_get_mapping(method, params, body),
-        "indices.get_settings" => indices::by_name_get_settings(method, params, body),
-        "indices.get_template" => indices::by_name_get_template(method, params, body),
-        "indices.get_upgrade" => indices::by_name_get_upgrade(method, params, body),
-        "indices.open" => indices::by_name_open(method, params, body),
-        "indices.put_alias" => indices::by_name_put_alias(method, params, body),
-        "indices.put_index_template" => indices::by_name_put_index_template(method, params, body),
-        "indices.put_mapping" => indices::by_name_put_mapping(method, params, body),
-        "indices.put_settings" => indices::by_name_put_settings(method, params, body),
-        "indices.put_template" => indices::by_name_put_template(method, params, body),
-        "indices.recovery" => indices::by_name_recovery(method, params, body),
-        "indices.refresh" => indices::by_name_refresh(method, params, body),
-        "indices.resolve_index" => indices::by_name_resolve_index(method, params, body),
-        "indices.rollover" => indices::by_name_rollover(method, params, body),
-        "indices.segments" => indices::by_name_segments(method, params, body),
-        "indices.shard_stores" => indices::by_name_shard_stores(method, params, body),
-        "indices.shrink" => indices::by_name_shrink(method, params, body),
+        "indices.exists_template" => by_name::indices_exists_template(method, params, body),
+        "indices.flush" => by_name::indices_flush(method, params, body),
+        "indices.forcemerge" => by_name::indices_forcemerge(method, params, body),
+        "indices.get" => by_name::indices_get(method, params, body),
+        "indices.get_alias" => by_name::indices_get_alias(method, params, body),
+        "indices.get_data_stream" => by_name::indices_get_data_stream(method, params, body),
+        "indices.get_field_mapping" => by_name::indices_get_field_mapping(method, params, body),
+        "indices.get_index_template" => by_name::indices_get_index_template(method, params, body),
+        "indices.get_mapping" => by_name::indices_get_mapping(method, params, body),
+        "indices.get_settings" => by_name::indices_get_settings(method, params, body),
+        "indices.get_template" => by_name::indices_get_template(method, params, body),
+        "indices.get_upgrade" => by_name::indices_get_upgrade(method, params, body),
+        "indices.open" => by_name::indices_open(method, params, body),
+        "indices.put_alias" => by_name::indices_put_alias(method, params, body),
+        "indices.put_index_template" => by_name::indices_put_index_template(method, params, body),
+        "indices.put_mapping" => by_name::indices_put_mapping(method, params, body),
+        "indices.put_settings" => by_name::indices_put_settings(method, params, body),
+        "indices.put_template" => by_name::indices_put_template(method, params, body),
+        "indices.recovery" => by_name::indices_recovery(method, params, body),
+        "indices.refresh" => by_name::indices_refresh(method, params, body),
+        "indices.resolve_index" => by_name::indices_resolve_index(method, params, body),
+        "indices.rollover" => by_name::indices_rollover(method, params, body),
+        "indices.segments" => by_name::indices_segments(method, params, body),
+        "indices.shard_stores" => by_name::indices_shard_stores(method, params, body),
+        "indices.shrink" => by_name::indices_shrink(method, params, body),
         "indices.simulate_index_template" => {
-            indices::by_name_simulate_index_template(method, params, body)
+            by_name::indices_simulate_index_template(method, params, body)
         }
-        "indices.simulate_template" => indices::by_name_simulate_template(method, params, body),
-        "indices.split" => indices::by_name_split(method, params, body),
-        "indices.stats" => indices::by_name_stats(method, params, body),
-        "indices.update_aliases" => indices::by_name_update_aliases(method, params, body),
-        "indices.upgrade" => indices::by_name_upgrade(method, params, body),
-        "indices.validate_query" => indices::by_name_validate_query(method, params, body),
-        "info" => api::by_name_info(method, params, body),
-        "ingest.delete_pipeline" => ingest::by_name_delete_pipeline(method, params, body),
-        "ingest.get_pipeline" => ingest::by_name_get_pipeline(method, params, body),
-        "ingest.processor_grok" => ingest::by_name_processor_grok(method, params, body),
-        "ingest.put_pipeline" => ingest::by_name_put_pipeline(method, params, body),
-        "ingest.simulate" => ingest::by_name_simulate(method, params, body),
-        "ingestion.get_state" => ingestion::by_name_get_state(method, params, body),
-        "ingestion.pause" => ingestion::by_name_pause(method, params, body),
-        "ingestion.resume" => ingestion::by_name_resume(method, params, body),
+        "indices.simulate_template" => by_name::indices_simulate_template(method, params, body),
+        "indices.split" => by_name::indices_split(method, params, body),
+        "indices.stats" => by_name::indices_stats(method, params, body),
+        "indices.update_aliases" => by_name::indices_update_aliases(method, params, body),
+        "indices.upgrade" => by_name::indices_upgrade(method, params, body),
+        "indices.validate_query" => by_name::indices_validate_query(method, params, body),
+        "info" => by_name::api_info(method, params, body),
+        "ingest.delete_pipeline" => by_name::ingest_delete_pipeline(method, params, body),
+        "ingest.get_pipeline" => by_name::ingest_get_pipeline(method, params, body),
+        "ingest.processor_grok" => by_name::ingest_processor_grok(method, params, body),
+        "ingest.put_pipeline" => by_name::ingest_put_pipeline(method, params, body),
+        "ingest.simulate" => by_name::ingest_simulate(method, params, body),
+        "ingestion.get_state" => by_name::ingestion_get_state(method, params, body),
+        "ingestion.pause" => by_name::ingestion_pause(method, params, body),
+        "ingestion.resume" => by_name::ingestion_resume(method, params, body),
         #[cfg(feature = "insights")]
-        "insights.top_queries" => insights::by_name_top_queries(method, params, body),
+        "insights.top_queries" => by_name::insights_top_queries(method, params, body),
         #[cfg(feature = "ism")]
-        "ism.add_policy" => ism::by_name_add_policy(method, params, body),
+        "ism.add_policy" => by_name::ism_add_policy(method, params, body),
         #[cfg(feature = "ism")]
-        "ism.change_policy" => ism::by_name_change_policy(method, params, body),
+        "ism.change_policy" => by_name::ism_change_policy(method, params, body),
         #[cfg(feature = "ism")]
-        "ism.delete_policy" => ism::by_name_delete_policy(method, params, body),
+        "ism.delete_policy" => by_name::ism_delete_policy(method, params, body),
         #[cfg(feature = "ism")]
-        "ism.exists_policy" => ism::by_name_exists_policy(method, params, body),
+        "ism.exists_policy" => by_name::ism_exists_policy(method, params, body),
         #[cfg(feature = "ism")]
-        "ism.explain_policy" => ism::by_name_explain_policy(method, params, body),
+        "ism.explain_policy" => by_name::ism_explain_policy(method, params, body),
         #[cfg(feature = "ism")]
-        "ism.get_policies" => ism::by_name_get_policies(method, params, body),
+        "ism.get_policies" => by_name::ism_get_policies(method, params, body),
         #[cfg(feature = "ism")]
-        "ism.get_policy" => ism::by_name_get_policy(method, params, body),
+        "ism.get_policy" => by_name::ism_get_policy(method, params, body),
         #[cfg(feature = "ism")]
-        "ism.put_policies" => ism::by_name_put_policies(method, params, body),
+        "ism.put_policies" => by_name::ism_put_policies(method, params, body),
         #[cfg(feature = "ism")]
-        "ism.put_policy" => ism::by_name_put_policy(method, params, body),
+        "ism.put_policy" => by_name::ism_put_policy(method, params, body),
         #[cfg(feature = "ism")]
         "ism.refresh_search_analyzers" => {
-            ism::by_name_refresh_search_analyzers(method, params, body)
+            by_name::ism_refresh_search_analyzers(method, params, body)
         }
         #[cfg(feature = "ism")]
-        "ism.remove_policy" => ism::by_name_remove_policy(method, params, body),
+        "ism.remove_policy" => by_name::ism_remove_policy(method, params, body),
         #[cfg(feature = "ism")]
-        "ism.retry_index" => ism::by_name_retry_index(method, params, body),
+        "ism.retry_index" => by_name::ism_retry_index(method, params, body),
         #[cfg(feature = "knn")]
-        "knn.delete_model" => knn::by_name_delete_model(method, params, body),
+        "knn.delete_model" => by_name::knn_delete_model(method, params, body),
         #[cfg(feature = "knn")]
-        "knn.get_model" => knn::by_name_get_model(method, params, body),
+        "knn.get_model" => by_name::knn_get_model(method, params, body),
         #[cfg(feature = "knn")]
-        "knn.search_models" => knn::by_name_search_models(method, params, body),
+        "knn.search_models" => by_name::knn_search_models(method, params, body),
         #[cfg(feature = "knn")]
-        "knn.stats" => knn::by_name_stats(method, params, body),
+        "knn.stats" => by_name::knn_stats(method, params, body),
         #[cfg(feature = "knn")]
-        "knn.train_model" => knn::by_name_train_model(method, params, body),
+        "knn.train_model" => by_name::knn_train_model(method, params, body),
         #[cfg(feature = "knn")]
-        "knn.warmup" => knn::by_name_warmup(method, params, body),
-        "list.help" => list::by_name_help(method, params, body),
-        "list.indices" => list::by_name_indices(method, params, body),
-        "list.shards" => list::by_name_shards(method, params, body),
+        "knn.warmup" => by_name::knn_warmup(method, params, body),
+        "list.help" => by_name::list_help(method, params, body),
+        "list.indices" => by_name::list_indices(method, params, body),
+        "list.shards" => by_name::list_shards(method, params, body),
         #[cfg(feature = "ltr")]
-        "ltr.add_features_to_set" => ltr::by_name_add_features_to_set(method, params, body),
+        "ltr.add_features_to_set" => by_name::ltr_add_features_to_set(method, params, body),
         #[cfg(feature = "ltr")]
         "ltr.add_features_to_set_by_query" => {
-            ltr::by_name_add_features_to_set_by_query(method, params, body)
+            by_name::ltr_add_features_to_set_by_query(method, params, body)
         }
         #[cfg(feature = "ltr")]
-        "ltr.cache_stats" => ltr::by_name_cache_stats(method, params, body),
+        "ltr.cache_stats" => by_name::ltr_cache_stats(method, params, body),
         #[cfg(feature = "ltr")]
-        "ltr.clear_cache" => ltr::by_name_clear_cache(method, params, body),
+        "ltr.clear_cache" => by_name::ltr_clear_cache(method, params, body),
         #[cfg(feature = "ltr")]
-        "ltr.create_default_store" => ltr::by_name_create_default_store(method, params, body),
+        "ltr.create_default_store" => by_name::ltr_create_default_store(method, params, body),
         #[cfg(feature = "ltr")]
-        "ltr.create_feature" => ltr::by_name_create_feature(method, params, body),
+        "ltr.create_feature" => by_name::ltr_create_feature(method, params, body),
         #[cfg(feature = "ltr")]
-        "ltr.create_featureset" => ltr::by_name_create_featureset(method, params, body),
+        "ltr.create_featureset" => by_name::ltr_create_featureset(method, params, body),
         #[cfg(feature = "ltr")]
-        "ltr.create_model" => ltr::by_name_create_model(method, params, body),
+        "ltr.create_model" => by_name::ltr_create_model(method, params, body),
         #[cfg(feature = "ltr")]
-        "ltr.create_model_from_set" => ltr::by_name_create_model_from_set(method, params, body),
+        "ltr.create_model_from_set" => by_name::ltr_create_model_from_set(method, params, body),
         #[cfg(feature = "ltr")]
-        "ltr.create_store" => ltr::by_name_create_store(method, params, body),
+        "ltr.create_store" => by_name::ltr_create_store(method, params, body),
         #[cfg(feature = "ltr")]
-        "ltr.delete_default_store" => ltr::by_name_delete_default_store(method, params, body),
+        "ltr.delete_default_store" => by_name::ltr_delete_default_store(method, params, body),
         #[cfg(feature = "ltr")]
-        "ltr.delete_feature" => ltr::by_name_delete_feature(method, params, body),
+        "ltr.delete_feature" => by_name::ltr_delete_feature(method, params, body),
         #[cfg(feature = "ltr")]
-        "ltr.delete_featureset" => ltr::by_name_delete_featureset(method, params, body),
+        "ltr.delete_featureset" => by_name::ltr_delete_featureset(method, params, body),
         #[cfg(feature = "ltr")]
-        "ltr.delete_model" => ltr::by_name_delete_model(method, params, body),
+        "ltr.delete_model" => by_name::ltr_delete_model(method, params, body),
         #[cfg(feature = "ltr")]
-        "ltr.delete_store" => ltr::by_name_delete_store(method, params, body),
+        "ltr.delete_store" => by_name::ltr_delete_store(method, params, body),
         #[cfg(feature = "ltr")]
-        "ltr.get_feature" => ltr::by_name_get_feature(method, params, body),
+        "ltr.get_feature" => by_name::ltr_get_feature(method, params, body),
         #[cfg(feature = "ltr")]
-        "ltr.get_featureset" => ltr::by_name_get_featureset(method, params, body),
+        "ltr.get_featureset" => by_name::ltr_get_featureset(method, params, body),
         #[cfg(feature = "ltr")]
-        "ltr.get_model" => ltr::by_name_get_model(method, params, body),
+        "ltr.get_model" => by_name::ltr_get_model(method, params, body),
         #[cfg(feature = "ltr")]
-        "ltr.get_store" => ltr::by_name_get_store(method, params, body),
+        "ltr.get_store" => by_name::ltr_get_store(method, params, body),
         #[cfg(feature = "ltr")]
-        "ltr.list_stores" => ltr::by_name_list_stores(method, params, body),
+        "ltr.list_stores" => by_name::ltr_list_stores(method, params, body),
         #[cfg(feature = "ltr")]
-        "ltr.search_features" => ltr::by_name_search_features(method, params, body),
+        "ltr.search_features" => by_name::ltr_search_features(method, params, body),
         #[cfg(feature = "ltr")]
-        "ltr.search_featuresets" => ltr::by_name_search_featuresets(method, params, body),
+        "ltr.search_featuresets" => by_name::ltr_search_featuresets(method, params, body),
         #[cfg(feature = "ltr")]
-        "ltr.search_models" => ltr::by_name_search_models(method, params, body),
+        "ltr.search_models" => by_name::ltr_search_models(method, params, body),
         #[cfg(feature = "ltr")]
-        "ltr.stats" => ltr::by_name_stats(method, params, body),
+        "ltr.stats" => by_name::ltr_stats(method, params, body),
         #[cfg(feature = "ltr")]
-        "ltr.update_feature" => ltr::by_name_update_feature(method, params, body),
+        "ltr.update_feature" => by_name::ltr_update_feature(method, params, body),
         #[cfg(feature = "ltr")]
-        "ltr.update_featureset" => ltr::by_name_update_featureset(method, params, body),
-        "mget" => api::by_name_mget(method, params, body),
+        "ltr.update_featureset" => by_name::ltr_update_featureset(method, params, body),
+        "mget" => by_name::api_mget(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.add_agentic_memory" => ml::by_name_add_agentic_memory(method, params, body),
+        "ml.add_agentic_memory" => by_name::ml_add_agentic_memory(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.chunk_model" => ml::by_name_chunk_model(method, params, body),
+        "ml.chunk_model" => by_name::ml_chunk_model(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.create_connector" => ml::by_name_create_connector(method, params, body),
+        "ml.create_connector" => by_name::ml_create_connector(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.create_controller" => ml::by_name_create_controller(method, params, body),
+        "ml.create_controller" => by_name::ml_create_controller(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.create_memory" => ml::by_name_create_memory(method, params, body),
+        "ml.create_memory" => by_name::ml_create_memory(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.create_memory_container" => ml::by_name_create_memory_container(method, params, body),
+        "ml.create_memory_container" => by_name::ml_create_memory_container(method, params, body),
         #[cfg(feature = "ml")]
         "ml.create_memory_container_session" => {
-            ml::by_name_create_memory_container_session(method, params, body)
+            by_name::ml_create_memory_container_session(method, params, body)
         }
         #[cfg(feature = "ml")]
-        "ml.create_message" => ml::by_name_create_message(method, params, body),
+        "ml.create_message" => by_name::ml_create_message(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.create_model_meta" => ml::by_name_create_model_meta(method, params, body),
+        "ml.create_model_meta" => by_name::ml_create_model_meta(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.delete_agent" => ml::by_name_delete_agent(method, params, body),
+        "ml.delete_agent" => by_name::ml_delete_agent(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.delete_agentic_memory" => ml::by_name_delete_agentic_memory(method, params, body),
+        "ml.delete_agentic_memory" => by_name::ml_delete_agentic_memory(method, params, body),
         #[cfg(feature = "ml")]
         "ml.delete_agentic_memory_query" => {
-            ml::by_name_delete_agentic_memory_query(method, params, body)
+            by_name::ml_delete_agentic_memory_query(method, params, body)
         }
         #[cfg(feature = "ml")]
-        "ml.delete_connector" => ml::by_name_delete_connector(method, params, body),
+        "ml.delete_connector" => by_name::ml_delete_connector(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.delete_controller" => ml::by_name_delete_controller(method, params, body),
+        "ml.delete_controller" => by_name::ml_delete_controller(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.delete_memory" => ml::by_name_delete_memory(method, params, body),
+        "ml.delete_memory" => by_name::ml_delete_memory(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.delete_memory_container" => ml::by_name_delete_memory_container(method, params, body),
+        "ml.delete_memory_container" => by_name::ml_delete_memory_container(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.delete_model" => ml::by_name_delete_model(method, params, body),
+        "ml.delete_model" => by_name::ml_delete_model(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.delete_model_group" => ml::by_name_delete_model_group(method, params, body),
+        "ml.delete_model_group" => by_name::ml_delete_model_group(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.delete_task" => ml::by_name_delete_task(method, params, body),
+        "ml.delete_task" => by_name::ml_delete_task(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.deploy_model" => ml::by_name_deploy_model(method, params, body),
+        "ml.deploy_model" => by_name::ml_deploy_model(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.execute_agent" => ml::by_name_execute_agent(method, params, body),
+        "ml.execute_agent" => by_name::ml_execute_agent(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.execute_agent_stream" => ml::by_name_execute_agent_stream(method, params, body),
+        "ml.execute_agent_stream" => by_name::ml_execute_agent_stream(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.execute_algorithm" => ml::by_name_execute_algorithm(method, params, body),
+        "ml.execute_algorithm" => by_name::ml_execute_algorithm(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.execute_tool" => ml::by_name_execute_tool(method, params, body),
+        "ml.execute_tool" => by_name::ml_execute_tool(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.get_agent" => ml::by_name_get_agent(method, params, body),
+        "ml.get_agent" => by_name::ml_get_agent(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.get_agentic_memory" => ml::by_name_get_agentic_memory(method, params, body),
+        "ml.get_agentic_memory" => by_name::ml_get_agentic_memory(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.get_all_memories" => ml::by_name_get_all_memories(method, params, body),
+        "ml.get_all_memories" => by_name::ml_get_all_memories(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.get_all_messages" => ml::by_name_get_all_messages(method, params, body),
+        "ml.get_all_messages" => by_name::ml_get_all_messages(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.get_all_tools" => ml::by_name_get_all_tools(method, params, body),
+        "ml.get_all_tools" => by_name::ml_get_all_tools(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.get_connector" => ml::by_name_get_connector(method, params, body),
+        "ml.get_connector" => by_name::ml_get_connector(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.get_controller" => ml::by_name_get_controller(method, params, body),
+        "ml.get_controller" => by_name::ml_get_controller(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.get_memory" => ml::by_name_get_memory(method, params, body),
+        "ml.get_memory" => by_name::ml_get_memory(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.get_memory_container" => ml::by_name_get_memory_container(method, params, body),
+        "ml.get_memory_container" => by_name::ml_get_memory_container(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.get_message" => ml::by_name_get_message(method, params, body),
+        "ml.get_message" => by_name::ml_get_message(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.get_message_traces" => ml::by_name_get_message_traces(method, params, body),
+        "ml.get_message_traces" => by_name::ml_get_message_traces(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.get_model" => ml::by_name_get_model(method, params, body),
+        "ml.get_model" => by_name::ml_get_model(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.get_model_group" => ml::by_name_get_model_group(method, params, body),
+        "ml.get_model_group" => by_name::ml_get_model_group(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.get_profile" => ml::by_name_get_profile(method, params, body),
+        "ml.get_profile" => by_name::ml_get_profile(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.get_profile_models" => ml::by_name_get_profile_models(method, params, body),
+        "ml.get_profile_models" => by_name::ml_get_profile_models(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.get_profile_tasks" => ml::by_name_get_profile_tasks(method, params, body),
+        "ml.get_profile_tasks" => by_name::ml_get_profile_tasks(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.get_stats" => ml::by_name_get_stats(method, params, body),
+        "ml.get_stats" => by_name::ml_get_stats(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.get_task" => ml::by_name_get_task(method, params, body),
+        "ml.get_task" => by_name::ml_get_task(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.get_tool" => ml::by_name_get_tool(method, params, body),
+        "ml.get_tool" => by_name::ml_get_tool(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.load_model" => ml::by_name_load_model(method, params, body),
+        "ml.load_model" => by_name::ml_load_model(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.predict" => ml::by_name_predict(method, params, body),
+        "ml.predict" => by_name::ml_predict(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.predict_model" => ml::by_name_predict_model(method, params, body),
+        "ml.predict_model" => by_name::ml_predict_model(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.predict_model_stream" => ml::by_name_predict_model_stream(method, params, body),
+        "ml.predict_model_stream" => by_name::ml_predict_model_stream(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.register_agents" => ml::by_name_register_agents(method, params, body),
+        "ml.register_agents" => by_name::ml_register_agents(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.register_model" => ml::by_name_register_model(method, params, body),
+        "ml.register_model" => by_name::ml_register_model(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.register_model_group" => ml::by_name_register_model_group(method, params, body),
+        "ml.register_model_group" => by_name::ml_register_model_group(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.register_model_meta" => ml::by_name_register_model_meta(method, params, body),
+        "ml.register_model_meta" => by_name::ml_register_model_meta(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.search_agentic_memory" => ml::by_name_search_agentic_memory(method, params, body),
+        "ml.search_agentic_memory" => by_name::ml_search_agentic_memory(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.search_agents" => ml::by_name_search_agents(method, params, body),
+        "ml.search_agents" => by_name::ml_search_agents(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.search_connectors" => ml::by_name_search_connectors(method, params, body),
+        "ml.search_connectors" => by_name::ml_search_connectors(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.search_memory" => ml::by_name_search_memory(method, params, body),
+        "ml.search_memory" => by_name::ml_search_memory(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.search_memory_container" => ml::by_name_search_memory_container(method, params, body),
+        "ml.search_memory_container" => by_name::ml_search_memory_container(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.search_message" => ml::by_name_search_message(method, params, body),
+        "ml.search_message" => by_name::ml_search_message(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.search_model_group" => ml::by_name_search_model_group(method, params, body),
+        "ml.search_model_group" => by_name::ml_search_model_group(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.search_models" => ml::by_name_search_models(method, params, body),
+        "ml.search_models" => by_name::ml_search_models(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.search_tasks" => ml::by_name_search_tasks(method, params, body),
+        "ml.search_tasks" => by_name::ml_search_tasks(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.train" => ml::by_name_train(method, params, body),
+        "ml.train" => by_name::ml_train(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.train_predict" => ml::by_name_train_predict(method, params, body),
+        "ml.train_predict" => by_name::ml_train_predict(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.undeploy_model" => ml::by_name_undeploy_model(method, params, body),
+        "ml.undeploy_model" => by_name::ml_undeploy_model(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.unload_model" => ml::by_name_unload_model(method, params, body),
+        "ml.unload_model" => by_name::ml_unload_model(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.update_agentic_memory" => ml::by_name_update_agentic_memory(method, params, body),
+        "ml.update_agentic_memory" => by_name::ml_update_agentic_memory(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.update_connector" => ml::by_name_update_connector(method, params, body),
+        "ml.update_connector" => by_name::ml_update_connector(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.update_controller" => ml::by_name_update_controller(method, params, body),
+        "ml.update_controller" => by_name::ml_update_controller(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.update_memory" => ml::by_name_update_memory(method, params, body),
+        "ml.update_memory" => by_name::ml_update_memory(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.update_memory_container" => ml::by_name_update_memory_container(method, params, body),
+        "ml.update_memory_container" => by_name::ml_update_memory_container(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.update_message" => ml::by_name_update_message(method, params, body),
+        "ml.update_message" => by_name::ml_update_message(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.update_model" => ml::by_name_update_model(method, params, body),
+        "ml.update_model" => by_name::ml_update_model(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.update_model_group" => ml::by_name_update_model_group(method, params, body),
+        "ml.update_model_group" => by_name::ml_update_model_group(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.upload_chunk" => ml::by_name_upload_chunk(method, params, body),
+        "ml.upload_chunk" => by_name::ml_upload_chunk(method, params, body),
         #[cfg(feature = "ml")]
-        "ml.upload_model" => ml::by_name_upload_model(method, params, body),
-        "msearch" => api::by_name_msearch(method, params, body),
-        "msearch_template" => api::by_name_msearch_template(method, params, body),
-        "mtermvectors" => api::by_name_mtermvectors(method, params, body),
+        "ml.upload_model" => by_name::ml_upload_model(method, params, body),
+        "msearch" => by_name::api_msearch(method, params, body),
+        "msearch_template" => by_name::api_msearch_template(method, params, body),
+        "mtermvectors" => by_name::api_mtermvectors(method, params, body),
         #[cfg(feature = "neural")]
-        "neural.stats" => neural::by_name_stats(method, params, body),
-        "nodes.hot_threads" => nodes::by_name_hot_threads(method, params, body),
-        "nodes.info" => nodes::by_name_info(method, params, body),
+        "neural.stats" => by_name::neural_stats(method, params, body),
+        "nodes.hot_threads" => by_name::nodes_hot_threads(method, params, body),
+        "nodes.info" => by_name::nodes_info(method, params, body),
         "nodes.reload_secure_settings" => {
-            nodes::by_name_reload_secure_settings(method, params, body)
+            by_name::nodes_reload_secure_settings(method, params, body)
         }
-        "nodes.stats" => nodes::by_name_stats(method, params, body),
-        "nodes.usage" => nodes::by_name_usage(method, params, body),
+        "nodes.stats" => by_name::nodes_stats(method, params, body),
+        "nodes.usage" => by_name::nodes_usage(method, params, body),
         #[cfg(feature = "notifications")]
-        "notifications.create_config" => notifications::by_name_create_config(method, params, body),
+        "notifications.create_config" => by_name::notifications_create_config(method, params, body),
         #[cfg(feature = "notifications")]
-        "notifications.delete_config" => notifications::by_name_delete_config(method, params, body),
+        "notifications.delete_config" => by_name::notifications_delete_config(method, params, body),
         #[cfg(feature = "notifications")]
         "notifications.delete_configs" => {
-            notifications::by_name_delete_configs(method, params, body)
+            by_name::notifications_delete_configs(method, params, body)
         }
         #[cfg(feature = "notifications")]
-        "notifications.get_config" => notifications::by_name_get_config(method, params, body),
+        "notifications.get_config" => by_name::notifications_get_config(method, params, body),
         #[cfg(feature = "notifications")]
-        "notifications.get_configs" => notifications::by_name_get_configs(method, params, body),
+        "notifications.get_configs" => by_name::notifications_get_configs(method, params, body),
         #[cfg(feature = "notifications")]
-        "notifications.list_channels" => notifications::by_name_list_channels(method, params, body),
+        "notifications.list_channels" => by_name::notifications_list_channels(method, params, body),
         #[cfg(feature = "notifications")]
-        "notifications.list_features" => notifications::by_name_list_features(method, params, body),
+        "notifications.list_features" => by_name::notifications_list_features(method, params, body),
         #[cfg(feature = "notifications")]
-        "notifications.send_test" => notifications::by_name_send_test(method, params, body),
+        "notifications.send_test" => by_name::notifications_send_test(method, params, body),
         #[cfg(feature = "notifications")]
-        "notifications.update_config" => notifications::by_name_update_config(method, params, body),
+        "notifications.update_config" => by_name::notifications_update_config(method, params, body),
         #[cfg(feature = "observability")]
-        "observability.create_object" => observability::by_name_create_object(method, params, body),
+        "observability.create_object" => by_name::observability_create_object(method, params, body),
         #[cfg(feature = "observability")]
-        "observability.delete_object" => observability::by_name_delete_object(method, params, body),
+        "observability.delete_object" => by_name::observability_delete_object(method, params, body),
         #[cfg(feature = "observability")]
         "observability.delete_objects" => {
-            observability::by_name_delete_objects(method, params, body)
+            by_name::observability_delete_objects(method, params, body)
         }
         #[cfg(feature = "observability")]
         "observability.get_localstats" => {
-            observability::by_name_get_localstats(method, params, body)
+            by_name::observability_get_localstats(method, params, body)
         }
         #[cfg(feature = "observability")]
-        "observability.get_object" => observability::by_name_get_object(method, params, body),
+        "observability.get_object" => by_name::observability_get_object(method, params, body),
         #[cfg(feature = "observability")]
-        "observability.list_objects" => observability::by_name_list_objects(method, params, body),
+        "observability.list_objects" => by_name::observability_list_objects(method, params, body),
         #[cfg(feature = "observability")]
-        "observability.update_object" => observability::by_name_update_object(method, params, body),
-        "ping" => api::by_name_ping(method, params, body),
+        "observability.update_object" => by_name::observability_update_object(method, params, body),
+        "ping" => by_name::api_ping(method, params, body),
         #[cfg(feature = "ppl")]
-        "ppl.explain" => ppl::by_name_explain(method, params, body),
+        "ppl.explain" => by_name::ppl_explain(method, params, body),
         #[cfg(feature = "ppl")]
-        "ppl.get_stats" => ppl::by_name_get_stats(method, params, body),
+        "ppl.get_stats" => by_name::ppl_get_stats(method, params, body),
         #[cfg(feature = "ppl")]
-        "ppl.post_stats" => ppl::by_name_post_stats(method, params, body),
+        "ppl.post_stats" => by_name::ppl_post_stats(method, params, body),
         #[cfg(feature = "ppl")]
-        "ppl.query" => ppl::by_name_query(method, params, body),
-        "put_script" => api::by_name_put_script(method, params, body),
+        "ppl.query" => by_name::ppl_query(method, params, body),
+        "put_script" => by_name::api_put_script(method, params, body),
         #[cfg(feature = "query")]
-        "query.datasource_delete" => query::by_name_datasource_delete(method, params, body),
+        "query.datasource_delete" => by_name::query_datasource_delete(method, params, body),
         #[cfg(feature = "query")]
-        "query.datasource_retrieve" => query::by_name_datasource_retrieve(method, params, body),
+        "query.datasource_retrieve" => by_name::query_datasource_retrieve(method, params, body),
         #[cfg(feature = "query")]
-        "query.datasources_create" => query::by_name_datasources_create(method, params, body),
+        "query.datasources_create" => by_name::query_datasources_create(method, params, body),
         #[cfg(feature = "query")]
-        "query.datasources_list" => query::by_name_datasources_list(method, params, body),
+        "query.datasources_list" => by_name::query_datasources_list(method, params, body),
         #[cfg(feature = "query")]
-        "query.datasources_update" => query::by_name_datasources_update(method, params, body),
-        "rank_eval" => api::by_name_rank_eval(method, params, body),
-        "reindex" => api::by_name_reindex(method, params, body),
-        "reindex_rethrottle" => api::by_name_reindex_rethrottle(method, params, body),
-        "remote_store.restore" => remote_store::by_name_restore(method, params, body),
-        "render_search_template" => api::by_name_render_search_template(method, params, body),
+        "query.datasources_update" => by_name::query_datasources_update(method, params, body),
+        "rank_eval" => by_name::api_rank_eval(method, params, body),
+        "reindex" => by_name::api_reindex(method, params, body),
+        "reindex_rethrottle" => by_name::api_reindex_rethrottle(method, params, body),
+        "remote_store.restore" => by_name::remote_store_restore(method, params, body),
+        "render_search_template" => by_name::api_render_search_template(method, params, body),
         #[cfg(feature = "replication")]
         "replication.autofollow_stats" => {
-            replication::by_name_autofollow_stats(method, params, body)
+            by_name::replication_autofollow_stats(method, params, body)
         }
         #[cfg(feature = "replication")]
         "replication.create_replication_rule" => {
-            replication::by_name_create_replication_rule(method, params, body)
+            by_name::replication_create_replication_rule(method, params, body)
         }
         #[cfg(feature = "replication")]
         "replication.delete_replication_rule" => {
-            replication::by_name_delete_replication_rule(method, params, body)
+            by_name::replication_delete_replication_rule(method, params, body)
         }
         #[cfg(feature = "replication")]
-        "replication.follower_stats" => replication::by_name_follower_stats(method, params, body),
+        "replication.follower_stats" => by_name::replication_follower_stats(method, params, body),
         #[cfg(feature = "replication")]
-        "replication.leader_stats" => replication::by_name_leader_stats(method, params, body),
+        "replication.leader_stats" => by_name::replication_leader_stats(method, params, body),
         #[cfg(feature = "replication")]
-        "replication.pause" => replication::by_name_pause(method, params, body),
+        "replication.pause" => by_name::replication_pause(method, params, body),
         #[cfg(feature = "replication")]
-        "replication.resume" => replication::by_name_resume(method, params, body),
+        "replication.resume" => by_name::replication_resume(method, params, body),
         #[cfg(feature = "replication")]
-        "replication.start" => replication::by_name_start(method, params, body),
+        "replication.start" => by_name::replication_start(method, params, body),
         #[cfg(feature = "replication")]
-        "replication.status" => replication::by_name_status(method, params, body),
+        "replication.status" => by_name::replication_status(method, params, body),
         #[cfg(feature = "replication")]
-        "replication.stop" => replication::by_name_stop(method, params, body),
+        "replication.stop" => by_name::replication_stop(method, params, body),
         #[cfg(feature = "replication")]
-        "replication.update_settings" => replication::by_name_update_settings(method, params, body),
+        "replication.update_settings" => by_name::replication_update_settings(method, params, body),
         #[cfg(feature = "rollups")]
-        "rollups.delete" => rollups::by_name_delete(method, params, body),
+        "rollups.delete" => by_name::rollups_delete(method, params, body),
         #[cfg(feature = "rollups")]
-        "rollups.explain" => rollups::by_name_explain(method, params, body),
+        "rollups.explain" => by_name::rollups_explain(method, params, body),
         #[cfg(feature = "rollups")]
-        "rollups.get" => rollups::by_name_get(method, params, body),
+        "rollups.get" => by_name::rollups_get(method, params, body),
         #[cfg(feature = "rollups")]
-        "rollups.put" => rollups::by_name_put(method, params, body),
+        "rollups.put" => by_name::rollups_put(method, params, body),
         #[cfg(feature = "rollups")]
-        "rollups.start" => rollups::by_name_start(method, params, body),
+        "rollups.start" => by_name::rollups_start(method, params, body),
         #[cfg(feature = "rollups")]
-        "rollups.stop" => rollups::by_name_stop(method, params, body),
-        "scripts_painless_execute" => api::by_name_scripts_painless_execute(method, params, body),
-        "scroll" => api::by_name_scroll(method, params, body),
-        "search" => api::by_name_search(method, params, body),
-        "search_pipeline.delete" => search_pipeline::by_name_delete(method, params, body),
-        "search_pipeline.get" => search_pipeline::by_name_get(method, params, body),
-        "search_pipeline.put" => search_pipeline::by_name_put(method, params, body),
+        "rollups.stop" => by_name::rollups_stop(method, params, body),
+        "scripts_painless_execute" => by_name::api_scripts_painless_execute(method, params, body),
+        "scroll" => by_name::api_scroll(method, params, body),
+        "search" => by_name::api_search(method, params, body),
+        "search_pipeline.delete" => by_name::search_pipeline_delete(method, params, body),
+        "search_pipeline.get" => by_name::search_pipeline_get(method, params, body),
+        "search_pipeline.put" => by_name::search_pipeline_put(method, params, body),
         #[cfg(feature = "search_relevance")]
         "search_relevance.delete_experiments" => {
-            search_relevance::by_name_delete_experiments(method, params, body)
+            by_name::search_relevance_delete_experiments(method, params, body)
         }
         #[cfg(feature = "search_relevance")]
         "search_relevance.delete_judgments" => {
-            search_relevance::by_name_delete_judgments(method, params, body)
+            by_name::search_relevance_delete_judgments(method, params, body)
         }
         #[cfg(feature = "search_relevance")]
         "search_relevance.delete_query_sets" => {
-            search_relevance::by_name_delete_query_sets(method, params, body)
+            by_name::search_relevance_delete_query_sets(method, params, body)
         }
         #[cfg(feature = "search_relevance")]
         "search_relevance.delete_scheduled_experiments" => {
-            search_relevance::by_name_delete_scheduled_experiments(method, params, body)
+            by_name::search_relevance_delete_scheduled_experiments(method, params, body)
         }
         #[cfg(feature = "search_relevance")]
         "search_relevance.delete_search_configurations" => {
-            search_relevance::by_name_delete_search_configurations(method, params, body)
+            by_name::search_relevance_delete_search_configurations(method, params, body)
         }
         #[cfg(feature = "search_relevance")]
         "search_relevance.experiments_search" => {
-            search_relevance::by_name_experiments_search(method, params, body)
+            by_name::search_relevance_experiments_search(method, params, body)
         }
         #[cfg(feature = "search_relevance")]
         "search_relevance.get_experiments" => {
-            search_relevance::by_name_get_experiments(method, params, body)
+            by_name::search_relevance_get_experiments(method, params, body)
         }
         #[cfg(feature = "search_relevance")]
         "search_relevance.get_judgments" => {
-            search_relevance::by_name_get_judgments(method, params, body)
+            by_name::search_relevance_get_judgments(method, params, body)
         }
         #[cfg(feature = "search_relevance")]
         "search_relevance.get_node_stats" => {
-            search_relevance::by_name_get_node_stats(method, params, body)
+            by_name::search_relevance_get_node_stats(method, params, body)
         }
         #[cfg(feature = "search_relevance")]
         "search_relevance.get_query_sets" => {
-            search_relevance::by_name_get_query_sets(method, params, body)
+            by_name::search_relevance_get_query_sets(method, params, body)
         }
         #[cfg(feature = "search_relevance")]
         "search_relevance.get_scheduled_experiments" => {
-            search_relevance::by_name_get_scheduled_experiments(method, params, body)
+            by_name::search_relevance_get_scheduled_experiments(method, params, body)
         }
         #[cfg(feature = "search_relevance")]
         "search_relevance.get_search_configurations" => {
-            search_relevance::by_name_get_search_configurations(method, params, body)
+            by_name::search_relevance_get_search_configurations(method, params, body)
         }
         #[cfg(feature = "search_relevance")]
-        "search_relevance.get_stats" => search_relevance::by_name_get_stats(method, params, body),
+        "search_relevance.get_stats" => by_name::search_relevance_get_stats(method, params, body),
         #[cfg(feature = "search_relevance")]
         "search_relevance.judgments_search" => {
-            search_relevance::by_name_judgments_search(method, params, body)
+            by_name::search_relevance_judgments_search(method, params, body)
         }
         #[cfg(feature = "search_relevance")]
         "search_relevance.post_query_sets" => {
-            search_relevance::by_name_post_query_sets(method, params, body)
+            by_name::search_relevance_post_query_sets(method, params, body)
         }
         #[cfg(feature = "search_relevance")]
         "search_relevance.post_scheduled_experiments" => {
-            search_relevance::by_name_post_scheduled_experiments(method, params, body)
+            by_name::search_relevance_post_scheduled_experiments(method, params, body)
         }
         #[cfg(feature = "search_relevance")]
         "search_relevance.put_experiments" => {
-            search_relevance::by_name_put_experiments(method, params, body)
+            by_name::search_relevance_put_experiments(method, params, body)
         }
         #[cfg(feature = "search_relevance")]
         "search_relevance.put_judgments" => {
-            search_relevance::by_name_put_judgments(method, params, body)
+            by_name::search_relevance_put_judgments(method, params, body)
         }
         #[cfg(feature = "search_relevance")]
         "search_relevance.put_query_sets" => {
-            search_relevance::by_name_put_query_sets(method, params, body)
+            by_name::search_relevance_put_query_sets(method, params, body)
         }
         #[cfg(feature = "search_relevance")]
         "search_relevance.put_search_configurations" => {
-            search_relevance::by_name_put_search_configurations(method, params, body)
+            by_name::search_relevance_put_search_configurations(method, params, body)
         }
         #[cfg(feature = "search_relevance")]
         "search_relevance.query_sets_search" => {
-            search_relevance::by_name_query_sets_search(method, params, body)
+            by_name::search_relevance_query_sets_search(method, params, body)
         }
         #[cfg(feature = "search_relevance")]
         "search_relevance.search_configurations_search" => {
-            search_relevance::by_name_search_configurations_search(method, params, body)
+            by_name::search_relevance_search_configurations_search(method, params, body)
         }
-        "search_shards" => api::by_name_search_shards(method, params, body),
-        "search_template" => api::by_name_search_template(method, params, body),
+        "search_shards" => by_name::api_search_shards(method, params, body),
+        "search_template" => by_name::api_search_template(method, params, body),
         #[cfg(feature = "security")]
-        "security.authinfo" => security::by_name_authinfo(method, params, body),
+        "security.authinfo" => by_name::security_authinfo(method, params, body),
         #[cfg(feature = "security")]
-        "security.authtoken" => security::by_name_authtoken(method, params, body),
+        "security.authtoken" => by_name::security_authtoken(method, params, body),
         #[cfg(feature = "security")]
-        "security.cache" => security::by_name_cache(method, params, body),
+        "security.cache" => by_name::security_cache(method, params, body),
         #[cfg(feature = "security")]
-        "security.change_password" => security::by_name_change_password(method, params, body),
+        "security.change_password" => by_name::security_change_password(method, params, body),
         #[cfg(feature = "security")]
         "security.config_upgrade_check" => {
-            security::by_name_config_upgrade_check(method, params, body)
+            by_name::security_config_upgrade_check(method, params, body)
         }
         #[cfg(feature = "security")]
         "security.config_upgrade_perform" => {
-            security::by_name_config_upgrade_perform(method, params, body)
+            by_name::security_config_upgrade_perform(method, params, body)
         }
         #[cfg(feature = "security")]
         "security.create_action_group" => {
-            security::by_name_create_action_group(method, params, body)
+            by_name::security_create_action_group(method, params, body)
         }
         #[cfg(feature = "security")]
-        "security.create_allowlist" => security::by_name_create_allowlist(method, params, body),
+        "security.create_allowlist" => by_name::security_create_allowlist(method, params, body),
         #[cfg(feature = "security")]
-        "security.create_role" => security::by_name_create_role(method, params, body),
+        "security.create_role" => by_name::security_create_role(method, params, body),
         #[cfg(feature = "security")]
         "security.create_role_mapping" => {
-            security::by_name_create_role_mapping(method, params, body)
+            by_name::security_create_role_mapping(method, params, body)
         }
         #[cfg(feature = "security")]
-        "security.create_tenant" => security::by_name_create_tenant(method, params, body),
+        "security.create_tenant" => by_name::security_create_tenant(method, params, body),
         #[cfg(feature = "security")]
         "security.create_update_tenancy_config" => {
-            security::by_name_create_update_tenancy_config(method, params, body)
+            by_name::security_create_update_tenancy_config(method, params, body)
         }
         #[cfg(feature = "security")]
-        "security.create_user" => security::by_name_create_user(method, params, body),
+        "security.create_user" => by_name::security_create_user(method, params, body),
         #[cfg(feature = "security")]
-        "security.create_user_legacy" => security::by_name_create_user_legacy(method, params, body),
+        "security.create_user_legacy" => by_name::security_create_user_legacy(method, params, body),
         #[cfg(feature = "security")]
         "security.delete_action_group" => {
-            security::by_name_delete_action_group(method, params, body)
+            by_name::security_delete_action_group(method, params, body)
         }
         #[cfg(feature = "security")]
         "security.delete_distinguished_name" => {
-            security::by_name_delete_distinguished_name(method, params, body)
+            by_name::security_delete_distinguished_name(method, params, body)
         }
         #[cfg(feature = "security")]
-        "security.delete_role" => security::by_name_delete_role(method, params, body),
+        "security.delete_role" => by_name::security_delete_role(method, params, body),
         #[cfg(feature = "security")]
         "security.delete_role_mapping" => {
-            security::by_name_delete_role_mapping(method, params, body)
+            by_name::security_delete_role_mapping(method, params, body)
         }
         #[cfg(feature = "security")]
-        "security.delete_tenant" => security::by_name_delete_tenant(method, params, body),
+        "security.delete_tenant" => by_name::security_delete_tenant(method, params, body),
         #[cfg(feature = "security")]
-        "security.delete_user" => security::by_name_delete_user(method, params, body),
+        "security.delete_user" => by_name::security_delete_user(method, params, body),
         #[cfg(feature = "security")]
-        "security.delete_user_legacy" => security::by_name_delete_user_legacy(method, params, body),
+        "security.delete_user_legacy" => by_name::security_delete_user_legacy(method, params, body),
         #[cfg(feature = "security")]
-        "security.flush_cache" => security::by_name_flush_cache(method, params, body),
+        "security.flush_cache" => by_name::security_flush_cache(method, params, body),
         #[cfg(feature = "security")]
-        "security.generate_obo_token" => security::by_name_generate_obo_token(method, params, body),
+        "security.generate_obo_token" => by_name::security_generate_obo_token(method, params, body),
         #[cfg(feature = "security")]
         "security.generate_user_token" => {
-            security::by_name_generate_user_token(method, params, body)
+            by_name::security_generate_user_token(method, params, body)
         }
         #[cfg(feature = "security")]
         "security.generate_user_token_legacy" => {
-            security::by_name_generate_user_token_legacy(method, params, body)
+            by_name::security_generate_user_token_legacy(method, params, body)
         }
         #[cfg(feature = "security")]
         "security.get_account_details" => {
-            security::by_name_get_account_details(method, params, body)
+            by_name::security_get_account_details(method, params, body)
         }
         #[cfg(feature = "security")]
-        "security.get_action_group" => security::by_name_get_action_group(method, params, body),
+        "security.get_action_group" => by_name::security_get_action_group(method, params, body),
         #[cfg(feature = "security")]
-        "security.get_action_groups" => security::by_name_get_action_groups(method, params, body),
+        "security.get_action_groups" => by_name::security_get_action_groups(method, params, body),
         #[cfg(feature = "security")]
         "security.get_all_certificates" => {
-            security::by_name_get_all_certificates(method, params, body)
+            by_name::security_get_all_certificates(method, params, body)
         }
         #[cfg(feature = "security")]
-        "security.get_allowlist" => security::by_name_get_allowlist(method, params, body),
+        "security.get_allowlist" => by_name::security_get_allowlist(method, params, body),
         #[cfg(feature = "security")]
         "security.get_audit_configuration" => {
-            security::by_name_get_audit_configuration(method, params, body)
+            by_name::security_get_audit_configuration(method, params, body)
         }
         #[cfg(feature = "security")]
-        "security.get_certificates" => security::by_name_get_certificates(method, params, body),
+        "security.get_certificates" => by_name::security_get_certificates(method, params, body),
         #[cfg(feature = "security")]
-        "security.get_configuration" => security::by_name_get_configuration(method, params, body),
+        "security.get_configuration" => by_name::security_get_configuration(method, params, body),
         #[cfg(feature = "security")]
         "security.get_dashboards_info" => {
-            security::by_name_get_dashboards_info(method, params, body)
+            by_name::security_get_dashboards_info(method, params, body)
         }
         #[cfg(feature = "security")]
         "security.get_distinguished_name" => {
-            security::by_name_get_distinguished_name(method, params, body)
+            by_name::security_get_distinguished_name(method, params, body)
         }
         #[cfg(feature = "security")]
         "security.get_distinguished_names" => {
-            security::by_name_get_distinguished_names(method, params, body)
+            by_name::security_get_distinguished_names(method, params, body)
         }
         #[cfg(feature = "security")]
         "security.get_node_certificates" => {
-            security::by_name_get_node_certificates(method, params, body)
+            by_name::security_get_node_certificates(method, params, body)
         }
         #[cfg(feature = "security")]
         "security.get_permissions_info" => {
-            security::by_name_get_permissions_info(method, params, body)
+            by_name::security_get_permissions_info(method, params, body)
         }
         #[cfg(feature = "security")]
-        "security.get_role" => security::by_name_get_role(method, params, body),
+        "security.get_role" => by_name::security_get_role(method, params, body),
         #[cfg(feature = "security")]
-        "security.get_role_mapping" => security::by_name_get_role_mapping(method, params, body),
+        "security.get_role_mapping" => by_name::security_get_role_mapping(method, params, body),
         #[cfg(feature = "security")]
-        "security.get_role_mappings" => security::by_name_get_role_mappings(method, params, body),
+        "security.get_role_mappings" => by_name::security_get_role_mappings(method, params, body),
         #[cfg(feature = "security")]
-        "security.get_roles" => security::by_name_get_roles(method, params, body),
+        "security.get_roles" => by_name::security_get_roles(method, params, body),
         #[cfg(feature = "security")]
-        "security.get_sslinfo" => security::by_name_get_sslinfo(method, params, body),
+        "security.get_sslinfo" => by_name::security_get_sslinfo(method, params, body),
         #[cfg(feature = "security")]
-        "security.get_tenancy_config" => security::by_name_get_tenancy_config(method, params, body),
+        "security.get_tenancy_config" => by_name::security_get_tenancy_config(method, params, body),
         #[cfg(feature = "security")]
-        "security.get_tenant" => security::by_name_get_tenant(method, params, body),
+        "security.get_tenant" => by_name::security_get_tenant(method, params, body),
         #[cfg(feature = "security")]
-        "security.get_tenants" => security::by_name_get_tenants(method, params, body),
+        "security.get_tenants" => by_name::security_get_tenants(method, params, body),
         #[cfg(feature = "security")]
-        "security.get_user" => security::by_name_get_user(method, params, body),
+        "security.get_user" => by_name::security_get_user(method, params, body),
         #[cfg(feature = "security")]
-        "security.get_user_legacy" => security::by_name_get_user_legacy(method, params, body),
+        "security.get_user_legacy" => by_name::security_get_user_legacy(method, params, body),
         #[cfg(feature = "security")]
-        "security.get_users" => security::by_name_get_users(method, params, body),
+        "security.get_users" => by_name::security_get_users(method, params, body),
         #[cfg(feature = "security")]
-        "security.get_users_legacy" => security::by_name_get_users_legacy(method, params, body),
+        "security.get_users_legacy" => by_name::security_get_users_legacy(method, params, body),
         #[cfg(feature = "security")]
-        "security.health" => security::by_name_health(method, params, body),
+        "security.health" => by_name::security_health(method, params, body),
         #[cfg(feature = "security")]
-        "security.migrate" => security::by_name_migrate(method, params, body),
+        "security.migrate" => by_name::security_migrate(method, params, body),
         #[cfg(feature = "security")]
-        "security.patch_action_group" => security::by_name_patch_action_group(method, params, body),
+        "security.patch_action_group" => by_name::security_patch_action_group(method, params, body),
         #[cfg(feature = "security")]
         "security.patch_action_groups" => {
-            security::by_name_patch_action_groups(method, params, body)
+            by_name::security_patch_action_groups(method, params, body)
         }
         #[cfg(feature = "security")]
-        "security.patch_allowlist" => security::by_name_patch_allowlist(method, params, body),
+        "security.patch_allowlist" => by_name::security_patch_allowlist(method, params, body),
         #[cfg(feature = "security")]
         "security.patch_audit_configuration" => {
-            security::by_name_patch_audit_configuration(method, params, body)
+            by_name::security_patch_audit_configuration(method, params, body)
         }
         #[cfg(feature = "security")]
         "security.patch_configuration" => {
-            security::by_name_patch_configuration(method, params, body)
+            by_name::security_patch_configuration(method, params, body)
         }
         #[cfg(feature = "security")]
         "security.patch_distinguished_name" => {
-            security::by_name_patch_distinguished_name(method, params, body)
+            by_name::security_patch_distinguished_name(method, params, body)
         }
         #[cfg(feature = "security")]
         "security.patch_distinguished_names" => {
-            security::by_name_patch_distinguished_names(method, params, body)
+            by_name::security_patch_distinguished_names(method, params, body)
         }
         #[cfg(feature = "security")]
-        "security.patch_role" => security::by_name_patch_role(method, params, body),
+        "security.patch_role" => by_name::security_patch_role(method, params, body),
         #[cfg(feature = "security")]
-        "security.patch_role_mapping" => security::by_name_patch_role_mapping(method, params, body),
+        "security.patch_role_mapping" => by_name::security_patch_role_mapping(method, params, body),
         #[cfg(feature = "security")]
         "security.patch_role_mappings" => {
-            security::by_name_patch_role_mappings(method, params, body)
+            by_name::security_patch_role_mappings(method, params, body)
         }
         #[cfg(feature = "security")]
-        "security.patch_roles" => security::by_name_patch_roles(method, params, body),
+        "security.patch_roles" => by_name::security_patch_roles(method, params, body),
         #[cfg(feature = "security")]
-        "security.patch_tenant" => security::by_name_patch_tenant(method, params, body),
+        "security.patch_tenant" => by_name::security_patch_tenant(method, params, body),
         #[cfg(feature = "security")]
-        "security.patch_tenants" => security::by_name_patch_tenants(method, params, body),
+        "security.patch_tenants" => by_name::security_patch_tenants(method, params, body),
         #[cfg(feature = "security")]
-        "security.patch_user" => security::by_name_patch_user(method, params, body),
+        "security.patch_user" => by_name::security_patch_user(method, params, body),
         #[cfg(feature = "security")]
-        "security.patch_users" => security::by_name_patch_users(method, params, body),
+        "security.patch_users" => by_name::security_patch_users(method, params, body),
         #[cfg(feature = "security")]
         "security.post_dashboards_info" => {
-            security::by_name_post_dashboards_info(method, params, body)
+            by_name::security_post_dashboards_info(method, params, body)
         }
         #[cfg(feature = "security")]
         "security.reload_http_certificates" => {
-            security::by_name_reload_http_certificates(method, params, body)
+            by_name::security_reload_http_certificates(method, params, body)
         }
         #[cfg(feature = "security")]
         "security.reload_transport_certificates" => {
-            security::by_name_reload_transport_certificates(method, params, body)
+            by_name::security_reload_transport_certificates(method, params, body)
         }
         #[cfg(feature = "security")]
-        "security.tenant_info" => security::by_name_tenant_info(method, params, body),
+        "security.tenant_info" => by_name::security_tenant_info(method, params, body),
         #[cfg(feature = "security")]
         "security.update_audit_configuration" => {
-            security::by_name_update_audit_configuration(method, params, body)
+            by_name::security_update_audit_configuration(method, params, body)
         }
         #[cfg(feature = "security")]
         "security.update_configuration" => {
-            security::by_name_update_configuration(method, params, body)
+            by_name::security_update_configuration(method, params, body)
         }
         #[cfg(feature = "security")]
         "security.update_distinguished_name" => {
-            security::by_name_update_distinguished_name(method, params, body)
+            by_name::security_update_distinguished_name(method, params, body)
         }
         #[cfg(feature = "security")]
-        "security.validate" => security::by_name_validate(method, params, body),
+        "security.validate" => by_name::security_validate(method, params, body),
         #[cfg(feature = "security")]
-        "security.who_am_i" => security::by_name_who_am_i(method, params, body),
+        "security.who_am_i" => by_name::security_who_am_i(method, params, body),
         #[cfg(feature = "security")]
-        "security.who_am_i_protected" => security::by_name_who_am_i_protected(method, params, body),
+        "security.who_am_i_protected" => by_name::security_who_am_i_protected(method, params, body),
         #[cfg(feature = "security_analytics")]
         "security_analytics.get_alerts" => {
-            security_analytics::by_name_get_alerts(method, params, body)
+            by_name::security_analytics_get_alerts(method, params, body)
         }
         #[cfg(feature = "security_analytics")]
         "security_analytics.get_findings" => {
-            security_analytics::by_name_get_findings(method, params, body)
+            by_name::security_analytics_get_findings(method, params, body)
         }
         #[cfg(feature = "security_analytics")]
         "security_analytics.search_finding_correlations" => {
-            security_analytics::by_name_search_finding_correlations(method, params, body)
+            by_name::security_analytics_search_finding_correlations(method, params, body)
         }
         #[cfg(feature = "sm")]
-        "sm.create_policy" => sm::by_name_create_policy(method, params, body),
+        "sm.create_policy" => by_name::sm_create_policy(method, params, body),
         #[cfg(feature = "sm")]
-        "sm.delete_policy" => sm::by_name_delete_policy(method, params, body),
+        "sm.delete_policy" => by_name::sm_delete_policy(method, params, body),
         #[cfg(feature = "sm")]
-        "sm.explain_policy" => sm::by_name_explain_policy(method, params, body),
+        "sm.explain_policy" => by_name::sm_explain_policy(method, params, body),
         #[cfg(feature = "sm")]
-        "sm.get_policies" => sm::by_name_get_policies(method, params, body),
+        "sm.get_policies" => by_name::sm_get_policies(method, params, body),
         #[cfg(feature = "sm")]
-        "sm.get_policy" => sm::by_name_get_policy(method, params, body),
+        "sm.get_policy" => by_name::sm_get_policy(method, params, body),
         #[cfg(feature = "sm")]
-        "sm.start_policy" => sm::by_name_start_policy(method, params, body),
+        "sm.start_policy" => by_name::sm_start_policy(method, params, body),
         #[cfg(feature = "sm")]
-        "sm.stop_policy" => sm::by_name_stop_policy(method, params, body),
+        "sm.stop_policy" => by_name::sm_stop_policy(method, params, body),
         #[cfg(feature = "sm")]
-        "sm.update_policy" => sm::by_name_update_policy(method, params, body),
-        "snapshot.cleanup_repository" => snapshot::by_name_cleanup_repository(method, params, body),
-        "snapshot.clone" => snapshot::by_name_clone(method, params, body),
-        "snapshot.create" => snapshot::by_name_create(method, params, body),
-        "snapshot.create_repository" => snapshot::by_name_create_repository(method, params, body),
-        "snapshot.delete" => snapshot::by_name_delete(method, params, body),
-        "snapshot.delete_repository" => snapshot::by_name_delete_repository(method, params, body),
-        "snapshot.get" => snapshot::by_name_get(method, params, body),
-        "snapshot.get_repository" => snapshot::by_name_get_repository(method, params, body),
-        "snapshot.restore" => snapshot::by_name_restore(method, params, body),
-        "snapshot.status" => snapshot::by_name_status(method, params, body),
-        "snapshot.verify_repository" => snapshot::by_name_verify_repository(method, params, body),
+        "sm.update_policy" => by_name::sm_update_policy(method, params, body),
+        "snapshot.cleanup_repository" => by_name::snapshot_cleanup_repository(method, params, body),
+        "snapshot.clone" => by_name::snapshot_clone(method, params, body),
+        "snapshot.create" => by_name::snapshot_create(method, params, body),
+        "snapshot.create_repository" => by_name::snapshot_create_repository(method, params, body),
+        "snapshot.delete" => by_name::snapshot_delete(method, params, body),
+        "snapshot.delete_repository" => by_name::snapshot_delete_repository(method, params, body),
+        "snapshot.get" => by_name::snapshot_get(method, params, body),
+        "snapshot.get_repository" => by_name::snapshot_get_repository(method, params, body),
+        "snapshot.restore" => by_name::snapshot_restore(method, params, body),
+        "snapshot.status" => by_name::snapshot_status(method, params, body),
+        "snapshot.verify_repository" => by_name::snapshot_verify_repository(method, params, body),
         #[cfg(feature = "sql")]
-        "sql.close" => sql::by_name_close(method, params, body),
+        "sql.close" => by_name::sql_close(method, params, body),
         #[cfg(feature = "sql")]
-        "sql.explain" => sql::by_name_explain(method, params, body),
+        "sql.explain" => by_name::sql_explain(method, params, body),
         #[cfg(feature = "sql")]
-        "sql.get_stats" => sql::by_name_get_stats(method, params, body),
+        "sql.get_stats" => by_name::sql_get_stats(method, params, body),
         #[cfg(feature = "sql")]
-        "sql.post_stats" => sql::by_name_post_stats(method, params, body),
+        "sql.post_stats" => by_name::sql_post_stats(method, params, body),
         #[cfg(feature = "sql")]
-        "sql.query" => sql::by_name_query(method, params, body),
+        "sql.query" => by_name::sql_query(method, params, body),
         #[cfg(feature = "sql")]
-        "sql.settings" => sql::by_name_settings(method, params, body),
-        "tasks.cancel" => tasks::by_name_cancel(method, params, body),
-        "tasks.get" => tasks::by_name_get(method, params, body),
-        "tasks.list" => tasks::by_name_list(method, params, body),
-        "termvectors" => api::by_name_termvectors(method, params, body),
+        "sql.settings" => by_name::sql_settings(method, params, body),
+        "tasks.cancel" => by_name::tasks_cancel(method, params, body),
+        "tasks.get" => by_name::tasks_get(method, params, body),
+        "tasks.list" => by_name::tasks_list(method, params, body),
+        "termvectors" => by_name::api_termvectors(method, params, body),
         #[cfg(feature = "transforms")]
-        "transforms.delete" => transforms::by_name_delete(method, params, body),
+        "transforms.delete" => by_name::transforms_delete(method, params, body),
         #[cfg(feature = "transforms")]
-        "transforms.explain" => transforms::by_name_explain(method, params, body),
+        "transforms.explain" => by_name::transforms_explain(method, params, body),
         #[cfg(feature = "transforms")]
-        "transforms.get" => transforms::by_name_get(method, params, body),
+        "transforms.get" => by_name::transforms_get(method, params, body),
         #[cfg(feature = "transforms")]
-        "transforms.preview" => transforms::by_name_preview(method, params, body),
+        "transforms.preview" => by_name::transforms_preview(method, params, body),
         #[cfg(feature = "transforms")]
-        "transforms.put" => transforms::by_name_put(method, params, body),
+        "transforms.put" => by_name::transforms_put(method, params, body),
         #[cfg(feature = "transforms")]
-        "transforms.search" => transforms::by_name_search(method, params, body),
+        "transforms.search" => by_name::transforms_search(method, params, body),
         #[cfg(feature = "transforms")]
-        "transforms.start" => transforms::by_name_start(method, params, body),
+        "transforms.start" => by_name::transforms_start(method, params, body),
         #[cfg(feature = "transforms")]
-        "transforms.stop" => transforms::by_name_stop(method, params, body),
+        "transforms.stop" => by_name::transforms_stop(method, params, body),
         #[cfg(feature = "ubi")]
-        "ubi.initialize" => ubi::by_name_initialize(method, params, body),
-        "update" => api::by_name_update(method, params, body),
-        "update_by_query" => api::by_name_update_by_query(method, params, body),
+        "ubi.initialize" => by_name::ubi_initialize(method, params, body),
+        "update" => by_name::api_update(method, params, body),
+        "update_by_query" => by_name::api_update_by_query(method, params, body),
         "update_by_query_rethrottle" => {
-            api::by_name_update_by_query_rethrottle(method, params, body)
+            by_name::api_update_by_query_rethrottle(method, params, body)
         }
         #[cfg(feature = "wlm")]
-        "wlm.create_query_group" => wlm::by_name_create_query_group(method, params, body),
+        "wlm.create_query_group" => by_name::wlm_create_query_group(method, params, body),
         #[cfg(feature = "wlm")]
-        "wlm.delete_query_group" => wlm::by_name_delete_query_group(method, params, body),
+        "wlm.delete_query_group" => by_name::wlm_delete_query_group(method, params, body),
         #[cfg(feature = "wlm")]
-        "wlm.get_query_group" => wlm::by_name_get_query_group(method, params, body),
+        "wlm.get_query_group" => by_name::wlm_get_query_group(method, params, body),
         #[cfg(feature = "wlm")]
-        "wlm.update_query_group" => wlm::by_name_update_query_group(method, params, body),
+        "wlm.update_query_group" => by_name::wlm_update_query_group(method, params, body),
 
         _ => Err(Error::Request(format!(
             "unknown operation group {group:?} (or its namespace's feature is off)"

@@ -69,53 +69,6 @@ const GROUP_DATASOURCE_DELETE: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `query.datasource_delete`.
-pub(super) fn by_name_datasource_delete(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = datasource_delete(b::required::<String>(params, "datasource_name")?);
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "datasource_name",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("query.datasource_delete"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "DELETE") {
-        return Err(b::wrong_method("query.datasource_delete", m));
-    }
-    b.build()
-}
-
 /// `query.datasource_retrieve`: Retrieves a specific data source by name.
 ///
 /// `GET /_plugins/_query/_datasources/{datasource_name}`.
@@ -161,53 +114,6 @@ const GROUP_DATASOURCE_RETRIEVE: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `query.datasource_retrieve`.
-pub(super) fn by_name_datasource_retrieve(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = datasource_retrieve(b::required::<String>(params, "datasource_name")?);
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "datasource_name",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("query.datasource_retrieve"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("query.datasource_retrieve", m));
-    }
-    b.build()
-}
 
 /// `query.datasources_create`: Creates a new query data source.
 ///
@@ -267,44 +173,6 @@ const GROUP_DATASOURCES_CREATE: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `query.datasources_create`.
-pub(super) fn by_name_datasources_create(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = datasources_create();
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if !["error_trace", "filter_path", "human", "pretty", "source"].contains(&k.as_str()) {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "POST") {
-        return Err(b::wrong_method("query.datasources_create", m));
-    }
-    b.build()
-}
-
 /// `query.datasources_list`: Retrieves a list of all available data sources.
 ///
 /// `GET /_plugins/_query/_datasources`.
@@ -350,44 +218,6 @@ const GROUP_DATASOURCES_LIST: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `query.datasources_list`.
-pub(super) fn by_name_datasources_list(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = datasources_list();
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if !["error_trace", "filter_path", "human", "pretty", "source"].contains(&k.as_str()) {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("query.datasources_list"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("query.datasources_list", m));
-    }
-    b.build()
-}
 
 /// `query.datasources_update`: Updates an existing query data source.
 ///
@@ -446,41 +276,3 @@ const GROUP_DATASOURCES_UPDATE: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `query.datasources_update`.
-pub(super) fn by_name_datasources_update(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = datasources_update();
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if !["error_trace", "filter_path", "human", "pretty", "source"].contains(&k.as_str()) {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "PUT") {
-        return Err(b::wrong_method("query.datasources_update", m));
-    }
-    b.build()
-}

@@ -94,60 +94,6 @@ const GROUP_CLOSE: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `sql.close`.
-pub(super) fn by_name_close(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = close();
-    if let Some(v) = b::optional::<types::SqlCommonResponseFormat>(params, "format")? {
-        b = b.format(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "sanitize")? {
-        b = b.sanitize(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "format",
-            "sanitize",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "POST") {
-        return Err(b::wrong_method("sql.close", m));
-    }
-    b.build()
-}
-
 /// `sql.explain`: Returns the execution plan for a SQL or PPL query.
 ///
 /// `POST /_plugins/_sql/_explain`.
@@ -218,60 +164,6 @@ const GROUP_EXPLAIN: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `sql.explain`.
-pub(super) fn by_name_explain(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = explain();
-    if let Some(v) = b::optional::<types::SqlCommonResponseFormat>(params, "format")? {
-        b = b.format(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "sanitize")? {
-        b = b.sanitize(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "format",
-            "sanitize",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "POST") {
-        return Err(b::wrong_method("sql.explain", m));
-    }
-    b.build()
-}
-
 /// `sql.get_stats`: Retrieves performance metrics for the SQL plugin.
 ///
 /// `GET /_plugins/_sql/stats`.
@@ -329,60 +221,6 @@ const GROUP_GET_STATS: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `sql.get_stats`.
-pub(super) fn by_name_get_stats(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = get_stats();
-    if let Some(v) = b::optional::<types::SqlCommonResponseFormat>(params, "format")? {
-        b = b.format(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "sanitize")? {
-        b = b.sanitize(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "format",
-            "sanitize",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("sql.get_stats"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("sql.get_stats", m));
-    }
-    b.build()
-}
 
 /// `sql.post_stats`: Retrieves filtered performance metrics for the SQL plugin.
 ///
@@ -454,60 +292,6 @@ const GROUP_POST_STATS: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `sql.post_stats`.
-pub(super) fn by_name_post_stats(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = post_stats();
-    if let Some(v) = b::optional::<types::SqlCommonResponseFormat>(params, "format")? {
-        b = b.format(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "sanitize")? {
-        b = b.sanitize(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "format",
-            "sanitize",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "POST") {
-        return Err(b::wrong_method("sql.post_stats", m));
-    }
-    b.build()
-}
-
 /// `sql.query`: Executes SQL or PPL queries against OpenSearch indexes.
 ///
 /// `POST /_plugins/_sql`.
@@ -578,60 +362,6 @@ const GROUP_QUERY: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `sql.query`.
-pub(super) fn by_name_query(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = query();
-    if let Some(v) = b::optional::<types::SqlCommonResponseFormat>(params, "format")? {
-        b = b.format(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "sanitize")? {
-        b = b.sanitize(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "format",
-            "sanitize",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "POST") {
-        return Err(b::wrong_method("sql.query", m));
-    }
-    b.build()
-}
-
 /// `sql.settings`: Updates SQL plugin settings in the OpenSearch cluster configuration.
 ///
 /// `PUT /_plugins/_query/settings`.
@@ -695,53 +425,3 @@ const GROUP_SETTINGS: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `sql.settings`.
-pub(super) fn by_name_settings(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = settings();
-    if let Some(v) = b::optional::<types::SqlCommonResponseFormat>(params, "format")? {
-        b = b.format(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "format",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "PUT") {
-        return Err(b::wrong_method("sql.settings", m));
-    }
-    b.build()
-}

@@ -72,53 +72,6 @@ const GROUP_DELETE: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `transforms.delete`.
-pub(super) fn by_name_delete(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = delete(b::required::<String>(params, "id")?);
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "id",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("transforms.delete"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "DELETE") {
-        return Err(b::wrong_method("transforms.delete", m));
-    }
-    b.build()
-}
-
 /// `transforms.explain`: Returns the status and metadata of a transform job.
 ///
 /// `GET /_plugins/_transform/{id}/_explain`.
@@ -165,53 +118,6 @@ const GROUP_EXPLAIN: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `transforms.explain`.
-pub(super) fn by_name_explain(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = explain(b::required::<String>(params, "id")?);
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "id",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("transforms.explain"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("transforms.explain", m));
-    }
-    b.build()
-}
-
 /// `transforms.get`: Returns the status and metadata of a transform job.
 ///
 /// `GET /_plugins/_transform/{id}`.
@@ -257,53 +163,6 @@ const GROUP_GET: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `transforms.get`.
-pub(super) fn by_name_get(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = get(b::required::<String>(params, "id")?);
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "id",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("transforms.get"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("transforms.get", m));
-    }
-    b.build()
-}
 
 /// `transforms.preview`: Returns a preview of what a transformed index would look like.
 ///
@@ -362,44 +221,6 @@ const GROUP_PREVIEW: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `transforms.preview`.
-pub(super) fn by_name_preview(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = preview();
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if !["error_trace", "filter_path", "human", "pretty", "source"].contains(&k.as_str()) {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "POST") {
-        return Err(b::wrong_method("transforms.preview", m));
-    }
-    b.build()
-}
 
 /// `transforms.put`: Create an index transform, or update a transform if `if_seq_no` and `if_primary_term` are provided.
 ///
@@ -470,61 +291,6 @@ const GROUP_PUT: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `transforms.put`.
-pub(super) fn by_name_put(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = put(b::required::<String>(params, "id")?);
-    if let Some(v) = b::optional::<f64>(params, "if_primary_term")? {
-        b = b.if_primary_term(v);
-    }
-    if let Some(v) = b::optional::<i64>(params, "if_seq_no")? {
-        b = b.if_seq_no(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "id",
-            "if_primary_term",
-            "if_seq_no",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "PUT") {
-        return Err(b::wrong_method("transforms.put", m));
-    }
-    b.build()
-}
 
 /// `transforms.search`: Returns the details of all transform jobs.
 ///
@@ -602,72 +368,6 @@ const GROUP_SEARCH: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `transforms.search`.
-pub(super) fn by_name_search(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = search();
-    if let Some(v) = b::optional::<f64>(params, "from")? {
-        b = b.from(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "search")? {
-        b = b.search(v);
-    }
-    if let Some(v) = b::optional::<f64>(params, "size")? {
-        b = b.size(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "sortDirection")? {
-        b = b.sort_direction(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "sortField")? {
-        b = b.sort_field(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "from",
-            "search",
-            "size",
-            "sortDirection",
-            "sortField",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("transforms.search"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("transforms.search", m));
-    }
-    b.build()
-}
-
 /// `transforms.start`: Start transform.
 ///
 /// `POST /_plugins/_transform/{id}/_start`.
@@ -714,53 +414,6 @@ const GROUP_START: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `transforms.start`.
-pub(super) fn by_name_start(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = start(b::required::<String>(params, "id")?);
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "id",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("transforms.start"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "POST") {
-        return Err(b::wrong_method("transforms.start", m));
-    }
-    b.build()
-}
-
 /// `transforms.stop`: Stop transform.
 ///
 /// `POST /_plugins/_transform/{id}/_stop`.
@@ -806,50 +459,3 @@ const GROUP_STOP: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `transforms.stop`.
-pub(super) fn by_name_stop(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = stop(b::required::<String>(params, "id")?);
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "id",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("transforms.stop"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "POST") {
-        return Err(b::wrong_method("transforms.stop", m));
-    }
-    b.build()
-}

@@ -80,44 +80,6 @@ const GROUP_CREATE_QUERY_GROUP: b::Group = b::Group {
     body_required: true,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `wlm.create_query_group`.
-pub(super) fn by_name_create_query_group(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = create_query_group();
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if !["error_trace", "filter_path", "human", "pretty", "source"].contains(&k.as_str()) {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "PUT") {
-        return Err(b::wrong_method("wlm.create_query_group", m));
-    }
-    b.build()
-}
-
 /// `wlm.delete_query_group`: Deletes the specified query group.
 ///
 /// `DELETE /_wlm/query_group/{name}`.
@@ -163,53 +125,6 @@ const GROUP_DELETE_QUERY_GROUP: b::Group = b::Group {
     }],
     body_required: false,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `wlm.delete_query_group`.
-pub(super) fn by_name_delete_query_group(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = delete_query_group(b::required::<String>(params, "name")?);
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "name",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("wlm.delete_query_group"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "DELETE") {
-        return Err(b::wrong_method("wlm.delete_query_group", m));
-    }
-    b.build()
-}
 
 /// `wlm.get_query_group`: Retrieves the specified query group. If no query group is specified, all query groups in the cluster are retrieved.
 ///
@@ -271,56 +186,6 @@ const GROUP_GET_QUERY_GROUP: b::Group = b::Group {
     body_required: false,
 };
 
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `wlm.get_query_group`.
-pub(super) fn by_name_get_query_group(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = get_query_group();
-    if let Some(v) = b::optional::<String>(params, "name")? {
-        b = b.name(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "name",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if body.is_some() {
-        return Err(b::no_body("wlm.get_query_group"));
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "GET") {
-        return Err(b::wrong_method("wlm.get_query_group", m));
-    }
-    b.build()
-}
-
 /// `wlm.update_query_group`: Updates the specified query group.
 ///
 /// `PUT /_wlm/query_group/{name}`.
@@ -378,50 +243,3 @@ const GROUP_UPDATE_QUERY_GROUP: b::Group = b::Group {
     }],
     body_required: true,
 };
-
-#[cfg(feature = "by-name")]
-#[allow(deprecated)]
-/// `request_by_name` for `wlm.update_query_group`.
-pub(super) fn by_name_update_query_group(
-    method: Option<&http::Method>,
-    params: &serde_json::Map<String, serde_json::Value>,
-    body: Option<&serde_json::Value>,
-) -> Result<crate::ApiRequest, crate::error::Error> {
-    let mut b = update_query_group(b::required::<String>(params, "name")?);
-    if let Some(v) = b::optional::<bool>(params, "error_trace")? {
-        b = b.error_trace(v);
-    }
-    if let Some(v) = b::optional::<b::List>(params, "filter_path")? {
-        b = b.filter_path(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "human")? {
-        b = b.human(v);
-    }
-    if let Some(v) = b::optional::<bool>(params, "pretty")? {
-        b = b.pretty(v);
-    }
-    if let Some(v) = b::optional::<String>(params, "source")? {
-        b = b.source(v);
-    }
-    for (k, v) in params {
-        if ![
-            "name",
-            "error_trace",
-            "filter_path",
-            "human",
-            "pretty",
-            "source",
-        ]
-        .contains(&k.as_str())
-        {
-            b = b.param(k, b::scalar(k, v)?);
-        }
-    }
-    if let Some(body) = body {
-        b = b.body(body);
-    }
-    if let Some(m) = method.filter(|m| m.as_str() != "PUT") {
-        return Err(b::wrong_method("wlm.update_query_group", m));
-    }
-    b.build()
-}
