@@ -108,7 +108,7 @@ impl Identity {
         }
         let password = source.password.as_ref().map(|p| p.as_str());
         let cert_bytes = source.certificate.read("certificate")?;
-        let (certificate, key, mut chain) = match &source.private_key {
+        let (certificate, key, chain) = match &source.private_key {
             Some(key_source) => {
                 let certificate = EndEntity::from_bytes(&cert_bytes)?;
                 let key_bytes = key_source.read("private key")?;
@@ -130,11 +130,22 @@ impl Identity {
                 )
             }
         };
+        Self::assemble(certificate, key, chain, source.intermediates.as_ref())
+    }
+
+    /// The identity of `certificate` and `key`, which must belong to it;
+    /// the chain is `intermediates` when given, else `chain`.
+    fn assemble(
+        certificate: EndEntity,
+        key: PrivateKey,
+        mut chain: Vec<ChainCertificate>,
+        intermediates: Option<&Source>,
+    ) -> Result<Self, Error> {
         if key.key_type() != certificate.key_type() || key.public_key() != certificate.public_key()
         {
             return Err(Error::KeyMismatch);
         }
-        if let Some(inter) = &source.intermediates {
+        if let Some(inter) = intermediates {
             chain = parse_chain(&inter.read("intermediates")?)?;
         }
         // A full-chain file may hold the leaf too: it is sent in
@@ -157,20 +168,8 @@ impl Identity {
         intermediates: Option<&Source>,
     ) -> Result<Self, Error> {
         let (certificate, key) = crate::pkcs11::open(source)?;
-        let mut chain = match intermediates {
-            Some(s) => parse_chain(&s.read("intermediates")?)?,
-            None => Vec::new(),
-        };
-        chain.retain(|c| c.der() != certificate.der());
-        let signer = X509Signer::new(
-            PrivateKey::Pkcs11(Box::new(key)),
-            certificate.serial_decimal(),
-        );
-        Ok(Self {
-            certificate,
-            chain,
-            signer,
-        })
+        let key = PrivateKey::Pkcs11(Box::new(key));
+        Self::assemble(certificate, key, Vec::new(), intermediates)
     }
 
     /// A certificate (file or bytes) whose key is in a TPM 2.0, with the
@@ -183,22 +182,8 @@ impl Identity {
         intermediates: Option<&Source>,
     ) -> Result<Self, Error> {
         let certificate = EndEntity::from_bytes(&certificate.read("certificate")?)?;
-        let key = crate::tpm::open(key)?;
-        if key.key_type() != certificate.key_type() || key.public_key() != certificate.public_key()
-        {
-            return Err(Error::KeyMismatch);
-        }
-        let mut chain = match intermediates {
-            Some(s) => parse_chain(&s.read("intermediates")?)?,
-            None => Vec::new(),
-        };
-        chain.retain(|c| c.der() != certificate.der());
-        let signer = X509Signer::new(PrivateKey::Tpm(Box::new(key)), certificate.serial_decimal());
-        Ok(Self {
-            certificate,
-            chain,
-            signer,
-        })
+        let key = PrivateKey::Tpm(Box::new(crate::tpm::open(key)?));
+        Self::assemble(certificate, key, Vec::new(), intermediates)
     }
 
     /// Fails when the certificate is not valid at `now`.

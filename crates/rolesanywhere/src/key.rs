@@ -22,6 +22,12 @@ use zeroize::Zeroizing;
 use crate::Error;
 use crate::cert::{ChainCertificate, KeyType, find, oid};
 
+/// Whether `bytes` hold a `TSS2 PRIVATE KEY` PEM block: a key that lives
+/// in a TPM (feature `tpm`), not a key to load from the file.
+pub fn is_tpm_key_file(bytes: &[u8]) -> bool {
+    find(bytes, b"-----BEGIN TSS2 PRIVATE KEY-----").is_some()
+}
+
 /// A hash for [`PrivateKey::sign`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Digest {

@@ -124,13 +124,6 @@ impl TpmKeyLocation {
             ))),
         })
     }
-
-    /// Whether `bytes` hold a `TSS2 PRIVATE KEY` PEM block.
-    pub fn is_key_file(bytes: &[u8]) -> bool {
-        bytes
-            .windows(30)
-            .any(|w| w == b"-----BEGIN TSS2 PRIVATE KEY---")
-    }
 }
 
 /// Where a TPM key is and how it is authorised.

@@ -227,11 +227,18 @@ fn tty_pin(what: &str, again: bool) -> Result<Zeroizing<String>, Error> {
 
 #[cfg_attr(not(feature = "tpm"), allow(dead_code))]
 /// A TPM key named by --private-key: a persistent handle, or a file that
-/// holds a TSS2 PRIVATE KEY (read here; standard input is never a TPM
-/// key).
+/// holds a TSS2 PRIVATE KEY (standard input is never a TPM key).
 enum TpmKeyArg {
     Handle(String),
     File(Zeroizing<Vec<u8>>),
+}
+
+/// What --private-key names.
+enum KeyArg {
+    /// A key in the TPM.
+    Tpm(TpmKeyArg),
+    /// Any other key: a file's bytes, or standard input.
+    Source(Source),
 }
 
 #[derive(Args)]
@@ -317,23 +324,25 @@ impl KeyArgs {
         }))
     }
 
-    /// The TPM key --private-key names, if it is one.
-    fn tpm_key(&self) -> Result<Option<TpmKeyArg>, Failure> {
+    /// What --private-key names, read once: a TPM key (a persistent
+    /// handle, or a file holding a TSS2 PRIVATE KEY), or the bytes of any
+    /// other key file (standard input is read later, by the key loader).
+    fn private_key(&self) -> Result<Option<KeyArg>, Failure> {
         let Some(path) = &self.private_key else {
             return Ok(None);
         };
         if let Some(s) = path.to_str().filter(|s| s.starts_with("handle:")) {
-            return Ok(Some(TpmKeyArg::Handle(s.to_string())));
+            return Ok(Some(KeyArg::Tpm(TpmKeyArg::Handle(s.to_string()))));
         }
-        if path.as_os_str() == "-" || path.to_str().is_some_and(Pkcs11Uri::is_uri) {
-            return Ok(None);
+        if path.as_os_str() == "-" {
+            return Ok(Some(KeyArg::Source(Source::Path(path.clone()))));
         }
         let bytes = Source::Path(path.clone()).read("private key")?;
-        const LABEL: &[u8] = b"-----BEGIN TSS2 PRIVATE KEY-----";
-        Ok(bytes
-            .windows(LABEL.len())
-            .any(|w| w == LABEL)
-            .then_some(TpmKeyArg::File(bytes)))
+        Ok(Some(if rolesanywhere::key::is_tpm_key_file(&bytes) {
+            KeyArg::Tpm(TpmKeyArg::File(bytes))
+        } else {
+            KeyArg::Source(Source::Bytes(bytes))
+        }))
     }
 
     /// The TPM source for `key`.
@@ -402,13 +411,15 @@ impl KeyArgs {
             let intermediates = self.intermediates.clone().map(Source::Path);
             return Ok(Identity::load_pkcs11(&p, intermediates.as_ref())?);
         }
-        if let Some(key) = self.tpm_key()? {
-            return self.tpm_identity(key);
-        }
-        Ok(Identity::load(&self.source()?)?)
+        let private_key = match self.private_key()? {
+            Some(KeyArg::Tpm(key)) => return self.tpm_identity(key),
+            Some(KeyArg::Source(source)) => Some(source),
+            None => None,
+        };
+        Ok(Identity::load(&self.source(private_key)?)?)
     }
 
-    fn source(&self) -> Result<IdentitySource, Failure> {
+    fn source(&self, private_key: Option<Source>) -> Result<IdentitySource, Failure> {
         self.other.refuse(Store::Files)?;
         let certificate = self
             .certificate
@@ -416,7 +427,7 @@ impl KeyArgs {
             .ok_or_else(|| Failure::Usage("--certificate is required".into()))?;
         Ok(IdentitySource {
             certificate: Source::Path(certificate),
-            private_key: self.private_key.clone().map(Source::Path),
+            private_key,
             intermediates: self.intermediates.clone().map(Source::Path),
             password: self.pkcs8_password.clone().map(Zeroizing::new),
         })
@@ -602,36 +613,26 @@ impl Session {
 
 fn sign_string(args: &SignStringArgs) -> Result<Vec<u8>, Failure> {
     let password = args.key.pkcs8_password.as_deref();
-    let token = args.key.pkcs11()?;
-    let tpm = match &token {
-        Some(_) => None,
-        None => args.key.tpm_key()?,
-    };
-    if tpm.is_none() {
-        args.key.other.refuse(if token.is_some() {
-            Store::Token
-        } else {
-            Store::Files
-        })?;
-    }
-    let key = match (&args.key.private_key, &args.key.certificate) {
-        _ if token.is_some() => {
-            let (_, key) = rolesanywhere::pkcs11::open(token.as_ref().expect("checked"))?;
-            PrivateKey::Pkcs11(Box::new(key))
+    let key = if let Some(token) = args.key.pkcs11()? {
+        let (_, key) = rolesanywhere::pkcs11::open(&token)?;
+        PrivateKey::Pkcs11(Box::new(key))
+    } else {
+        match (args.key.private_key()?, &args.key.certificate) {
+            (Some(KeyArg::Tpm(key)), _) => args.key.tpm_private_key(key)?,
+            (Some(KeyArg::Source(source)), _) => {
+                args.key.other.refuse(Store::Files)?;
+                PrivateKey::from_bytes(&source.read("private key")?, password)?
+            }
+            (None, Some(p12)) => {
+                args.key.other.refuse(Store::Files)?;
+                read_pkcs12(
+                    &Source::Path(p12.clone()).read("PKCS#12 bundle")?,
+                    password.unwrap_or(""),
+                )?
+                .key
+            }
+            (None, None) => return Err(Failure::Usage("--private-key is required".into())),
         }
-        _ if tpm.is_some() => args.key.tpm_private_key(tpm.expect("checked"))?,
-        (Some(path), _) => {
-            let bytes = Source::Path(path.clone()).read("private key")?;
-            PrivateKey::from_bytes(&bytes, password)?
-        }
-        (None, Some(p12)) => {
-            read_pkcs12(
-                &Source::Path(p12.clone()).read("PKCS#12 bundle")?,
-                password.unwrap_or(""),
-            )?
-            .key
-        }
-        (None, None) => return Err(Failure::Usage("--private-key is required".into())),
     };
     let message: Zeroizing<Vec<u8>> = match args.string.as_deref() {
         Some("-") => Source::path("-").read("string to sign")?,
