@@ -13,6 +13,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use opensearch_client::ops;
+
+mod common;
 use serde_json::{Value, json};
 
 fn spec_dir() -> PathBuf {
@@ -33,24 +35,6 @@ fn python(script: &str, args: &[&Path]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     stdout
-}
-
-/// The body as check.py reads it: JSON, NDJSON as an array of lines, or
-/// text.
-fn recorded_body(req: &opensearch_client::ApiRequest) -> Value {
-    let Some(body) = &req.body else {
-        return Value::Null;
-    };
-    match req.content_type {
-        "application/json" => serde_json::from_slice(body).expect("JSON body"),
-        "application/x-ndjson" => Value::Array(
-            body.split(|b| *b == b'\n')
-                .filter(|l| !l.is_empty())
-                .map(|l| serde_json::from_slice(l).expect("NDJSON line"))
-                .collect(),
-        ),
-        _ => Value::String(String::from_utf8_lossy(body).into_owned()),
-    }
 }
 
 #[test]
@@ -78,7 +62,7 @@ fn every_operation_group_builds_a_request_the_spec_accepts() {
                     "path": req.path,
                     "query": req.query,
                     "content_type": req.content_type,
-                    "body": recorded_body(&req),
+                    "body": common::body_json(&req),
                     "status": 0,
                     "response": null,
                 }));

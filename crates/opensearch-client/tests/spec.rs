@@ -34,6 +34,8 @@ use test_support::opensearch::real::{REAL_MASTER_USER, real_node};
 use test_support::opensearch::{Config, FakeOpenSearch, MASTER_PASSWORD, MASTER_USER, engine};
 use test_support::two_targets;
 
+mod common;
+
 fn spec_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/spec")
 }
@@ -137,18 +139,7 @@ impl Recorder {
     /// the method and path select), and records the exchange.
     fn send(&mut self, group: Option<&str>, req: &ApiRequest) -> http::Response<Vec<u8>> {
         let resp = pollster::block_on(self.client.send(req)).unwrap();
-        let body = req.body.as_ref().map(|b| {
-            if req.content_type == "application/x-ndjson" {
-                Value::Array(
-                    b.split(|&c| c == b'\n')
-                        .filter(|l| !l.is_empty())
-                        .map(|l| serde_json::from_slice(l).unwrap())
-                        .collect(),
-                )
-            } else {
-                serde_json::from_slice(b).unwrap()
-            }
-        });
+        let body = common::body_json(req);
         self.exchanges.push(json!({
             "group": group,
             "method": req.method.as_str(),
@@ -685,22 +676,9 @@ mod stories {
         let req = opensearch_client::ops::request_by_name(&group, Some(&m), &by_name, payload)
             .unwrap_or_else(|e| panic!("{story}: {method} {path}: {e}"));
         tally.generated += 1;
-        let body_of = |req: &ApiRequest| -> Option<Value> {
-            let body = req.body.as_ref()?;
-            Some(if req.content_type == "application/x-ndjson" {
-                Value::Array(
-                    body.split(|&c| c == b'\n')
-                        .filter(|l| !l.is_empty())
-                        .map(|l| serde_json::from_slice(l).unwrap())
-                        .collect(),
-                )
-            } else {
-                serde_json::from_slice(body).unwrap()
-            })
-        };
         if let Some(want) = payload {
             assert_eq!(
-                body_of(&req).as_ref().map(normalise),
+                common::body_json(&req).as_ref().map(normalise),
                 Some(normalise(want)),
                 "{story}: {method} {path}: the generated body"
             );
@@ -715,7 +693,7 @@ mod stories {
             );
             if let Some(want) = payload {
                 assert_eq!(
-                    body_of(&typed_req).as_ref().map(normalise),
+                    common::body_json(&typed_req).as_ref().map(normalise),
                     Some(normalise(want)),
                     "{story}: {method} {path}: the curated body"
                 );

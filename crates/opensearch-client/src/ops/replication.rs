@@ -10,8 +10,6 @@
 
 use super::builder as b;
 #[allow(unused_imports)]
-use super::builder::Common as _;
-#[allow(unused_imports)]
 use super::types;
 
 /// The operation groups of this module, by their specification names.
