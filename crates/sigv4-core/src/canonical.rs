@@ -153,6 +153,8 @@ fn needs_normalising(path: &str) -> bool {
 pub(crate) struct Param<'a> {
     pub(crate) key: &'a [u8],
     pub(crate) value: &'a [u8],
+    /// Both are known to be canonical already (the signer wrote them).
+    pub(crate) known_canonical: bool,
 }
 
 impl Param<'_> {
@@ -165,15 +167,30 @@ impl Param<'_> {
 /// Iterates the parameters of a wire query string; empty pieces (`a&&b`)
 /// are skipped and a key without `=` has an empty value.
 pub(crate) fn params(query: &[u8]) -> impl Iterator<Item = Param<'_>> + Clone {
+    split_params(query, false)
+}
+
+/// [`params`] of a query the signer wrote itself, in canonical form
+/// already: it is sorted in without being checked or re-encoded.
+pub(crate) fn own_params(query: &[u8]) -> impl Iterator<Item = Param<'_>> + Clone {
+    split_params(query, true)
+}
+
+fn split_params(query: &[u8], known_canonical: bool) -> impl Iterator<Item = Param<'_>> + Clone {
     query
         .split(|&b| b == b'&')
         .filter(|p| !p.is_empty())
-        .map(|p| match p.iter().position(|&b| b == b'=') {
+        .map(move |p| match p.iter().position(|&b| b == b'=') {
             Some(i) => Param {
                 key: &p[..i],
                 value: &p[i + 1..],
+                known_canonical,
             },
-            None => Param { key: p, value: &[] },
+            None => Param {
+                key: p,
+                value: &[],
+                known_canonical,
+            },
         })
 }
 
@@ -190,6 +207,7 @@ impl<'a> Sortable<'a> {
         p: Param {
             key: &[],
             value: &[],
+            known_canonical: true,
         },
         key_plain: true,
         value_plain: true,
@@ -198,8 +216,8 @@ impl<'a> Sortable<'a> {
     fn new(p: Param<'a>) -> Self {
         Self {
             p,
-            key_plain: encode::is_canonical(p.key),
-            value_plain: encode::is_canonical(p.value),
+            key_plain: p.known_canonical || encode::is_canonical(p.key),
+            value_plain: p.known_canonical || encode::is_canonical(p.value),
         }
     }
 
@@ -225,6 +243,15 @@ impl<'a> Sortable<'a> {
 /// How many parameters are sorted in a stack array; more fall back to
 /// selection over the query itself.
 const INLINE_PARAMS: usize = 32;
+
+/// Writes a key or value, as it is when `plain` (canonical already).
+fn put_part<S: Sink + ?Sized>(sink: &mut S, wire: &[u8], plain: bool) {
+    if plain {
+        sink.put(wire);
+    } else {
+        encode::write_canonical(sink, wire);
+    }
+}
 
 fn put_param<S: Sink + ?Sized>(sink: &mut S, p: &Param<'_>, first: &mut bool) {
     if !*first {
@@ -264,7 +291,13 @@ where
     }
     let mut first = true;
     for p in params.iter() {
-        put_param(sink, &p.p, &mut first);
+        if !first {
+            sink.put(b"&");
+        }
+        first = false;
+        put_part(sink, p.p.key, p.key_plain);
+        sink.put(b"=");
+        put_part(sink, p.p.value, p.value_plain);
     }
     Ok(())
 }

@@ -37,7 +37,6 @@ use core::fmt;
 
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use crate::encode::{self, Sink};
 use crate::key::SigningKey;
@@ -56,9 +55,9 @@ pub const STREAMING_ECDSA_PAYLOAD: &str = "STREAMING-AWS4-ECDSA-P256-SHA256-PAYL
 pub const STREAMING_ECDSA_PAYLOAD_TRAILER: &str =
     "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER";
 
-/// SHA-256 of the empty string, the fixed fifth line of a chunk's string
-/// to sign.
-const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+// SHA-256 of the empty string is the fixed fifth line of a chunk's string
+// to sign.
+use crate::sign::EMPTY_SHA256;
 /// The length SigV4a chunk signatures are padded to with `*`.
 pub const SIGV4A_CHUNK_SIGNATURE_LEN: usize = 144;
 /// The longest chunk header or trailer line the decoder reads.
@@ -423,7 +422,7 @@ impl Chain<'_> {
                 let mac = k.sign_with(|m| self.write_sts(m, trailer, hash));
                 let mut hex = [0u8; 64];
                 let expected = encode::hex_lower(&mac, &mut hex);
-                bool::from(expected.as_bytes().ct_eq(got))
+                encode::ct_eq(expected.as_bytes(), got)
             }
             #[cfg(feature = "sigv4a")]
             ChunkKey::EcdsaVerify(public) => {
@@ -1280,7 +1279,7 @@ impl<B: AsMut<[u8]> + AsRef<[u8]>> ChunkedDecoder<B> {
                 }
             }
             let actual = c.value();
-            if !bool::from(actual.as_str().as_bytes().ct_eq(got.as_str().as_bytes())) {
+            if !encode::ct_eq(actual.as_str().as_bytes(), got.as_str().as_bytes()) {
                 return self.fail(ChunkError::ChecksumMismatch(alg.header_name()));
             }
         }

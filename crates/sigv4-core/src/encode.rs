@@ -131,17 +131,32 @@ fn pct(b: u8) -> [u8; 3] {
 
 /// Writes `bytes` URI-encoded: every byte but the unreserved ones (and `/`
 /// when `keep_slash`) becomes `%XX`.
+///
+/// Text with nothing to encode goes out in one piece; otherwise the
+/// encoded form is assembled in a stack buffer and put in a few pieces,
+/// not one per escape.
 pub(crate) fn encode<S: Sink + ?Sized>(sink: &mut S, bytes: &[u8], keep_slash: bool) {
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if is_unreserved(b) || (keep_slash && b == b'/') {
-            continue;
-        }
-        sink.put(&bytes[start..i]);
-        sink.put(&pct(b));
-        start = i + 1;
+    let keep = |b: u8| is_unreserved(b) | (keep_slash & (b == b'/'));
+    if all_bytes(bytes, keep) {
+        sink.put(bytes);
+        return;
     }
-    sink.put(&bytes[start..]);
+    let mut buf = [0u8; 192];
+    let mut n = 0;
+    for &b in bytes {
+        if n + 3 > buf.len() {
+            sink.put(&buf[..n]);
+            n = 0;
+        }
+        if keep(b) {
+            buf[n] = b;
+            n += 1;
+        } else {
+            buf[n..n + 3].copy_from_slice(&pct(b));
+            n += 3;
+        }
+    }
+    sink.put(&buf[..n]);
 }
 
 #[inline]
@@ -299,15 +314,36 @@ pub(crate) fn write_canonical<S: Sink + ?Sized>(sink: &mut S, wire: &[u8]) {
 const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 
 /// Lower-case hex of `bytes` into `out`, which must be exactly twice as
-/// long (callers size it so). Only public values are hex-encoded here
-/// (hashes and signatures, never keys), so a table lookup is fine.
-pub(crate) fn hex_lower<'o>(bytes: &[u8], out: &'o mut [u8]) -> &'o str {
+/// long (callers size it so), as bytes. Only public values are
+/// hex-encoded here (hashes and signatures, never keys), so a table lookup
+/// is fine.
+#[inline]
+pub(crate) fn hex_bytes<'o>(bytes: &[u8], out: &'o mut [u8]) -> &'o [u8] {
     for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
         pair[0] = HEX_LOWER[usize::from(b >> 4)];
         pair[1] = HEX_LOWER[usize::from(b & 0x0f)];
     }
     let n = (2 * bytes.len()).min(out.len());
-    core::str::from_utf8(&out[..n]).unwrap_or_default()
+    &out[..n]
+}
+
+/// [`hex_bytes`] as text.
+pub(crate) fn hex_lower<'o>(bytes: &[u8], out: &'o mut [u8]) -> &'o str {
+    core::str::from_utf8(hex_bytes(bytes, out)).unwrap_or_default()
+}
+
+/// Compares two byte strings in time that depends on their lengths only
+/// (which are public: secrets and signatures have fixed lengths). The
+/// differences are OR-ed together without a branch and only the result
+/// passes `subtle`'s optimisation barrier: one barrier per comparison, not
+/// one per byte as `subtle`'s slice comparison has.
+pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y));
+    bool::from(diff.ct_eq(&0))
 }
 
 /// Decodes lower-case hex into `out`; `None` for an odd length, a

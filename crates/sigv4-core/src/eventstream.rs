@@ -24,7 +24,6 @@
 use core::fmt;
 
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use crate::encode;
 use crate::key::KeyCache;
@@ -334,7 +333,7 @@ impl<'k> EventStreamVerifier<'k> {
         let time = Timestamp::from_unix_seconds(secs)
             .map_err(|_| EventStreamError::Malformed(":date out of range"))?;
         let expected = self.chain.signature(time, inner);
-        if !bool::from(expected.ct_eq(sig)) {
+        if !encode::ct_eq(&expected[..], sig) {
             return Err(EventStreamError::SignatureMismatch { index });
         }
         self.chain.advance(&expected);

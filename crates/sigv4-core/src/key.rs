@@ -74,11 +74,7 @@ pub(crate) fn derive(secret: &[u8], date: &str, region: &str, service: &str) -> 
     hmac(&k_signing[..])
 }
 
-/// Compares two byte strings in time that depends on their lengths only.
-fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    use subtle::ConstantTimeEq;
-    bool::from(a.ct_eq(b))
-}
+use crate::encode::ct_eq;
 
 /// A fixed-capacity field of the cache key.
 #[derive(Clone)]

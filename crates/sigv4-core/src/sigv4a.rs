@@ -32,7 +32,6 @@ use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 use p256::elliptic_curve::PrimeField;
 use p256::{FieldBytes, NistP256, NonZeroScalar, Scalar};
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::encode::Sink;
@@ -258,7 +257,7 @@ impl SigV4aKeyCache {
     pub fn key(&mut self, access_key_id: &str, secret: &[u8]) -> Result<&SigV4aKey, SignError> {
         let id = access_key_id.as_bytes();
         let hit = self.entry.as_ref().is_some_and(|e| {
-            let same_secret: bool = e.secret[..e.secret_len].ct_eq(secret).into();
+            let same_secret: bool = crate::encode::ct_eq(&e.secret[..e.secret_len], secret);
             e.cacheable & same_secret & (e.id[..e.id_len] == *id)
         });
         if hit {

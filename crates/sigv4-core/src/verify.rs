@@ -9,7 +9,6 @@
 use core::fmt;
 
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use crate::canonical::{self, CanonicalError, Param};
 use crate::encode::{self, Decoded, Sink};
@@ -488,7 +487,7 @@ fn check_body(payload: Payload<'_>, claimed: &str) -> Result<(), VerifyError> {
             ));
         }
     };
-    if bool::from(actual.as_bytes().ct_eq(claimed.as_bytes())) {
+    if encode::ct_eq(actual.as_bytes(), claimed.as_bytes()) {
         Ok(())
     } else {
         Err(VerifyError::PayloadHashMismatch)
@@ -865,7 +864,7 @@ impl<'a> Verifier<'a> {
                 let expected = key.sign_with(|mac| sts.write(mac));
                 let mut hex = [0u8; 64];
                 let expected_hex = encode::hex_lower(&expected, &mut hex);
-                let valid = bool::from(expected_hex.as_bytes().ct_eq(parsed.signature));
+                let valid = encode::ct_eq(expected_hex.as_bytes(), parsed.signature);
                 (valid, UsedKey::Hmac(key))
             }
             #[cfg(feature = "sigv4a")]

@@ -51,7 +51,7 @@ impl<'a> StringToSign<'a> {
     /// The string to sign for a canonical request with this SHA-256.
     pub fn new(algorithm: &'a str, scope: Scope<'a>, canonical_request_hash: &[u8; 32]) -> Self {
         let mut hex = [0u8; 64];
-        encode::hex_lower(canonical_request_hash, &mut hex);
+        encode::hex_bytes(canonical_request_hash, &mut hex);
         Self {
             algorithm,
             scope,

@@ -88,6 +88,10 @@ pub(super) fn check<A: SignatureAlgorithm + ?Sized>(
     Ok(())
 }
 
+/// SHA-256 of the empty string (most GET, HEAD and DELETE requests).
+pub(crate) const EMPTY_SHA256: &str =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
 /// The payload hash line: from `x-amz-content-sha256` if the request has
 /// one, else from the payload.
 pub(crate) fn payload_hash<'p>(
@@ -103,6 +107,7 @@ pub(crate) fn payload_hash<'p>(
         };
     }
     match request.payload() {
+        Payload::Bytes([]) => Ok(EMPTY_SHA256),
         Payload::Bytes(body) => {
             let digest: [u8; 32] = Sha256::digest(body).into();
             Ok(encode::hex_lower(&digest, scratch))
@@ -110,5 +115,19 @@ pub(crate) fn payload_hash<'p>(
         Payload::Precomputed(h) if printable(h) && h.len() <= 64 => Ok(h),
         Payload::Precomputed(_) => Err(SignError::InvalidPayloadHash),
         Payload::Unsigned => Ok(UNSIGNED_PAYLOAD),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_empty_payload_hash_is_sha256_of_nothing() {
+        let mut hex = [0u8; 64];
+        assert_eq!(
+            EMPTY_SHA256,
+            encode::hex_lower(&Sha256::digest(b""), &mut hex)
+        );
     }
 }

@@ -25,7 +25,7 @@ mod sinks;
 #[allow(deprecated)]
 pub use algorithm::HmacSigner;
 pub use algorithm::{HmacAlgorithm, SignatureAlgorithm, StringToSign};
-pub(crate) use check::{check_region_set, check_scope, check_service, payload_hash};
+pub(crate) use check::{EMPTY_SHA256, check_region_set, check_scope, check_service, payload_hash};
 pub use error::SignError;
 pub use output::{HeaderSignature, QuerySignature, Trace};
 #[allow(deprecated)]
@@ -416,7 +416,7 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
 
     let (creq_trace, sts_trace) = split_trace(trace);
     let added = &buf[..head_len];
-    let query = canonical::params(request.query().as_bytes()).chain(canonical::params(added));
+    let query = canonical::params(request.query().as_bytes()).chain(canonical::own_params(added));
     let creq_hash = hash_canonical(
         request, settings, query, &headers, None, payload, creq_trace,
     )?;

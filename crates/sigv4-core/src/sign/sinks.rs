@@ -93,8 +93,7 @@ impl Sink for HexSink<'_, '_> {
         let mut hex = [0u8; 64];
         for chunk in bytes.chunks(32) {
             let n = 2 * chunk.len();
-            encode::hex_lower(chunk, &mut hex[..n]);
-            self.out.put(&hex[..n]);
+            self.out.put(encode::hex_bytes(chunk, &mut hex[..n]));
         }
     }
 }
