@@ -150,9 +150,10 @@ pub fn stages() -> (Vec<u8>, Vec<u8>) {
     )
 }
 
-/// The floor with the `sha2`/`hmac` crates: SHA-256 of the canonical
-/// request and HMAC-SHA256 of the string to sign, with the HMAC state for
-/// the cached key prepared in advance.
+/// The floor with the `sha2`/`hmac` crates: SHA-256 of the body and of
+/// the canonical request and HMAC-SHA256 of the string to sign, with the
+/// HMAC state for the cached key prepared in advance — the hashing no
+/// signer of this request can avoid.
 pub struct Floor {
     key: hmac::Hmac<sha2::Sha256>,
     ring_key: ring::hmac::Key,
@@ -168,21 +169,26 @@ impl Floor {
         }
     }
 
-    /// One signature's worth of hashing with `sha2`/`hmac`.
+    /// One signature's worth of hashing with `sha2`/`hmac`: the body,
+    /// the canonical request, the string to sign.
     pub fn sha2(&self, creq: &[u8], sts: &[u8]) -> u8 {
+        let body = sha2::Sha256::digest(BODY);
         let h = sha2::Sha256::digest(creq);
         let mut m = self.key.clone();
         m.update(sts);
         m.update(&h[..1]);
+        m.update(&body[..1]);
         m.finalize().into_bytes()[0]
     }
 
     /// One signature's worth of hashing with ring's one-shot APIs.
     pub fn ring(&self, creq: &[u8], sts: &[u8]) -> u8 {
+        let body = ring::digest::digest(&ring::digest::SHA256, BODY);
         let h = ring::digest::digest(&ring::digest::SHA256, creq);
         let mut ctx = ring::hmac::Context::with_key(&self.ring_key);
         ctx.update(sts);
         ctx.update(&h.as_ref()[..1]);
+        ctx.update(&body.as_ref()[..1]);
         ctx.sign().as_ref()[0]
     }
 }

@@ -77,17 +77,18 @@ impl Sink for SliceSink<'_> {
 /// True when `ok` holds for every byte. Works in fixed 16-byte chunks
 /// without an early exit, so that the compiler vectorises it: validation
 /// runs on every signature.
+/// The lanes stay apart until the end (one reduction per call, not one
+/// per chunk).
 #[inline]
 pub(crate) fn all_bytes(bytes: &[u8], ok: impl Fn(u8) -> bool + Copy) -> bool {
     let mut chunks = bytes.chunks_exact(16);
-    let mut good = true;
+    let mut lanes = [1u8; 16];
     for chunk in &mut chunks {
-        let mut acc = true;
-        for &b in chunk {
-            acc &= ok(b);
+        for (lane, &b) in lanes.iter_mut().zip(chunk) {
+            *lane &= u8::from(ok(b));
         }
-        good &= acc;
     }
+    let mut good = lanes.iter().fold(1u8, |a, &l| a & l) == 1;
     for &b in chunks.remainder() {
         good &= ok(b);
     }

@@ -157,14 +157,15 @@ impl<'a> Request<'a> {
                 "must start with http:// or https://",
             ));
         };
-        let end = rest.bytes().position(|b| b == b'#').unwrap_or(rest.len());
-        let rest = &rest[..end];
+        // `find` of one character is a vectorised memchr; only the short
+        // authority is scanned byte by byte.
+        let rest = rest.find('#').map_or(rest, |end| &rest[..end]);
         let auth_end = rest
             .bytes()
             .position(|b| b == b'/' || b == b'?')
             .unwrap_or(rest.len());
         let (authority, path_query) = rest.split_at(auth_end);
-        let (path, query) = match path_query.bytes().position(|b| b == b'?') {
+        let (path, query) = match path_query.find('?') {
             Some(q) => (&path_query[..q], &path_query[q + 1..]),
             None => (path_query, ""),
         };
@@ -187,7 +188,7 @@ impl<'a> Request<'a> {
         if authority.is_empty() {
             return Err(RequestError::InvalidUrl("missing host"));
         }
-        if authority.bytes().any(|b| b == b'@') {
+        if authority.contains('@') {
             return Err(RequestError::InvalidUrl(
                 "user information (user@host) is not supported",
             ));

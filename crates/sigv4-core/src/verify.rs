@@ -836,7 +836,7 @@ impl<'a> Verifier<'a> {
             _ => {}
         }
 
-        let mut h = Sha256::new();
+        let mut h = crate::sign::HashTee::new(None);
         let query = canonical::params(request.query().as_bytes())
             .filter(|p| !(presigned && key_is(p, "X-Amz-Signature")));
         canonical::write_head(&mut h, request, &signing, query)?;
@@ -850,7 +850,7 @@ impl<'a> Verifier<'a> {
         h.put(parsed.signed_headers.as_bytes());
         h.put(b"\n");
         h.put(signed_hash.line().as_bytes());
-        let creq_hash: [u8; 32] = h.finalize().into();
+        let creq_hash = h.finalize();
 
         let scope = Scope {
             date: parsed.signed_at.amz_date(),
@@ -863,8 +863,8 @@ impl<'a> Verifier<'a> {
                 let key = self.cache.signing_key(secret.as_ref(), &scope);
                 let expected = key.sign_with(|mac| sts.write(mac));
                 let mut hex = [0u8; 64];
-                let expected_hex = encode::hex_lower(&expected, &mut hex);
-                let valid = encode::ct_eq(expected_hex.as_bytes(), parsed.signature);
+                let expected_hex = encode::hex_bytes(&expected, &mut hex);
+                let valid = encode::ct_eq(expected_hex, parsed.signature);
                 (valid, UsedKey::Hmac(key))
             }
             #[cfg(feature = "sigv4a")]

@@ -9,11 +9,21 @@ use super::{
     MAX_CREDENTIAL_ID, MAX_NAME, SignError, SignatureAlgorithm, SigningParams, UNSIGNED_PAYLOAD,
 };
 
+/// The bytes of region and service names: letters, digits, `-`, `_`, `.`.
+static NAME_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
+        i += 1;
+    }
+    t
+};
+
 pub(super) fn valid_name(s: &str) -> bool {
     (1..=MAX_NAME).contains(&s.len())
-        && encode::all_bytes(s.as_bytes(), |b| {
-            b.is_ascii_alphanumeric() | (b == b'-') | (b == b'_') | (b == b'.')
-        })
+        && s.bytes().fold(true, |ok, b| ok & NAME_BYTE[usize::from(b)])
 }
 
 /// Visible ASCII (0x21..=0x7e), non-empty.

@@ -36,7 +36,8 @@ pub use signer::Signer;
 pub(crate) use signer::signer_methods;
 
 use check::check;
-use sinks::{Encoding, HashTee, HashText, HexSink};
+pub(crate) use sinks::HashTee;
+use sinks::{Encoding, HashText, HexSink};
 
 /// The HMAC-SHA256 algorithm name of SigV4.
 pub const HMAC_SHA256: &str = "AWS4-HMAC-SHA256";

@@ -27,7 +27,7 @@ impl HashText {
 /// A SHA-256 fed through a 512-byte stack buffer (the canonical request
 /// arrives in many small pieces; hashing them one by one costs more than
 /// the hash), that also copies what it hashes to an optional trace sink.
-pub(super) struct HashTee<'t> {
+pub(crate) struct HashTee<'t> {
     pub(super) hash: Sha256,
     pub(super) buf: [u8; 512],
     pub(super) len: usize,
@@ -35,7 +35,7 @@ pub(super) struct HashTee<'t> {
 }
 
 impl<'t> HashTee<'t> {
-    pub(super) fn new(copy: Option<&'t mut dyn Sink>) -> Self {
+    pub(crate) fn new(copy: Option<&'t mut dyn Sink>) -> Self {
         Self {
             hash: Sha256::new(),
             buf: [0; 512],
@@ -44,7 +44,7 @@ impl<'t> HashTee<'t> {
         }
     }
 
-    pub(super) fn finalize(mut self) -> [u8; 32] {
+    pub(crate) fn finalize(mut self) -> [u8; 32] {
         self.hash.update(&self.buf[..self.len]);
         self.hash.finalize().into()
     }
