@@ -4,9 +4,12 @@
 
 use core::hint::black_box;
 
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use sigv4_benches as b;
-use sigv4_core::{Signer, Verifier};
+use sigv4_core::{SharedSigner, Signer, Verifier};
 
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("sign");
@@ -37,5 +40,54 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// `threads` threads signing `iters` times each at once (started together
+/// by a barrier); the slowest thread's time. With perfect scaling it equals
+/// one thread's time for `iters` signatures.
+fn on_threads(threads: usize, iters: u64, sign: &(dyn Fn() -> u8 + Sync)) -> Duration {
+    let start = Barrier::new(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    start.wait();
+                    let t = Instant::now();
+                    for _ in 0..iters {
+                        black_box(sign());
+                    }
+                    t.elapsed()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .max()
+            .unwrap_or_default()
+    })
+}
+
+/// Signing from two threads at once: one `SharedSigner` for both (its key
+/// cache read without a lock) beside a `Signer` per thread (nothing
+/// shared). Times are per signature per thread: equal to the one-thread
+/// row means both cores are used fully.
+fn threads(c: &mut Criterion) {
+    let mut g = c.benchmark_group("sign-threads");
+    let shared = SharedSigner::new();
+    let shared_sign = || b::ours_shared(&shared);
+    for n in [1, 2] {
+        g.bench_function(format!("shared-signer/{n}-threads"), |bn| {
+            bn.iter_custom(|iters| on_threads(n, iters, &shared_sign))
+        });
+    }
+    let own_sign = || {
+        thread_local!(static SIGNER: std::cell::RefCell<Signer> = const { std::cell::RefCell::new(Signer::new()) });
+        SIGNER.with(|s| b::ours(&mut s.borrow_mut()))
+    };
+    g.bench_function("signer-per-thread/2-threads", |bn| {
+        bn.iter_custom(|iters| on_threads(2, iters, &own_sign))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, threads);
 criterion_main!(benches);

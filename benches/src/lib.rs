@@ -67,6 +67,16 @@ pub fn ours(signer: &mut Signer) -> u8 {
     }
 }
 
+/// Signs with ours through a signer shared between threads.
+pub fn ours_shared(signer: &sigv4_core::SharedSigner) -> u8 {
+    let req = request();
+    let mut buf = [0u8; 512];
+    match signer.sign(&req, &credentials(), &params(), &mut buf) {
+        Ok(out) => out.signature().as_bytes()[0],
+        Err(_) => 0,
+    }
+}
+
 /// Presigns with ours.
 pub fn ours_presign(signer: &mut Signer) -> u8 {
     let req = request();

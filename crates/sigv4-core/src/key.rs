@@ -111,6 +111,24 @@ struct Entry {
 }
 
 impl Entry {
+    /// An entry for the key of these fields; `None` when a field is too
+    /// long to store (the key is then derived on every call).
+    fn new(
+        secret: &[u8],
+        date: &str,
+        region: &str,
+        service: &str,
+        key: &HmacSha256,
+    ) -> Option<Self> {
+        Some(Entry {
+            secret: Field::new(secret)?,
+            date: <[u8; 8]>::try_from(date.as_bytes()).ok()?,
+            region: Field::new(region.as_bytes())?,
+            service: Field::new(service.as_bytes())?,
+            key: key.clone(),
+        })
+    }
+
     fn matches(&self, secret: &[u8], date: &[u8], region: &[u8], service: &[u8]) -> bool {
         // Constant time over the secret; the rest is public.
         ct_eq(self.secret.bytes(), secret)
@@ -192,22 +210,7 @@ impl KeyCache {
             return SigningKey(e.key.clone());
         }
         let key = derive(secret, date, region, service);
-        let fields = (
-            Field::new(secret),
-            <[u8; 8]>::try_from(date.as_bytes()).ok(),
-            Field::new(region.as_bytes()),
-            Field::new(service.as_bytes()),
-        );
-        self.entry = match fields {
-            (Some(secret), Some(date), Some(region), Some(service)) => Some(Entry {
-                secret,
-                date,
-                region,
-                service,
-                key: key.clone(),
-            }),
-            _ => None,
-        };
+        self.entry = Entry::new(secret, date, region, service, &key);
         SigningKey(key)
     }
 }
@@ -250,26 +253,59 @@ impl crate::Sink for MacSink {
     }
 }
 
-/// A [`KeyCache`] behind a mutex, for signing from many threads with
-/// `&self`. The lock is held only to look up or store the key.
+/// A one-entry key cache for many threads at once, read without a lock.
+///
+/// The entry is an immutable snapshot behind an atomically swapped pointer
+/// (`arc-swap`): a lookup that hits takes no lock and writes no shared
+/// memory, so threads signing with the same key do not contend; a miss
+/// derives the key and swaps in a new snapshot (two threads missing at once
+/// may both derive it; the last store wins). The old snapshot's secret is
+/// zeroised when its last reader lets go of it. [`SharedSigner`] signs
+/// through one.
+///
+/// [`SharedSigner`]: crate::SharedSigner
 #[cfg(feature = "std")]
-#[derive(Debug, Default)]
-pub struct SharedKeyCache(std::sync::Mutex<KeyCache>);
+#[derive(Default)]
+pub struct SharedKeyCache(arc_swap::ArcSwapOption<Entry>);
+
+#[cfg(feature = "std")]
+impl core::fmt::Debug for SharedKeyCache {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SharedKeyCache")
+            .field("filled", &self.0.load().is_some())
+            .finish()
+    }
+}
 
 #[cfg(feature = "std")]
 impl SharedKeyCache {
     /// An empty cache.
     pub const fn new() -> Self {
-        Self(std::sync::Mutex::new(KeyCache::new()))
+        Self(arc_swap::ArcSwapOption::const_empty())
     }
 
     /// See [`KeyCache::signing_key`].
     pub fn signing_key(&self, secret: &[u8], scope: &Scope<'_>) -> SigningKey {
-        let mut guard = match self.0.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        guard.signing_key(secret, scope)
+        let date_text = scope.date;
+        let (date, region, service) = (date_text.date(), scope.region, scope.service);
+        {
+            let current = self.0.load();
+            if let Some(e) = current.as_deref()
+                && e.matches(
+                    secret,
+                    date.as_bytes(),
+                    region.as_bytes(),
+                    service.as_bytes(),
+                )
+            {
+                return SigningKey(e.key.clone());
+            }
+        }
+        let key = derive(secret, date, region, service);
+        if let Some(entry) = Entry::new(secret, date, region, service, &key) {
+            self.0.store(Some(std::sync::Arc::new(entry)));
+        }
+        SigningKey(key)
     }
 }
 

@@ -45,8 +45,9 @@
 //! # Features
 //!
 //! * `alloc`: owned outputs ([`SignedHeaders`], [`SignedQuery`]).
-//! * `std` (default): [`Timestamp::now`], `SystemTime` conversions and
-//!   [`SharedKeyCache`].
+//! * `std` (default): [`Timestamp::now`], `SystemTime` conversions, and
+//!   [`SharedSigner`] with its lock-free [`SharedKeyCache`] for signing
+//!   from many threads through one signer.
 //! * `http` (default): sign and verify `http::Request<B>` in place
 //!   ([`http_sign`]).
 //! * `chunked`: S3 streaming uploads (`aws-chunked`): chunk and trailer
@@ -96,6 +97,8 @@ pub use key::{KeyCache, MAX_CACHED_NAME, MAX_CACHED_SECRET, SigningKey};
 pub use owned::{SCRATCH_BYTES, SignedHeaders, SignedQuery, Traced, append_query, with_scratch};
 pub use request::{Header, MAX_HEADERS, Payload, Request, RequestError, Scheme};
 pub use settings::{DEFAULT_UNSIGNED_HEADERS, PathEncoding, SessionTokenMode, SigningSettings};
+#[cfg(feature = "std")]
+pub use sign::SharedSigner;
 #[allow(deprecated)]
 pub use sign::{Credentials, HmacSigner};
 pub use sign::{

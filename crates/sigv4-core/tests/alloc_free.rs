@@ -3,7 +3,9 @@
 use core::sync::atomic::{AtomicUsize, Ordering};
 use std::alloc::{GlobalAlloc, Layout, System};
 
-use sigv4_core::{CredentialsRef, Payload, Request, Signer, SigningParams, Timestamp, Verifier};
+use sigv4_core::{
+    CredentialsRef, Payload, Request, SharedSigner, Signer, SigningParams, Timestamp, Verifier,
+};
 
 struct Counting;
 
@@ -60,6 +62,18 @@ fn signing_presigning_and_verifying_allocate_nothing() {
         )
         .unwrap();
 
+    // The shared signer's first use derives its key (and sets up the
+    // thread's slot in the lock-free snapshot).
+    let shared = SharedSigner::new();
+    let _ = shared
+        .sign(
+            &Request::new("GET", URL).unwrap(),
+            &creds,
+            &params,
+            &mut warm,
+        )
+        .unwrap();
+
     for round in 0..3 {
         let n = allocations_during(|| {
             let headers = [
@@ -74,6 +88,9 @@ fn signing_presigning_and_verifying_allocate_nothing() {
             let mut buf = [0u8; 512];
             let out = signer.sign(&req, &creds, &params, &mut buf).unwrap();
             assert_eq!(out.signature().len(), 64);
+            let mut sbuf = [0u8; 512];
+            let from_shared = shared.sign(&req, &creds, &params, &mut sbuf).unwrap();
+            assert_eq!(from_shared.signature(), out.signature());
 
             let mut qbuf = [0u8; 1024];
             let q = signer

@@ -25,12 +25,16 @@ mod sinks;
 #[allow(deprecated)]
 pub use algorithm::HmacSigner;
 pub use algorithm::{HmacAlgorithm, SignatureAlgorithm, StringToSign};
-pub(crate) use check::{EMPTY_SHA256, check_region_set, check_scope, check_service, payload_hash};
+#[cfg(feature = "chunked")]
+pub(crate) use check::EMPTY_SHA256;
+pub(crate) use check::{check_region_set, check_scope, check_service, payload_hash};
 pub use error::SignError;
 pub use output::{HeaderSignature, QuerySignature, Trace};
 #[allow(deprecated)]
 pub use params::Credentials;
 pub use params::{CredentialsRef, Scope, SigningInput, SigningParams};
+#[cfg(feature = "std")]
+pub use signer::SharedSigner;
 pub use signer::Signer;
 #[cfg(feature = "sigv4a")]
 pub(crate) use signer::signer_methods;

@@ -1,6 +1,15 @@
 //! [`Signer`]: the HMAC-SHA256 signer with a cached signing key.
 
 use crate::key::KeyCache;
+#[cfg(feature = "std")]
+use crate::{
+    Request, Sink,
+    key::SharedKeyCache,
+    sign::{
+        CredentialsRef, HeaderSignature, QuerySignature, SignError, SignatureAlgorithm,
+        SigningInput, SigningParams, StringToSign,
+    },
+};
 
 use super::HmacAlgorithm;
 
@@ -105,4 +114,120 @@ impl Signer {
     }
 
     signer_methods!(HmacAlgorithm);
+}
+
+/// HMAC-SHA256 with the signing key looked up in a [`SharedKeyCache`].
+#[cfg(feature = "std")]
+struct SharedHmac<'k> {
+    access_key_id: &'k str,
+    secret: &'k [u8],
+    cache: &'k SharedKeyCache,
+}
+
+#[cfg(feature = "std")]
+impl SignatureAlgorithm for SharedHmac<'_> {
+    fn name(&self) -> &'static str {
+        super::HMAC_SHA256
+    }
+
+    fn credential_id(&self) -> &str {
+        self.access_key_id
+    }
+
+    fn sign(
+        &mut self,
+        string_to_sign: &StringToSign<'_>,
+        out: &mut dyn Sink,
+    ) -> Result<(), SignError> {
+        let key = self.cache.signing_key(self.secret, string_to_sign.scope());
+        out.put(&key.sign_with(|mac| string_to_sign.write(mac)));
+        Ok(())
+    }
+}
+
+/// The HMAC-SHA256 SigV4 signer for many threads at once: [`Signer`] with
+/// `&self` methods, its key cache a [`SharedKeyCache`] that is read
+/// without a lock.
+///
+/// Share one (in an `Arc` or a `static`) between threads or tasks; signing
+/// with a cached key writes no shared memory, so threads do not slow each
+/// other down. A [`Signer`] per thread is as fast but derives the key once
+/// per thread.
+///
+/// # Examples
+///
+/// ```
+/// use sigv4_core::{CredentialsRef, Request, SharedSigner, SigningParams};
+/// static SIGNER: SharedSigner = SharedSigner::new();
+/// let creds = CredentialsRef::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+/// let params = SigningParams::new("us-east-1", "service", "20150830T123600Z".parse()?);
+/// let threads: Vec<_> = (0..2)
+///     .map(|_| {
+///         std::thread::spawn(move || {
+///             let req = Request::new("GET", "https://example.amazonaws.com/").unwrap();
+///             let mut buf = [0u8; 512];
+///             let out = SIGNER.sign(&req, &creds, &params, &mut buf).unwrap();
+///             out.signature().to_string()
+///         })
+///     })
+///     .collect();
+/// for t in threads {
+///     assert_eq!(
+///         t.join().unwrap(),
+///         "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
+///     );
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(feature = "std")]
+#[derive(Debug, Default)]
+pub struct SharedSigner {
+    cache: SharedKeyCache,
+}
+
+#[cfg(feature = "std")]
+impl SharedSigner {
+    /// A signer with an empty key cache.
+    pub const fn new() -> Self {
+        Self {
+            cache: SharedKeyCache::new(),
+        }
+    }
+
+    fn algorithm<'k>(&'k self, credentials: &CredentialsRef<'k>) -> SharedHmac<'k> {
+        SharedHmac {
+            access_key_id: credentials.access_key_id,
+            secret: credentials.secret_access_key.as_bytes(),
+            cache: &self.cache,
+        }
+    }
+
+    /// Signs in the `Authorization` header; see [`Signer::sign`].
+    pub fn sign<'s>(
+        &self,
+        request: &Request<'_>,
+        credentials: &CredentialsRef<'s>,
+        params: &SigningParams<'_>,
+        buf: &'s mut [u8],
+    ) -> Result<HeaderSignature<'s>, SignError> {
+        let mut alg = self.algorithm(credentials);
+        let mut input = SigningInput::new(request, params);
+        input.session_token = credentials.session_token;
+        super::sign_header(&mut alg, &input, buf, None)
+    }
+
+    /// Presigns in the query string; see [`Signer::presign`].
+    pub fn presign<'s>(
+        &self,
+        request: &Request<'_>,
+        credentials: &CredentialsRef<'_>,
+        params: &SigningParams<'_>,
+        expires_secs: u64,
+        buf: &'s mut [u8],
+    ) -> Result<QuerySignature<'s>, SignError> {
+        let mut alg = self.algorithm(credentials);
+        let mut input = SigningInput::new(request, params);
+        input.session_token = credentials.session_token;
+        super::presign_query(&mut alg, &input, expires_secs, buf, None)
+    }
 }
