@@ -167,29 +167,19 @@ impl Param<'_> {
 /// Iterates the parameters of a wire query string; empty pieces (`a&&b`)
 /// are skipped and a key without `=` has an empty value.
 pub(crate) fn params(query: &[u8]) -> impl Iterator<Item = Param<'_>> + Clone {
-    split_params(query, false)
-}
-
-/// [`params`] of a query the signer wrote itself, in canonical form
-/// already: it is sorted in without being checked or re-encoded.
-pub(crate) fn own_params(query: &[u8]) -> impl Iterator<Item = Param<'_>> + Clone {
-    split_params(query, true)
-}
-
-fn split_params(query: &[u8], known_canonical: bool) -> impl Iterator<Item = Param<'_>> + Clone {
     query
         .split(|&b| b == b'&')
         .filter(|p| !p.is_empty())
-        .map(move |p| match p.iter().position(|&b| b == b'=') {
+        .map(|p| match p.iter().position(|&b| b == b'=') {
             Some(i) => Param {
                 key: &p[..i],
                 value: &p[i + 1..],
-                known_canonical,
+                known_canonical: false,
             },
             None => Param {
                 key: p,
                 value: &[],
-                known_canonical,
+                known_canonical: false,
             },
         })
 }

@@ -133,18 +133,18 @@ fn pct(b: u8) -> [u8; 3] {
 /// Writes `bytes` URI-encoded: every byte but the unreserved ones (and `/`
 /// when `keep_slash`) becomes `%XX`.
 ///
-/// Text with nothing to encode goes out in one piece; otherwise the
-/// encoded form is assembled in a stack buffer and put in a few pieces,
-/// not one per escape.
+/// Text up to the first byte to encode goes out as it is; the rest is
+/// assembled in a stack buffer and put in few pieces, not one per escape.
 pub(crate) fn encode<S: Sink + ?Sized>(sink: &mut S, bytes: &[u8], keep_slash: bool) {
     let keep = |b: u8| is_unreserved(b) | (keep_slash & (b == b'/'));
-    if all_bytes(bytes, keep) {
+    let Some(first) = bytes.iter().position(|&b| !keep(b)) else {
         sink.put(bytes);
         return;
-    }
+    };
+    sink.put(&bytes[..first]);
     let mut buf = [0u8; 192];
     let mut n = 0;
-    for &b in bytes {
+    for &b in &bytes[first..] {
         if n + 3 > buf.len() {
             sink.put(&buf[..n]);
             n = 0;

@@ -386,33 +386,43 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
     let headers = HeaderSet::new(request.headers(), extra, |n| signable.includes(n));
 
     // The X-Amz-* parameters are written, encoded, into `buf`; the
-    // canonical query reads them back from there, sorted in among the
-    // request's own parameters.
+    // canonical query takes them from there (where each key and value
+    // stands is noted as they are written), sorted in among the request's
+    // own parameters.
     let mut out = SliceSink::new(&mut *buf);
-    out.put(b"X-Amz-Algorithm=");
-    encode::encode(&mut out, alg.name().as_bytes(), false);
-    out.put(b"&X-Amz-Credential=");
-    encode::encode(&mut out, alg.credential_id().as_bytes(), false);
-    out.put(b"%2F");
-    scope.write(&mut Encoding(&mut out));
-    out.put(b"&X-Amz-Date=");
-    out.put(date.as_str().as_bytes());
-    out.put(b"&X-Amz-Expires=");
+    let mut own = OwnParams::default();
+    own.add(&mut out, b"X-Amz-Algorithm", |out| {
+        encode::encode(out, alg.name().as_bytes(), false)
+    });
+    own.add(&mut out, b"X-Amz-Credential", |out| {
+        encode::encode(out, alg.credential_id().as_bytes(), false);
+        out.put(b"%2F");
+        scope.write(&mut Encoding(out));
+    });
+    own.add(&mut out, b"X-Amz-Date", |out| {
+        out.put(date.as_str().as_bytes())
+    });
     let mut digits = [0u8; 20];
-    out.put(decimal(expires_secs, &mut digits));
+    own.add(&mut out, b"X-Amz-Expires", |out| {
+        out.put(decimal(expires_secs, &mut digits))
+    });
     if alg.signs_region_set() {
-        out.put(b"&X-Amz-Region-Set=");
-        encode::encode(&mut out, params.region.as_bytes(), false);
+        own.add(&mut out, b"X-Amz-Region-Set", |out| {
+            encode::encode(out, params.region.as_bytes(), false)
+        });
     }
-    out.put(b"&X-Amz-SignedHeaders=");
-    headers.write_signed_names(&mut Encoding(&mut out));
+    own.add(&mut out, b"X-Amz-SignedHeaders", |out| {
+        headers.write_signed_names(&mut Encoding(out))
+    });
     let token_param = |out: &mut SliceSink<'_>, token: &str| {
         out.put(b"&X-Amz-Security-Token=");
         encode::encode(out, token.as_bytes(), false);
     };
     let token_signed = settings.session_token == SessionTokenMode::Signed;
     if let (Some(t), true) = (session_token, token_signed) {
-        token_param(&mut out, t);
+        own.add(&mut out, b"X-Amz-Security-Token", |out| {
+            encode::encode(out, t.as_bytes(), false)
+        });
     }
     if out.overflowed() {
         return Err(too_small(&out, 20 + 64));
@@ -421,7 +431,7 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
 
     let (creq_trace, sts_trace) = split_trace(trace);
     let added = &buf[..head_len];
-    let query = canonical::params(request.query().as_bytes()).chain(canonical::own_params(added));
+    let query = canonical::params(request.query().as_bytes()).chain(own.params(added));
     let creq_hash = hash_canonical(
         request, settings, query, &headers, None, payload, creq_trace,
     )?;
@@ -440,6 +450,45 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
         query: text,
         signature: &text[sig],
     })
+}
+
+/// Where the presigning parameters stand in the output: key start, `=`,
+/// value end, for each.
+#[derive(Default)]
+struct OwnParams {
+    spans: [(usize, usize, usize); 7],
+    len: usize,
+}
+
+impl OwnParams {
+    /// Writes `&key=` (no `&` first) and the value `value` writes, noting
+    /// where they are.
+    fn add(&mut self, out: &mut SliceSink<'_>, key: &[u8], value: impl FnOnce(&mut SliceSink<'_>)) {
+        if out.len() > 0 {
+            out.put(b"&");
+        }
+        let start = out.len();
+        out.put(key);
+        let eq = out.len();
+        out.put(b"=");
+        value(out);
+        if let Some(slot) = self.spans.get_mut(self.len) {
+            *slot = (start, eq, out.len());
+            self.len += 1;
+        }
+    }
+
+    /// The parameters, canonical already, in `written` (the output they
+    /// were written to).
+    fn params<'w>(&self, written: &'w [u8]) -> impl Iterator<Item = canonical::Param<'w>> + Clone {
+        self.spans[..self.len]
+            .iter()
+            .map(move |&(start, eq, end)| canonical::Param {
+                key: written.get(start..eq).unwrap_or_default(),
+                value: written.get(eq + 1..end).unwrap_or_default(),
+                known_canonical: true,
+            })
+    }
 }
 
 /// `v` in decimal, written at the end of `buf` (20 bytes hold any `u64`;
