@@ -1511,7 +1511,7 @@ mod stories {
             .filter(|(known, _)| !problems.iter().any(|p| p.contains(known)))
             .map(|(_, why)| *why)
             .collect();
-        eprintln!(
+        let report = format!(
             "upstream stories on the real node (OpenSearch {}): {} stories, {} steps replayed; \
              {} chapters outside their version range; {} stories for another version; \
              stories that need a plugin the node does not have: {:?}; {}; {} known departures of the stories from the spec; \
@@ -1526,6 +1526,13 @@ mod stories {
             problems.len() - unexplained.len(),
             mistakes_seen.len(),
         );
+        eprintln!("{report}");
+        // For CI's log (scripts/test prints it).
+        std::fs::write(
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("upstream-stories.txt"),
+            format!("{report}\n"),
+        )
+        .expect("the report is written");
         assert!(
             replay.failures.is_empty()
                 && unexplained.is_empty()

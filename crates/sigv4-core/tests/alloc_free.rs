@@ -51,28 +51,14 @@ fn signing_presigning_and_verifying_allocate_nothing() {
     let params = SigningParams::new("ap-northeast-1", "es", now);
     let mut signer = Signer::new();
     let mut verifier = Verifier::default();
-    // Warm up: the first signature of the day derives the key.
-    let mut warm = [0u8; 512];
-    let _ = signer
-        .sign(
-            &Request::new("GET", URL).unwrap(),
-            &creds,
-            &params,
-            &mut warm,
-        )
-        .unwrap();
-
-    // The shared signer's first use derives its key (and sets up the
-    // thread's slot in the lock-free snapshot).
+    // Warm up: the first signature of the day derives the key (and the
+    // shared signer's first use sets up the thread's slot in its lock-free
+    // snapshot).
     let shared = SharedSigner::new();
-    let _ = shared
-        .sign(
-            &Request::new("GET", URL).unwrap(),
-            &creds,
-            &params,
-            &mut warm,
-        )
-        .unwrap();
+    let warm_up = Request::new("GET", URL).unwrap();
+    let mut warm = [0u8; 512];
+    signer.sign(&warm_up, &creds, &params, &mut warm).unwrap();
+    shared.sign(&warm_up, &creds, &params, &mut warm).unwrap();
 
     for round in 0..3 {
         let n = allocations_during(|| {

@@ -80,7 +80,16 @@ impl<'a> StringToSign<'a> {
 pub struct HmacAlgorithm<'k> {
     access_key_id: &'k str,
     secret: &'k [u8],
-    cache: &'k mut KeyCache,
+    cache: Keys<'k>,
+}
+
+/// Where [`HmacAlgorithm`] finds the signing key.
+enum Keys<'k> {
+    /// A signer's own cache.
+    Own(&'k mut KeyCache),
+    /// A cache shared between threads.
+    #[cfg(feature = "std")]
+    Shared(&'k crate::key::SharedKeyCache),
 }
 
 impl fmt::Debug for HmacAlgorithm<'_> {
@@ -97,7 +106,21 @@ impl<'k> HmacAlgorithm<'k> {
         Self {
             access_key_id: credentials.access_key_id,
             secret: credentials.secret_access_key.as_bytes(),
-            cache,
+            cache: Keys::Own(cache),
+        }
+    }
+
+    /// A signer for `credentials` with the key in a cache shared between
+    /// threads.
+    #[cfg(feature = "std")]
+    pub(crate) fn shared(
+        credentials: &CredentialsRef<'k>,
+        cache: &'k crate::key::SharedKeyCache,
+    ) -> Self {
+        Self {
+            access_key_id: credentials.access_key_id,
+            secret: credentials.secret_access_key.as_bytes(),
+            cache: Keys::Shared(cache),
         }
     }
 }
@@ -117,7 +140,11 @@ impl SignatureAlgorithm for HmacAlgorithm<'_> {
         out: &mut dyn Sink,
     ) -> Result<(), SignError> {
         let scope = string_to_sign.scope();
-        let key = self.cache.signing_key(self.secret, scope);
+        let key = match &mut self.cache {
+            Keys::Own(cache) => cache.signing_key(self.secret, scope),
+            #[cfg(feature = "std")]
+            Keys::Shared(cache) => cache.signing_key(self.secret, scope),
+        };
         out.put(&key.sign_with(|mac| string_to_sign.write(mac)));
         Ok(())
     }

@@ -3,11 +3,10 @@
 use crate::key::KeyCache;
 #[cfg(feature = "std")]
 use crate::{
-    Request, Sink,
+    Request,
     key::SharedKeyCache,
     sign::{
-        CredentialsRef, HeaderSignature, QuerySignature, SignError, SignatureAlgorithm,
-        SigningInput, SigningParams, StringToSign,
+        CredentialsRef, HeaderSignature, QuerySignature, SignError, SigningInput, SigningParams,
     },
 };
 
@@ -116,35 +115,6 @@ impl Signer {
     signer_methods!(HmacAlgorithm);
 }
 
-/// HMAC-SHA256 with the signing key looked up in a [`SharedKeyCache`].
-#[cfg(feature = "std")]
-struct SharedHmac<'k> {
-    access_key_id: &'k str,
-    secret: &'k [u8],
-    cache: &'k SharedKeyCache,
-}
-
-#[cfg(feature = "std")]
-impl SignatureAlgorithm for SharedHmac<'_> {
-    fn name(&self) -> &'static str {
-        super::HMAC_SHA256
-    }
-
-    fn credential_id(&self) -> &str {
-        self.access_key_id
-    }
-
-    fn sign(
-        &mut self,
-        string_to_sign: &StringToSign<'_>,
-        out: &mut dyn Sink,
-    ) -> Result<(), SignError> {
-        let key = self.cache.signing_key(self.secret, string_to_sign.scope());
-        out.put(&key.sign_with(|mac| string_to_sign.write(mac)));
-        Ok(())
-    }
-}
-
 /// The HMAC-SHA256 SigV4 signer for many threads at once: [`Signer`] with
 /// `&self` methods, its key cache a [`SharedKeyCache`] that is read
 /// without a lock.
@@ -194,14 +164,6 @@ impl SharedSigner {
         }
     }
 
-    fn algorithm<'k>(&'k self, credentials: &CredentialsRef<'k>) -> SharedHmac<'k> {
-        SharedHmac {
-            access_key_id: credentials.access_key_id,
-            secret: credentials.secret_access_key.as_bytes(),
-            cache: &self.cache,
-        }
-    }
-
     /// Signs in the `Authorization` header; see [`Signer::sign`].
     pub fn sign<'s>(
         &self,
@@ -210,7 +172,7 @@ impl SharedSigner {
         params: &SigningParams<'_>,
         buf: &'s mut [u8],
     ) -> Result<HeaderSignature<'s>, SignError> {
-        let mut alg = self.algorithm(credentials);
+        let mut alg = HmacAlgorithm::shared(credentials, &self.cache);
         let mut input = SigningInput::new(request, params);
         input.session_token = credentials.session_token;
         super::sign_header(&mut alg, &input, buf, None)
@@ -225,7 +187,7 @@ impl SharedSigner {
         expires_secs: u64,
         buf: &'s mut [u8],
     ) -> Result<QuerySignature<'s>, SignError> {
-        let mut alg = self.algorithm(credentials);
+        let mut alg = HmacAlgorithm::shared(credentials, &self.cache);
         let mut input = SigningInput::new(request, params);
         input.session_token = credentials.session_token;
         super::presign_query(&mut alg, &input, expires_secs, buf, None)
