@@ -59,22 +59,19 @@ pub fn request() -> Request<'static> {
 /// Signs with ours into a stack buffer; returns the first signature byte
 /// (so the work is not optimised away).
 pub fn ours(signer: &mut Signer) -> u8 {
-    let req = request();
     let mut buf = [0u8; 512];
-    match signer.sign(&req, &credentials(), &params(), &mut buf) {
-        Ok(out) => out.signature().as_bytes()[0],
-        Err(_) => 0,
-    }
+    first_byte(signer.sign(&request(), &credentials(), &params(), &mut buf))
 }
 
 /// Signs with ours through a signer shared between threads.
 pub fn ours_shared(signer: &sigv4_core::SharedSigner) -> u8 {
-    let req = request();
     let mut buf = [0u8; 512];
-    match signer.sign(&req, &credentials(), &params(), &mut buf) {
-        Ok(out) => out.signature().as_bytes()[0],
-        Err(_) => 0,
-    }
+    first_byte(signer.sign(&request(), &credentials(), &params(), &mut buf))
+}
+
+/// The first byte of a header signature (0 if signing failed).
+fn first_byte(signed: Result<sigv4_core::HeaderSignature<'_>, sigv4_core::SignError>) -> u8 {
+    signed.map_or(0, |out| out.signature().as_bytes()[0])
 }
 
 /// Presigns with ours.
@@ -115,16 +112,12 @@ fn aws_sign(params: &aws_sigv4::http_request::SigningParams<'_>) -> String {
 /// Ours: a SigV4a header signature of the same request for the region
 /// set `*`, the key cached in `signer`.
 pub fn ours_v4a(signer: &mut sigv4_core::SigV4aSigner) -> u8 {
-    let req = request();
     let params = SigningParams {
         region: "*",
         ..params()
     };
     let mut buf = [0u8; 512];
-    match signer.sign(&req, &credentials(), &params, &mut buf) {
-        Ok(out) => out.signature().as_bytes()[0],
-        Err(_) => 0,
-    }
+    first_byte(signer.sign(&request(), &credentials(), &params, &mut buf))
 }
 
 /// aws-sigv4's SigV4a signature of the same request (it derives the key

@@ -243,14 +243,21 @@ fn put_part<S: Sink + ?Sized>(sink: &mut S, wire: &[u8], plain: bool) {
     }
 }
 
-fn put_param<S: Sink + ?Sized>(sink: &mut S, p: &Param<'_>, first: &mut bool) {
+/// Writes `key=value` (after a `&` but for the first), each part copied
+/// when plain, re-encoded otherwise.
+fn put_param<S: Sink + ?Sized>(
+    sink: &mut S,
+    p: &Param<'_>,
+    (key_plain, value_plain): (bool, bool),
+    first: &mut bool,
+) {
     if !*first {
         sink.put(b"&");
     }
     *first = false;
-    encode::write_canonical(sink, p.key);
+    put_part(sink, p.key, key_plain);
     sink.put(b"=");
-    encode::write_canonical(sink, p.value);
+    put_part(sink, p.value, value_plain);
 }
 
 /// Writes the canonical query: every parameter from `sources` (all
@@ -281,13 +288,7 @@ where
     }
     let mut first = true;
     for p in params.iter() {
-        if !first {
-            sink.put(b"&");
-        }
-        first = false;
-        put_part(sink, p.p.key, p.key_plain);
-        sink.put(b"=");
-        put_part(sink, p.p.value, p.value_plain);
+        put_param(sink, &p.p, (p.key_plain, p.value_plain), &mut first);
     }
     Ok(())
 }
@@ -327,7 +328,7 @@ where
         }
         let Some((p, n)) = best else { break };
         for _ in 0..n {
-            put_param(sink, &p, &mut first);
+            put_param(sink, &p, (p.known_canonical, p.known_canonical), &mut first);
         }
         prev = Some(p);
     }

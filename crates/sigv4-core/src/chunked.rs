@@ -40,7 +40,7 @@ use sha2::{Digest, Sha256};
 
 use crate::encode::{self, Sink};
 use crate::key::SigningKey;
-use crate::sign::{Scope, SignError};
+use crate::sign::{EMPTY_SHA256, Scope, SignError};
 use crate::time::AmzDate;
 
 /// `x-amz-content-sha256` of a signed streaming upload.
@@ -55,9 +55,6 @@ pub const STREAMING_ECDSA_PAYLOAD: &str = "STREAMING-AWS4-ECDSA-P256-SHA256-PAYL
 pub const STREAMING_ECDSA_PAYLOAD_TRAILER: &str =
     "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER";
 
-// SHA-256 of the empty string is the fixed fifth line of a chunk's string
-// to sign.
-use crate::sign::EMPTY_SHA256;
 /// The length SigV4a chunk signatures are padded to with `*`.
 pub const SIGV4A_CHUNK_SIGNATURE_LEN: usize = 144;
 /// The longest chunk header or trailer line the decoder reads.
@@ -374,7 +371,7 @@ impl Chain<'_> {
             sink.put(b"\n");
         }
         let mut hex = [0u8; 64];
-        sink.put(encode::hex_lower(hash, &mut hex).as_bytes());
+        sink.put(encode::hex_bytes(hash, &mut hex));
     }
 
     /// SHA-256 of the string to sign: what a SigV4a chunk signature signs.
@@ -391,7 +388,7 @@ impl Chain<'_> {
             ChunkKey::Hmac(k) => {
                 let mac = k.sign_with(|m| self.write_sts(m, trailer, hash));
                 let mut hex = [0u8; 64];
-                SigText::new(encode::hex_lower(&mac, &mut hex).as_bytes())
+                SigText::new(encode::hex_bytes(&mac, &mut hex))
             }
             #[cfg(feature = "sigv4a")]
             ChunkKey::EcdsaSign(k) => {
@@ -401,7 +398,7 @@ impl Chain<'_> {
                 k.sign_prehash(&digest, &[], &mut der);
                 let der_len = der.len();
                 let mut text = [b'*'; SIGV4A_CHUNK_SIGNATURE_LEN];
-                encode::hex_lower(&buf[..der_len], &mut text);
+                encode::hex_bytes(&buf[..der_len], &mut text);
                 SigText::new(&text)
             }
             #[cfg(feature = "sigv4a")]
@@ -421,8 +418,7 @@ impl Chain<'_> {
             ChunkKey::Hmac(k) => {
                 let mac = k.sign_with(|m| self.write_sts(m, trailer, hash));
                 let mut hex = [0u8; 64];
-                let expected = encode::hex_lower(&mac, &mut hex);
-                encode::ct_eq(expected.as_bytes(), got)
+                encode::ct_eq(encode::hex_bytes(&mac, &mut hex), got)
             }
             #[cfg(feature = "sigv4a")]
             ChunkKey::EcdsaVerify(public) => {

@@ -76,9 +76,8 @@ impl Sink for SliceSink<'_> {
 
 /// True when `ok` holds for every byte. Works in fixed 16-byte chunks
 /// without an early exit, so that the compiler vectorises it: validation
-/// runs on every signature.
-/// The lanes stay apart until the end (one reduction per call, not one
-/// per chunk).
+/// runs on every signature. The lanes stay apart until the end: one
+/// reduction per call, not one per chunk.
 #[inline]
 pub(crate) fn all_bytes(bytes: &[u8], ok: impl Fn(u8) -> bool + Copy) -> bool {
     let mut chunks = bytes.chunks_exact(16);

@@ -134,15 +134,15 @@ impl Chain<'_> {
             m.put(&self.previous);
             m.put(b"\n");
             let mut hex = [0u8; 64];
-            m.put(encode::hex_lower(&Sha256::digest(date_header), &mut hex).as_bytes());
+            m.put(encode::hex_bytes(&Sha256::digest(date_header), &mut hex));
             m.put(b"\n");
-            m.put(encode::hex_lower(&Sha256::digest(inner), &mut hex).as_bytes());
+            m.put(encode::hex_bytes(&Sha256::digest(inner), &mut hex));
         })
     }
 
     /// Makes `signature` the one the next message chains from (as hex).
     fn advance(&mut self, signature: &[u8; 32]) {
-        encode::hex_lower(signature, &mut self.previous);
+        encode::hex_bytes(signature, &mut self.previous);
     }
 }
 

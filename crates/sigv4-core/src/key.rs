@@ -21,6 +21,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::encode::ct_eq;
 use crate::sign::Scope;
 
 pub(crate) type HmacSha256 = Hmac<Sha256>;
@@ -74,8 +75,6 @@ pub(crate) fn derive(secret: &[u8], date: &str, region: &str, service: &str) -> 
     hmac(&k_signing[..])
 }
 
-use crate::encode::ct_eq;
-
 /// A fixed-capacity field of the cache key.
 #[derive(Clone)]
 struct Field<const N: usize> {
@@ -127,6 +126,28 @@ impl Entry {
             service: Field::new(service.as_bytes())?,
             key: key.clone(),
         })
+    }
+
+    /// The key for `secret` and `scope` if it is this entry's.
+    fn key_for(&self, secret: &[u8], scope: &Scope<'_>) -> Option<SigningKey> {
+        let date = scope.date;
+        self.matches(
+            secret,
+            date.date().as_bytes(),
+            scope.region.as_bytes(),
+            scope.service.as_bytes(),
+        )
+        .then(|| SigningKey(self.key.clone()))
+    }
+
+    /// Derives the key for `secret` and `scope`, and the entry that holds
+    /// it (none when a field is too long to store).
+    fn derive(secret: &[u8], scope: &Scope<'_>) -> (SigningKey, Option<Self>) {
+        let date_text = scope.date;
+        let (date, region, service) = (date_text.date(), scope.region, scope.service);
+        let key = derive(secret, date, region, service);
+        let entry = Self::new(secret, date, region, service, &key);
+        (SigningKey(key), entry)
     }
 
     fn matches(&self, secret: &[u8], date: &[u8], region: &[u8], service: &[u8]) -> bool {
@@ -196,22 +217,13 @@ impl KeyCache {
     /// service), as an HMAC-SHA256 state keyed with it: clone it and feed it
     /// the string to sign.
     pub fn signing_key(&mut self, secret: &[u8], scope: &Scope<'_>) -> SigningKey {
-        let date_text = scope.date;
-        let (date, region, service) = (date_text.date(), scope.region, scope.service);
-        if let Some(e) = &self.entry
-            && e.matches(
-                secret,
-                date.as_bytes(),
-                region.as_bytes(),
-                service.as_bytes(),
-            )
-        {
+        if let Some(key) = self.entry.as_ref().and_then(|e| e.key_for(secret, scope)) {
             self.hits += 1;
-            return SigningKey(e.key.clone());
+            return key;
         }
-        let key = derive(secret, date, region, service);
-        self.entry = Entry::new(secret, date, region, service, &key);
-        SigningKey(key)
+        let (key, entry) = Entry::derive(secret, scope);
+        self.entry = entry;
+        key
     }
 }
 
@@ -286,26 +298,19 @@ impl SharedKeyCache {
 
     /// See [`KeyCache::signing_key`].
     pub fn signing_key(&self, secret: &[u8], scope: &Scope<'_>) -> SigningKey {
-        let date_text = scope.date;
-        let (date, region, service) = (date_text.date(), scope.region, scope.service);
+        if let Some(key) = self
+            .0
+            .load()
+            .as_deref()
+            .and_then(|e| e.key_for(secret, scope))
         {
-            let current = self.0.load();
-            if let Some(e) = current.as_deref()
-                && e.matches(
-                    secret,
-                    date.as_bytes(),
-                    region.as_bytes(),
-                    service.as_bytes(),
-                )
-            {
-                return SigningKey(e.key.clone());
-            }
+            return key;
         }
-        let key = derive(secret, date, region, service);
-        if let Some(entry) = Entry::new(secret, date, region, service, &key) {
+        let (key, entry) = Entry::derive(secret, scope);
+        if let Some(entry) = entry {
             self.0.store(Some(std::sync::Arc::new(entry)));
         }
-        SigningKey(key)
+        key
     }
 }
 
