@@ -17,14 +17,12 @@
 //! `ab`+`c` could share) and the secret itself, in constant time, so a
 //! rotated secret never reuses the old key.
 
-use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::encode::ct_eq;
+use crate::sha::{HmacKey, Mac};
 use crate::sign::Scope;
-
-pub(crate) type HmacSha256 = Hmac<Sha256>;
 
 /// The longest secret the cache stores (AWS secrets are 40 bytes). Longer
 /// secrets still sign correctly; their keys are derived on every call.
@@ -32,28 +30,12 @@ pub const MAX_CACHED_SECRET: usize = 128;
 /// The longest region or service name the cache stores.
 pub const MAX_CACHED_NAME: usize = 64;
 
-fn hmac(key: &[u8]) -> HmacSha256 {
-    // HMAC accepts keys of any length; `new_from_slice` cannot fail for it.
-    match HmacSha256::new_from_slice(key) {
-        Ok(m) => m,
-        Err(_) => unreachable_hmac(),
-    }
-}
-
-#[cold]
-fn unreachable_hmac() -> HmacSha256 {
-    // HMAC-SHA256 takes every key length; keep a defined value regardless.
-    <HmacSha256 as KeyInit>::new(&Default::default())
-}
-
 fn mac_once(key: &[u8], data: &[u8]) -> Zeroizing<[u8; 32]> {
-    let mut m = hmac(key);
-    m.update(data);
-    Zeroizing::new(m.finalize().into_bytes().into())
+    Zeroizing::new(HmacKey::new(key).mac(data))
 }
 
 /// Derives the signing key and returns it as a keyed HMAC-SHA256 state.
-pub(crate) fn derive(secret: &[u8], date: &str, region: &str, service: &str) -> HmacSha256 {
+pub(crate) fn derive(secret: &[u8], date: &str, region: &str, service: &str) -> HmacKey {
     // HMAC keys longer than the 64-byte block are hashed first; do that
     // ourselves for "AWS4" + secret so nothing has to be concatenated on
     // the heap.
@@ -72,7 +54,7 @@ pub(crate) fn derive(secret: &[u8], date: &str, region: &str, service: &str) -> 
     let k_region = mac_once(&k_date[..], region.as_bytes());
     let k_service = mac_once(&k_region[..], service.as_bytes());
     let k_signing = mac_once(&k_service[..], b"aws4_request");
-    hmac(&k_signing[..])
+    HmacKey::new(&k_signing[..])
 }
 
 /// A fixed-capacity field of the cache key.
@@ -106,19 +88,13 @@ struct Entry {
     date: [u8; 8],
     region: Field<MAX_CACHED_NAME>,
     service: Field<MAX_CACHED_NAME>,
-    key: HmacSha256,
+    key: HmacKey,
 }
 
 impl Entry {
     /// An entry for the key of these fields; `None` when a field is too
     /// long to store (the key is then derived on every call).
-    fn new(
-        secret: &[u8],
-        date: &str,
-        region: &str,
-        service: &str,
-        key: &HmacSha256,
-    ) -> Option<Self> {
+    fn new(secret: &[u8], date: &str, region: &str, service: &str, key: &HmacKey) -> Option<Self> {
         Some(Entry {
             secret: Field::new(secret)?,
             date: <[u8; 8]>::try_from(date.as_bytes()).ok()?,
@@ -229,7 +205,7 @@ impl KeyCache {
 
 /// A derived signing key, as a keyed HMAC-SHA256 state.
 #[derive(Clone)]
-pub struct SigningKey(pub(crate) HmacSha256);
+pub struct SigningKey(pub(crate) HmacKey);
 
 impl core::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -250,18 +226,18 @@ impl SigningKey {
 
     /// HMAC-SHA256 under this key of whatever `write` puts into the sink.
     pub fn sign_with(&self, write: impl FnOnce(&mut dyn crate::Sink)) -> [u8; 32] {
-        let mut m = MacSink(self.0.clone());
+        let mut m = MacSink(self.0.start());
         write(&mut m);
-        m.0.finalize().into_bytes().into()
+        m.0.finish()
     }
 }
 
 /// Feeds an HMAC.
-struct MacSink(HmacSha256);
+struct MacSink<'k>(Mac<'k>);
 
-impl crate::Sink for MacSink {
+impl crate::Sink for MacSink<'_> {
     fn put(&mut self, bytes: &[u8]) {
-        self.0.update(bytes);
+        self.0.put(bytes);
     }
 }
 

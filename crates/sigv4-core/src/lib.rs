@@ -76,6 +76,7 @@ pub mod eventstream;
 mod key;
 mod request;
 mod settings;
+mod sha;
 mod sign;
 #[cfg(feature = "sigv4a")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sigv4a")))]

@@ -27,7 +27,6 @@ use core::fmt;
 
 use ecdsa::hazmat::sign_prehashed_rfc6979;
 use ecdsa::signature::hazmat::PrehashVerifier;
-use hmac::{KeyInit, Mac};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 use p256::elliptic_curve::PrimeField;
 use p256::{FieldBytes, NistP256, NonZeroScalar, Scalar};
@@ -35,7 +34,7 @@ use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::encode::Sink;
-use crate::key::HmacSha256;
+use crate::sha::HmacKey;
 use crate::sign::{CredentialsRef, SignError, SignatureAlgorithm, StringToSign};
 
 /// The SigV4a algorithm name.
@@ -74,26 +73,24 @@ impl SigV4aKey {
             if secret_access_key.len() + 5 <= 64 {
                 key[..5].copy_from_slice(b"AWS4A");
                 key[5..5 + secret_access_key.len()].copy_from_slice(secret_access_key);
-                HmacSha256::new_from_slice(&key[..5 + secret_access_key.len()])
+                HmacKey::new(&key[..5 + secret_access_key.len()])
             } else {
                 let mut h = Sha256::new();
                 h.update(b"AWS4A");
                 h.update(secret_access_key);
                 key[..32].copy_from_slice(&h.finalize());
-                HmacSha256::new_from_slice(&key[..32])
+                HmacKey::new(&key[..32])
             }
-            .map_err(|_| SignError::Algorithm("HMAC key"))?
         };
         for counter in 1u8..=254 {
-            let mut m = mac.clone();
-            m.update(&1u32.to_be_bytes());
-            m.update(ECDSA_P256_SHA256.as_bytes());
-            m.update(&[0]);
-            m.update(access_key_id.as_bytes());
-            m.update(&[counter]);
-            m.update(&256u32.to_be_bytes());
-            let mut k0 = Zeroizing::new([0u8; 32]);
-            k0.copy_from_slice(&m.finalize().into_bytes());
+            let mut m = mac.start();
+            m.put(&1u32.to_be_bytes());
+            m.put(ECDSA_P256_SHA256.as_bytes());
+            m.put(&[0]);
+            m.put(access_key_id.as_bytes());
+            m.put(&[counter]);
+            m.put(&256u32.to_be_bytes());
+            let k0 = Zeroizing::new(m.finish());
             // k0 ≤ n − 2 exactly when k0 is a scalar (k0 < n, checked in
             // constant time by `from_repr`) and k0 + 1 is not zero mod n.
             let repr: FieldBytes = (*k0).into();

@@ -1,8 +1,7 @@
 //! The sinks the canonical request and signature are written through.
 
-use sha2::{Digest, Sha256};
-
 use crate::encode::{self, Sink, SliceSink};
+use crate::sha::Blocks;
 
 /// A payload hash line (at most 64 bytes) held by value.
 #[derive(Clone, Copy)]
@@ -24,48 +23,30 @@ impl HashText {
     }
 }
 
-/// A SHA-256 fed through a 512-byte stack buffer (the canonical request
-/// arrives in many small pieces; hashing them one by one costs more than
-/// the hash), that also copies what it hashes to an optional trace sink.
+/// The canonical request's SHA-256 (512 bytes gathered at a time),
+/// that also copies what it hashes to an optional trace sink.
 pub(crate) struct HashTee<'t> {
-    pub(super) hash: Sha256,
-    pub(super) buf: [u8; 512],
-    pub(super) len: usize,
-    pub(super) copy: Option<&'t mut dyn Sink>,
+    hash: Blocks<8>,
+    copy: Option<&'t mut dyn Sink>,
 }
 
 impl<'t> HashTee<'t> {
     pub(crate) fn new(copy: Option<&'t mut dyn Sink>) -> Self {
         Self {
-            hash: Sha256::new(),
-            buf: [0; 512],
-            len: 0,
+            hash: Blocks::new(),
             copy,
         }
     }
 
-    pub(crate) fn finalize(mut self) -> [u8; 32] {
-        self.hash.update(&self.buf[..self.len]);
-        self.hash.finalize().into()
+    pub(crate) fn finalize(self) -> [u8; 32] {
+        self.hash.finish()
     }
 }
 
 impl Sink for HashTee<'_> {
     #[inline(always)]
     fn put(&mut self, bytes: &[u8]) {
-        if let Some(dst) = self.buf.get_mut(self.len..self.len + bytes.len()) {
-            dst.copy_from_slice(bytes);
-            self.len += bytes.len();
-        } else {
-            self.hash.update(&self.buf[..self.len]);
-            self.len = 0;
-            if bytes.len() >= self.buf.len() {
-                self.hash.update(bytes);
-            } else {
-                self.buf[..bytes.len()].copy_from_slice(bytes);
-                self.len = bytes.len();
-            }
-        }
+        self.hash.put(bytes);
         if let Some(c) = self.copy.as_deref_mut() {
             c.put(bytes);
         }

@@ -1,0 +1,261 @@
+//! SHA-256 fed block by block to `sha2`'s compression function.
+//!
+//! The canonical request and the string to sign arrive in many small
+//! pieces. [`Blocks`] gathers them in one 64-byte block and compresses it
+//! the moment it fills, so the hash of the first lines runs while the next
+//! ones are still being written (the processor overlaps the two), and a
+//! keyed HMAC starts from the two states its pads leave behind instead of
+//! cloning a buffered hasher. The compression itself is `sha2`'s (SHA-NI
+//! where the processor has it); this file only frames the message
+//! (FIPS 180-4 §5.1.1: a `1` bit, zeros, the length in bits).
+
+use zeroize::Zeroize;
+
+/// The initial hash value (FIPS 180-4 §5.3.3).
+const IV: [u32; 8] = [
+    0x6a09_e667,
+    0xbb67_ae85,
+    0x3c6e_f372,
+    0xa54f_f53a,
+    0x510e_527f,
+    0x9b05_688c,
+    0x1f83_d9ab,
+    0x5be0_cd19,
+];
+
+/// A SHA-256 in progress, gathering up to `N` blocks before it
+/// compresses them (one call for many small pieces).
+#[derive(Clone)]
+pub(crate) struct Blocks<const N: usize> {
+    state: [u32; 8],
+    buf: [[u8; 64]; N],
+    fill: usize,
+    /// Whole blocks compressed so far.
+    done: u64,
+}
+
+impl<const N: usize> Blocks<N> {
+    /// A hash of nothing yet.
+    pub(crate) const fn new() -> Self {
+        Self::resume(IV, 0)
+    }
+
+    /// Continues from `state`, the state after `done` whole blocks.
+    pub(crate) const fn resume(state: [u32; 8], done: u64) -> Self {
+        Self {
+            state,
+            buf: [[0; 64]; N],
+            fill: 0,
+            done,
+        }
+    }
+
+    /// Hashes `bytes` next.
+    #[inline(always)]
+    pub(crate) fn put(&mut self, bytes: &[u8]) {
+        let fill = self.fill;
+        match self
+            .buf
+            .as_flattened_mut()
+            .get_mut(fill..fill + bytes.len())
+        {
+            Some(dst) => {
+                dst.copy_from_slice(bytes);
+                self.fill += bytes.len();
+            }
+            None => self.put_across(bytes),
+        }
+    }
+
+    /// `put` for bytes that do not fit in what is left of the buffer.
+    #[inline(never)]
+    fn put_across(&mut self, bytes: &[u8]) {
+        let (head, rest) = bytes.split_at(N * 64 - self.fill);
+        self.buf.as_flattened_mut()[self.fill..].copy_from_slice(head);
+        sha2::block_api::compress256(&mut self.state, &self.buf);
+        self.done += N as u64;
+        let (whole, tail) = rest.as_chunks::<64>();
+        sha2::block_api::compress256(&mut self.state, whole);
+        self.done += whole.len() as u64;
+        self.buf.as_flattened_mut()[..tail.len()].copy_from_slice(tail);
+        self.fill = tail.len();
+    }
+
+    /// The digest.
+    pub(crate) fn finish(mut self) -> [u8; 32] {
+        let fill = self.fill;
+        let bits = (self.done * 64 + fill as u64) * 8;
+        // The message, a 0x80 byte, zeros and the 8-byte length fill whole
+        // blocks: padded in place when they fit in the buffer.
+        let end = (fill + 8) / 64 * 64 + 64;
+        let mut last = [[0u8; 64]; 2];
+        let padded: &mut [u8] = if end <= N * 64 {
+            &mut self.buf.as_flattened_mut()[..end]
+        } else {
+            let flat = last.as_flattened_mut();
+            let whole = fill / 64 * 64;
+            let (full, _) = self.buf.as_flattened()[..whole].as_chunks::<64>();
+            sha2::block_api::compress256(&mut self.state, full);
+            flat[..fill - whole].copy_from_slice(&self.buf.as_flattened()[whole..fill]);
+            &mut flat[..end - whole]
+        };
+        let len = padded.len();
+        let at = fill - (end - len);
+        padded[at] = 0x80;
+        padded[at + 1..len - 8].fill(0);
+        padded[len - 8..].copy_from_slice(&bits.to_be_bytes());
+        let (blocks, _) = padded.as_chunks::<64>();
+        sha2::block_api::compress256(&mut self.state, blocks);
+        digest(&self.state)
+    }
+}
+
+/// The big-endian bytes of a final state.
+fn digest(state: &[u32; 8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (o, w) in out.chunks_exact_mut(4).zip(state) {
+        o.copy_from_slice(&w.to_be_bytes());
+    }
+    out
+}
+
+/// HMAC-SHA256 (RFC 2104) with the pads absorbed: the two states after the
+/// key's inner and outer pad blocks.
+#[derive(Clone)]
+pub(crate) struct HmacKey {
+    inner: [u32; 8],
+    outer: [u32; 8],
+}
+
+impl HmacKey {
+    /// Absorbs `key`'s pads (a key longer than a block is hashed first).
+    pub(crate) fn new(key: &[u8]) -> Self {
+        let mut block = [0u8; 64];
+        if key.len() > 64 {
+            let mut h = Blocks::<2>::new();
+            h.put(key);
+            block[..32].copy_from_slice(&h.finish());
+        } else {
+            block[..key.len()].copy_from_slice(key);
+        }
+        let mut pad = |with: u8| {
+            for b in &mut block {
+                *b ^= with;
+            }
+            let mut state = IV;
+            sha2::block_api::compress256(&mut state, core::slice::from_ref(&block));
+            state
+        };
+        let inner = pad(0x36);
+        // Undoes the inner pad and applies the outer one.
+        let outer = pad(0x36 ^ 0x5c);
+        block.zeroize();
+        Self { inner, outer }
+    }
+
+    /// A MAC of what is put into the returned state.
+    pub(crate) fn start(&self) -> Mac<'_> {
+        Mac {
+            key: self,
+            inner: Blocks::resume(self.inner, 1),
+        }
+    }
+
+    /// The MAC of `data`.
+    pub(crate) fn mac(&self, data: &[u8]) -> [u8; 32] {
+        let mut m = self.start();
+        m.put(data);
+        m.finish()
+    }
+}
+
+impl Drop for HmacKey {
+    fn drop(&mut self) {
+        self.inner.zeroize();
+        self.outer.zeroize();
+    }
+}
+
+/// An HMAC in progress.
+pub(crate) struct Mac<'k> {
+    key: &'k HmacKey,
+    inner: Blocks<4>,
+}
+
+impl Mac<'_> {
+    /// MACs `bytes` next.
+    #[inline(always)]
+    pub(crate) fn put(&mut self, bytes: &[u8]) {
+        self.inner.put(bytes);
+    }
+
+    /// The MAC.
+    pub(crate) fn finish(self) -> [u8; 32] {
+        // The outer hash is of one block after the pad: the inner hash,
+        // 0x80, zeros, and the length of pad and hash in bits.
+        let mut block = [0u8; 64];
+        block[..32].copy_from_slice(&self.inner.finish());
+        block[32] = 0x80;
+        block[56..].copy_from_slice(&((64u64 + 32) * 8).to_be_bytes());
+        let mut state = self.key.outer;
+        sha2::block_api::compress256(&mut state, core::slice::from_ref(&block));
+        digest(&state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hmac::{KeyInit, Mac as _};
+    use sha2::Digest;
+
+    /// Every message length over three blocks, split at every point,
+    /// against `sha2`'s own hasher.
+    #[test]
+    fn matches_sha2_at_every_length_and_split() {
+        let data: [u8; 200] = core::array::from_fn(|i| (i * 7 + 3) as u8);
+        for len in 0..data.len() {
+            let want: [u8; 32] = sha2::Sha256::digest(&data[..len]).into();
+            for split in [0, 1, len / 3, len / 2, len.saturating_sub(1), len] {
+                let (a, b) = data[..len].split_at(split.min(len));
+                let mut h = Blocks::<2>::new();
+                h.put(a);
+                h.put(b);
+                assert_eq!(h.finish(), want, "len {len} split {split}");
+            }
+            let mut bytewise = Blocks::<1>::new();
+            for b in &data[..len] {
+                bytewise.put(core::slice::from_ref(b));
+            }
+            assert_eq!(bytewise.finish(), want, "len {len} byte by byte");
+        }
+    }
+
+    /// Keys shorter than, as long as and longer than a block, against the
+    /// `hmac` crate.
+    #[test]
+    fn matches_the_hmac_crate() {
+        let data: [u8; 150] = core::array::from_fn(|i| (i * 13) as u8);
+        for key_len in [0, 1, 32, 63, 64, 65, 100, 131] {
+            let key: [u8; 131] = core::array::from_fn(|i| (i * 5 + 1) as u8);
+            let key = &key[..key_len];
+            for len in [0, 1, 55, 56, 64, 119, 150] {
+                let mut want = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+                want.update(&data[..len]);
+                let want: [u8; 32] = want.finalize().into_bytes().into();
+                assert_eq!(HmacKey::new(key).mac(&data[..len]), want);
+            }
+        }
+    }
+
+    /// RFC 4231 test case 2 ("Jefe"), written down rather than computed.
+    #[test]
+    fn rfc_4231_case_2() {
+        let mac = HmacKey::new(b"Jefe").mac(b"what do ya want for nothing?");
+        let mut hex = [0u8; 64];
+        assert_eq!(
+            crate::encode::hex_lower(&mac, &mut hex),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+}
