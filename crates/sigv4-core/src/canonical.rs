@@ -531,7 +531,7 @@ pub(crate) fn write_listed_headers<S: Sink + ?Sized>(
     headers: &[Header<'_>],
     host: &str,
 ) -> Result<(), CanonicalError> {
-    for name in signed.split(';') {
+    for name in crate::encode::split_ascii(signed, b';') {
         sink.put(name.as_bytes());
         sink.put(b":");
         let mut found = false;

@@ -94,6 +94,33 @@ pub(crate) fn all_bytes(bytes: &[u8], ok: impl Fn(u8) -> bool + Copy) -> bool {
     good
 }
 
+/// `s` split at each `sep` (an ASCII byte), like `str::split`, but
+/// scanning byte by byte: the pieces SigV4 splits are a few bytes long, for
+/// which a `memchr` call costs more than the scan.
+pub(crate) fn split_ascii(s: &str, sep: u8) -> impl Iterator<Item = &str> + Clone {
+    let mut rest = Some(s);
+    core::iter::from_fn(move || {
+        let r = rest?;
+        match split_once_ascii(r, sep) {
+            Some((piece, tail)) => {
+                rest = Some(tail);
+                Some(piece)
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
+/// `s` split at the first `sep` (an ASCII byte), like `str::split_once`.
+pub(crate) fn split_once_ascii(s: &str, sep: u8) -> Option<(&str, &str)> {
+    let i = s.bytes().position(|b| b == sep)?;
+    // `sep` is ASCII, so both sides of it are character boundaries.
+    Some((s.get(..i)?, s.get(i + 1..)?))
+}
+
 /// Visible ASCII, 0x21..=0x7e.
 #[inline]
 pub(crate) fn is_visible(b: u8) -> bool {

@@ -138,6 +138,14 @@ pub(crate) fn is_token(s: &[u8]) -> bool {
     !s.is_empty() && s.iter().fold(true, |ok, &b| ok & TCHAR[usize::from(b)])
 }
 
+/// A token without upper-case letters (a header name as SigV4 signs it).
+pub(crate) fn is_lower_token(s: &[u8]) -> bool {
+    !s.is_empty()
+        && s.iter().fold(true, |ok, &b| {
+            ok & TCHAR[usize::from(b)] & !b.is_ascii_uppercase()
+        })
+}
+
 fn valid_url_part(s: &str) -> bool {
     crate::encode::all_bytes(s.as_bytes(), crate::encode::is_visible)
 }

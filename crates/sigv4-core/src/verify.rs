@@ -128,6 +128,13 @@ pub struct ShortStr<const N: usize> {
 }
 
 impl<const N: usize> ShortStr<N> {
+    /// A copy of `s`, if it fits.
+    fn from_str(s: &str) -> Option<Self> {
+        let mut buf = [0u8; N];
+        buf.get_mut(..s.len())?.copy_from_slice(s.as_bytes());
+        Some(Self { buf, len: s.len() })
+    }
+
     fn from_bytes(b: impl IntoIterator<Item = u8>) -> Option<Self> {
         let mut buf = [0u8; N];
         let mut len = 0;
@@ -197,7 +204,7 @@ impl Verified {
 /// The parts of a signature, before any check.
 struct Parsed<'p> {
     sigv4a: bool,
-    credential: [ShortStr<128>; 5],
+    credential: Credential<'p>,
     signed_headers: &'p str,
     signature: &'p [u8],
     signed_at: Timestamp,
@@ -223,50 +230,58 @@ fn algorithm(name: impl Iterator<Item = u8> + Clone) -> Result<bool, VerifyError
     Err(VerifyError::UnsupportedAlgorithm)
 }
 
-/// Splits the credential into id, date, region, service, terminator; a
-/// SigV4a credential has no region (it comes back empty).
-fn split_credential(
-    cred: impl Iterator<Item = u8> + Clone,
-    sigv4a: bool,
-) -> Result<[ShortStr<128>; 5], VerifyError> {
-    if sigv4a {
-        let [id, date, service, end, _] =
-            split_credential_parts(cred, 4).map_err(|_| MALFORMED_CREDENTIAL_V4A)?;
-        if check_service(service.as_str()).is_err() {
-            return Err(MALFORMED_CREDENTIAL_V4A);
-        }
-        let empty = ShortStr::from_bytes([]).ok_or(MALFORMED_CREDENTIAL_V4A)?;
-        return Ok([id, date, empty, service, end]);
-    }
-    let parts = split_credential_parts(cred, 5)?;
-    if check_scope(parts[2].as_str(), parts[3].as_str()).is_err() {
-        return Err(MALFORMED_CREDENTIAL);
-    }
-    Ok(parts)
+/// A credential as the request gives it,
+/// `ID/YYYYMMDD/region/service/aws4_request` (SigV4a's has no region; it
+/// is then empty).
+#[derive(Clone, Copy)]
+struct Credential<'p> {
+    id: &'p str,
+    date: &'p str,
+    region: &'p str,
+    service: &'p str,
 }
 
-/// Splits into exactly `n` `/`-separated parts: a non-empty id, an
-/// 8-digit date, …, `aws4_request` last.
-fn split_credential_parts(
-    cred: impl Iterator<Item = u8> + Clone,
-    n: usize,
-) -> Result<[ShortStr<128>; 5], VerifyError> {
-    let mut parts = [ShortStr::<128>::from_bytes([]).ok_or(MALFORMED_CREDENTIAL)?; 5];
-    let mut idx = 0;
-    let mut cur = [0u8; 128];
-    let mut len = 0;
-    for b in cred.chain(core::iter::once(b'/')) {
-        if b == b'/' {
-            let slot = parts.get_mut(idx).ok_or(MALFORMED_CREDENTIAL)?;
-            *slot = ShortStr::from_bytes(cur[..len].iter().copied()).ok_or(MALFORMED_CREDENTIAL)?;
-            idx += 1;
-            len = 0;
-        } else {
-            *cur.get_mut(len).ok_or(MALFORMED_CREDENTIAL)? = b;
-            len += 1;
+/// Splits and checks a credential.
+fn split_credential(cred: &str, sigv4a: bool) -> Result<Credential<'_>, VerifyError> {
+    if sigv4a {
+        let [id, date, service, _, _] =
+            split_credential_parts(cred, 4).map_err(|_| MALFORMED_CREDENTIAL_V4A)?;
+        if check_service(service).is_err() {
+            return Err(MALFORMED_CREDENTIAL_V4A);
         }
+        return Ok(Credential {
+            id,
+            date,
+            region: "",
+            service,
+        });
     }
-    if idx != n || parts[0].len == 0 || parts[1].len != 8 || parts[n - 1].as_str() != "aws4_request"
+    let [id, date, region, service, _] = split_credential_parts(cred, 5)?;
+    if check_scope(region, service).is_err() {
+        return Err(MALFORMED_CREDENTIAL);
+    }
+    Ok(Credential {
+        id,
+        date,
+        region,
+        service,
+    })
+}
+
+/// Splits into exactly `n` `/`-separated parts of at most 128 bytes: a
+/// non-empty id, an 8-digit date, …, `aws4_request` last.
+fn split_credential_parts(cred: &str, n: usize) -> Result<[&str; 5], VerifyError> {
+    let mut parts = [""; 5];
+    let mut count = 0;
+    for part in encode::split_ascii(cred, b'/') {
+        *parts.get_mut(count).ok_or(MALFORMED_CREDENTIAL)? = part;
+        count += 1;
+    }
+    if count != n
+        || parts.iter().any(|p| p.len() > 128)
+        || parts[0].is_empty()
+        || parts[1].len() != 8
+        || parts[n - 1] != "aws4_request"
     {
         return Err(MALFORMED_CREDENTIAL);
     }
@@ -279,10 +294,8 @@ fn check_signed_headers(list: &str) -> Result<(), VerifyError> {
     );
     let mut prev: Option<&str> = None;
     let mut has_host = false;
-    for name in list.split(';') {
-        if !crate::request::is_token(name.as_bytes())
-            || name.bytes().any(|b| b.is_ascii_uppercase())
-        {
+    for name in encode::split_ascii(list, b';') {
+        if !crate::request::is_lower_token(name.as_bytes()) {
             return Err(BAD);
         }
         if prev.is_some_and(|p| p >= name) {
@@ -295,7 +308,15 @@ fn check_signed_headers(list: &str) -> Result<(), VerifyError> {
 }
 
 fn is_hex64(s: &[u8]) -> bool {
-    s.len() == 64 && s.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    s.len() == 64 && is_lower_hex(s)
+}
+
+/// Lower-case hex digits only (one pass, no early exit: the signature is
+/// short and usually valid).
+fn is_lower_hex(s: &[u8]) -> bool {
+    s.iter().fold(true, |ok, &b| {
+        ok & (b.is_ascii_digit() | (b'a'..=b'f').contains(&b))
+    })
 }
 
 fn parse_header<'p>(auth: &'p str, request: &Request<'p>) -> Result<Parsed<'p>, VerifyError> {
@@ -305,12 +326,9 @@ fn parse_header<'p>(auth: &'p str, request: &Request<'p>) -> Result<Parsed<'p>, 
     let sigv4a = algorithm(alg.bytes())?;
     let (mut cred, mut signed, mut sig) = (None, None, None);
     for part in rest.split(',') {
-        let (k, v) = part
-            .trim_matches(' ')
-            .split_once('=')
-            .ok_or(VerifyError::Malformed(
-                "Authorization component without '='",
-            ))?;
+        let (k, v) = encode::split_once_ascii(part.trim_matches(' '), b'=').ok_or(
+            VerifyError::Malformed("Authorization component without '='"),
+        )?;
         let slot = match k {
             "Credential" => &mut cred,
             "SignedHeaders" => &mut signed,
@@ -337,7 +355,7 @@ fn parse_header<'p>(auth: &'p str, request: &Request<'p>) -> Result<Parsed<'p>, 
         ))?;
     Ok(Parsed {
         sigv4a,
-        credential: split_credential(cred.bytes(), sigv4a)?,
+        credential: split_credential(cred, sigv4a)?,
         signed_headers: signed,
         signature: sig.as_bytes(),
         signed_at,
@@ -346,14 +364,31 @@ fn parse_header<'p>(auth: &'p str, request: &Request<'p>) -> Result<Parsed<'p>, 
     })
 }
 
+/// Room for a presigned URL's decoded credential (five parts of at most
+/// 128 bytes) and signed header list.
+const CREDENTIAL_BUF: usize = 5 * 129;
+const PRESIGNED_BUF: usize = CREDENTIAL_BUF + 1024;
+
+/// `encoded` percent-decoded into `buf`, if it fits and is UTF-8.
+fn decode_into<'b>(encoded: &[u8], buf: &'b mut [u8]) -> Option<&'b str> {
+    let mut n = 0;
+    for b in Decoded::new(encoded) {
+        *buf.get_mut(n)? = b;
+        n += 1;
+    }
+    let buf: &'b [u8] = buf;
+    core::str::from_utf8(&buf[..n]).ok()
+}
+
 fn key_is(p: &Param<'_>, name: &str) -> bool {
     Decoded::new(p.key).eq(name.bytes())
 }
 
 fn parse_presigned<'p>(
     request: &Request<'p>,
-    list_buf: &'p mut [u8; 1024],
+    buf: &'p mut [u8; PRESIGNED_BUF],
 ) -> Result<Parsed<'p>, VerifyError> {
+    let (cred_buf, list_buf) = buf.split_at_mut(CREDENTIAL_BUF);
     let query = request.query().as_bytes();
     let get = |name: &'static str| -> Result<&'p [u8], VerifyError> {
         let mut found = None;
@@ -367,7 +402,12 @@ fn parse_presigned<'p>(
         ))
     };
     let sigv4a = algorithm(Decoded::new(get("X-Amz-Algorithm")?))?;
-    let credential = split_credential(Decoded::new(get("X-Amz-Credential")?), sigv4a)?;
+    let cred = decode_into(get("X-Amz-Credential")?, cred_buf).ok_or(if sigv4a {
+        MALFORMED_CREDENTIAL_V4A
+    } else {
+        MALFORMED_CREDENTIAL
+    })?;
+    let credential = split_credential(cred, sigv4a)?;
     let date: ShortStr<16> = ShortStr::from_bytes(Decoded::new(get("X-Amz-Date")?)).ok_or(
         VerifyError::Malformed("X-Amz-Date must be YYYYMMDDTHHMMSSZ"),
     )?;
@@ -380,16 +420,9 @@ fn parse_presigned<'p>(
         .and_then(|e| e.parse::<u64>().ok())
         .filter(|e| (1..=MAX_EXPIRES).contains(e))
         .ok_or(VerifyError::Malformed("X-Amz-Expires must be 1..=604800"))?;
-    let mut n = 0;
-    for b in Decoded::new(get("X-Amz-SignedHeaders")?) {
-        *list_buf
-            .get_mut(n)
-            .ok_or(VerifyError::Malformed("X-Amz-SignedHeaders too long"))? = b;
-        n += 1;
-    }
-    let list_buf: &'p [u8] = list_buf;
-    let signed_headers = core::str::from_utf8(&list_buf[..n])
-        .map_err(|_| VerifyError::Malformed("X-Amz-SignedHeaders is not UTF-8"))?;
+    let signed_headers = decode_into(get("X-Amz-SignedHeaders")?, list_buf).ok_or(
+        VerifyError::Malformed("X-Amz-SignedHeaders too long or not UTF-8"),
+    )?;
     Ok(Parsed {
         sigv4a,
         credential,
@@ -620,11 +653,7 @@ fn region_set(request: &Request<'_>, parsed: &Parsed<'_>) -> Result<ShortStr<128
     let set = if let Some(value) = parsed.region_set_param {
         ShortStr::from_bytes(Decoded::new(value)).ok_or(BAD)?
     } else {
-        if !parsed
-            .signed_headers
-            .split(';')
-            .any(|n| n == "x-amz-region-set")
-        {
+        if !encode::split_ascii(parsed.signed_headers, b';').any(|n| n == "x-amz-region-set") {
             return Err(VerifyError::Malformed(
                 "a SigV4a request must sign its X-Amz-Region-Set header",
             ));
@@ -765,18 +794,21 @@ impl<'a> Verifier<'a> {
         resolve: impl FnOnce(&str, bool) -> Result<KeyFor<K>, VerifyError>,
     ) -> Result<(Verified, Seed), VerifyError> {
         request.validate_headers()?;
-        let mut list_buf = [0u8; 1024];
+        let mut presigned_buf = [0u8; PRESIGNED_BUF];
         let auth = request.header_value("authorization");
         let parsed = match auth {
             Some(a) => parse_header(a, request)?,
-            None => parse_presigned(request, &mut list_buf)?,
+            None => parse_presigned(request, &mut presigned_buf)?,
         };
         let sigv4a = parsed.sigv4a;
-        let [akid, date, mut region, service, _] = parsed.credential;
-        if sigv4a {
-            region = region_set(request, &parsed)?;
-        }
-        if parsed.signed_at.amz_date().date() != date.as_str() {
+        let cred = parsed.credential;
+        let region_set = if sigv4a {
+            Some(region_set(request, &parsed)?)
+        } else {
+            None
+        };
+        let signed_date = parsed.signed_at.amz_date();
+        if signed_date.date() != cred.date {
             return Err(VerifyError::Malformed(
                 "credential date does not match X-Amz-Date",
             ));
@@ -789,10 +821,7 @@ impl<'a> Verifier<'a> {
         if sigv4a
             && !(parsed.signature.len().is_multiple_of(2)
                 && (16..=144).contains(&parsed.signature.len())
-                && parsed
-                    .signature
-                    .iter()
-                    .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+                && is_lower_hex(parsed.signature))
         {
             return Err(VerifyError::Malformed(
                 "a SigV4a Signature must be a DER ECDSA signature in lower-case hex",
@@ -813,9 +842,9 @@ impl<'a> Verifier<'a> {
             return Err(VerifyError::Expired);
         }
 
-        let key = resolve(akid.as_str(), sigv4a)?;
+        let key = resolve(cred.id, sigv4a)?;
 
-        let s3 = self.settings.s3_rules_for_s3_scope && service.as_str() == "s3";
+        let s3 = self.settings.s3_rules_for_s3_scope && cred.service == "s3";
         let (signing, unsigned_presigned, allow_unsigned) = if s3 {
             (SigningSettings::s3(), true, true)
         } else {
@@ -853,9 +882,9 @@ impl<'a> Verifier<'a> {
         let creq_hash = h.finalize();
 
         let scope = Scope {
-            date: parsed.signed_at.amz_date(),
-            region: if sigv4a { "" } else { region.as_str() },
-            service: service.as_str(),
+            date: signed_date,
+            region: cred.region,
+            service: cred.service,
         };
         let (valid, used) = match (key, sigv4a) {
             (KeyFor::Secret(secret), false) => {
@@ -874,7 +903,7 @@ impl<'a> Verifier<'a> {
                     KeyFor::Public(p) => p,
                     KeyFor::Secret(secret) => self
                         .v4a_cache
-                        .key(akid.as_str(), secret.as_ref())
+                        .key(cred.id, secret.as_ref())
                         .map_err(|_| VerifyError::SignatureMismatch)?
                         .public_key(),
                 };
@@ -893,10 +922,14 @@ impl<'a> Verifier<'a> {
         if let SignedHash::Claimed(claimed) = signed_hash {
             check_body(request.payload(), claimed)?;
         }
+        let short = |s: &str| ShortStr::from_str(s).ok_or(MALFORMED_CREDENTIAL);
         let verified = Verified {
-            access_key_id: akid,
-            region,
-            service,
+            access_key_id: short(cred.id)?,
+            region: match region_set {
+                Some(set) => set,
+                None => short(cred.region)?,
+            },
+            service: short(cred.service)?,
             signed_at: parsed.signed_at,
             presigned,
             unsigned_payload: matches!(signed_hash, SignedHash::Unsigned { .. }),
