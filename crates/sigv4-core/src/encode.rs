@@ -127,17 +127,23 @@ pub(crate) fn is_visible(b: u8) -> bool {
     b.wrapping_sub(0x21) < 0x5e
 }
 
-/// RFC 3986 unreserved characters, as a lookup table.
-static UNRESERVED: [bool; 256] = {
+/// RFC 3986 unreserved characters (and `/` when `slash`), as a lookup
+/// table.
+const fn unreserved_table(slash: bool) -> [bool; 256] {
     let mut t = [false; 256];
     let mut i = 0;
     while i < 256 {
         let b = i as u8;
-        t[i] = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+        t[i] = b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'.' | b'_' | b'~')
+            || (slash && b == b'/');
         i += 1;
     }
     t
-};
+}
+
+static UNRESERVED: [bool; 256] = unreserved_table(false);
+static UNRESERVED_OR_SLASH: [bool; 256] = unreserved_table(true);
 
 /// True for the RFC 3986 unreserved characters, which SigV4 never encodes.
 #[inline]
@@ -160,9 +166,15 @@ fn pct(b: u8) -> [u8; 3] {
 /// when `keep_slash`) becomes `%XX`.
 ///
 /// Text up to the first byte to encode goes out as it is; the rest is
-/// assembled in a stack buffer and put in few pieces, not one per escape.
+/// assembled in a stack buffer, each escape followed by the run of bytes
+/// that need none (copied whole), and put in few pieces.
 pub(crate) fn encode<S: Sink + ?Sized>(sink: &mut S, bytes: &[u8], keep_slash: bool) {
-    let keep = |b: u8| is_unreserved(b) | (keep_slash & (b == b'/'));
+    let table = if keep_slash {
+        &UNRESERVED_OR_SLASH
+    } else {
+        &UNRESERVED
+    };
+    let keep = |b: u8| table[usize::from(b)];
     let Some(first) = bytes.iter().position(|&b| !keep(b)) else {
         sink.put(bytes);
         return;
@@ -170,18 +182,24 @@ pub(crate) fn encode<S: Sink + ?Sized>(sink: &mut S, bytes: &[u8], keep_slash: b
     sink.put(&bytes[..first]);
     let mut buf = [0u8; 192];
     let mut n = 0;
-    for &b in &bytes[first..] {
-        if n + 3 > buf.len() {
+    let mut rest = &bytes[first..];
+    // `rest` starts with a byte to escape.
+    while let [b, ref tail @ ..] = *rest {
+        let run = tail.iter().position(|&b| !keep(b)).unwrap_or(tail.len());
+        let (run, after) = tail.split_at(run);
+        rest = after;
+        if n + 3 + run.len() > buf.len() {
             sink.put(&buf[..n]);
             n = 0;
+            if 3 + run.len() > buf.len() {
+                sink.put(&pct(b));
+                sink.put(run);
+                continue;
+            }
         }
-        if keep(b) {
-            buf[n] = b;
-            n += 1;
-        } else {
-            buf[n..n + 3].copy_from_slice(&pct(b));
-            n += 3;
-        }
+        buf[n..n + 3].copy_from_slice(&pct(b));
+        buf[n + 3..n + 3 + run.len()].copy_from_slice(run);
+        n += 3 + run.len();
     }
     sink.put(&buf[..n]);
 }
@@ -404,6 +422,37 @@ mod tests {
         let via_iter: Vec<u8> = Canonical::new(wire.as_bytes()).collect();
         assert_eq!(v, via_iter);
         alloc::string::String::from_utf8(v).unwrap()
+    }
+
+    /// `encode` against the `percent-encoding` crate with RFC 3986's
+    /// unreserved set: every byte value, runs longer than the stack buffer,
+    /// escapes back to back and at both ends.
+    #[test]
+    fn encodes_as_percent_encoding_does() {
+        use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_encode};
+        const SET: &AsciiSet = &NON_ALPHANUMERIC
+            .remove(b'-')
+            .remove(b'.')
+            .remove(b'_')
+            .remove(b'~');
+        const SET_SLASH: &AsciiSet = &SET.remove(b'/');
+        let every: Vec<u8> = (0..=255u8).collect();
+        let long_run: Vec<u8> = b"/"
+            .iter()
+            .chain(&[b'a'; 300])
+            .chain(b"/=")
+            .copied()
+            .collect();
+        let escapes: Vec<u8> = b"a//////////b==".repeat(40);
+        for input in [&every[..], &long_run, &escapes, b"", b"plain", b"/", b"a b"] {
+            for keep_slash in [false, true] {
+                let mut ours = Vec::new();
+                encode(&mut ours, input, keep_slash);
+                let set = if keep_slash { SET_SLASH } else { SET };
+                let want = percent_encode(input, set).collect::<alloc::string::String>();
+                assert_eq!(ours, want.as_bytes(), "keep_slash {keep_slash}");
+            }
+        }
     }
 
     #[test]
