@@ -77,21 +77,32 @@ impl Sink for SliceSink<'_> {
 /// True when `ok` holds for every byte. Works in fixed 16-byte chunks
 /// without an early exit, so that the compiler vectorises it: validation
 /// runs on every signature. The lanes stay apart until the end: one
-/// reduction per call, not one per chunk.
+/// reduction per call, not one per chunk. The last, partial chunk is
+/// checked as the 16 bytes that end the input (overlapping the chunk before
+/// it), or, in an input shorter than 16 bytes, padded with its own first
+/// byte: a byte-by-byte tail cost more than the vector part.
 #[inline]
 pub(crate) fn all_bytes(bytes: &[u8], ok: impl Fn(u8) -> bool + Copy) -> bool {
-    let mut chunks = bytes.chunks_exact(16);
     let mut lanes = [1u8; 16];
-    for chunk in &mut chunks {
+    let mut check = |chunk: &[u8; 16]| {
         for (lane, &b) in lanes.iter_mut().zip(chunk) {
             *lane &= u8::from(ok(b));
         }
+    };
+    let (chunks, tail) = bytes.as_chunks::<16>();
+    for chunk in chunks {
+        check(chunk);
     }
-    let mut good = lanes.iter().fold(1u8, |a, &l| a & l) == 1;
-    for &b in chunks.remainder() {
-        good &= ok(b);
+    if !tail.is_empty() {
+        let mut last = [bytes[0]; 16];
+        if let Some(end) = bytes.last_chunk::<16>() {
+            last = *end;
+        } else {
+            last[..tail.len()].copy_from_slice(tail);
+        }
+        check(&last);
     }
-    good
+    lanes.iter().fold(1u8, |a, &l| a & l) == 1
 }
 
 /// `s` split at each `sep` (an ASCII byte), like `str::split`, but
@@ -451,6 +462,22 @@ mod tests {
                 let set = if keep_slash { SET_SLASH } else { SET };
                 let want = percent_encode(input, set).collect::<alloc::string::String>();
                 assert_eq!(ours, want.as_bytes(), "keep_slash {keep_slash}");
+            }
+        }
+    }
+
+    /// Every length up to three chunks, with one bad byte at every
+    /// position (and none), against `Iterator::all`.
+    #[test]
+    fn all_bytes_finds_a_bad_byte_anywhere() {
+        for len in 0..48 {
+            for bad in (0..len).map(Some).chain([None]) {
+                let mut v = alloc::vec![b'a'; len];
+                if let Some(i) = bad {
+                    v[i] = b'\n';
+                }
+                let ok = |b: u8| b != b'\n';
+                assert_eq!(all_bytes(&v, ok), v.iter().all(|&b| ok(b)), "{len} {bad:?}");
             }
         }
     }
