@@ -81,8 +81,9 @@ impl<const N: usize> Blocks<N> {
         self.fill = tail.len();
     }
 
-    /// The digest.
-    pub(crate) fn finish(mut self) -> [u8; 32] {
+    /// The digest. Taken by reference (the buffer is not moved); the
+    /// hasher is spent afterwards.
+    pub(crate) fn finish(&mut self) -> [u8; 32] {
         let fill = self.fill;
         let bits = (self.done * 64 + fill as u64) * 8;
         // The message, a 0x80 byte, zeros and the 8-byte length fill whole
@@ -189,8 +190,8 @@ impl Mac<'_> {
         self.inner.put(bytes);
     }
 
-    /// The MAC.
-    pub(crate) fn finish(self) -> [u8; 32] {
+    /// The MAC (by reference, like [`Blocks::finish`]).
+    pub(crate) fn finish(&mut self) -> [u8; 32] {
         // The outer hash is of one block after the pad: the inner hash,
         // 0x80, zeros, and the length of pad and hash in bits.
         let mut block = [0u8; 64];
@@ -228,6 +229,26 @@ mod tests {
                 bytewise.put(core::slice::from_ref(b));
             }
             assert_eq!(bytewise.finish(), want, "len {len} byte by byte");
+        }
+    }
+
+    /// The canonical request's 512-byte gathering, fed in pieces of
+    /// varying sizes (some larger than the buffer) up to 1,300 bytes.
+    #[test]
+    fn matches_sha2_through_the_large_buffer() {
+        let data: [u8; 1300] = core::array::from_fn(|i| (i * 31 + 7) as u8);
+        for len in (0..data.len())
+            .step_by(37)
+            .chain([511, 512, 513, 1024, 1299])
+        {
+            let want: [u8; 32] = sha2::Sha256::digest(&data[..len]).into();
+            for step in [1, 7, 63, 64, 65, 200, 600] {
+                let mut h = Blocks::<8>::new();
+                for piece in data[..len].chunks(step) {
+                    h.put(piece);
+                }
+                assert_eq!(h.finish(), want, "len {len} step {step}");
+            }
         }
     }
 

@@ -38,7 +38,7 @@ impl<'t> HashTee<'t> {
         }
     }
 
-    pub(crate) fn finalize(self) -> [u8; 32] {
+    pub(crate) fn finalize(&mut self) -> [u8; 32] {
         self.hash.finish()
     }
 }
