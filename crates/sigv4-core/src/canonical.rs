@@ -378,10 +378,12 @@ fn put_value<S: Sink + ?Sized>(sink: &mut S, value: &[u8]) {
         .rposition(|b| !is_ws(b))
         .map_or(start, |i| i + 1);
     let v = &value[start..end];
-    let double_space = v
-        .iter()
-        .zip(v.iter().skip(1))
-        .fold(false, |d, (a, b)| d | ((*a == b' ') & (*b == b' ')));
+    // Most values have no space at all, which one vector scan tells; only
+    // those with one are searched for a pair.
+    let double_space = !crate::encode::all_bytes(v, |b| b != b' ')
+        && v.iter()
+            .zip(v.iter().skip(1))
+            .fold(false, |d, (a, b)| d | ((*a == b' ') & (*b == b' ')));
     if !double_space {
         sink.put(v);
         return;
