@@ -351,6 +351,15 @@ fn has_upper(name: &str) -> bool {
     name.bytes().fold(false, |u, b| u | b.is_ascii_uppercase())
 }
 
+/// URI-encodes what is put into it.
+struct EncodeSink<'s, S: ?Sized>(&'s mut S);
+
+impl<S: Sink + ?Sized> Sink for EncodeSink<'_, S> {
+    fn put(&mut self, bytes: &[u8]) {
+        crate::encode::encode(self.0, bytes, false);
+    }
+}
+
 /// Writes a header name in lower case; `upper` says whether it has any
 /// upper-case letters (worked out once per header).
 fn put_name<S: Sink + ?Sized>(sink: &mut S, name: &str, upper: bool) {
@@ -489,16 +498,33 @@ impl<'h, 'a> HeaderSet<'h, 'a> {
 
     /// Writes `a;b;c`: the sorted, lower-case, distinct names.
     pub(crate) fn write_signed_names<S: Sink + ?Sized>(&self, sink: &mut S) {
+        self.write_names(sink, b";", put_name);
+    }
+
+    /// [`Self::write_signed_names`] URI-encoded, as a query parameter
+    /// value (`a%3Bb%3Bc`).
+    pub(crate) fn write_signed_names_encoded<S: Sink + ?Sized>(&self, sink: &mut S) {
+        self.write_names(sink, b"%3B", |sink, name, upper| {
+            put_name(&mut EncodeSink(sink), name, upper)
+        });
+    }
+
+    fn write_names<S: Sink + ?Sized>(
+        &self,
+        sink: &mut S,
+        separator: &[u8],
+        put: impl Fn(&mut S, &str, bool),
+    ) {
         let mut first = true;
         for ((name, _), flags) in self.sorted() {
             if flags & REPEAT != 0 {
                 continue;
             }
             if !first {
-                sink.put(b";");
+                sink.put(separator);
             }
             first = false;
-            put_name(sink, name, flags & UPPER != 0);
+            put(sink, name, flags & UPPER != 0);
         }
     }
 

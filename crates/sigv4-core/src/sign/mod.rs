@@ -41,7 +41,7 @@ pub(crate) use signer::signer_methods;
 
 use check::check;
 pub(crate) use sinks::HashTee;
-use sinks::{Encoding, HashText, HexSink};
+use sinks::{HashText, HexSink};
 
 /// The HMAC-SHA256 algorithm name of SigV4.
 pub const HMAC_SHA256: &str = "AWS4-HMAC-SHA256";
@@ -397,7 +397,7 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
     own.add(&mut out, b"X-Amz-Credential", |out| {
         encode::encode(out, alg.credential_id().as_bytes(), false);
         out.put(b"%2F");
-        scope.write(&mut Encoding(out));
+        scope.write_separated(out, b"%2F");
     });
     own.add(&mut out, b"X-Amz-Date", |out| {
         out.put(date.as_str().as_bytes())
@@ -412,7 +412,7 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
         });
     }
     own.add(&mut out, b"X-Amz-SignedHeaders", |out| {
-        headers.write_signed_names(&mut Encoding(out))
+        headers.write_signed_names_encoded(out)
     });
     let token_param = |out: &mut SliceSink<'_>, token: &str| {
         out.put(b"&X-Amz-Security-Token=");

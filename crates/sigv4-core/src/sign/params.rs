@@ -89,14 +89,22 @@ pub struct Scope<'a> {
 impl Scope<'_> {
     /// Writes `YYYYMMDD/region/service/aws4_request`.
     pub fn write<S: Sink + ?Sized>(&self, sink: &mut S) {
+        self.write_separated(sink, b"/");
+    }
+
+    /// The scope with each `/` written as `separator`: `%2F` writes it
+    /// URI-encoded, as the rest needs no escape (the signer accepts only
+    /// letters, digits, `-`, `_` and `.` in the region and service).
+    pub(crate) fn write_separated<S: Sink + ?Sized>(&self, sink: &mut S, separator: &[u8]) {
         sink.put(self.date.date().as_bytes());
-        sink.put(b"/");
+        sink.put(separator);
         if !self.region.is_empty() {
             sink.put(self.region.as_bytes());
-            sink.put(b"/");
+            sink.put(separator);
         }
         sink.put(self.service.as_bytes());
-        sink.put(b"/aws4_request");
+        sink.put(separator);
+        sink.put(b"aws4_request");
     }
 }
 

@@ -53,15 +53,6 @@ impl Sink for HashTee<'_> {
     }
 }
 
-/// Writes `bytes` encoded into the inner sink.
-pub(super) struct Encoding<'s, S: ?Sized>(pub(super) &'s mut S);
-
-impl<S: Sink + ?Sized> Sink for Encoding<'_, S> {
-    fn put(&mut self, bytes: &[u8]) {
-        encode::encode(self.0, bytes, false);
-    }
-}
-
 /// Hex-encodes what is put into it, counting the raw bytes.
 pub(super) struct HexSink<'s, 'b> {
     pub(super) out: &'s mut SliceSink<'b>,
