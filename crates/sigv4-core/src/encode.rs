@@ -94,12 +94,14 @@ pub(crate) fn all_bytes(bytes: &[u8], ok: impl Fn(u8) -> bool + Copy) -> bool {
         check(chunk);
     }
     if !tail.is_empty() {
-        let mut last = [bytes[0]; 16];
-        if let Some(end) = bytes.last_chunk::<16>() {
-            last = *end;
-        } else {
-            last[..tail.len()].copy_from_slice(tail);
-        }
+        let last = match bytes.last_chunk::<16>() {
+            Some(end) => *end,
+            None => {
+                let mut padded = [bytes[0]; 16];
+                padded[..tail.len()].copy_from_slice(tail);
+                padded
+            }
+        };
         check(&last);
     }
     lanes.iter().fold(1u8, |a, &l| a & l) == 1
@@ -138,16 +140,25 @@ pub(crate) fn is_visible(b: u8) -> bool {
     b.wrapping_sub(0x21) < 0x5e
 }
 
-/// RFC 3986 unreserved characters (and `/` when `slash`), as a lookup
-/// table.
+/// RFC 3986 unreserved characters, and `/` when `slash`: the bytes
+/// SigV4 leaves as they are. Branch-free, so that a loop over it
+/// vectorises; the tables below are built from it.
+#[inline]
+const fn kept(b: u8, slash: bool) -> bool {
+    b.is_ascii_alphanumeric()
+        | (b == b'-')
+        | (b == b'.')
+        | (b == b'_')
+        | (b == b'~')
+        | (slash & (b == b'/'))
+}
+
+/// [`kept`] as a lookup table, for scanning byte by byte.
 const fn unreserved_table(slash: bool) -> [bool; 256] {
     let mut t = [false; 256];
     let mut i = 0;
     while i < 256 {
-        let b = i as u8;
-        t[i] = b.is_ascii_alphanumeric()
-            || matches!(b, b'-' | b'.' | b'_' | b'~')
-            || (slash && b == b'/');
+        t[i] = kept(i as u8, slash);
         i += 1;
     }
     t
@@ -217,8 +228,8 @@ pub(crate) fn encode<S: Sink + ?Sized>(sink: &mut S, bytes: &[u8], keep_slash: b
 }
 
 /// How many bytes at the start of `bytes` need no escape. Sixteen bytes
-/// at a time are tested with range comparisons the compiler vectorises;
-/// the chunk that holds an escape is then scanned with the table.
+/// at a time are tested with [`kept`], which the compiler vectorises; the
+/// chunk that holds an escape is then scanned with the table.
 #[inline]
 fn kept_run(bytes: &[u8], keep_slash: bool) -> usize {
     let table = if keep_slash {
@@ -226,18 +237,10 @@ fn kept_run(bytes: &[u8], keep_slash: bool) -> usize {
     } else {
         &UNRESERVED
     };
-    let lanes_keep = |b: u8| {
-        b.is_ascii_alphanumeric()
-            | (b == b'-')
-            | (b == b'.')
-            | (b == b'_')
-            | (b == b'~')
-            | (keep_slash & (b == b'/'))
-    };
     let (chunks, _) = bytes.as_chunks::<16>();
     let mut i = 0;
     for chunk in chunks {
-        if !chunk.iter().fold(true, |ok, &b| ok & lanes_keep(b)) {
+        if !chunk.iter().fold(true, |ok, &b| ok & kept(b, keep_slash)) {
             break;
         }
         i += 16;

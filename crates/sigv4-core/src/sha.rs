@@ -1,13 +1,13 @@
 //! SHA-256 fed block by block to `sha2`'s compression function.
 //!
 //! The canonical request and the string to sign arrive in many small
-//! pieces. [`Blocks`] gathers them in one 64-byte block and compresses it
-//! the moment it fills, so the hash of the first lines runs while the next
-//! ones are still being written (the processor overlaps the two), and a
-//! keyed HMAC starts from the two states its pads leave behind instead of
-//! cloning a buffered hasher. The compression itself is `sha2`'s (SHA-NI
-//! where the processor has it); this file only frames the message
-//! (FIPS 180-4 §5.1.1: a `1` bit, zeros, the length in bits).
+//! pieces. [`Blocks`] gathers them in a stack buffer of a few blocks and
+//! compresses the buffer in one call when it is full or the hash is
+//! finished, padding in place; a keyed HMAC ([`HmacKey`]) starts from the
+//! two states its pads leave behind instead of cloning a buffered hasher.
+//! The compression itself is `sha2`'s (SHA-NI where the processor has
+//! it); this file only frames the message (FIPS 180-4 §5.1.1: a `1` bit,
+//! zeros, the length in bits).
 
 use zeroize::Zeroize;
 
@@ -25,7 +25,6 @@ const IV: [u32; 8] = [
 
 /// A SHA-256 in progress, gathering up to `N` blocks before it
 /// compresses them (one call for many small pieces).
-#[derive(Clone)]
 pub(crate) struct Blocks<const N: usize> {
     state: [u32; 8],
     buf: [[u8; 64]; N],
@@ -192,15 +191,9 @@ impl Mac<'_> {
 
     /// The MAC (by reference, like [`Blocks::finish`]).
     pub(crate) fn finish(&mut self) -> [u8; 32] {
-        // The outer hash is of one block after the pad: the inner hash,
-        // 0x80, zeros, and the length of pad and hash in bits.
-        let mut block = [0u8; 64];
-        block[..32].copy_from_slice(&self.inner.finish());
-        block[32] = 0x80;
-        block[56..].copy_from_slice(&((64u64 + 32) * 8).to_be_bytes());
-        let mut state = self.key.outer;
-        sha2::block_api::compress256(&mut state, core::slice::from_ref(&block));
-        digest(&state)
+        let mut outer = Blocks::<1>::resume(self.key.outer, 1);
+        outer.put(&self.inner.finish());
+        outer.finish()
     }
 }
 
