@@ -337,8 +337,8 @@ where
 
 // ------------------------------------------------------------- headers
 
-fn cmp_names(a: &str, b: &str) -> Ordering {
-    for (x, y) in a.bytes().zip(b.bytes()) {
+fn cmp_names(a: &[u8], b: &[u8]) -> Ordering {
+    for (x, y) in a.iter().zip(b) {
         let (x, y) = (x.to_ascii_lowercase(), y.to_ascii_lowercase());
         if x != y {
             return x.cmp(&y);
@@ -347,8 +347,36 @@ fn cmp_names(a: &str, b: &str) -> Ordering {
     a.len().cmp(&b.len())
 }
 
-fn has_upper(name: &str) -> bool {
-    name.bytes().fold(false, |u, b| u | b.is_ascii_uppercase())
+/// A header name's sort key: its first eight bytes lower-cased, as a
+/// big-endian number (a shorter name padded with zeros). Names compare as
+/// their keys do, except that equal keys of names longer than eight
+/// bytes are decided by the rest (a header name, a token, holds no zero
+/// byte, so padding sorts before any byte, as a shorter prefix does).
+/// Also whether those eight bytes held an upper-case letter.
+fn sort_key(name: &[u8]) -> (u64, bool) {
+    let raw = match name.first_chunk::<8>() {
+        Some(head) => u64::from_be_bytes(*head),
+        None => name
+            .iter()
+            .enumerate()
+            .fold(0, |k, (i, &b)| k | u64::from(b) << (56 - 8 * i)),
+    };
+    let key = encode::lower_word(raw);
+    (key, key != raw)
+}
+
+/// Orders two names with their sort keys ([`sort_key`]).
+fn cmp_keyed(a: (u64, &[u8]), b: (u64, &[u8])) -> Ordering {
+    a.0.cmp(&b.0).then_with(|| {
+        cmp_names(
+            a.1.get(8..).unwrap_or_default(),
+            b.1.get(8..).unwrap_or_default(),
+        )
+    })
+}
+
+fn has_upper(name: &[u8]) -> bool {
+    name.iter().fold(false, |u, b| u | b.is_ascii_uppercase())
 }
 
 /// URI-encodes what is put into it.
@@ -452,6 +480,8 @@ impl<'h, 'a> HeaderSet<'h, 'a> {
             flags: [0; MAX_HEADERS + MAX_EXTRA],
             len: 0,
         };
+        // The sort keys by sorted position, beside `order`.
+        let mut keys = [0u64; MAX_HEADERS + MAX_EXTRA];
         let candidates = request
             .iter()
             .enumerate()
@@ -459,25 +489,36 @@ impl<'h, 'a> HeaderSet<'h, 'a> {
             .map(|(i, _)| i)
             .chain(request.len()..request.len() + extra.len());
         for i in candidates {
+            let name = set.get(i).0.as_bytes();
+            let (key, upper_head) = sort_key(name);
+            let upper = upper_head || name.get(8..).is_some_and(has_upper);
             // Insertion sort: shift greater names right, keep equal ones
             // in arrival order.
-            let name = set.get(i).0;
             let mut j = set.len;
             while j > 0
-                && cmp_names(set.get(usize::from(set.order[j - 1])).0, name) == Ordering::Greater
+                && cmp_keyed(
+                    (
+                        keys[j - 1],
+                        set.get(usize::from(set.order[j - 1])).0.as_bytes(),
+                    ),
+                    (key, name),
+                ) == Ordering::Greater
             {
                 set.order[j] = set.order[j - 1];
+                set.flags[j] = set.flags[j - 1];
+                keys[j] = keys[j - 1];
                 j -= 1;
             }
             set.order[j] = i as u8;
+            set.flags[j] = u8::from(upper) * UPPER;
+            keys[j] = key;
             set.len += 1;
         }
-        let mut prev: Option<&str> = None;
-        for k in 0..set.len {
-            let name = set.get(usize::from(set.order[k])).0;
-            let repeat = prev.is_some_and(|p| p.eq_ignore_ascii_case(name));
-            set.flags[k] = u8::from(has_upper(name)) * UPPER + u8::from(repeat) * REPEAT;
-            prev = Some(name);
+        for k in 1..set.len {
+            let name = |k: usize| set.get(usize::from(set.order[k])).0.as_bytes();
+            if keys[k] == keys[k - 1] && encode::eq_ignore_case(name(k), name(k - 1)) {
+                set.flags[k] |= REPEAT;
+            }
         }
         set
     }
@@ -564,7 +605,7 @@ pub(crate) fn write_listed_headers<S: Sink + ?Sized>(
         sink.put(b":");
         let mut found = false;
         for (n, v) in headers {
-            if n.eq_ignore_ascii_case(name) {
+            if encode::eq_ignore_case(n.as_bytes(), name.as_bytes()) {
                 if found {
                     sink.put(b",");
                 }
@@ -685,6 +726,72 @@ mod tests {
         v.clear();
         put_value(&mut v, b"\t \t");
         assert_eq!(v, b"");
+    }
+
+    /// The sort by keys against a plain stable sort of the lower-cased
+    /// names: names that agree in their first eight bytes, names of
+    /// exactly eight, prefixes of each other, repeats in another case, in
+    /// many arrival orders.
+    #[test]
+    fn sorts_headers_as_lowercase_names_do() {
+        let pool = [
+            "x-amz-content-sha256",
+            "X-Amz-Content-Sha25",
+            "x-amz-co",
+            "X-AMZ-CO",
+            "x-amz-c",
+            "x-amz-date",
+            "x-amz-dat",
+            "host",
+            "Host",
+            "hostx",
+            "ho",
+            "h",
+            "accept",
+            "Accept-Encoding",
+            "accept-encodinG",
+            "a_b",
+            "a~b",
+            "A-b",
+            "zz",
+            "Content-Type",
+        ];
+        let mut seed = 7u32;
+        for round in 0..400 {
+            let count = 1 + round % pool.len();
+            let req: Vec<(&str, &str)> = (0..count)
+                .map(|i| {
+                    seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                    (
+                        pool[(seed >> 16) as usize % pool.len()],
+                        ["1", "2", "3"][i % 3],
+                    )
+                })
+                .collect();
+            let set = HeaderSet::new(&req, &[], |_| true);
+            let mut got = Vec::new();
+            set.write_canonical(&mut got);
+            let mut sorted: Vec<(String, &str)> = req
+                .iter()
+                .map(|(n, v)| (n.to_ascii_lowercase(), *v))
+                .collect();
+            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut want = String::new();
+            for (i, (n, v)) in sorted.iter().enumerate() {
+                if i > 0 && sorted[i - 1].0 == *n {
+                    want.push(',');
+                } else {
+                    if i > 0 {
+                        want.push('\n');
+                    }
+                    want.push_str(n);
+                    want.push(':');
+                }
+                want.push_str(v);
+            }
+            want.push('\n');
+            assert_eq!(String::from_utf8(got).unwrap(), want, "{req:?}");
+        }
     }
 
     #[test]

@@ -68,10 +68,58 @@ impl Sink for SliceSink<'_> {
         if self.needed == self.len + bytes.len()
             && let Some(dst) = self.buf.get_mut(self.len..self.len + bytes.len())
         {
-            dst.copy_from_slice(bytes);
+            copy_short(dst, bytes);
             self.len += bytes.len();
         }
     }
+}
+
+/// `dst.copy_from_slice(src)` for pieces of a canonical request, most of
+/// them a few bytes long: up to 16 bytes are copied inline as two
+/// overlapping fixed-size moves (a call to `memcpy` for each piece cost
+/// more than the copy); longer ones are left to `memcpy`. `dst` and `src`
+/// have the same length.
+#[inline(always)]
+pub(crate) fn copy_short(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    if n != dst.len() {
+        return;
+    }
+    if n >= 8 {
+        if n <= 16
+            && let (Some(s0), Some(s1)) = (src.first_chunk::<8>(), src.last_chunk::<8>())
+        {
+            // Both writes land inside `dst`, the second overlapping the
+            // first when `n` < 16.
+            if let Some(d) = dst.first_chunk_mut::<8>() {
+                *d = *s0;
+            }
+            if let Some(d) = dst.last_chunk_mut::<8>() {
+                *d = *s1;
+            }
+            return;
+        }
+    } else if n >= 4 {
+        if let (Some(s0), Some(s1)) = (src.first_chunk::<4>(), src.last_chunk::<4>()) {
+            if let Some(d) = dst.first_chunk_mut::<4>() {
+                *d = *s0;
+            }
+            if let Some(d) = dst.last_chunk_mut::<4>() {
+                *d = *s1;
+            }
+        }
+        return;
+    } else {
+        // One to three bytes: the first, the middle and the last (a loop
+        // would become a `memcpy` call again).
+        for i in [0, n / 2, n.wrapping_sub(1)] {
+            if let (Some(d), Some(s)) = (dst.get_mut(i), src.get(i)) {
+                *d = *s;
+            }
+        }
+        return;
+    }
+    dst.copy_from_slice(src);
 }
 
 /// True when `ok` holds for every byte. Works in fixed 16-byte chunks
@@ -105,6 +153,59 @@ pub(crate) fn all_bytes(bytes: &[u8], ok: impl Fn(u8) -> bool + Copy) -> bool {
         check(&last);
     }
     lanes.iter().fold(1u8, |a, &l| a & l) == 1
+}
+
+/// Eight bytes lower-cased at once: each byte `A`..=`Z` gets its `0x20`
+/// bit, every other byte (non-ASCII too) stays as it is — the
+/// byte-by-byte `to_ascii_lowercase` of the word.
+#[inline]
+pub(crate) const fn lower_word(x: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    // The low seven bits of each byte plus a constant cannot carry into
+    // the next byte; the top bit of each sum says "at least `A`" and
+    // "past `Z`".
+    let y = x & LOW7;
+    let at_least_a = y + 0x3f3f_3f3f_3f3f_3f3f;
+    let past_z = y + 0x2525_2525_2525_2525;
+    let upper = at_least_a & !past_z & !x & !LOW7;
+    x | (upper >> 2)
+}
+
+/// `a.eq_ignore_ascii_case(b)`, compared eight bytes at a time (header
+/// names are looked up by it on every signature and verification).
+#[inline]
+pub(crate) fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let differ = |x: u64, y: u64| lower_word(x) != lower_word(y);
+    match (a.as_chunks::<8>(), b.as_chunks::<8>()) {
+        ((ac, _), (bc, _)) if !ac.is_empty() => {
+            for (x, y) in ac.iter().zip(bc) {
+                if differ(u64::from_le_bytes(*x), u64::from_le_bytes(*y)) {
+                    return false;
+                }
+            }
+            // The last eight bytes, overlapping the chunk before them.
+            match (a.last_chunk::<8>(), b.last_chunk::<8>()) {
+                (Some(x), Some(y)) => !differ(u64::from_le_bytes(*x), u64::from_le_bytes(*y)),
+                _ => false,
+            }
+        }
+        _ => match (
+            a.first_chunk::<4>().zip(a.last_chunk::<4>()),
+            b.first_chunk::<4>().zip(b.last_chunk::<4>()),
+        ) {
+            // Four to seven bytes: the first four and the last four.
+            (Some((af, al)), Some((bf, bl))) => {
+                let word = |f: &[u8; 4], l: &[u8; 4]| {
+                    u64::from(u32::from_le_bytes(*f)) | u64::from(u32::from_le_bytes(*l)) << 32
+                };
+                !differ(word(af, al), word(bf, bl))
+            }
+            _ => a.eq_ignore_ascii_case(b),
+        },
+    }
 }
 
 /// `s` split at each `sep` (an ASCII byte), like `str::split`, but
@@ -469,6 +570,74 @@ mod tests {
         let via_iter: Vec<u8> = Canonical::new(wire.as_bytes()).collect();
         assert_eq!(v, via_iter);
         alloc::string::String::from_utf8(v).unwrap()
+    }
+
+    /// `copy_short` copies every length up to 40 exactly, nothing around
+    /// it, and refuses mismatched lengths.
+    #[test]
+    fn copy_short_copies_every_length() {
+        let src: [u8; 40] = core::array::from_fn(|i| i as u8 + 1);
+        for n in 0..=src.len() {
+            let mut dst = [0u8; 42];
+            copy_short(&mut dst[1..n + 1], &src[..n]);
+            assert_eq!(&dst[1..n + 1], &src[..n], "{n}");
+            assert_eq!((dst[0], dst[n + 1]), (0, 0), "{n}");
+        }
+        let mut dst = [0u8; 4];
+        copy_short(&mut dst, &src[..3]);
+        assert_eq!(dst, [0; 4]);
+    }
+
+    /// `lower_word` lower-cases each byte as `to_ascii_lowercase` does:
+    /// every byte value in every position, beside neighbours that could
+    /// carry into it (0x00, 0x7f, 0xff and letters).
+    #[test]
+    fn lower_word_is_bytewise_ascii_lowercase() {
+        for b in 0..=255u8 {
+            for fill in [0x00u8, 0x41, 0x5a, 0x61, 0x7f, 0x80, 0xc0, 0xff] {
+                for pos in 0..8 {
+                    let mut bytes = [fill; 8];
+                    bytes[pos] = b;
+                    let expected = bytes.map(|x| x.to_ascii_lowercase());
+                    let got = lower_word(u64::from_le_bytes(bytes)).to_le_bytes();
+                    assert_eq!(got, expected, "byte {b:#04x} at {pos} among {fill:#04x}");
+                }
+            }
+        }
+    }
+
+    /// `eq_ignore_case` agrees with `eq_ignore_ascii_case` for every length
+    /// up to 40: equal strings in mixed case, and strings differing at each
+    /// position by a byte that is or is not the other's case twin.
+    #[test]
+    fn eq_ignore_case_matches_std() {
+        let base: Vec<u8> = b"X-Amz-Security-Token-Content-Sha256-Abc\xc3\x89".to_vec();
+        for len in 0..=base.len() {
+            let a = &base[..len];
+            let lower: Vec<u8> = a.to_ascii_lowercase();
+            assert!(eq_ignore_case(a, &lower), "{len}");
+            assert!(eq_ignore_case(&lower, &a.to_ascii_uppercase()), "{len}");
+            for pos in 0..len {
+                for swap in [
+                    b'@',
+                    b'[',
+                    b'`',
+                    b'{',
+                    0x80 | a[pos],
+                    a[pos] ^ 0x20,
+                    a[pos] ^ 0x01,
+                ] {
+                    let mut b = lower.clone();
+                    b[pos] = swap;
+                    assert_eq!(
+                        eq_ignore_case(a, &b),
+                        a.eq_ignore_ascii_case(&b),
+                        "len {len}, byte {swap:#04x} at {pos}"
+                    );
+                }
+            }
+            assert!(!eq_ignore_case(a, &base[..len.saturating_sub(1)]) || len == 0);
+        }
     }
 
     /// `encode` against the `percent-encoding` crate with RFC 3986's

@@ -287,7 +287,7 @@ impl<'a> Request<'a> {
     pub fn header_value(&self, name: &str) -> Option<&'a str> {
         self.headers
             .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .find(|(n, _)| crate::encode::eq_ignore_case(n.as_bytes(), name.as_bytes()))
             .map(|(_, v)| *v)
     }
 

@@ -95,6 +95,6 @@ impl SigningSettings<'_> {
     pub(crate) fn is_unsigned(&self, name: &str) -> bool {
         self.unsigned_headers
             .iter()
-            .any(|u| u.len() == name.len() && u.eq_ignore_ascii_case(name))
+            .any(|u| crate::encode::eq_ignore_case(u.as_bytes(), name.as_bytes()))
     }
 }

@@ -59,7 +59,7 @@ impl<const N: usize> Blocks<N> {
             .get_mut(fill..fill + bytes.len())
         {
             Some(dst) => {
-                dst.copy_from_slice(bytes);
+                crate::encode::copy_short(dst, bytes);
                 self.fill += bytes.len();
             }
             None => self.put_across(bytes),

@@ -315,8 +315,8 @@ impl<'s> Signable<'s> {
             return true;
         }
         !self.settings.is_unsigned(name)
-            && !name.eq_ignore_ascii_case("x-amz-date")
-            && !name.eq_ignore_ascii_case("x-amz-security-token")
+            && !encode::eq_ignore_case(name.as_bytes(), b"x-amz-date")
+            && !encode::eq_ignore_case(name.as_bytes(), b"x-amz-security-token")
     }
 }
 
