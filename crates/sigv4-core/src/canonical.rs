@@ -231,8 +231,10 @@ impl<'a> Sortable<'a> {
 }
 
 /// How many parameters are sorted in a stack array; more fall back to
-/// selection over the query itself.
+/// selection over the query itself. Queries of up to [`FEW_PARAMS`] are
+/// sorted in a smaller array (it is set up on every signature).
 const INLINE_PARAMS: usize = 32;
+const FEW_PARAMS: usize = 8;
 
 /// Writes a key or value, as it is when `plain` (canonical already).
 fn put_part<S: Sink + ?Sized>(sink: &mut S, wire: &[u8], plain: bool) {
@@ -268,11 +270,27 @@ where
     S: Sink + ?Sized,
     I: Iterator<Item = Param<'a>> + Clone,
 {
-    let mut inline = [Sortable::EMPTY; INLINE_PARAMS];
+    if sort_and_write::<FEW_PARAMS, _, _>(sink, sources.clone()) {
+        return Ok(());
+    }
+    if sort_and_write::<INLINE_PARAMS, _, _>(sink, sources.clone()) {
+        return Ok(());
+    }
+    write_query_by_selection(sink, sources)
+}
+
+/// Sorts the parameters in an array of `N` and writes them; false (and
+/// nothing written) when there are more than `N`.
+fn sort_and_write<'a, const N: usize, S, I>(sink: &mut S, sources: I) -> bool
+where
+    S: Sink + ?Sized,
+    I: Iterator<Item = Param<'a>>,
+{
+    let mut inline = [Sortable::EMPTY; N];
     let mut n = 0;
-    for p in sources.clone() {
+    for p in sources {
         let Some(slot) = inline.get_mut(n) else {
-            return write_query_by_selection(sink, sources);
+            return false;
         };
         *slot = Sortable::new(p);
         n += 1;
@@ -290,7 +308,7 @@ where
     for p in params.iter() {
         put_param(sink, &p.p, (p.key_plain, p.value_plain), &mut first);
     }
-    Ok(())
+    true
 }
 
 /// [`write_query`] for many parameters: repeated selection of the next
