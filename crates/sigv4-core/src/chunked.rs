@@ -360,7 +360,7 @@ impl Chain<'_> {
         };
         sink.put(alg.as_bytes());
         sink.put(b"\n");
-        sink.put(self.date.as_str().as_bytes());
+        sink.put(self.date.as_bytes());
         sink.put(b"\n");
         self.scope().write(sink);
         sink.put(b"\n");

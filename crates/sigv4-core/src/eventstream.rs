@@ -127,7 +127,7 @@ impl Chain<'_> {
         let date_header = date_header(time);
         key.sign_with(|m| {
             m.put(b"AWS4-HMAC-SHA256-PAYLOAD\n");
-            m.put(date.as_str().as_bytes());
+            m.put(date.as_bytes());
             m.put(b"\n");
             scope.write(m);
             m.put(b"\n");

@@ -109,7 +109,7 @@ impl Entry {
         let date = scope.date;
         self.matches(
             secret,
-            date.date().as_bytes(),
+            date.date_bytes(),
             scope.region.as_bytes(),
             scope.service.as_bytes(),
         )

@@ -161,6 +161,17 @@ impl AmzDate {
     pub fn date(&self) -> &str {
         self.as_str().get(..8).unwrap_or("")
     }
+
+    /// [`Self::as_str`] as bytes, for writing into a hash or an output
+    /// (without checking again that they are UTF-8).
+    pub(crate) fn as_bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+
+    /// [`Self::date`] as bytes.
+    pub(crate) fn date_bytes(&self) -> &[u8] {
+        &self.0[..8]
+    }
 }
 
 impl fmt::Debug for AmzDate {

@@ -808,7 +808,7 @@ impl<'a> Verifier<'a> {
             None
         };
         let signed_date = parsed.signed_at.amz_date();
-        if signed_date.date() != cred.date {
+        if signed_date.date_bytes() != cred.date.as_bytes() {
             return Err(VerifyError::Malformed(
                 "credential date does not match X-Amz-Date",
             ));

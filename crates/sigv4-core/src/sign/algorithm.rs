@@ -68,7 +68,7 @@ impl<'a> StringToSign<'a> {
     pub fn write<S: Sink + ?Sized>(&self, sink: &mut S) {
         sink.put(self.algorithm.as_bytes());
         sink.put(b"\n");
-        sink.put(self.scope.date.as_str().as_bytes());
+        sink.put(self.scope.date.as_bytes());
         sink.put(b"\n");
         self.scope.write(sink);
         sink.put(b"\n");

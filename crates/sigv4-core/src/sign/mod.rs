@@ -400,7 +400,7 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
         scope.write_separated(out, b"%2F");
     });
     own.add(&mut out, b"X-Amz-Date", |out| {
-        out.put(date.as_str().as_bytes())
+        out.put(date.as_bytes())
     });
     let mut digits = [0u8; 20];
     own.add(&mut out, b"X-Amz-Expires", |out| {

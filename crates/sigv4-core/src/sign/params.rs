@@ -96,7 +96,7 @@ impl Scope<'_> {
     /// URI-encoded, as the rest needs no escape (the signer accepts only
     /// letters, digits, `-`, `_` and `.` in the region and service).
     pub(crate) fn write_separated<S: Sink + ?Sized>(&self, sink: &mut S, separator: &[u8]) {
-        sink.put(self.date.date().as_bytes());
+        sink.put(self.date.date_bytes());
         sink.put(separator);
         if !self.region.is_empty() {
             sink.put(self.region.as_bytes());
