@@ -399,9 +399,7 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
         out.put(b"%2F");
         scope.write_separated(out, b"%2F");
     });
-    own.add(&mut out, b"X-Amz-Date", |out| {
-        out.put(date.as_bytes())
-    });
+    own.add(&mut out, b"X-Amz-Date", |out| out.put(date.as_bytes()));
     let mut digits = [0u8; 20];
     own.add(&mut out, b"X-Amz-Expires", |out| {
         out.put(decimal(expires_secs, &mut digits))
