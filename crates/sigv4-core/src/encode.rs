@@ -155,6 +155,22 @@ pub(crate) fn all_bytes(bytes: &[u8], ok: impl Fn(u8) -> bool + Copy) -> bool {
     lanes.iter().fold(1u8, |a, &l| a & l) == 1
 }
 
+/// The first eight bytes of `b` as a big-endian number, zero-padded when
+/// `b` is shorter: two byte strings whose prefix words differ are ordered
+/// as their words are (a padding zero ties with a zero byte and is less
+/// than any other, as a shorter prefix is); equal words leave the order to
+/// the rest.
+#[inline]
+pub(crate) fn prefix_word(b: &[u8]) -> u64 {
+    match b.first_chunk::<8>() {
+        Some(head) => u64::from_be_bytes(*head),
+        None => b
+            .iter()
+            .enumerate()
+            .fold(0, |k, (i, &x)| k | u64::from(x) << (56 - 8 * i)),
+    }
+}
+
 /// Eight bytes lower-cased at once: each byte `A`..=`Z` gets its `0x20`
 /// bit, every other byte (non-ASCII too) stays as it is — the
 /// byte-by-byte `to_ascii_lowercase` of the word.
