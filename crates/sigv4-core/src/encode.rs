@@ -338,7 +338,7 @@ pub(crate) fn encode<S: Sink + ?Sized>(sink: &mut S, bytes: &[u8], keep_slash: b
                 continue;
             }
         }
-        buf[n..n + run.len()].copy_from_slice(run);
+        copy_short(&mut buf[n..n + run.len()], run);
         n += run.len();
     }
     sink.put(&buf[..n]);
@@ -354,6 +354,11 @@ fn kept_run(bytes: &[u8], keep_slash: bool) -> usize {
     } else {
         &UNRESERVED
     };
+    // Escapes often come in a row (`//`, `==`): no vector test for them.
+    match bytes.first() {
+        Some(&b) if table[usize::from(b)] => {}
+        _ => return 0,
+    }
     let (chunks, _) = bytes.as_chunks::<16>();
     let mut i = 0;
     for chunk in chunks {
