@@ -303,14 +303,17 @@ where
         *slot = Sortable::new(p);
         n += 1;
     }
-    // Stable insertion sort.
+    // Stable insertion sort (few comparisons when the input is mostly in
+    // order, as a presigned URL's own parameters are).
     let params = &mut inline[..n];
     for i in 1..params.len() {
+        let next = params[i];
         let mut j = i;
-        while j > 0 && params[j - 1].cmp(&params[j]) == Ordering::Greater {
-            params.swap(j - 1, j);
+        while j > 0 && params[j - 1].cmp(&next) == Ordering::Greater {
+            params[j] = params[j - 1];
             j -= 1;
         }
+        params[j] = next;
     }
     let mut first = true;
     for p in params.iter() {

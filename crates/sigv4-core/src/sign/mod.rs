@@ -421,6 +421,8 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
         own.add(&mut out, b"X-Amz-Security-Token", |out| {
             encode::encode(out, t.as_bytes(), false)
         });
+        // It sorts before X-Amz-SignedHeaders, written before it.
+        own.swap_last_two();
     }
     if out.overflowed() {
         return Err(too_small(&out, 20 + 64));
@@ -429,7 +431,9 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
 
     let (creq_trace, sts_trace) = split_trace(trace);
     let added = &buf[..head_len];
-    let query = canonical::params(request.query().as_bytes()).chain(own.params(added));
+    // The own parameters first: they come sorted, and the request's few
+    // are then sorted in among them.
+    let query = own.params(added).chain(canonical::params(request.query().as_bytes()));
     let creq_hash = hash_canonical(
         request, settings, query, &headers, None, payload, creq_trace,
     )?;
@@ -473,6 +477,14 @@ impl OwnParams {
         if let Some(slot) = self.spans.get_mut(self.len) {
             *slot = (start, eq, out.len());
             self.len += 1;
+        }
+    }
+
+    /// Lists the last two parameters the other way round (the order
+    /// [`Self::params`] gives them in, not where they stand).
+    fn swap_last_two(&mut self) {
+        if self.len >= 2 {
+            self.spans.swap(self.len - 2, self.len - 1);
         }
     }
 
