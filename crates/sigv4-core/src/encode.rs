@@ -344,6 +344,25 @@ pub(crate) fn encode<S: Sink + ?Sized>(sink: &mut S, bytes: &[u8], keep_slash: b
     sink.put(&buf[..n]);
 }
 
+/// How many bytes at the start of `bytes` pass `keep`: sixteen at a time
+/// with no early exit inside a chunk (which the compiler vectorises), then
+/// byte by byte in the chunk that holds the first byte to stop at.
+#[inline]
+pub(crate) fn span(bytes: &[u8], keep: impl Fn(u8) -> bool + Copy) -> usize {
+    let (chunks, _) = bytes.as_chunks::<16>();
+    let mut i = 0;
+    for chunk in chunks {
+        if !chunk.iter().fold(true, |ok, &b| ok & keep(b)) {
+            break;
+        }
+        i += 16;
+    }
+    i + bytes[i..]
+        .iter()
+        .position(|&b| !keep(b))
+        .unwrap_or(bytes.len() - i)
+}
+
 /// How many bytes at the start of `bytes` need no escape. Sixteen bytes
 /// at a time are tested with [`kept`], which the compiler vectorises; the
 /// chunk that holds an escape is then scanned with the table.

@@ -165,20 +165,52 @@ impl<'a> Request<'a> {
                 "must start with http:// or https://",
             ));
         };
-        // `find` of one character is a vectorised memchr; only the short
-        // authority is scanned byte by byte.
-        let rest = rest.find('#').map_or(rest, |end| &rest[..end]);
-        let auth_end = rest
-            .bytes()
-            .position(|b| b == b'/' || b == b'?')
-            .unwrap_or(rest.len());
-        let (authority, path_query) = rest.split_at(auth_end);
-        let (path, query) = match path_query.find('?') {
-            Some(q) => (&path_query[..q], &path_query[q + 1..]),
-            None => (path_query, ""),
+        // One pass: the authority byte by byte (it is short, and its `@`
+        // and last `:` matter), the path and the query sixteen bytes at a
+        // time up to the byte that ends them or is not visible ASCII.
+        let bytes = rest.as_bytes();
+        let mut auth_end = bytes.len();
+        let (mut at_sign, mut invisible, mut colon) = (false, false, None);
+        for (i, &b) in bytes.iter().enumerate() {
+            match b {
+                b'/' | b'?' | b'#' => {
+                    auth_end = i;
+                    break;
+                }
+                b'@' => at_sign = true,
+                b':' => colon = Some(i),
+                _ => {}
+            }
+            invisible |= !crate::encode::is_visible(b);
+        }
+        let after_auth = &bytes[auth_end..];
+        let path_len = crate::encode::span(after_auth, |b| {
+            crate::encode::is_visible(b) & (b != b'?') & (b != b'#')
+        });
+        let (path, after_path) = rest[auth_end..].split_at(path_len);
+        let query = match after_path.as_bytes().first() {
+            Some(b'?') => {
+                let q = &after_path[1..];
+                let q_len = crate::encode::span(q.as_bytes(), |b| {
+                    crate::encode::is_visible(b) & (b != b'#')
+                });
+                invisible |= q.as_bytes().get(q_len).is_some_and(|&b| b != b'#');
+                &q[..q_len]
+            }
+            Some(b'#') | None => "",
+            Some(_) => {
+                invisible = true;
+                ""
+            }
+        };
+        let authority = &rest[..auth_end];
+        let checked = UrlChecks {
+            at_sign,
+            invisible,
+            colon,
         };
         let path = if path.is_empty() { "/" } else { path };
-        Self::from_parts(method, scheme, authority, path, query)
+        Self::checked(method, scheme, authority, path, query, checked)
     }
 
     /// A request from URL parts that were split already (as `http::Uri`
@@ -190,18 +222,37 @@ impl<'a> Request<'a> {
         path: &'a str,
         query: &'a str,
     ) -> Result<Self, RequestError> {
+        let checked = UrlChecks {
+            at_sign: authority.contains('@'),
+            invisible: !valid_url_part(authority)
+                || !valid_url_part(path)
+                || !valid_url_part(query),
+            colon: authority.rfind(':'),
+        };
+        Self::checked(method, scheme, authority, path, query, checked)
+    }
+
+    /// [`Self::from_parts`] once the parts have been scanned.
+    fn checked(
+        method: &'a str,
+        scheme: Scheme,
+        authority: &'a str,
+        path: &'a str,
+        query: &'a str,
+        checked: UrlChecks,
+    ) -> Result<Self, RequestError> {
         if !is_token(method.as_bytes()) {
             return Err(RequestError::InvalidMethod);
         }
         if authority.is_empty() {
             return Err(RequestError::InvalidUrl("missing host"));
         }
-        if authority.contains('@') {
+        if checked.at_sign {
             return Err(RequestError::InvalidUrl(
                 "user information (user@host) is not supported",
             ));
         }
-        if !valid_url_part(authority) || !valid_url_part(path) || !valid_url_part(query) {
+        if checked.invisible {
             return Err(RequestError::InvalidUrl(
                 "must be percent-encoded ASCII: no spaces, control characters or raw non-ASCII (UTF-8) bytes; encode them as %XX",
             ));
@@ -209,7 +260,7 @@ impl<'a> Request<'a> {
         if !path.starts_with('/') {
             return Err(RequestError::InvalidUrl("path must start with '/'"));
         }
-        let host = strip_default_port(scheme, authority)?;
+        let host = strip_default_port(scheme, authority, checked.colon)?;
         Ok(Self {
             method,
             scheme,
@@ -306,7 +357,23 @@ fn strip_prefix_ci<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
     }
 }
 
-fn strip_default_port(scheme: Scheme, authority: &str) -> Result<&str, RequestError> {
+/// What scanning a URL's parts found.
+struct UrlChecks {
+    /// The authority holds an `@`.
+    at_sign: bool,
+    /// A part holds a byte that is not visible ASCII.
+    invisible: bool,
+    /// Where the authority's last `:` is.
+    colon: Option<usize>,
+}
+
+/// The host without the scheme's default port; `colon` is where the
+/// authority's last `:` is.
+fn strip_default_port(
+    scheme: Scheme,
+    authority: &str,
+    colon: Option<usize>,
+) -> Result<&str, RequestError> {
     // IPv6 literals keep their colons inside brackets.
     let port_sep = if authority.starts_with('[') {
         let close = authority
@@ -318,7 +385,7 @@ fn strip_default_port(scheme: Scheme, authority: &str) -> Result<&str, RequestEr
             _ => return Err(RequestError::InvalidUrl("junk after IPv6 host")),
         }
     } else {
-        authority.rfind(':')
+        colon
     };
     let Some(sep) = port_sep else {
         return Ok(authority);
@@ -347,6 +414,116 @@ fn strip_default_port(scheme: Scheme, authority: &str) -> Result<&str, RequestEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The old way of splitting a URL (find `#`, then the authority's end,
+    /// then `?`) and `from_parts`'s separate checks: the reference for the
+    /// one-pass scan.
+    fn split_then_check<'a>(method: &'a str, url: &'a str) -> Result<Request<'a>, RequestError> {
+        let (scheme, rest) = if let Some(r) = strip_prefix_ci(url, "https://") {
+            (Scheme::Https, r)
+        } else if let Some(r) = strip_prefix_ci(url, "http://") {
+            (Scheme::Http, r)
+        } else {
+            return Err(RequestError::InvalidUrl(
+                "must start with http:// or https://",
+            ));
+        };
+        let rest = rest.find('#').map_or(rest, |end| &rest[..end]);
+        let auth_end = rest
+            .bytes()
+            .position(|b| b == b'/' || b == b'?')
+            .unwrap_or(rest.len());
+        let (authority, path_query) = rest.split_at(auth_end);
+        let (path, query) = match path_query.find('?') {
+            Some(q) => (&path_query[..q], &path_query[q + 1..]),
+            None => (path_query, ""),
+        };
+        let path = if path.is_empty() { "/" } else { path };
+        Request::from_parts(method, scheme, authority, path, query)
+    }
+
+    /// Every URL built from awkward pieces (each separator, `@`, `:`,
+    /// brackets, ports, a space, a control byte, non-ASCII, in each
+    /// position and around the 16-byte chunk boundaries) splits and fails
+    /// as the reference does.
+    #[test]
+    fn one_pass_scan_agrees_with_splitting() {
+        extern crate alloc;
+        use alloc::format;
+        let hosts = [
+            "h",
+            "",
+            "example.com",
+            "a@b",
+            "h:443",
+            "h:0443",
+            "h:80",
+            "h:",
+            ":443",
+            "[::1]",
+            "[::1]:443",
+            "[::1",
+            "[::1]x",
+            "a:b:443",
+            "h::80",
+            "h:99999",
+            "h:8a",
+            "h\u{e9}",
+            "h x",
+            "a.b.c.d.e.f.g.h.i.j.k",
+        ];
+        let paths = [
+            "",
+            "/",
+            "/a",
+            "/a b",
+            "/a\tb",
+            "/\u{e9}",
+            "/0123456789abcdef",
+            "/0123456789abcde#x",
+            "/0123456789abcd?q",
+            "/a@b:c",
+            "//",
+            "/%20",
+            "/a#b?c",
+            "/a?b#c",
+            "?",
+            "#",
+            "/a\u{7f}",
+        ];
+        let queries = [
+            "",
+            "?",
+            "?a=b",
+            "?a=b#f",
+            "?a b",
+            "?a=b&c=d/e?f",
+            "?0123456789abcdef0",
+            "?\u{1}",
+            "#?x",
+        ];
+        for scheme in ["https://", "http://", "HTTP://", "ftp://"] {
+            for host in hosts {
+                for path in paths {
+                    for query in queries {
+                        let url = format!("{scheme}{host}{path}{query}");
+                        for method in ["GET", "G T"] {
+                            let (a, b) =
+                                (Request::new(method, &url), split_then_check(method, &url));
+                            match (a, b) {
+                                (Ok(a), Ok(b)) => assert_eq!(
+                                    (a.scheme(), a.host(), a.path(), a.query()),
+                                    (b.scheme(), b.host(), b.path(), b.query()),
+                                    "{url:?}"
+                                ),
+                                (a, b) => assert_eq!(a.err(), b.err(), "{url:?}"),
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn splits_urls() {

@@ -433,7 +433,9 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
     let added = &buf[..head_len];
     // The own parameters first: they come sorted, and the request's few
     // are then sorted in among them.
-    let query = own.params(added).chain(canonical::params(request.query().as_bytes()));
+    let query = own
+        .params(added)
+        .chain(canonical::params(request.query().as_bytes()));
     let creq_hash = hash_canonical(
         request, settings, query, &headers, None, payload, creq_trace,
     )?;
