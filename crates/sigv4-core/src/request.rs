@@ -165,23 +165,29 @@ impl<'a> Request<'a> {
                 "must start with http:// or https://",
             ));
         };
-        // One pass: the authority byte by byte (it is short, and its `@`
-        // and last `:` matter), the path and the query sixteen bytes at a
-        // time up to the byte that ends them or is not visible ASCII.
+        // One pass, sixteen bytes at a time up to each byte that matters:
+        // in the authority `@`, `:` (the last one is noted) and the byte
+        // that ends it; in the path and query the byte that ends them; and
+        // anywhere a byte that is not visible ASCII.
         let bytes = rest.as_bytes();
-        let mut auth_end = bytes.len();
         let (mut at_sign, mut invisible, mut colon) = (false, false, None);
-        for (i, &b) in bytes.iter().enumerate() {
-            match b {
-                b'/' | b'?' | b'#' => {
-                    auth_end = i;
-                    break;
-                }
-                b'@' => at_sign = true,
-                b':' => colon = Some(i),
-                _ => {}
+        let mut auth_end = 0;
+        loop {
+            auth_end += crate::encode::span(&bytes[auth_end..], |b| {
+                crate::encode::is_visible(b)
+                    & (b != b'/')
+                    & (b != b'?')
+                    & (b != b'#')
+                    & (b != b'@')
+                    & (b != b':')
+            });
+            match bytes.get(auth_end) {
+                None | Some(b'/' | b'?' | b'#') => break,
+                Some(b'@') => at_sign = true,
+                Some(b':') => colon = Some(auth_end),
+                Some(_) => invisible = true,
             }
-            invisible |= !crate::encode::is_visible(b);
+            auth_end += 1;
         }
         let after_auth = &bytes[auth_end..];
         let path_len = crate::encode::span(after_auth, |b| {
