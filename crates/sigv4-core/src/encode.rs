@@ -162,9 +162,17 @@ pub(crate) fn all_bytes(bytes: &[u8], ok: impl Fn(u8) -> bool + Copy) -> bool {
 /// the rest.
 #[inline]
 pub(crate) fn prefix_word(b: &[u8]) -> u64 {
-    match b.first_chunk::<8>() {
-        Some(head) => u64::from_be_bytes(*head),
-        None => b
+    if let Some(head) = b.first_chunk::<8>() {
+        return u64::from_be_bytes(*head);
+    }
+    match (b.first_chunk::<4>(), b.last_chunk::<4>()) {
+        // Four to seven bytes: the first four, and the last four moved
+        // to where they stand (overlapping the first).
+        (Some(first), Some(last)) => {
+            u64::from(u32::from_be_bytes(*first)) << 32
+                | u64::from(u32::from_be_bytes(*last)) << (8 * (8 - b.len()))
+        }
+        _ => b
             .iter()
             .enumerate()
             .fold(0, |k, (i, &x)| k | u64::from(x) << (56 - 8 * i)),
@@ -626,6 +634,19 @@ mod tests {
         let mut dst = [0u8; 4];
         copy_short(&mut dst, &src[..3]);
         assert_eq!(dst, [0; 4]);
+    }
+
+    /// `prefix_word` is the first eight bytes, zero-padded, for every
+    /// length up to 12.
+    #[test]
+    fn prefix_word_pads_with_zeros() {
+        let src: [u8; 12] = core::array::from_fn(|i| 0xa0 + i as u8);
+        for n in 0..=src.len() {
+            let mut padded = [0u8; 8];
+            let k = n.min(8);
+            padded[..k].copy_from_slice(&src[..k]);
+            assert_eq!(prefix_word(&src[..n]), u64::from_be_bytes(padded), "{n}");
+        }
     }
 
     /// `lower_word` lower-cases each byte as `to_ascii_lowercase` does:
