@@ -224,6 +224,15 @@ impl SigningKey {
         self.sign_with(|mac| mac.put(data))
     }
 
+    /// [`Self::sign_with`] for the crate's own writers: the sink is a
+    /// concrete type, so each piece goes into the MAC's buffer inline
+    /// instead of through a call.
+    pub(crate) fn sign_inline(&self, write: impl FnOnce(&mut MacSink<'_>)) -> [u8; 32] {
+        let mut m = MacSink(self.0.start());
+        write(&mut m);
+        m.0.finish()
+    }
+
     /// HMAC-SHA256 under this key of whatever `write` puts into the sink.
     pub fn sign_with(&self, write: impl FnOnce(&mut dyn crate::Sink)) -> [u8; 32] {
         let mut m = MacSink(self.0.start());
@@ -233,9 +242,10 @@ impl SigningKey {
 }
 
 /// Feeds an HMAC.
-struct MacSink<'k>(Mac<'k>);
+pub(crate) struct MacSink<'k>(Mac<'k>);
 
 impl crate::Sink for MacSink<'_> {
+    #[inline(always)]
     fn put(&mut self, bytes: &[u8]) {
         self.0.put(bytes);
     }

@@ -145,7 +145,7 @@ impl SignatureAlgorithm for HmacAlgorithm<'_> {
             #[cfg(feature = "std")]
             Keys::Shared(cache) => cache.signing_key(self.secret, scope),
         };
-        out.put(&key.sign_with(|mac| string_to_sign.write(mac)));
+        out.put(&key.sign_inline(|mac| string_to_sign.write(mac)));
         Ok(())
     }
 }
