@@ -467,6 +467,10 @@ fn put_value<S: Sink + ?Sized>(sink: &mut S, value: &[u8]) {
 /// `x-amz-region-set`, `x-amz-security-token`, `x-amz-content-sha256`.
 pub(crate) const MAX_EXTRA: usize = 5;
 
+/// Requests with up to this many headers (with the signer's) sort their
+/// keys in a small array.
+const FEW_HEADERS: usize = 24;
+
 /// The headers to sign, sorted by name (stable, so repeated names keep
 /// their order): the request's own headers that pass a filter, and the
 /// headers the signer adds (already lower-case). Sorting permutes a small
@@ -503,8 +507,21 @@ impl<'h, 'a> HeaderSet<'h, 'a> {
             flags: [0; MAX_HEADERS + MAX_EXTRA],
             len: 0,
         };
-        // The sort keys by sorted position, beside `order`.
-        let mut keys = [0u64; MAX_HEADERS + MAX_EXTRA];
+        // The sort keys by sorted position, beside `order`: in a small
+        // array for an ordinary request (it is set up on every signature).
+        if request.len() + extra.len() <= FEW_HEADERS {
+            set.sort(&mut [0u64; FEW_HEADERS], include);
+        } else {
+            set.sort(&mut [0u64; MAX_HEADERS + MAX_EXTRA], include);
+        }
+        set
+    }
+
+    /// Sorts the included request headers and the extra ones into
+    /// `order`, noting their flags; `keys` holds at least as many keys as
+    /// there are headers.
+    fn sort(&mut self, keys: &mut [u64], include: impl Fn(&str) -> bool) {
+        let (request, extra) = (self.request, self.extra);
         let candidates = request
             .iter()
             .enumerate()
@@ -512,38 +529,37 @@ impl<'h, 'a> HeaderSet<'h, 'a> {
             .map(|(i, _)| i)
             .chain(request.len()..request.len() + extra.len());
         for i in candidates {
-            let name = set.get(i).0.as_bytes();
+            let name = self.get(i).0.as_bytes();
             let (key, upper_head) = sort_key(name);
             let upper = upper_head || name.get(8..).is_some_and(has_upper);
             // Insertion sort: shift greater names right, keep equal ones
             // in arrival order.
-            let mut j = set.len;
+            let mut j = self.len;
             while j > 0
                 && cmp_keyed(
                     (
                         keys[j - 1],
-                        set.get(usize::from(set.order[j - 1])).0.as_bytes(),
+                        self.get(usize::from(self.order[j - 1])).0.as_bytes(),
                     ),
                     (key, name),
                 ) == Ordering::Greater
             {
-                set.order[j] = set.order[j - 1];
-                set.flags[j] = set.flags[j - 1];
+                self.order[j] = self.order[j - 1];
+                self.flags[j] = self.flags[j - 1];
                 keys[j] = keys[j - 1];
                 j -= 1;
             }
-            set.order[j] = i as u8;
-            set.flags[j] = u8::from(upper) * UPPER;
+            self.order[j] = i as u8;
+            self.flags[j] = u8::from(upper) * UPPER;
             keys[j] = key;
-            set.len += 1;
+            self.len += 1;
         }
-        for k in 1..set.len {
-            let name = |k: usize| set.get(usize::from(set.order[k])).0.as_bytes();
+        for k in 1..self.len {
+            let name = |k: usize| self.get(usize::from(self.order[k])).0.as_bytes();
             if keys[k] == keys[k - 1] && encode::eq_ignore_case(name(k), name(k - 1)) {
-                set.flags[k] |= REPEAT;
+                self.flags[k] |= REPEAT;
             }
         }
-        set
     }
 
     fn get(&self, i: usize) -> Header<'a> {
@@ -819,7 +835,8 @@ mod tests {
         ];
         let mut seed = 7u32;
         for round in 0..400 {
-            let count = 1 + round % pool.len();
+            // Past FEW_HEADERS too, for the large key array.
+            let count = 1 + round % (FEW_HEADERS + 16);
             let req: Vec<(&str, &str)> = (0..count)
                 .map(|i| {
                     seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
