@@ -794,11 +794,15 @@ impl<'a> Verifier<'a> {
         resolve: impl FnOnce(&str, bool) -> Result<KeyFor<K>, VerifyError>,
     ) -> Result<(Verified, Seed), VerifyError> {
         request.validate_headers()?;
-        let mut presigned_buf = [0u8; PRESIGNED_BUF];
+        // The buffer is set up only for a presigned URL.
+        let mut presigned_buf;
         let auth = request.header_value("authorization");
         let parsed = match auth {
             Some(a) => parse_header(a, request)?,
-            None => parse_presigned(request, &mut presigned_buf)?,
+            None => {
+                presigned_buf = [0u8; PRESIGNED_BUF];
+                parse_presigned(request, &mut presigned_buf)?
+            }
         };
         let sigv4a = parsed.sigv4a;
         let cred = parsed.credential;
