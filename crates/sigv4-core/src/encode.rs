@@ -82,6 +82,11 @@ impl Sink for SliceSink<'_> {
 #[inline(always)]
 pub(crate) fn copy_short(dst: &mut [u8], src: &[u8]) {
     let n = src.len();
+    debug_assert_eq!(
+        n,
+        dst.len(),
+        "copy_short between slices of different lengths"
+    );
     if n != dst.len() {
         return;
     }
@@ -621,7 +626,7 @@ mod tests {
     }
 
     /// `copy_short` copies every length up to 40 exactly, nothing around
-    /// it, and refuses mismatched lengths.
+    /// it.
     #[test]
     fn copy_short_copies_every_length() {
         let src: [u8; 40] = core::array::from_fn(|i| i as u8 + 1);
@@ -631,9 +636,6 @@ mod tests {
             assert_eq!(&dst[1..n + 1], &src[..n], "{n}");
             assert_eq!((dst[0], dst[n + 1]), (0, 0), "{n}");
         }
-        let mut dst = [0u8; 4];
-        copy_short(&mut dst, &src[..3]);
-        assert_eq!(dst, [0; 4]);
     }
 
     /// `prefix_word` is the first eight bytes, zero-padded, for every

@@ -156,15 +156,7 @@ impl<'a> Request<'a> {
     /// The URL is taken as already percent-encoded; a fragment is dropped;
     /// the default port (443 for https, 80 for http) is dropped from the host.
     pub fn new(method: &'a str, url: &'a str) -> Result<Self, RequestError> {
-        let (scheme, rest) = if let Some(r) = strip_prefix_ci(url, "https://") {
-            (Scheme::Https, r)
-        } else if let Some(r) = strip_prefix_ci(url, "http://") {
-            (Scheme::Http, r)
-        } else {
-            return Err(RequestError::InvalidUrl(
-                "must start with http:// or https://",
-            ));
-        };
+        let (scheme, rest) = split_scheme(url)?;
         // One pass, sixteen bytes at a time up to each byte that matters:
         // in the authority `@`, `:` (the last one is noted) and the byte
         // that ends it; in the path and query the byte that ends them; and
@@ -354,6 +346,19 @@ impl<'a> Request<'a> {
     }
 }
 
+/// The scheme of an absolute URL, and the rest after `://`.
+fn split_scheme(url: &str) -> Result<(Scheme, &str), RequestError> {
+    if let Some(r) = strip_prefix_ci(url, "https://") {
+        Ok((Scheme::Https, r))
+    } else if let Some(r) = strip_prefix_ci(url, "http://") {
+        Ok((Scheme::Http, r))
+    } else {
+        Err(RequestError::InvalidUrl(
+            "must start with http:// or https://",
+        ))
+    }
+}
+
 fn strip_prefix_ci<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
     let head = s.get(..prefix.len())?;
     if head.eq_ignore_ascii_case(prefix) {
@@ -425,15 +430,7 @@ mod tests {
     /// then `?`) and `from_parts`'s separate checks: the reference for the
     /// one-pass scan.
     fn split_then_check<'a>(method: &'a str, url: &'a str) -> Result<Request<'a>, RequestError> {
-        let (scheme, rest) = if let Some(r) = strip_prefix_ci(url, "https://") {
-            (Scheme::Https, r)
-        } else if let Some(r) = strip_prefix_ci(url, "http://") {
-            (Scheme::Http, r)
-        } else {
-            return Err(RequestError::InvalidUrl(
-                "must start with http:// or https://",
-            ));
-        };
+        let (scheme, rest) = split_scheme(url)?;
         let rest = rest.find('#').map_or(rest, |end| &rest[..end]);
         let auth_end = rest
             .bytes()

@@ -206,9 +206,9 @@ fn days_in_month(y: u64, m: u64) -> u64 {
     }
 }
 
-// Proleptic Gregorian calendar conversions for days since 1970-01-01, after
-// Howard Hinnant's public-domain `days_from_civil` / `civil_from_days`,
-// restricted to years >= 1970 so that everything stays unsigned.
+// Proleptic Gregorian calendar: days since 1970-01-01 from a date, after
+// Howard Hinnant's public-domain `days_from_civil`, restricted to years
+// >= 1970 so that everything stays unsigned.
 fn days_from_civil(y: u64, m: u64, d: u64) -> u64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y / 400;
