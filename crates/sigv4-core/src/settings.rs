@@ -75,9 +75,38 @@ impl Default for SigningSettings<'_> {
             path_encoding: PathEncoding::Double,
             content_sha256_header: false,
             session_token: SessionTokenMode::Signed,
-            unsigned_headers: DEFAULT_UNSIGNED_HEADERS,
+            unsigned_headers: DEFAULT_LIST,
         }
     }
+}
+
+/// The default list, behind one address: a signer recognises it by that
+/// address and uses its filter ([`DEFAULT_FILTER`]) computed at compile
+/// time.
+static DEFAULT_LIST: &[&str] = DEFAULT_UNSIGNED_HEADERS;
+
+/// [`name_filter`] of every default unsigned header.
+const DEFAULT_FILTER: u64 = {
+    let mut f = 0;
+    let mut i = 0;
+    while i < DEFAULT_UNSIGNED_HEADERS.len() {
+        f |= name_filter(DEFAULT_UNSIGNED_HEADERS[i].as_bytes());
+        i += 1;
+    }
+    f
+};
+
+/// One bit of 64 chosen by a header name's length and its first and last
+/// bytes, case-folded: names equal but for ASCII case get the same bit, so
+/// a name whose bit is not in a list's filter is in no list entry.
+pub(crate) const fn name_filter(name: &[u8]) -> u64 {
+    let (first, last) = match name {
+        [] => (0, 0),
+        [f, .., l] => (*f | 0x20, *l | 0x20),
+        [f] => (*f | 0x20, *f | 0x20),
+    };
+    let mix = name.len() ^ ((first as usize) * 5) ^ ((last as usize) * 3);
+    1u64 << (mix % 64)
 }
 
 impl SigningSettings<'_> {
@@ -90,6 +119,16 @@ impl SigningSettings<'_> {
             content_sha256_header: true,
             ..Self::default()
         }
+    }
+
+    /// The union of [`name_filter`] over the unsigned list.
+    pub(crate) fn unsigned_filter(&self) -> u64 {
+        if core::ptr::eq(self.unsigned_headers, DEFAULT_LIST) {
+            return DEFAULT_FILTER;
+        }
+        self.unsigned_headers
+            .iter()
+            .fold(0, |f, u| f | name_filter(u.as_bytes()))
     }
 
     pub(crate) fn is_unsigned(&self, name: &str) -> bool {

@@ -11,7 +11,7 @@
 use crate::canonical::{self, HeaderSet};
 use crate::encode::{self, Sink, SliceSink};
 use crate::request::Request;
-use crate::settings::{SessionTokenMode, SigningSettings};
+use crate::settings::{self, SessionTokenMode, SigningSettings};
 use crate::time::AmzDate;
 
 mod algorithm;
@@ -293,25 +293,28 @@ pub(crate) fn sign_header<'s, A: SignatureAlgorithm + ?Sized>(
 }
 
 /// Decides which request headers are signed: not those in the unsigned
-/// list, nor those the signer sets itself. Names are first told apart by
-/// length (a bit mask of the listed lengths), which rejects most at once.
+/// list, nor those the signer sets itself. A name is first looked up in a
+/// 64-bit filter of the listed names (by length and first and last bytes),
+/// which lets most through at once.
 struct Signable<'s> {
     settings: &'s SigningSettings<'s>,
-    lengths: u64,
+    filter: u64,
 }
+
+/// The filter bits of the headers the signer sets itself.
+const OWN_FILTER: u64 =
+    settings::name_filter(b"x-amz-date") | settings::name_filter(b"x-amz-security-token");
 
 impl<'s> Signable<'s> {
     fn new(settings: &'s SigningSettings<'s>) -> Self {
-        let mut lengths = (1u64 << "x-amz-date".len()) | (1u64 << "x-amz-security-token".len());
-        for u in settings.unsigned_headers {
-            lengths |= 1u64.checked_shl(u.len() as u32).unwrap_or(0);
+        Self {
+            settings,
+            filter: settings.unsigned_filter() | OWN_FILTER,
         }
-        Self { settings, lengths }
     }
 
     fn includes(&self, name: &str) -> bool {
-        let len_bit = 1u64.checked_shl(name.len() as u32).unwrap_or(0);
-        if name.len() < 64 && self.lengths & len_bit == 0 {
+        if self.filter & settings::name_filter(name.as_bytes()) == 0 {
             return true;
         }
         !self.settings.is_unsigned(name)
@@ -516,4 +519,112 @@ pub(crate) fn decimal(mut v: u64, buf: &mut [u8]) -> &[u8] {
         }
     }
     &buf[i..]
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::settings::DEFAULT_UNSIGNED_HEADERS;
+
+    /// What [`Signable::includes`] decides, without the filter.
+    fn included_slowly(settings: &SigningSettings<'_>, name: &str) -> bool {
+        let eq = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+        !settings.unsigned_headers.iter().any(|u| eq(u, name))
+            && !eq(name, "x-amz-date")
+            && !eq(name, "x-amz-security-token")
+    }
+
+    /// Every case variant of `name` that flips the case of one letter, and
+    /// all upper-case.
+    fn case_variants(name: &str) -> impl Iterator<Item = [u8; 64]> + '_ {
+        (0..=name.len()).map(move |i| {
+            let mut v = [0u8; 64];
+            v[..name.len()].copy_from_slice(name.as_bytes());
+            match v.get_mut(i).filter(|_| i < name.len()) {
+                Some(b) => *b = b.to_ascii_uppercase(),
+                None => v[..name.len()].make_ascii_uppercase(),
+            }
+            v
+        })
+    }
+
+    #[test]
+    fn the_header_filter_lets_through_only_what_the_list_does() {
+        let custom: &[&str] = &["x-custom", "a", "", "Accept"];
+        let default = SigningSettings::default();
+        let copy = DEFAULT_UNSIGNED_HEADERS.to_vec();
+        let settings = [
+            default,
+            SigningSettings {
+                unsigned_headers: custom,
+                ..default
+            },
+            SigningSettings {
+                // The default list's entries at another address: the
+                // filter is computed, not taken from the constant.
+                unsigned_headers: &copy,
+                ..default
+            },
+            SigningSettings {
+                unsigned_headers: &[],
+                ..default
+            },
+        ];
+        let mut names: std::vec::Vec<std::string::String> = [
+            "host",
+            "accept",
+            "content-type",
+            "content-md5",
+            "date",
+            "if-match",
+            "x-amz-date",
+            "x-amz-security-token",
+            "x-amz-content-sha256",
+            "x-custom",
+            "a",
+            "b",
+            "",
+        ]
+        .iter()
+        .chain(DEFAULT_UNSIGNED_HEADERS)
+        .chain(custom)
+        .map(|s| std::string::String::from(*s))
+        .collect();
+        // Every case variant of every name.
+        let variants: std::vec::Vec<_> = names
+            .iter()
+            .flat_map(|n| {
+                case_variants(n)
+                    .map(|v| std::string::String::from_utf8(v[..n.len()].to_vec()).unwrap())
+            })
+            .collect();
+        names.extend(variants);
+        for s in &settings {
+            let signable = Signable::new(s);
+            for n in &names {
+                assert_eq!(
+                    signable.includes(n),
+                    included_slowly(s, n),
+                    "{n:?} with {:?}",
+                    s.unsigned_headers
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_default_lists_filter_is_the_computed_one() {
+        let default = SigningSettings::default();
+        let computed = DEFAULT_UNSIGNED_HEADERS
+            .iter()
+            .fold(0, |f, u| f | settings::name_filter(u.as_bytes()));
+        assert_eq!(default.unsigned_filter(), computed);
+        let list = DEFAULT_UNSIGNED_HEADERS.to_vec();
+        let copy = SigningSettings {
+            unsigned_headers: &list,
+            ..default
+        };
+        assert_eq!(copy.unsigned_filter(), computed);
+    }
 }
