@@ -325,7 +325,7 @@ fn parse_header<'p>(auth: &'p str, request: &Request<'p>) -> Result<Parsed<'p>, 
     ))?;
     let sigv4a = algorithm(alg.bytes())?;
     let (mut cred, mut signed, mut sig) = (None, None, None);
-    for part in rest.split(',') {
+    for part in encode::split_wide(rest, b',') {
         let (k, v) = encode::split_once_ascii(part.trim_matches(' '), b'=').ok_or(
             VerifyError::Malformed("Authorization component without '='"),
         )?;
