@@ -292,17 +292,20 @@ fn check_signed_headers(list: &str) -> Result<(), VerifyError> {
     const BAD: VerifyError = VerifyError::Malformed(
         "SignedHeaders must be sorted, distinct, lower-case names including host",
     );
-    let mut prev: Option<&str> = None;
+    // Names are ordered by their first eight bytes as one big-endian word
+    // (zero-padded: a token holds no zero byte), then by the rest.
+    let mut prev: Option<(u64, &str)> = None;
     let mut has_host = false;
     for name in encode::split_ascii(list, b';') {
         if !crate::request::is_lower_token(name.as_bytes()) {
             return Err(BAD);
         }
-        if prev.is_some_and(|p| p >= name) {
+        let key = (encode::prefix_word(name.as_bytes()), name);
+        if prev.is_some_and(|p| p >= key) {
             return Err(BAD);
         }
         has_host |= name == "host";
-        prev = Some(name);
+        prev = Some(key);
     }
     if has_host { Ok(()) } else { Err(BAD) }
 }
@@ -949,5 +952,58 @@ impl<'a> Verifier<'a> {
             }
         };
         Ok((verified, seed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::vec::Vec;
+
+    /// What `check_signed_headers` decides, by plain string comparison.
+    fn accepted_plainly(list: &str) -> bool {
+        let names: Vec<&str> = list.split(';').collect();
+        names
+            .iter()
+            .all(|n| crate::request::is_lower_token(n.as_bytes()))
+            && names.windows(2).all(|w| w[0] < w[1])
+            && names.contains(&"host")
+    }
+
+    /// Every ordered pair (and triple with `host`) of names that share
+    /// their first eight bytes, differ inside them, or are prefixes of one
+    /// another.
+    #[test]
+    fn signed_header_order_is_string_order() {
+        let names = [
+            "a",
+            "host",
+            "x-amz-co",
+            "x-amz-con",
+            "x-amz-content-sha256",
+            "x-amz-content-sha2560",
+            "x-amz-date",
+            "x-amz-dat",
+            "x-amzz",
+            "hosta",
+            "hos",
+        ];
+        for a in names {
+            for b in names {
+                for list in [
+                    std::format!("{a};{b}"),
+                    std::format!("host;{a};{b}"),
+                    std::format!("{a};{b};host"),
+                    std::format!("{a};host;{b}"),
+                ] {
+                    assert_eq!(
+                        check_signed_headers(&list).is_ok(),
+                        accepted_plainly(&list),
+                        "{list}"
+                    );
+                }
+            }
+        }
     }
 }
