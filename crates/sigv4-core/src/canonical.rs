@@ -631,7 +631,8 @@ impl<'h, 'a> HeaderSet<'h, 'a> {
 }
 
 /// Writes canonical header lines for exactly the names in `signed` (a
-/// `;`-separated list taken from a request being verified), in that order.
+/// `;`-separated list of lower-case names taken from a request being
+/// verified, checked by the caller), in that order.
 /// `host` stands in for a missing `Host` header.
 pub(crate) fn write_listed_headers<S: Sink + ?Sized>(
     sink: &mut S,
@@ -644,7 +645,8 @@ pub(crate) fn write_listed_headers<S: Sink + ?Sized>(
         sink.put(b":");
         let mut found = false;
         for (n, v) in headers {
-            if encode::eq_ignore_case(n.as_bytes(), name.as_bytes()) {
+            // Listed names are lower-case (checked before).
+            if encode::eq_lower(n.as_bytes(), name.as_bytes()) {
                 if found {
                     sink.put(b",");
                 }

@@ -204,10 +204,25 @@ pub(crate) const fn lower_word(x: u64) -> u64 {
 /// names are looked up by it on every signature and verification).
 #[inline]
 pub(crate) fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
+    eq_folded::<false>(a, b)
+}
+
+/// `a.to_ascii_lowercase() == b`: [`eq_ignore_case`] for a `b` known to
+/// be lower-case already (a validated signed header name, a constant),
+/// which is then not lower-cased again.
+#[inline]
+pub(crate) fn eq_lower(a: &[u8], b_lower: &[u8]) -> bool {
+    eq_folded::<true>(a, b_lower)
+}
+
+/// `a` lower-cased equals `b`, lower-cased unless `B_LOWER` says it is.
+#[inline]
+fn eq_folded<const B_LOWER: bool>(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    let differ = |x: u64, y: u64| lower_word(x) != lower_word(y);
+    let fold_b = |y: u64| if B_LOWER { y } else { lower_word(y) };
+    let differ = |x: u64, y: u64| lower_word(x) != fold_b(y);
     match (a.as_chunks::<8>(), b.as_chunks::<8>()) {
         ((ac, _), (bc, _)) if !ac.is_empty() => {
             for (x, y) in ac.iter().zip(bc) {
@@ -232,7 +247,9 @@ pub(crate) fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
                 };
                 !differ(word(af, al), word(bf, bl))
             }
-            _ => a.eq_ignore_ascii_case(b),
+            _ => a.iter().zip(b).all(|(x, y)| {
+                x.to_ascii_lowercase() == if B_LOWER { *y } else { y.to_ascii_lowercase() }
+            }),
         },
     }
 }
@@ -709,6 +726,30 @@ mod tests {
                     let expected = bytes.map(|x| x.to_ascii_lowercase());
                     let got = lower_word(u64::from_le_bytes(bytes)).to_le_bytes();
                     assert_eq!(got, expected, "byte {b:#04x} at {pos} among {fill:#04x}");
+                }
+            }
+        }
+    }
+
+    /// `eq_lower` is `to_ascii_lowercase` then `==`, for every length up
+    /// to 40: `a` in mixed case against its lower-case form, against its
+    /// upper-case form, and against lower-case strings differing at each
+    /// position.
+    #[test]
+    fn eq_lower_matches_lowercase_then_eq() {
+        let base: Vec<u8> = (0..40).map(|i| b"aZ-9x"[i % 5]).collect();
+        for len in 0..=base.len() {
+            let a = &base[..len];
+            let lower = a.to_ascii_lowercase();
+            let upper = a.to_ascii_uppercase();
+            assert!(eq_lower(a, &lower), "{len}");
+            assert!(eq_lower(&upper, &lower), "{len}");
+            assert_eq!(eq_lower(&lower, &upper), lower == upper, "{len}");
+            for pos in 0..len {
+                for c in [b'a', b'A', b'z' + 1, b'@', b'`', 0x80] {
+                    let mut b = lower.clone();
+                    b[pos] = c;
+                    assert_eq!(eq_lower(a, &b), lower == b, "{len} {pos} {c}");
                 }
             }
         }

@@ -318,8 +318,8 @@ impl<'s> Signable<'s> {
             return true;
         }
         !self.settings.is_unsigned(name)
-            && !encode::eq_ignore_case(name.as_bytes(), b"x-amz-date")
-            && !encode::eq_ignore_case(name.as_bytes(), b"x-amz-security-token")
+            && !encode::eq_lower(name.as_bytes(), b"x-amz-date")
+            && !encode::eq_lower(name.as_bytes(), b"x-amz-security-token")
     }
 }
 
