@@ -140,6 +140,18 @@ impl core::str::FromStr for Timestamp {
     }
 }
 
+impl Timestamp {
+    /// Parses `YYYYMMDDTHHMMSSZ` as [`str::parse`] does, and keeps the
+    /// text: the parse accepts only the form [`Self::amz_date`] writes, so
+    /// the text is what it would write (a verifier need not format the
+    /// date back).
+    pub(crate) fn parse_keeping_text(s: &str) -> Result<(Self, AmzDate), TimeError> {
+        let t: Self = s.parse()?;
+        let text = <[u8; 16]>::try_from(s.as_bytes()).map_err(|_| TimeError::Malformed)?;
+        Ok((t, AmzDate(text)))
+    }
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.amz_date().as_str())
@@ -277,6 +289,36 @@ mod tests {
             );
         }
         assert_eq!(civil_from_days(last), (9999, 12, 31));
+    }
+
+    /// Every day from 1970 to 9999, at a time of day that moves with it:
+    /// the text written from Hinnant's date parses, and the text kept is
+    /// the text `amz_date` writes for the time parsed.
+    #[test]
+    fn parsed_text_is_the_formatted_text() {
+        let digits = |out: &mut [u8], mut v: u32| {
+            for slot in out.iter_mut().rev() {
+                *slot = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        };
+        for days in 0..=MAX_SECONDS / 86_400 {
+            let (y, m, d) = hinnant(days);
+            let secs = (days * 7919 % 86_400) as u32;
+            let mut text = *b"00000000T000000Z";
+            digits(&mut text[0..4], y);
+            digits(&mut text[4..6], m);
+            digits(&mut text[6..8], d);
+            digits(&mut text[9..11], secs / 3600);
+            digits(&mut text[11..13], secs % 3600 / 60);
+            digits(&mut text[13..15], secs % 60);
+            let s = core::str::from_utf8(&text).unwrap();
+            let (t, kept) = Timestamp::parse_keeping_text(s).unwrap();
+            assert_eq!(kept.as_str(), s);
+            assert_eq!(t.amz_date(), kept, "{s}");
+            assert_eq!(t.unix_seconds(), days * 86_400 + u64::from(secs));
+        }
+        assert!(Timestamp::parse_keeping_text("20150230T000000Z").is_err());
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::settings::SigningSettings;
 use crate::sign::{
     HMAC_SHA256, MAX_EXPIRES, Scope, StringToSign, UNSIGNED_PAYLOAD, check_scope, check_service,
 };
-use crate::time::Timestamp;
+use crate::time::{AmzDate, Timestamp};
 
 /// Why a request failed verification.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -208,6 +208,8 @@ struct Parsed<'p> {
     signed_headers: &'p str,
     signature: &'p [u8],
     signed_at: Timestamp,
+    /// `signed_at` as it was sent, which is as `amz_date` writes it.
+    signed_text: AmzDate,
     expires: Option<u64>,
     /// A SigV4a presigned URL's `X-Amz-Region-Set`, as sent (encoded).
     region_set_param: Option<&'p [u8]>,
@@ -350,18 +352,19 @@ fn parse_header<'p>(auth: &'p str, request: &Request<'p>) -> Result<Parsed<'p>, 
     let date = request
         .header_value("x-amz-date")
         .ok_or(VerifyError::Malformed("missing X-Amz-Date header"))?;
-    let signed_at = date
-        .parse::<Timestamp>()
-        .ok()
-        .ok_or(VerifyError::Malformed(
-            "X-Amz-Date must be YYYYMMDDTHHMMSSZ",
-        ))?;
+    let (signed_at, signed_text) =
+        Timestamp::parse_keeping_text(date)
+            .ok()
+            .ok_or(VerifyError::Malformed(
+                "X-Amz-Date must be YYYYMMDDTHHMMSSZ",
+            ))?;
     Ok(Parsed {
         sigv4a,
         credential: split_credential(cred, sigv4a)?,
         signed_headers: signed,
         signature: sig.as_bytes(),
         signed_at,
+        signed_text,
         expires: None,
         region_set_param: None,
     })
@@ -414,9 +417,7 @@ fn parse_presigned<'p>(
     let date: ShortStr<16> = ShortStr::from_bytes(Decoded::new(get("X-Amz-Date")?)).ok_or(
         VerifyError::Malformed("X-Amz-Date must be YYYYMMDDTHHMMSSZ"),
     )?;
-    let signed_at = date
-        .as_str()
-        .parse::<Timestamp>()
+    let (signed_at, signed_text) = Timestamp::parse_keeping_text(date.as_str())
         .map_err(|_| VerifyError::Malformed("X-Amz-Date must be YYYYMMDDTHHMMSSZ"))?;
     let expires = core::str::from_utf8(get("X-Amz-Expires")?)
         .ok()
@@ -432,6 +433,7 @@ fn parse_presigned<'p>(
         signed_headers,
         signature: get("X-Amz-Signature")?,
         signed_at,
+        signed_text,
         expires: Some(expires),
         region_set_param: if sigv4a {
             Some(get("X-Amz-Region-Set")?)
@@ -814,7 +816,7 @@ impl<'a> Verifier<'a> {
         } else {
             None
         };
-        let signed_date = parsed.signed_at.amz_date();
+        let signed_date = parsed.signed_text;
         if signed_date.date_bytes() != cred.date.as_bytes() {
             return Err(VerifyError::Malformed(
                 "credential date does not match X-Amz-Date",
