@@ -138,12 +138,33 @@ pub(crate) fn is_token(s: &[u8]) -> bool {
     !s.is_empty() && s.iter().fold(true, |ok, &b| ok & TCHAR[usize::from(b)])
 }
 
-/// A token without upper-case letters (a header name as SigV4 signs it).
+/// A token without upper-case letters (a header name as SigV4 signs it):
+/// the reference the signed header list check is tested against.
+#[cfg(test)]
 pub(crate) fn is_lower_token(s: &[u8]) -> bool {
     !s.is_empty()
         && s.iter().fold(true, |ok, &b| {
             ok & TCHAR[usize::from(b)] & !b.is_ascii_uppercase()
         })
+}
+
+/// The bytes of a signed header list: lower-case `tchar`s and `;`.
+static LOWER_TCHAR_OR_SEMICOLON: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = (TCHAR[i] && !b.is_ascii_uppercase()) || b == b';';
+        i += 1;
+    }
+    t
+};
+
+/// Only lower-case `tchar`s and `;` (the bytes of a signed header list;
+/// its names are checked for emptiness as it is split).
+pub(crate) fn is_lower_token_list(s: &[u8]) -> bool {
+    s.iter()
+        .fold(true, |ok, &b| ok & LOWER_TCHAR_OR_SEMICOLON[usize::from(b)])
 }
 
 fn valid_url_part(s: &str) -> bool {

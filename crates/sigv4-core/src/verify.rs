@@ -296,10 +296,14 @@ fn check_signed_headers(list: &str) -> Result<(), VerifyError> {
     );
     // Names are ordered by their first eight bytes as one big-endian word
     // (zero-padded: a token holds no zero byte), then by the rest.
+    // The bytes in one pass; then each name is non-empty.
+    if !crate::request::is_lower_token_list(list.as_bytes()) {
+        return Err(BAD);
+    }
     let mut prev: Option<(u64, &str)> = None;
     let mut has_host = false;
     for name in encode::split_ascii(list, b';') {
-        if !crate::request::is_lower_token(name.as_bytes()) {
+        if name.is_empty() {
             return Err(BAD);
         }
         let key = (encode::prefix_word(name.as_bytes()), name);
@@ -991,6 +995,22 @@ mod tests {
             "hosta",
             "hos",
         ];
+        for bad in [
+            "",
+            ";",
+            ";host",
+            "host;",
+            "a;;host",
+            "Host",
+            "a;Host",
+            "host;a b",
+            "host;a:b",
+            "host;\u{e9}",
+            "host;a\0",
+        ] {
+            assert!(check_signed_headers(bad).is_err(), "{bad:?}");
+            assert!(!accepted_plainly(bad), "{bad:?}");
+        }
         for a in names {
             for b in names {
                 for list in [
