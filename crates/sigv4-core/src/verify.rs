@@ -329,20 +329,27 @@ fn is_lower_hex(s: &[u8]) -> bool {
 }
 
 fn parse_header<'p>(auth: &'p str, request: &Request<'p>) -> Result<Parsed<'p>, VerifyError> {
-    let (alg, rest) = auth.split_once(' ').ok_or(VerifyError::Malformed(
+    let (alg, rest) = encode::split_once_ascii(auth, b' ').ok_or(VerifyError::Malformed(
         "Authorization must be 'ALGORITHM Credential=…, SignedHeaders=…, Signature=…'",
     ))?;
     let sigv4a = algorithm(alg.bytes())?;
     let (mut cred, mut signed, mut sig) = (None, None, None);
     for part in encode::split_wide(rest, b',') {
-        let (k, v) = encode::split_once_ascii(part.trim_matches(' '), b'=').ok_or(
-            VerifyError::Malformed("Authorization component without '='"),
-        )?;
-        let slot = match k {
-            "Credential" => &mut cred,
-            "SignedHeaders" => &mut signed,
-            "Signature" => &mut sig,
-            _ => return Err(VerifyError::Malformed("unknown Authorization component")),
+        let part = trim_spaces(part);
+        // A name holds no '=', so the name is one of these exactly when
+        // the component starts with it and '='.
+        let (slot, v) = if let Some(v) = part.strip_prefix("Credential=") {
+            (&mut cred, v)
+        } else if let Some(v) = part.strip_prefix("SignedHeaders=") {
+            (&mut signed, v)
+        } else if let Some(v) = part.strip_prefix("Signature=") {
+            (&mut sig, v)
+        } else if part.contains('=') {
+            return Err(VerifyError::Malformed("unknown Authorization component"));
+        } else {
+            return Err(VerifyError::Malformed(
+                "Authorization component without '='",
+            ));
         };
         if slot.replace(v).is_some() {
             return Err(VerifyError::Malformed("repeated Authorization component"));
@@ -372,6 +379,16 @@ fn parse_header<'p>(auth: &'p str, request: &Request<'p>) -> Result<Parsed<'p>, 
         expires: None,
         region_set_param: None,
     })
+}
+
+/// `s` without the spaces (not tabs) at either end, as
+/// `s.trim_matches(' ')`.
+fn trim_spaces(s: &str) -> &str {
+    let b = s.as_bytes();
+    let start = b.iter().position(|&c| c != b' ').unwrap_or(b.len());
+    let end = b.iter().rposition(|&c| c != b' ').map_or(start, |i| i + 1);
+    // Spaces are ASCII: both ends are character boundaries.
+    s.get(start..end).unwrap_or_default()
 }
 
 /// Room for a presigned URL's decoded credential (five parts of at most
@@ -966,6 +983,16 @@ mod tests {
     extern crate std;
     use super::*;
     use std::vec::Vec;
+
+    /// `trim_spaces` is `trim_matches(' ')`.
+    #[test]
+    fn trims_spaces_as_std() {
+        for s in [
+            "", " ", "  ", "a", " a", "a ", "  a b  ", "\ta ", " \u{e9} ", "a  ",
+        ] {
+            assert_eq!(trim_spaces(s), s.trim_matches(' '), "{s:?}");
+        }
+    }
 
     /// What `check_signed_headers` decides, by plain string comparison.
     fn accepted_plainly(list: &str) -> bool {
