@@ -361,6 +361,16 @@ impl<'a> Request<'a> {
             .map(|(_, v)| *v)
     }
 
+    /// [`Self::header_value`] for a name the crate spells in lower case,
+    /// which is then not lower-cased again on every comparison.
+    pub(crate) fn header_lower(&self, name_lower: &str) -> Option<&'a str> {
+        debug_assert!(!name_lower.bytes().any(|b| b.is_ascii_uppercase()));
+        self.headers
+            .iter()
+            .find(|(n, _)| crate::encode::eq_lower(n.as_bytes(), name_lower.as_bytes()))
+            .map(|(_, v)| *v)
+    }
+
     /// How the payload is hashed.
     pub fn payload(&self) -> Payload<'a> {
         self.payload

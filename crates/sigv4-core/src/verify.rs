@@ -361,7 +361,7 @@ fn parse_header<'p>(auth: &'p str, request: &Request<'p>) -> Result<Parsed<'p>, 
         ));
     };
     let date = request
-        .header_value("x-amz-date")
+        .header_lower("x-amz-date")
         .ok_or(VerifyError::Malformed("missing X-Amz-Date header"))?;
     let (signed_at, signed_text) =
         Timestamp::parse_keeping_text(date)
@@ -489,7 +489,7 @@ impl<'p> SignedHash<'p> {
         unsigned_presigned: bool,
         scratch: &'p mut [u8; 64],
     ) -> Result<Self, VerifyError> {
-        if let Some(v) = request.header_value("x-amz-content-sha256") {
+        if let Some(v) = request.header_lower("x-amz-content-sha256") {
             let v = v.trim_matches([' ', '\t']);
             return if v == UNSIGNED_PAYLOAD {
                 Ok(Self::Unsigned {
@@ -620,7 +620,7 @@ fn streaming_seed(
         ));
     }
     let decoded_length = request
-        .header_value("x-amz-decoded-content-length")
+        .header_lower("x-amz-decoded-content-length")
         .and_then(|v| v.trim().parse::<u64>().ok())
         .ok_or(VerifyError::Malformed(
             "a streaming upload needs x-amz-decoded-content-length",
@@ -629,7 +629,7 @@ fn streaming_seed(
         StreamingMode::Signed => None,
         _ => Some(
             request
-                .header_value("x-amz-trailer")
+                .header_lower("x-amz-trailer")
                 .and_then(|v| ChecksumAlgorithm::from_header_name(v.trim()))
                 .ok_or(VerifyError::Malformed(
                     "a trailer upload needs x-amz-trailer: x-amz-checksum-crc32, -crc32c or -sha256",
@@ -685,7 +685,7 @@ fn region_set(request: &Request<'_>, parsed: &Parsed<'_>) -> Result<ShortStr<128
             ));
         }
         let value = request
-            .header_value("x-amz-region-set")
+            .header_lower("x-amz-region-set")
             .ok_or(VerifyError::Malformed("missing X-Amz-Region-Set header"))?;
         ShortStr::from_bytes(value.trim_matches([' ', '\t']).bytes()).ok_or(BAD)?
     };
@@ -822,7 +822,7 @@ impl<'a> Verifier<'a> {
         request.validate_headers()?;
         // The buffer is set up only for a presigned URL.
         let mut presigned_buf;
-        let auth = request.header_value("authorization");
+        let auth = request.header_lower("authorization");
         let parsed = match auth {
             Some(a) => parse_header(a, request)?,
             None => {

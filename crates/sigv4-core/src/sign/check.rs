@@ -108,7 +108,7 @@ pub(crate) fn payload_hash<'p>(
     request: &Request<'p>,
     scratch: &'p mut [u8; 64],
 ) -> Result<&'p str, SignError> {
-    if let Some(v) = request.header_value("x-amz-content-sha256") {
+    if let Some(v) = request.header_lower("x-amz-content-sha256") {
         let v = v.trim_matches([' ', '\t']);
         return if printable(v) && v.len() <= 64 {
             Ok(v)

@@ -217,13 +217,13 @@ pub(crate) fn sign_header<'s, A: SignatureAlgorithm + ?Sized>(
     let settings = &params.settings;
     let signed_token = session_token.filter(|_| settings.session_token == SessionTokenMode::Signed);
     let add_sha =
-        settings.content_sha256_header && request.header_value("x-amz-content-sha256").is_none();
+        settings.content_sha256_header && request.header_lower("x-amz-content-sha256").is_none();
     let region_set = alg.signs_region_set();
     let mut extra: [(&str, &str); 5] = [("", ""); 5];
     let mut n_extra = 0;
     for (wanted, name, value) in [
         (
-            request.header_value("host").is_none(),
+            request.header_lower("host").is_none(),
             "host",
             request.host(),
         ),
@@ -380,7 +380,7 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
     }
     let settings = &params.settings;
     let host = [("host", request.host())];
-    let extra = if request.header_value("host").is_none() {
+    let extra = if request.header_lower("host").is_none() {
         &host[..]
     } else {
         &[]
