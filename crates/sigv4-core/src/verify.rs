@@ -294,12 +294,12 @@ fn check_signed_headers(list: &str) -> Result<(), VerifyError> {
     const BAD: VerifyError = VerifyError::Malformed(
         "SignedHeaders must be sorted, distinct, lower-case names including host",
     );
-    // Names are ordered by their first eight bytes as one big-endian word
-    // (zero-padded: a token holds no zero byte), then by the rest.
     // The bytes in one pass; then each name is non-empty.
     if !crate::request::is_lower_token_list(list.as_bytes()) {
         return Err(BAD);
     }
+    // Names are ordered by their first eight bytes as one big-endian word
+    // (zero-padded: a token holds no zero byte), then by the rest.
     let mut prev: Option<(u64, &str)> = None;
     let mut has_host = false;
     for name in encode::split_ascii(list, b';') {
