@@ -110,6 +110,16 @@ impl core::str::FromStr for Timestamp {
 
     /// Parses `YYYYMMDDTHHMMSSZ`.
     fn from_str(s: &str) -> Result<Self, TimeError> {
+        Self::parse_keeping_text(s).map(|(t, _)| t)
+    }
+}
+
+impl Timestamp {
+    /// Parses `YYYYMMDDTHHMMSSZ` as [`str::parse`] does, and keeps the
+    /// text: the parse accepts only the form [`Self::amz_date`] writes, so
+    /// the text is what it would write (a verifier need not format the
+    /// date back).
+    pub(crate) fn parse_keeping_text(s: &str) -> Result<(Self, AmzDate), TimeError> {
         let b: &[u8; 16] = s.as_bytes().try_into().map_err(|_| TimeError::Malformed)?;
         if b[8] != b'T' || b[15] != b'Z' {
             return Err(TimeError::Malformed);
@@ -136,19 +146,7 @@ impl core::str::FromStr for Timestamp {
             return Err(TimeError::Malformed);
         }
         let days = days_from_civil(y, mo, d);
-        Ok(Self(days * 86_400 + h * 3600 + mi * 60 + se))
-    }
-}
-
-impl Timestamp {
-    /// Parses `YYYYMMDDTHHMMSSZ` as [`str::parse`] does, and keeps the
-    /// text: the parse accepts only the form [`Self::amz_date`] writes, so
-    /// the text is what it would write (a verifier need not format the
-    /// date back).
-    pub(crate) fn parse_keeping_text(s: &str) -> Result<(Self, AmzDate), TimeError> {
-        let t: Self = s.parse()?;
-        let text = <[u8; 16]>::try_from(s.as_bytes()).map_err(|_| TimeError::Malformed)?;
-        Ok((t, AmzDate(text)))
+        Ok((Self(days * 86_400 + h * 3600 + mi * 60 + se), AmzDate(*b)))
     }
 }
 
