@@ -1306,6 +1306,29 @@ mod stories {
             .collect()
     }
 
+    /// Waits until the tasks a story started in the background
+    /// (`wait_for_completion=false`: a reindex, a delete or update by query)
+    /// have ended, so that its epilogue's deletes come after the task's
+    /// writes: a reindex that ends after `DELETE /films` creates `films`
+    /// again, and a later story's `PUT /films` fails.
+    fn await_background_tasks(client: &Client) -> Result<(), String> {
+        let req = ApiRequest::new(http::Method::GET, "/_tasks")
+            .param("actions", "*reindex,*byquery")
+            .param("wait_for_completion", "true")
+            .param("timeout", "60s");
+        let got: Value = pollster::block_on(client.call(&req))
+            .map_err(|e| format!("waiting for its background tasks: {e}"))?;
+        match got
+            .get("node_failures")
+            .or_else(|| got.get("task_failures"))
+        {
+            Some(Value::Array(f)) if !f.is_empty() => Err(format!(
+                "its background tasks did not end within 60 s: {f:?}"
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Upstream's stories run on a stock single node, where a new index
     /// asks for one replica it cannot have (the allocation-explain story
     /// needs that unassigned replica); `scripts/opensearch` sets replicas to
@@ -1367,8 +1390,9 @@ mod stories {
     /// OpenSearch's own and security — through the generated builders, on
     /// the real node, in order, as upstream runs them on one cluster: each
     /// story's prologues, then its chapters (a chapter's version range
-    /// honoured), then its epilogues, which run even after a failure.
-    /// Stories that reach another plugin's namespace, or need a plugin for
+    /// honoured), then its epilogues, which run even after a failure, once
+    /// the tasks it started in the background have ended. A story must
+    /// leave no index behind. Stories that reach another plugin's namespace, or need a plugin for
     /// a query, setting or processor ([`NEEDS_PLUGIN`]), are counted, not
     /// run. Every exchange then goes through the spec check.
     #[test]
@@ -1421,12 +1445,20 @@ mod stories {
             replay.stories += 1;
             // Security stories may replace all_access's mapping, the
             // master user's access with it: put back after each.
-            let _restore = name.contains("/security/").then(|| Restore::all_access(&t));
+            let restore = name.contains("/security/").then(|| Restore::all_access(&t));
             let mut vars = Map::new();
             let mut failed = false;
+            let mut settled = false;
+            let indices_before = index_names(&stock.client);
             for (phase, step) in all_steps {
                 if failed && phase != "epilogue" {
                     continue;
+                }
+                if phase == "epilogue" && !settled {
+                    settled = true;
+                    if let Err(e) = await_background_tasks(&stock.client) {
+                        replay.failures.push(format!("{name}: {e}"));
+                    }
                 }
                 match replay_step(&mut r, &t, &env, phase, step, &mut vars) {
                     Ok(Some(())) => replay.steps += 1,
@@ -1435,6 +1467,24 @@ mod stories {
                         failed = true;
                         replay.failures.push(format!("{name}: {e}"));
                     }
+                }
+            }
+            drop(restore);
+            // What a story leaves behind breaks a later one (an index
+            // that already exists): named at the first story after which
+            // it is seen, and deleted.
+            let left: Vec<String> = index_names(&stock.client)
+                .difference(&indices_before)
+                .filter(|i| !i.starts_with('.'))
+                .cloned()
+                .collect();
+            if !left.is_empty() {
+                replay
+                    .failures
+                    .push(format!("{name}: left indices behind: {left:?}"));
+                for index in left {
+                    let del = ApiRequest::new(http::Method::DELETE, format!("/{index}"));
+                    let _ = pollster::block_on(stock.client.send(&del));
                 }
             }
         }
