@@ -227,27 +227,22 @@ impl SigningKey {
     /// [`Self::sign_with`] for the crate's own writers: the sink is a
     /// concrete type, so each piece goes into the MAC's buffer inline
     /// instead of through a call.
-    pub(crate) fn sign_inline(&self, write: impl FnOnce(&mut MacSink<'_>)) -> [u8; 32] {
-        let mut m = MacSink(self.0.start());
-        write(&mut m);
-        m.0.finish()
+    #[inline(always)]
+    pub(crate) fn sign_inline(&self, write: impl FnOnce(&mut Mac<'_, '_>)) -> [u8; 32] {
+        self.0.mac_with(write)
     }
 
     /// HMAC-SHA256 under this key of whatever `write` puts into the sink.
     pub fn sign_with(&self, write: impl FnOnce(&mut dyn crate::Sink)) -> [u8; 32] {
-        let mut m = MacSink(self.0.start());
-        write(&mut m);
-        m.0.finish()
+        self.0.mac_with(|m| write(m))
     }
 }
 
 /// Feeds an HMAC.
-pub(crate) struct MacSink<'k>(Mac<'k>);
-
-impl crate::Sink for MacSink<'_> {
+impl crate::Sink for Mac<'_, '_> {
     #[inline(always)]
     fn put(&mut self, bytes: &[u8]) {
-        self.0.put(bytes);
+        Mac::put(self, bytes);
     }
 }
 

@@ -83,14 +83,14 @@ impl SigV4aKey {
             }
         };
         for counter in 1u8..=254 {
-            let mut m = mac.start();
-            m.put(&1u32.to_be_bytes());
-            m.put(ECDSA_P256_SHA256.as_bytes());
-            m.put(&[0]);
-            m.put(access_key_id.as_bytes());
-            m.put(&[counter]);
-            m.put(&256u32.to_be_bytes());
-            let k0 = Zeroizing::new(m.finish());
+            let k0 = Zeroizing::new(mac.mac_with(|m| {
+                m.put(&1u32.to_be_bytes());
+                m.put(ECDSA_P256_SHA256.as_bytes());
+                m.put(&[0]);
+                m.put(access_key_id.as_bytes());
+                m.put(&[counter]);
+                m.put(&256u32.to_be_bytes());
+            }));
             // k0 ≤ n − 2 exactly when k0 is a scalar (k0 < n, checked in
             // constant time by `from_repr`) and k0 + 1 is not zero mod n.
             let repr: FieldBytes = (*k0).into();

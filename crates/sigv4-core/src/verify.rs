@@ -8,8 +8,6 @@
 
 use core::fmt;
 
-use sha2::{Digest, Sha256};
-
 use crate::canonical::{self, CanonicalError, Param};
 use crate::encode::{self, Decoded, Sink};
 use crate::key::KeyCache;
@@ -512,7 +510,7 @@ impl<'p> SignedHash<'p> {
         }
         match request.payload() {
             Payload::Bytes(b) => Ok(Self::Computed(encode::hex_lower(
-                &Sha256::digest(b),
+                &crate::sha::sha256(b),
                 scratch,
             ))),
             Payload::Precomputed(h) if is_hex64(h.as_bytes()) => Ok(Self::Computed(h)),
@@ -537,7 +535,7 @@ impl<'p> SignedHash<'p> {
 fn check_body(payload: Payload<'_>, claimed: &str) -> Result<(), VerifyError> {
     let mut buf = [0u8; 64];
     let actual = match payload {
-        Payload::Bytes(b) => encode::hex_lower(&Sha256::digest(b), &mut buf),
+        Payload::Bytes(b) => encode::hex_lower(&crate::sha::sha256(b), &mut buf),
         Payload::Precomputed(h) if is_hex64(h.as_bytes()) => h,
         Payload::Precomputed(_) => return Err(BAD_PRECOMPUTED),
         Payload::Unsigned => {
@@ -895,7 +893,8 @@ impl<'a> Verifier<'a> {
             _ => {}
         }
 
-        let mut h = crate::sign::HashTee::new(None);
+        let mut blocks = crate::sha::Blocks::new();
+        let mut h = crate::sign::HashTee::new(&mut blocks, None);
         let query = canonical::params(request.query().as_bytes())
             .filter(|p| !(presigned && key_is(p, "X-Amz-Signature")));
         canonical::write_head(&mut h, request, &signing, query)?;

@@ -1,7 +1,5 @@
 //! Input checks, and the payload hash line.
 
-use sha2::{Digest, Sha256};
-
 use crate::encode;
 use crate::request::{Payload, Request};
 
@@ -119,7 +117,7 @@ pub(crate) fn payload_hash<'p>(
     match request.payload() {
         Payload::Bytes([]) => Ok(EMPTY_SHA256),
         Payload::Bytes(body) => {
-            let digest: [u8; 32] = Sha256::digest(body).into();
+            let digest = crate::sha::sha256(body);
             Ok(encode::hex_lower(&digest, scratch))
         }
         Payload::Precomputed(h) if printable(h) && h.len() <= 64 => Ok(h),
@@ -131,6 +129,7 @@ pub(crate) fn payload_hash<'p>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::{Digest, Sha256};
 
     #[test]
     fn the_empty_payload_hash_is_sha256_of_nothing() {

@@ -124,7 +124,8 @@ fn hash_canonical<'q>(
     payload: &str,
     trace: Option<&mut dyn Sink>,
 ) -> Result<[u8; 32], SignError> {
-    let mut h = HashTee::new(trace);
+    let mut blocks = crate::sha::Blocks::new();
+    let mut h = HashTee::new(&mut blocks, trace);
     canonical::write_head(&mut h, request, settings, query)?;
     headers.write_canonical(&mut h);
     h.put(b"\n");
@@ -242,9 +243,8 @@ pub(crate) fn sign_header<'s, A: SignatureAlgorithm + ?Sized>(
         }
     }
     let signable = Signable::new(settings);
-    let headers = HeaderSet::new(request.headers(), &extra[..n_extra], |n| {
-        signable.includes(n)
-    });
+    let mut headers = HeaderSet::new(request.headers(), &extra[..n_extra]);
+    headers.select(|n| signable.includes(n));
 
     // "ALG Credential=ID/SCOPE, SignedHeaders=a;b" goes into `buf` first;
     // the canonical request then reads the signed header list back from it.
@@ -386,7 +386,8 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
         &[]
     };
     let signable = Signable::new(settings);
-    let headers = HeaderSet::new(request.headers(), extra, |n| signable.includes(n));
+    let mut headers = HeaderSet::new(request.headers(), extra);
+    headers.select(|n| signable.includes(n));
 
     // The X-Amz-* parameters are written, encoded, into `buf`; the
     // canonical query takes them from there (where each key and value

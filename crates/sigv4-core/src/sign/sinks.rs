@@ -25,17 +25,20 @@ impl HashText {
 
 /// The canonical request's SHA-256 (512 bytes gathered at a time),
 /// that also copies what it hashes to an optional trace sink.
-pub(crate) struct HashTee<'t> {
-    hash: Blocks<8>,
+///
+/// The hash state is the caller's local, borrowed: a `Blocks` moved into
+/// this struct was built on the stack and then copied (a 544-byte
+/// `memcpy` on every signature).
+pub(crate) struct HashTee<'b, 't> {
+    hash: &'b mut Blocks<8>,
     copy: Option<&'t mut dyn Sink>,
 }
 
-impl<'t> HashTee<'t> {
-    pub(crate) fn new(copy: Option<&'t mut dyn Sink>) -> Self {
-        Self {
-            hash: Blocks::new(),
-            copy,
-        }
+impl<'b, 't> HashTee<'b, 't> {
+    /// Hashes into `hash`, a fresh [`Blocks::new`].
+    #[inline(always)]
+    pub(crate) fn new(hash: &'b mut Blocks<8>, copy: Option<&'t mut dyn Sink>) -> Self {
+        Self { hash, copy }
     }
 
     pub(crate) fn finalize(&mut self) -> [u8; 32] {
@@ -43,7 +46,7 @@ impl<'t> HashTee<'t> {
     }
 }
 
-impl Sink for HashTee<'_> {
+impl Sink for HashTee<'_, '_> {
     #[inline(always)]
     fn put(&mut self, bytes: &[u8]) {
         self.hash.put(bytes);
