@@ -1318,14 +1318,17 @@ mod stories {
             .param("timeout", "60s");
         let got: Value = pollster::block_on(client.call(&req))
             .map_err(|e| format!("waiting for its background tasks: {e}"))?;
-        match got
-            .get("node_failures")
-            .or_else(|| got.get("task_failures"))
-        {
-            Some(Value::Array(f)) if !f.is_empty() => Err(format!(
-                "its background tasks did not end within 60 s: {f:?}"
-            )),
-            _ => Ok(()),
+        let failures: Vec<&Value> = ["node_failures", "task_failures"]
+            .iter()
+            .filter_map(|k| got[k].as_array())
+            .flatten()
+            .collect();
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "its background tasks did not end within 60 s: {failures:?}"
+            ))
         }
     }
 
