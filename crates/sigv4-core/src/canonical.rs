@@ -245,6 +245,7 @@ const INLINE_PARAMS: usize = 32;
 const FEW_PARAMS: usize = 12;
 
 /// Writes a key or value, as it is when `plain` (canonical already).
+#[inline(always)]
 fn put_part<S: Sink + ?Sized>(sink: &mut S, wire: &[u8], plain: bool) {
     if plain {
         sink.put(wire);
@@ -255,6 +256,7 @@ fn put_part<S: Sink + ?Sized>(sink: &mut S, wire: &[u8], plain: bool) {
 
 /// Writes `key=value` (after a `&` but for the first), each part copied
 /// when plain, re-encoded otherwise.
+#[inline(always)]
 fn put_param<S: Sink + ?Sized>(
     sink: &mut S,
     p: &Param<'_>,
@@ -294,6 +296,7 @@ where
     S: Sink + ?Sized,
     I: Iterator<Item = Param<'a>>,
 {
+    const { assert!(N <= 256, "positions are bytes") };
     let mut inline = [Sortable::EMPTY; N];
     let mut n = 0;
     for p in sources {
@@ -304,19 +307,22 @@ where
         n += 1;
     }
     // Stable insertion sort (few comparisons when the input is mostly in
-    // order, as a presigned URL's own parameters are).
-    let params = &mut inline[..n];
-    for i in 1..params.len() {
-        let next = params[i];
+    // order, as a presigned URL's own parameters are) of their positions:
+    // a byte moves where a parameter was 56.
+    let params = &inline[..n];
+    let mut order = [0u8; N];
+    for i in 0..n {
+        let next = &params[i];
         let mut j = i;
-        while j > 0 && params[j - 1].cmp(&next) == Ordering::Greater {
-            params[j] = params[j - 1];
+        while j > 0 && params[usize::from(order[j - 1])].cmp(next) == Ordering::Greater {
+            order[j] = order[j - 1];
             j -= 1;
         }
-        params[j] = next;
+        order[j] = i as u8;
     }
     let mut first = true;
-    for p in params.iter() {
+    for &i in &order[..n] {
+        let p = &params[usize::from(i)];
         put_param(sink, &p.p, (p.key_plain, p.value_plain), &mut first);
     }
     true
