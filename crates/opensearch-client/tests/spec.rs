@@ -1310,12 +1310,14 @@ mod stories {
     /// (`wait_for_completion=false`: a reindex, a delete or update by query)
     /// have ended, so that its epilogue's deletes come after the task's
     /// writes: a reindex that ends after `DELETE /films` creates `films`
-    /// again, and a later story's `PUT /films` fails.
+    /// again, and a later story's `PUT /films` fails. (30 s, within the
+    /// transport's 60 s timeout: a wait that long is a failure, not a
+    /// dropped connection.)
     fn await_background_tasks(client: &Client) -> Result<(), String> {
         let req = ApiRequest::new(http::Method::GET, "/_tasks")
             .param("actions", "*reindex,*byquery")
             .param("wait_for_completion", "true")
-            .param("timeout", "60s");
+            .param("timeout", "30s");
         let got: Value = pollster::block_on(client.call(&req))
             .map_err(|e| format!("waiting for its background tasks: {e}"))?;
         let failures: Vec<&Value> = ["node_failures", "task_failures"]
@@ -1327,7 +1329,7 @@ mod stories {
             Ok(())
         } else {
             Err(format!(
-                "its background tasks did not end within 60 s: {failures:?}"
+                "its background tasks did not end within 30 s: {failures:?}"
             ))
         }
     }
