@@ -86,28 +86,21 @@ impl<const N: usize> Blocks<N> {
     /// hasher is spent afterwards.
     pub(crate) fn finish(&mut self) -> [u8; 32] {
         let fill = self.fill;
-        let bits = (self.done * 64 + fill as u64) * 8;
+        let len = self.done * 64 + fill as u64;
         // The message, a 0x80 byte, zeros and the 8-byte length fill whole
         // blocks: padded in place when they fit in the buffer.
         let end = (fill + 8) / 64 * 64 + 64;
-        let mut last = [[0u8; 64]; 2];
-        let padded: &mut [u8] = if end <= N * 64 {
-            &mut self.buf.as_flattened_mut()[..end]
-        } else {
-            let flat = last.as_flattened_mut();
-            let whole = fill / 64 * 64;
-            let (full, _) = self.buf.as_flattened()[..whole].as_chunks::<64>();
-            sha2::block_api::compress256(&mut self.state, full);
-            flat[..fill - whole].copy_from_slice(&self.buf.as_flattened()[whole..fill]);
-            &mut flat[..end - whole]
-        };
-        let len = padded.len();
-        let at = fill - (end - len);
-        padded[at] = 0x80;
-        padded[at + 1..len - 8].fill(0);
-        padded[len - 8..].copy_from_slice(&bits.to_be_bytes());
-        let (blocks, _) = padded.as_chunks::<64>();
-        sha2::block_api::compress256(&mut self.state, blocks);
+        let buf = self.buf.as_flattened_mut();
+        if end > N * 64 {
+            let (full, tail) = buf[..fill].split_at(fill / 64 * 64);
+            sha2::block_api::compress256(&mut self.state, full.as_chunks::<64>().0);
+            return finish_tail(&mut self.state, tail, len);
+        }
+        let padded = &mut buf[..end];
+        padded[fill] = 0x80;
+        padded[fill + 1..end - 8].fill(0);
+        padded[end - 8..].copy_from_slice(&(len * 8).to_be_bytes());
+        sha2::block_api::compress256(&mut self.state, padded.as_chunks::<64>().0);
         digest(&self.state)
     }
 }
@@ -118,17 +111,22 @@ pub(crate) fn sha256(bytes: &[u8]) -> [u8; 32] {
     let (whole, tail) = bytes.as_chunks::<64>();
     let mut state = IV;
     sha2::block_api::compress256(&mut state, whole);
-    let bits = (bytes.len() as u64) * 8;
-    // The tail, a 0x80 byte, zeros and the 8-byte length: one block, or
-    // two when fewer than 9 bytes are left after the tail.
+    finish_tail(&mut state, tail, bytes.len() as u64)
+}
+
+/// Pads `tail`, the last bytes (under a block) of a `len`-byte message,
+/// in a spare buffer and compresses it: the tail, a 0x80 byte, zeros and
+/// the length in bits — one block, or two when fewer than 9 bytes are
+/// left after the tail.
+fn finish_tail(state: &mut [u32; 8], tail: &[u8], len: u64) -> [u8; 32] {
     let mut last = [[0u8; 64]; 2];
     let end = if tail.len() < 56 { 64 } else { 128 };
     let flat = last.as_flattened_mut();
     flat[..tail.len()].copy_from_slice(tail);
     flat[tail.len()] = 0x80;
-    flat[end - 8..end].copy_from_slice(&bits.to_be_bytes());
-    sha2::block_api::compress256(&mut state, &last[..end / 64]);
-    digest(&state)
+    flat[end - 8..end].copy_from_slice(&(len * 8).to_be_bytes());
+    sha2::block_api::compress256(state, &last[..end / 64]);
+    digest(state)
 }
 
 /// The big-endian bytes of a final state.
