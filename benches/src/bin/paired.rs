@@ -1,0 +1,105 @@
+//! The signer's goals as paired ratios: `cargo run --release -p
+//! sigv4-benches --bin paired [ROUNDS]`.
+//!
+//! Criterion measures each contender for seconds before the next; on a
+//! shared VM the machine's speed drifts between them and a ratio of two
+//! criterion rows carries that drift. Here every round times a short batch
+//! of each contender back to back (in a rotating order), so each round's
+//! ratios are of the same minute of the machine; the report is the median
+//! and the 10th–90th percentile of the per-round ratios, and in how many
+//! rounds each goal of issue 22 held.
+
+use core::hint::black_box;
+use std::time::Instant;
+
+use sigv4_benches as b;
+use sigv4_core::{Signer, Verifier};
+
+/// Signatures per contender per round: long enough for the clock, short
+/// enough that a round sees one speed of the machine.
+const BATCH: u32 = 2_000;
+
+fn main() {
+    let rounds: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(200);
+    let mut signer = Signer::new();
+    let mut presigner = Signer::new();
+    let identity = b::aws_identity();
+    let (creq, sts) = b::stages();
+    let floor = b::Floor::new();
+    let received = b::Received::new();
+    let mut verifier = Verifier::default();
+
+    let names = ["sign", "aws-sigv4", "floor", "presign", "verify"];
+    let mut runs: [Box<dyn FnMut() -> u8>; 5] = [
+        Box::new(|| b::ours(black_box(&mut signer))),
+        Box::new(|| b::aws(black_box(&identity)).len() as u8),
+        Box::new(|| floor.sha2(black_box(&creq), black_box(&sts))),
+        Box::new(|| b::ours_presign(black_box(&mut presigner))),
+        Box::new(|| received.verify(black_box(&mut verifier))),
+    ];
+    // Warm up every contender (caches, the signing key, branch history).
+    for run in &mut runs {
+        for _ in 0..BATCH {
+            black_box(run());
+        }
+    }
+    let mut ns = vec![[0f64; 5]; rounds];
+    for (round, row) in ns.iter_mut().enumerate() {
+        for k in 0..runs.len() {
+            let i = (k + round) % runs.len();
+            let start = Instant::now();
+            for _ in 0..BATCH {
+                black_box(runs[i]());
+            }
+            row[i] = start.elapsed().as_nanos() as f64 / f64::from(BATCH);
+        }
+    }
+
+    println!("{rounds} rounds of {BATCH} per contender, interleaved");
+    println!("{:<10} {:>9} {:>9} {:>9}", "", "p10", "median", "p90");
+    for (i, name) in names.iter().enumerate() {
+        let (lo, mid, hi) = spread(ns.iter().map(|r| r[i] / 1000.0));
+        println!("{name:<10} {lo:>7.3}µs {mid:>7.3}µs {hi:>7.3}µs");
+    }
+    const SIGN: usize = 0;
+    const AWS: usize = 1;
+    const FLOOR: usize = 2;
+    const PRESIGN: usize = 3;
+    const VERIFY: usize = 4;
+    // (ratio, numerator, denominator, goal, whether the goal is a ceiling)
+    let goals = [
+        ("sign / floor", SIGN, FLOOR, 2.0, true),
+        ("aws-sigv4 / sign", AWS, SIGN, 8.0, false),
+        ("presign / sign", PRESIGN, SIGN, 1.3, true),
+        ("verify / floor", VERIFY, FLOOR, 2.5, true),
+    ];
+    println!();
+    println!(
+        "{:<17} {:>6} {:>6} {:>6}   goal   rounds meeting it",
+        "ratio", "p10", "median", "p90"
+    );
+    for (name, num, den, goal, ceiling) in goals {
+        let ratios: Vec<f64> = ns.iter().map(|r| r[num] / r[den]).collect();
+        let (lo, mid, hi) = spread(ratios.iter().copied());
+        let met = ratios
+            .iter()
+            .filter(|&&x| if ceiling { x <= goal } else { x >= goal })
+            .count();
+        let op = if ceiling { "≤" } else { "≥" };
+        println!(
+            "{name:<17} {lo:>6.2} {mid:>6.2} {hi:>6.2}   {op} {goal:<4} {met}/{rounds} ({:.0} %)",
+            met as f64 * 100.0 / rounds as f64
+        );
+    }
+}
+
+/// The 10th percentile, median and 90th percentile.
+fn spread(values: impl Iterator<Item = f64>) -> (f64, f64, f64) {
+    let mut v: Vec<f64> = values.collect();
+    v.sort_by(f64::total_cmp);
+    let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+    (at(0.1), at(0.5), at(0.9))
+}
