@@ -4,9 +4,6 @@
 
 use core::hint::black_box;
 
-use std::sync::Barrier;
-use std::time::{Duration, Instant};
-
 use criterion::{Criterion, criterion_group, criterion_main};
 use sigv4_benches as b;
 use sigv4_core::{SharedSigner, Signer, Verifier};
@@ -40,32 +37,6 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-/// `threads` threads signing `iters` times each at once (started together
-/// by a barrier); the slowest thread's time. With perfect scaling it equals
-/// one thread's time for `iters` signatures.
-fn on_threads(threads: usize, iters: u64, sign: &(dyn Fn() -> u8 + Sync)) -> Duration {
-    let start = Barrier::new(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    start.wait();
-                    let t = Instant::now();
-                    for _ in 0..iters {
-                        black_box(sign());
-                    }
-                    t.elapsed()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_default())
-            .max()
-            .unwrap_or_default()
-    })
-}
-
 /// Signing from two threads at once: one `SharedSigner` for both (its key
 /// cache read without a lock) beside a `Signer` per thread (nothing
 /// shared). Times are per signature per thread: equal to the one-thread
@@ -76,7 +47,7 @@ fn threads(c: &mut Criterion) {
     let shared_sign = || b::ours_shared(&shared);
     for n in [1, 2] {
         g.bench_function(format!("shared-signer/{n}-threads"), |bn| {
-            bn.iter_custom(|iters| on_threads(n, iters, &shared_sign))
+            bn.iter_custom(|iters| b::on_threads(n, iters, &shared_sign))
         });
     }
     let own_sign = || {
@@ -84,7 +55,7 @@ fn threads(c: &mut Criterion) {
         SIGNER.with(|s| b::ours(&mut s.borrow_mut()))
     };
     g.bench_function("signer-per-thread/2-threads", |bn| {
-        bn.iter_custom(|iters| on_threads(2, iters, &own_sign))
+        bn.iter_custom(|iters| b::on_threads(2, iters, &own_sign))
     });
     g.finish();
 }

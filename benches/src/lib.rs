@@ -84,6 +84,32 @@ pub fn ours_presign(signer: &mut Signer) -> u8 {
     }
 }
 
+/// `threads` threads signing `iters` times each at once (started together
+/// by a barrier); the slowest thread's time. With perfect scaling it equals
+/// one thread's time for `iters` signatures.
+pub fn on_threads(threads: usize, iters: u64, sign: &(dyn Fn() -> u8 + Sync)) -> Duration {
+    let start = std::sync::Barrier::new(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    start.wait();
+                    let t = std::time::Instant::now();
+                    for _ in 0..iters {
+                        std::hint::black_box(sign());
+                    }
+                    t.elapsed()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .max()
+            .unwrap_or_default()
+    })
+}
+
 /// Signs with aws-sigv4 1.x.
 pub fn aws(identity: &Identity) -> String {
     let params = v4::SigningParams::builder()

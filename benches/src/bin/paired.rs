@@ -7,13 +7,15 @@
 //! of each contender back to back (in a rotating order), so each round's
 //! ratios are of the same minute of the machine; the report is the median
 //! and the 10th–90th percentile of the per-round ratios, and in how many
-//! rounds each goal of issue 22 held.
+//! rounds each goal of issue 22 held. Then, likewise paired, signing from
+//! two threads at once against one: a `SharedSigner` for both, and a
+//! `Signer` per thread.
 
 use core::hint::black_box;
 use std::time::Instant;
 
 use sigv4_benches as b;
-use sigv4_core::{Signer, Verifier};
+use sigv4_core::{SharedSigner, Signer, Verifier};
 
 /// Signatures per contender per round: long enough for the clock, short
 /// enough that a round sees one speed of the machine.
@@ -93,6 +95,33 @@ fn main() {
             "{name:<17} {lo:>6.2} {mid:>6.2} {hi:>6.2}   {op} {goal:<4} {met}/{rounds} ({:.0} %)",
             met as f64 * 100.0 / rounds as f64
         );
+    }
+
+    // Scaling: per round, one thread's time for BATCH signatures over the
+    // slowest of two threads' doing BATCH each at once (1.0 = both cores
+    // fully used).
+    let shared = SharedSigner::new();
+    let shared_sign = || b::ours_shared(&shared);
+    let own_sign = || {
+        thread_local!(static SIGNER: std::cell::RefCell<Signer> = const { std::cell::RefCell::new(Signer::new()) });
+        SIGNER.with(|s| b::ours(&mut s.borrow_mut()))
+    };
+    let thread_rounds = rounds.div_ceil(4);
+    let mut scaling = vec![[0f64; 2]; thread_rounds];
+    for row in &mut scaling {
+        let one = b::on_threads(1, BATCH.into(), &shared_sign).as_secs_f64();
+        let two_shared = b::on_threads(2, BATCH.into(), &shared_sign).as_secs_f64();
+        let two_own = b::on_threads(2, BATCH.into(), &own_sign).as_secs_f64();
+        *row = [one / two_shared, one / two_own];
+    }
+    println!();
+    println!(
+        "{:<29} {:>6} {:>6} {:>6}  ({thread_rounds} rounds)",
+        "two threads, of perfect", "p10", "median", "p90"
+    );
+    for (i, name) in ["SharedSigner", "a Signer per thread"].iter().enumerate() {
+        let (lo, mid, hi) = spread(scaling.iter().map(|r| r[i] * 100.0));
+        println!("{name:<29} {lo:>5.0}% {mid:>5.0}% {hi:>5.0}%");
     }
 }
 
