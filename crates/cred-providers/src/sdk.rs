@@ -1,9 +1,16 @@
 //! Hands a provider of this crate to the official AWS SDK for Rust
 //! (feature `aws-sdk`): an `aws_credential_types` `ProvideCredentials`.
 //!
-//! ```ignore
-//! let provider = cred_providers::sdk::SdkProvider::new(Arc::new(cred_providers::default_provider(None)));
-//! let config = aws_config::defaults(BehaviorVersion::latest()).credentials_provider(provider).load().await;
+//! ```
+//! use std::sync::Arc;
+//! use aws_credential_types::provider::SharedCredentialsProvider;
+//!
+//! // The default chain, cached, wrapped for the SDK.
+//! let chain = Arc::new(cred_providers::default_provider(None));
+//! let provider = SharedCredentialsProvider::new(cred_providers::sdk::SdkProvider::new(chain));
+//! // Then: aws_config::defaults(BehaviorVersion::latest())
+//! //     .credentials_provider(provider).load().await
+//! # drop(provider);
 //! ```
 
 use std::sync::Arc;
