@@ -25,7 +25,8 @@ fn main() {
     let rounds: usize = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())
-        .unwrap_or(200);
+        .unwrap_or(200)
+        .max(1);
     let mut signer = Signer::new();
     let mut presigner = Signer::new();
     let identity = b::aws_identity();
