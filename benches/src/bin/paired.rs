@@ -36,28 +36,24 @@ fn main() {
     let mut verifier = Verifier::default();
 
     let names = ["sign", "aws-sigv4", "floor", "presign", "verify"];
-    let mut runs: [Box<dyn FnMut() -> u8>; 5] = [
-        Box::new(|| b::ours(black_box(&mut signer))),
-        Box::new(|| b::aws(black_box(&identity)).len() as u8),
-        Box::new(|| floor.sha2(black_box(&creq), black_box(&sts))),
-        Box::new(|| b::ours_presign(black_box(&mut presigner))),
-        Box::new(|| received.verify(black_box(&mut verifier))),
-    ];
+    // Each contender's batch is its own monomorphic loop: no indirect
+    // call per signature.
+    let mut run = |i: usize| match i {
+        0 => batch(|| b::ours(black_box(&mut signer))),
+        1 => batch(|| b::aws(black_box(&identity)).len() as u8),
+        2 => batch(|| floor.sha2(black_box(&creq), black_box(&sts))),
+        3 => batch(|| b::ours_presign(black_box(&mut presigner))),
+        _ => batch(|| received.verify(black_box(&mut verifier))),
+    };
     // Warm up every contender (caches, the signing key, branch history).
-    for run in &mut runs {
-        for _ in 0..BATCH {
-            black_box(run());
-        }
+    for i in 0..names.len() {
+        run(i);
     }
     let mut ns = vec![[0f64; 5]; rounds];
     for (round, row) in ns.iter_mut().enumerate() {
-        for k in 0..runs.len() {
-            let i = (k + round) % runs.len();
-            let start = Instant::now();
-            for _ in 0..BATCH {
-                black_box(runs[i]());
-            }
-            row[i] = start.elapsed().as_nanos() as f64 / f64::from(BATCH);
+        for k in 0..names.len() {
+            let i = (k + round) % names.len();
+            row[i] = run(i);
         }
     }
 
@@ -98,9 +94,15 @@ fn main() {
         );
     }
 
-    // Scaling: per round, one thread's time for BATCH signatures over the
-    // slowest of two threads' doing BATCH each at once (1.0 = both cores
-    // fully used).
+    // Scaling: per round and per way of signing, one thread's time for
+    // BATCH signatures over the slowest of two threads' doing BATCH each
+    // at once (1.0 = both cores fully used).
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    if cores < 2 {
+        println!();
+        println!("two threads: skipped, this process may use {cores} CPU (taskset?)");
+        return;
+    }
     let shared = SharedSigner::new();
     let shared_sign = || b::ours_shared(&shared);
     let own_sign = || {
@@ -110,10 +112,12 @@ fn main() {
     let thread_rounds = rounds.div_ceil(4);
     let mut scaling = vec![[0f64; 2]; thread_rounds];
     for row in &mut scaling {
-        let one = b::on_threads(1, BATCH.into(), &shared_sign).as_secs_f64();
-        let two_shared = b::on_threads(2, BATCH.into(), &shared_sign).as_secs_f64();
-        let two_own = b::on_threads(2, BATCH.into(), &own_sign).as_secs_f64();
-        *row = [one / two_shared, one / two_own];
+        let ways: [&(dyn Fn() -> u8 + Sync); 2] = [&shared_sign, &own_sign];
+        for (slot, sign) in row.iter_mut().zip(ways) {
+            let one = b::on_threads(1, BATCH.into(), sign).as_secs_f64();
+            let two = b::on_threads(2, BATCH.into(), sign).as_secs_f64();
+            *slot = one / two;
+        }
     }
     println!();
     println!(
@@ -124,6 +128,15 @@ fn main() {
         let (lo, mid, hi) = spread(scaling.iter().map(|r| r[i] * 100.0));
         println!("{name:<29} {lo:>5.0}% {mid:>5.0}% {hi:>5.0}%");
     }
+}
+
+/// Nanoseconds per call of `f` over a batch of [`BATCH`] calls.
+fn batch(mut f: impl FnMut() -> u8) -> f64 {
+    let start = Instant::now();
+    for _ in 0..BATCH {
+        black_box(f());
+    }
+    start.elapsed().as_nanos() as f64 / f64::from(BATCH)
 }
 
 /// The 10th percentile, median and 90th percentile.
