@@ -50,12 +50,8 @@ fn threads(c: &mut Criterion) {
             bn.iter_custom(|iters| b::on_threads(n, iters, &shared_sign))
         });
     }
-    let own_sign = || {
-        thread_local!(static SIGNER: std::cell::RefCell<Signer> = const { std::cell::RefCell::new(Signer::new()) });
-        SIGNER.with(|s| b::ours(&mut s.borrow_mut()))
-    };
     g.bench_function("signer-per-thread/2-threads", |bn| {
-        bn.iter_custom(|iters| b::on_threads(2, iters, &own_sign))
+        bn.iter_custom(|iters| b::on_threads(2, iters, &b::ours_per_thread))
     });
     g.finish();
 }

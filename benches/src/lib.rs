@@ -74,6 +74,13 @@ fn first_byte(signed: Result<sigv4_core::HeaderSignature<'_>, sigv4_core::SignEr
     signed.map_or(0, |out| out.signature().as_bytes()[0])
 }
 
+/// Signs with ours through a `Signer` of the calling thread's own (made
+/// on its first signature), for signing from threads with nothing shared.
+pub fn ours_per_thread() -> u8 {
+    thread_local!(static SIGNER: std::cell::RefCell<Signer> = const { std::cell::RefCell::new(Signer::new()) });
+    SIGNER.with(|s| ours(&mut s.borrow_mut()))
+}
+
 /// Presigns with ours.
 pub fn ours_presign(signer: &mut Signer) -> u8 {
     let req = request();

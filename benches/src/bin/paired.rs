@@ -35,14 +35,19 @@ fn main() {
     let received = b::Received::new();
     let mut verifier = Verifier::default();
 
+    const SIGN: usize = 0;
+    const AWS: usize = 1;
+    const FLOOR: usize = 2;
+    const PRESIGN: usize = 3;
+    const VERIFY: usize = 4;
     let names = ["sign", "aws-sigv4", "floor", "presign", "verify"];
     // Each contender's batch is its own monomorphic loop: no indirect
     // call per signature.
     let mut run = |i: usize| match i {
-        0 => batch(|| b::ours(black_box(&mut signer))),
-        1 => batch(|| b::aws(black_box(&identity)).len() as u8),
-        2 => batch(|| floor.sha2(black_box(&creq), black_box(&sts))),
-        3 => batch(|| b::ours_presign(black_box(&mut presigner))),
+        SIGN => batch(|| b::ours(black_box(&mut signer))),
+        AWS => batch(|| b::aws(black_box(&identity)).len() as u8),
+        FLOOR => batch(|| floor.sha2(black_box(&creq), black_box(&sts))),
+        PRESIGN => batch(|| b::ours_presign(black_box(&mut presigner))),
         _ => batch(|| received.verify(black_box(&mut verifier))),
     };
     // Warm up every contender (caches, the signing key, branch history).
@@ -63,11 +68,6 @@ fn main() {
         let (lo, mid, hi) = spread(ns.iter().map(|r| r[i] / 1000.0));
         println!("{name:<10} {lo:>7.3}µs {mid:>7.3}µs {hi:>7.3}µs");
     }
-    const SIGN: usize = 0;
-    const AWS: usize = 1;
-    const FLOOR: usize = 2;
-    const PRESIGN: usize = 3;
-    const VERIFY: usize = 4;
     // (ratio, numerator, denominator, goal, whether the goal is a ceiling)
     let goals = [
         ("sign / floor", SIGN, FLOOR, 2.0, true),
@@ -105,14 +105,10 @@ fn main() {
     }
     let shared = SharedSigner::new();
     let shared_sign = || b::ours_shared(&shared);
-    let own_sign = || {
-        thread_local!(static SIGNER: std::cell::RefCell<Signer> = const { std::cell::RefCell::new(Signer::new()) });
-        SIGNER.with(|s| b::ours(&mut s.borrow_mut()))
-    };
     let thread_rounds = rounds.div_ceil(4);
     let mut scaling = vec![[0f64; 2]; thread_rounds];
     for row in &mut scaling {
-        let ways: [&(dyn Fn() -> u8 + Sync); 2] = [&shared_sign, &own_sign];
+        let ways: [&(dyn Fn() -> u8 + Sync); 2] = [&shared_sign, &b::ours_per_thread];
         for (slot, sign) in row.iter_mut().zip(ways) {
             let one = b::on_threads(1, BATCH.into(), sign).as_secs_f64();
             let two = b::on_threads(2, BATCH.into(), sign).as_secs_f64();
