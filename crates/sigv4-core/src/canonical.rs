@@ -280,18 +280,43 @@ where
     S: Sink + ?Sized,
     I: Iterator<Item = Param<'a>> + Clone,
 {
-    if sort_and_write::<FEW_PARAMS, _, _>(sink, sources.clone()) {
-        return Ok(());
-    }
-    if sort_and_write::<INLINE_PARAMS, _, _>(sink, sources.clone()) {
-        return Ok(());
-    }
-    write_query_by_selection(sink, sources)
+    write_query_after(sink, &[], sources)
 }
 
-/// Sorts the parameters in an array of `N` and writes them; false (and
-/// nothing written) when there are more than `N`.
-fn sort_and_write<'a, const N: usize, S, I>(sink: &mut S, sources: I) -> bool
+/// [`write_query`] behind `leading`: pieces of the canonical query that
+/// are written already (each one or more `key=value` joined with `&`, in
+/// order) and sort before every parameter of `sources`. They are put as
+/// they are, joined with `&`, before the sorted `sources`.
+pub(crate) fn write_query_after<'a, S, I>(
+    sink: &mut S,
+    leading: &[&[u8]],
+    sources: I,
+) -> Result<(), CanonicalError>
+where
+    S: Sink + ?Sized,
+    I: Iterator<Item = Param<'a>> + Clone,
+{
+    let mut first = true;
+    for piece in leading {
+        if !first {
+            sink.put(b"&");
+        }
+        first = false;
+        sink.put(piece);
+    }
+    if sort_and_write::<FEW_PARAMS, _, _>(sink, sources.clone(), first) {
+        return Ok(());
+    }
+    if sort_and_write::<INLINE_PARAMS, _, _>(sink, sources.clone(), first) {
+        return Ok(());
+    }
+    write_query_by_selection_after(sink, sources, first)
+}
+
+/// Sorts the parameters in an array of `N` and writes them (the first one
+/// behind a `&` unless `first`); false (and nothing written) when there
+/// are more than `N`.
+fn sort_and_write<'a, const N: usize, S, I>(sink: &mut S, sources: I, mut first: bool) -> bool
 where
     S: Sink + ?Sized,
     I: Iterator<Item = Param<'a>>,
@@ -320,7 +345,6 @@ where
         }
         order[j] = i as u8;
     }
-    let mut first = true;
     for &i in &order[..n] {
         let p = &params[usize::from(i)];
         put_param(sink, &p.p, (p.key_plain, p.value_plain), &mut first);
@@ -338,11 +362,24 @@ where
     S: Sink + ?Sized,
     I: Iterator<Item = Param<'a>> + Clone,
 {
+    write_query_by_selection_after(sink, sources, true)
+}
+
+/// [`write_query_by_selection`], the first parameter behind a `&` unless
+/// `first`.
+fn write_query_by_selection_after<'a, S, I>(
+    sink: &mut S,
+    sources: I,
+    mut first: bool,
+) -> Result<(), CanonicalError>
+where
+    S: Sink + ?Sized,
+    I: Iterator<Item = Param<'a>> + Clone,
+{
     if sources.clone().count() > MAX_QUERY_PARAMS {
         return Err(CanonicalError::TooManyQueryParams);
     }
     let mut prev: Option<Param<'a>> = None;
-    let mut first = true;
     loop {
         // The smallest parameter after `prev`, and how often it occurs.
         let mut best: Option<(Param<'a>, usize)> = None;
@@ -679,11 +716,13 @@ pub(crate) fn write_listed_headers<S: Sink + ?Sized>(
     Ok(())
 }
 
-/// Writes the method, path and query lines of the canonical request.
+/// Writes the method, path and query lines of the canonical request; the
+/// query is `leading` then `query` (see [`write_query_after`]).
 pub(crate) fn write_head<'a, S, I>(
     sink: &mut S,
     request: &Request<'_>,
     settings: &SigningSettings<'_>,
+    leading: &[&[u8]],
     query: I,
 ) -> Result<(), CanonicalError>
 where
@@ -694,7 +733,7 @@ where
     sink.put(b"\n");
     write_path(sink, request.path(), settings)?;
     sink.put(b"\n");
-    write_query(sink, query)?;
+    write_query_after(sink, leading, query)?;
     sink.put(b"\n");
     Ok(())
 }

@@ -897,7 +897,7 @@ impl<'a> Verifier<'a> {
         let mut h = crate::sign::HashTee::new(&mut blocks, None);
         let query = canonical::params(request.query().as_bytes())
             .filter(|p| !(presigned && key_is(p, "X-Amz-Signature")));
-        canonical::write_head(&mut h, request, &signing, query)?;
+        canonical::write_head(&mut h, request, &signing, &[], query)?;
         canonical::write_listed_headers(
             &mut h,
             parsed.signed_headers,

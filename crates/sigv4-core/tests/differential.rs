@@ -95,6 +95,9 @@ fn query() -> impl Strategy<Value = String> {
         component(),
         Just("dup=1".to_string()),
         Just("dup=".to_string()),
+        // Keys around the X-Amz-* ones presigning adds.
+        prop::sample::select(vec!["X-Amz-Meta=1", "X-Amz-Zz=2", "X=3", "Y=4", "%58-A=5"])
+            .prop_map(String::from),
     ];
     prop::collection::vec(param, 0..6).prop_map(|v| v.join("&"))
 }

@@ -118,6 +118,7 @@ fn start<'p, A: SignatureAlgorithm + ?Sized>(
 fn hash_canonical<'q>(
     request: &Request<'_>,
     settings: &SigningSettings<'_>,
+    leading: &[&[u8]],
     query: impl Iterator<Item = canonical::Param<'q>> + Clone,
     headers: &HeaderSet<'_, '_>,
     signed_names: Option<&[u8]>,
@@ -126,7 +127,7 @@ fn hash_canonical<'q>(
 ) -> Result<[u8; 32], SignError> {
     let mut blocks = crate::sha::Blocks::new();
     let mut h = HashTee::new(&mut blocks, trace);
-    canonical::write_head(&mut h, request, settings, query)?;
+    canonical::write_head(&mut h, request, settings, leading, query)?;
     headers.write_canonical(&mut h);
     h.put(b"\n");
     match signed_names {
@@ -266,7 +267,7 @@ pub(crate) fn sign_header<'s, A: SignatureAlgorithm + ?Sized>(
     let query = canonical::params(request.query().as_bytes());
     let names = Some(&buf[names_start..head_len]);
     let creq_hash = hash_canonical(
-        request, settings, query, &headers, names, payload, creq_trace,
+        request, settings, &[], query, &headers, names, payload, creq_trace,
     )?;
     let sts = StringToSign::new(alg.name(), scope, &creq_hash);
     // The region set is copied behind the Authorization value, so the
@@ -435,14 +436,31 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
 
     let (creq_trace, sts_trace) = split_trace(trace);
     let added = &buf[..head_len];
-    // The own parameters first: they come sorted, and the request's few
-    // are then sorted in among them.
-    let query = own
-        .params(added)
-        .chain(canonical::params(request.query().as_bytes()));
-    let creq_hash = hash_canonical(
-        request, settings, query, &headers, None, payload, creq_trace,
-    )?;
+    let request_query = canonical::params(request.query().as_bytes());
+    let creq_hash = if request_query.clone().all(|p| sorts_after_own(p.key)) {
+        // As for most requests, the own parameters come first in the
+        // canonical query: they are hashed in the few pieces they stand
+        // in, and only the request's are sorted.
+        let mut pieces: [&[u8]; 7] = [&[]; 7];
+        let n = own.pieces(added, &mut pieces);
+        hash_canonical(
+            request,
+            settings,
+            &pieces[..n],
+            request_query,
+            &headers,
+            None,
+            payload,
+            creq_trace,
+        )?
+    } else {
+        // The own parameters first: they come sorted, and the request's
+        // few are then sorted in among them.
+        let query = own.params(added).chain(request_query);
+        hash_canonical(
+            request, settings, &[], query, &headers, None, payload, creq_trace,
+        )?
+    };
     let sts = StringToSign::new(alg.name(), scope, &creq_hash);
     let tail = Tail {
         head_len,
@@ -494,6 +512,31 @@ impl OwnParams {
         }
     }
 
+    /// The parameters in sorted order as few pieces of `written` (the
+    /// output they were written to): parameters that stand side by side
+    /// there, in that order, are one `a=1&b=2` piece. Returns how many
+    /// pieces `out` holds.
+    fn pieces<'w>(&self, written: &'w [u8], out: &mut [&'w [u8]; 7]) -> usize {
+        let mut n = 0;
+        let mut current: Option<(usize, usize)> = None;
+        for &(start, _, end) in &self.spans[..self.len] {
+            current = match current {
+                Some((s, e)) if e + 1 == start => Some((s, end)),
+                Some((s, e)) => {
+                    out[n] = written.get(s..e).unwrap_or_default();
+                    n += 1;
+                    Some((start, end))
+                }
+                None => Some((start, end)),
+            };
+        }
+        if let Some((s, e)) = current {
+            out[n] = written.get(s..e).unwrap_or_default();
+            n += 1;
+        }
+        n
+    }
+
     /// The parameters, canonical already, in `written` (the output they
     /// were written to).
     fn params<'w>(&self, written: &'w [u8]) -> impl Iterator<Item = canonical::Param<'w>> + Clone {
@@ -505,6 +548,15 @@ impl OwnParams {
                 known_canonical: true,
             })
     }
+}
+
+/// Whether a request's query parameter with the wire key `key` sorts
+/// after every `X-Amz-*` parameter presigning adds: its first byte is
+/// unreserved (so it stays as it is in the canonical form) and after `X`.
+/// Other keys (`%59`, `X-Amz-Foo`, `Xyz`) are sorted in among them.
+fn sorts_after_own(key: &[u8]) -> bool {
+    key.first()
+        .is_some_and(|&b| b > b'X' && encode::is_unreserved(b))
 }
 
 /// `v` in decimal, written at the end of `buf` (20 bytes hold any `u64`;
