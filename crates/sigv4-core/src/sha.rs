@@ -105,6 +105,13 @@ impl<const N: usize> Blocks<N> {
     }
 }
 
+impl<const N: usize> crate::Sink for Blocks<N> {
+    #[inline(always)]
+    fn put(&mut self, bytes: &[u8]) {
+        Blocks::put(self, bytes);
+    }
+}
+
 /// SHA-256 of `bytes` in one call: the whole blocks are compressed where
 /// they lie, and only the tail is copied to be padded.
 pub(crate) fn sha256(bytes: &[u8]) -> [u8; 32] {

@@ -9,7 +9,7 @@
 use core::fmt;
 
 use crate::canonical::{self, CanonicalError, Param};
-use crate::encode::{self, Decoded, Sink};
+use crate::encode::{self, Decoded};
 use crate::key::KeyCache;
 use crate::request::{Payload, Request};
 use crate::settings::SigningSettings;
@@ -893,8 +893,7 @@ impl<'a> Verifier<'a> {
             _ => {}
         }
 
-        let mut blocks = crate::sha::Blocks::new();
-        let mut h = crate::sign::HashTee::new(&mut blocks, None);
+        let mut h = crate::sha::Blocks::<8>::new();
         let query = canonical::params(request.query().as_bytes())
             .filter(|p| !(presigned && key_is(p, "X-Amz-Signature")));
         canonical::write_head(&mut h, request, &signing, &[], query)?;
@@ -908,7 +907,7 @@ impl<'a> Verifier<'a> {
         h.put(parsed.signed_headers.as_bytes());
         h.put(b"\n");
         h.put(signed_hash.line().as_bytes());
-        let creq_hash = h.finalize();
+        let creq_hash = h.finish();
 
         let scope = Scope {
             date: signed_date,

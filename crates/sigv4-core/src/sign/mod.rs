@@ -115,6 +115,7 @@ fn start<'p, A: SignatureAlgorithm + ?Sized>(
 /// Hashes the canonical request. `signed_names` is the signed header list
 /// when it was written already (header signing reads it back from the
 /// output); otherwise it is written from `headers`.
+#[allow(clippy::too_many_arguments)]
 fn hash_canonical<'q>(
     request: &Request<'_>,
     settings: &SigningSettings<'_>,
@@ -126,17 +127,54 @@ fn hash_canonical<'q>(
     trace: Option<&mut dyn Sink>,
 ) -> Result<[u8; 32], SignError> {
     let mut blocks = crate::sha::Blocks::new();
-    let mut h = HashTee::new(&mut blocks, trace);
-    canonical::write_head(&mut h, request, settings, leading, query)?;
-    headers.write_canonical(&mut h);
+    match trace {
+        None => write_canonical_request(
+            &mut blocks,
+            request,
+            settings,
+            leading,
+            query,
+            headers,
+            signed_names,
+            payload,
+        )?,
+        Some(t) => write_canonical_request(
+            &mut HashTee::new(&mut blocks, t),
+            request,
+            settings,
+            leading,
+            query,
+            headers,
+            signed_names,
+            payload,
+        )?,
+    }
+    Ok(blocks.finish())
+}
+
+/// Writes the canonical request to `h`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn write_canonical_request<'q, S: Sink>(
+    h: &mut S,
+    request: &Request<'_>,
+    settings: &SigningSettings<'_>,
+    leading: &[&[u8]],
+    query: impl Iterator<Item = canonical::Param<'q>> + Clone,
+    headers: &HeaderSet<'_, '_>,
+    signed_names: Option<&[u8]>,
+    payload: &str,
+) -> Result<(), SignError> {
+    canonical::write_head(h, request, settings, leading, query)?;
+    headers.write_canonical(h);
     h.put(b"\n");
     match signed_names {
         Some(names) => h.put(names),
-        None => headers.write_signed_names(&mut h),
+        None => headers.write_signed_names(h),
     }
     h.put(b"\n");
     h.put(payload.as_bytes());
-    Ok(h.finalize())
+    Ok(())
 }
 
 /// Where the signature goes in the output: behind the first `head_len`
@@ -267,7 +305,14 @@ pub(crate) fn sign_header<'s, A: SignatureAlgorithm + ?Sized>(
     let query = canonical::params(request.query().as_bytes());
     let names = Some(&buf[names_start..head_len]);
     let creq_hash = hash_canonical(
-        request, settings, &[], query, &headers, names, payload, creq_trace,
+        request,
+        settings,
+        &[],
+        query,
+        &headers,
+        names,
+        payload,
+        creq_trace,
     )?;
     let sts = StringToSign::new(alg.name(), scope, &creq_hash);
     // The region set is copied behind the Authorization value, so the
@@ -458,7 +503,14 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
         // few are then sorted in among them.
         let query = own.params(added).chain(request_query);
         hash_canonical(
-            request, settings, &[], query, &headers, None, payload, creq_trace,
+            request,
+            settings,
+            &[],
+            query,
+            &headers,
+            None,
+            payload,
+            creq_trace,
         )?
     };
     let sts = StringToSign::new(alg.name(), scope, &creq_hash);

@@ -23,26 +23,24 @@ impl HashText {
     }
 }
 
-/// The canonical request's SHA-256 (512 bytes gathered at a time),
-/// that also copies what it hashes to an optional trace sink.
+/// A sink that hashes what is put into it and also copies it to a trace
+/// (the canonical request of a traced signature). Untraced signatures
+/// hash straight into their [`Blocks`], with no test for a trace on each
+/// piece.
 ///
 /// The hash state is the caller's local, borrowed: a `Blocks` moved into
 /// this struct was built on the stack and then copied (a 544-byte
 /// `memcpy` on every signature).
 pub(crate) struct HashTee<'b, 't> {
     hash: &'b mut Blocks<8>,
-    copy: Option<&'t mut dyn Sink>,
+    copy: &'t mut dyn Sink,
 }
 
 impl<'b, 't> HashTee<'b, 't> {
-    /// Hashes into `hash`, a fresh [`Blocks::new`].
+    /// Hashes into `hash`, a fresh [`Blocks::new`], and copies to `copy`.
     #[inline(always)]
-    pub(crate) fn new(hash: &'b mut Blocks<8>, copy: Option<&'t mut dyn Sink>) -> Self {
+    pub(crate) fn new(hash: &'b mut Blocks<8>, copy: &'t mut dyn Sink) -> Self {
         Self { hash, copy }
-    }
-
-    pub(crate) fn finalize(&mut self) -> [u8; 32] {
-        self.hash.finish()
     }
 }
 
@@ -50,9 +48,7 @@ impl Sink for HashTee<'_, '_> {
     #[inline(always)]
     fn put(&mut self, bytes: &[u8]) {
         self.hash.put(bytes);
-        if let Some(c) = self.copy.as_deref_mut() {
-            c.put(bytes);
-        }
+        self.copy.put(bytes);
     }
 }
 
