@@ -95,6 +95,7 @@ impl Scope<'_> {
     /// The scope with each `/` written as `separator`: `%2F` writes it
     /// URI-encoded, as the rest needs no escape (the signer accepts only
     /// letters, digits, `-`, `_` and `.` in the region and service).
+    #[inline]
     pub(crate) fn write_separated<S: Sink + ?Sized>(&self, sink: &mut S, separator: &[u8]) {
         sink.put(self.date.date_bytes());
         sink.put(separator);
