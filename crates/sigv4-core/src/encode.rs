@@ -390,23 +390,37 @@ pub(crate) fn encode<S: Sink + ?Sized>(sink: &mut S, bytes: &[u8], keep_slash: b
     sink.put(&buf[..n]);
 }
 
-/// How many bytes at the start of `bytes` pass `keep`: sixteen at a time
-/// with no early exit inside a chunk (which the compiler vectorises), then
-/// byte by byte in the chunk that holds the first byte to stop at.
+/// How many bytes at the start of `bytes` pass `keep`: sixteen at a time,
+/// each chunk tested whole (which the compiler vectorises) and the first
+/// byte to stop at read from the test's lanes ([`first_stop`]).
 #[inline]
 pub(crate) fn span(bytes: &[u8], keep: impl Fn(u8) -> bool + Copy) -> usize {
-    let (chunks, _) = bytes.as_chunks::<16>();
+    let (chunks, tail) = bytes.as_chunks::<16>();
     let mut i = 0;
     for chunk in chunks {
-        if !chunk.iter().fold(true, |ok, &b| ok & keep(b)) {
-            break;
+        let stop = first_stop(chunk, keep);
+        if stop < 16 {
+            return i + stop;
         }
         i += 16;
     }
-    i + bytes[i..]
-        .iter()
-        .position(|&b| !keep(b))
-        .unwrap_or(bytes.len() - i)
+    if tail.is_empty() {
+        return i;
+    }
+    // The tail, padded to a chunk with its own first byte; a stop found in
+    // the padding means none in the tail.
+    let mut padded = [tail[0]; 16];
+    padded[..tail.len()].copy_from_slice(tail);
+    i + first_stop(&padded, keep).min(tail.len())
+}
+
+/// Where in `chunk` the first byte that `keep` refuses stands (16 if
+/// none): each byte becomes a lane of 0 (kept) or 0xff, and the lanes, as
+/// one little-endian number, start with that many zero bytes.
+#[inline(always)]
+fn first_stop(chunk: &[u8; 16], keep: impl Fn(u8) -> bool) -> usize {
+    let lanes = chunk.map(|b| u8::from(!keep(b)).wrapping_neg());
+    (u128::from_le_bytes(lanes).trailing_zeros() / 8) as usize
 }
 
 /// How many bytes at the start of `bytes` need no escape. Sixteen bytes
