@@ -85,8 +85,10 @@ pub(super) fn check<A: SignatureAlgorithm + ?Sized>(
     }
     let id = alg.credential_id();
     if id.len() > MAX_CREDENTIAL_ID
-        || !printable(id)
-        || !encode::all_bytes(id.as_bytes(), |b| (b != b'/') & (b != b','))
+        || id.is_empty()
+        || !encode::all_bytes(id.as_bytes(), |b| {
+            encode::is_visible(b) & (b != b'/') & (b != b',')
+        })
     {
         return Err(SignError::InvalidCredentialId);
     }
