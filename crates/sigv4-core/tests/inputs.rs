@@ -207,3 +207,58 @@ fn a_short_buffer_says_how_much_is_needed() {
     let mut exact = vec![0u8; needed];
     assert!(signer.sign(&req, &creds, &params, &mut exact).is_ok());
 }
+
+/// An algorithm of the caller's: a fixed name and id, a fixed signature.
+struct Custom {
+    name: &'static str,
+    id: &'static str,
+}
+
+impl sigv4_core::SignatureAlgorithm for Custom {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn credential_id(&self) -> &str {
+        self.id
+    }
+    fn sign(
+        &mut self,
+        _: &sigv4_core::StringToSign<'_>,
+        out: &mut dyn sigv4_core::Sink,
+    ) -> Result<(), SignError> {
+        out.put(&[0xab; 8]);
+        Ok(())
+    }
+}
+
+#[test]
+fn a_callers_algorithm_name_and_id_are_checked_too() {
+    let req = plain();
+    let params = SigningParams::new("us-east-1", "rolesanywhere", at());
+    let run = |name, id| {
+        let mut alg = Custom { name, id };
+        let mut buf = [0u8; 1024];
+        sigv4_core::sign(
+            &mut alg,
+            &sigv4_core::SigningInput::new(&req, &params),
+            &mut buf,
+        )
+        .map(|s| s.signature().to_string())
+    };
+    assert_eq!(
+        run("AWS4-X509-RSA-SHA256", "12345"),
+        Ok("abababababababab".to_string())
+    );
+    let long = "A".repeat(65);
+    for bad in ["", "AWS4 X509", "AWS4-\u{e9}", long.leak() as &str] {
+        assert_eq!(
+            run(bad, "12345"),
+            Err(SignError::InvalidAlgorithm),
+            "{bad:?}"
+        );
+    }
+    assert_eq!(
+        run("AWS4-X509-RSA-SHA256", "12/45"),
+        Err(SignError::InvalidCredentialId)
+    );
+}
