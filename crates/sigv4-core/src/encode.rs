@@ -35,7 +35,9 @@ impl Sink for sha2::Sha256 {
 pub(crate) struct SliceSink<'b> {
     buf: &'b mut [u8],
     len: usize,
-    needed: usize,
+    /// Bytes put after the first piece that did not fit (that one
+    /// included); nothing is written once it is not zero.
+    missing: usize,
 }
 
 impl<'b> SliceSink<'b> {
@@ -43,7 +45,7 @@ impl<'b> SliceSink<'b> {
         Self {
             buf,
             len: 0,
-            needed: 0,
+            missing: 0,
         }
     }
 
@@ -54,22 +56,24 @@ impl<'b> SliceSink<'b> {
 
     /// Total bytes asked for, including what did not fit.
     pub(crate) fn needed(&self) -> usize {
-        self.needed
+        self.len + self.missing
     }
 
     pub(crate) fn overflowed(&self) -> bool {
-        self.needed > self.len
+        self.missing > 0
     }
 }
 
 impl Sink for SliceSink<'_> {
+    #[inline]
     fn put(&mut self, bytes: &[u8]) {
-        self.needed += bytes.len();
-        if self.needed == self.len + bytes.len()
+        if self.missing == 0
             && let Some(dst) = self.buf.get_mut(self.len..self.len + bytes.len())
         {
             copy_short(dst, bytes);
             self.len += bytes.len();
+        } else {
+            self.missing += bytes.len();
         }
     }
 }
@@ -902,9 +906,15 @@ mod tests {
         let mut buf = [0u8; 4];
         let mut s = SliceSink::new(&mut buf);
         s.put(b"abc");
+        s.put(b"");
+        assert!(!s.overflowed());
         s.put(b"de");
         assert!(s.overflowed());
         assert_eq!(s.needed(), 5);
         assert_eq!(s.len(), 3);
+        // After an overflow nothing more is written, even what would fit.
+        s.put(b"x");
+        assert_eq!((s.needed(), s.len()), (6, 3));
+        assert_eq!(buf, *b"abc\0");
     }
 }
