@@ -161,7 +161,8 @@ pub(crate) fn all_bytes(bytes: &[u8], ok: impl Fn(u8) -> bool + Copy) -> bool {
         };
         check(&last);
     }
-    lanes.iter().fold(1u8, |a, &l| a & l) == 1
+    // Every lane still 1: the sixteen of them as one number.
+    u128::from_ne_bytes(lanes) == u128::from_ne_bytes([1; 16])
 }
 
 /// The first eight bytes of `b` as a big-endian number, zero-padded when
