@@ -155,7 +155,7 @@ pub(crate) fn all_bytes(bytes: &[u8], ok: impl Fn(u8) -> bool + Copy) -> bool {
             Some(end) => *end,
             None => {
                 let mut padded = [bytes[0]; 16];
-                padded[..tail.len()].copy_from_slice(tail);
+                copy_short(&mut padded[..tail.len()], tail);
                 padded
             }
         };
@@ -415,7 +415,7 @@ pub(crate) fn span(bytes: &[u8], keep: impl Fn(u8) -> bool + Copy) -> usize {
     // The tail, padded to a chunk with its own first byte; a stop found in
     // the padding means none in the tail.
     let mut padded = [tail[0]; 16];
-    padded[..tail.len()].copy_from_slice(tail);
+    copy_short(&mut padded[..tail.len()], tail);
     i + first_stop(&padded, keep).min(tail.len())
 }
 
