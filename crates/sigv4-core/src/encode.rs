@@ -62,6 +62,19 @@ impl<'b> SliceSink<'b> {
     pub(crate) fn overflowed(&self) -> bool {
         self.missing > 0
     }
+
+    /// The next `n` bytes of the buffer, to be written in place, counted
+    /// as written; `None` (and counted as missing) if they do not fit.
+    pub(crate) fn next_n(&mut self, n: usize) -> Option<&mut [u8]> {
+        if self.missing == 0
+            && let Some(dst) = self.buf.get_mut(self.len..self.len + n)
+        {
+            self.len += n;
+            return Some(dst);
+        }
+        self.missing += n;
+        None
+    }
 }
 
 impl Sink for SliceSink<'_> {
@@ -903,6 +916,18 @@ mod tests {
     }
 
     #[test]
+    fn sink_hands_out_room_in_place() {
+        let mut buf = [0u8; 4];
+        let mut s = SliceSink::new(&mut buf);
+        s.put(b"a");
+        s.next_n(2).unwrap().copy_from_slice(b"bc");
+        assert!(s.next_n(2).is_none());
+        assert!(s.overflowed());
+        assert_eq!((s.needed(), s.len()), (5, 3));
+        assert_eq!(buf, *b"abc\0");
+    }
+
+    #[test]
     fn sink_reports_overflow() {
         let mut buf = [0u8; 4];
         let mut s = SliceSink::new(&mut buf);
@@ -915,7 +940,8 @@ mod tests {
         assert_eq!(s.len(), 3);
         // After an overflow nothing more is written, even what would fit.
         s.put(b"x");
-        assert_eq!((s.needed(), s.len()), (6, 3));
+        assert!(s.next_n(1).is_none());
+        assert_eq!((s.needed(), s.len()), (7, 3));
         assert_eq!(buf, *b"abc\0");
     }
 }

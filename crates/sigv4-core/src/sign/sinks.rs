@@ -61,10 +61,9 @@ pub(super) struct HexSink<'s, 'b> {
 impl Sink for HexSink<'_, '_> {
     fn put(&mut self, bytes: &[u8]) {
         self.raw_len += bytes.len();
-        let mut hex = [0u8; 64];
-        for chunk in bytes.chunks(32) {
-            let n = 2 * chunk.len();
-            self.out.put(encode::hex_bytes(chunk, &mut hex[..n]));
+        // Written in place in the output.
+        if let Some(dst) = self.out.next_n(2 * bytes.len()) {
+            encode::hex_bytes(bytes, dst);
         }
     }
 }
