@@ -455,12 +455,19 @@ impl<S: Sink + ?Sized> Sink for EncodeSink<'_, S> {
 
 /// Writes a header name in lower case; `upper` says whether it has any
 /// upper-case letters (worked out once per header).
+#[inline(always)]
 fn put_name<S: Sink + ?Sized>(sink: &mut S, name: &str, upper: bool) {
-    let bytes = name.as_bytes();
-    if !upper {
-        sink.put(bytes);
-        return;
+    if upper {
+        put_lowered(sink, name.as_bytes());
+    } else {
+        sink.put(name.as_bytes());
     }
+}
+
+/// Writes a name with upper-case letters lower-cased (a client's own
+/// spelling, e.g. `Content-Type`).
+#[inline(never)]
+fn put_lowered<S: Sink + ?Sized>(sink: &mut S, bytes: &[u8]) {
     let mut buf = [0u8; 32];
     for chunk in bytes.chunks(buf.len()) {
         let out = &mut buf[..chunk.len()];
