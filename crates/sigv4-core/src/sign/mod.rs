@@ -359,10 +359,19 @@ impl<'s> Signable<'s> {
         }
     }
 
+    #[inline]
     fn includes(&self, name: &str) -> bool {
         if self.filter & settings::name_filter(name.as_bytes()) == 0 {
             return true;
         }
+        self.not_listed(name)
+    }
+
+    /// The slower half of [`Self::includes`], for a name the filter does
+    /// not clear: that it is neither in the unsigned list nor one the
+    /// signer sets.
+    #[inline(never)]
+    fn not_listed(&self, name: &str) -> bool {
         !self.settings.is_unsigned(name)
             && !encode::eq_lower(name.as_bytes(), b"x-amz-date")
             && !encode::eq_lower(name.as_bytes(), b"x-amz-security-token")
