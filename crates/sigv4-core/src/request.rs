@@ -363,6 +363,7 @@ impl<'a> Request<'a> {
 
     /// [`Self::header_value`] for a name the crate spells in lower case,
     /// which is then not lower-cased again on every comparison.
+    #[inline]
     pub(crate) fn header_lower(&self, name_lower: &str) -> Option<&'a str> {
         debug_assert!(!name_lower.bytes().any(|b| b.is_ascii_uppercase()));
         self.headers
