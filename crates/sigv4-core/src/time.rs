@@ -71,18 +71,19 @@ impl Timestamp {
     /// This time as `YYYYMMDDTHHMMSSZ`.
     pub fn amz_date(self) -> AmzDate {
         let days = self.0 / 86_400;
-        let rem = self.0 % 86_400;
+        // Under a day's seconds: 32-bit arithmetic from here.
+        let rem = (self.0 % 86_400) as u32;
         let (y, m, d) = civil_from_days(days);
-        let mut out = [0u8; 16];
-        put_digits(&mut out[0..4], u64::from(y));
-        put_digits(&mut out[4..6], u64::from(m));
-        put_digits(&mut out[6..8], u64::from(d));
-        out[8] = b'T';
-        put_digits(&mut out[9..11], rem / 3600);
-        put_digits(&mut out[11..13], rem % 3600 / 60);
-        put_digits(&mut out[13..15], rem % 60);
-        out[15] = b'Z';
-        AmzDate(out)
+        let [y0, y1] = two_digits(y / 100);
+        let [y2, y3] = two_digits(y % 100);
+        let [m0, m1] = two_digits(m);
+        let [d0, d1] = two_digits(d);
+        let [h0, h1] = two_digits(rem / 3600);
+        let [n0, n1] = two_digits(rem % 3600 / 60);
+        let [s0, s1] = two_digits(rem % 60);
+        AmzDate([
+            y0, y1, y2, y3, m0, m1, d0, d1, b'T', h0, h1, n0, n1, s0, s1, b'Z',
+        ])
     }
 }
 
@@ -196,11 +197,18 @@ impl fmt::Display for AmzDate {
     }
 }
 
-fn put_digits(out: &mut [u8], mut v: u64) {
-    for slot in out.iter_mut().rev() {
-        *slot = b'0' + (v % 10) as u8;
-        v /= 10;
-    }
+/// `00` to `99` (a value past 99 is taken modulo 100).
+fn two_digits(v: u32) -> [u8; 2] {
+    static PAIRS: [[u8; 2]; 100] = {
+        let mut t = [[0; 2]; 100];
+        let mut i = 0;
+        while i < 100 {
+            t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+            i += 1;
+        }
+        t
+    };
+    PAIRS[(v % 100) as usize]
 }
 
 fn is_leap(y: u64) -> bool {
