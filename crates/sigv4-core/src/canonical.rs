@@ -274,6 +274,7 @@ fn put_param<S: Sink + ?Sized>(
 /// Writes the canonical query: every parameter from `sources` (all
 /// iterators over wire-form pairs), sorted by encoded key then encoded
 /// value, re-encoded, joined with `&`.
+#[cfg_attr(not(feature = "alloc"), allow(dead_code))]
 pub(crate) fn write_query<'a, S, I>(sink: &mut S, sources: I) -> Result<(), CanonicalError>
 where
     S: Sink + ?Sized,
@@ -353,6 +354,7 @@ where
 
 /// [`write_query`] for many parameters: repeated selection of the next
 /// smallest parameter, with no storage.
+#[cfg_attr(not(feature = "alloc"), allow(dead_code))]
 pub(crate) fn write_query_by_selection<'a, S, I>(
     sink: &mut S,
     sources: I,
