@@ -437,7 +437,10 @@ pub(crate) fn span(bytes: &[u8], keep: impl Fn(u8) -> bool + Copy) -> usize {
 /// one little-endian number, start with that many zero bytes.
 #[inline(always)]
 fn first_stop(chunk: &[u8; 16], keep: impl Fn(u8) -> bool) -> usize {
-    let lanes = chunk.map(|b| u8::from(!keep(b)).wrapping_neg());
+    let mut lanes = [0u8; 16];
+    for (lane, &b) in lanes.iter_mut().zip(chunk) {
+        *lane = u8::from(!keep(b)).wrapping_neg();
+    }
     (u128::from_le_bytes(lanes).trailing_zeros() / 8) as usize
 }
 
