@@ -112,69 +112,47 @@ fn start<'p, A: SignatureAlgorithm + ?Sized>(
     })
 }
 
-/// Hashes the canonical request. `signed_names` is the signed header list
-/// when it was written already (header signing reads it back from the
-/// output); otherwise it is written from `headers`.
-#[allow(clippy::too_many_arguments)]
-fn hash_canonical<'q>(
-    request: &Request<'_>,
-    settings: &SigningSettings<'_>,
-    leading: &[&[u8]],
-    query: impl Iterator<Item = canonical::Param<'q>> + Clone,
-    headers: &HeaderSet<'_, '_>,
-    signed_names: Option<&[u8]>,
-    payload: &str,
-    trace: Option<&mut dyn Sink>,
-) -> Result<[u8; 32], SignError> {
-    let mut blocks = crate::sha::Blocks::new();
-    match trace {
-        None => write_canonical_request(
-            &mut blocks,
-            request,
-            settings,
-            leading,
-            query,
-            headers,
-            signed_names,
-            payload,
-        )?,
-        Some(t) => write_canonical_request(
-            &mut HashTee::new(&mut blocks, t),
-            request,
-            settings,
-            leading,
-            query,
-            headers,
-            signed_names,
-            payload,
-        )?,
-    }
-    Ok(blocks.finish())
+/// What a canonical request is written from. `leading` are query pieces
+/// written already that sort before all of `query` (see
+/// [`canonical::write_query_after`]); `signed_names` is the signed header
+/// list when it was written already (header signing reads it back from
+/// the output), otherwise it is written from `headers`.
+struct CanonicalParts<'p, I> {
+    request: &'p Request<'p>,
+    settings: &'p SigningSettings<'p>,
+    leading: &'p [&'p [u8]],
+    query: I,
+    headers: &'p HeaderSet<'p, 'p>,
+    signed_names: Option<&'p [u8]>,
+    payload: &'p str,
 }
 
-/// Writes the canonical request to `h`.
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn write_canonical_request<'q, S: Sink>(
-    h: &mut S,
-    request: &Request<'_>,
-    settings: &SigningSettings<'_>,
-    leading: &[&[u8]],
-    query: impl Iterator<Item = canonical::Param<'q>> + Clone,
-    headers: &HeaderSet<'_, '_>,
-    signed_names: Option<&[u8]>,
-    payload: &str,
-) -> Result<(), SignError> {
-    canonical::write_head(h, request, settings, leading, query)?;
-    headers.write_canonical(h);
-    h.put(b"\n");
-    match signed_names {
-        Some(names) => h.put(names),
-        None => headers.write_signed_names(h),
+impl<'p, 'q, I: Iterator<Item = canonical::Param<'q>> + Clone> CanonicalParts<'p, I> {
+    /// The canonical request's SHA-256, also written to `trace` if any.
+    /// Untraced, it is hashed straight into the block buffer, with no test
+    /// for a trace on every piece.
+    fn hash(self, trace: Option<&mut dyn Sink>) -> Result<[u8; 32], SignError> {
+        let mut blocks = crate::sha::Blocks::new();
+        match trace {
+            None => self.write(&mut blocks)?,
+            Some(t) => self.write(&mut HashTee::new(&mut blocks, t))?,
+        }
+        Ok(blocks.finish())
     }
-    h.put(b"\n");
-    h.put(payload.as_bytes());
-    Ok(())
+
+    #[inline(always)]
+    fn write<S: Sink>(self, h: &mut S) -> Result<(), SignError> {
+        canonical::write_head(h, self.request, self.settings, self.leading, self.query)?;
+        self.headers.write_canonical(h);
+        h.put(b"\n");
+        match self.signed_names {
+            Some(names) => h.put(names),
+            None => self.headers.write_signed_names(h),
+        }
+        h.put(b"\n");
+        h.put(self.payload.as_bytes());
+        Ok(())
+    }
 }
 
 /// Where the signature goes in the output: behind the first `head_len`
@@ -304,16 +282,16 @@ pub(crate) fn sign_header<'s, A: SignatureAlgorithm + ?Sized>(
     let (creq_trace, sts_trace) = split_trace(trace);
     let query = canonical::params(request.query().as_bytes());
     let names = Some(&buf[names_start..head_len]);
-    let creq_hash = hash_canonical(
+    let creq_hash = CanonicalParts {
         request,
         settings,
-        &[],
+        leading: &[],
         query,
-        &headers,
-        names,
+        headers: &headers,
+        signed_names: names,
         payload,
-        creq_trace,
-    )?;
+    }
+    .hash(creq_trace)?;
     let sts = StringToSign::new(alg.name(), scope, &creq_hash);
     // The region set is copied behind the Authorization value, so the
     // output borrows nothing from `params`.
@@ -491,37 +469,26 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
     let (creq_trace, sts_trace) = split_trace(trace);
     let added = &buf[..head_len];
     let request_query = canonical::params(request.query().as_bytes());
-    let creq_hash = if request_query.clone().all(|p| sorts_after_own(p.key)) {
-        // As for most requests, the own parameters come first in the
-        // canonical query: they are hashed in the few pieces they stand
-        // in, and only the request's are sorted.
-        let mut pieces: [&[u8]; 7] = [&[]; 7];
-        let n = own.pieces(added, &mut pieces);
-        hash_canonical(
-            request,
-            settings,
-            &pieces[..n],
-            request_query,
-            &headers,
-            None,
-            payload,
-            creq_trace,
-        )?
+    // The own parameters come first in the canonical query, and most
+    // requests' all sort after them: then they are hashed in the few
+    // pieces they stand in, and only the request's are sorted. Otherwise
+    // they are sorted in among the request's (they come sorted).
+    let mut pieces: [&[u8]; 7] = [&[]; 7];
+    let (n_pieces, sorted_in) = if request_query.clone().all(|p| sorts_after_own(p.key)) {
+        (own.pieces(added, &mut pieces), 0)
     } else {
-        // The own parameters first: they come sorted, and the request's
-        // few are then sorted in among them.
-        let query = own.params(added).chain(request_query);
-        hash_canonical(
-            request,
-            settings,
-            &[],
-            query,
-            &headers,
-            None,
-            payload,
-            creq_trace,
-        )?
+        (0, own.len)
     };
+    let creq_hash = CanonicalParts {
+        request,
+        settings,
+        leading: &pieces[..n_pieces],
+        query: own.params(added).take(sorted_in).chain(request_query),
+        headers: &headers,
+        signed_names: None,
+        payload,
+    }
+    .hash(creq_trace)?;
     let sts = StringToSign::new(alg.name(), scope, &creq_hash);
     let tail = Tail {
         head_len,
