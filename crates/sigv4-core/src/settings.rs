@@ -109,28 +109,6 @@ pub(crate) const fn name_filter(name: &[u8]) -> u64 {
     1u64 << (mix % 64)
 }
 
-/// Whether `name` is in [`DEFAULT_UNSIGNED_HEADERS`], comparing it only
-/// with the entries of its length (a `user-agent` header, on most
-/// requests, is otherwise compared with all thirteen).
-fn is_default_unsigned(name: &[u8]) -> bool {
-    let same_length: &[&str] = match name.len() {
-        2 => &["te"],
-        6 => &["expect"],
-        7 => &["trailer", "upgrade"],
-        10 => &["user-agent", "connection", "keep-alive"],
-        13 => &["authorization"],
-        15 => &["x-amzn-trace-id"],
-        16 => &["proxy-connection"],
-        17 => &["transfer-encoding"],
-        18 => &["proxy-authenticate"],
-        19 => &["proxy-authorization"],
-        _ => &[],
-    };
-    same_length
-        .iter()
-        .any(|u| crate::encode::eq_lower(name, u.as_bytes()))
-}
-
 impl SigningSettings<'_> {
     /// S3's rules: no path normalisation, single encoding, and a signed
     /// `x-amz-content-sha256`.
@@ -154,41 +132,8 @@ impl SigningSettings<'_> {
     }
 
     pub(crate) fn is_unsigned(&self, name: &str) -> bool {
-        if core::ptr::eq(self.unsigned_headers, DEFAULT_LIST) {
-            return is_default_unsigned(name.as_bytes());
-        }
         self.unsigned_headers
             .iter()
             .any(|u| crate::encode::eq_ignore_case(u.as_bytes(), name.as_bytes()))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The by-length lookup holds every default entry, each under its own
-    /// length.
-    #[test]
-    fn the_default_lookup_is_the_default_list() {
-        for u in DEFAULT_UNSIGNED_HEADERS {
-            assert!(is_default_unsigned(u.as_bytes()), "{u}");
-            let mut buf = [0u8; 32];
-            let v = &mut buf[..u.len()];
-            v.copy_from_slice(u.as_bytes());
-            v.make_ascii_uppercase();
-            assert!(is_default_unsigned(v), "{u}");
-            v[0] ^= 1;
-            assert!(!is_default_unsigned(v), "{u}");
-        }
-        let total: usize = (0..=64)
-            .map(|n| {
-                DEFAULT_UNSIGNED_HEADERS
-                    .iter()
-                    .filter(|u| u.len() == n && is_default_unsigned(u.as_bytes()))
-                    .count()
-            })
-            .sum();
-        assert_eq!(total, DEFAULT_UNSIGNED_HEADERS.len());
     }
 }
