@@ -105,28 +105,30 @@ pub(crate) const EMPTY_SHA256: &str =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 /// The payload hash line: from `x-amz-content-sha256` if the request has
-/// one, else from the payload.
+/// one, else from the payload. Bytes, all visible ASCII: the line only
+/// goes into the canonical request, and into a header value when the
+/// signer adds `x-amz-content-sha256`.
 pub(crate) fn payload_hash<'p>(
     request: &Request<'p>,
     scratch: &'p mut [u8; 64],
-) -> Result<&'p str, SignError> {
+) -> Result<&'p [u8], SignError> {
     if let Some(v) = request.header_lower("x-amz-content-sha256") {
         let v = v.trim_matches([' ', '\t']);
         return if printable(v) && v.len() <= 64 {
-            Ok(v)
+            Ok(v.as_bytes())
         } else {
             Err(SignError::InvalidPayloadHash)
         };
     }
     match request.payload() {
-        Payload::Bytes([]) => Ok(EMPTY_SHA256),
+        Payload::Bytes([]) => Ok(EMPTY_SHA256.as_bytes()),
         Payload::Bytes(body) => {
             let digest = crate::sha::sha256(body);
-            Ok(encode::hex_lower(&digest, scratch))
+            Ok(encode::hex_bytes(&digest, scratch))
         }
-        Payload::Precomputed(h) if printable(h) && h.len() <= 64 => Ok(h),
+        Payload::Precomputed(h) if printable(h) && h.len() <= 64 => Ok(h.as_bytes()),
         Payload::Precomputed(_) => Err(SignError::InvalidPayloadHash),
-        Payload::Unsigned => Ok(UNSIGNED_PAYLOAD),
+        Payload::Unsigned => Ok(UNSIGNED_PAYLOAD.as_bytes()),
     }
 }
 

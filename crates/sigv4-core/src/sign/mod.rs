@@ -85,7 +85,7 @@ fn too_small(out: &SliceSink<'_>, extra: usize) -> SignError {
 struct Start<'p> {
     date: AmzDate,
     scope: Scope<'p>,
-    payload: &'p str,
+    payload: &'p [u8],
 }
 
 fn start<'p, A: SignatureAlgorithm + ?Sized>(
@@ -124,7 +124,7 @@ struct CanonicalParts<'p, I> {
     query: I,
     headers: &'p HeaderSet<'p, 'p>,
     signed_names: Option<&'p [u8]>,
-    payload: &'p str,
+    payload: &'p [u8],
 }
 
 impl<'p, 'q, I: Iterator<Item = canonical::Param<'q>> + Clone> CanonicalParts<'p, I> {
@@ -150,7 +150,7 @@ impl<'p, 'q, I: Iterator<Item = canonical::Param<'q>> + Clone> CanonicalParts<'p
             None => self.headers.write_signed_names(h),
         }
         h.put(b"\n");
-        h.put(self.payload.as_bytes());
+        h.put(self.payload);
         Ok(())
     }
 }
@@ -237,20 +237,20 @@ pub(crate) fn sign_header<'s, A: SignatureAlgorithm + ?Sized>(
     let add_sha =
         settings.content_sha256_header && request.header_lower("x-amz-content-sha256").is_none();
     let region_set = alg.signs_region_set();
-    let mut extra: [(&str, &str); 5] = [("", ""); 5];
+    let mut extra: [canonical::Extra<'_>; 5] = [("", b""); 5];
     let mut n_extra = 0;
     for (wanted, name, value) in [
         (
             request.header_lower("host").is_none(),
             "host",
-            request.host(),
+            request.host().as_bytes(),
         ),
-        (true, "x-amz-date", date.as_str()),
-        (region_set, "x-amz-region-set", params.region),
+        (true, "x-amz-date", date.as_bytes()),
+        (region_set, "x-amz-region-set", params.region.as_bytes()),
         (
             signed_token.is_some(),
             "x-amz-security-token",
-            signed_token.unwrap_or(""),
+            signed_token.unwrap_or("").as_bytes(),
         ),
         (add_sha, "x-amz-content-sha256", payload),
     ] {
@@ -412,7 +412,7 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
         return Err(SignError::InvalidExpires);
     }
     let settings = &params.settings;
-    let host = [("host", request.host())];
+    let host = [("host", request.host().as_bytes())];
     let extra = if request.header_lower("host").is_none() {
         &host[..]
     } else {

@@ -11,10 +11,11 @@ pub(super) struct HashText {
 }
 
 impl HashText {
-    pub(super) fn new(s: &str) -> Self {
+    /// Copies `s`, visible ASCII of at most 64 bytes.
+    pub(super) fn new(s: &[u8]) -> Self {
         let mut buf = [0u8; 64];
         let len = s.len().min(64);
-        buf[..len].copy_from_slice(&s.as_bytes()[..len]);
+        buf[..len].copy_from_slice(&s[..len]);
         Self { buf, len }
     }
 
