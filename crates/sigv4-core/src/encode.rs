@@ -655,6 +655,20 @@ pub(crate) fn hex_bytes<'o>(bytes: &[u8], out: &'o mut [u8]) -> &'o [u8] {
     // Branch-free arithmetic rather than a table: the compiler vectorises
     // it (three hex strings per signature).
     let digit = |n: u8| n + b'0' + u8::from(n > 9) * (b'a' - b'0' - 10);
+    // A digest, in fixed-size arrays: the nibbles are split and
+    // interleaved sixteen bytes at a time.
+    if let (Ok(digest), Some(dst)) = (<&[u8; 32]>::try_from(bytes), out.first_chunk_mut::<64>()) {
+        let mut hi = [0u8; 32];
+        let mut lo = [0u8; 32];
+        for ((h, l), &b) in hi.iter_mut().zip(&mut lo).zip(digest) {
+            *h = digit(b >> 4);
+            *l = digit(b & 0x0f);
+        }
+        for (i, pair) in dst.as_chunks_mut::<2>().0.iter_mut().enumerate() {
+            *pair = [hi[i], lo[i]];
+        }
+        return &out[..64];
+    }
     for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
         pair[0] = digit(b >> 4);
         pair[1] = digit(b & 0x0f);
@@ -745,6 +759,25 @@ mod tests {
             }
         }
         check("Credential=\u{e9}t\u{e9},SignedHeaders=host, Signature=00");
+    }
+
+    /// `hex_bytes` writes what `{:02x}` does, for a digest (its
+    /// fixed-size path) and for other lengths, over every byte value.
+    #[test]
+    fn hex_is_format() {
+        use core::fmt::Write;
+        let all: Vec<u8> = (0..=255u8).collect();
+        for len in [0, 1, 31, 32, 33, 64] {
+            for start in (0..256 - len).step_by(31) {
+                let bytes = &all[start..start + len];
+                let mut want = alloc::string::String::new();
+                for b in bytes {
+                    write!(want, "{b:02x}").unwrap();
+                }
+                let mut out = [0u8; 128];
+                assert_eq!(hex_bytes(bytes, &mut out[..2 * len]), want.as_bytes());
+            }
+        }
     }
 
     /// `find_byte` finds the first separator among bytes that differ
