@@ -633,14 +633,16 @@ impl<'h, 'a> HeaderSet<'h, 'a> {
         let (key, upper_head) = sort_key(name);
         let upper = upper_head || name.get(8..).is_some_and(has_upper);
         let mut j = self.len;
+        // The name behind an equal key is fetched only then (most keys
+        // differ).
         while j > 0
-            && cmp_keyed(
-                (
-                    keys[j - 1],
-                    self.get(usize::from(self.order[j - 1])).0.as_bytes(),
-                ),
-                (key, name),
-            ) == Ordering::Greater
+            && match keys[j - 1].cmp(&key) {
+                Ordering::Equal => {
+                    let before = self.get(usize::from(self.order[j - 1])).0.as_bytes();
+                    cmp_keyed((keys[j - 1], before), (key, name)) == Ordering::Greater
+                }
+                order => order == Ordering::Greater,
+            }
         {
             self.order[j] = self.order[j - 1];
             self.flags[j] = self.flags[j - 1];
