@@ -406,12 +406,22 @@ pub(crate) fn encode<S: Sink + ?Sized>(sink: &mut S, bytes: &[u8], keep_slash: b
     let mut n = 0;
     // `rest` starts with a byte to escape.
     while let [b, ref tail @ ..] = *rest {
-        if n + 3 > buf.len() {
-            sink.put(&buf[..n]);
-            n = 0;
+        // The escape, and again for each copy of the byte right behind it
+        // (a session token's `//////////`).
+        let escape = pct(b);
+        let mut tail = tail;
+        loop {
+            if n + 3 > buf.len() {
+                sink.put(&buf[..n]);
+                n = 0;
+            }
+            buf[n..n + 3].copy_from_slice(&escape);
+            n += 3;
+            match *tail {
+                [c, ref more @ ..] if c == b => tail = more,
+                _ => break,
+            }
         }
-        buf[n..n + 3].copy_from_slice(&pct(b));
-        n += 3;
         let (run, after) = tail.split_at(kept_run(tail, keep_slash));
         rest = after;
         if run.is_empty() {
@@ -931,6 +941,14 @@ mod tests {
             .copied()
             .collect();
         let escapes: Vec<u8> = b"a//////////b==".repeat(40);
+        // One escaped byte over and over, past the buffer (its repeats
+        // are written in a loop of their own).
+        let same: Vec<u8> = [b'='; 150]
+            .iter()
+            .chain(b"a")
+            .chain(&[b'/'; 70])
+            .copied()
+            .collect();
         // Each byte value last in a 16-byte chunk of its own, so the
         // vector test of a whole chunk sees every value.
         let chunked: Vec<u8> = (0..=255u8)
@@ -940,6 +958,7 @@ mod tests {
             &every[..],
             &long_run,
             &escapes,
+            &same,
             &chunked,
             b"",
             b"plain",
