@@ -791,9 +791,10 @@ mod tests {
     }
 
     /// `find_byte` finds the first separator among bytes that differ
-    /// from it in one bit (`-`, `.`, `<`, `m`, …: the word test's borrow
-    /// must not flag them), zero bytes and bytes above 0x7f, at every
-    /// offset of a 24-byte word window.
+    /// from it in one bit (for `,`: `-`, `.`, `(`, `$`, `<`, `l`, …: the
+    /// word test's borrow must not flag them), zero bytes and bytes above
+    /// 0x7f, at random places in strings of up to 24 bytes (three words
+    /// and a tail).
     #[test]
     fn find_byte_is_position() {
         let sep = b',';
