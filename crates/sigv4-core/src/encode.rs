@@ -390,11 +390,24 @@ fn pct(b: u8) -> [u8; 3] {
 
 /// Writes `bytes` URI-encoded: every byte but the unreserved ones (and `/`
 /// when `keep_slash`) becomes `%XX`.
+#[inline]
+pub(crate) fn encode<S: Sink + ?Sized>(sink: &mut S, bytes: &[u8], keep_slash: bool) {
+    // A short piece with nothing to escape (a header name, an access key
+    // id, the algorithm's name) is told by one or two vector tests.
+    if bytes.len() <= 32 && all_bytes(bytes, |b| kept(b, keep_slash)) {
+        sink.put(bytes);
+    } else {
+        encode_any(sink, bytes, keep_slash);
+    }
+}
+
+/// [`encode`] for a piece that is long or has a byte to escape.
 ///
 /// Text up to the first byte to encode goes out as it is; the rest is
 /// assembled in a stack buffer, each escape followed by the run of bytes
 /// that need none (copied whole), and put in few pieces.
-pub(crate) fn encode<S: Sink + ?Sized>(sink: &mut S, bytes: &[u8], keep_slash: bool) {
+#[inline(never)]
+fn encode_any<S: Sink + ?Sized>(sink: &mut S, bytes: &[u8], keep_slash: bool) {
     let first = kept_run(bytes, keep_slash);
     let (head, mut rest) = bytes.split_at(first);
     if rest.is_empty() {
@@ -972,6 +985,23 @@ mod tests {
                 let set = if keep_slash { SET_SLASH } else { SET };
                 let want = percent_encode(input, set).collect::<alloc::string::String>();
                 assert_eq!(ours, want.as_bytes(), "keep_slash {keep_slash}");
+            }
+        }
+        // Short pieces (up to 32 bytes are tested whole first) with every
+        // byte value first, last or in the middle.
+        for b in 0..=255u8 {
+            for len in [1, 5, 16, 17, 32, 33] {
+                for at in [0, len / 2, len - 1] {
+                    let mut input = alloc::vec![b'a'; len];
+                    input[at] = b;
+                    for keep_slash in [false, true] {
+                        let mut ours = Vec::new();
+                        encode(&mut ours, &input, keep_slash);
+                        let set = if keep_slash { SET_SLASH } else { SET };
+                        let want = percent_encode(&input, set).collect::<alloc::string::String>();
+                        assert_eq!(ours, want.as_bytes(), "{input:?} keep_slash {keep_slash}");
+                    }
+                }
             }
         }
     }
