@@ -502,16 +502,8 @@ fn put_spaced<S: Sink + ?Sized>(sink: &mut S, value: &[u8]) {
         .rposition(|b| !is_ws(b))
         .map_or(start, |i| i + 1);
     let v = &value[start..end];
-    // Most values have no space at all, which one vector scan tells; only
-    // those with one are searched for a pair.
-    let double_space = !crate::encode::all_bytes(v, |b| b != b' ')
-        && v.iter()
-            .zip(v.iter().skip(1))
-            .fold(false, |d, (a, b)| d | ((*a == b' ') & (*b == b' ')));
-    if !double_space {
-        sink.put(v);
-        return;
-    }
+    // One pass: each run of spaces ends the piece before it at its first
+    // space (a value without a double space goes out as one piece).
     let mut run_start = 0;
     let mut i = 0;
     while i < v.len() {
