@@ -536,7 +536,7 @@ pub(crate) struct HeaderSet<'h, 'a> {
     request: &'h [Header<'a>],
     extra: &'h [Extra<'a>],
     order: [u8; MAX_HEADERS + MAX_EXTRA],
-    /// Per sorted position: [`UPPER`] and/or [`REPEAT`].
+    /// Per sorted position: [`UPPER`], [`REPEAT`], [`OWN`].
     flags: [u8; MAX_HEADERS + MAX_EXTRA],
     len: usize,
 }
