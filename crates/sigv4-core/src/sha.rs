@@ -184,7 +184,37 @@ impl HmacKey {
     /// held it was built and then copied, 300 bytes per MAC.)
     #[inline(always)]
     pub(crate) fn mac_with(&self, write: impl FnOnce(&mut Mac<'_, '_>)) -> [u8; 32] {
-        let mut inner = Blocks::resume(self.inner, 1);
+        self.mac_from(self.inner, 1, write)
+    }
+
+    /// The inner hash's state after the pad block and `block`, the
+    /// message's first block: where [`Self::mac_after`] resumes.
+    pub(crate) fn inner_after(&self, block: &[u8; 64]) -> [u32; 8] {
+        let mut state = self.inner;
+        sha2::block_api::compress256(&mut state, core::slice::from_ref(block));
+        state
+    }
+
+    /// [`Self::mac_with`] for a message whose first block was hashed
+    /// already into `state` (from [`Self::inner_after`]): `write` puts
+    /// the rest of the message.
+    #[inline(always)]
+    pub(crate) fn mac_after(
+        &self,
+        state: [u32; 8],
+        write: impl FnOnce(&mut Mac<'_, '_>),
+    ) -> [u8; 32] {
+        self.mac_from(state, 2, write)
+    }
+
+    #[inline(always)]
+    fn mac_from(
+        &self,
+        state: [u32; 8],
+        done: u64,
+        write: impl FnOnce(&mut Mac<'_, '_>),
+    ) -> [u8; 32] {
+        let mut inner = Blocks::resume(state, done);
         let mut m = Mac {
             key: self,
             inner: &mut inner,

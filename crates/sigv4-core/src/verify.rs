@@ -917,8 +917,7 @@ impl<'a> Verifier<'a> {
         let (valid, used) = match (key, sigv4a) {
             (KeyFor::Secret(secret), false) => {
                 let sts = StringToSign::new(HMAC_SHA256, scope, &creq_hash);
-                let key = self.cache.signing_key(secret.as_ref(), &scope);
-                let expected = key.sign_inline(|mac| sts.write(mac));
+                let (key, expected) = self.cache.sign_string(secret.as_ref(), &sts);
                 let mut hex = [0u8; 64];
                 let expected_hex = encode::hex_bytes(&expected, &mut hex);
                 let valid = encode::ct_eq(expected_hex, parsed.signature);

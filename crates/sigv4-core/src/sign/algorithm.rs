@@ -66,13 +66,26 @@ impl<'a> StringToSign<'a> {
 
     /// Writes the string to sign.
     pub fn write<S: Sink + ?Sized>(&self, sink: &mut S) {
+        self.write_head(sink);
+        sink.put(&self.canonical_request_hash);
+    }
+
+    /// The algorithm name, as written on the first line.
+    pub(crate) fn algorithm(&self) -> &str {
+        self.algorithm
+    }
+
+    /// Writes the three lines before the canonical request's hash (the
+    /// algorithm, the time and the scope): the part of the string that
+    /// every request signed in the same second with the same scope
+    /// shares.
+    pub(crate) fn write_head<S: Sink + ?Sized>(&self, sink: &mut S) {
         sink.put(self.algorithm.as_bytes());
         sink.put(b"\n");
         sink.put(self.scope.date.as_bytes());
         sink.put(b"\n");
         self.scope.write(sink);
         sink.put(b"\n");
-        sink.put(&self.canonical_request_hash);
     }
 }
 
@@ -139,13 +152,14 @@ impl SignatureAlgorithm for HmacAlgorithm<'_> {
         string_to_sign: &StringToSign<'_>,
         out: &mut dyn Sink,
     ) -> Result<(), SignError> {
-        let scope = string_to_sign.scope();
-        let key = match &mut self.cache {
-            Keys::Own(cache) => cache.signing_key(self.secret, scope),
+        let mac = match &mut self.cache {
+            Keys::Own(cache) => cache.sign_string(self.secret, string_to_sign).1,
             #[cfg(feature = "std")]
-            Keys::Shared(cache) => cache.signing_key(self.secret, scope),
+            Keys::Shared(cache) => cache
+                .signing_key(self.secret, string_to_sign.scope())
+                .sign_inline(|mac| string_to_sign.write(mac)),
         };
-        out.put(&key.sign_inline(|mac| string_to_sign.write(mac)));
+        out.put(&mac);
         Ok(())
     }
 }
