@@ -48,6 +48,10 @@ fn main() {
     let presign = per_call(1000, || {
         core::hint::black_box(b::ours_presign(&mut signer));
     });
+    let shared_signer = sigv4_core::SharedSigner::new();
+    let shared = per_call(1000, || {
+        core::hint::black_box(b::ours_shared(&shared_signer));
+    });
     let received = b::Received::new();
     let mut verifier = Verifier::default();
     let verify = per_call(1000, || {
@@ -60,6 +64,7 @@ fn main() {
     println!("heap allocations per call:");
     println!("  sigv4-core sign     {ours}");
     println!("  sigv4-core presign  {presign}");
+    println!("  SharedSigner sign   {shared}");
     println!("  sigv4-core verify   {verify}");
     println!("  aws-sigv4 sign      {aws}");
 }

@@ -21,8 +21,9 @@
 //! first block, which requests signed in the same second share (the
 //! algorithm, the time and the start of the scope): a signer making many
 //! requests a second hashes one block fewer for each. [`SharedKeyCache`]
-//! does not (its entries are never changed in place, so that readers
-//! take no lock).
+//! does the same beside its entry: its entries are never changed in
+//! place, so that readers take no lock, and the state for the current
+//! second is a second snapshot that names the entry it was made with.
 
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
@@ -170,14 +171,18 @@ impl Entry {
 
     /// The key for `secret` and `scope` if it is this entry's.
     fn key_for(&self, secret: &[u8], scope: &Scope<'_>) -> Option<SigningKey> {
-        let date = scope.date;
+        self.fits(secret, scope)
+            .then(|| SigningKey(self.key.clone()))
+    }
+
+    /// Whether this is the key for `secret` and `scope`.
+    fn fits(&self, secret: &[u8], scope: &Scope<'_>) -> bool {
         self.matches(
             secret,
-            date.date_bytes(),
+            scope.date.date_bytes(),
             scope.region.as_bytes(),
             scope.service.as_bytes(),
         )
-        .then(|| SigningKey(self.key.clone()))
     }
 
     /// Derives the key for `secret` and `scope`, and the entry that holds
@@ -290,27 +295,36 @@ impl KeyCache {
         let state = match &entry.head {
             Some(head) if head.time == time => head.state,
             _ => {
-                let mut first = FirstBlock {
-                    buf: [0; 64],
-                    len: 0,
-                };
-                sts.write_head(&mut first);
-                if first.len < 64 {
-                    // A scope so short that the hash starts in the first
-                    // block.
+                let Some(state) = first_block(&key, sts) else {
                     let mac = key.sign_inline(|mac| sts.write(mac));
                     return (key, mac);
-                }
-                let state = key.0.inner_after(&first.buf);
+                };
                 entry.head = Some(Head { time, state });
                 state
             }
         };
-        let mac = key
-            .0
-            .mac_after(state, |mac| sts.write(&mut Skip { skip: 64, to: mac }));
+        let mac = after_first_block(&key, state, sts);
         (key, mac)
     }
+}
+
+/// The inner hash's state after the string to sign's first block, if
+/// that block holds no byte of the canonical request's hash (else a
+/// scope so short that the hash starts in it: `None`).
+fn first_block(key: &SigningKey, sts: &StringToSign<'_>) -> Option<[u32; 8]> {
+    let mut first = FirstBlock {
+        buf: [0; 64],
+        len: 0,
+    };
+    sts.write_head(&mut first);
+    (first.len == 64).then(|| key.0.inner_after(&first.buf))
+}
+
+/// The MAC of `sts` from `state`, its [`first_block`].
+#[inline(always)]
+fn after_first_block(key: &SigningKey, state: [u32; 8], sts: &StringToSign<'_>) -> [u8; 32] {
+    key.0
+        .mac_after(state, |mac| sts.write(&mut Skip { skip: 64, to: mac }))
 }
 
 /// A derived signing key, as a keyed HMAC-SHA256 state.
@@ -369,13 +383,26 @@ impl crate::Sink for Mac<'_, '_> {
 /// [`SharedSigner`]: crate::SharedSigner
 #[cfg(feature = "std")]
 #[derive(Default)]
-pub struct SharedKeyCache(arc_swap::ArcSwapOption<Entry>);
+pub struct SharedKeyCache {
+    entry: arc_swap::ArcSwapOption<Entry>,
+    head: arc_swap::ArcSwapOption<SharedHead>,
+}
+
+/// [`Head`] for a [`SharedKeyCache`]: made with `entry`'s key. The weak
+/// reference keeps that entry's allocation (not its key, which is
+/// zeroised when the cache drops it), so no later entry can stand at
+/// the same address while this is held.
+#[cfg(feature = "std")]
+struct SharedHead {
+    entry: std::sync::Weak<Entry>,
+    head: Head,
+}
 
 #[cfg(feature = "std")]
 impl core::fmt::Debug for SharedKeyCache {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("SharedKeyCache")
-            .field("filled", &self.0.load().is_some())
+            .field("filled", &self.entry.load().is_some())
             .finish()
     }
 }
@@ -384,13 +411,16 @@ impl core::fmt::Debug for SharedKeyCache {
 impl SharedKeyCache {
     /// An empty cache.
     pub const fn new() -> Self {
-        Self(arc_swap::ArcSwapOption::const_empty())
+        Self {
+            entry: arc_swap::ArcSwapOption::const_empty(),
+            head: arc_swap::ArcSwapOption::const_empty(),
+        }
     }
 
     /// See [`KeyCache::signing_key`].
     pub fn signing_key(&self, secret: &[u8], scope: &Scope<'_>) -> SigningKey {
         if let Some(key) = self
-            .0
+            .entry
             .load()
             .as_deref()
             .and_then(|e| e.key_for(secret, scope))
@@ -399,9 +429,57 @@ impl SharedKeyCache {
         }
         let (key, entry) = Entry::derive(secret, scope);
         if let Some(entry) = entry {
-            self.0.store(Some(std::sync::Arc::new(entry)));
+            self.entry.store(Some(std::sync::Arc::new(entry)));
         }
         key
+    }
+
+    /// [`KeyCache::sign_string`], for any number of threads.
+    pub(crate) fn sign_string(&self, secret: &[u8], sts: &StringToSign<'_>) -> [u8; 32] {
+        let scope = sts.scope();
+        if sts.algorithm() != HMAC_SHA256 {
+            return self
+                .signing_key(secret, scope)
+                .sign_inline(|mac| sts.write(mac));
+        }
+        let entry = self.entry.load();
+        if let Some(entry) = entry.as_ref().filter(|e| e.fits(secret, scope)) {
+            return self.sign_with(entry, sts);
+        }
+        let (key, entry) = Entry::derive(secret, scope);
+        let Some(entry) = entry else {
+            return key.sign_inline(|mac| sts.write(mac));
+        };
+        let entry = std::sync::Arc::new(entry);
+        self.entry.store(Some(std::sync::Arc::clone(&entry)));
+        self.sign_with(&entry, sts)
+    }
+
+    /// [`Self::sign_string`] with `entry`, the key for `sts`'s scope.
+    #[inline(always)]
+    fn sign_with(&self, entry: &std::sync::Arc<Entry>, sts: &StringToSign<'_>) -> [u8; 32] {
+        let key = SigningKey(entry.key.clone());
+        let time = sts.scope().date;
+        let head = self.head.load();
+        let state = match head.as_deref() {
+            Some(h)
+                if h.head.time == time
+                    && std::sync::Weak::as_ptr(&h.entry) == std::sync::Arc::as_ptr(entry) =>
+            {
+                h.head.state
+            }
+            _ => {
+                let Some(state) = first_block(&key, sts) else {
+                    return key.sign_inline(|mac| sts.write(mac));
+                };
+                self.head.store(Some(std::sync::Arc::new(SharedHead {
+                    entry: std::sync::Arc::downgrade(entry),
+                    head: Head { time, state },
+                })));
+                state
+            }
+        };
+        after_first_block(&key, state, sts)
     }
 }
 
@@ -592,5 +670,40 @@ mod tests {
             &[8; 32],
         );
         assert_eq!(cache.sign_string(b"s1", &next).1, reference(b"s1", &next));
+
+        // The shared cache likewise, and a state made with another
+        // secret's entry at the same time (cases 6 and 7) is not reused.
+        #[cfg(feature = "std")]
+        {
+            let shared = SharedKeyCache::new();
+            for (i, (alg, secret, scope)) in cases.into_iter().enumerate() {
+                let sts = StringToSign::new(alg, scope, &hash);
+                assert_eq!(
+                    shared.sign_string(secret, &sts),
+                    reference(secret, &sts),
+                    "shared, case {i}"
+                );
+            }
+            let shared = SharedKeyCache::new();
+            shared.sign_string(b"s1", &first);
+            let spoiled = shared.head.load_full().map(|h| {
+                let mut state = h.head.state;
+                state[0] ^= 1;
+                std::sync::Arc::new(SharedHead {
+                    entry: h.entry.clone(),
+                    head: Head {
+                        time: h.head.time,
+                        state,
+                    },
+                })
+            });
+            assert!(spoiled.is_some());
+            shared.head.store(spoiled);
+            assert_ne!(
+                shared.sign_string(b"s1", &same_second),
+                reference(b"s1", &same_second)
+            );
+            assert_eq!(shared.sign_string(b"s1", &next), reference(b"s1", &next));
+        }
     }
 }

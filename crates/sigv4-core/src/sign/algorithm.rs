@@ -155,9 +155,7 @@ impl SignatureAlgorithm for HmacAlgorithm<'_> {
         let mac = match &mut self.cache {
             Keys::Own(cache) => cache.sign_string(self.secret, string_to_sign).1,
             #[cfg(feature = "std")]
-            Keys::Shared(cache) => cache
-                .signing_key(self.secret, string_to_sign.scope())
-                .sign_inline(|mac| string_to_sign.write(mac)),
+            Keys::Shared(cache) => cache.sign_string(self.secret, string_to_sign),
         };
         out.put(&mac);
         Ok(())
