@@ -216,6 +216,13 @@ impl Drop for Entry {
 /// any of them derives a new key. The stored secret is zeroised when it is
 /// replaced or dropped, and `Debug` shows nothing of it.
 ///
+/// When a signer or verifier signs through it, it also keeps the HMAC's
+/// state after the string to sign's first 64 bytes (algorithm, time and
+/// the start of the scope) for the last signing time, so signatures made
+/// in the same second hash one block fewer. That state is derived from the
+/// key, so it is kept like the key: replaced with it and zeroised when
+/// dropped.
+///
 /// # Examples
 ///
 /// ```
@@ -377,7 +384,10 @@ impl crate::Sink for Mac<'_, '_> {
 /// memory, so threads signing with the same key do not contend; a miss
 /// derives the key and swaps in a new snapshot (two threads missing at once
 /// may both derive it; the last store wins). The old snapshot's secret is
-/// zeroised when its last reader lets go of it. [`SharedSigner`] signs
+/// zeroised when its last reader lets go of it. Like [`KeyCache`], it also
+/// keeps the state after the string to sign's first block for the last
+/// signing time, in a second snapshot tied to the key entry it was made
+/// with (a new signing second allocates one). [`SharedSigner`] signs
 /// through one.
 ///
 /// [`SharedSigner`]: crate::SharedSigner
