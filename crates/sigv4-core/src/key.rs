@@ -600,49 +600,22 @@ mod tests {
             }
         };
         let hash = [7u8; 32];
+        // Times in the same second, the next one, and an algorithm that
+        // must not share the HMAC one's first block.
+        const T0: &str = "20150830T123600Z";
+        const T1: &str = "20150830T123601Z";
+        const ECDSA: &str = "AWS4-ECDSA-P256-SHA256";
         let cases: [(&str, &[u8], Scope<'_>); 10] = [
-            (
-                HMAC_SHA256,
-                b"s1",
-                at("20150830T123600Z", "us-east-1", "iam"),
-            ),
-            (
-                HMAC_SHA256,
-                b"s1",
-                at("20150830T123600Z", "us-east-1", "iam"),
-            ),
-            (
-                HMAC_SHA256,
-                b"s1",
-                at("20150830T123601Z", "us-east-1", "iam"),
-            ),
-            (
-                HMAC_SHA256,
-                b"s1",
-                at("20150830T123600Z", "us-east-1", "iam"),
-            ),
-            (
-                "AWS4-ECDSA-P256-SHA256",
-                b"s1",
-                at("20150830T123600Z", "us-east-1", "iam"),
-            ),
-            (
-                HMAC_SHA256,
-                b"s1",
-                at("20150830T123600Z", "us-west-2", "iam"),
-            ),
-            (
-                HMAC_SHA256,
-                b"s1",
-                at("20150830T123600Z", "us-west-2", "sts"),
-            ),
-            (
-                HMAC_SHA256,
-                b"s2",
-                at("20150830T123600Z", "us-west-2", "sts"),
-            ),
-            (HMAC_SHA256, b"s2", at("20150830T123600Z", "a", "b")),
-            (HMAC_SHA256, b"s2", at("20150830T123600Z", "a", "b")),
+            (HMAC_SHA256, b"s1", at(T0, "us-east-1", "iam")),
+            (HMAC_SHA256, b"s1", at(T0, "us-east-1", "iam")),
+            (HMAC_SHA256, b"s1", at(T1, "us-east-1", "iam")),
+            (HMAC_SHA256, b"s1", at(T0, "us-east-1", "iam")),
+            (ECDSA, b"s1", at(T0, "us-east-1", "iam")),
+            (HMAC_SHA256, b"s1", at(T0, "us-west-2", "iam")),
+            (HMAC_SHA256, b"s1", at(T0, "us-west-2", "sts")),
+            (HMAC_SHA256, b"s2", at(T0, "us-west-2", "sts")),
+            (HMAC_SHA256, b"s2", at(T0, "a", "b")),
+            (HMAC_SHA256, b"s2", at(T0, "a", "b")),
         ];
         let mut cache = KeyCache::new();
         for (i, (alg, secret, scope)) in cases.into_iter().enumerate() {
@@ -656,29 +629,17 @@ mod tests {
         // The first block is reused within the second: a spoiled kept
         // state shows in the next MAC of that second, and not after.
         let mut cache = KeyCache::new();
-        let first = StringToSign::new(
-            HMAC_SHA256,
-            at("20150830T123600Z", "us-east-1", "iam"),
-            &hash,
-        );
+        let first = StringToSign::new(HMAC_SHA256, at(T0, "us-east-1", "iam"), &hash);
         cache.sign_string(b"s1", &first);
         if let Some(head) = cache.entry.as_mut().and_then(|e| e.head.as_mut()) {
             head.state[0] ^= 1;
         }
-        let same_second = StringToSign::new(
-            HMAC_SHA256,
-            at("20150830T123600Z", "us-east-1", "iam"),
-            &[8; 32],
-        );
+        let same_second = StringToSign::new(HMAC_SHA256, at(T0, "us-east-1", "iam"), &[8; 32]);
         assert_ne!(
             cache.sign_string(b"s1", &same_second).1,
             reference(b"s1", &same_second)
         );
-        let next = StringToSign::new(
-            HMAC_SHA256,
-            at("20150830T123601Z", "us-east-1", "iam"),
-            &[8; 32],
-        );
+        let next = StringToSign::new(HMAC_SHA256, at(T1, "us-east-1", "iam"), &[8; 32]);
         assert_eq!(cache.sign_string(b"s1", &next).1, reference(b"s1", &next));
 
         // The shared cache likewise, and a state made with another
