@@ -359,6 +359,8 @@ impl SignatureAlgorithm for EcdsaP256Algorithm<'_> {
 
 /// The SigV4a signer, with a cached derived key: [`Signer`](crate::Signer)
 /// for `AWS4-ECDSA-P256-SHA256`.
+/// Like it, it keeps the last session token it presigned with, encoded
+/// (with `alloc`; zeroised when replaced or dropped).
 ///
 /// `params.region` is the region set (`us-east-1`, `us-east-1,us-west-2`
 /// or `*`); it is signed in `X-Amz-Region-Set`.
@@ -382,6 +384,7 @@ impl SignatureAlgorithm for EcdsaP256Algorithm<'_> {
 #[derive(Debug, Default)]
 pub struct SigV4aSigner {
     cache: SigV4aKeyCache,
+    tokens: crate::sign::token::Slot,
 }
 
 impl SigV4aSigner {
@@ -389,6 +392,7 @@ impl SigV4aSigner {
     pub const fn new() -> Self {
         Self {
             cache: SigV4aKeyCache::new(),
+            tokens: crate::sign::token::empty(),
         }
     }
 

@@ -53,12 +53,20 @@ fn signing_presigning_and_verifying_allocate_nothing() {
     let mut verifier = Verifier::default();
     // Warm up: the first signature of the day derives the key (and the
     // shared signer's first use sets up the thread's slot in its lock-free
-    // snapshot).
+    // snapshot); the first presignature with a session token keeps the
+    // token's encoding (two allocations, once per token).
     let shared = SharedSigner::new();
     let warm_up = Request::new("GET", URL).unwrap();
     let mut warm = [0u8; 512];
     signer.sign(&warm_up, &creds, &params, &mut warm).unwrap();
     shared.sign(&warm_up, &creds, &params, &mut warm).unwrap();
+    let mut warm_query = [0u8; 1024];
+    let first_presign = allocations_during(|| {
+        signer
+            .presign(&warm_up, &creds, &params, 900, &mut warm_query)
+            .unwrap();
+    });
+    assert_eq!(first_presign, 2, "the token and its encoding, once");
 
     for round in 0..3 {
         let n = allocations_during(|| {

@@ -272,6 +272,94 @@ proptest! {
     }
 }
 
+/// A few session tokens, so that a run of presignatures repeats some and
+/// changes between them: a real token's shape (escapes in a run and at
+/// the end), one shorter than it, one that is a prefix of it, one with
+/// nothing to escape, and one far longer than any other.
+fn tokens() -> Vec<Option<String>> {
+    let real = "IQoJb3JpZ2luX2VjEJr//////////wEaDmFwLW5vcnRoZWFzdC0xIkcwRQIhAExample+Token==";
+    vec![
+        None,
+        Some(real.to_string()),
+        Some("a/b".to_string()),
+        Some(real[..20].to_string()),
+        Some("OnlyUnreservedCharacters-._~".to_string()),
+        Some("FwoGZXIvYXdzE+/=".repeat(60)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: config().cases / 4, ..config() })]
+
+    /// One `Signer` presigning one request after another, with the session
+    /// token kept, changed, dropped and brought back, presigns each as
+    /// `aws-sigv4` does (the signer keeps its last token's encoding).
+    #[test]
+    fn one_signer_presigns_a_run_of_tokens_as_aws_sigv4_does(
+        run in prop::collection::vec((case(), 0..tokens().len(), 1u64..=604_800), 2..10),
+    ) {
+        let mut signer = Signer::new();
+        let pool = tokens();
+        for (mut c, t, expires) in run {
+            c.token = pool[t].clone();
+            c.presign = Some(expires);
+            let ours = with_our_request(
+                &c,
+                ("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+                "us-east-1",
+                |req, creds, params| signer.presign_owned(req, creds, params, expires).unwrap(),
+            );
+            prop_assert_eq!(&ours.signature, &theirs(&c), "case: {:#?}", c);
+            // The token in the URL is the one of this request.
+            let sent = c.token.as_deref().map(|t| {
+                percent_encoding::utf8_percent_encode(t, UNRESERVED).to_string()
+            });
+            let in_query = ours
+                .query
+                .split('&')
+                .find_map(|p| p.strip_prefix("X-Amz-Security-Token="))
+                .map(str::to_string);
+            prop_assert_eq!(in_query, sent);
+        }
+    }
+}
+
+/// A `SigV4aSigner` reused over changing tokens presigns each request as
+/// a new signer does (SigV4a signatures are deterministic, RFC 6979): the
+/// token encoding it keeps never leaks into a later presignature.
+#[test]
+fn a_reused_sigv4a_signer_presigns_as_a_new_one() {
+    let k = V4a {
+        akid: "AKIDEXAMPLE".into(),
+        secret: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
+        region_set: "us-east-1,us-west-2".into(),
+    };
+    let mut reused = SigV4aSigner::new();
+    let pool = tokens();
+    for t in [1, 1, 2, 1, 0, 5, 3, 1] {
+        let mut c = fixed("x=1");
+        c.token = pool[t].clone();
+        let presign = |signer: &mut SigV4aSigner| {
+            with_our_request(
+                &c,
+                (&k.akid, &k.secret),
+                &k.region_set,
+                |req, creds, params| signer.presign_owned(req, creds, params, 900).unwrap(),
+            )
+        };
+        let fresh = presign(&mut SigV4aSigner::new());
+        let again = presign(&mut reused);
+        assert_eq!(again.query, fresh.query, "token {t}");
+    }
+}
+
+/// RFC 3986's unreserved characters are kept; everything else is escaped.
+const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Random SigV4a credentials and a region set.
 #[derive(Debug, Clone)]
 struct V4a {

@@ -21,6 +21,7 @@ mod output;
 mod params;
 mod signer;
 mod sinks;
+pub(crate) mod token;
 
 #[allow(deprecated)]
 pub use algorithm::HmacSigner;
@@ -375,7 +376,7 @@ pub fn presign<'s, A: SignatureAlgorithm + ?Sized>(
     expires_secs: u64,
     buf: &'s mut [u8],
 ) -> Result<QuerySignature<'s>, SignError> {
-    presign_query(alg, input, expires_secs, buf, None)
+    presign_query(alg, input, expires_secs, buf, None, None)
 }
 
 /// [`presign()`], also writing the canonical request and the string to
@@ -387,7 +388,7 @@ pub fn presign_traced<'s, A: SignatureAlgorithm + ?Sized>(
     buf: &'s mut [u8],
     trace: Trace<'_>,
 ) -> Result<QuerySignature<'s>, SignError> {
-    presign_query(alg, input, expires_secs, buf, Some(trace))
+    presign_query(alg, input, expires_secs, buf, Some(trace), None)
 }
 
 pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
@@ -396,6 +397,7 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
     expires_secs: u64,
     buf: &'s mut [u8],
     trace: Option<Trace<'_>>,
+    mut tokens: Option<&mut token::EncodedToken>,
 ) -> Result<QuerySignature<'s>, SignError> {
     let SigningInput {
         request,
@@ -449,15 +451,14 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
     own.add(&mut out, b"X-Amz-SignedHeaders", |out| {
         headers.write_signed_names_encoded(out)
     });
-    let token_param = |out: &mut SliceSink<'_>, token: &str| {
-        out.put(b"&X-Amz-Security-Token=");
-        encode::encode(out, token.as_bytes(), false);
+    // The token, encoded: by the signer's cache if it has one.
+    let mut token_value = |out: &mut SliceSink<'_>, token: &str| match tokens.as_deref_mut() {
+        Some(cache) => out.put(cache.encode(token.as_bytes())),
+        None => encode::encode(out, token.as_bytes(), false),
     };
     let token_signed = settings.session_token == SessionTokenMode::Signed;
     if let (Some(t), true) = (session_token, token_signed) {
-        own.add(&mut out, b"X-Amz-Security-Token", |out| {
-            encode::encode(out, t.as_bytes(), false)
-        });
+        own.add(&mut out, b"X-Amz-Security-Token", |out| token_value(out, t));
         // It sorts before X-Amz-SignedHeaders, written before it.
         own.swap_last_two();
     }
@@ -495,7 +496,8 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
         separator: b"&X-Amz-Signature=",
         after: |out: &mut SliceSink<'_>| {
             if let (Some(t), false) = (session_token, token_signed) {
-                token_param(out, t);
+                out.put(b"&X-Amz-Security-Token=");
+                token_value(out, t);
             }
         },
     };

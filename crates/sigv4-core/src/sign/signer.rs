@@ -70,7 +70,14 @@ macro_rules! signer_methods {
             let mut alg = $alg::new(credentials, &mut self.cache);
             let mut input = $crate::SigningInput::new(request, params);
             input.session_token = credentials.session_token;
-            $crate::sign::presign_query(&mut alg, &input, expires_secs, buf, trace)
+            $crate::sign::presign_query(
+                &mut alg,
+                &input,
+                expires_secs,
+                buf,
+                trace,
+                $crate::sign::token::cache(&mut self.tokens),
+            )
         }
     };
 }
@@ -82,6 +89,13 @@ pub(crate) use signer_methods;
 /// Keep one per thread (or per task) and reuse it: after the first request
 /// of a day, signing costs one SHA-256 over the canonical request and one
 /// HMAC over the string to sign.
+///
+/// With the `alloc` feature it also keeps the last session token it
+/// presigned with, percent-encoded, so presigning again with the same
+/// temporary credentials copies the token into the URL instead of encoding
+/// it (about 7 % of a presignature with a 100-byte token). The token and
+/// its encoding are zeroised when a new token replaces them and when the
+/// signer is dropped; `Debug` shows neither.
 ///
 /// # Examples
 ///
@@ -102,6 +116,7 @@ pub(crate) use signer_methods;
 #[derive(Debug, Default)]
 pub struct Signer {
     cache: KeyCache,
+    tokens: crate::sign::token::Slot,
 }
 
 impl Signer {
@@ -109,6 +124,7 @@ impl Signer {
     pub const fn new() -> Self {
         Self {
             cache: KeyCache::new(),
+            tokens: crate::sign::token::empty(),
         }
     }
 
@@ -122,7 +138,9 @@ impl Signer {
 /// Share one (in an `Arc` or a `static`) between threads or tasks; signing
 /// with a cached key writes no shared memory, so threads do not slow each
 /// other down. A [`Signer`] per thread is as fast but derives the key once
-/// per thread.
+/// per thread. It does not keep a presignature's encoded session token
+/// as [`Signer`] does: for presigning in a tight loop, a [`Signer`] per
+/// thread is a little faster.
 ///
 /// # Examples
 ///
@@ -190,6 +208,6 @@ impl SharedSigner {
         let mut alg = HmacAlgorithm::shared(credentials, &self.cache);
         let mut input = SigningInput::new(request, params);
         input.session_token = credentials.session_token;
-        super::presign_query(&mut alg, &input, expires_secs, buf, None)
+        super::presign_query(&mut alg, &input, expires_secs, buf, None, None)
     }
 }
