@@ -384,7 +384,7 @@ impl SignatureAlgorithm for EcdsaP256Algorithm<'_> {
 #[derive(Debug, Default)]
 pub struct SigV4aSigner {
     cache: SigV4aKeyCache,
-    tokens: crate::sign::token::Slot,
+    tokens: crate::sign::token::EncodedToken,
 }
 
 impl SigV4aSigner {
@@ -392,7 +392,7 @@ impl SigV4aSigner {
     pub const fn new() -> Self {
         Self {
             cache: SigV4aKeyCache::new(),
-            tokens: crate::sign::token::empty(),
+            tokens: crate::sign::token::EncodedToken::new(),
         }
     }
 

@@ -453,7 +453,7 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
     });
     // The token, encoded: by the signer's cache if it has one.
     let mut token_value = |out: &mut SliceSink<'_>, token: &str| match tokens.as_deref_mut() {
-        Some(cache) => out.put(cache.encode(token.as_bytes())),
+        Some(kept) => kept.put(out, token.as_bytes()),
         None => encode::encode(out, token.as_bytes(), false),
     };
     let token_signed = settings.session_token == SessionTokenMode::Signed;

@@ -76,7 +76,7 @@ macro_rules! signer_methods {
                 expires_secs,
                 buf,
                 trace,
-                $crate::sign::token::cache(&mut self.tokens),
+                Some(&mut self.tokens),
             )
         }
     };
@@ -116,7 +116,7 @@ pub(crate) use signer_methods;
 #[derive(Debug, Default)]
 pub struct Signer {
     cache: KeyCache,
-    tokens: crate::sign::token::Slot,
+    tokens: crate::sign::token::EncodedToken,
 }
 
 impl Signer {
@@ -124,7 +124,7 @@ impl Signer {
     pub const fn new() -> Self {
         Self {
             cache: KeyCache::new(),
-            tokens: crate::sign::token::empty(),
+            tokens: crate::sign::token::EncodedToken::new(),
         }
     }
 

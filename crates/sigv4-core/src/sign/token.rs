@@ -8,53 +8,36 @@
 //! for the last token seen, as the key cache keeps the signing key for the
 //! last secret.
 
+#[cfg(not(feature = "alloc"))]
+use crate::encode::{self, SliceSink};
+
 #[cfg(feature = "alloc")]
-pub(crate) use cached::{EncodedToken, Slot, cache, empty};
+pub(crate) use kept::EncodedToken;
+
+/// Without `alloc` a signer keeps nothing: the token is encoded each time.
 #[cfg(not(feature = "alloc"))]
-pub(crate) use none::{EncodedToken, Slot, cache, empty};
+#[derive(Debug, Default)]
+pub(crate) struct EncodedToken;
 
-/// Without `alloc` a signer keeps nothing, and encodes the token each time.
 #[cfg(not(feature = "alloc"))]
-mod none {
-    /// What a signer keeps for its presignatures' token: nothing.
-    pub(crate) type Slot = ();
-
-    /// A type with no values: the `Option<&mut EncodedToken>` a
-    /// presignature takes is always `None`.
-    pub(crate) enum EncodedToken {}
-
-    impl EncodedToken {
-        pub(crate) fn encode(&mut self, _token: &[u8]) -> &[u8] {
-            match *self {}
-        }
+impl EncodedToken {
+    /// Keeps nothing.
+    pub(crate) const fn new() -> Self {
+        Self
     }
 
-    pub(crate) const fn empty() -> Slot {}
-
-    pub(crate) fn cache(_slot: &mut Slot) -> Option<&mut EncodedToken> {
-        None
+    /// Writes `token` percent-encoded as a query value to `out`.
+    pub(crate) fn put(&mut self, out: &mut SliceSink<'_>, token: &[u8]) {
+        encode::encode(out, token, false);
     }
 }
 
 #[cfg(feature = "alloc")]
-mod cached {
+mod kept {
     use alloc::vec::Vec;
     use zeroize::Zeroize;
 
-    use crate::encode;
-
-    /// What a signer keeps for its presignatures' token.
-    pub(crate) type Slot = EncodedToken;
-
-    /// An empty slot.
-    pub(crate) const fn empty() -> Slot {
-        EncodedToken::new()
-    }
-
-    /// The cache in a signer's slot.
-    pub(crate) fn cache(slot: &mut Slot) -> Option<&mut EncodedToken> {
-        Some(slot)
-    }
+    use crate::encode::{self, Sink, SliceSink};
 
     /// The last session token seen and its encoding.
     #[derive(Default)]
@@ -72,13 +55,14 @@ mod cached {
             }
         }
 
-        /// `token` percent-encoded as a query value: from the cache when it is
-        /// the token seen last, else encoded and kept in place of that one.
+        /// Writes `token` percent-encoded as a query value to `out`: the
+        /// kept encoding when it is the token seen last, else encoded and
+        /// kept in place of that one.
         ///
         /// The comparison is not in constant time: the token is not a secret
         /// of the same kind as the secret access key — it stands in clear in
         /// every presigned URL.
-        pub(crate) fn encode(&mut self, token: &[u8]) -> &[u8] {
+        pub(crate) fn put(&mut self, out: &mut SliceSink<'_>, token: &[u8]) {
             if self.token != token {
                 // Zeroised whole before any growth, and grown once to what it
                 // will hold, so no reallocation leaves a copy behind.
@@ -89,7 +73,7 @@ mod cached {
                 self.encoded.reserve_exact(token.len().saturating_mul(3));
                 encode::encode(&mut self.encoded, token, false);
             }
-            &self.encoded
+            out.put(&self.encoded);
         }
     }
 
