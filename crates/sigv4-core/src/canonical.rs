@@ -1,10 +1,12 @@
 //! The canonical request: path, query and headers in SigV4's canonical form.
 //!
 //! Nothing here allocates or stores the canonical request: each part is
-//! streamed into a [`Sink`]. Query parameters and headers are emitted in
-//! sorted order by repeated selection over the request itself (the next
-//! smallest item after the previous one), so no index array or scratch
-//! buffer is needed and the order of repeated header values is kept.
+//! streamed into a [`Sink`]. Headers are sorted through a small index
+//! array on the stack (stable, so repeated header values keep their
+//! order); a signer may keep the result for the next request with the
+//! same header names ([`HeaderLayout`]). Query parameters are sorted in
+//! a small array of positions too, or emitted by repeated selection over
+//! the query itself when there are many.
 //!
 //! ```text
 //! METHOD \n
@@ -588,6 +590,39 @@ impl<'h, 'a> HeaderSet<'h, 'a> {
         }
     }
 
+    /// [`select`](Self::select), through `layout`: a set whose names
+    /// are the layout's takes its order, flags and signed header list
+    /// from there (without calling `include`); any other is sorted and
+    /// kept in the layout. Returns the signed header list, plain and
+    /// encoded, when the layout holds it. `include` must be the default list's filter (see
+    /// [`HeaderLayout`]); `extra_key` stands for the names of the extra
+    /// headers, in order (one key, one list of names: the signer's own
+    /// headers are a fixed list, and the key says which of them are in).
+    pub(crate) fn select_through<'l>(
+        &mut self,
+        layout: &'l mut HeaderLayout,
+        extra_key: u8,
+        include: impl Fn(&str) -> bool,
+    ) -> Option<SignedLists<'l>> {
+        debug_assert_eq!(self.len, 0, "a HeaderSet selects once");
+        if layout.matches(self, extra_key) {
+            let len = usize::from(layout.len);
+            self.order[..len].copy_from_slice(&layout.order[..len]);
+            self.flags[..len].copy_from_slice(&layout.flags[..len]);
+            self.len = len;
+        } else {
+            self.select(include);
+            layout.keep(self, extra_key);
+            if layout.count == 0 {
+                return None;
+            }
+        }
+        Some(SignedLists {
+            plain: layout.signed.get(..usize::from(layout.signed_len))?,
+            encoded: layout.encoded.get(..usize::from(layout.encoded_len))?,
+        })
+    }
+
     /// Sorts the included request headers and the extra ones into
     /// `order`, noting their flags; `keys` holds at least as many keys as
     /// there are headers.
@@ -720,6 +755,155 @@ impl<'h, 'a> HeaderSet<'h, 'a> {
         if !first {
             sink.put(b"\n");
         }
+    }
+}
+
+/// How many headers (the request's and the signer's) a [`HeaderLayout`]
+/// holds; a request with more is sorted every time.
+const LAYOUT_HEADERS: usize = FEW_HEADERS;
+
+/// How many bytes of header names a [`HeaderLayout`] holds.
+const LAYOUT_NAMES: usize = 192;
+
+/// Room for a [`HeaderLayout`]'s signed header list, and for it URI-encoded.
+const LAYOUT_LIST: usize = 224;
+const LAYOUT_ENCODED: usize = 256;
+
+/// A signed header list as [`HeaderSet::write_signed_names`] and
+/// [`HeaderSet::write_signed_names_encoded`] write it.
+#[derive(Clone, Copy)]
+pub(crate) struct SignedLists<'l> {
+    pub(crate) plain: &'l [u8],
+    pub(crate) encoded: &'l [u8],
+}
+
+/// The header layout of the last request a signer signed: its header
+/// names, in the request's order, and which headers the signer added,
+/// with the order
+/// and flags they sorted to and the signed header list they made. A
+/// request whose names are the same bytes in the same order sorts the
+/// same way, so signing it again copies all three instead of sorting,
+/// filtering and lower-casing again (a client's requests nearly always
+/// carry the same headers). Header names are not secret.
+///
+/// Which headers are signed also depends on the unsigned list; a layout
+/// is only kept and used for the default list, which cannot change
+/// (see [`SigningSettings::uses_default_unsigned`]).
+#[derive(Clone)]
+pub(crate) struct HeaderLayout {
+    /// The names back to back.
+    names: [u8; LAYOUT_NAMES],
+    /// Each name's length.
+    lens: [u8; LAYOUT_HEADERS],
+    /// How many of the names are the request's.
+    request: u8,
+    /// Which of the signer's own headers follow them (see
+    /// [`HeaderSet::select_through`]).
+    extra_key: u8,
+    /// How many headers in all; 0 for an empty layout (a set always
+    /// holds `x-amz-date` at least, so none is empty).
+    count: u8,
+    order: [u8; LAYOUT_HEADERS],
+    flags: [u8; LAYOUT_HEADERS],
+    /// How many headers were selected.
+    len: u8,
+    /// The signed header list, `a;b;c`.
+    signed: [u8; LAYOUT_LIST],
+    signed_len: u8,
+    /// The list URI-encoded, `a%3Bb%3Bc`, as a presigned URL holds it.
+    encoded: [u8; LAYOUT_ENCODED],
+    encoded_len: u16,
+}
+
+impl Default for HeaderLayout {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Shows how many headers the layout holds, not their names.
+impl core::fmt::Debug for HeaderLayout {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("HeaderLayout")
+            .field("headers", &self.count)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HeaderLayout {
+    /// An empty layout, which matches no request.
+    pub(crate) const fn new() -> Self {
+        Self {
+            names: [0; LAYOUT_NAMES],
+            lens: [0; LAYOUT_HEADERS],
+            request: 0,
+            extra_key: 0,
+            count: 0,
+            order: [0; LAYOUT_HEADERS],
+            flags: [0; LAYOUT_HEADERS],
+            len: 0,
+            signed: [0; LAYOUT_LIST],
+            signed_len: 0,
+            encoded: [0; LAYOUT_ENCODED],
+            encoded_len: 0,
+        }
+    }
+
+    /// Whether `set`'s request header names are the layout's, byte for
+    /// byte and in order, and its own headers those `extra_key` names.
+    #[inline]
+    fn matches(&self, set: &HeaderSet<'_, '_>, extra_key: u8) -> bool {
+        if self.count == 0
+            || self.extra_key != extra_key
+            || usize::from(self.request) != set.request.len()
+            || usize::from(self.count) != set.request.len() + set.extra.len()
+        {
+            return false;
+        }
+        let mut at = 0;
+        for ((name, _), &len) in set.request.iter().zip(&self.lens) {
+            let len = usize::from(len);
+            let kept = self.names.get(at..at + len).unwrap_or_default();
+            if !encode::eq_short(kept, name.as_bytes()) {
+                return false;
+            }
+            at += len;
+        }
+        true
+    }
+
+    /// Keeps `set`'s names, order, flags and signed header list, if they
+    /// fit; otherwise the layout is left empty.
+    fn keep(&mut self, set: &HeaderSet<'_, '_>, extra_key: u8) {
+        self.count = 0;
+        let count = set.request.len() + set.extra.len();
+        if count > LAYOUT_HEADERS {
+            return;
+        }
+        let mut at = 0;
+        for (i, (name, _)) in set.request.iter().enumerate() {
+            let Some(dst) = self.names.get_mut(at..at + name.len()) else {
+                return;
+            };
+            dst.copy_from_slice(name.as_bytes());
+            self.lens[i] = name.len() as u8;
+            at += name.len();
+        }
+        let mut signed = encode::SliceSink::new(&mut self.signed);
+        set.write_signed_names(&mut signed);
+        let mut encoded = encode::SliceSink::new(&mut self.encoded);
+        set.write_signed_names_encoded(&mut encoded);
+        if signed.overflowed() || encoded.overflowed() {
+            return;
+        }
+        self.signed_len = signed.len() as u8;
+        self.encoded_len = encoded.len() as u16;
+        self.order[..set.len].copy_from_slice(&set.order[..set.len]);
+        self.flags[..set.len].copy_from_slice(&set.flags[..set.len]);
+        self.len = set.len as u8;
+        self.request = set.request.len() as u8;
+        self.extra_key = extra_key;
+        self.count = count as u8;
     }
 }
 
@@ -1016,5 +1200,49 @@ mod tests {
         let mut v = Vec::new();
         set.write_signed_names(&mut v);
         assert_eq!(v, b"a;b;host");
+    }
+
+    /// A layout serves a set with the same names (and only then): a
+    /// deliberately spoiled layout shows up in the next set's output, so
+    /// the layout really is what that set takes; a set with other names
+    /// sorts afresh and replaces it.
+    #[test]
+    fn a_layout_serves_the_same_names_only() {
+        let req = [("B", "2"), ("a", "x"), ("b", " 1 "), ("skip", "")];
+        let extra = [("host", &b"h"[..])];
+        let include = |n: &str| n != "skip";
+        let mut layout = HeaderLayout::new();
+        let mut first = HeaderSet::new(&req, &extra);
+        let lists = first.select_through(&mut layout, 1, include).unwrap();
+        assert_eq!(
+            (lists.plain, lists.encoded),
+            (&b"a;b;host"[..], &b"a%3Bb%3Bhost"[..])
+        );
+        // Spoil the kept list; the same names take it as it is.
+        layout.signed[0] = b'z';
+        let mut again = HeaderSet::new(&req, &extra);
+        let lists = again
+            .select_through(&mut layout, 1, |_| unreachable!())
+            .unwrap();
+        assert_eq!(lists.plain, b"z;b;host");
+        let mut v = Vec::new();
+        again.write_canonical(&mut v);
+        assert_eq!(String::from_utf8(v).unwrap(), "a:x\nb:2,1\nhost:h\n");
+        // Another extra key, or one name changed, sorts afresh.
+        for (req, key) in [
+            (req, 2),
+            ([("B", "2"), ("a", "x"), ("c", " 1 "), ("skip", "")], 1),
+        ] {
+            let mut other = HeaderSet::new(&req, &extra);
+            let lists = other.select_through(&mut layout, key, include).unwrap();
+            assert_eq!(lists.plain[0], b'a');
+        }
+        // Too many headers for a layout: sorted, and no list kept.
+        let many: Vec<(&str, &str)> = (0..LAYOUT_HEADERS).map(|_| ("a", "1")).collect();
+        let mut set = HeaderSet::new(&many, &extra);
+        assert!(set.select_through(&mut layout, 1, include).is_none());
+        let mut v = Vec::new();
+        set.write_signed_names(&mut v);
+        assert_eq!(v, b"a;host");
     }
 }

@@ -202,6 +202,27 @@ pub(crate) fn prefix_word(b: &[u8]) -> u64 {
     }
 }
 
+/// `a == b` for short pieces such as header names: up to sixteen bytes
+/// are compared inline as two overlapping words, the first and the last
+/// four or eight bytes (a call to `memcmp` per name cost more than the
+/// comparing); longer ones by the slices' `==`.
+#[inline(always)]
+pub(crate) fn eq_short(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if let (Some(a_head), Some(a_tail)) = (a.first_chunk::<8>(), a.last_chunk::<8>()) {
+        if a.len() > 16 {
+            return a == b;
+        }
+        b.first_chunk::<8>() == Some(a_head) && b.last_chunk::<8>() == Some(a_tail)
+    } else if let (Some(a_head), Some(a_tail)) = (a.first_chunk::<4>(), a.last_chunk::<4>()) {
+        b.first_chunk::<4>() == Some(a_head) && b.last_chunk::<4>() == Some(a_tail)
+    } else {
+        a.iter().zip(b).fold(true, |same, (x, y)| same & (x == y))
+    }
+}
+
 /// Eight bytes lower-cased at once: each byte `A`..=`Z` gets its `0x20`
 /// bit, every other byte (non-ASCII too) stays as it is — the
 /// byte-by-byte `to_ascii_lowercase` of the word.
@@ -897,6 +918,29 @@ mod tests {
                     b[pos] = c;
                     assert_eq!(eq_lower(a, &b), lower == b, "{len} {pos} {c}");
                 }
+            }
+        }
+    }
+
+    /// `eq_short` against `==` at every length to 40 (each of its
+    /// branches and their edges): equal pieces, pieces one byte apart at
+    /// each position (the byte's case twin, one bit off, zero), and
+    /// pieces of other lengths.
+    #[test]
+    fn eq_short_matches_eq() {
+        let base: &[u8] = b"x-amz-meta-some-longer-header-name-0123";
+        for len in 0..=base.len() {
+            let a = &base[..len];
+            assert!(eq_short(a, a), "{len}");
+            for pos in 0..len {
+                for other in [a[pos] ^ 0x20, a[pos] ^ 0x01, 0] {
+                    let mut b = a.to_vec();
+                    b[pos] = other;
+                    assert!(!eq_short(a, &b), "{len} {pos} {other}");
+                }
+            }
+            for other in 0..=base.len() {
+                assert_eq!(eq_short(a, &base[..other]), len == other, "{len} {other}");
             }
         }
     }

@@ -123,12 +123,18 @@ impl SigningSettings<'_> {
 
     /// The union of [`name_filter`] over the unsigned list.
     pub(crate) fn unsigned_filter(&self) -> u64 {
-        if core::ptr::eq(self.unsigned_headers, DEFAULT_LIST) {
+        if self.uses_default_unsigned() {
             return DEFAULT_FILTER;
         }
         self.unsigned_headers
             .iter()
             .fold(0, |f, u| f | name_filter(u.as_bytes()))
+    }
+
+    /// Whether the unsigned list is the default one (by address: the
+    /// default list is a `static`, so its contents never change).
+    pub(crate) fn uses_default_unsigned(&self) -> bool {
+        core::ptr::eq(self.unsigned_headers, DEFAULT_LIST)
     }
 
     pub(crate) fn is_unsigned(&self, name: &str) -> bool {

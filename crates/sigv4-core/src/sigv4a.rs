@@ -385,6 +385,8 @@ impl SignatureAlgorithm for EcdsaP256Algorithm<'_> {
 pub struct SigV4aSigner {
     cache: SigV4aKeyCache,
     tokens: crate::sign::token::EncodedToken,
+    layout: crate::canonical::HeaderLayout,
+    presign_layout: crate::canonical::HeaderLayout,
 }
 
 impl SigV4aSigner {
@@ -393,6 +395,8 @@ impl SigV4aSigner {
         Self {
             cache: SigV4aKeyCache::new(),
             tokens: crate::sign::token::EncodedToken::new(),
+            layout: crate::canonical::HeaderLayout::new(),
+            presign_layout: crate::canonical::HeaderLayout::new(),
         }
     }
 

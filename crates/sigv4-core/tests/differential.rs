@@ -324,6 +324,204 @@ proptest! {
     }
 }
 
+/// Header name lists for a run of requests from one signer: a list
+/// again with other values, the same names in another order or another
+/// case, one byte changed at the start, middle or end of a name (names
+/// of under four, four to eight, nine to sixteen and over sixteen
+/// bytes), a header more or fewer, a repeated name, and more headers or
+/// longer names than a signer keeps the layout of.
+fn layouts() -> Vec<Vec<String>> {
+    let lists: &[&[&str]] = &[
+        &["content-type", "accept", "x-custom"],
+        &["accept", "content-type", "x-custom"],
+        &["Content-Type", "accept", "x-custom"],
+        &["content-type", "accept", "X-Custom"],
+        &["content-type", "accept", "x-custon"],
+        &["content-type", "accepu", "x-custom"],
+        &["content-typf", "accept", "x-custom"],
+        &["content-type", "accept"],
+        &["content-type", "accept", "x-custom", "x-a"],
+        &["content-type", "accept", "x-custom", "x-b"],
+        &["x-amz-meta-longer-name", "accept"],
+        &["x-amz-meta-longer-namf", "accept"],
+        &["x-amz-meta-lonher-name", "accept"],
+        &["x-amz-meta-a", "x-amz-meta-a", "accept"],
+        &["x-amz-meta-a", "x-amz-meta-b", "accept"],
+        &[],
+    ];
+    let mut all: Vec<Vec<String>> = lists
+        .iter()
+        .map(|l| l.iter().map(|n| n.to_string()).collect())
+        .collect();
+    all.push((0..30).map(|i| format!("x-amz-meta-{i}")).collect());
+    all.push(
+        (0..8)
+            .map(|i| format!("x-amz-meta-{}-{i}", "n".repeat(20)))
+            .collect(),
+    );
+    all
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: config().cases / 4, ..config() })]
+
+    /// One `Signer` signing and presigning one request after another, the
+    /// header names kept, reordered, changed by a byte or a letter's case,
+    /// added and dropped (and the session token with them), signs each as
+    /// `aws-sigv4` does: the signer reuses the last request's header
+    /// layout only for the same names.
+    #[test]
+    fn one_signer_signs_a_run_of_header_layouts_as_aws_sigv4_does(
+        run in prop::collection::vec(
+            (
+                case(),
+                0..layouts().len(),
+                prop::collection::vec("[!-~]{1,6}", 30),
+                any::<bool>(),
+            ),
+            2..12,
+        ),
+    ) {
+        let mut signer = Signer::new();
+        let pool = layouts();
+        for (mut c, l, values, has_token) in run {
+            c.headers = pool[l].iter().cloned().zip(values).collect();
+            if !has_token {
+                c.token = None;
+            }
+            let ours = with_our_request(
+                &c,
+                ("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+                "us-east-1",
+                |req, creds, params| match c.presign {
+                    None => signer.sign_owned(req, creds, params).unwrap().signature,
+                    Some(e) => signer.presign_owned(req, creds, params, e).unwrap().signature,
+                },
+            );
+            prop_assert_eq!(&ours, &theirs(&c), "case: {:#?}", c);
+        }
+    }
+}
+
+/// A signer that kept a request's layout under the default unsigned
+/// list does not use it when the list changes: the same request signed
+/// with `accept` unsigned leaves `accept` out.
+#[test]
+fn a_signer_with_another_unsigned_list_does_not_reuse_the_layout() {
+    let mut c = fixed("x=1");
+    c.headers = vec![
+        ("content-type".into(), "text/plain".into()),
+        ("accept".into(), "*/*".into()),
+    ];
+    let creds = ("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    let unsigned: &[&str] = &["accept"];
+    let sign = |signer: &mut Signer, custom: bool, presign: bool| {
+        with_our_request(&c, creds, "us-east-1", |req, creds, params| {
+            let mut params = *params;
+            if custom {
+                params.settings.unsigned_headers = unsigned;
+            }
+            if presign {
+                signer.presign_owned(req, creds, &params, 60).unwrap().query
+            } else {
+                let signed = signer.sign_owned(req, creds, &params).unwrap();
+                signed.headers[1].1.clone()
+            }
+        })
+    };
+    for presign in [false, true] {
+        let mut reused = Signer::new();
+        let default = sign(&mut reused, false, presign);
+        let custom = sign(&mut reused, true, presign);
+        assert_eq!(custom, sign(&mut Signer::new(), true, presign));
+        assert_ne!(custom, default);
+        let names = if presign {
+            "X-Amz-SignedHeaders=content-type%3Bhost&"
+        } else {
+            "SignedHeaders=content-type;host;x-amz-date,"
+        };
+        assert!(custom.contains(names), "{custom}");
+        // And back: the default list signs `accept` again.
+        assert_eq!(sign(&mut reused, false, presign), default);
+    }
+}
+
+/// The headers a signer adds are part of the layout it keeps: the same
+/// request signed with an `x-amz-content-sha256` header and no token,
+/// then with a token and no such header (as many headers either way),
+/// signs each as a new signer does.
+#[test]
+fn a_signer_tells_layouts_apart_by_the_headers_it_adds() {
+    let mut c = fixed("x=1");
+    c.headers = vec![("accept".into(), "*/*".into())];
+    let creds = ("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    let sign = |signer: &mut Signer, c: &Case, content_sha: bool| {
+        with_our_request(c, creds, "us-east-1", |req, creds, params| {
+            let mut params = *params;
+            params.settings.content_sha256_header = content_sha;
+            let signed = signer.sign_owned(req, creds, &params).unwrap();
+            format!("{:?}", signed.headers)
+        })
+    };
+    let mut reused = Signer::new();
+    let mut with_token = c.clone();
+    with_token.token = Some("token".into());
+    for (c, content_sha) in [(&c, true), (&with_token, false), (&c, true)] {
+        let fresh = sign(&mut Signer::new(), c, content_sha);
+        assert_eq!(sign(&mut reused, c, content_sha), fresh);
+    }
+}
+
+/// A `SigV4aSigner` reused over changing header layouts signs and
+/// presigns each request as a new signer does.
+#[test]
+fn a_reused_sigv4a_signer_signs_header_layouts_as_a_new_one() {
+    let k = V4a {
+        akid: "AKIDEXAMPLE".into(),
+        secret: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
+        region_set: "us-east-1,us-west-2".into(),
+    };
+    let mut reused = SigV4aSigner::new();
+    let pool = layouts();
+    for (l, presign) in [
+        (0, false),
+        (0, true),
+        (1, false),
+        (2, false),
+        (2, true),
+        (4, false),
+        (7, false),
+        (0, false),
+        (16, false),
+        (0, true),
+    ] {
+        let mut c = fixed("x=1");
+        c.headers = pool[l]
+            .iter()
+            .map(|n| (n.clone(), format!("v-{l}")))
+            .collect();
+        let sign = |signer: &mut SigV4aSigner| {
+            with_our_request(
+                &c,
+                (&k.akid, &k.secret),
+                &k.region_set,
+                |req, creds, params| {
+                    if presign {
+                        signer.presign_owned(req, creds, params, 900).unwrap().query
+                    } else {
+                        format!(
+                            "{:?}",
+                            signer.sign_owned(req, creds, params).unwrap().headers
+                        )
+                    }
+                },
+            )
+        };
+        let fresh = sign(&mut SigV4aSigner::new());
+        assert_eq!(sign(&mut reused), fresh, "layout {l}, presign {presign}");
+    }
+}
+
 /// A `SigV4aSigner` reused over changing tokens presigns each request as
 /// a new signer does (SigV4a signatures are deterministic, RFC 6979): the
 /// token encoding it keeps never leaks into a later presignature.

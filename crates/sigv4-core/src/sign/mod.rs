@@ -202,7 +202,7 @@ pub fn sign<'s, A: SignatureAlgorithm + ?Sized>(
     input: &SigningInput<'_, 's>,
     buf: &'s mut [u8],
 ) -> Result<HeaderSignature<'s>, SignError> {
-    sign_header(alg, input, buf, None)
+    sign_header(alg, input, buf, None, None)
 }
 
 /// [`sign()`], also writing the canonical request and the string to sign
@@ -213,7 +213,7 @@ pub fn sign_traced<'s, A: SignatureAlgorithm + ?Sized>(
     buf: &'s mut [u8],
     trace: Trace<'_>,
 ) -> Result<HeaderSignature<'s>, SignError> {
-    sign_header(alg, input, buf, Some(trace))
+    sign_header(alg, input, buf, Some(trace), None)
 }
 
 pub(crate) fn sign_header<'s, A: SignatureAlgorithm + ?Sized>(
@@ -221,6 +221,7 @@ pub(crate) fn sign_header<'s, A: SignatureAlgorithm + ?Sized>(
     input: &SigningInput<'_, 's>,
     buf: &'s mut [u8],
     trace: Option<Trace<'_>>,
+    layout: Option<&mut canonical::HeaderLayout>,
 ) -> Result<HeaderSignature<'s>, SignError> {
     let SigningInput {
         request,
@@ -240,7 +241,9 @@ pub(crate) fn sign_header<'s, A: SignatureAlgorithm + ?Sized>(
     let region_set = alg.signs_region_set();
     let mut extra: [canonical::Extra<'_>; 5] = [("", b""); 5];
     let mut n_extra = 0;
-    for (wanted, name, value) in [
+    // Which of the five are in, a bit each: the key of their names.
+    let mut extra_key = 0u8;
+    for (bit, (wanted, name, value)) in [
         (
             request.header_lower("host").is_none(),
             "host",
@@ -254,15 +257,29 @@ pub(crate) fn sign_header<'s, A: SignatureAlgorithm + ?Sized>(
             signed_token.unwrap_or("").as_bytes(),
         ),
         (add_sha, "x-amz-content-sha256", payload),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
         if wanted {
             extra[n_extra] = (name, value);
             n_extra += 1;
+            extra_key |= 1 << bit;
         }
     }
     let signable = Signable::new(settings);
     let mut headers = HeaderSet::new(request.headers(), &extra[..n_extra]);
-    headers.select(|n| signable.includes(n));
+    // A signer's layout of the last request's headers serves when the
+    // names are the same; it is only good for the default unsigned list.
+    let kept_names = match layout {
+        Some(layout) if settings.uses_default_unsigned() => {
+            headers.select_through(layout, extra_key, |n| signable.includes(n))
+        }
+        _ => {
+            headers.select(|n| signable.includes(n));
+            None
+        }
+    };
 
     // "ALG Credential=ID/SCOPE, SignedHeaders=a;b" goes into `buf` first;
     // the canonical request then reads the signed header list back from it.
@@ -274,7 +291,10 @@ pub(crate) fn sign_header<'s, A: SignatureAlgorithm + ?Sized>(
     scope.write(&mut out);
     out.put(b", SignedHeaders=");
     let names_start = out.len();
-    headers.write_signed_names(&mut out);
+    match kept_names {
+        Some(lists) => out.put(lists.plain),
+        None => headers.write_signed_names(&mut out),
+    }
     if out.overflowed() {
         return Err(too_small(&out, 13 + 64));
     }
@@ -376,7 +396,7 @@ pub fn presign<'s, A: SignatureAlgorithm + ?Sized>(
     expires_secs: u64,
     buf: &'s mut [u8],
 ) -> Result<QuerySignature<'s>, SignError> {
-    presign_query(alg, input, expires_secs, buf, None, None)
+    presign_query(alg, input, expires_secs, buf, None, None, None)
 }
 
 /// [`presign()`], also writing the canonical request and the string to
@@ -388,7 +408,7 @@ pub fn presign_traced<'s, A: SignatureAlgorithm + ?Sized>(
     buf: &'s mut [u8],
     trace: Trace<'_>,
 ) -> Result<QuerySignature<'s>, SignError> {
-    presign_query(alg, input, expires_secs, buf, Some(trace), None)
+    presign_query(alg, input, expires_secs, buf, Some(trace), None, None)
 }
 
 pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
@@ -398,6 +418,7 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
     buf: &'s mut [u8],
     trace: Option<Trace<'_>>,
     mut tokens: Option<&mut token::EncodedToken>,
+    layout: Option<&mut canonical::HeaderLayout>,
 ) -> Result<QuerySignature<'s>, SignError> {
     let SigningInput {
         request,
@@ -422,7 +443,16 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
     };
     let signable = Signable::new(settings);
     let mut headers = HeaderSet::new(request.headers(), extra);
-    headers.select(|n| signable.includes(n));
+    // As in `sign_header`; the only header presigning adds is `host`.
+    let kept_names = match layout {
+        Some(layout) if settings.uses_default_unsigned() => {
+            headers.select_through(layout, extra.len() as u8, |n| signable.includes(n))
+        }
+        _ => {
+            headers.select(|n| signable.includes(n));
+            None
+        }
+    };
 
     // The X-Amz-* parameters are written, encoded, into `buf`; the
     // canonical query takes them from there (where each key and value
@@ -448,8 +478,9 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
             encode::encode(out, params.region.as_bytes(), false)
         });
     }
-    own.add(&mut out, b"X-Amz-SignedHeaders", |out| {
-        headers.write_signed_names_encoded(out)
+    own.add(&mut out, b"X-Amz-SignedHeaders", |out| match kept_names {
+        Some(lists) => out.put(lists.encoded),
+        None => headers.write_signed_names_encoded(out),
     });
     // The token, encoded: by the signer's cache if it has one.
     let mut token_value = |out: &mut SliceSink<'_>, token: &str| match tokens.as_deref_mut() {
@@ -486,7 +517,7 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
         leading: &pieces[..n_pieces],
         query: own.params(added).take(sorted_in).chain(request_query),
         headers: &headers,
-        signed_names: None,
+        signed_names: kept_names.map(|lists| lists.plain),
         payload,
     }
     .hash(creq_trace)?;

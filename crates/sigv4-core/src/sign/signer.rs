@@ -41,7 +41,7 @@ macro_rules! signer_methods {
             let mut alg = $alg::new(credentials, &mut self.cache);
             let mut input = $crate::SigningInput::new(request, params);
             input.session_token = credentials.session_token;
-            $crate::sign::sign_header(&mut alg, &input, buf, trace)
+            $crate::sign::sign_header(&mut alg, &input, buf, trace, Some(&mut self.layout))
         }
 
         /// Presigns in the query string; see [`presign`](crate::presign()).
@@ -77,6 +77,7 @@ macro_rules! signer_methods {
                 buf,
                 trace,
                 Some(&mut self.tokens),
+                Some(&mut self.presign_layout),
             )
         }
     };
@@ -96,6 +97,16 @@ pub(crate) use signer_methods;
 /// it (about 7 % of a presignature with a 100-byte token). The token and
 /// its encoding are zeroised when a new token replaces them and when the
 /// signer is dropped; `Debug` shows neither.
+///
+/// It also keeps the header layout of the last request it signed and of
+/// the last it presigned: the header names, the order they sort to and
+/// the signed header list. A request with the same header names, byte
+/// for byte and in the same order (as a client's requests nearly always
+/// have), takes them from there instead of filtering, sorting and
+/// lower-casing its headers again (about 8 % of a signature); any other
+/// request is sorted and replaces the layout. Layouts are kept only under
+/// the default unsigned header list, for up to 24 headers and 192 bytes
+/// of names. They make a `Signer` about 2 KB.
 ///
 /// # Examples
 ///
@@ -117,6 +128,8 @@ pub(crate) use signer_methods;
 pub struct Signer {
     cache: KeyCache,
     tokens: crate::sign::token::EncodedToken,
+    layout: crate::canonical::HeaderLayout,
+    presign_layout: crate::canonical::HeaderLayout,
 }
 
 impl Signer {
@@ -125,6 +138,8 @@ impl Signer {
         Self {
             cache: KeyCache::new(),
             tokens: crate::sign::token::EncodedToken::new(),
+            layout: crate::canonical::HeaderLayout::new(),
+            presign_layout: crate::canonical::HeaderLayout::new(),
         }
     }
 
@@ -139,8 +154,8 @@ impl Signer {
 /// with a cached key writes no shared memory, so threads do not slow each
 /// other down. A [`Signer`] per thread is as fast but derives the key once
 /// per thread. It does not keep a presignature's encoded session token
-/// as [`Signer`] does: for presigning in a tight loop, a [`Signer`] per
-/// thread is a little faster.
+/// or the last request's header layout as [`Signer`] does: for signing in
+/// a tight loop, a [`Signer`] per thread is a little faster.
 ///
 /// # Examples
 ///
@@ -193,7 +208,7 @@ impl SharedSigner {
         let mut alg = HmacAlgorithm::shared(credentials, &self.cache);
         let mut input = SigningInput::new(request, params);
         input.session_token = credentials.session_token;
-        super::sign_header(&mut alg, &input, buf, None)
+        super::sign_header(&mut alg, &input, buf, None, None)
     }
 
     /// Presigns in the query string; see [`Signer::presign`].
@@ -208,6 +223,6 @@ impl SharedSigner {
         let mut alg = HmacAlgorithm::shared(credentials, &self.cache);
         let mut input = SigningInput::new(request, params);
         input.session_token = credentials.session_token;
-        super::presign_query(&mut alg, &input, expires_secs, buf, None, None)
+        super::presign_query(&mut alg, &input, expires_secs, buf, None, None, None)
     }
 }
