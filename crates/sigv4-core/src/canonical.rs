@@ -606,10 +606,11 @@ impl<'h, 'a> HeaderSet<'h, 'a> {
     ) -> Option<SignedLists<'l>> {
         debug_assert_eq!(self.len, 0, "a HeaderSet selects once");
         if layout.matches(self, extra_key) {
-            let len = usize::from(layout.len);
-            self.order[..len].copy_from_slice(&layout.order[..len]);
-            self.flags[..len].copy_from_slice(&layout.flags[..len]);
-            self.len = len;
+            // Whole arrays: a copy of a fixed size is a few moves, not a
+            // call to `memcpy`.
+            self.order[..LAYOUT_HEADERS].copy_from_slice(&layout.order);
+            self.flags[..LAYOUT_HEADERS].copy_from_slice(&layout.flags);
+            self.len = usize::from(layout.len);
         } else {
             self.select(include);
             layout.keep(self, extra_key);
@@ -761,6 +762,7 @@ impl<'h, 'a> HeaderSet<'h, 'a> {
 /// How many headers (the request's and the signer's) a [`HeaderLayout`]
 /// holds; a request with more is sorted every time.
 const LAYOUT_HEADERS: usize = FEW_HEADERS;
+const _: () = assert!(LAYOUT_HEADERS <= MAX_HEADERS + MAX_EXTRA);
 
 /// How many bytes of header names a [`HeaderLayout`] holds.
 const LAYOUT_NAMES: usize = 192;
