@@ -591,7 +591,9 @@ impl<'h, 'a> HeaderSet<'h, 'a> {
     }
 
     /// [`select`](Self::select), through `layout`: a set whose names
-    /// are the layout's takes its order, flags and signed header list
+    /// are the layout's (`same_names`, from [`HeaderLayout::same_names`]
+    /// on the request's headers, and `extra_key`) takes its order, flags
+    /// and signed header list
     /// from there (without calling `include`); any other is sorted and
     /// kept in the layout. Returns the signed header list, plain and
     /// encoded, when the layout holds it. `include` must be the default list's filter (see
@@ -601,11 +603,16 @@ impl<'h, 'a> HeaderSet<'h, 'a> {
     pub(crate) fn select_through<'l>(
         &mut self,
         layout: &'l mut HeaderLayout,
+        same_names: bool,
         extra_key: u8,
         include: impl Fn(&str) -> bool,
     ) -> Option<SignedLists<'l>> {
         debug_assert_eq!(self.len, 0, "a HeaderSet selects once");
-        if layout.matches(self, extra_key) {
+        debug_assert_eq!(same_names, layout.same_names(self.request));
+        if same_names
+            && layout.extra_key == extra_key
+            && usize::from(layout.count) == self.request.len() + self.extra.len()
+        {
             // Whole arrays: a copy of a fixed size is a few moves, not a
             // call to `memcpy`.
             self.order[..LAYOUT_HEADERS].copy_from_slice(&layout.order);
@@ -851,19 +858,16 @@ impl HeaderLayout {
         }
     }
 
-    /// Whether `set`'s request header names are the layout's, byte for
-    /// byte and in order, and its own headers those `extra_key` names.
+    /// Whether `request`'s header names are the layout's, byte for byte
+    /// and in order. Such names passed the signer's checks when the
+    /// layout was kept (it keeps only names that did).
     #[inline]
-    fn matches(&self, set: &HeaderSet<'_, '_>, extra_key: u8) -> bool {
-        if self.count == 0
-            || self.extra_key != extra_key
-            || usize::from(self.request) != set.request.len()
-            || usize::from(self.count) != set.request.len() + set.extra.len()
-        {
+    pub(crate) fn same_names(&self, request: &[Header<'_>]) -> bool {
+        if self.count == 0 || usize::from(self.request) != request.len() {
             return false;
         }
         let mut at = 0;
-        for ((name, _), &len) in set.request.iter().zip(&self.lens) {
+        for ((name, _), &len) in request.iter().zip(&self.lens) {
             let len = usize::from(len);
             let kept = self.names.get(at..at + len).unwrap_or_default();
             if !encode::eq_short(kept, name.as_bytes()) {
@@ -875,8 +879,16 @@ impl HeaderLayout {
     }
 
     /// Keeps `set`'s names, order, flags and signed header list, if they
-    /// fit; otherwise the layout is left empty.
+    /// fit; otherwise the layout is left empty. Only names that passed
+    /// the signer's checks may be kept: [`Self::same_names`] vouches for
+    /// them.
     fn keep(&mut self, set: &HeaderSet<'_, '_>, extra_key: u8) {
+        debug_assert!(
+            set.request
+                .iter()
+                .all(|(n, _)| crate::request::is_token(n.as_bytes())),
+            "a layout keeps only names that passed the checks"
+        );
         self.count = 0;
         let count = set.request.len() + set.extra.len();
         if count > LAYOUT_HEADERS {
@@ -1215,7 +1227,9 @@ mod tests {
         let include = |n: &str| n != "skip";
         let mut layout = HeaderLayout::new();
         let mut first = HeaderSet::new(&req, &extra);
-        let lists = first.select_through(&mut layout, 1, include).unwrap();
+        let lists = first
+            .select_through(&mut layout, false, 1, include)
+            .unwrap();
         assert_eq!(
             (lists.plain, lists.encoded),
             (&b"a;b;host"[..], &b"a%3Bb%3Bhost"[..])
@@ -1224,25 +1238,32 @@ mod tests {
         layout.signed[0] = b'z';
         let mut again = HeaderSet::new(&req, &extra);
         let lists = again
-            .select_through(&mut layout, 1, |_| unreachable!())
+            .select_through(&mut layout, true, 1, |_| unreachable!())
             .unwrap();
         assert_eq!(lists.plain, b"z;b;host");
         let mut v = Vec::new();
         again.write_canonical(&mut v);
         assert_eq!(String::from_utf8(v).unwrap(), "a:x\nb:2,1\nhost:h\n");
         // Another extra key, or one name changed, sorts afresh.
-        for (req, key) in [
-            (req, 2),
-            ([("B", "2"), ("a", "x"), ("c", " 1 "), ("skip", "")], 1),
+        for (req, key, want) in [
+            (req, 2, &b"a;b;host"[..]),
+            (
+                [("B", "2"), ("a", "x"), ("c", " 1 "), ("skip", "")],
+                1,
+                b"a;b;c;host",
+            ),
         ] {
+            let same = layout.same_names(&req);
             let mut other = HeaderSet::new(&req, &extra);
-            let lists = other.select_through(&mut layout, key, include).unwrap();
-            assert_eq!(lists.plain[0], b'a');
+            let lists = other
+                .select_through(&mut layout, same, key, include)
+                .unwrap();
+            assert_eq!(lists.plain, want);
         }
         // Too many headers for a layout: sorted, and no list kept.
         let many: Vec<(&str, &str)> = (0..LAYOUT_HEADERS).map(|_| ("a", "1")).collect();
         let mut set = HeaderSet::new(&many, &extra);
-        assert!(set.select_through(&mut layout, 1, include).is_none());
+        assert!(set.select_through(&mut layout, false, 1, include).is_none());
         let mut v = Vec::new();
         set.write_signed_names(&mut v);
         assert_eq!(v, b"a;host");

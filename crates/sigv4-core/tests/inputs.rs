@@ -162,6 +162,51 @@ fn headers_that_cannot_be_sent_are_refused() {
     }
 }
 
+/// A signer that kept the layout of good headers still refuses a bad
+/// one: a name a byte away from a kept name (a space, a colon, a
+/// non-ASCII byte), and a bad value behind names it knows, which it does
+/// check every time.
+#[test]
+fn a_signer_that_knows_the_header_names_still_checks_new_ones_and_values() {
+    let creds = CredentialsRef::new("AKID", "secret");
+    let params = SigningParams::new("us-east-1", "es", at());
+    for (name, value, want) in [
+        ("x-a b", "v", RequestError::InvalidHeaderName),
+        ("x-a:b", "v", RequestError::InvalidHeaderName),
+        ("x-a\u{e9}", "v", RequestError::InvalidHeaderName),
+        (
+            "x-a-b",
+            "v\r\nx-c: injected",
+            RequestError::InvalidHeaderValue,
+        ),
+        ("x-a-b", "nul\0", RequestError::InvalidHeaderValue),
+    ] {
+        let mut signer = Signer::new();
+        let good = [("accept", "*/*"), ("x-a-b", "v")];
+        let bad = [("accept", "*/*"), (name, value)];
+        for presign in [false, true] {
+            let mut buf = [0u8; 1024];
+            let mut sign = |headers| {
+                let req = plain().with_headers(headers);
+                if presign {
+                    signer
+                        .presign(&req, &creds, &params, 60, &mut buf)
+                        .map(|_| ())
+                } else {
+                    signer.sign(&req, &creds, &params, &mut buf).map(|_| ())
+                }
+            };
+            assert_eq!(sign(&good), Ok(()));
+            assert_eq!(
+                sign(&bad),
+                Err(SignError::Request(want)),
+                "{name:?}: {value:?}"
+            );
+            assert_eq!(sign(&good), Ok(()));
+        }
+    }
+}
+
 #[test]
 fn presigned_lifetimes_are_1_second_to_7_days() {
     let req = plain();

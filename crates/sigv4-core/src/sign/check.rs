@@ -72,8 +72,13 @@ pub(super) fn check<A: SignatureAlgorithm + ?Sized>(
     request: &Request<'_>,
     params: &SigningParams<'_>,
     token: Option<&str>,
+    names_known: bool,
 ) -> Result<(), SignError> {
-    request.validate_headers()?;
+    if names_known {
+        request.validate_headers_with::<false>()?;
+    } else {
+        request.validate_headers()?;
+    }
     if alg.signs_region_set() {
         check_region_set(params.region)?;
         check_service(params.service)?;

@@ -95,8 +95,9 @@ fn start<'p, A: SignatureAlgorithm + ?Sized>(
     params: &'p SigningParams<'p>,
     session_token: Option<&str>,
     hash_buf: &'p mut [u8; 64],
+    names_known: bool,
 ) -> Result<Start<'p>, SignError> {
-    check(alg, request, params, session_token)?;
+    check(alg, request, params, session_token, names_known)?;
     let date = params.time.amz_date();
     Ok(Start {
         date,
@@ -228,12 +229,24 @@ pub(crate) fn sign_header<'s, A: SignatureAlgorithm + ?Sized>(
         params,
         session_token,
     } = *input;
+    // Header names the same as those of the signer's last layout passed
+    // the checks then, and are not checked again.
+    let names_known = layout.as_deref().is_some_and(|l| {
+        params.settings.uses_default_unsigned() && l.same_names(request.headers())
+    });
     let mut hash_buf = [0u8; 64];
     let Start {
         date,
         scope,
         payload,
-    } = start(alg, request, params, session_token, &mut hash_buf)?;
+    } = start(
+        alg,
+        request,
+        params,
+        session_token,
+        &mut hash_buf,
+        names_known,
+    )?;
     let settings = &params.settings;
     let signed_token = session_token.filter(|_| settings.session_token == SessionTokenMode::Signed);
     let add_sha =
@@ -273,7 +286,7 @@ pub(crate) fn sign_header<'s, A: SignatureAlgorithm + ?Sized>(
     // names are the same; it is only good for the default unsigned list.
     let kept_names = match layout {
         Some(layout) if settings.uses_default_unsigned() => {
-            headers.select_through(layout, extra_key, |n| signable.includes(n))
+            headers.select_through(layout, names_known, extra_key, |n| signable.includes(n))
         }
         _ => {
             headers.select(|n| signable.includes(n));
@@ -425,12 +438,24 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
         params,
         session_token,
     } = *input;
+    // Header names the same as those of the signer's last layout passed
+    // the checks then, and are not checked again.
+    let names_known = layout.as_deref().is_some_and(|l| {
+        params.settings.uses_default_unsigned() && l.same_names(request.headers())
+    });
     let mut hash_buf = [0u8; 64];
     let Start {
         date,
         scope,
         payload,
-    } = start(alg, request, params, session_token, &mut hash_buf)?;
+    } = start(
+        alg,
+        request,
+        params,
+        session_token,
+        &mut hash_buf,
+        names_known,
+    )?;
     if !(1..=MAX_EXPIRES).contains(&expires_secs) {
         return Err(SignError::InvalidExpires);
     }
@@ -446,7 +471,9 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
     // As in `sign_header`; the only header presigning adds is `host`.
     let kept_names = match layout {
         Some(layout) if settings.uses_default_unsigned() => {
-            headers.select_through(layout, extra.len() as u8, |n| signable.includes(n))
+            headers.select_through(layout, names_known, extra.len() as u8, |n| {
+                signable.includes(n)
+            })
         }
         _ => {
             headers.select(|n| signable.includes(n));
