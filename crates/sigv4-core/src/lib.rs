@@ -30,7 +30,7 @@
 //! let now: Timestamp = "20150830T123600Z".parse()?; // or Timestamp::now() with `std`
 //! let params = SigningParams::new("us-east-1", "es", now);
 //!
-//! let mut signer = Signer::new(); // keep it: it caches the signing key
+//! let mut signer = Signer::new(); // keep it: it caches the signing key and the header layout
 //! let mut buf = [0u8; 512];
 //! let signed = signer.sign(&req, &creds, &params, &mut buf)?;
 //! for (name, value) in signed.headers() {
