@@ -593,10 +593,10 @@ impl<'h, 'a> HeaderSet<'h, 'a> {
     /// [`select`](Self::select), through `layout`: a set whose names
     /// are the layout's (`same_names`, from [`HeaderLayout::same_names`]
     /// on the request's headers, and `extra_key`) takes its order, flags
-    /// and signed header list
-    /// from there (without calling `include`); any other is sorted and
-    /// kept in the layout. Returns the signed header list, plain and
-    /// encoded, when the layout holds it. `include` must be the default list's filter (see
+    /// and signed header list from there (without calling `include`);
+    /// any other is sorted and kept in the layout. Returns the signed
+    /// header list, plain and encoded, when the layout holds it.
+    /// `include` must be the default list's filter (see
     /// [`HeaderLayout`]); `extra_key` stands for the names of the extra
     /// headers, in order (one key, one list of names: the signer's own
     /// headers are a fixed list, and the key says which of them are in).
@@ -788,12 +788,12 @@ pub(crate) struct SignedLists<'l> {
 
 /// The header layout of the last request a signer signed: its header
 /// names, in the request's order, and which headers the signer added,
-/// with the order
-/// and flags they sorted to and the signed header list they made. A
-/// request whose names are the same bytes in the same order sorts the
-/// same way, so signing it again copies all three instead of sorting,
-/// filtering and lower-casing again (a client's requests nearly always
-/// carry the same headers). Header names are not secret.
+/// with the order and flags they sorted to and the signed header list
+/// they made. A request whose names are the same bytes in the same order
+/// (with the same headers added) sorts the same way, so signing it again
+/// copies all three instead of sorting, filtering and lower-casing again
+/// (a client's requests nearly always carry the same headers). Header
+/// names are not secret.
 ///
 /// Which headers are signed also depends on the unsigned list; a layout
 /// is only kept and used for the default list, which cannot change

@@ -102,11 +102,12 @@ pub(crate) use signer_methods;
 /// the last it presigned: the header names, the order they sort to and
 /// the signed header list. A request with the same header names, byte
 /// for byte and in the same order (as a client's requests nearly always
-/// have), takes them from there instead of filtering, sorting and
-/// lower-casing its headers again (about 8 % of a signature); any other
-/// request is sorted and replaces the layout. Layouts are kept only under
-/// the default unsigned header list, for up to 24 headers and 192 bytes
-/// of names. They make a `Signer` about 2 KB.
+/// have), takes them from there instead of filtering, sorting, checking
+/// and lower-casing its header names again (about a tenth of a
+/// signature); any other request is sorted and replaces the layout.
+/// Header values are checked every time. Layouts are kept only under the
+/// default unsigned header list, for up to 24 headers and 192 bytes of
+/// names. They make a `Signer` about 2 KB.
 ///
 /// # Examples
 ///
