@@ -4,8 +4,10 @@
 //! pieces. [`Blocks`] gathers them in a stack buffer of a few blocks and
 //! compresses the buffer in one call when it is full or the hash is
 //! finished, padding in place; a keyed HMAC ([`HmacKey`]) starts from the
-//! two states its pads leave behind instead of cloning a buffered hasher.
-//! The compression itself is `sha2`'s (SHA-NI where the processor has
+//! two states its pads leave behind instead of cloning a buffered hasher;
+//! a signer's canonical requests go through a [`PrefixMemo`], which takes
+//! the states of the blocks a message shares with the start of the last
+//! one instead of compressing them again. The compression itself is `sha2`'s (SHA-NI where the processor has
 //! it); this file only frames the message (FIPS 180-4 §5.1.1: a `1` bit,
 //! zeros, the length in bits).
 
@@ -24,13 +26,16 @@ const IV: [u32; 8] = [
 ];
 
 /// A SHA-256 in progress, gathering up to `N` blocks before it
-/// compresses them (one call for many small pieces).
-pub(crate) struct Blocks<const N: usize> {
+/// compresses them (one call for many small pieces). `C` compresses the
+/// message's whole blocks: [`Plain`], or a [`PrefixMemo`] that reuses
+/// the states of blocks the last message began with.
+pub(crate) struct Blocks<const N: usize, C = Plain> {
     state: [u32; 8],
     buf: [[u8; 64]; N],
     fill: usize,
     /// Whole blocks compressed so far.
     done: u64,
+    compress: C,
 }
 
 impl<const N: usize> Blocks<N> {
@@ -48,9 +53,28 @@ impl<const N: usize> Blocks<N> {
             buf: [[0; 64]; N],
             fill: 0,
             done,
+            compress: Plain,
         }
     }
+}
 
+impl<'m, const N: usize> Blocks<N, Option<&'m mut PrefixMemo>> {
+    /// A hash of nothing yet that takes the states of the blocks it
+    /// shares with the start of `memo`'s last message from there, and
+    /// leaves its own in it.
+    #[inline(always)]
+    pub(crate) const fn with_memo(memo: Option<&'m mut PrefixMemo>) -> Self {
+        Self {
+            state: IV,
+            buf: [[0; 64]; N],
+            fill: 0,
+            done: 0,
+            compress: memo,
+        }
+    }
+}
+
+impl<const N: usize, C: Compress> Blocks<N, C> {
     /// Hashes `bytes` next.
     #[inline(always)]
     pub(crate) fn put(&mut self, bytes: &[u8]) {
@@ -73,10 +97,11 @@ impl<const N: usize> Blocks<N> {
     fn put_across(&mut self, bytes: &[u8]) {
         let (head, rest) = bytes.split_at(N * 64 - self.fill);
         self.buf.as_flattened_mut()[self.fill..].copy_from_slice(head);
-        sha2::block_api::compress256(&mut self.state, &self.buf);
+        self.compress
+            .compress(&mut self.state, &self.buf, self.done);
         self.done += N as u64;
         let (whole, tail) = rest.as_chunks::<64>();
-        sha2::block_api::compress256(&mut self.state, whole);
+        self.compress.compress(&mut self.state, whole, self.done);
         self.done += whole.len() as u64;
         self.buf.as_flattened_mut()[..tail.len()].copy_from_slice(tail);
         self.fill = tail.len();
@@ -90,13 +115,32 @@ impl<const N: usize> Blocks<N> {
         // The message, a 0x80 byte, zeros and the 8-byte length fill whole
         // blocks: padded in place when they fit in the buffer.
         let end = (fill + 8) / 64 * 64 + 64;
+        let whole = fill / 64;
+        if C::PLAIN {
+            // All at once, padded in place when it fits.
+            let buf = self.buf.as_flattened_mut();
+            if end > N * 64 {
+                let (full, tail) = buf[..fill].split_at(whole * 64);
+                sha2::block_api::compress256(&mut self.state, full.as_chunks::<64>().0);
+                return finish_tail(&mut self.state, tail, len);
+            }
+            let padded = &mut buf[..end];
+            padded[fill] = 0x80;
+            padded[fill + 1..end - 8].fill(0);
+            padded[end - 8..].copy_from_slice(&(len * 8).to_be_bytes());
+            sha2::block_api::compress256(&mut self.state, padded.as_chunks::<64>().0);
+            return digest(&self.state);
+        }
+        // The whole blocks of the message through `compress`; the padded
+        // end (which holds the length) never is.
+        self.compress
+            .compress(&mut self.state, &self.buf[..whole], self.done);
         let buf = self.buf.as_flattened_mut();
         if end > N * 64 {
-            let (full, tail) = buf[..fill].split_at(fill / 64 * 64);
-            sha2::block_api::compress256(&mut self.state, full.as_chunks::<64>().0);
-            return finish_tail(&mut self.state, tail, len);
+            return finish_tail(&mut self.state, &buf[whole * 64..fill], len);
         }
-        let padded = &mut buf[..end];
+        let (fill, end) = (fill - whole * 64, end - whole * 64);
+        let padded = &mut buf[whole * 64..][..end];
         padded[fill] = 0x80;
         padded[fill + 1..end - 8].fill(0);
         padded[end - 8..].copy_from_slice(&(len * 8).to_be_bytes());
@@ -105,11 +149,135 @@ impl<const N: usize> Blocks<N> {
     }
 }
 
-impl<const N: usize> crate::Sink for Blocks<N> {
+impl<const N: usize, C: Compress> crate::Sink for Blocks<N, C> {
     #[inline(always)]
     fn put(&mut self, bytes: &[u8]) {
         Blocks::put(self, bytes);
     }
+}
+
+/// What compresses a [`Blocks`]' whole message blocks.
+pub(crate) trait Compress {
+    /// Whether this is [`Plain`] (the padded end may then be compressed
+    /// with the message's last whole blocks in one call).
+    const PLAIN: bool;
+    /// Compresses `blocks`, the message's blocks from block `done` on,
+    /// into `state`.
+    fn compress(&mut self, state: &mut [u32; 8], blocks: &[[u8; 64]], done: u64);
+}
+
+/// `sha2`'s compression function, nothing kept.
+pub(crate) struct Plain;
+
+impl Compress for Plain {
+    const PLAIN: bool = true;
+
+    #[inline(always)]
+    fn compress(&mut self, state: &mut [u32; 8], blocks: &[[u8; 64]], _: u64) {
+        sha2::block_api::compress256(state, blocks);
+    }
+}
+
+/// How many of a message's first blocks a [`PrefixMemo`] keeps.
+pub(crate) const MEMO_BLOCKS: usize = 16;
+
+/// The first whole blocks of the last message hashed through it (up to
+/// [`MEMO_BLOCKS`]) and the hash state after each.
+///
+/// A message that begins with the same blocks, compared 64 bytes at a
+/// time (no early exit within a block), takes their states from here
+/// instead of compressing them: SHA-256 is a chain, so equal blocks from
+/// an equal state give an equal state. From the first block that
+/// differs on, the message's own blocks and states replace the kept
+/// ones. The padded end of a message (which holds its length) is never
+/// kept, so at least its last block is always compressed. Zeroised when
+/// dropped.
+pub(crate) struct PrefixMemo {
+    blocks: [[u8; 64]; MEMO_BLOCKS],
+    states: [[u32; 8]; MEMO_BLOCKS],
+    /// How many of `blocks` and `states` hold the last message's.
+    len: usize,
+}
+
+impl PrefixMemo {
+    /// An empty memo.
+    pub(crate) const fn new() -> Self {
+        Self {
+            blocks: [[0; 64]; MEMO_BLOCKS],
+            states: [[0; 8]; MEMO_BLOCKS],
+            len: 0,
+        }
+    }
+
+    /// Compresses `blocks`, block `done` on of a message hashed from the
+    /// initial value, reusing kept states while the blocks are the kept
+    /// ones.
+    fn compress(&mut self, state: &mut [u32; 8], blocks: &[[u8; 64]], done: u64) {
+        let first = usize::try_from(done).unwrap_or(MEMO_BLOCKS);
+        let kept = MEMO_BLOCKS.saturating_sub(first).min(blocks.len());
+        let (memo, rest) = blocks.split_at(kept);
+        for (i, block) in (first..).zip(memo) {
+            // Blocks `..i` of this message are the kept ones here (reused
+            // or just written), so the state after block `i` may be taken
+            // when block `i` is the kept one too.
+            if i < self.len && block_eq(block, &self.blocks[i]) {
+                *state = self.states[i];
+            } else {
+                sha2::block_api::compress256(state, core::slice::from_ref(block));
+                self.blocks[i] = *block;
+                self.states[i] = *state;
+                self.len = i + 1;
+            }
+        }
+        if !rest.is_empty() {
+            sha2::block_api::compress256(state, rest);
+        }
+    }
+}
+
+impl Default for PrefixMemo {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl core::fmt::Debug for PrefixMemo {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // The blocks hold a canonical request: header values and the
+        // session token.
+        f.debug_struct("PrefixMemo")
+            .field("blocks", &self.len)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for PrefixMemo {
+    fn drop(&mut self) {
+        self.blocks.zeroize();
+        self.states.zeroize();
+    }
+}
+
+impl Compress for Option<&mut PrefixMemo> {
+    const PLAIN: bool = false;
+
+    #[inline(always)]
+    fn compress(&mut self, state: &mut [u32; 8], blocks: &[[u8; 64]], done: u64) {
+        match self {
+            Some(memo) => memo.compress(state, blocks, done),
+            None => sha2::block_api::compress256(state, blocks),
+        }
+    }
+}
+
+/// Whether two blocks are equal, every byte compared.
+#[inline(always)]
+fn block_eq(a: &[u8; 64], b: &[u8; 64]) -> bool {
+    let (a, b) = (a.as_chunks::<8>().0, b.as_chunks::<8>().0);
+    let diff = a.iter().zip(b).fold(0u64, |d, (x, y)| {
+        d | (u64::from_ne_bytes(*x) ^ u64::from_ne_bytes(*y))
+    });
+    diff == 0
 }
 
 /// SHA-256 of `bytes` in one call: the whole blocks are compressed where
@@ -314,6 +482,89 @@ mod tests {
                 assert_eq!(h.finish(), want, "len {len} step {step}");
             }
         }
+    }
+
+    /// Runs of messages through one memo, each against `sha2`: the same
+    /// again, shorter and longer (across the 512-byte buffer and past the
+    /// blocks a memo keeps), a byte changed in each block, ends on and
+    /// around block boundaries, fed whole and in pieces.
+    #[test]
+    fn a_memo_hashes_runs_of_related_messages_as_sha2_does() {
+        let base: [u8; 1400] = core::array::from_fn(|i| (i * 29 + 11) as u8);
+        let mut messages: std::vec::Vec<std::vec::Vec<u8>> = std::vec::Vec::new();
+        for len in [
+            0, 1, 55, 56, 63, 64, 65, 119, 128, 448, 503, 504, 512, 575, 1024, 1100, 1400,
+        ] {
+            messages.push(base[..len].to_vec());
+            messages.push(base[..len].to_vec());
+        }
+        for block in 0..(MEMO_BLOCKS + 3) {
+            for at in [0, 63] {
+                let mut m = base.to_vec();
+                if let Some(b) = m.get_mut(block * 64 + at) {
+                    *b ^= 1;
+                }
+                messages.push(m.clone());
+                messages.push(m);
+                messages.push(base.to_vec());
+            }
+        }
+        let mut memo = PrefixMemo::new();
+        for step in [usize::MAX, 1, 7, 64, 100, 600] {
+            for m in &messages {
+                let want: [u8; 32] = sha2::Sha256::digest(m).into();
+                let mut h = Blocks::<8, _>::with_memo(Some(&mut memo));
+                for piece in m.chunks(step.min(m.len().max(1))) {
+                    h.put(piece);
+                }
+                assert_eq!(h.finish(), want, "len {} step {step}", m.len());
+            }
+        }
+        assert!(memo.len > 0);
+    }
+
+    /// The blocks a memo reuses are the ones it shares with the last
+    /// message: a spoiled kept state shows where it was taken from.
+    #[test]
+    fn a_memo_reuses_only_the_shared_blocks() {
+        let a: [u8; 500] = core::array::from_fn(|i| (i * 7) as u8);
+        let hash = |memo: &mut PrefixMemo, m: &[u8]| {
+            let mut h = Blocks::<8, _>::with_memo(Some(memo));
+            h.put(m);
+            h.finish()
+        };
+        let changed_in = |block: usize| {
+            let mut m = a;
+            m[block * 64 + 10] ^= 1;
+            m
+        };
+        let sha = |m: &[u8]| -> [u8; 32] { sha2::Sha256::digest(m).into() };
+        let kept_from_a = |spoil: usize| {
+            let mut memo = PrefixMemo::new();
+            assert_eq!(hash(&mut memo, &a), sha(&a));
+            assert_eq!(memo.len, 7, "500 bytes: 7 whole blocks kept");
+            memo.states[spoil][0] ^= 1;
+            memo
+        };
+        // A message that differs from a in block 5 resumes from the state
+        // after block 4 ...
+        let c = changed_in(5);
+        assert_ne!(hash(&mut kept_from_a(4), &c), sha(&c));
+        // ... and reads none after it, nor a state a message that differs
+        // earlier would.
+        assert_eq!(hash(&mut kept_from_a(5), &c), sha(&c));
+        assert_eq!(hash(&mut kept_from_a(6), &c), sha(&c));
+        let b = changed_in(3);
+        for spoil in [3, 4, 6] {
+            assert_eq!(hash(&mut kept_from_a(spoil), &b), sha(&b));
+        }
+        // The same message again resumes from the last whole block's.
+        assert_ne!(hash(&mut kept_from_a(6), &a), sha(&a));
+        // A message's own blocks replace the kept ones from the first that
+        // differs: after b, a is hashed right from a spoiled block 4.
+        let mut memo = kept_from_a(4);
+        assert_eq!(hash(&mut memo, &b), sha(&b));
+        assert_eq!(hash(&mut memo, &a), sha(&a));
     }
 
     /// Keys shorter than, as long as and longer than a block, against the

@@ -12,6 +12,7 @@ use crate::canonical::{self, HeaderSet};
 use crate::encode::{self, Sink, SliceSink};
 use crate::request::Request;
 use crate::settings::{self, SessionTokenMode, SigningSettings};
+use crate::sha::PrefixMemo;
 use crate::time::AmzDate;
 
 mod algorithm;
@@ -92,6 +93,18 @@ struct Start<'p> {
     names_known: bool,
 }
 
+/// What a signer keeps from one signature to the next; nothing for the
+/// free functions and `SharedSigner`.
+#[derive(Default)]
+pub(crate) struct Kept<'k> {
+    /// The last presignature's session token, encoded.
+    pub(crate) tokens: Option<&'k mut token::EncodedToken>,
+    /// The last request's header layout.
+    pub(crate) layout: Option<&'k mut canonical::HeaderLayout>,
+    /// The last canonical request's first blocks and their hash states.
+    pub(crate) memo: Option<&'k mut PrefixMemo>,
+}
+
 /// The signer's header layout, if it may serve: only under the default
 /// unsigned list (which headers are signed depends on the list).
 fn usable_layout<'l>(
@@ -152,8 +165,12 @@ impl<'p, 'q, I: Iterator<Item = canonical::Param<'q>> + Clone> CanonicalParts<'p
     /// The canonical request's SHA-256, also written to `trace` if any.
     /// Untraced, it is hashed straight into the block buffer, with no test
     /// for a trace on every piece.
-    fn hash(self, trace: Option<&mut dyn Sink>) -> Result<[u8; 32], SignError> {
-        let mut blocks = crate::sha::Blocks::new();
+    fn hash(
+        self,
+        trace: Option<&mut dyn Sink>,
+        memo: Option<&mut PrefixMemo>,
+    ) -> Result<[u8; 32], SignError> {
+        let mut blocks = crate::sha::Blocks::<8, _>::with_memo(memo);
         match trace {
             None => self.write(&mut blocks)?,
             Some(t) => self.write(&mut HashTee::new(&mut blocks, t))?,
@@ -222,7 +239,7 @@ pub fn sign<'s, A: SignatureAlgorithm + ?Sized>(
     input: &SigningInput<'_, 's>,
     buf: &'s mut [u8],
 ) -> Result<HeaderSignature<'s>, SignError> {
-    sign_header(alg, input, buf, None, None)
+    sign_header(alg, input, buf, None, Kept::default())
 }
 
 /// [`sign()`], also writing the canonical request and the string to sign
@@ -233,7 +250,7 @@ pub fn sign_traced<'s, A: SignatureAlgorithm + ?Sized>(
     buf: &'s mut [u8],
     trace: Trace<'_>,
 ) -> Result<HeaderSignature<'s>, SignError> {
-    sign_header(alg, input, buf, Some(trace), None)
+    sign_header(alg, input, buf, Some(trace), Kept::default())
 }
 
 pub(crate) fn sign_header<'s, A: SignatureAlgorithm + ?Sized>(
@@ -241,13 +258,14 @@ pub(crate) fn sign_header<'s, A: SignatureAlgorithm + ?Sized>(
     input: &SigningInput<'_, 's>,
     buf: &'s mut [u8],
     trace: Option<Trace<'_>>,
-    layout: Option<&mut canonical::HeaderLayout>,
+    kept: Kept<'_>,
 ) -> Result<HeaderSignature<'s>, SignError> {
     let SigningInput {
         request,
         params,
         session_token,
     } = *input;
+    let Kept { layout, memo, .. } = kept;
     let layout = usable_layout(layout, &params.settings);
     let mut hash_buf = [0u8; 64];
     let Start {
@@ -334,7 +352,7 @@ pub(crate) fn sign_header<'s, A: SignatureAlgorithm + ?Sized>(
         signed_names: names,
         payload,
     }
-    .hash(creq_trace)?;
+    .hash(creq_trace, memo)?;
     let sts = StringToSign::new(alg.name(), scope, &creq_hash);
     // The region set is copied behind the Authorization value, so the
     // output borrows nothing from `params`.
@@ -418,7 +436,7 @@ pub fn presign<'s, A: SignatureAlgorithm + ?Sized>(
     expires_secs: u64,
     buf: &'s mut [u8],
 ) -> Result<QuerySignature<'s>, SignError> {
-    presign_query(alg, input, expires_secs, buf, None, None, None)
+    presign_query(alg, input, expires_secs, buf, None, Kept::default())
 }
 
 /// [`presign()`], also writing the canonical request and the string to
@@ -430,7 +448,7 @@ pub fn presign_traced<'s, A: SignatureAlgorithm + ?Sized>(
     buf: &'s mut [u8],
     trace: Trace<'_>,
 ) -> Result<QuerySignature<'s>, SignError> {
-    presign_query(alg, input, expires_secs, buf, Some(trace), None, None)
+    presign_query(alg, input, expires_secs, buf, Some(trace), Kept::default())
 }
 
 pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
@@ -439,14 +457,18 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
     expires_secs: u64,
     buf: &'s mut [u8],
     trace: Option<Trace<'_>>,
-    mut tokens: Option<&mut token::EncodedToken>,
-    layout: Option<&mut canonical::HeaderLayout>,
+    kept: Kept<'_>,
 ) -> Result<QuerySignature<'s>, SignError> {
     let SigningInput {
         request,
         params,
         session_token,
     } = *input;
+    let Kept {
+        mut tokens,
+        layout,
+        memo,
+    } = kept;
     let layout = usable_layout(layout, &params.settings);
     let mut hash_buf = [0u8; 64];
     let Start {
@@ -545,7 +567,7 @@ pub(crate) fn presign_query<'s, A: SignatureAlgorithm + ?Sized>(
         signed_names: kept_names.map(|lists| lists.plain),
         payload,
     }
-    .hash(creq_trace)?;
+    .hash(creq_trace, memo)?;
     let sts = StringToSign::new(alg.name(), scope, &creq_hash);
     let tail = Tail {
         head_len,

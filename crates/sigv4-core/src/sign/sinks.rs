@@ -1,7 +1,7 @@
 //! The sinks the canonical request and signature are written through.
 
 use crate::encode::{self, Sink, SliceSink};
-use crate::sha::Blocks;
+use crate::sha::{Blocks, Compress};
 
 /// A payload hash line (at most 64 bytes) held by value.
 #[derive(Clone, Copy)]
@@ -32,20 +32,20 @@ impl HashText {
 /// The hash state is the caller's local, borrowed: a `Blocks` moved into
 /// this struct was built on the stack and then copied (a 544-byte
 /// `memcpy` on every signature).
-pub(crate) struct HashTee<'b, 't> {
-    hash: &'b mut Blocks<8>,
+pub(crate) struct HashTee<'b, 't, C> {
+    hash: &'b mut Blocks<8, C>,
     copy: &'t mut dyn Sink,
 }
 
-impl<'b, 't> HashTee<'b, 't> {
+impl<'b, 't, C: Compress> HashTee<'b, 't, C> {
     /// Hashes into `hash`, a fresh [`Blocks::new`], and copies to `copy`.
     #[inline(always)]
-    pub(crate) fn new(hash: &'b mut Blocks<8>, copy: &'t mut dyn Sink) -> Self {
+    pub(crate) fn new(hash: &'b mut Blocks<8, C>, copy: &'t mut dyn Sink) -> Self {
         Self { hash, copy }
     }
 }
 
-impl Sink for HashTee<'_, '_> {
+impl<C: Compress> Sink for HashTee<'_, '_, C> {
     #[inline(always)]
     fn put(&mut self, bytes: &[u8]) {
         self.hash.put(bytes);

@@ -119,5 +119,16 @@ mod tests {
         assert!(shown.contains("EncodedToken(<redacted>)"), "{shown}");
         assert!(before.contains("EncodedToken(none)"), "{before}");
         assert!(!shown.contains("IQoJ"), "{shown}");
+        // Nor of the canonical request's blocks it keeps, header values
+        // and all.
+        let headers = [("x-private", "hunter2-hunter2-hunter2")];
+        let req = req.with_headers(&headers);
+        signer.sign(&req, &creds, &params, &mut buf).unwrap();
+        let shown = alloc::format!("{signer:?}");
+        assert!(shown.contains("PrefixMemo { blocks: "), "{shown}");
+        assert!(
+            !shown.contains("IQoJ") && !shown.contains("hunter2"),
+            "{shown}"
+        );
     }
 }
