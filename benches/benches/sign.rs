@@ -1,11 +1,13 @@
-//! Signing cost, in one run: ours, aws-sigv4 1.x, and the SHA-256 floor.
+//! Signing cost, in one run: ours, aws-sigv4 1.x, and the SHA-256 floor;
+//! the same request again and again, and requests whose body or path
+//! changes on every signature.
 //!
 //! `cargo bench -p sigv4-benches`; the README reports the ratios.
 
 use core::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use sigv4_benches as b;
+use sigv4_benches::{self as b, Vary};
 use sigv4_core::{SharedSigner, Signer, Verifier};
 
 fn bench(c: &mut Criterion) {
@@ -18,6 +20,24 @@ fn bench(c: &mut Criterion) {
     g.bench_function("aws-sigv4", |bn| {
         bn.iter(|| black_box(b::aws(black_box(&identity))))
     });
+    // The same client's requests seldom repeat byte for byte: the body
+    // changes on every signature (a signer reuses the blocks before the
+    // payload hash), or the path does (it reuses none).
+    for (name, vary) in [("body-varies", Vary::Body), ("path-varies", Vary::Path)] {
+        let mut n = 0usize;
+        g.bench_function(format!("sigv4-core/{name}"), |bn| {
+            bn.iter(|| {
+                n = n.wrapping_add(1);
+                black_box(b::ours_varied(black_box(&mut signer), n, vary))
+            })
+        });
+        g.bench_function(format!("aws-sigv4/{name}"), |bn| {
+            bn.iter(|| {
+                n = n.wrapping_add(1);
+                black_box(b::aws_varied(black_box(&identity), n, vary))
+            })
+        });
+    }
     let (creq, sts) = b::stages();
     let floor = b::Floor::new();
     g.bench_function("floor-sha2", |bn| {

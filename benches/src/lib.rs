@@ -56,6 +56,73 @@ pub fn request() -> Request<'static> {
         .with_payload(Payload::Bytes(BODY))
 }
 
+/// What changes from one signature to the next in the varied workloads:
+/// the same client's requests seldom repeat byte for byte.
+#[derive(Clone, Copy, Debug)]
+pub enum Vary {
+    /// The body (one of [`BODIES`]): the same path and headers, as a
+    /// client searching or indexing in one index sends.
+    Body,
+    /// The path (one of [`URLS`]), which changes the canonical request's
+    /// first block and so every block after it.
+    Path,
+}
+
+/// Eight bodies of one length, for [`Vary::Body`].
+pub static BODIES: [&[u8]; 8] = [
+    br#"{"query":{"match":{"title":"sigv4-0"}}}"#,
+    br#"{"query":{"match":{"title":"sigv4-1"}}}"#,
+    br#"{"query":{"match":{"title":"sigv4-2"}}}"#,
+    br#"{"query":{"match":{"title":"sigv4-3"}}}"#,
+    br#"{"query":{"match":{"title":"sigv4-4"}}}"#,
+    br#"{"query":{"match":{"title":"sigv4-5"}}}"#,
+    br#"{"query":{"match":{"title":"sigv4-6"}}}"#,
+    br#"{"query":{"match":{"title":"sigv4-7"}}}"#,
+];
+
+/// Eight URLs of one length, in eight indices, for [`Vary::Path`].
+pub static URLS: [&str; 8] = [
+    "https://search-domain.ap-northeast-1.es.amazonaws.com/my-index-0/_search?size=10&from=0",
+    "https://search-domain.ap-northeast-1.es.amazonaws.com/my-index-1/_search?size=10&from=0",
+    "https://search-domain.ap-northeast-1.es.amazonaws.com/my-index-2/_search?size=10&from=0",
+    "https://search-domain.ap-northeast-1.es.amazonaws.com/my-index-3/_search?size=10&from=0",
+    "https://search-domain.ap-northeast-1.es.amazonaws.com/my-index-4/_search?size=10&from=0",
+    "https://search-domain.ap-northeast-1.es.amazonaws.com/my-index-5/_search?size=10&from=0",
+    "https://search-domain.ap-northeast-1.es.amazonaws.com/my-index-6/_search?size=10&from=0",
+    "https://search-domain.ap-northeast-1.es.amazonaws.com/my-index-7/_search?size=10&from=0",
+];
+
+/// The URL and body of the `i`-th request of a varied workload.
+pub fn varied(i: usize, vary: Vary) -> (&'static str, &'static [u8]) {
+    match vary {
+        Vary::Body => (URL, BODIES[i % BODIES.len()]),
+        Vary::Path => (URLS[i % URLS.len()], BODY),
+    }
+}
+
+/// Signs the `i`-th request of a varied workload with ours.
+pub fn ours_varied(signer: &mut Signer, i: usize, vary: Vary) -> u8 {
+    let (url, body) = varied(i, vary);
+    let request = Request::new("POST", url)
+        .unwrap_or_else(|_| unreachable!())
+        .with_headers(&HEADERS)
+        .with_payload(Payload::Bytes(body));
+    let mut buf = [0u8; 512];
+    first_byte(signer.sign(&request, &credentials(), &params(), &mut buf))
+}
+
+/// Signs the `i`-th request of a varied workload with aws-sigv4.
+pub fn aws_varied(identity: &Identity, i: usize, vary: Vary) -> String {
+    let (url, body) = varied(i, vary);
+    let signable =
+        SignableRequest::new("POST", url, HEADERS.into_iter(), SignableBody::Bytes(body))
+            .unwrap_or_else(|_| unreachable!());
+    let (_, signature) = aws_sigv4::http_request::sign(signable, &aws_params(identity))
+        .unwrap_or_else(|_| unreachable!())
+        .into_parts();
+    signature
+}
+
 /// Signs with ours into a stack buffer; returns the first signature byte
 /// (so the work is not optimised away).
 pub fn ours(signer: &mut Signer) -> u8 {
@@ -119,7 +186,12 @@ pub fn on_threads(threads: usize, iters: u64, sign: &(dyn Fn() -> u8 + Sync)) ->
 
 /// Signs with aws-sigv4 1.x.
 pub fn aws(identity: &Identity) -> String {
-    let params = v4::SigningParams::builder()
+    aws_sign(&aws_params(identity))
+}
+
+/// aws-sigv4's SigV4 parameters for the benchmark request.
+fn aws_params(identity: &Identity) -> aws_sigv4::http_request::SigningParams<'_> {
+    v4::SigningParams::builder()
         .identity(identity)
         .region("ap-northeast-1")
         .name("es")
@@ -127,8 +199,7 @@ pub fn aws(identity: &Identity) -> String {
         .settings(AwsSettings::default())
         .build()
         .unwrap_or_else(|_| unreachable!())
-        .into();
-    aws_sign(&params)
+        .into()
 }
 
 /// aws-sigv4's signature of the benchmark request with `params`.

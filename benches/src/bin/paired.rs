@@ -14,7 +14,7 @@
 use core::hint::black_box;
 use std::time::Instant;
 
-use sigv4_benches as b;
+use sigv4_benches::{self as b, Vary};
 use sigv4_core::{SharedSigner, Signer, Verifier};
 
 /// Signatures per contender per round: long enough for the clock, short
@@ -40,7 +40,27 @@ fn main() {
     const FLOOR: usize = 2;
     const PRESIGN: usize = 3;
     const VERIFY: usize = 4;
-    let names = ["sign", "aws-sigv4", "floor", "presign", "verify"];
+    const BODY: usize = 5;
+    const AWS_BODY: usize = 6;
+    const PATH: usize = 7;
+    const AWS_PATH: usize = 8;
+    let names = [
+        "sign",
+        "aws-sigv4",
+        "floor",
+        "presign",
+        "verify",
+        "sign, body varies",
+        "aws-sigv4, body varies",
+        "sign, path varies",
+        "aws-sigv4, path varies",
+    ];
+    let mut varied_signer = Signer::new();
+    let mut n = 0usize;
+    let mut next = || {
+        n = n.wrapping_add(1);
+        n
+    };
     // Each contender's batch is its own monomorphic loop: no indirect
     // call per signature.
     let mut run = |i: usize| match i {
@@ -48,13 +68,17 @@ fn main() {
         AWS => batch(|| b::aws(black_box(&identity)).len() as u8),
         FLOOR => batch(|| floor.sha2(black_box(&creq), black_box(&sts))),
         PRESIGN => batch(|| b::ours_presign(black_box(&mut presigner))),
-        _ => batch(|| received.verify(black_box(&mut verifier))),
+        VERIFY => batch(|| received.verify(black_box(&mut verifier))),
+        BODY => batch(|| b::ours_varied(&mut varied_signer, next(), Vary::Body)),
+        AWS_BODY => batch(|| b::aws_varied(&identity, next(), Vary::Body).len() as u8),
+        PATH => batch(|| b::ours_varied(&mut varied_signer, next(), Vary::Path)),
+        _ => batch(|| b::aws_varied(&identity, next(), Vary::Path).len() as u8),
     };
     // Warm up every contender (caches, the signing key, branch history).
     for i in 0..names.len() {
         run(i);
     }
-    let mut ns = vec![[0f64; 5]; rounds];
+    let mut ns = vec![[0f64; 9]; rounds];
     for (round, row) in ns.iter_mut().enumerate() {
         for k in 0..names.len() {
             let i = (k + round) % names.len();
@@ -63,10 +87,10 @@ fn main() {
     }
 
     println!("{rounds} rounds of {BATCH} per contender, interleaved");
-    println!("{:<10} {:>9} {:>9} {:>9}", "", "p10", "median", "p90");
+    println!("{:<23} {:>9} {:>9} {:>9}", "", "p10", "median", "p90");
     for (i, name) in names.iter().enumerate() {
         let (lo, mid, hi) = spread(ns.iter().map(|r| r[i] / 1000.0));
-        println!("{name:<10} {lo:>7.3}µs {mid:>7.3}µs {hi:>7.3}µs");
+        println!("{name:<23} {lo:>7.3}µs {mid:>7.3}µs {hi:>7.3}µs");
     }
     // (ratio, numerator, denominator, goal, whether the goal is a ceiling)
     let goals = [
@@ -74,10 +98,12 @@ fn main() {
         ("aws-sigv4 / sign", AWS, SIGN, 8.0, false),
         ("presign / sign", PRESIGN, SIGN, 1.3, true),
         ("verify / floor", VERIFY, FLOOR, 2.5, true),
+        ("aws / sign, body varies", AWS_BODY, BODY, 8.0, false),
+        ("aws / sign, path varies", AWS_PATH, PATH, 8.0, false),
     ];
     println!();
     println!(
-        "{:<17} {:>6} {:>6} {:>6}   goal   rounds meeting it",
+        "{:<23} {:>6} {:>6} {:>6}   goal   rounds meeting it",
         "ratio", "p10", "median", "p90"
     );
     for (name, num, den, goal, ceiling) in goals {
@@ -89,7 +115,7 @@ fn main() {
             .count();
         let op = if ceiling { "≤" } else { "≥" };
         println!(
-            "{name:<17} {lo:>6.2} {mid:>6.2} {hi:>6.2}   {op} {goal:<4} {met}/{rounds} ({:.0} %)",
+            "{name:<23} {lo:>6.2} {mid:>6.2} {hi:>6.2}   {op} {goal:<4} {met}/{rounds} ({:.0} %)",
             met as f64 * 100.0 / rounds as f64
         );
     }

@@ -1,6 +1,8 @@
 //! Signs the benchmark request in a loop, for profilers:
 //! `valgrind --tool=callgrind target/release/profile-loop 2000 [MODE]`, MODE
-//! one of sign (default), presign, verify, minimal, key, keyhit, hmacclone,
+//! one of sign (default), presign, verify, body and path (the
+//! benchmark request with the body or the path changing on every
+//! signature), minimal, key, keyhit, hmacclone,
 //! request, floor. `scripts/callgrind-guard` counts instructions with it.
 
 fn mac_sign(k: &sigv4_core::SigningKey, d: &[u8]) -> u8 {
@@ -15,6 +17,7 @@ fn main() {
     let mode = std::env::args().nth(2).unwrap_or_default();
     let mut signer = sigv4_core::Signer::new();
     let mut acc = 0u64;
+    let mut serial = 0usize;
     let mut key_cache = sigv4_core::KeyCache::new();
     let received = sigv4_benches::Received::new();
     let mut verifier = sigv4_core::Verifier::default();
@@ -47,6 +50,14 @@ fn main() {
             mac_sign(&floor_key, std::hint::black_box(&[0u8; 150]))
         } else if mode == "request" {
             core::hint::black_box(sigv4_benches::request()).host().len() as u8
+        } else if mode == "body" || mode == "path" {
+            let vary = if mode == "body" {
+                sigv4_benches::Vary::Body
+            } else {
+                sigv4_benches::Vary::Path
+            };
+            serial += 1;
+            sigv4_benches::ours_varied(&mut signer, serial, vary)
         } else if mode == "verify" {
             received.verify(&mut verifier)
         } else if mode == "floor" {
