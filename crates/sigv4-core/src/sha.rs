@@ -189,14 +189,21 @@ pub(crate) const MEMO_BLOCKS: usize = 16;
 /// instead of compressing them: SHA-256 is a chain, so equal blocks from
 /// an equal state give an equal state. From the first block that
 /// differs on, the message's own blocks and states replace the kept
-/// ones. The padded end of a message (which holds its length) is never
-/// kept, so at least its last block is always compressed. Zeroised when
-/// dropped.
+/// ones — except that a message sharing no block with the last, when the
+/// last shared none with its own last either, keeps only its first
+/// block (keeping costs a compression call, a copy and a state per
+/// block, which requests to ever-new paths would pay for nothing). The
+/// padded end of a message (which holds its length) is never kept, so at
+/// least its last block is always compressed. Zeroised when dropped.
 pub(crate) struct PrefixMemo {
     blocks: [[u8; 64]; MEMO_BLOCKS],
     states: [[u32; 8]; MEMO_BLOCKS],
     /// How many of `blocks` and `states` hold the last message's.
     len: usize,
+    /// Whether the last message shared no block with the one before it.
+    fresh: bool,
+    /// Whether this message's blocks are kept past its first.
+    keep_all: bool,
 }
 
 impl PrefixMemo {
@@ -206,6 +213,8 @@ impl PrefixMemo {
             blocks: [[0; 64]; MEMO_BLOCKS],
             states: [[0; 8]; MEMO_BLOCKS],
             len: 0,
+            fresh: false,
+            keep_all: true,
         }
     }
 
@@ -216,21 +225,48 @@ impl PrefixMemo {
         let first = usize::try_from(done).unwrap_or(MEMO_BLOCKS);
         let kept = MEMO_BLOCKS.saturating_sub(first).min(blocks.len());
         let (memo, rest) = blocks.split_at(kept);
-        for (i, block) in (first..).zip(memo) {
+        let mut from = 0;
+        if let (0, Some(block)) = (first, memo.first()) {
+            // A message that shares no block with the last, after one
+            // that shared none with its own last, keeps only its first
+            // block: requests to ever-new paths would only pay for
+            // keeping the rest.
+            let same = self.len > 0 && block_eq(block, &self.blocks[0]);
+            self.keep_all = same || !self.fresh;
+            self.fresh = !same;
+            self.take_or_keep(state, 0, block, same);
+            from = 1;
+        }
+        for (k, (i, block)) in (first..).zip(memo).enumerate().skip(from) {
             // Blocks `..i` of this message are the kept ones here (reused
             // or just written), so the state after block `i` may be taken
             // when block `i` is the kept one too.
-            if i < self.len && block_eq(block, &self.blocks[i]) {
-                *state = self.states[i];
-            } else {
-                sha2::block_api::compress256(state, core::slice::from_ref(block));
-                self.blocks[i] = *block;
-                self.states[i] = *state;
-                self.len = i + 1;
+            let same = i < self.len && block_eq(block, &self.blocks[i]);
+            if !same && !self.keep_all {
+                sha2::block_api::compress256(state, &blocks[k..]);
+                return;
             }
+            self.take_or_keep(state, i, block, same);
         }
         if !rest.is_empty() {
             sha2::block_api::compress256(state, rest);
+        }
+    }
+}
+
+impl PrefixMemo {
+    /// Takes the kept state after block `i` when the message's block `i`
+    /// is the kept one (`same`); else compresses it and keeps it and the
+    /// state after it in place of the kept ones from `i` on.
+    #[inline(always)]
+    fn take_or_keep(&mut self, state: &mut [u32; 8], i: usize, block: &[u8; 64], same: bool) {
+        if same {
+            *state = self.states[i];
+        } else {
+            sha2::block_api::compress256(state, core::slice::from_ref(block));
+            self.blocks[i] = *block;
+            self.states[i] = *state;
+            self.len = i + 1;
         }
     }
 }
@@ -484,14 +520,15 @@ mod tests {
         }
     }
 
-    /// Runs of messages through one memo, each against `sha2`: the same
-    /// again, shorter and longer (across the 512-byte buffer and past the
+    /// Runs of messages through one memo, each against `sha2`: zeros into
+    /// an empty memo, the same again, shorter and longer (across the 512-byte buffer and past the
     /// blocks a memo keeps), a byte changed in each block, ends on and
     /// around block boundaries, fed whole and in pieces.
     #[test]
     fn a_memo_hashes_runs_of_related_messages_as_sha2_does() {
         let base: [u8; 1400] = core::array::from_fn(|i| (i * 29 + 11) as u8);
-        let mut messages: std::vec::Vec<std::vec::Vec<u8>> = std::vec::Vec::new();
+        // First, blocks of zeros: what an empty memo's blocks hold.
+        let mut messages: std::vec::Vec<std::vec::Vec<u8>> = std::vec![std::vec![0; 200]];
         for len in [
             0, 1, 55, 56, 63, 64, 65, 119, 128, 448, 503, 504, 512, 575, 1024, 1100, 1400,
         ] {
@@ -565,6 +602,34 @@ mod tests {
         let mut memo = kept_from_a(4);
         assert_eq!(hash(&mut memo, &b), sha(&b));
         assert_eq!(hash(&mut memo, &a), sha(&a));
+    }
+
+    /// A message that shares no block with the last, after one that
+    /// shared none with its own last (or had none), keeps only its first
+    /// block; a message that shares its first block is kept whole again.
+    #[test]
+    fn a_memo_keeps_one_block_of_messages_that_share_none() {
+        let (a, b, c) = ([1u8; 500], [2u8; 500], [3u8; 500]);
+        let mut memo = PrefixMemo::new();
+        let mut kept_after = |m: &[u8; 500]| {
+            let mut h = Blocks::<8, _>::with_memo(Some(&mut memo));
+            h.put(m);
+            let want: [u8; 32] = sha2::Sha256::digest(m).into();
+            assert_eq!(h.finish(), want);
+            memo.len
+        };
+        assert_eq!(kept_after(&a), 7, "the first message is kept whole");
+        assert_eq!(kept_after(&b), 1, "one that shares none after it is not");
+        assert_eq!(kept_after(&c), 1);
+        assert_eq!(kept_after(&a), 1);
+        assert_eq!(kept_after(&a), 7, "a shared first block: kept whole again");
+        assert_eq!(kept_after(&a), 7);
+        assert_eq!(
+            kept_after(&b),
+            7,
+            "one new message after shared ones is kept whole"
+        );
+        assert_eq!(kept_after(&c), 1, "the second in a row is not");
     }
 
     /// Keys shorter than, as long as and longer than a block, against the
